@@ -1,0 +1,56 @@
+import type { TransportResult } from './transport.js';
+
+/** The outcome of one platform call, exactly the four of design.md. */
+export type CallOutcome = 'succeeded' | 'rejected' | 'unknown' | 'not_sent';
+
+export interface ParsedReply {
+  infcode: number;
+  inf_refmsgid?: string | null;
+  err_msg?: string | null;
+  warn_msg?: string | null;
+  output?: Record<string, unknown> | null;
+  [k: string]: unknown;
+}
+
+export type Classified =
+  | { outcome: 'succeeded'; reply: ParsedReply }
+  | { outcome: 'rejected'; reply?: ParsedReply; httpStatus?: number; reason: string }
+  | { outcome: 'unknown'; reply?: ParsedReply; httpStatus?: number; reason: string }
+  | { outcome: 'not_sent'; reason: string };
+
+/** infcode arrives as a number or a string ("0", "-1"); anything else is not a trustworthy reply. */
+export function parseInfcode(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v.trim());
+  return undefined;
+}
+
+/**
+ * What a transport result means for the transaction:
+ * - HTTP 4xx: the platform's gateway refused the request before the business layer (nothing booked).
+ * - HTTP 5xx, unparseable body, missing infcode: unknown (it may have been booked).
+ * - infcode 0: succeeded; -1 (system error): unknown, the interface calls for a reversal;
+ *   any other non-zero code: rejected, a business error with err_msg.
+ * The envelope's schema validation happens in the engine, which owns the validators.
+ */
+export function classifyReply(result: TransportResult): Classified {
+  if (result.kind === 'not_sent') return { outcome: 'not_sent', reason: result.reason };
+  if (result.kind === 'unknown') return { outcome: 'unknown', reason: result.reason };
+  let body: unknown;
+  try {
+    body = JSON.parse(result.rawBody);
+  } catch {
+    body = undefined;
+  }
+  const obj = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const infcode = obj ? parseInfcode(obj.infcode) : undefined;
+  const reply = obj && infcode !== undefined ? ({ ...obj, infcode } as ParsedReply) : undefined;
+  if (result.status >= 400 && result.status < 500) {
+    return { outcome: 'rejected', reply, httpStatus: result.status, reason: reply?.err_msg ? String(reply.err_msg) : `HTTP ${result.status}` };
+  }
+  if (result.status >= 500) return { outcome: 'unknown', reply, httpStatus: result.status, reason: `HTTP ${result.status}` };
+  if (!reply) return { outcome: 'unknown', httpStatus: result.status, reason: 'malformed reply' };
+  if (reply.infcode === 0) return { outcome: 'succeeded', reply };
+  if (reply.infcode === -1) return { outcome: 'unknown', reply, reason: `infcode -1: ${reply.err_msg ?? ''}` };
+  return { outcome: 'rejected', reply, reason: String(reply.err_msg ?? `infcode ${reply.infcode}`) };
+}

@@ -1,0 +1,24 @@
+/**
+ * The port to the settlement platform. A transport only moves bytes and says how far they got;
+ * what a reply means is decided by reply.ts.
+ */
+export type TransportResult =
+  /** The platform answered with an HTTP response (any status). */
+  | { kind: 'reply'; status: number; rawBody: string }
+  /** The request certainly did not reach the platform (connection refused, no route, DNS): safe to repeat. */
+  | { kind: 'not_sent'; reason: string }
+  /** The request may have reached the platform, but no answer came (timeout after sending, reset). */
+  | { kind: 'unknown'; reason: string };
+
+export interface SendOptions {
+  /** Aborts the HTTP request after this many milliseconds. */
+  timeoutMs: number;
+  /** An outside abort (the circuit breaker's timeout, shutdown). */
+  signal?: AbortSignal;
+}
+
+export interface PlatformTransport {
+  readonly profile: string;
+  send(infno: string, envelope: object, opts: SendOptions): Promise<TransportResult>;
+  close(): void;
+}

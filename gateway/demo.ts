@@ -1,0 +1,29 @@
+import { createMockPlatform } from '../mocks/platform/server.js';
+import { loadConfig } from './config.js';
+import { installShutdown } from './main.js';
+import { createGateway } from './server.js';
+
+/**
+ * `npm run demo`: the gateway on the embedded store (./data/demo) against the MOCK settlement
+ * platform, with synthetic patients. Nothing here reaches a real platform.
+ */
+async function demo() {
+  const mock = createMockPlatform();
+  const { url } = await mock.listen(Number(process.env.MOCK_PORT ?? 9100));
+  const config = loadConfig({ ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: process.env.DATA_DIR ?? './data/demo' }, 'demo');
+  const gw = await createGateway(config);
+  const { port } = await gw.start();
+  gw.logger.warn(
+    { port, mock_platform: url, data_dir: (config.store as { path: string }).path },
+    '*** DEMO MODE *** gateway against the MOCK settlement platform with synthetic patients; never use for real settlements',
+  );
+  installShutdown({
+    logger: gw.logger,
+    stop: async () => {
+      await gw.stop();
+      await mock.close();
+    },
+  });
+}
+
+void demo();

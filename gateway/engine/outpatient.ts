@@ -1,0 +1,511 @@
+import { randomUUID } from 'node:crypto';
+import * as msg from '../../adapters/platform/outpatient-messages.js';
+import { slipFromOutput, SLIP_AMOUNTS, type Slip } from '../../adapters/platform/slip.js';
+import type { Clock } from '../../adapters/platform/msgid.js';
+import type { FeesUploadRequest } from '../generated/api/fees-upload.request.js';
+import type { SettlementRequest } from '../generated/api/settlement.request.js';
+import type { VisitCreateRequest } from '../generated/api/visit-create.request.js';
+import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
+import { GatewayError } from '../errors/errors.js';
+import type { Store, Versioned } from '../store/store.js';
+import { Decimal, round2, sumOf } from './money.js';
+import type { Persons } from './persons.js';
+import { BOOKING_INFNOS, type CallContext, type PlatformClient } from './platform-client.js';
+import { liveSettlement, type Inflight, type OutpatientVisit, type SettlementEntry, type StoredFeeLine, type StoredSlip } from './visit.js';
+
+export interface RequestMeta {
+  request_id?: string;
+}
+
+/** An inflight marker older than this, whose transaction is not pending, was left by a crash. */
+const STALE_INFLIGHT_MS = 120_000;
+const EMERGENCY_MED_TYPE = '13';
+
+/**
+ * Outpatient direct settlement (门诊直接结算): registration, visit information, fees, pre-settlement,
+ * settlement and their cancellations, each guarded by the visit's state machine:
+ * no settlement before fees and diagnoses, no fees after settlement, one live settlement per visit,
+ * a settlement cancelled at most once, one transaction in flight per visit.
+ */
+export class OutpatientService {
+  constructor(
+    private readonly store: Store,
+    private readonly platform: PlatformClient,
+    private readonly persons: Persons,
+    private readonly clock: Clock,
+  ) {}
+
+  // ---- registration (1101 + 2201) -------------------------------------------------------------
+  async register(req: VisitCreateRequest, meta: RequestMeta) {
+    const existingId = await this.store.findEncounterId('ipt_otp_no', req.ipt_otp_no);
+    const existing = existingId ? await this.load(existingId) : undefined;
+    if (existing && existing.value.status !== 'registration_failed') {
+      throw new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: existing.value.id, status: existing.value.status } });
+    }
+    const person = await this.persons.lookup(req, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_otp_no } });
+    if (req.psn_no && req.psn_no !== person.psn_no) {
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id: person.transaction_id, details: { mismatched_fields: ['psn_no'] } });
+    }
+    const view = this.persons.view(person, req.begntime, req.insutype, !!req.counter_person);
+    const insutype = this.persons.insuranceOf(person, req.insutype).insutype;
+    const now = this.clock.now().toISOString();
+    const token = randomUUID();
+    const visit: OutpatientVisit = {
+      id: existing?.value.id ?? `V${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      kind: 'outpatient',
+      status: 'registering',
+      created_at: existing?.value.created_at ?? now,
+      updated_at: now,
+      facts: {
+        psn_no: person.psn_no,
+        insutype,
+        ipt_otp_no: req.ipt_otp_no,
+        mdtrt_cert_type: req.mdtrt_cert_type,
+        mdtrt_cert_no: req.mdtrt_cert_no,
+        card_sn: req.card_sn,
+        begntime: req.begntime,
+        emergency: req.emergency,
+      },
+      insuplc_admdvs: view.insuplc_admdvs,
+      scope: view.scope,
+      filing: view.filing,
+      dept_code: req.dept_code,
+      diagnosed: false,
+      lines: [],
+      settlements: [],
+      inflight: { op: 'register', token, since: now },
+    };
+    if (!(await this.store.saveEncounter(visit, existing?.version ?? null, { ipt_otp_no: req.ipt_otp_no }))) {
+      throw new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { ipt_otp_no: req.ipt_otp_no } });
+    }
+    const input = msg.register2201(req, person.psn_no, insutype);
+    try {
+      const r = await this.platform.call('2201', input, this.ctx(visit, meta, { his_input: redactCredential(req) }));
+      const out = r.output.data as { mdtrt_id: string };
+      const saved = await this.finish(visit.id, token, undefined, (v) => {
+        v.status = 'registered';
+        v.facts.mdtrt_id = out.mdtrt_id;
+      }, { mdtrt_id: out.mdtrt_id });
+      return { visit: visitView(saved), person: view, transaction_id: r.transaction_id };
+    } catch (e) {
+      const unknown = isUnknown(e);
+      await this.finish(visit.id, token, undefined, (v) => {
+        v.status = unknown ? 'registration_unknown' : 'registration_failed';
+        v.last_error = errorNote(e, this.clock);
+      });
+      throw e;
+    }
+  }
+
+  async get(id: string) {
+    return visitView((await this.mustLoad(id)).value);
+  }
+
+  // ---- cancel registration (2202) -------------------------------------------------------------
+  async cancelRegistration(id: string, meta: RequestMeta) {
+    return this.run(id, '2202', meta, (v) => {
+      mustBeRegistered(v);
+      if (liveSettlement(v)) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: liveSettlement(v)?.setl_id } });
+    }, async (v, ctx) => {
+      const r = await this.platform.call('2202', msg.cancelRegistration2202(facts(v)), ctx);
+      return { transaction_id: r.transaction_id, apply: (w: OutpatientVisit) => { w.status = 'cancelled'; } };
+    });
+  }
+
+  // ---- visit information and diagnoses (2203) -------------------------------------------------
+  async diagnose(id: string, req: VisitDiagnosesRequest, meta: RequestMeta) {
+    return this.run(id, '2203', meta, (v) => {
+      mustBeRegistered(v);
+      noLiveSettlement(v);
+      const isEmergencyType = req.med_type === EMERGENCY_MED_TYPE;
+      if (isEmergencyType !== v.facts.emergency) {
+        throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', {
+          details: { emergency: v.facts.emergency, med_type: req.med_type, expected_med_type: v.facts.emergency ? EMERGENCY_MED_TYPE : 'not 13' },
+        });
+      }
+    }, async (v, ctx) => {
+      const r = await this.platform.call('2203', msg.visitInfo2203(facts(v), req), { ...ctx, his_input: req });
+      return { transaction_id: r.transaction_id, apply: (w: OutpatientVisit) => { w.diagnosed = true; w.facts.med_type = req.med_type; } };
+    });
+  }
+
+  // ---- fee upload (2204) ----------------------------------------------------------------------
+  async uploadFees(id: string, req: FeesUploadRequest, meta: RequestMeta) {
+    const lines = req.lines.map((l) => toFeeLine(req.chrg_bchno, l));
+    const seen = new Set<string>();
+    for (const l of lines) {
+      if (seen.has(l.feedetl_sn)) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: l.feedetl_sn } });
+      seen.add(l.feedetl_sn);
+    }
+    let classified: StoredFeeLine[] = [];
+    const result = await this.run(id, '2204', meta, (v) => {
+      mustBeRegistered(v);
+      noLiveSettlement(v);
+      const dup = v.lines.find((x) => seen.has(x.feedetl_sn));
+      if (dup) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: dup.feedetl_sn } });
+    }, async (v, ctx) => {
+      const r = await this.platform.call('2204', msg.feeUpload2204(facts(v), lines), { ...ctx, his_input: req });
+      const results = asArray(r.output.result);
+      classified = lines.map((l) => classify(l, results.find((x) => String(x.feedetl_sn) === l.feedetl_sn)));
+      return { transaction_id: r.transaction_id, apply: (w: OutpatientVisit) => { w.lines.push(...classified); } };
+    });
+    return { ...result, chrg_bchno: req.chrg_bchno, lines: classified.map(lineView), totals: totalsView(classified) };
+  }
+
+  // ---- fee cancel (2205) ----------------------------------------------------------------------
+  async cancelFees(id: string, chrg_bchno: string, meta: RequestMeta) {
+    return this.run(id, '2205', meta, (v) => {
+      mustBeRegistered(v);
+      noLiveSettlement(v);
+    }, async (v, ctx) => {
+      const r = await this.platform.call('2205', msg.feeCancel2205(facts(v), chrg_bchno), ctx);
+      return {
+        transaction_id: r.transaction_id,
+        apply: (w: OutpatientVisit) => {
+          w.lines = w.lines.filter((l) => l.setl_id !== undefined || (chrg_bchno !== '0000' && l.chrg_bchno !== chrg_bchno));
+        },
+      };
+    });
+  }
+
+  // ---- pre-settlement (2206) and settlement (2207) --------------------------------------------
+  async preSettle(id: string, req: SettlementRequest, meta: RequestMeta) {
+    let slip: Slip | undefined;
+    const r = await this.run(id, '2206', meta, (v) => settleGuard(v, req), async (v, ctx) => {
+      const { opts, totals } = settlementInputs(v, req);
+      const call = await this.platform.call('2206', msg.preSettle2206(facts(v), opts, totals), { ...ctx, his_input: req, expect: expectTotal(totals.medfee_sumamt) });
+      slip = slipFromOutput('pre_settlement', call.output);
+      return { transaction_id: call.transaction_id, apply: () => {} };
+    });
+    return { ...r, slip: storeSlip(slip!) };
+  }
+
+  async settle(id: string, req: SettlementRequest, meta: RequestMeta) {
+    let entry: SettlementEntry | undefined;
+    const r = await this.run(id, '2207', meta, (v) => settleGuard(v, req), async (v, ctx) => {
+      const { opts, totals, lines } = settlementInputs(v, req);
+      const call = await this.platform.call('2207', msg.settle2207(facts(v), opts, totals), {
+        ...ctx,
+        keys: { ...ctx.keys, invono: req.invono },
+        his_input: req,
+        expect: expectTotal(totals.medfee_sumamt),
+      });
+      const slip = slipFromOutput('settlement', call.output);
+      const setl_id = slip.setl_id ?? '';
+      entry = {
+        setl_id,
+        status: 'booked',
+        transaction_id: call.transaction_id,
+        settled_at: this.clock.now().toISOString(),
+        invono: req.invono,
+        feedetl_sns: lines.map((l) => l.feedetl_sn),
+        slip: storeSlip(slip),
+      };
+      const booked = entry;
+      return {
+        transaction_id: call.transaction_id,
+        indexes: { setl_id },
+        apply: (w: OutpatientVisit) => {
+          w.settlements.push(booked);
+          for (const l of w.lines) if (booked.feedetl_sns.includes(l.feedetl_sn)) l.setl_id = setl_id;
+        },
+      };
+    });
+    return { ...r, setl_id: entry!.setl_id, slip: entry!.slip };
+  }
+
+  // ---- settlement cancel (2208) ---------------------------------------------------------------
+  async cancelSettlement(setl_id: string, reason: string | undefined, meta: RequestMeta) {
+    const id = await this.store.findEncounterId('setl_id', setl_id);
+    if (!id) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+    let cancellation: SettlementEntry['cancellation'];
+    const r = await this.run(id, '2208', meta, (v) => {
+      const s = v.settlements.find((x) => x.setl_id === setl_id);
+      if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+      if (s.status === 'cancelled') throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: s.cancellation?.setl_id } });
+    }, async (v, ctx) => {
+      const call = await this.platform.call('2208', msg.cancelSettlement2208(facts(v), setl_id), { ...ctx, keys: { ...ctx.keys, setl_id }, his_input: { setl_id, reason } });
+      const slip = slipFromOutput('cancellation', call.output);
+      cancellation = { setl_id: slip.setl_id, transaction_id: call.transaction_id, cancelled_at: this.clock.now().toISOString(), reason, slip: storeSlip(slip) };
+      const done = cancellation;
+      return {
+        transaction_id: call.transaction_id,
+        apply: (w: OutpatientVisit) => {
+          const s = w.settlements.find((x) => x.setl_id === setl_id)!;
+          s.status = 'cancelled';
+          s.cancellation = done;
+          for (const l of w.lines) if (l.setl_id === setl_id) delete l.setl_id;
+        },
+      };
+    });
+    return { ...r, setl_id, cancel_setl_id: cancellation!.setl_id, slip: cancellation!.slip };
+  }
+
+  async settlement(setl_id: string) {
+    const id = await this.store.findEncounterId('setl_id', setl_id);
+    const v = id ? await this.load(id) : undefined;
+    const s = v?.value.settlements.find((x) => x.setl_id === setl_id);
+    if (!v || !s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+    return { visit_id: v.value.id, ...s };
+  }
+
+  /**
+   * After a restart: a transaction journaled 'pending' never got its answer. Its outcome is unknown;
+   * a visit waiting on a booking transaction stays blocked (visible to staff) until it is resolved.
+   */
+  async recoverAfterCrash(transaction: { id: string; infno: string; encounter_id?: string }) {
+    if (!transaction.encounter_id) return;
+    const v = await this.load(transaction.encounter_id);
+    if (!v || !v.value.inflight) return;
+    const token = v.value.inflight.token;
+    await this.finish(v.value.id, token, BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined, (w) => {
+      if (w.status === 'registering') w.status = 'registration_unknown';
+      w.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
+    });
+  }
+
+  // ---- the state machine's mechanics ----------------------------------------------------------
+  private ctx(v: OutpatientVisit, meta: RequestMeta, extra: Partial<CallContext> = {}): CallContext {
+    return {
+      insuplc_admdvs: v.insuplc_admdvs,
+      encounter_id: v.id,
+      request_id: meta.request_id,
+      keys: { psn_no: v.facts.psn_no, mdtrt_id: v.facts.mdtrt_id, ipt_otp_no: v.facts.ipt_otp_no },
+      ...extra,
+    };
+  }
+
+  /**
+   * One operation on a visit: check the state (guard), take the visit (inflight marker, by
+   * compare-and-set), call the platform, then apply the result and release the visit. A booking
+   * transaction with an unknown outcome keeps the visit taken until the outcome is resolved.
+   */
+  private async run(
+    id: string,
+    infno: string,
+    meta: RequestMeta,
+    guard: (v: OutpatientVisit) => void,
+    exec: (v: OutpatientVisit, ctx: CallContext) => Promise<{ transaction_id: string; apply: (v: OutpatientVisit) => void; indexes?: Record<string, string> }>,
+  ) {
+    const { visit, token } = await this.take(id, infno, guard);
+    try {
+      const r = await exec(visit, this.ctx(visit, meta));
+      const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
+      return { visit: visitView(saved), transaction_id: r.transaction_id };
+    } catch (e) {
+      const unknownBooking = isUnknown(e) && BOOKING_INFNOS.has(infno);
+      await this.finish(id, token, unknownBooking ? { transaction_id: (e as GatewayError).transaction_id } : undefined, (v) => {
+        v.last_error = errorNote(e, this.clock);
+      });
+      throw e;
+    }
+  }
+
+  private async take(id: string, op: string, guard: (v: OutpatientVisit) => void) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.mustLoad(id);
+      const v = cur.value;
+      if (v.inflight) await this.refuseIfBusy(v.inflight);
+      guard(v);
+      const token = randomUUID();
+      const next: OutpatientVisit = { ...v, inflight: { op, token, since: this.clock.now().toISOString() }, updated_at: this.clock.now().toISOString() };
+      if (await this.store.saveEncounter(next, cur.version)) return { visit: next, token };
+    }
+    throw new GatewayError('GW_BIZ_VISIT_BUSY');
+  }
+
+  private async refuseIfBusy(inflight: Inflight) {
+    if (inflight.outcome === 'unknown') {
+      throw new GatewayError('GW_BIZ_OUTCOME_UNKNOWN_PENDING', { transaction_id: inflight.transaction_id, details: { op: inflight.op } });
+    }
+    const age = this.clock.now().getTime() - Date.parse(inflight.since);
+    if (age < STALE_INFLIGHT_MS) throw new GatewayError('GW_BIZ_VISIT_BUSY', { details: { op: inflight.op } });
+    // A marker left by a process that died before journaling anything: nothing was sent.
+  }
+
+  private async finish(
+    id: string,
+    token: string,
+    unknown: { transaction_id?: string } | undefined,
+    apply: (v: OutpatientVisit) => void,
+    indexes?: Record<string, string>,
+  ): Promise<OutpatientVisit> {
+    for (;;) {
+      const cur = await this.mustLoad(id);
+      const v: OutpatientVisit = structuredClone(cur.value);
+      if (v.inflight?.token === token) {
+        v.inflight = unknown ? { ...v.inflight, outcome: 'unknown', transaction_id: unknown.transaction_id } : undefined;
+      }
+      apply(v);
+      v.updated_at = this.clock.now().toISOString();
+      if (await this.store.saveEncounter(v, cur.version, indexes)) return v;
+    }
+  }
+
+  private async load(id: string): Promise<Versioned<OutpatientVisit> | undefined> {
+    const v = await this.store.getEncounter<OutpatientVisit>(id);
+    return v && v.value.kind === 'outpatient' ? v : undefined;
+  }
+
+  private async mustLoad(id: string) {
+    const v = await this.load(id);
+    if (!v) throw new GatewayError('GW_BIZ_VISIT_NOT_FOUND', { details: { visit_id: id } });
+    return v;
+  }
+}
+
+// ---- pure helpers -----------------------------------------------------------------------------
+
+const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : []);
+
+function isUnknown(e: unknown): boolean {
+  return e instanceof GatewayError && ['GW_SYS_PLATFORM_OUTCOME_UNKNOWN', 'GW_SYS_PLATFORM_REPLY_INVALID', 'GW_SYS_SLIP_INCONSISTENT'].includes(e.code);
+}
+
+function errorNote(e: unknown, clock: Clock) {
+  const g = e instanceof GatewayError ? e : undefined;
+  return { code: g?.code ?? 'GW_SYS_INTERNAL', transaction_id: g?.transaction_id, at: clock.now().toISOString() };
+}
+
+function facts(v: OutpatientVisit): msg.VisitFacts {
+  return { ...v.facts, mdtrt_id: v.facts.mdtrt_id ?? '' };
+}
+
+function mustBeRegistered(v: OutpatientVisit) {
+  if (v.status === 'cancelled') throw new GatewayError('GW_BIZ_VISIT_CANCELLED');
+  if (v.status !== 'registered') throw new GatewayError('GW_BIZ_VISIT_NOT_FOUND', { message: `The visit is not registered (status ${v.status}).`, details: { status: v.status } });
+}
+
+function noLiveSettlement(v: OutpatientVisit) {
+  const s = liveSettlement(v);
+  if (s) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { setl_id: s.setl_id } });
+}
+
+function selectedLines(v: OutpatientVisit, chrg_bchno: string) {
+  return v.lines.filter((l) => l.setl_id === undefined && (chrg_bchno === '0000' || l.chrg_bchno === chrg_bchno));
+}
+
+function settleGuard(v: OutpatientVisit, req: SettlementRequest) {
+  mustBeRegistered(v);
+  noLiveSettlement(v);
+  if (!v.diagnosed) throw new GatewayError('GW_BIZ_VISIT_NO_DIAGNOSIS');
+  const lines = selectedLines(v, req.chrg_bchno ?? '0000');
+  if (!lines.length) throw new GatewayError('GW_BIZ_VISIT_NO_FEES');
+  const uploaded = sumOf(lines.map((l) => l.det_item_fee_sumamt));
+  const his = new Decimal(req.medfee_sumamt);
+  if (!uploaded.eq(his)) {
+    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length } });
+  }
+}
+
+function settlementInputs(v: OutpatientVisit, req: SettlementRequest) {
+  const chrg_bchno = req.chrg_bchno ?? '0000';
+  const lines = selectedLines(v, chrg_bchno);
+  const s = (k: keyof StoredFeeLine) => sumOf(lines.map((l) => String(l[k] ?? '0')));
+  return {
+    lines,
+    opts: { chrg_bchno, psn_setlway: req.psn_setlway ?? '01', acct_used_flag: req.acct_used_flag, invono: req.invono, med_type: v.facts.med_type ?? '11' },
+    totals: {
+      medfee_sumamt: s('det_item_fee_sumamt'),
+      fulamt_ownpay_amt: s('fulamt_ownpay_amt'),
+      overlmt_selfpay: s('overlmt_amt'),
+      preselfpay_amt: s('preselfpay_amt'),
+      inscp_scp_amt: s('inscp_scp_amt'),
+    },
+  };
+}
+
+/** The platform must settle the total that was sent; a reply for another total is not trusted. */
+const expectTotal = (sent: Decimal) => (output: Record<string, unknown>) => {
+  const got = (output.setlinfo as Record<string, unknown> | undefined)?.medfee_sumamt;
+  return got !== undefined && new Decimal(got as Decimal.Value).abs().eq(sent) ? [] : [`medfee_sumamt ${String(got)} ≠ sent ${sent.toFixed(2)}`];
+};
+
+function toFeeLine(chrg_bchno: string, l: FeesUploadRequest['lines'][number]): msg.FeeLine {
+  const cnt = new Decimal(l.cnt);
+  const pric = new Decimal(l.pric);
+  const computed = round2(cnt.times(pric));
+  if (l.det_item_fee_sumamt !== undefined && !new Decimal(l.det_item_fee_sumamt).eq(computed)) {
+    throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', {
+      details: { feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2), cnt_times_pric: computed.toFixed(2) },
+    });
+  }
+  const { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, cnt: _c, pric: _p, det_item_fee_sumamt: _d, prd_days, ...rest } = l;
+  const extra: Record<string, string | undefined> = { ...(rest as Record<string, string | undefined>) };
+  if (prd_days !== undefined) extra.prd_days = String(prd_days);
+  return { feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, cnt, pric, det_item_fee_sumamt: computed, extra };
+}
+
+function classify(l: msg.FeeLine, r: Record<string, unknown> | undefined): StoredFeeLine {
+  const d = (k: string) => new Decimal((r?.[k] as Decimal.Value | undefined) ?? 0).toFixed(2);
+  return {
+    ...l,
+    cnt: l.cnt.toString(),
+    pric: l.pric.toString(),
+    det_item_fee_sumamt: l.det_item_fee_sumamt.toFixed(2),
+    fulamt_ownpay_amt: d('fulamt_ownpay_amt'),
+    overlmt_amt: d('overlmt_amt'),
+    preselfpay_amt: d('preselfpay_amt'),
+    inscp_scp_amt: r ? d('inscp_scp_amt') : l.det_item_fee_sumamt.toFixed(2),
+    chrgitm_lv: r?.chrgitm_lv === undefined ? undefined : String(r.chrgitm_lv),
+    selfpay_prop: r?.selfpay_prop === undefined ? undefined : String(r.selfpay_prop),
+  };
+}
+
+function lineView(l: StoredFeeLine) {
+  const { extra: _e, ...rest } = l;
+  return rest;
+}
+
+function totalsView(lines: StoredFeeLine[]) {
+  const s = (k: keyof StoredFeeLine) => sumOf(lines.map((l) => String(l[k] ?? '0'))).toFixed(2);
+  return {
+    medfee_sumamt: s('det_item_fee_sumamt'),
+    fulamt_ownpay_amt: s('fulamt_ownpay_amt'),
+    overlmt_selfpay: s('overlmt_amt'),
+    preselfpay_amt: s('preselfpay_amt'),
+    inscp_scp_amt: s('inscp_scp_amt'),
+  };
+}
+
+export function storeSlip(slip: Slip): StoredSlip {
+  return {
+    ...slip,
+    pool_prop_selfpay: slip.pool_prop_selfpay?.toString(),
+    amounts: Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, slip.amounts[k].toFixed(2)])),
+    setldetail: slip.setldetail.map((d) => ({
+      fund_pay_type: d.fund_pay_type,
+      fund_pay_type_name: d.fund_pay_type_name,
+      inscp_scp_amt: d.inscp_scp_amt.toFixed(2),
+      crt_payb_lmt_amt: d.crt_payb_lmt_amt.toFixed(2),
+      fund_payamt: d.fund_payamt.toFixed(2),
+    })),
+  };
+}
+
+/** What the HIS sees of a visit: never the credential number. */
+export function visitView(v: OutpatientVisit) {
+  const { mdtrt_cert_no: _n, card_sn: _s, ...f } = v.facts;
+  return {
+    visit_id: v.id,
+    status: v.status,
+    ...f,
+    insuplc_admdvs: v.insuplc_admdvs,
+    scope: v.scope,
+    filing: v.filing,
+    diagnosed: v.diagnosed,
+    lines: v.lines.length,
+    unsettled_lines: v.lines.filter((l) => l.setl_id === undefined).length,
+    settlements: v.settlements.map((s) => ({ setl_id: s.setl_id, status: s.status, transaction_id: s.transaction_id, cancel_setl_id: s.cancellation?.setl_id })),
+    pending: v.inflight ? { op: v.inflight.op, outcome: v.inflight.outcome ?? 'in_flight', transaction_id: v.inflight.transaction_id } : undefined,
+    last_error: v.last_error,
+    created_at: v.created_at,
+    updated_at: v.updated_at,
+  };
+}
+
+function redactCredential(req: VisitCreateRequest) {
+  // The journal keeps what the HIS sent, but the credential travels only in the platform message.
+  const { mdtrt_cert_no: _n, card_sn: _s, counter_person: _c, ...rest } = req;
+  return rest;
+}

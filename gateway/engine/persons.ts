@@ -1,0 +1,110 @@
+import { personQuery1101 } from '../../adapters/platform/outpatient-messages.js';
+import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
+import type { Infno1101Output } from '../generated/platform/1101.output.js';
+import { GatewayError } from '../errors/errors.js';
+import { filingOn, scopeOf, type FilingRecord, type FilingStatus, type Scope } from './filing.js';
+import type { CallContext, PlatformClient } from './platform-client.js';
+
+export interface Insurance {
+  insutype: string;
+  insuplc_admdvs: string;
+  psn_type: string;
+  psn_insu_stas?: string;
+  cvlserv_flag: string;
+  balc: number | string;
+}
+
+export interface Person {
+  psn_no: string;
+  psn_name: string;
+  psn_cert_type: string;
+  certno: string;
+  gend: string;
+  brdy?: string;
+  age?: number | string;
+  insurances: Insurance[];
+  filings: FilingRecord[];
+  transaction_id: string;
+}
+
+export interface PersonView {
+  person: Omit<Person, 'filings' | 'transaction_id'>;
+  insuplc_admdvs: string;
+  scope: Scope;
+  cross_region: boolean;
+  filing: FilingStatus;
+  identity_check: 'matched' | 'not_checked';
+  transaction_id: string;
+}
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** 1101 person lookup, and 人卡一致: the person at the counter must be the credential's owner (JS 24, JL 31). */
+export class Persons {
+  constructor(
+    private readonly platform: PlatformClient,
+    private readonly mdtrtarea: string,
+  ) {}
+
+  async lookup(q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>, ctx: CallContext): Promise<Person> {
+    const r = await this.platform.call('1101', personQuery1101(q), ctx);
+    const out = r.output as unknown as Infno1101Output;
+    const base = out.baseinfo as Record<string, unknown>;
+    const person: Person = {
+      psn_no: String(base.psn_no),
+      psn_name: String(base.psn_name),
+      psn_cert_type: String(base.psn_cert_type),
+      certno: String(base.certno),
+      gend: String(base.gend),
+      brdy: base.brdy as string | undefined,
+      age: base.age as number | undefined,
+      insurances: asArray(out.insuinfo as Insurance | Insurance[]),
+      filings: asArray(out.fileinfo as FilingRecord[] | undefined),
+      transaction_id: r.transaction_id,
+    };
+    checkIdentity(person, q, r.transaction_id);
+    return person;
+  }
+
+  /** The insurance to settle under: the one asked for, else the first active one. */
+  insuranceOf(p: Person, insutype?: string): Insurance {
+    const ins = insutype ? p.insurances.find((i) => i.insutype === insutype) : (p.insurances.find((i) => (i.psn_insu_stas ?? '1') === '1') ?? p.insurances[0]);
+    if (!ins) {
+      throw new GatewayError('GW_ID_PERSON_NOT_FOUND', {
+        message: insutype ? `The person holds no insurance of type ${insutype}.` : 'The person holds no active insurance.',
+        transaction_id: p.transaction_id,
+      });
+    }
+    return ins;
+  }
+
+  view(p: Person, date: string, insutype?: string, identityChecked = false): PersonView {
+    const ins = this.insuranceOf(p, insutype);
+    const scope = scopeOf(ins.insuplc_admdvs, this.mdtrtarea);
+    const { filings: _f, transaction_id, ...person } = p;
+    return {
+      person,
+      insuplc_admdvs: ins.insuplc_admdvs,
+      scope,
+      cross_region: scope !== 'local',
+      filing: filingOn(p.filings, ins.insuplc_admdvs, this.mdtrtarea, date),
+      identity_check: identityChecked ? 'matched' : 'not_checked',
+      transaction_id,
+    };
+  }
+}
+
+const norm = (s: string) => s.trim().toUpperCase();
+
+function checkIdentity(p: Person, q: Pick<PersonQueryRequest, 'counter_person'>, transaction_id: string) {
+  const c = q.counter_person;
+  if (!c) return;
+  const mismatched: string[] = [];
+  if (c.certno && norm(c.certno) !== norm(p.certno)) mismatched.push('certno');
+  if (c.psn_name && c.psn_name.trim() !== p.psn_name.trim()) mismatched.push('psn_name');
+  if (c.psn_cert_type && c.psn_cert_type !== p.psn_cert_type) mismatched.push('psn_cert_type');
+  if (mismatched.length) {
+    // Which fields differed, never their values: the details go to the counter and into logs.
+    throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id, details: { mismatched_fields: mismatched } });
+  }
+}

@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { buildEnvelope, type EnvelopeSettings } from '../../adapters/platform/envelope.js';
+import type { Clock, MsgidGenerator } from '../../adapters/platform/msgid.js';
+import { classifyReply, type Classified, type ParsedReply } from '../../adapters/platform/reply.js';
+import type { PlatformTransport } from '../../adapters/platform/transport.js';
+import { GatewayError } from '../errors/errors.js';
+import type { Logger } from '../logger.js';
+import { projectPath } from '../paths.js';
+import type { BusinessKeys, Store, TransactionRecord } from '../store/store.js';
+import type { Schemas } from '../validation.js';
+
+/** Transactions that book or unbook money at the platform: an unknown outcome of these needs a reversal (2601). */
+export const BOOKING_INFNOS = new Set(['2207', '2208', '2304', '2305', '2102', '2103', '2401', '2404', '2402', '2405']);
+
+interface PlatformErrorMap {
+  rules: Array<{ pattern: string; code: string }>;
+  sign_in_expired_pattern: string;
+}
+const errorMap = JSON.parse(readFileSync(projectPath('gateway/errors/platform-error-map.json'), 'utf8')) as PlatformErrorMap;
+const errorRules = errorMap.rules.map((r) => ({ re: new RegExp(r.pattern), code: r.code }));
+const signInExpired = new RegExp(errorMap.sign_in_expired_pattern);
+
+export interface CallContext {
+  /** 参保地医保区划 of the person the input names */
+  insuplc_admdvs?: string;
+  encounter_id?: string;
+  request_id?: string;
+  keys?: BusinessKeys;
+  /** what the HIS sent, kept as the first stage of the journal record */
+  his_input?: unknown;
+  /** checks of a successful reply against what was sent (e.g. the slip total); problems make the outcome unknown */
+  expect?: (output: Record<string, unknown>) => string[];
+}
+
+export interface CallSuccess {
+  transaction_id: string;
+  output: Record<string, unknown>;
+  reply: ParsedReply;
+}
+
+export interface PlatformClientDeps {
+  store: Store;
+  transport: PlatformTransport;
+  msgids: MsgidGenerator;
+  schemas: Schemas;
+  envelope: EnvelopeSettings;
+  clock: Clock;
+  logger: Logger;
+  timeoutMs: number;
+  signIn: { opter_no: string; mac: string; ip: string; ttlMs: number };
+  /** Checks a successful reply's meaning (e.g. the slip equations); returns problems, empty when fine. */
+  replyChecks?: Record<string, (output: Record<string, unknown>) => string[]>;
+}
+
+/**
+ * The one way to the platform: validate the message, journal it write-ahead with its msgid,
+ * send it, validate and classify the reply, journal the outcome. Each step is a call, in order.
+ */
+export class PlatformClient {
+  private signNo?: { value: string; at: number };
+  private signing?: Promise<string>;
+
+  constructor(private readonly d: PlatformClientDeps) {}
+
+  /** Calls `infno`; resolves with the output on success, throws a GatewayError with a catalog code otherwise. */
+  async call(infno: string, input: object, ctx: CallContext = {}): Promise<CallSuccess> {
+    const first = await this.attempt(infno, input, ctx, await this.currentSignNo());
+    if (first.kind === 'sign_in_expired') {
+      // A rejection books nothing, so the same message may be sent again under a new msgid.
+      this.signNo = undefined;
+      const retry = await this.attempt(infno, input, { ...ctx }, await this.currentSignNo(), first.transaction_id);
+      if (retry.kind === 'sign_in_expired') throw retry.error;
+      return retry.result;
+    }
+    return first.result;
+  }
+
+  /** The sign_no of a fresh 9001 (cached; concurrent callers share one sign-in). */
+  async currentSignNo(): Promise<string> {
+    const now = this.d.clock.now().getTime();
+    if (this.signNo && now - this.signNo.at < this.d.signIn.ttlMs) return this.signNo.value;
+    this.signing ??= this.signInNow().finally(() => {
+      this.signing = undefined;
+    });
+    return this.signing;
+  }
+
+  get signedIn(): boolean {
+    return this.signNo !== undefined;
+  }
+
+  private async signInNow(): Promise<string> {
+    const { opter_no, mac, ip } = this.d.signIn;
+    const r = await this.attempt('9001', { signIn: { opter_no, mac, ip } }, {}, undefined);
+    if (r.kind === 'sign_in_expired') throw r.error;
+    const out = r.result.output.signinoutb as { sign_no: string };
+    this.signNo = { value: out.sign_no, at: this.d.clock.now().getTime() };
+    this.d.logger.info({ infno: '9001', transaction_id: r.result.transaction_id }, 'signed in to the platform');
+    return out.sign_no;
+  }
+
+  private async attempt(
+    infno: string,
+    input: object,
+    ctx: CallContext,
+    signNo: string | undefined,
+    parentId?: string,
+  ): Promise<{ kind: 'ok'; result: CallSuccess } | { kind: 'sign_in_expired'; transaction_id: string; error: GatewayError }> {
+    const { store, schemas, logger } = this.d;
+    const inputProblems = schemas.checkPlatform(`${infno}.input`, input);
+    if (inputProblems.length) {
+      throw new GatewayError('GW_VAL_PLATFORM_FIELD', {
+        message: `The ${infno} message does not fit the national interface: ${inputProblems.map((p) => `${p.field} ${p.problem}`).join('; ')}`,
+        details: { infno, errors: inputProblems },
+      });
+    }
+    const msgid = await this.d.msgids.next();
+    const now = this.d.clock.now();
+    const envelope = buildEnvelope(this.d.envelope, { infno, msgid, input: input as Record<string, unknown>, insuplc_admdvs: ctx.insuplc_admdvs, sign_no: signNo, now });
+    const envProblems = schemas.checkPlatform('envelope.request', envelope);
+    if (envProblems.length) {
+      throw new GatewayError('GW_VAL_PLATFORM_FIELD', { details: { infno, errors: envProblems } });
+    }
+    const rec: TransactionRecord = {
+      id: msgid,
+      infno,
+      outcome: 'pending',
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      request_id: ctx.request_id,
+      encounter_id: ctx.encounter_id,
+      parent_id: parentId,
+      keys: { ...ctx.keys },
+      stages: { his_input: ctx.his_input, message: input, envelope },
+    };
+    // Write-ahead: the record is durable before a byte leaves for the platform.
+    await this.journal(rec);
+
+    const started = process.hrtime.bigint();
+    const sent = await this.d.transport.send(infno, envelope, { timeoutMs: this.d.timeoutMs });
+    const classified = this.validateReply(infno, classifyReply(sent), ctx.expect);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+
+    rec.outcome = classified.outcome;
+    rec.updated_at = this.d.clock.now().toISOString();
+    if ('reply' in classified && classified.reply) rec.stages.reply = classified.reply;
+    const error = this.errorFor(classified, msgid);
+    if (error) {
+      rec.error = { code: error.code, reason: 'reason' in classified ? classified.reason : '', platform_err_msg: platformErrMsg(classified) };
+    }
+    if (classified.outcome === 'succeeded') {
+      const out = classified.reply.output ?? {};
+      const setl = (out.setlinfo ?? out.data) as Record<string, unknown> | undefined;
+      if (setl && typeof setl.setl_id === 'string') rec.keys.setl_id ??= setl.setl_id;
+      if (setl && typeof setl.mdtrt_id === 'string') rec.keys.mdtrt_id ??= setl.mdtrt_id;
+    }
+    await this.journal(rec);
+    logger.info({ infno, transaction_id: msgid, outcome: rec.outcome, ms: Math.round(ms), code: error?.code }, 'platform call');
+
+    if (error && classified.outcome === 'rejected' && signNo !== undefined && signInExpired.test(rec.error?.platform_err_msg ?? '')) {
+      return { kind: 'sign_in_expired', transaction_id: msgid, error };
+    }
+    if (error) throw error;
+    const ok = classified as Extract<Classified, { outcome: 'succeeded' }>;
+    return { kind: 'ok', result: { transaction_id: msgid, output: ok.reply.output ?? {}, reply: ok.reply } };
+  }
+
+  private async journal(rec: TransactionRecord) {
+    try {
+      await this.d.store.putTransaction(rec);
+    } catch (cause) {
+      throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
+    }
+  }
+
+  /** A reply that breaks its schema or its arithmetic is not a trustworthy answer: the outcome is unknown. */
+  private validateReply(infno: string, c: Classified, expect?: CallContext['expect']): Classified {
+    if (c.outcome !== 'succeeded') return c;
+    const envProblems = this.d.schemas.checkPlatform('envelope.reply', c.reply);
+    const outProblems = this.d.schemas.hasPlatform(`${infno}.output`) ? this.d.schemas.checkPlatform(`${infno}.output`, c.reply.output ?? {}) : [];
+    const problems = [...envProblems, ...outProblems].map((p) => `${p.field} ${p.problem}`);
+    if (problems.length) return { outcome: 'unknown', reply: c.reply, reason: `reply invalid: ${problems.join('; ')}` };
+    const check = this.d.replyChecks?.[infno];
+    const sums = [...(check ? check(c.reply.output ?? {}) : []), ...(expect ? expect(c.reply.output ?? {}) : [])];
+    if (sums.length) return { outcome: 'unknown', reply: c.reply, reason: `slip inconsistent: ${sums.join('; ')}` };
+    return c;
+  }
+
+  private errorFor(c: Classified, transaction_id: string): GatewayError | undefined {
+    switch (c.outcome) {
+      case 'succeeded':
+        return undefined;
+      case 'not_sent':
+        return new GatewayError('GW_SYS_PLATFORM_UNAVAILABLE', { transaction_id, details: { reason: c.reason } });
+      case 'unknown': {
+        const code = c.reason.startsWith('slip inconsistent')
+          ? 'GW_SYS_SLIP_INCONSISTENT'
+          : c.reason.startsWith('reply invalid') || c.reason === 'malformed reply'
+            ? 'GW_SYS_PLATFORM_REPLY_INVALID'
+            : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+        return new GatewayError(code, { transaction_id, details: { reason: c.reason, platform_err_msg: c.reply?.err_msg ?? undefined } });
+      }
+      case 'rejected': {
+        const msg = platformErrMsg(c) ?? '';
+        const code = c.httpStatus === 401 || c.httpStatus === 403 ? 'GW_SYS_PLATFORM_AUTH' : errorRules.find((r) => r.re.test(msg))?.code ?? 'GW_BIZ_PLATFORM_REJECTED';
+        return new GatewayError(code, { transaction_id, details: { platform_err_msg: msg, http_status: c.httpStatus } });
+      }
+    }
+  }
+}
+
+function platformErrMsg(c: Classified): string | undefined {
+  if (c.outcome === 'not_sent' || c.outcome === 'succeeded') return undefined;
+  const m = c.reply?.err_msg;
+  return m ? String(m) : c.reason;
+}

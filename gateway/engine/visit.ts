@@ -1,0 +1,70 @@
+import type { Decimal } from 'decimal.js';
+import type { FeeLine, VisitFacts } from '../../adapters/platform/outpatient-messages.js';
+import type { Slip } from '../../adapters/platform/slip.js';
+import type { EncounterBase } from '../store/store.js';
+import type { FilingStatus, Scope } from './filing.js';
+
+/** A fee line as the platform classified it (2204 result). Amounts are decimal strings at rest. */
+export interface StoredFeeLine extends Omit<FeeLine, 'cnt' | 'pric' | 'det_item_fee_sumamt'> {
+  cnt: string;
+  pric: string;
+  det_item_fee_sumamt: string;
+  fulamt_ownpay_amt: string;
+  overlmt_amt: string;
+  preselfpay_amt: string;
+  inscp_scp_amt: string;
+  chrgitm_lv?: string;
+  selfpay_prop?: string;
+  /** the settlement these lines were settled by, while it stands */
+  setl_id?: string;
+}
+
+export interface StoredSlip extends Omit<Slip, 'amounts' | 'setldetail' | 'pool_prop_selfpay'> {
+  pool_prop_selfpay?: string;
+  amounts: Record<string, string>;
+  setldetail: Array<Record<string, string | undefined>>;
+}
+
+export interface SettlementEntry {
+  setl_id: string;
+  status: 'booked' | 'cancelled';
+  transaction_id: string;
+  settled_at: string;
+  invono?: string;
+  feedetl_sns: string[];
+  slip: StoredSlip;
+  cancellation?: { setl_id?: string; transaction_id: string; cancelled_at: string; reason?: string; slip: StoredSlip };
+}
+
+export type VisitStatus = 'registering' | 'registered' | 'registration_failed' | 'registration_unknown' | 'cancelled';
+
+/** What is under way on a visit. At most one at a time (compare-and-set on the visit's version). */
+export interface Inflight {
+  op: string;
+  token: string;
+  since: string;
+  transaction_id?: string;
+  /** set when a booking transaction's outcome is unknown: the visit waits for its resolution */
+  outcome?: 'unknown';
+}
+
+export interface OutpatientVisit extends EncounterBase {
+  kind: 'outpatient';
+  status: VisitStatus;
+  created_at: string;
+  updated_at: string;
+  facts: Omit<VisitFacts, 'mdtrt_id'> & { mdtrt_id?: string };
+  insuplc_admdvs: string;
+  scope: Scope;
+  filing: FilingStatus;
+  dept_code: string;
+  diagnosed: boolean;
+  lines: StoredFeeLine[];
+  settlements: SettlementEntry[];
+  inflight?: Inflight;
+  last_error?: { code: string; transaction_id?: string; at: string };
+}
+
+export const liveSettlement = (v: OutpatientVisit) => v.settlements.find((s) => s.status === 'booked');
+
+export type { Decimal };

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GatewayError } from '../errors/errors.js';
+import type { Logger } from '../logger.js';
+import type { OutpatientService } from '../engine/outpatient.js';
+import type { Persons } from '../engine/persons.js';
+import type { PlatformClient } from '../engine/platform-client.js';
+import type { Store } from '../store/store.js';
+import type { Schemas } from '../validation.js';
+import { buildOpenApi } from './openapi.js';
+import { outpatientRoutes } from './outpatient-routes.js';
+import { opsRoutes } from './ops-routes.js';
+import { personRoutes } from './person-routes.js';
+import { sendJson } from './money-json.js';
+import { transactionRoutes } from './transaction-routes.js';
+
+export interface AppDeps {
+  schemas: Schemas;
+  store: Store;
+  platform: PlatformClient;
+  persons: Persons;
+  outpatient: OutpatientService;
+  logger: Logger;
+  bodyLimitBytes: number;
+  mode: string;
+}
+
+/**
+ * The request path, in order (cf. OpenHIM's koaMiddleware): request id and access log -> JSON
+ * body (size limit, content type) -> route (schema validation inside each handler) -> engine ->
+ * response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
+ */
+export function createApp(d: AppDeps) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
+  app.use(accessLog(d.logger));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: d.bodyLimitBytes, strict: false }));
+
+  const openapi = buildOpenApi(d.schemas);
+  app.use(opsRoutes(d, openapi));
+  app.use('/v1', personRoutes(d));
+  app.use('/v1', outpatientRoutes(d));
+  app.use('/v1', transactionRoutes(d));
+
+  app.use((req: Request) => {
+    throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { method: req.method, path: req.path } });
+  });
+  app.use(errorHandler(d.logger));
+  return app;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+  }
+}
+
+function requestId(req: Request, res: Response, next: NextFunction) {
+  const given = req.get('x-request-id');
+  req.id = given && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', req.id);
+  next();
+}
+
+function accessLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      // method, route and status only: paths carry visit and settlement ids, never personal data
+      logger.info(
+        { request_id: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    return next(new GatewayError('GW_VAL_UNSUPPORTED_MEDIA_TYPE', { details: { content_type: req.get('content-type') ?? null } }));
+  }
+  next();
+}
+
+/** Maps everything to the catalog: body-parser's errors, GatewayErrors, and anything unexpected (500, no stack). */
+function errorHandler(logger: Logger) {
+  // express recognises an error handler by its four parameters
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const ge = toGatewayError(err);
+    if (ge.status >= 500) {
+      logger.error({ request_id: req.id, code: ge.code, transaction_id: ge.transaction_id, err: ge.code === 'GW_SYS_INTERNAL' ? describeInternal(err) : undefined }, 'request failed');
+    } else {
+      logger.warn({ request_id: req.id, code: ge.code, transaction_id: ge.transaction_id }, 'request refused');
+    }
+    if (ge.transaction_id) res.setHeader('x-transaction-id', ge.transaction_id);
+    sendJson(res, ge.status, ge.body(req.id));
+  };
+}
+
+function toGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.too.large') return new GatewayError('GW_VAL_BODY_TOO_LARGE');
+  if (e?.type === 'entity.parse.failed') return new GatewayError('GW_VAL_MALFORMED_JSON');
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new GatewayError('GW_VAL_UNSUPPORTED_MEDIA_TYPE');
+  if (e?.type === 'request.aborted') return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request was aborted while its body was read.' });
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request could not be read.' });
+  return new GatewayError('GW_SYS_INTERNAL', { cause: err });
+}
+
+function describeInternal(err: unknown) {
+  // name and message only: a message could quote input, but never a body; the stack stays in the log, not the response
+  const e = err as Error;
+  return { name: e?.name, message: e?.message, stack: e?.stack };
+}

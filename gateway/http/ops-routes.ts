@@ -1,0 +1,35 @@
+import { Router } from 'express';
+import { GatewayError } from '../errors/errors.js';
+import type { AppDeps } from './app.js';
+import { handle } from './handler.js';
+
+export function opsRoutes(d: AppDeps, openapi: unknown) {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', mode: d.mode });
+  });
+  r.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    try {
+      await d.store.ping();
+      checks.store = 'ok';
+    } catch {
+      checks.store = 'unreachable';
+    }
+    checks.platform = d.platform.signedIn ? 'signed_in' : 'not_signed_in';
+    const ready = checks.store === 'ok' && checks.platform === 'signed_in';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', mode: d.mode, checks });
+  });
+  r.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  r.get(
+    '/v1/codes/:table',
+    handle(200, async (req) => {
+      const t = d.schemas.codes.get(req.params.table as string);
+      if (!t) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { table: req.params.table, tables: [...d.schemas.codes.keys()] } });
+      return t;
+    }),
+  );
+  return r;
+}

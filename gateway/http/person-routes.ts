@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
+import type { AppDeps } from './app.js';
+import { handle, meta } from './handler.js';
+
+export function personRoutes(d: AppDeps) {
+  const r = Router();
+  /** 1101 with insurance, cross-region scope and filing status; 人卡一致 when counter_person is given. */
+  r.post(
+    '/persons/query',
+    handle(200, async (req) => {
+      const q = d.schemas.checkApi<PersonQueryRequest>('person-query.request', req.body);
+      const person = await d.persons.lookup(q, meta(req));
+      const today = new Date().toISOString().slice(0, 10);
+      return d.persons.view(person, today, undefined, !!q.counter_person);
+    }),
+  );
+  return r;
+}

@@ -1,0 +1,127 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { Decimal } from 'decimal.js';
+import { projectPath } from './paths.js';
+import { GatewayError } from './errors/errors.js';
+
+const addFormats = addFormatsModule.default;
+
+export interface CodeTable {
+  title: string;
+  values: Record<string, string>;
+}
+
+interface DecimalRule {
+  places: number;
+  min?: number;
+  exclusiveMin?: boolean;
+}
+
+function readJsonDir(dir: string): Array<{ file: string; json: Record<string, unknown> }> {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, json: JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown> }));
+}
+
+/**
+ * Every schema of schemas/ compiled once at start-up: the HIS-facing API bodies, the national
+ * interface messages, and the code tables that `x-code-table` checks against.
+ */
+export class Schemas {
+  readonly codes = new Map<string, CodeTable>();
+  readonly api = new Map<string, Record<string, unknown>>();
+  private readonly ajv: Ajv2020;
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor(root = projectPath('schemas')) {
+    for (const { file, json } of readJsonDir(path.join(root, 'codes'))) {
+      this.codes.set(file.replace(/\.json$/, ''), { title: String(json.title), values: json.values as Record<string, string> });
+    }
+    this.ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
+    addFormats(this.ajv);
+    this.ajv.addKeyword({
+      keyword: 'x-code-table',
+      type: 'string',
+      schemaType: 'string',
+      validate: (table: string, data: string) => this.codes.get(table)?.values[data] !== undefined,
+    });
+    this.ajv.addKeyword({ keyword: 'x-decimal', type: ['number', 'string'], schemaType: 'object', validate: decimalOk });
+    this.ajv.addKeyword({ keyword: 'x-source' });
+    this.ajv.addKeyword({ keyword: 'x-note' });
+    for (const dir of ['platform', 'api']) {
+      for (const { file, json } of readJsonDir(path.join(root, dir))) {
+        this.ajv.addSchema(json);
+        if (dir === 'api') this.api.set(file.replace(/\.json$/, ''), json);
+      }
+    }
+  }
+
+  private validator(id: string): ValidateFunction {
+    let v = this.compiled.get(id);
+    if (!v) {
+      const fn = this.ajv.getSchema(id);
+      if (!fn) throw new Error(`no schema ${id}`);
+      v = fn;
+      this.compiled.set(id, v);
+    }
+    return v;
+  }
+
+  /** Compile every schema now, so that a broken schema stops start-up rather than a request. */
+  compileAll(): void {
+    for (const id of Object.keys((this.ajv as unknown as { schemas: Record<string, unknown> }).schemas)) {
+      if (id.startsWith('https://yidi-gateway.local/')) this.validator(id);
+    }
+  }
+
+  hasPlatform(name: string): boolean {
+    return this.ajv.getSchema(platformId(name)) !== undefined;
+  }
+
+  /** Validates an HIS request body; throws a 4xx GatewayError naming every problem. */
+  checkApi<T>(name: string, body: unknown): T {
+    const v = this.validator(`https://yidi-gateway.local/schemas/api/${name}.json`);
+    if (v(body)) return body as T;
+    const errors = (v.errors ?? []).map(describe);
+    const unknownCode = errors.find((e) => e.keyword === 'x-code-table');
+    const badAmount = errors.find((e) => e.keyword === 'x-decimal');
+    const code = unknownCode ? 'GW_VAL_UNKNOWN_CODE' : badAmount ? 'GW_VAL_AMOUNT_FORMAT' : 'GW_VAL_SCHEMA';
+    throw new GatewayError(code, {
+      message: `Invalid request: ${errors.map((e) => `${e.field} ${e.problem}`).join('; ')}`,
+      details: { errors },
+    });
+  }
+
+  /** Validates a national-interface message; returns the problems (empty when valid). */
+  checkPlatform(name: string, message: unknown): Array<{ field: string; problem: string }> {
+    const v = this.validator(platformId(name));
+    return v(message) ? [] : (v.errors ?? []).map(describe);
+  }
+}
+
+const platformId = (name: string) => `https://yidi-gateway.local/schemas/platform/${name}.json`;
+
+function decimalOk(rule: DecimalRule, data: number | string): boolean {
+  if (typeof data === 'string' && !/^-?\d+(\.\d+)?$/.test(data)) return false;
+  if (typeof data === 'number' && !Number.isFinite(data)) return false;
+  const d = new Decimal(data);
+  if (d.decimalPlaces() > rule.places) return false;
+  if (rule.min !== undefined && (rule.exclusiveMin ? d.lte(rule.min) : d.lt(rule.min))) return false;
+  return d.abs().lt('1e14');
+}
+
+function describe(e: ErrorObject) {
+  const field = (e.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || '(body)';
+  let problem = e.message ?? 'is invalid';
+  if (e.keyword === 'required') problem = `is missing: ${(e.params as { missingProperty: string }).missingProperty}`;
+  if (e.keyword === 'additionalProperties') problem = `has an unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'x-code-table') problem = `is not a code of table ${String(e.schema)}`;
+  if (e.keyword === 'x-decimal') {
+    const r = e.schema as DecimalRule;
+    problem = `must be a non-negative number with at most ${r.places} decimals`;
+  }
+  return { field, problem, keyword: e.keyword };
+}

@@ -1,0 +1,126 @@
+import net from 'node:net';
+import nock from 'nock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tifHeaders, tifSignature } from '../adapters/platform/signature.js';
+import { classifyReply, parseInfcode } from '../adapters/platform/reply.js';
+import { createTifTransport } from '../adapters/platform/tif-transport.js';
+import { createTransport } from '../adapters/platform/transports.js';
+
+const clock = { now: () => new Date(1_700_000_000_000) };
+const cfg = { baseUrl: 'http://platform.test/fsi/api', paasid: 'hosp-paas', secret: 'demo-secret-change-me' };
+
+describe('x-tif signature', () => {
+  it('matches fixed vectors: sha256(timestamp + secret + nonce + timestamp), lowercase hex', () => {
+    expect(tifSignature('1700000000', 'demo-secret-change-me', 'abc123')).toBe('dc5b560df3fb7dce09813ec890980402df91a79fbf754acfce9178a8414a0339');
+    expect(tifSignature('1763884800', 's3cr3t', '0f1e2d3c')).toBe('0cf598100c3ae325342205e53c835a523b10a15c08c314e299109c80fc3adfc8');
+  });
+
+  it('puts Unix seconds in x-tif-timestamp and a fresh nonce in every header set', () => {
+    const a = tifHeaders('p', 's', new Date(1_700_000_000_999));
+    const b = tifHeaders('p', 's', new Date(1_700_000_000_999));
+    expect(a['x-tif-timestamp']).toBe('1700000000');
+    expect(a['x-tif-nonce']).not.toBe(b['x-tif-nonce']);
+    expect(a['x-tif-signature']).toBe(tifSignature('1700000000', 's', a['x-tif-nonce']));
+  });
+});
+
+describe('tif transport (nock)', () => {
+  afterEach(() => nock.cleanAll());
+
+  it('posts the envelope to baseUrl/infno with the four x-tif headers', async () => {
+    let seen: Record<string, string | string[] | undefined> = {};
+    let body: unknown;
+    nock('http://platform.test')
+      .post('/fsi/api/1101', (b) => {
+        body = b;
+        return true;
+      })
+      .reply(function () {
+        seen = this.req.headers;
+        return [200, JSON.stringify({ infcode: 0, output: { baseinfo: {} } })];
+      });
+    const t = createTifTransport(cfg, clock);
+    const r = await t.send('1101', { infno: '1101', input: { data: {} } }, { timeoutMs: 1000 });
+    t.close();
+    expect(r).toMatchObject({ kind: 'reply', status: 200 });
+    expect(body).toEqual({ infno: '1101', input: { data: {} } });
+    expect(seen['x-tif-paasid']).toBe('hosp-paas');
+    expect(seen['x-tif-timestamp']).toBe('1700000000');
+    expect(seen['x-tif-signature']).toBe(tifSignature('1700000000', cfg.secret, String(seen['x-tif-nonce'])));
+  });
+
+  it('reads a non-JSON error page as a reply for reply.ts to judge', async () => {
+    nock('http://platform.test').post('/fsi/api/2207').reply(502, '<html>bad gateway</html>');
+    const t = createTifTransport(cfg, clock);
+    const r = await t.send('2207', {}, { timeoutMs: 1000 });
+    t.close();
+    expect(r).toEqual({ kind: 'reply', status: 502, rawBody: '<html>bad gateway</html>' });
+    expect(classifyReply(r).outcome).toBe('unknown');
+  });
+
+  it('refuses an unknown transport profile by name', () => {
+    expect(() => createTransport({ ...cfg, profile: 'sm4-oauth' }, clock)).toThrow(/not supported; supported: tif/);
+  });
+});
+
+describe('tif transport over real sockets', () => {
+  it('classifies a timeout after the request left as unknown', async () => {
+    const server = net.createServer(() => {}); // accepts, reads, never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const t = createTifTransport({ ...cfg, baseUrl: `http://127.0.0.1:${port}/api` }, clock);
+    const r = await t.send('2207', { x: 1 }, { timeoutMs: 300 });
+    t.close();
+    server.close();
+    expect(r.kind).toBe('unknown');
+  });
+
+  it('classifies a connection reset after the request left as unknown', async () => {
+    const server = net.createServer((sock) => sock.once('data', () => sock.destroy()));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const t = createTifTransport({ ...cfg, baseUrl: `http://127.0.0.1:${port}/api` }, clock);
+    const r = await t.send('2207', { x: 1 }, { timeoutMs: 2000 });
+    t.close();
+    server.close();
+    expect(r.kind).toBe('unknown');
+  });
+
+  it('classifies a closed port as not sent', async () => {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const t = createTifTransport({ ...cfg, baseUrl: `http://127.0.0.1:${port}/api` }, clock);
+    const r = await t.send('2207', {}, { timeoutMs: 1000 });
+    t.close();
+    expect(r.kind).toBe('not_sent');
+  });
+});
+
+describe('reply classification', () => {
+  it('parses infcode sent as a number or as a string', () => {
+    expect(parseInfcode(0)).toBe(0);
+    expect(parseInfcode('0')).toBe(0);
+    expect(parseInfcode('-2')).toBe(-2);
+    expect(parseInfcode(' -1 ')).toBe(-1);
+    expect(parseInfcode('ok')).toBeUndefined();
+    expect(parseInfcode(null)).toBeUndefined();
+  });
+
+  const reply = (status: number, body: unknown) => ({ kind: 'reply' as const, status, rawBody: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  it('0 succeeded, -2 rejected with err_msg, -1 unknown (calls for a reversal)', () => {
+    expect(classifyReply(reply(200, { infcode: '0', output: {} })).outcome).toBe('succeeded');
+    const rej = classifyReply(reply(200, { infcode: -2, err_msg: '参保人未办理异地就医备案' }));
+    expect(rej).toMatchObject({ outcome: 'rejected', reason: '参保人未办理异地就医备案' });
+    expect(classifyReply(reply(200, { infcode: -1, err_msg: '系统异常' })).outcome).toBe('unknown');
+  });
+
+  it('a malformed body or a 5xx is unknown; a 4xx is rejected', () => {
+    expect(classifyReply(reply(200, '<html>gateway error</html>')).outcome).toBe('unknown');
+    expect(classifyReply(reply(200, { output: {} })).outcome).toBe('unknown');
+    expect(classifyReply(reply(502, 'bad gateway')).outcome).toBe('unknown');
+    expect(classifyReply(reply(401, { infcode: -2, err_msg: '签名错误' })).outcome).toBe('rejected');
+  });
+});
