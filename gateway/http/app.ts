@@ -71,7 +71,7 @@ function accessLog(logger: Logger) {
     res.on('finish', () => {
       // method, route and status only: paths carry visit and settlement ids, never personal data
       logger.info(
-        { request_id: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
+        { request_id: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
         'request',
       );
     });

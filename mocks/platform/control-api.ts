@@ -1,0 +1,80 @@
+/** The control API for tests (/__mock, no signature): calls, ledger, persons, faults, reset, sign-in expiry. */
+import express, { type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { FaultRequest } from './faults.js';
+import { resetState, type MockState } from './state.js';
+import { ledgerEntryView, personView } from './views.js';
+
+export const CONTROL_PREFIX = '/__mock';
+
+function listCalls(state: MockState) {
+  return (req: Request, res: Response): void => {
+    const infno = typeof req.query['infno'] === 'string' ? req.query['infno'] : undefined;
+    res.json(state.calls.filter((c) => infno === undefined || c.infno === infno));
+  };
+}
+
+function showPerson(state: MockState) {
+  return (req: Request, res: Response): void => {
+    const person = state.persons.get(String(req.params['psn_no']));
+    if (!person) {
+      res.status(404).json({ error: 'unknown psn_no' });
+      return;
+    }
+    res.json(personView(person));
+  };
+}
+
+function addFault(state: MockState, logger: Logger) {
+  return (req: Request, res: Response): void => {
+    const body: unknown = req.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      res.status(400).json({ error: 'body must be a JSON object' });
+      return;
+    }
+    const rule = state.faults.add(body as FaultRequest);
+    if (typeof rule === 'string') {
+      res.status(400).json({ error: rule });
+      return;
+    }
+    logger.info({ fault: rule }, 'fault added');
+    res.status(201).json(rule);
+  };
+}
+
+function expireSignIns(state: MockState, logger: Logger) {
+  return (_req: Request, res: Response): void => {
+    let expired = 0;
+    for (const signIn of state.signIns.values()) {
+      if (signIn.valid) expired += 1;
+      signIn.valid = false;
+    }
+    logger.info({ expired }, 'sign-ins expired');
+    res.json({ expired });
+  };
+}
+
+export function controlApi(state: MockState, logger: Logger): express.Router {
+  const router = express.Router();
+  router.use(express.json());
+  router.get('/calls', listCalls(state));
+  router.get('/ledger', (_req, res) => {
+    res.json(state.ledger.map(ledgerEntryView));
+  });
+  router.get('/persons/:psn_no', showPerson(state));
+  router.get('/faults', (_req, res) => {
+    res.json(state.faults.list());
+  });
+  router.post('/faults', addFault(state, logger));
+  router.delete('/faults', (_req, res) => {
+    state.faults.clear();
+    res.status(204).end();
+  });
+  router.post('/reset', (_req, res) => {
+    resetState(state);
+    logger.info('state reset to seed');
+    res.json({ reset: true });
+  });
+  router.post('/sign-ins/expire', expireSignIns(state, logger));
+  return router;
+}

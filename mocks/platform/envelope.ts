@@ -1,0 +1,73 @@
+/** The national interface envelope: request shape, business errors, and reply construction. */
+import { formatDateTimeMs } from './time.js';
+
+/** The request envelope after envelope.request.json accepted it. */
+export interface RequestEnvelope {
+  infno: string;
+  msgid: string;
+  mdtrtarea_admvs: string;
+  insuplc_admdvs?: string;
+  recer_sys_code: string;
+  infver: string;
+  opter_type: string;
+  opter: string;
+  opter_name: string;
+  inf_time: string;
+  fixmedins_code: string;
+  fixmedins_name: string;
+  sign_no?: string;
+  input: Record<string, unknown>;
+}
+
+export const INFCODE_OK = 0;
+export const INFCODE_SYSTEM_ERROR = -1;
+export const INFCODE_BUSINESS_ERROR = -2;
+
+/** A refusal the counter can read: infcode -2 with this message, nothing booked. */
+export class BusinessError extends Error {
+  override readonly name = 'BusinessError';
+}
+
+export type TxOutput = Record<string, unknown>;
+
+export interface ReplyFields {
+  infcode: number;
+  msgid: string | null;
+  refmsgTime: string | null;
+  now: Date;
+  errMsg: string | null;
+  output: TxOutput | null;
+}
+
+export interface Reply {
+  infcode: number | string;
+  inf_refmsgid: string | null;
+  refmsg_time: string | null;
+  respond_time: string;
+  err_msg: string | null;
+  warn_msg: null;
+  output: TxOutput | null;
+}
+
+export function wireInfcode(infcode: number, asString: boolean): number | string {
+  return asString ? String(infcode) : infcode;
+}
+
+export function buildReply(fields: ReplyFields, infcodeAsString: boolean): Reply {
+  return {
+    infcode: wireInfcode(fields.infcode, infcodeAsString),
+    inf_refmsgid: fields.msgid,
+    refmsg_time: fields.refmsgTime,
+    respond_time: formatDateTimeMs(fields.now),
+    err_msg: fields.errMsg,
+    warn_msg: null,
+    output: fields.output,
+  };
+}
+
+/** Every string value of a `psn_no` key anywhere in the input. */
+export function psnNosIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(psnNosIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, v]) => (key === 'psn_no' && typeof v === 'string' ? [v] : psnNosIn(v)));
+}

@@ -1,0 +1,54 @@
+/** The mock platform's in-memory state, and its reset to the seeded state. */
+import { loadCatalogue, type Catalogue } from './catalogue.js';
+import { FaultTable } from './faults.js';
+import { loadPolicyBook } from './policies.js';
+import { seedRegistry, type PersonRegistry } from './registry.js';
+import { compactDateTime } from './time.js';
+import type { CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
+
+export interface MockState {
+  policies: PolicyBook;
+  catalogue: Catalogue;
+  persons: PersonRegistry;
+  visits: Map<string, Visit>;
+  ledger: LedgerEntry[];
+  signIns: Map<string, SignIn>;
+  msgids: Set<string>;
+  calls: CallRecord[];
+  faults: FaultTable;
+  /** Feeds generated ids; survives reset so ids stay unique for the process's life. */
+  sequence: number;
+}
+
+export function createState(): MockState {
+  return {
+    policies: loadPolicyBook(),
+    catalogue: loadCatalogue(),
+    persons: seedRegistry(),
+    visits: new Map(),
+    ledger: [],
+    signIns: new Map(),
+    msgids: new Set(),
+    calls: [],
+    faults: new FaultTable(),
+    sequence: 0,
+  };
+}
+
+/** Back to the seeded state, in place (holders of `state` keep a valid reference). */
+export function resetState(state: MockState): void {
+  const fresh = createState();
+  Object.assign(state, { ...fresh, sequence: state.sequence });
+}
+
+/** Id prefixes: 6 digits, then yyyyMMddHHmmss, then an 8-digit sequence (28 chars). */
+export const ID_PREFIX = {
+  mdtrt: '440301',
+  setl: '440302',
+  sign: '440309',
+} as const;
+
+export function nextId(state: MockState, prefix: string, now: Date): string {
+  state.sequence += 1;
+  return `${prefix}${compactDateTime(now)}${String(state.sequence % 1e8).padStart(8, '0')}`;
+}

@@ -1,0 +1,209 @@
+/** Shapes shared by the mock settlement platform's modules. */
+import type { Decimal } from 'decimal.js';
+
+/** A cross-region filing (异地就医备案) record. Dates are yyyy-MM-dd; enddate null = until changed. */
+export interface Filing {
+  file_type: string;
+  mdtrtarea_admvs: string;
+  begndate: string;
+  enddate: string | null;
+}
+
+export interface Credentials {
+  ecard_token: string;
+  social_card_no: string;
+  card_sn: string;
+}
+
+/** One person as seeded in data/persons.json. */
+export interface PersonSeed {
+  psn_no: string;
+  psn_name: string;
+  psn_cert_type: string;
+  certno: string;
+  gend: string;
+  naty: string;
+  brdy: string;
+  insuplc_admdvs: string;
+  insutype: string;
+  psn_type: string;
+  cvlserv_flag: string;
+  psn_insu_date: string;
+  emp_name: string;
+  balance: number;
+  credentials: Credentials;
+  filings: Filing[];
+}
+
+/** Year accumulations of one person (参保地 yearly counters). */
+export interface YearAccumulation {
+  dedc_used: Decimal;
+  pool_paid: Decimal;
+}
+
+/** A person as held in memory: the seed plus its moving parts. */
+export interface PersonRecord extends Omit<PersonSeed, 'balance' | 'filings'> {
+  seed_balance: Decimal;
+  balance: Decimal;
+  filings: Filing[];
+  accumulations: Map<number, YearAccumulation>;
+}
+
+export interface CatalogueEntry {
+  med_list_codg: string;
+  name: string;
+  chrgitm_lv: string;
+  selfpay_prop: number;
+  pric_uplmt_amt?: number;
+  med_chrgitm_type: string;
+}
+
+export interface OutpatientPolicy {
+  deductible: number;
+  ratio: number;
+  annual_cap: number;
+}
+
+export interface TierReduction {
+  long_term: number;
+  referral: number;
+  emergency: number;
+  other_temporary: number;
+  not_filed: number;
+}
+
+export interface InpatientPolicy extends OutpatientPolicy {
+  tier_reduction: TierReduction;
+}
+
+export interface AreaPolicy {
+  name: string;
+  outpatient: Record<string, OutpatientPolicy>;
+  inpatient: Record<string, InpatientPolicy>;
+}
+
+export interface Hospital {
+  mdtrtarea_admvs: string;
+  fixmedins_code: string;
+  fixmedins_name: string;
+}
+
+export interface PolicyBook {
+  hospital: Hospital;
+  auto_filing_provinces: string[];
+  areas: Record<string, AreaPolicy>;
+}
+
+/** Per-line classification under the treatment area's catalogue (2204 result). */
+export interface LineClassification {
+  det_item_fee_sumamt: Decimal;
+  cnt: Decimal;
+  pric: Decimal;
+  pric_uplmt_amt: Decimal | null;
+  selfpay_prop: Decimal;
+  fulamt_ownpay_amt: Decimal;
+  overlmt_amt: Decimal;
+  preselfpay_amt: Decimal;
+  inscp_scp_amt: Decimal;
+  chrgitm_lv: string;
+  med_chrgitm_type: string;
+}
+
+/** An uploaded fee line of a visit. setl_id null = unsettled. */
+export interface FeeLine {
+  feedetl_sn: string;
+  chrg_bchno: string;
+  med_list_codg: string;
+  fee_ocur_time: string;
+  classification: LineClassification;
+  setl_id: string | null;
+}
+
+export interface Visit {
+  mdtrt_id: string;
+  psn_no: string;
+  insutype: string;
+  ipt_otp_no: string;
+  begntime: string;
+  er_flag: string | null;
+  med_type: string | null;
+  dise_codg: string | null;
+  status: 'open' | 'cancelled';
+  lines: FeeLine[];
+}
+
+/** The amounts of one settlement (all Decimal, rounded to 2 places except pool_prop_selfpay). */
+export interface SettlementAmounts {
+  medfee_sumamt: Decimal;
+  fulamt_ownpay_amt: Decimal;
+  overlmt_selfpay: Decimal;
+  preselfpay_amt: Decimal;
+  inscp_scp_amt: Decimal;
+  act_pay_dedc: Decimal;
+  hifp_pay: Decimal;
+  pool_prop_selfpay: Decimal;
+  cvlserv_pay: Decimal;
+  hifes_pay: Decimal;
+  hifmi_pay: Decimal;
+  hifob_pay: Decimal;
+  maf_pay: Decimal;
+  oth_pay: Decimal;
+  fund_pay_sumamt: Decimal;
+  psn_part_amt: Decimal;
+  acct_pay: Decimal;
+  psn_cash_pay: Decimal;
+  hosp_part_amt: Decimal;
+  balc: Decimal;
+  acct_mulaid_pay: Decimal;
+}
+
+export interface FundDetail {
+  fund_pay_type: string;
+  fund_pay_type_name: string;
+  inscp_scp_amt: Decimal;
+  crt_payb_lmt_amt: Decimal;
+  fund_payamt: Decimal;
+}
+
+export interface SettlementResult {
+  amounts: SettlementAmounts;
+  setldetail: FundDetail[];
+}
+
+export type LedgerKind = 'settlement' | 'cancellation';
+
+export interface LedgerEntry {
+  setl_id: string;
+  kind: LedgerKind;
+  /** cancellation records: the setl_id they cancel */
+  orig_setl_id: string | null;
+  /** settlements: the setl_id of the cancellation record, once cancelled */
+  cancel_setl_id: string | null;
+  msgid: string;
+  infno: string;
+  mdtrt_id: string;
+  psn_no: string;
+  insuplc_admdvs: string;
+  insutype: string;
+  med_type: string;
+  chrg_bchno: string;
+  feedetl_sns: string[];
+  setl_time: string;
+  amounts: SettlementAmounts;
+  setldetail: FundDetail[];
+  status: 'booked' | 'cancelled';
+}
+
+export interface SignIn {
+  sign_no: string;
+  sign_time: string;
+  opter_no: string;
+  valid: boolean;
+}
+
+export interface CallRecord {
+  infno: string;
+  msgid: string | null;
+  at: string;
+  infcode: number | null;
+}
