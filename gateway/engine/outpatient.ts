@@ -7,18 +7,15 @@ import type { SettlementRequest } from '../generated/api/settlement.request.js';
 import type { VisitCreateRequest } from '../generated/api/visit-create.request.js';
 import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
 import { GatewayError } from '../errors/errors.js';
-import type { Store, Versioned } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { EncounterRunner, isUnknownOutcome, type RequestMeta, type StepResult } from './encounter-runner.js';
 import { Decimal, round2, sumOf } from './money.js';
 import type { Persons } from './persons.js';
-import { BOOKING_INFNOS, type CallContext, type PlatformClient } from './platform-client.js';
-import { liveSettlement, type Inflight, type OutpatientVisit, type SettlementEntry, type StoredFeeLine, type StoredSlip } from './visit.js';
+import type { CallContext, PlatformClient } from './platform-client.js';
+import { liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredFeeLine, type StoredSlip } from './visit.js';
 
-export interface RequestMeta {
-  request_id?: string;
-}
+export type { RequestMeta };
 
-/** An inflight marker older than this, whose transaction is not pending, was left by a crash. */
-const STALE_INFLIGHT_MS = 120_000;
 const EMERGENCY_MED_TYPE = '13';
 
 /**
@@ -28,17 +25,21 @@ const EMERGENCY_MED_TYPE = '13';
  * a settlement cancelled at most once, one transaction in flight per visit.
  */
 export class OutpatientService {
+  private readonly runner: EncounterRunner<OutpatientVisit>;
+
   constructor(
     private readonly store: Store,
     private readonly platform: PlatformClient,
     private readonly persons: Persons,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', (v, meta) => this.ctx(v, meta));
+  }
 
   // ---- registration (1101 + 2201) -------------------------------------------------------------
   async register(req: VisitCreateRequest, meta: RequestMeta) {
     const existingId = await this.store.findEncounterId('ipt_otp_no', req.ipt_otp_no);
-    const existing = existingId ? await this.load(existingId) : undefined;
+    const existing = existingId ? await this.runner.load(existingId) : undefined;
     if (existing && existing.value.status !== 'registration_failed') {
       throw new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: existing.value.id, status: existing.value.status } });
     }
@@ -82,23 +83,23 @@ export class OutpatientService {
     try {
       const r = await this.platform.call('2201', input, this.ctx(visit, meta, { his_input: redactCredential(req) }));
       const out = r.output.data as { mdtrt_id: string };
-      const saved = await this.finish(visit.id, token, undefined, (v) => {
+      const saved = await this.runner.finish(visit.id, token, undefined, (v) => {
         v.status = 'registered';
         v.facts.mdtrt_id = out.mdtrt_id;
       }, { mdtrt_id: out.mdtrt_id });
       return { visit: visitView(saved), person: view, transaction_id: r.transaction_id };
     } catch (e) {
-      const unknown = isUnknown(e);
-      await this.finish(visit.id, token, undefined, (v) => {
+      const unknown = isUnknownOutcome(e);
+      await this.runner.finish(visit.id, token, undefined, (v) => {
         v.status = unknown ? 'registration_unknown' : 'registration_failed';
-        v.last_error = errorNote(e, this.clock);
+        v.last_error = this.runner.errorNote(e);
       });
       throw e;
     }
   }
 
   async get(id: string) {
-    return visitView((await this.mustLoad(id)).value);
+    return visitView((await this.runner.mustLoad(id)).value);
   }
 
   // ---- cancel registration (2202) -------------------------------------------------------------
@@ -243,7 +244,7 @@ export class OutpatientService {
 
   async settlement(setl_id: string) {
     const id = await this.store.findEncounterId('setl_id', setl_id);
-    const v = id ? await this.load(id) : undefined;
+    const v = id ? await this.runner.load(id) : undefined;
     const s = v?.value.settlements.find((x) => x.setl_id === setl_id);
     if (!v || !s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
     return { visit_id: v.value.id, ...s };
@@ -254,13 +255,8 @@ export class OutpatientService {
    * a visit waiting on a booking transaction stays blocked (visible to staff) until it is resolved.
    */
   async recoverAfterCrash(transaction: { id: string; infno: string; encounter_id?: string }) {
-    if (!transaction.encounter_id) return;
-    const v = await this.load(transaction.encounter_id);
-    if (!v || !v.value.inflight) return;
-    const token = v.value.inflight.token;
-    await this.finish(v.value.id, token, BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined, (w) => {
-      if (w.status === 'registering') w.status = 'registration_unknown';
-      w.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
+    await this.runner.recover(transaction, (v) => {
+      if (v.status === 'registering') v.status = 'registration_unknown';
     });
   }
 
@@ -275,97 +271,21 @@ export class OutpatientService {
     };
   }
 
-  /**
-   * One operation on a visit: check the state (guard), take the visit (inflight marker, by
-   * compare-and-set), call the platform, then apply the result and release the visit. A booking
-   * transaction with an unknown outcome keeps the visit taken until the outcome is resolved.
-   */
   private async run(
     id: string,
     infno: string,
     meta: RequestMeta,
     guard: (v: OutpatientVisit) => void,
-    exec: (v: OutpatientVisit, ctx: CallContext) => Promise<{ transaction_id: string; apply: (v: OutpatientVisit) => void; indexes?: Record<string, string> }>,
+    exec: (v: OutpatientVisit, ctx: CallContext) => Promise<StepResult<OutpatientVisit>>,
   ) {
-    const { visit, token } = await this.take(id, infno, guard);
-    try {
-      const r = await exec(visit, this.ctx(visit, meta));
-      const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
-      return { visit: visitView(saved), transaction_id: r.transaction_id };
-    } catch (e) {
-      const unknownBooking = isUnknown(e) && BOOKING_INFNOS.has(infno);
-      await this.finish(id, token, unknownBooking ? { transaction_id: (e as GatewayError).transaction_id } : undefined, (v) => {
-        v.last_error = errorNote(e, this.clock);
-      });
-      throw e;
-    }
-  }
-
-  private async take(id: string, op: string, guard: (v: OutpatientVisit) => void) {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const cur = await this.mustLoad(id);
-      const v = cur.value;
-      if (v.inflight) await this.refuseIfBusy(v.inflight);
-      guard(v);
-      const token = randomUUID();
-      const next: OutpatientVisit = { ...v, inflight: { op, token, since: this.clock.now().toISOString() }, updated_at: this.clock.now().toISOString() };
-      if (await this.store.saveEncounter(next, cur.version)) return { visit: next, token };
-    }
-    throw new GatewayError('GW_BIZ_VISIT_BUSY');
-  }
-
-  private async refuseIfBusy(inflight: Inflight) {
-    if (inflight.outcome === 'unknown') {
-      throw new GatewayError('GW_BIZ_OUTCOME_UNKNOWN_PENDING', { transaction_id: inflight.transaction_id, details: { op: inflight.op } });
-    }
-    const age = this.clock.now().getTime() - Date.parse(inflight.since);
-    if (age < STALE_INFLIGHT_MS) throw new GatewayError('GW_BIZ_VISIT_BUSY', { details: { op: inflight.op } });
-    // A marker left by a process that died before journaling anything: nothing was sent.
-  }
-
-  private async finish(
-    id: string,
-    token: string,
-    unknown: { transaction_id?: string } | undefined,
-    apply: (v: OutpatientVisit) => void,
-    indexes?: Record<string, string>,
-  ): Promise<OutpatientVisit> {
-    for (;;) {
-      const cur = await this.mustLoad(id);
-      const v: OutpatientVisit = structuredClone(cur.value);
-      if (v.inflight?.token === token) {
-        v.inflight = unknown ? { ...v.inflight, outcome: 'unknown', transaction_id: unknown.transaction_id } : undefined;
-      }
-      apply(v);
-      v.updated_at = this.clock.now().toISOString();
-      if (await this.store.saveEncounter(v, cur.version, indexes)) return v;
-    }
-  }
-
-  private async load(id: string): Promise<Versioned<OutpatientVisit> | undefined> {
-    const v = await this.store.getEncounter<OutpatientVisit>(id);
-    return v && v.value.kind === 'outpatient' ? v : undefined;
-  }
-
-  private async mustLoad(id: string) {
-    const v = await this.load(id);
-    if (!v) throw new GatewayError('GW_BIZ_VISIT_NOT_FOUND', { details: { visit_id: id } });
-    return v;
+    const r = await this.runner.run(id, infno, meta, guard, exec);
+    return { visit: visitView(r.encounter), transaction_id: r.transaction_id };
   }
 }
 
 // ---- pure helpers -----------------------------------------------------------------------------
 
 const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : []);
-
-function isUnknown(e: unknown): boolean {
-  return e instanceof GatewayError && ['GW_SYS_PLATFORM_OUTCOME_UNKNOWN', 'GW_SYS_PLATFORM_REPLY_INVALID', 'GW_SYS_SLIP_INCONSISTENT'].includes(e.code);
-}
-
-function errorNote(e: unknown, clock: Clock) {
-  const g = e instanceof GatewayError ? e : undefined;
-  return { code: g?.code ?? 'GW_SYS_INTERNAL', transaction_id: g?.transaction_id, at: clock.now().toISOString() };
-}
 
 function facts(v: OutpatientVisit): msg.VisitFacts {
   return { ...v.facts, mdtrt_id: v.facts.mdtrt_id ?? '' };

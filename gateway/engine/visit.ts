@@ -1,7 +1,7 @@
 import type { Decimal } from 'decimal.js';
 import type { FeeLine, VisitFacts } from '../../adapters/platform/outpatient-messages.js';
 import type { Slip } from '../../adapters/platform/slip.js';
-import type { EncounterBase } from '../store/store.js';
+import type { ErrorNote, RunnableEncounter } from './encounter-runner.js';
 import type { FilingStatus, Scope } from './filing.js';
 
 /** A fee line as the platform classified it (2204 result). Amounts are decimal strings at rest. */
@@ -38,17 +38,7 @@ export interface SettlementEntry {
 
 export type VisitStatus = 'registering' | 'registered' | 'registration_failed' | 'registration_unknown' | 'cancelled';
 
-/** What is under way on a visit. At most one at a time (compare-and-set on the visit's version). */
-export interface Inflight {
-  op: string;
-  token: string;
-  since: string;
-  transaction_id?: string;
-  /** set when a booking transaction's outcome is unknown: the visit waits for its resolution */
-  outcome?: 'unknown';
-}
-
-export interface OutpatientVisit extends EncounterBase {
+export interface OutpatientVisit extends RunnableEncounter {
   kind: 'outpatient';
   status: VisitStatus;
   created_at: string;
@@ -61,8 +51,7 @@ export interface OutpatientVisit extends EncounterBase {
   diagnosed: boolean;
   lines: StoredFeeLine[];
   settlements: SettlementEntry[];
-  inflight?: Inflight;
-  last_error?: { code: string; transaction_id?: string; at: string };
+  last_error?: ErrorNote;
 }
 
 export const liveSettlement = (v: OutpatientVisit) => v.settlements.find((s) => s.status === 'booked');

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../adapters/platform/msgid.js';
+import { GatewayError } from '../errors/errors.js';
+import type { EncounterBase, Store, Versioned } from '../store/store.js';
+import { BOOKING_INFNOS, type CallContext } from './platform-client.js';
+
+/** What is under way on an encounter. At most one at a time (compare-and-set on the encounter's version). */
+export interface Inflight {
+  op: string;
+  token: string;
+  since: string;
+  transaction_id?: string;
+  /** set when a booking transaction's outcome is unknown: the encounter waits for its resolution */
+  outcome?: 'unknown';
+}
+
+export interface ErrorNote {
+  code: string;
+  transaction_id?: string;
+  at: string;
+}
+
+/** Any encounter (outpatient visit, admission, pharmacy sale) the runner can guard. */
+export interface RunnableEncounter extends EncounterBase {
+  updated_at: string;
+  inflight?: Inflight;
+  last_error?: ErrorNote;
+}
+
+export interface RequestMeta {
+  request_id?: string;
+}
+
+export interface StepResult<E> {
+  transaction_id: string;
+  apply: (e: E) => void;
+  indexes?: Record<string, string>;
+}
+
+/** An inflight marker older than this, whose call never got journaled, was left by a crash. */
+const STALE_INFLIGHT_MS = 120_000;
+
+/** The gateway's words for "the platform may have booked it". */
+export function isUnknownOutcome(e: unknown): e is GatewayError {
+  return e instanceof GatewayError && ['GW_SYS_PLATFORM_OUTCOME_UNKNOWN', 'GW_SYS_PLATFORM_REPLY_INVALID', 'GW_SYS_SLIP_INCONSISTENT'].includes(e.code);
+}
+
+/**
+ * One operation on an encounter: check its state (guard), take it (inflight marker, by
+ * compare-and-set, so two requests — or two replicas — never run at once), call the platform,
+ * then apply the result and release it. A booking transaction with an unknown outcome keeps the
+ * encounter taken until the outcome is resolved.
+ */
+export class EncounterRunner<E extends RunnableEncounter> {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly kind: string,
+    private readonly notFound: string,
+    private readonly ctxOf: (e: E, meta: RequestMeta) => CallContext,
+  ) {}
+
+  async run(
+    id: string,
+    infno: string,
+    meta: RequestMeta,
+    guard: (e: E) => void,
+    exec: (e: E, ctx: CallContext) => Promise<StepResult<E>>,
+  ): Promise<{ encounter: E; transaction_id: string }> {
+    const { encounter, token } = await this.take(id, infno, guard);
+    try {
+      const r = await exec(encounter, this.ctxOf(encounter, meta));
+      const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
+      return { encounter: saved, transaction_id: r.transaction_id };
+    } catch (e) {
+      const unknownBooking = isUnknownOutcome(e) && BOOKING_INFNOS.has(infno);
+      await this.finish(id, token, unknownBooking ? { transaction_id: e.transaction_id } : undefined, (x) => {
+        x.last_error = this.errorNote(e);
+      });
+      throw e;
+    }
+  }
+
+  /** Takes the encounter for `op` after `guard` accepted its state. */
+  async take(id: string, op: string, guard: (e: E) => void): Promise<{ encounter: E; token: string }> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.mustLoad(id);
+      const e = cur.value;
+      if (e.inflight) this.refuseIfBusy(e.inflight);
+      guard(e);
+      const token = randomUUID();
+      const now = this.clock.now().toISOString();
+      const next: E = { ...e, inflight: { op, token, since: now }, updated_at: now };
+      if (await this.store.saveEncounter(next, cur.version)) return { encounter: next, token };
+    }
+    throw new GatewayError('GW_BIZ_VISIT_BUSY');
+  }
+
+  /** Applies a result and releases the encounter (or leaves it waiting on an unknown outcome). */
+  async finish(id: string, token: string, unknown: { transaction_id?: string } | undefined, apply: (e: E) => void, indexes?: Record<string, string>): Promise<E> {
+    for (;;) {
+      const cur = await this.mustLoad(id);
+      const e: E = structuredClone(cur.value);
+      if (e.inflight?.token === token) {
+        e.inflight = unknown ? { ...e.inflight, outcome: 'unknown', transaction_id: unknown.transaction_id } : undefined;
+      }
+      apply(e);
+      e.updated_at = this.clock.now().toISOString();
+      if (await this.store.saveEncounter(e, cur.version, indexes)) return e;
+    }
+  }
+
+  /**
+   * After a restart: the call journaled 'pending' for this encounter never got its answer. A booking
+   * transaction keeps the encounter waiting (visible to staff); anything else releases it.
+   */
+  async recover(transaction: { id: string; infno: string; encounter_id?: string }, apply: (e: E) => void = () => {}) {
+    if (!transaction.encounter_id) return;
+    const cur = await this.load(transaction.encounter_id);
+    if (!cur?.value.inflight) return;
+    await this.finish(cur.value.id, cur.value.inflight.token, BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined, (e) => {
+      e.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
+      apply(e);
+    });
+  }
+
+  async load(id: string): Promise<Versioned<E> | undefined> {
+    const v = await this.store.getEncounter<E>(id);
+    return v && v.value.kind === this.kind ? v : undefined;
+  }
+
+  async mustLoad(id: string): Promise<Versioned<E>> {
+    const v = await this.load(id);
+    if (!v) throw new GatewayError(this.notFound, { details: { id } });
+    return v;
+  }
+
+  errorNote(e: unknown): ErrorNote {
+    const g = e instanceof GatewayError ? e : undefined;
+    return { code: g?.code ?? 'GW_SYS_INTERNAL', transaction_id: g?.transaction_id, at: this.clock.now().toISOString() };
+  }
+
+  private refuseIfBusy(inflight: Inflight) {
+    if (inflight.outcome === 'unknown') {
+      throw new GatewayError('GW_BIZ_OUTCOME_UNKNOWN_PENDING', { transaction_id: inflight.transaction_id, details: { op: inflight.op } });
+    }
+    const age = this.clock.now().getTime() - Date.parse(inflight.since);
+    if (age < STALE_INFLIGHT_MS) throw new GatewayError('GW_BIZ_VISIT_BUSY', { details: { op: inflight.op } });
+    // older: a marker left by a process that died before journaling anything, so nothing was sent
+  }
+}
