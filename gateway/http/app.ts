@@ -7,12 +7,12 @@ import type { Persons } from '../engine/persons.js';
 import type { PlatformClient } from '../engine/platform-client.js';
 import type { Store } from '../store/store.js';
 import type { Schemas } from '../validation.js';
-import { buildOpenApi } from './openapi.js';
-import { outpatientRoutes } from './outpatient-routes.js';
+import { buildOpenApi, type Ops } from './openapi.js';
+import { outpatientOps, outpatientRoutes } from './outpatient-routes.js';
 import { opsRoutes } from './ops-routes.js';
-import { personRoutes } from './person-routes.js';
+import { personOps, personRoutes } from './person-routes.js';
 import { sendJson } from './money-json.js';
-import { transactionRoutes } from './transaction-routes.js';
+import { transactionOps, transactionRoutes } from './transaction-routes.js';
 
 export interface AppDeps {
   schemas: Schemas;
@@ -39,17 +39,27 @@ export function createApp(d: AppDeps) {
   app.use(requireJsonBody);
   app.use(express.json({ limit: d.bodyLimitBytes, strict: false }));
 
-  const openapi = buildOpenApi(d.schemas);
+  // Route modules: each brings its router (mounted under /v1) and its OpenAPI operations.
+  // A new flow (inpatient, pharmacy, console ...) adds one line here.
+  const modules: RouteModule[] = [
+    { router: personRoutes(d), ops: personOps },
+    { router: outpatientRoutes(d), ops: outpatientOps },
+    { router: transactionRoutes(d), ops: transactionOps },
+  ];
+  const openapi = buildOpenApi(d.schemas, modules.map((m) => m.ops));
   app.use(opsRoutes(d, openapi));
-  app.use('/v1', personRoutes(d));
-  app.use('/v1', outpatientRoutes(d));
-  app.use('/v1', transactionRoutes(d));
+  for (const m of modules) app.use('/v1', m.router);
 
   app.use((req: Request) => {
     throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { method: req.method, path: req.path } });
   });
   app.use(errorHandler(d.logger));
   return app;
+}
+
+interface RouteModule {
+  router: express.Router;
+  ops: Ops;
 }
 
 declare module 'express-serve-static-core' {

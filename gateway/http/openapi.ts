@@ -26,7 +26,8 @@ function toComponent(schemas: Schemas, node: unknown): unknown {
   return out;
 }
 
-interface Op {
+/** One documented operation; each route module exports its own (see RouteModule in app.ts). */
+export interface Op {
   summary: string;
   infno?: string;
   body?: string;
@@ -35,26 +36,16 @@ interface Op {
   params?: string[];
 }
 
-const ops: Record<string, Record<string, Op>> = {
-  '/v1/persons/query': { post: { summary: 'Person lookup with insurance, cross-region scope and filing status; 人卡一致 check', infno: '1101', body: 'person-query.request', status: 200 } },
-  '/v1/outpatient/visits': { post: { summary: 'Register an outpatient visit (1101 + 2201); the emergency flag is required', infno: '2201', body: 'visit-create.request', status: 201 } },
-  '/v1/outpatient/visits/{id}': { get: { summary: 'A visit and its state', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/cancel': { post: { summary: 'Cancel the registration (2202)', infno: '2202', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/diagnoses': { post: { summary: 'Visit information and diagnoses (2203)', infno: '2203', body: 'visit-diagnoses.request', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/fees': { post: { summary: 'Upload fee lines (2204); returns the platform classification of each line', infno: '2204', body: 'fees-upload.request', status: 201, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/fees/cancel': { post: { summary: 'Cancel unsettled fee lines of a batch (2205); "0000" = all', infno: '2205', body: 'fees-cancel.request', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/pre-settlement': { post: { summary: 'Pre-settlement quote (2206): nothing is booked', infno: '2206', body: 'settlement.request', status: 200, response: 'slip.response', params: ['id'] } },
-  '/v1/outpatient/visits/{id}/settlement': { post: { summary: 'Settle (2207): books the settlement, returns the slip', infno: '2207', body: 'settlement.request', status: 201, response: 'slip.response', params: ['id'] } },
-  '/v1/settlements/{setl_id}': { get: { summary: 'A settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] } },
-  '/v1/settlements/{setl_id}/cancel': { post: { summary: 'Cancel a settlement (2208), at most once', infno: '2208', body: 'settlement-cancel.request', status: 200, response: 'slip.response', params: ['setl_id'] } },
-  '/v1/transactions': { get: { summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit', status: 200 } },
-  '/v1/transactions/{id}': { get: { summary: 'One journaled platform call with its stages (personal fields masked)', status: 200, params: ['id'] } },
+export type Ops = Record<string, Record<string, Op>>;
+
+const opsOps: Ops = {
   '/v1/codes/{table}': { get: { summary: 'A code table (med_type, insutype, mdtrt_cert_type, ...)', status: 200, params: ['table'] } },
   '/healthz': { get: { summary: 'Liveness', status: 200 } },
   '/readyz': { get: { summary: 'Readiness: store reachable, platform signed in', status: 200 } },
 };
 
-export function buildOpenApi(schemas: Schemas) {
+export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
+  const ops: Ops = Object.assign({}, opsOps, ...routeOps);
   const components: Record<string, unknown> = {};
   for (const [name, s] of schemas.api) components[name] = toComponent(schemas, s);
   const paths: Record<string, unknown> = {};

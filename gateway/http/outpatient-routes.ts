@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Ops } from './openapi.js';
 import type { FeesCancelRequest } from '../generated/api/fees-cancel.request.js';
 import type { FeesUploadRequest } from '../generated/api/fees-upload.request.js';
 import type { SettlementCancelRequest } from '../generated/api/settlement-cancel.request.js';
@@ -58,3 +59,16 @@ export function outpatientRoutes(d: AppDeps) {
   );
   return r;
 }
+
+export const outpatientOps: Ops = {
+  '/v1/outpatient/visits': { post: { summary: 'Register an outpatient visit (1101 + 2201); the emergency flag is required', infno: '2201', body: 'visit-create.request', status: 201 } },
+  '/v1/outpatient/visits/{id}': { get: { summary: 'A visit and its state', status: 200, params: ['id'] } },
+  '/v1/outpatient/visits/{id}/cancel': { post: { summary: 'Cancel the registration (2202)', infno: '2202', status: 200, params: ['id'] } },
+  '/v1/outpatient/visits/{id}/diagnoses': { post: { summary: 'Visit information and diagnoses (2203)', infno: '2203', body: 'visit-diagnoses.request', status: 200, params: ['id'] } },
+  '/v1/outpatient/visits/{id}/fees': { post: { summary: 'Upload fee lines (2204); returns the platform classification of each line', infno: '2204', body: 'fees-upload.request', status: 201, params: ['id'] } },
+  '/v1/outpatient/visits/{id}/fees/cancel': { post: { summary: 'Cancel unsettled fee lines of a batch (2205); "0000" = all', infno: '2205', body: 'fees-cancel.request', status: 200, params: ['id'] } },
+  '/v1/outpatient/visits/{id}/pre-settlement': { post: { summary: 'Pre-settlement quote (2206): nothing is booked', infno: '2206', body: 'settlement.request', status: 200, response: 'slip.response', params: ['id'] } },
+  '/v1/outpatient/visits/{id}/settlement': { post: { summary: 'Settle (2207): books the settlement, returns the slip', infno: '2207', body: 'settlement.request', status: 201, response: 'slip.response', params: ['id'] } },
+  '/v1/settlements/{setl_id}': { get: { summary: 'A settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] } },
+  '/v1/settlements/{setl_id}/cancel': { post: { summary: 'Cancel a settlement (2208), at most once', infno: '2208', body: 'settlement-cancel.request', status: 200, response: 'slip.response', params: ['setl_id'] } },
+};

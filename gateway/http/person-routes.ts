@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Ops } from './openapi.js';
 import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
 import type { AppDeps } from './app.js';
 import { handle, meta } from './handler.js';
@@ -17,3 +18,7 @@ export function personRoutes(d: AppDeps) {
   );
   return r;
 }
+
+export const personOps: Ops = {
+  '/v1/persons/query': { post: { summary: 'Person lookup with insurance, cross-region scope and filing status; 人卡一致 check', infno: '1101', body: 'person-query.request', status: 200 } },
+};

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Ops } from './openapi.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
 import type { AppDeps } from './app.js';
@@ -89,3 +90,8 @@ function maskStages(v: unknown): unknown {
 }
 
 const mask = (s: string) => (s.length <= 2 ? '*'.repeat(s.length) : `${s[0]}${'*'.repeat(Math.max(1, s.length - 2))}${s[s.length - 1]}`);
+
+export const transactionOps: Ops = {
+  '/v1/transactions': { get: { summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit', status: 200 } },
+  '/v1/transactions/{id}': { get: { summary: 'One journaled platform call with its stages (personal fields masked)', status: 200, params: ['id'] } },
+};
