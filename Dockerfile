@@ -1,5 +1,9 @@
 # syntax=docker/dockerfile:1
-# Build: the same steps as the README (npm ci, npm run build); run: production dependencies only, non-root.
+# The README's steps, in two stages:
+#   build:   npm ci, npm run build (types generated from the schemas, then tsc)
+#   runtime: npm ci --omit=dev (production dependencies only), then what `npm start` runs
+#            (node dist/gateway/main.js, started directly so that SIGTERM reaches the gateway and
+#            it drains), as the unprivileged `node` user.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -17,14 +21,18 @@ ENV NODE_ENV=production PORT=8080 DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# What the runtime reads besides dist/: the JSON Schemas (API, platform, codes, config/api-clients),
+# the error catalog and platform error map, and the mock platform's synthetic data (mock profile).
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY gateway/errors/*.json ./gateway/errors/
 COPY mocks/platform/data ./mocks/platform/data
+# Files stay root-owned (read-only to the gateway); only the embedded store's directory is writable.
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
+# Liveness only (/healthz needs no API key); readiness (/readyz) is for the load balancer, with a key.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/gateway/main.js"]

@@ -6,8 +6,18 @@ import type { EnvelopeSettings } from '../adapters/platform/envelope.js';
  */
 export interface GatewayConfig {
   mode: 'production' | 'demo' | 'test';
-  http: { host: string; port: number; bodyLimitBytes: number };
-  store: { backend: 'lmdb'; path: string } | { backend: 'redis'; url: string };
+  /** shutdownGraceMs: how long SIGTERM waits for in-flight requests before closing their connections */
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  /**
+   * API clients (gateway/auth/): the clients file (required; the demo writes its own), the default
+   * rate limit, and how a client's `hmac_secret_env` is looked up in the environment.
+   */
+  auth: { clientsFile?: string; rateLimitPerMinute: number; secretOf: (envName: string) => string | undefined };
+  store:
+    | { backend: 'lmdb'; path: string }
+    | { backend: 'redis'; url: string; keyPrefix: string; sentinels?: Array<{ host: string; port: number }>; sentinelName?: string };
+  /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs for the first to finish */
+  idempotency: { ttlSeconds: number; waitMs: number };
   platform: {
     profile: 'tif';
     baseUrl: string;
@@ -19,8 +29,16 @@ export interface GatewayConfig {
     signInOpterNo: string;
     signInMac: string;
     signInIp: string;
+    /** the circuit breaker around the transport (gateway/resilience/circuit-breaker.ts) */
+    breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingWindowMs: number };
   };
   envelope: EnvelopeSettings;
+  /** issue 5: the reversal worker (冲正) and store-and-forward of uploads (gateway/resilience/) */
+  resilience: {
+    reversal: { intervalMs: number; firstDelayMs: number; maxAttempts: number; maxAgeMs: number; backoffBaseMs: number; backoffMaxMs: number };
+    /** SELF_PAY_UPLOAD_INFNO is UNVERIFIED (no 4xxx self-pay message in the public record) */
+    selfPay: { infno: string; intervalMs: number };
+  };
   logLevel: string;
 }
 
@@ -56,8 +74,19 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
   if (!['1', '2', '3'].includes(opterType)) throw new ConfigError('OPTER_TYPE must be 1, 2 or 3');
   return {
     mode,
-    http: { host: env.HOST ?? '0.0.0.0', port: int(env, 'PORT', 8080), bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024) },
-    store: backend === 'redis' ? { backend, url: env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { backend, path: env.DATA_DIR ?? './data' },
+    http: { host: env.HOST ?? '0.0.0.0', port: int(env, 'PORT', 8080), bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024), shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000) },
+    auth: { clientsFile: env.API_CLIENTS_FILE || undefined, rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600), secretOf: (name) => env[name] },
+    store:
+      backend === 'redis'
+        ? {
+            backend,
+            url: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+            keyPrefix: env.REDIS_KEY_PREFIX ?? 'yidi:',
+            sentinels: sentinels(env.REDIS_SENTINELS),
+            sentinelName: env.REDIS_SENTINEL_NAME,
+          }
+        : { backend, path: env.DATA_DIR ?? './data' },
+    idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },
     platform: {
       profile: 'tif',
       baseUrl: baseUrl || 'http://127.0.0.1:9100/api',
@@ -68,6 +97,12 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       signInOpterNo: env.SIGN_IN_OPTER_NO ?? env.OPTER ?? 'gateway',
       signInMac: env.SIGN_IN_MAC ?? '00-00-00-00-00-00',
       signInIp: env.SIGN_IN_IP ?? '127.0.0.1',
+      breaker: {
+        errorThresholdPercentage: int(env, 'BREAKER_ERROR_PERCENT', 50),
+        volumeThreshold: int(env, 'BREAKER_MIN_CALLS', 10),
+        resetTimeoutMs: int(env, 'BREAKER_RESET_MS', 30_000),
+        rollingWindowMs: int(env, 'BREAKER_WINDOW_MS', 10_000),
+      },
     },
     envelope: {
       mdtrtarea_admvs: env.MDTRTAREA_ADMVS ?? '440300',
@@ -82,6 +117,42 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       signtype: env.SIGNTYPE,
       timeZoneOffsetMinutes: int(env, 'PLATFORM_TZ_OFFSET_MINUTES', 480),
     },
+    resilience: {
+      reversal: {
+        intervalMs: int(env, 'REVERSAL_INTERVAL_MS', 5_000),
+        // a late original may still be in flight: the first 2601 waits a little
+        firstDelayMs: int(env, 'REVERSAL_FIRST_DELAY_MS', 10_000),
+        maxAttempts: int(env, 'REVERSAL_MAX_ATTEMPTS', 10),
+        maxAgeMs: int(env, 'REVERSAL_MAX_AGE_MS', 24 * 3600_000),
+        backoffBaseMs: int(env, 'REVERSAL_BACKOFF_MS', 5_000),
+        backoffMaxMs: int(env, 'REVERSAL_BACKOFF_MAX_MS', 10 * 60_000),
+      },
+      selfPay: { infno: selfPayInfno(env), intervalMs: int(env, 'SELF_PAY_INTERVAL_MS', 5_000) },
+    },
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+function selfPayInfno(env: Env) {
+  const v = env.SELF_PAY_UPLOAD_INFNO ?? '4201';
+  if (!/^\d{4}$/.test(v)) throw new ConfigError(`SELF_PAY_UPLOAD_INFNO must be 4 digits, got "${v}"`);
+  return v;
+}
+
+/** "host:port,host:port" -> ioredis `sentinels`. */
+function sentinels(v: string | undefined) {
+  if (!v) return undefined;
+  return v.split(',').map((hp) => {
+    const m = hp.trim().match(/^(.+):(\d+)$/);
+    if (!m) throw new ConfigError(`REDIS_SENTINELS must be "host:port,host:port", got "${hp}"`);
+    return { host: m[1]!, port: Number(m[2]) };
+  });
+}
+
+/** Keys are kept at least 24 hours in production (an HIS retries a settlement the next morning). */
+function idempotencyTtl(env: Env, mode: GatewayConfig['mode']) {
+  const ttl = int(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400);
+  if (ttl < 1) throw new ConfigError('IDEMPOTENCY_TTL_SECONDS must be at least 1');
+  if (mode === 'production' && ttl < 86_400) throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours) in production, got ${ttl}`);
+  return ttl;
 }

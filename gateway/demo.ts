@@ -1,4 +1,5 @@
 import { createMockPlatform } from '../mocks/platform/server.js';
+import { DEMO_KEYS, ensureDemoClientsFile } from './auth/demo-clients.js';
 import { loadConfig } from './config.js';
 import { installShutdown } from './main.js';
 import { createGateway } from './server.js';
@@ -10,11 +11,18 @@ import { createGateway } from './server.js';
 async function demo() {
   const mock = createMockPlatform();
   const { url } = await mock.listen(Number(process.env.MOCK_PORT ?? 9100));
-  const config = loadConfig({ ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: process.env.DATA_DIR ?? './data/demo' }, 'demo');
+  const dataDir = process.env.DATA_DIR ?? './data/demo';
+  // API keys: the operator's file if named, else <DATA_DIR>/api-clients.json with the public DEMO keys
+  const clientsFile = process.env.API_CLIENTS_FILE || ensureDemoClientsFile(dataDir);
+  const config = loadConfig({ ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: dataDir, API_CLIENTS_FILE: clientsFile }, 'demo');
   const gw = await createGateway(config);
   const { port } = await gw.start();
   gw.logger.warn(
-    { port, mock_platform: url, data_dir: (config.store as { path: string }).path },
+    {
+      port, mock_platform: url, data_dir: (config.store as { path: string }).path, api_clients_file: clientsFile,
+      // public demo keys (README quick start); a real deployment writes its own with npm run api-keys
+      ...(process.env.API_CLIENTS_FILE ? {} : { demo_api_keys: DEMO_KEYS }),
+    },
     '*** DEMO MODE *** gateway against the MOCK settlement platform with synthetic patients; never use for real settlements',
   );
   installShutdown({

@@ -15,7 +15,18 @@ async function main() {
     }
     throw e;
   }
-  const gw = await createGateway(config);
+  let gw;
+  try {
+    gw = await createGateway(config);
+  } catch (e) {
+    // e.g. API_CLIENTS_FILE missing or invalid, a client's HMAC secret not set
+    if (e instanceof ConfigError) {
+      createLogger('info').fatal({ reason: e.message }, 'configuration refused');
+      process.exitCode = 78;
+      return;
+    }
+    throw e;
+  }
   const { port } = await gw.start();
   gw.logger.info({ port, mode: config.mode, store: config.store.backend, platform: config.platform.baseUrl }, 'gateway listening');
   installShutdown(gw);

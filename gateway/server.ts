@@ -5,11 +5,21 @@ import { createTransport } from '../adapters/platform/transports.js';
 import type { PlatformTransport } from '../adapters/platform/transport.js';
 import type { GatewayConfig } from './config.js';
 import { OutpatientService } from './engine/outpatient.js';
+import { InpatientService } from './engine/inpatient.js';
 import { Persons } from './engine/persons.js';
+import { PharmacyService } from './engine/pharmacy.js';
+import { Refunds } from './engine/refunds.js';
+import { output2103AsSlip } from '../adapters/platform/pharmacy-messages.js';
 import { PlatformClient } from './engine/platform-client.js';
+import { loadApiClients } from './auth/clients.js';
 import { createApp } from './http/app.js';
+import { GatewayMetrics } from './metrics.js';
+import { withCircuitBreaker } from './resilience/circuit-breaker.js';
+import { ReversalWorker } from './resilience/reversal-worker.js';
+import { StoreAndForward } from './resilience/store-and-forward.js';
 import { createLogger, type Logger } from './logger.js';
 import { LmdbStore } from './store/lmdb-store.js';
+import { RedisStore } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { Schemas } from './validation.js';
 
@@ -28,8 +38,10 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const clock = parts.clock ?? systemClock;
   const schemas = new Schemas();
   schemas.compileAll();
-  const store = parts.store ?? (await openStore(config));
-  const transport = parts.transport ?? createTransport(config.platform, clock);
+  const clients = loadApiClients(config.auth, config.mode);
+  const store = parts.store ?? (await openStore(config, logger));
+  const metrics = new GatewayMetrics(store);
+  const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
   const platform = new PlatformClient({
     store,
     transport,
@@ -40,11 +52,28 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     timeoutMs: config.platform.timeoutMs,
     signIn: { opter_no: config.platform.signInOpterNo, mac: config.platform.signInMac, ip: config.platform.signInIp, ttlMs: config.platform.signInTtlMs },
-    replyChecks: { '2206': slipCheck('pre_settlement'), '2207': slipCheck('settlement'), '2208': slipCheck('cancellation') },
+    replyChecks: { '2206': slipCheck('pre_settlement'), '2207': slipCheck('settlement'), '2208': slipCheck('cancellation'),
+      '2303': slipCheck('pre_settlement'), '2304': slipCheck('settlement'), '2305': slipCheck('cancellation'),
+      '2101': slipCheck('pre_settlement'), '2102': slipCheck('settlement'), '2103': (o) => slipCheck('cancellation')(output2103AsSlip(o)) },
+    observe: metrics.observePlatform,
+    firstReversalDelayMs: config.resilience.reversal.firstDelayMs,
   });
+  // half-open: the breaker's probe is a sign-in, never a patient's transaction
+  transport.setProbe(() => platform.signInNow());
   const persons = new Persons(platform, config.envelope.mdtrtarea_admvs);
   const outpatient = new OutpatientService(store, platform, persons, clock);
-  const app = createApp({ schemas, store, platform, persons, outpatient, logger, bodyLimitBytes: config.http.bodyLimitBytes, mode: config.mode });
+  const inpatient = new InpatientService(store, platform, persons, clock, config.envelope);
+  const pharmacy = new PharmacyService(store, platform, persons, clock);
+  const refunds = new Refunds(store, clock, outpatient, pharmacy, logger);
+  // issue 5: unknown booking outcomes are reversed (2601); owed uploads are stored and forwarded
+  const reversals = new ReversalWorker({ store, platform, breaker: transport, clock, logger, settings: config.resilience.reversal,
+    hooks: { outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) }, inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) } } });
+  const uploads = new StoreAndForward({ store, platform, breaker: transport, clock, logger, intervalMs: config.resilience.selfPay.intervalMs });
+  /** draining: set by stop(); /readyz answers 503 and responses close their connections */
+  const lifecycle = { draining: false };
+  const app = createApp({ schemas, store, platform, breaker: transport, persons, outpatient, inpatient, pharmacy, refunds, logger, bodyLimitBytes: config.http.bodyLimitBytes, mode: config.mode,
+    clock, auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute }, metrics, lifecycle,
+    idempotency: config.idempotency, resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno } });
 
   let server: Server | undefined;
   return {
@@ -52,10 +81,15 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     store,
     logger,
     platform,
+    metrics,
     /** Marks what a previous process left pending as unknown, then listens. */
     async start(port = config.http.port, host = config.http.host) {
-      await recoverPending(store, outpatient, logger);
+      await recoverPending(store, [outpatient, inpatient, pharmacy], logger);
       platform.currentSignNo().catch((e) => logger.warn({ code: (e as { code?: string }).code }, 'platform sign-in failed at start-up; will retry on the first call'));
+      // partial refunds a previous process left between their steps: finished in the background
+      void refunds.resumeUnfinished();
+      reversals.start();
+      uploads.start();
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(port, host, () => resolve(s));
       });
@@ -63,11 +97,27 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       const addr = server.address();
       return { port: typeof addr === 'object' && addr ? addr.port : port };
     },
+    /**
+     * Graceful stop: refuse new connections, let in-flight requests finish (at most
+     * SHUTDOWN_GRACE_MS, then their connections are closed), then close the store. /readyz says
+     * 503 meanwhile, and every response closes its keep-alive connection.
+     */
     async stop() {
+      lifecycle.draining = true;
+      await Promise.all([reversals.stop(), uploads.stop()]);
       if (server) {
+        const s = server;
         await new Promise<void>((resolve) => {
-          server!.close(() => resolve());
-          server!.closeIdleConnections();
+          const grace = setTimeout(() => {
+            logger.warn({ grace_ms: config.http.shutdownGraceMs }, 'shutdown grace period over: closing the connections still open');
+            s.closeAllConnections();
+          }, config.http.shutdownGraceMs);
+          grace.unref();
+          s.close(() => {
+            clearTimeout(grace);
+            resolve();
+          });
+          s.closeIdleConnections();
         });
       }
       transport.close();
@@ -78,23 +128,39 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
 
-export async function openStore(config: GatewayConfig): Promise<Store> {
+export async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   if (config.store.backend === 'lmdb') {
     const s = new LmdbStore(config.store.path);
     s.pruneSequences();
+    s.pruneIdempotency();
     return s;
   }
-  throw new Error('the Redis store is not available in this build');
+  const { url, keyPrefix, sentinels, sentinelName } = config.store;
+  let lastError = 0;
+  const onError = (e: Error) => {
+    // ioredis retries every few hundred ms while Redis is away: one line per 10 s is enough
+    if (Date.now() - lastError > 10_000) logger.error({ store: 'redis', err: e.message }, 'Redis connection error');
+    lastError = Date.now();
+  };
+  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, onError }).connect();
+  const persistence = await s.checkPersistence();
+  // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
+  if (persistence === 'off') {
+    logger.warn({ store: 'redis', appendonly: 'no' }, 'REDIS PERSISTENCE IS OFF (appendonly no): a Redis restart loses the settlement journal, visits and idempotency keys. Turn on AOF (appendonly yes, appendfsync everysec or always) before settling real patients.');
+  } else if (persistence === 'unknown') {
+    logger.warn({ store: 'redis' }, 'Redis persistence could not be checked (CONFIG GET refused): make sure AOF is on (appendonly yes), or a Redis restart loses the settlement journal.');
+  }
+  return s;
 }
 
-async function recoverPending(store: Store, outpatient: OutpatientService, logger: Logger) {
+async function recoverPending(store: Store, encounters: Array<Pick<OutpatientService, 'recoverAfterCrash'>>, logger: Logger) {
   const pending = await store.listTransactions({ outcome: 'pending', limit: 100_000 });
   for (const t of pending) {
     t.outcome = 'unknown';
     t.updated_at = new Date().toISOString();
     t.error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', reason: 'the gateway stopped while the call was in flight' };
     await store.putTransaction(t);
-    await outpatient.recoverAfterCrash(t);
+    for (const e of encounters) await e.recoverAfterCrash(t);
   }
   if (pending.length) logger.warn({ count: pending.length }, 'transactions left in flight by the previous process are now outcome unknown');
 }

@@ -657,10 +657,16 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     expectInvariants(settledB);
     expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 200, pool_paid: 120 } } });
 
-    // cancel A (not the latest): accumulations = B's alone; balance unchanged (A used no account)
+    // cancel A (not the latest): the insured area re-derives B alone (LN 54): B now takes the
+    //   deductible: act_pay_dedc = min(100, 200) = 100, hifp = round2(0 × 0.60) = 0 (was 0 / 60).
+    //   The refund recovers A's fund share and what B was overpaid: hifp −60 − 60 = −120;
+    //   act_pay_dedc −200 + 100 = −100; psn_part = −300 − (−120) = −180 (cash; A used no account)
     const cancelA = await callOk('2208', { data: { setl_id: settledA['setlinfo']['setl_id'], mdtrt_id: a, psn_no: p.psn_no } }, { insuplc: p.area });
-    expect(cancelA['setlinfo']).toMatchObject({ act_pay_dedc: -200, hifp_pay: -60, psn_part_amt: -240, pdn_cash_pay: -240, balc: 460 });
-    expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 0, pool_paid: 60 } } });
+    expect(cancelA['setlinfo']).toMatchObject({ act_pay_dedc: -100, hifp_pay: -120, fund_pay_sumamt: -120, psn_part_amt: -180, pdn_cash_pay: -180, balc: 460 });
+    expectInvariants(cancelA, 'pdn_cash_pay');
+    expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 100, pool_paid: 0 } } });
+    const ledgerB = ((await control('GET', '/ledger')) as Json[]).find((e) => e['setl_id'] === settledB['setlinfo']['setl_id'])!;
+    expect(ledgerB).toMatchObject({ amounts: { act_pay_dedc: 0, hifp_pay: 60 }, adjusted: { act_pay_dedc: 100, hifp_pay: 0, psn_part_amt: 100, acct_pay: 40, psn_cash_pay: 60 } });
 
     // cancel B: back to the seed
     await callOk('2208', { data: { setl_id: settledB['setlinfo']['setl_id'], mdtrt_id: b, psn_no: p.psn_no } }, { insuplc: p.area });

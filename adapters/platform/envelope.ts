@@ -1,3 +1,4 @@
+import type { EnvelopeRequest } from '../../gateway/generated/platform/envelope.request.js';
 import { interfaceDateTime } from './msgid.js';
 
 /** Institution-level envelope settings (config), the same for every message. */
@@ -15,26 +16,8 @@ export interface EnvelopeSettings {
   timeZoneOffsetMinutes: number;
 }
 
-export interface Envelope {
-  infno: string;
-  msgid: string;
-  mdtrtarea_admvs: string;
-  insuplc_admdvs: string;
-  recer_sys_code: string;
-  dev_no: string;
-  dev_safe_info: string;
-  cainfo: string;
-  signtype: string;
-  infver: string;
-  opter_type: string;
-  opter: string;
-  opter_name: string;
-  inf_time: string;
-  fixmedins_code: string;
-  fixmedins_name: string;
-  sign_no: string;
-  input: Record<string, unknown>;
-}
+/** The request envelope: its type comes from schemas/platform/envelope.request.json. */
+export type Envelope = EnvelopeRequest;
 
 export interface EnvelopeParts {
   infno: string;

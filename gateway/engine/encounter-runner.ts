@@ -124,6 +124,27 @@ export class EncounterRunner<E extends RunnableEncounter> {
     });
   }
 
+  /**
+   * The unknown outcome `transactionId` the encounter waits on was resolved (reversed, found not
+   * booked at the platform, or settled by staff): the encounter is free again so that the HIS can
+   * try again. 'still_running': the original call's run has not yet marked the encounter (ask
+   * again later); 'not_waiting': the encounter does not wait on this transaction.
+   */
+  async release(encounterId: string, transactionId: string, apply: (e: E) => void = () => {}): Promise<'released' | 'not_waiting' | 'still_running'> {
+    for (;;) {
+      const cur = await this.load(encounterId);
+      const inflight = cur?.value.inflight;
+      if (!cur || !inflight) return 'not_waiting';
+      if (inflight.outcome !== 'unknown') return inflight.transaction_id === undefined ? 'still_running' : 'not_waiting';
+      if (inflight.transaction_id !== transactionId) return 'not_waiting';
+      const e: E = structuredClone(cur.value);
+      e.inflight = undefined;
+      apply(e);
+      e.updated_at = this.clock.now().toISOString();
+      if (await this.store.saveEncounter(e, cur.version)) return 'released';
+    }
+  }
+
   async load(id: string): Promise<Versioned<E> | undefined> {
     const v = await this.store.getEncounter<E>(id);
     return v && v.value.kind === this.kind ? v : undefined;

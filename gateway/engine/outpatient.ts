@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as msg from '../../adapters/platform/outpatient-messages.js';
-import { slipFromOutput, SLIP_AMOUNTS, type Slip } from '../../adapters/platform/slip.js';
+import { slipFromOutput, type Slip } from '../../adapters/platform/slip.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { FeesUploadRequest } from '../generated/api/fees-upload.request.js';
 import type { SettlementRequest } from '../generated/api/settlement.request.js';
@@ -9,12 +9,14 @@ import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.req
 import { GatewayError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
 import { EncounterRunner, isUnknownOutcome, type RequestMeta, type StepResult } from './encounter-runner.js';
-import { Decimal, round2, sumOf } from './money.js';
+import { asArray, checkHisTotal, classify, expectTotal, lineTotals, lineView, storeSlip, toFeeLine, totalsView } from './fee-lines.js';
 import type { Persons } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
 import { liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredFeeLine, type StoredSlip } from './visit.js';
 
 export type { RequestMeta };
+/** moved to fee-lines.ts (shared with inpatient); re-exported for the modules that import it from here */
+export { storeSlip };
 
 const EMERGENCY_MED_TYPE = '13';
 
@@ -260,6 +262,17 @@ export class OutpatientService {
     });
   }
 
+  /**
+   * Reversal hook (gateway/resilience/reversal-worker.ts): the unknown `transaction` is undone at
+   * the platform (reversed by 2601, or it never booked). Nothing of it was applied to the visit, so
+   * releasing the visit is the whole rollback: after a 2207 the lines are unsettled and the visit
+   * can be settled again; after a 2208 the settlement stays booked and may be cancelled again.
+   */
+  async releaseAfterReversal(transaction: { id: string; encounter_id?: string }) {
+    if (!transaction.encounter_id) return 'not_waiting' as const;
+    return this.runner.release(transaction.encounter_id, transaction.id);
+  }
+
   // ---- the state machine's mechanics ----------------------------------------------------------
   private ctx(v: OutpatientVisit, meta: RequestMeta, extra: Partial<CallContext> = {}): CallContext {
     return {
@@ -283,9 +296,7 @@ export class OutpatientService {
   }
 }
 
-// ---- pure helpers -----------------------------------------------------------------------------
-
-const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : []);
+// ---- pure helpers (the ones shared with inpatient live in fee-lines.ts) --------------------------
 
 function facts(v: OutpatientVisit): msg.VisitFacts {
   return { ...v.facts, mdtrt_id: v.facts.mdtrt_id ?? '' };
@@ -311,95 +322,16 @@ function settleGuard(v: OutpatientVisit, req: SettlementRequest) {
   if (!v.diagnosed) throw new GatewayError('GW_BIZ_VISIT_NO_DIAGNOSIS');
   const lines = selectedLines(v, req.chrg_bchno ?? '0000');
   if (!lines.length) throw new GatewayError('GW_BIZ_VISIT_NO_FEES');
-  const uploaded = sumOf(lines.map((l) => l.det_item_fee_sumamt));
-  const his = new Decimal(req.medfee_sumamt);
-  if (!uploaded.eq(his)) {
-    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length } });
-  }
+  checkHisTotal(lines, req.medfee_sumamt);
 }
 
 function settlementInputs(v: OutpatientVisit, req: SettlementRequest) {
   const chrg_bchno = req.chrg_bchno ?? '0000';
   const lines = selectedLines(v, chrg_bchno);
-  const s = (k: keyof StoredFeeLine) => sumOf(lines.map((l) => String(l[k] ?? '0')));
   return {
     lines,
     opts: { chrg_bchno, psn_setlway: req.psn_setlway ?? '01', acct_used_flag: req.acct_used_flag, invono: req.invono, med_type: v.facts.med_type ?? '11' },
-    totals: {
-      medfee_sumamt: s('det_item_fee_sumamt'),
-      fulamt_ownpay_amt: s('fulamt_ownpay_amt'),
-      overlmt_selfpay: s('overlmt_amt'),
-      preselfpay_amt: s('preselfpay_amt'),
-      inscp_scp_amt: s('inscp_scp_amt'),
-    },
-  };
-}
-
-/** The platform must settle the total that was sent; a reply for another total is not trusted. */
-const expectTotal = (sent: Decimal) => (output: Record<string, unknown>) => {
-  const got = (output.setlinfo as Record<string, unknown> | undefined)?.medfee_sumamt;
-  return got !== undefined && new Decimal(got as Decimal.Value).abs().eq(sent) ? [] : [`medfee_sumamt ${String(got)} ≠ sent ${sent.toFixed(2)}`];
-};
-
-function toFeeLine(chrg_bchno: string, l: FeesUploadRequest['lines'][number]): msg.FeeLine {
-  const cnt = new Decimal(l.cnt);
-  const pric = new Decimal(l.pric);
-  const computed = round2(cnt.times(pric));
-  if (l.det_item_fee_sumamt !== undefined && !new Decimal(l.det_item_fee_sumamt).eq(computed)) {
-    throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', {
-      details: { feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2), cnt_times_pric: computed.toFixed(2) },
-    });
-  }
-  const { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, cnt: _c, pric: _p, det_item_fee_sumamt: _d, prd_days, ...rest } = l;
-  const extra: Record<string, string | undefined> = { ...(rest as Record<string, string | undefined>) };
-  if (prd_days !== undefined) extra.prd_days = String(prd_days);
-  return { feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, cnt, pric, det_item_fee_sumamt: computed, extra };
-}
-
-function classify(l: msg.FeeLine, r: Record<string, unknown> | undefined): StoredFeeLine {
-  const d = (k: string) => new Decimal((r?.[k] as Decimal.Value | undefined) ?? 0).toFixed(2);
-  return {
-    ...l,
-    cnt: l.cnt.toString(),
-    pric: l.pric.toString(),
-    det_item_fee_sumamt: l.det_item_fee_sumamt.toFixed(2),
-    fulamt_ownpay_amt: d('fulamt_ownpay_amt'),
-    overlmt_amt: d('overlmt_amt'),
-    preselfpay_amt: d('preselfpay_amt'),
-    inscp_scp_amt: r ? d('inscp_scp_amt') : l.det_item_fee_sumamt.toFixed(2),
-    chrgitm_lv: r?.chrgitm_lv === undefined ? undefined : String(r.chrgitm_lv),
-    selfpay_prop: r?.selfpay_prop === undefined ? undefined : String(r.selfpay_prop),
-  };
-}
-
-function lineView(l: StoredFeeLine) {
-  const { extra: _e, ...rest } = l;
-  return rest;
-}
-
-function totalsView(lines: StoredFeeLine[]) {
-  const s = (k: keyof StoredFeeLine) => sumOf(lines.map((l) => String(l[k] ?? '0'))).toFixed(2);
-  return {
-    medfee_sumamt: s('det_item_fee_sumamt'),
-    fulamt_ownpay_amt: s('fulamt_ownpay_amt'),
-    overlmt_selfpay: s('overlmt_amt'),
-    preselfpay_amt: s('preselfpay_amt'),
-    inscp_scp_amt: s('inscp_scp_amt'),
-  };
-}
-
-export function storeSlip(slip: Slip): StoredSlip {
-  return {
-    ...slip,
-    pool_prop_selfpay: slip.pool_prop_selfpay?.toString(),
-    amounts: Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, slip.amounts[k].toFixed(2)])),
-    setldetail: slip.setldetail.map((d) => ({
-      fund_pay_type: d.fund_pay_type,
-      fund_pay_type_name: d.fund_pay_type_name,
-      inscp_scp_amt: d.inscp_scp_amt.toFixed(2),
-      crt_payb_lmt_amt: d.crt_payb_lmt_amt.toFixed(2),
-      fund_payamt: d.fund_payamt.toFixed(2),
-    })),
+    totals: lineTotals(lines),
   };
 }
 

@@ -4,13 +4,22 @@ import type { Clock, MsgidGenerator } from '../../adapters/platform/msgid.js';
 import { classifyReply, type Classified, type ParsedReply } from '../../adapters/platform/reply.js';
 import type { PlatformTransport } from '../../adapters/platform/transport.js';
 import { GatewayError } from '../errors/errors.js';
+import { CIRCUIT_OPEN_REASON } from '../resilience/circuit-breaker.js';
 import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
-import type { BusinessKeys, Store, TransactionRecord } from '../store/store.js';
+import type { BusinessKeys, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { Schemas } from '../validation.js';
 
 /** Transactions that book or unbook money at the platform: an unknown outcome of these needs a reversal (2601). */
 export const BOOKING_INFNOS = new Set(['2207', '2208', '2304', '2305', '2102', '2103', '2401', '2404', '2402', '2405']);
+
+/**
+ * A booking transaction whose outcome is unknown enters the durable reversal queue (the journal
+ * itself): gateway/resilience/reversal-worker.ts picks it up and sends 2601.
+ */
+export function openResolution(at: string): Resolution {
+  return { state: 'reversing', attempts: 0, next_at: at, reversal_ids: [] };
+}
 
 interface PlatformErrorMap {
   rules: Array<{ pattern: string; code: string }>;
@@ -30,6 +39,10 @@ export interface CallContext {
   his_input?: unknown;
   /** checks of a successful reply against what was sent (e.g. the slip total); problems make the outcome unknown */
   expect?: (output: Record<string, unknown>) => string[];
+  /** a 2601 reversal: the msgid it reverses (journaled as `reverses`) */
+  reverses?: string;
+  /** a staff retry: the record it repeats (journaled as `parent_id`) */
+  parent_id?: string;
 }
 
 export interface CallSuccess {
@@ -50,6 +63,10 @@ export interface PlatformClientDeps {
   signIn: { opter_no: string; mac: string; ip: string; ttlMs: number };
   /** Checks a successful reply's meaning (e.g. the slip equations); returns problems, empty when fine. */
   replyChecks?: Record<string, (output: Record<string, unknown>) => string[]>;
+  /** How long after an unknown booking outcome the first reversal (2601) waits: a late original may still be in flight. */
+  firstReversalDelayMs?: number;
+  /** Told of every finished call (metrics: calls by infno and outcome, latency). */
+  observe?: (infno: string, outcome: string, ms: number) => void;
 }
 
 /**
@@ -89,7 +106,8 @@ export class PlatformClient {
     return this.signNo !== undefined;
   }
 
-  private async signInNow(): Promise<string> {
+  /** A fresh 9001 now (also the circuit breaker's harmless probe). */
+  async signInNow(): Promise<string> {
     const { opter_no, mac, ip } = this.d.signIn;
     const r = await this.attempt('9001', { signIn: { opter_no, mac, ip } }, {}, undefined);
     if (r.kind === 'sign_in_expired') throw r.error;
@@ -129,7 +147,8 @@ export class PlatformClient {
       updated_at: now.toISOString(),
       request_id: ctx.request_id,
       encounter_id: ctx.encounter_id,
-      parent_id: parentId,
+      parent_id: parentId ?? ctx.parent_id,
+      reverses: ctx.reverses,
       keys: { ...ctx.keys },
       stages: { his_input: ctx.his_input, message: input, envelope },
     };
@@ -148,6 +167,9 @@ export class PlatformClient {
     if (error) {
       rec.error = { code: error.code, reason: 'reason' in classified ? classified.reason : '', platform_err_msg: platformErrMsg(classified) };
     }
+    if (classified.outcome === 'unknown' && BOOKING_INFNOS.has(infno)) {
+      rec.resolution = openResolution(new Date(this.d.clock.now().getTime() + (this.d.firstReversalDelayMs ?? 0)).toISOString());
+    }
     if (classified.outcome === 'succeeded') {
       const out = classified.reply.output ?? {};
       const setl = (out.setlinfo ?? out.data) as Record<string, unknown> | undefined;
@@ -156,6 +178,7 @@ export class PlatformClient {
     }
     await this.journal(rec);
     logger.info({ infno, transaction_id: msgid, outcome: rec.outcome, ms: Math.round(ms), code: error?.code }, 'platform call');
+    this.d.observe?.(infno, rec.outcome, ms);
 
     if (error && classified.outcome === 'rejected' && signNo !== undefined && signInExpired.test(rec.error?.platform_err_msg ?? '')) {
       return { kind: 'sign_in_expired', transaction_id: msgid, error };
@@ -191,7 +214,7 @@ export class PlatformClient {
       case 'succeeded':
         return undefined;
       case 'not_sent':
-        return new GatewayError('GW_SYS_PLATFORM_UNAVAILABLE', { transaction_id, details: { reason: c.reason } });
+        return new GatewayError(c.reason === CIRCUIT_OPEN_REASON ? 'GW_SYS_PLATFORM_CIRCUIT_OPEN' : 'GW_SYS_PLATFORM_UNAVAILABLE', { transaction_id, details: { reason: c.reason } });
       case 'unknown': {
         const code = c.reason.startsWith('slip inconsistent')
           ? 'GW_SYS_SLIP_INCONSISTENT'

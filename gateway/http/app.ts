@@ -1,34 +1,68 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Clock } from '../../adapters/platform/msgid.js';
+import type { ApiClients, AuthenticatedClient } from '../auth/clients.js';
+import type { GatewayMetrics } from '../metrics.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
 import type { OutpatientService } from '../engine/outpatient.js';
+import type { InpatientService } from '../engine/inpatient.js';
 import type { Persons } from '../engine/persons.js';
+import type { PharmacyService } from '../engine/pharmacy.js';
+import type { Refunds } from '../engine/refunds.js';
 import type { PlatformClient } from '../engine/platform-client.js';
+import type { BreakerTransport } from '../resilience/circuit-breaker.js';
+import type { ReversalWorker } from '../resilience/reversal-worker.js';
+import type { StoreAndForward } from '../resilience/store-and-forward.js';
+import { consoleOps, consoleRoutes } from './console-routes.js';
+import { selfPayOps, selfPayRoutes } from './self-pay-routes.js';
 import type { Store } from '../store/store.js';
 import type { Schemas } from '../validation.js';
 import { buildOpenApi, type Ops } from './openapi.js';
 import { outpatientOps, outpatientRoutes } from './outpatient-routes.js';
+import { inpatientOps, inpatientRoutes } from './inpatient-routes.js';
 import { opsRoutes } from './ops-routes.js';
 import { personOps, personRoutes } from './person-routes.js';
+import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
+import { posOps, posRoutes } from './pos-routes.js';
+import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
 import { transactionOps, transactionRoutes } from './transaction-routes.js';
+import { idempotency } from './idempotency.js';
+import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
+import { rateLimitPerClient, securityHeaders } from './security.js';
 
 export interface AppDeps {
   schemas: Schemas;
   store: Store;
   platform: PlatformClient;
+  breaker: BreakerTransport;
   persons: Persons;
   outpatient: OutpatientService;
+  inpatient: InpatientService;
+  pharmacy: PharmacyService;
+  refunds: Refunds;
   logger: Logger;
   bodyLimitBytes: number;
   mode: string;
+  clock: Clock;
+  /** API clients and the default per-client rate limit (gateway/auth/) */
+  auth: { clients: ApiClients; rateLimitPerMinute: number };
+  metrics: GatewayMetrics;
+  /** set while the gateway drains for shutdown */
+  lifecycle: { draining: boolean };
+  /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs (gateway/http/idempotency.ts) */
+  idempotency: { ttlSeconds: number; waitMs: number };
+  /** issue 5: the reversal worker, store-and-forward, and the self-pay upload's (unverified) infno */
+  resilience: { reversals: ReversalWorker; uploads: StoreAndForward; selfPayInfno: string };
 }
 
 /**
- * The request path, in order (cf. OpenHIM's koaMiddleware): request id and access log -> JSON
- * body (size limit, content type) -> route (schema validation inside each handler) -> engine ->
- * response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
+ * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->
+ * security headers -> authenticate (API key -> req.client) -> rate limit per client -> authorize
+ * (role by path, gateway/auth/access.ts) -> JSON body (content type, size limit, raw bytes kept) ->
+ * HMAC signature (HIS clients that sign) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
+ * -> response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
  */
 export function createApp(d: AppDeps) {
   const app = express();
@@ -36,15 +70,30 @@ export function createApp(d: AppDeps) {
   app.set('etag', false);
   app.use(requestId);
   app.use(accessLog(d.logger));
+  app.use(d.metrics.httpMiddleware());
+  app.use(closeWhileDraining(d.lifecycle));
+  app.use(securityHeaders());
+  app.use(authenticate(d.auth.clients, d.clock));
+  app.use(rateLimitPerClient(d.auth.rateLimitPerMinute));
+  app.use(authorize());
   app.use(requireJsonBody);
-  app.use(express.json({ limit: d.bodyLimitBytes, strict: false }));
+  app.use(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody }));
+  app.use(verifySignature(d.auth.clients, d.store, d.clock));
+  // Idempotency-Key: after auth (the key is scoped by client) and the body (it is fingerprinted)
+  app.use(idempotency({ store: d.store, logger: d.logger, ...d.idempotency }));
 
   // Route modules: each brings its router (mounted under /v1) and its OpenAPI operations.
   // A new flow (inpatient, pharmacy, console ...) adds one line here.
   const modules: RouteModule[] = [
     { router: personRoutes(d), ops: personOps },
     { router: outpatientRoutes(d), ops: outpatientOps },
+    { router: inpatientRoutes(d), ops: inpatientOps },
     { router: transactionRoutes(d), ops: transactionOps },
+    { router: pharmacyRoutes(d), ops: pharmacyOps },
+    { router: posRoutes(d), ops: posOps },
+    { router: refundRoutes(d), ops: refundOps },
+    { router: consoleRoutes(d), ops: consoleOps },
+    { router: selfPayRoutes(d), ops: selfPayOps },
   ];
   const openapi = buildOpenApi(d.schemas, modules.map((m) => m.ops));
   app.use(opsRoutes(d, openapi));
@@ -65,7 +114,17 @@ interface RouteModule {
 declare module 'express-serve-static-core' {
   interface Request {
     id: string;
+    /** the authenticated caller (gateway/http/auth.ts); absent only on /healthz */
+    client?: AuthenticatedClient;
   }
+}
+
+/** While draining for shutdown, every response closes its connection so keep-alive clients move on. */
+function closeWhileDraining(lifecycle: { draining: boolean }) {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    if (lifecycle.draining) res.setHeader('connection', 'close');
+    next();
+  };
 }
 
 function requestId(req: Request, res: Response, next: NextFunction) {
@@ -81,7 +140,7 @@ function accessLog(logger: Logger) {
     res.on('finish', () => {
       // method, route and status only: paths carry visit and settlement ids, never personal data
       logger.info(
-        { request_id: req.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
+        { request_id: req.id, client: req.client?.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
         'request',
       );
     });

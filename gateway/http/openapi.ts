@@ -44,6 +44,16 @@ const opsOps: Ops = {
   '/readyz': { get: { summary: 'Readiness: store reachable, platform signed in', status: 200 } },
 };
 
+/** gateway/http/idempotency.ts; README "Idempotency-Key". */
+const IDEMPOTENCY_KEY_PARAM = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Send one with every request that changes something: new for each new request, the same when resending it. Same key + same request after it finished: the stored answer (status, body, x-transaction-id) with `idempotent-replayed: true`, nothing sent again; while the first still runs: its answer once ready, else 409 GW_BIZ_IDEMPOTENCY_IN_FLIGHT; same key + another request: 422 GW_VAL_IDEMPOTENCY_KEY_REUSED. A validation error before anything ran does not use the key up. Kept at least 24 hours, per API client.',
+  schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
+};
+
 export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
   const ops: Ops = Object.assign({}, opsOps, ...routeOps);
   const components: Record<string, unknown> = {};
@@ -58,7 +68,7 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
           ...(op.infno ? { 'x-infno': op.infno } : {}),
           parameters: [
             ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
-            ...(method === 'post' ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 128 } }] : []),
+            ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
           ],
           ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } } } : {}),
           responses: {

@@ -17,8 +17,19 @@ export function opsRoutes(d: AppDeps, openapi: unknown) {
       checks.store = 'unreachable';
     }
     checks.platform = d.platform.signedIn ? 'signed_in' : 'not_signed_in';
-    const ready = checks.store === 'ok' && checks.platform === 'signed_in';
+    checks.circuit_breaker = d.breaker.state();
+    if (d.lifecycle.draining) checks.shutdown = 'draining';
+    const ready = checks.store === 'ok' && checks.platform === 'signed_in' && checks.circuit_breaker !== 'open' && !d.lifecycle.draining;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', mode: d.mode, checks });
+  });
+  r.get('/metrics', async (_req, res, next) => {
+    try {
+      const m = await d.metrics.render();
+      res.setHeader('content-type', m.contentType);
+      res.send(m.body);
+    } catch (e) {
+      next(e);
+    }
   });
   r.get('/openapi.json', (_req, res) => {
     res.json(openapi);

@@ -63,7 +63,7 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
   return out;
 }
 
-function summary(t: TransactionRecord) {
+export function summary(t: TransactionRecord) {
   return {
     transaction_id: t.id,
     msgid: t.id,
@@ -75,13 +75,16 @@ function summary(t: TransactionRecord) {
     parent_id: t.parent_id,
     keys: t.keys,
     error: t.error,
+    // an unknown booking transaction: how its reversal (冲正) stands (issue 5)
+    resolution: t.resolution,
+    reverses: t.reverses,
   };
 }
 
 const PERSONAL = new Set(['certno', 'psn_name', 'mdtrt_cert_no', 'card_sn', 'cainfo', 'sign_no', 'brdy']);
 
 /** Personal fields are masked (a later issue lets privileged roles see them, with an audit record). */
-function maskStages(v: unknown): unknown {
+export function maskStages(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(maskStages);
   if (v && typeof v === 'object') {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, PERSONAL.has(k) && typeof x === 'string' ? mask(x) : maskStages(x)]));

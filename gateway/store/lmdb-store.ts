@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
-import type { EncounterBase, Store, TransactionQuery, TransactionRecord, Versioned } from './store.js';
+import type { AuditEntry, AuditQuery, EncounterBase, IdempotencyClaim, IdempotencyRecord, OutboxEntry, Store, StoredResponse, TransactionQuery, TransactionRecord, Versioned } from './store.js';
+import { matchesAudit, outboxKey } from './queue-keys.js';
+import { answerFor, toMs } from './idempotency-record.js';
 import { matchesQuery } from './query.js';
 
 interface SeqEntry {
@@ -18,6 +21,13 @@ export class LmdbStore implements Store {
   private readonly encounters;
   private readonly indexes;
   private readonly seqs;
+  private readonly idem;
+  /** store-and-forward queues: key `<queue>:<seq, 12 digits>` so key order is queue order */
+  private readonly outbox;
+  /** the append-only audit log: key = sequence number */
+  private readonly audit;
+  /** last sequence numbers of the outbox queues and the audit log (never expire, unlike `seqs`) */
+  private readonly counters;
 
   constructor(path: string) {
     this.db = open({ path, compression: false });
@@ -25,6 +35,10 @@ export class LmdbStore implements Store {
     this.encounters = this.db.openDB<Versioned<EncounterBase>, string>({ name: 'encounters' });
     this.indexes = this.db.openDB<string, string>({ name: 'indexes' });
     this.seqs = this.db.openDB<SeqEntry, string>({ name: 'sequences' });
+    this.idem = this.db.openDB<IdempotencyRecord, string>({ name: 'idempotency' });
+    this.outbox = this.db.openDB<OutboxEntry, string>({ name: 'outbox' });
+    this.audit = this.db.openDB<AuditEntry, number>({ name: 'audit' });
+    this.counters = this.db.openDB<number, string>({ name: 'counters' });
   }
 
   async putTransaction(rec: TransactionRecord): Promise<void> {
@@ -55,6 +69,11 @@ export class LmdbStore implements Store {
     const ok = await this.db.transaction(() => {
       const cur = this.encounters.get(value.id);
       if ((cur?.version ?? null) !== expectedVersion) return false;
+      // unique indexes: a value owned by another encounter refuses the whole write
+      for (const [name, v] of Object.entries(indexes)) {
+        const owner = this.indexes.get(`${name}:${v}`);
+        if (owner !== undefined && owner !== value.id) return false;
+      }
       this.encounters.putSync(value.id, { value, version: (expectedVersion ?? 0) + 1 });
       for (const [name, v] of Object.entries(indexes)) this.indexes.putSync(`${name}:${v}`, value.id);
       return true;
@@ -81,6 +100,95 @@ export class LmdbStore implements Store {
   pruneSequences(): void {
     const now = Date.now();
     for (const { key, value } of this.seqs.getRange()) if (value.expires <= now) this.seqs.removeSync(key);
+  }
+
+  async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number): Promise<IdempotencyClaim> {
+    const now = Date.now();
+    const r = await this.db.transaction((): IdempotencyClaim => {
+      const cur = this.idem.get(key);
+      if (cur && cur.expires > now) return answerFor(cur, fingerprint);
+      const token = randomUUID();
+      this.idem.putSync(key, { fingerprint, state: 'in_flight', token, expires: now + toMs(leaseSeconds) });
+      return { state: 'claimed', token };
+    });
+    await this.db.flushed;
+    return r;
+  }
+
+  async completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number) {
+    const ok = await this.db.transaction(() => {
+      const cur = this.idem.get(key);
+      if (!cur || cur.state !== 'in_flight' || cur.token !== token) return false;
+      this.idem.putSync(key, { fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) });
+      return true;
+    });
+    await this.db.flushed;
+    return ok;
+  }
+
+  async releaseIdempotency(key: string, token: string) {
+    await this.db.transaction(() => {
+      const cur = this.idem.get(key);
+      if (cur && cur.state === 'in_flight' && cur.token === token) this.idem.removeSync(key);
+    });
+    await this.db.flushed;
+  }
+
+  /** Forgets expired Idempotency-Key records (called at start-up; reads ignore them anyway). */
+  pruneIdempotency(): void {
+    const now = Date.now();
+    for (const { key, value } of this.idem.getRange()) if (value.expires <= now) this.idem.removeSync(key);
+  }
+
+  // ---- store-and-forward queues --------------------------------------------------------------
+  async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
+    const saved = await this.db.transaction(() => {
+      const seq = (this.counters.get(`outbox:${entry.queue}`) ?? 0) + 1;
+      this.counters.putSync(`outbox:${entry.queue}`, seq);
+      const e: OutboxEntry = { ...entry, seq };
+      this.outbox.putSync(outboxKey(entry.queue, seq), e);
+      return e;
+    });
+    await this.db.flushed;
+    return saved;
+  }
+
+  async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number } = {}) {
+    const out: OutboxEntry[] = [];
+    const limit = q.limit ?? 1000;
+    for (const { value } of this.outbox.getRange({ start: outboxKey(queue, 0), end: outboxKey(queue, Number.MAX_SAFE_INTEGER) })) {
+      if (!q.state || value.state === q.state) out.push(value);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  async updateOutbox(entry: OutboxEntry) {
+    await this.outbox.put(outboxKey(entry.queue, entry.seq), entry);
+    await this.db.flushed;
+  }
+
+  // ---- audit log ------------------------------------------------------------------------------
+  async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
+    const saved = await this.db.transaction(() => {
+      const seq = (this.counters.get('audit') ?? 0) + 1;
+      this.counters.putSync('audit', seq);
+      const e = { ...entry, seq };
+      this.audit.putSync(seq, e);
+      return e;
+    });
+    await this.db.flushed;
+    return saved;
+  }
+
+  async listAudit(q: AuditQuery = {}) {
+    const out: AuditEntry[] = [];
+    const limit = q.limit ?? 100;
+    for (const { value } of this.audit.getRange({ reverse: true })) {
+      if (matchesAudit(value, q)) out.push(value);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   async ping() {

@@ -34,6 +34,78 @@ export interface TransactionRecord {
     reply?: unknown;
   };
   error?: { code: string; reason: string; platform_err_msg?: string };
+  /**
+   * A booking transaction with an unknown outcome: how it is being resolved (冲正, 2601) —
+   * gateway/resilience/reversal-worker.ts. The journal is the durable reversal queue.
+   */
+  resolution?: Resolution;
+  /** a 2601 reversal: the msgid of the transaction it reverses (omsgid) */
+  reverses?: string;
+}
+
+export type ResolutionState = 'reversing' | 'reversed' | 'not_booked' | 'confirmed' | 'needs_manual' | 'resolved_by_staff';
+
+export interface Resolution {
+  state: ResolutionState;
+  /** 2601 attempts sent (counted before sending, so a crash mid-attempt is not forgotten) */
+  attempts: number;
+  /** when the next attempt is due (ISO) */
+  next_at: string;
+  /** msgids of the 2601 messages sent for it */
+  reversal_ids: string[];
+  last_error?: string;
+  /** the encounter was released (rolled back) after the reversal */
+  encounter_released?: boolean;
+  resolved_by?: string;
+  reason?: string;
+  resolved_at?: string;
+}
+
+/**
+ * One upload the hospital owes the platform (store-and-forward, e.g. self-pay data during an
+ * outage): kept in order per queue, delivered in that order, never deleted.
+ */
+export interface OutboxEntry {
+  /** the queue's own order, 1, 2, 3 ... (assigned by appendOutbox) */
+  seq: number;
+  queue: string;
+  id: string;
+  infno: string;
+  /** the platform message `input` */
+  input: unknown;
+  insuplc_admdvs?: string;
+  keys: BusinessKeys;
+  state: 'pending' | 'delivered' | 'rejected';
+  attempts: number;
+  created_at: string;
+  updated_at: string;
+  /** msgids of the delivery attempts */
+  transaction_ids: string[];
+  last_error?: { code: string; platform_err_msg?: string };
+  /** who enqueued it (client id) */
+  enqueued_by?: string;
+}
+
+/** One line of the append-only audit log: who did what, when, to which records, by which filter. */
+export interface AuditEntry {
+  /** assigned by appendAudit, increasing */
+  seq?: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  targets: string[];
+  filter?: unknown;
+  reason?: string;
+  request_id?: string;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
 }
 
 export interface TransactionQuery {
@@ -57,6 +129,30 @@ export interface EncounterBase {
   kind: string;
 }
 
+/** A response kept for an Idempotency-Key: replayed byte for byte. */
+export interface StoredResponse {
+  status: number;
+  /** the JSON text as it was sent */
+  body: string;
+  transaction_id?: string;
+}
+
+export type IdempotencyClaim =
+  | { state: 'claimed'; token: string }
+  | { state: 'in_flight' }
+  | { state: 'done'; response: StoredResponse }
+  | { state: 'mismatch' };
+
+/** What both backends keep per key (lmdb as a value, Redis as a JSON string). */
+export interface IdempotencyRecord {
+  fingerprint: string;
+  state: 'in_flight' | 'done';
+  token?: string;
+  response?: StoredResponse;
+  /** epoch ms; lmdb checks it, Redis lets PX expire the key */
+  expires: number;
+}
+
 export interface Store {
   readonly backend: 'lmdb' | 'redis';
   /** Creates or replaces a journal record; resolves once durable. */
@@ -68,7 +164,9 @@ export interface Store {
   getEncounter<T extends EncounterBase>(id: string): Promise<Versioned<T> | undefined>;
   /**
    * Writes an encounter only if its stored version is still `expectedVersion` (null: must not exist),
-   * together with lookup indexes (name -> value -> encounter id). Returns false when another writer won.
+   * together with lookup indexes (name -> value -> encounter id). Indexes are UNIQUE: an index value
+   * already pointing at a different encounter refuses the whole write (e.g. two concurrent
+   * registrations of one 门诊号 ipt_otp_no). Returns false when another writer won, or on such a clash.
    */
   saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes?: Record<string, string>): Promise<boolean>;
   /** The encounter id an index points at, e.g. ('ipt_otp_no', 'MZ001') or ('setl_id', '...'). */
@@ -76,6 +174,30 @@ export interface Store {
 
   /** Atomically increments counter `name` and returns it (1 first); the counter may be forgotten after ttlSeconds. */
   nextSequence(name: string, ttlSeconds: number): Promise<number>;
+
+  /**
+   * Idempotency-Key records (design.md "reserve the idempotency key"), atomic across replicas.
+   * claim: no live record -> an in-flight record (lease `leaseSeconds`, a crashed holder's claim
+   * lapses) and 'claimed' with its token; otherwise what is there: 'mismatch' when the fingerprint
+   * differs, 'in_flight', or 'done' with the stored response. Expired records count as absent.
+   */
+  claimIdempotency(key: string, fingerprint: string, leaseSeconds: number): Promise<IdempotencyClaim>;
+  /** Stores the response for `ttlSeconds`, only while `token` still holds the claim; false otherwise. */
+  completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number): Promise<boolean>;
+  /** Forgets the claim (nothing was executed: the same key may be sent again), only while `token` holds it. */
+  releaseIdempotency(key: string, token: string): Promise<void>;
+
+  /** Appends to the ordered queue `entry.queue` and returns the entry with its sequence number. */
+  appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry>;
+  /** The queue's entries in order (oldest first), optionally of one state. */
+  listOutbox(queue: string, q?: { state?: OutboxEntry['state']; limit?: number }): Promise<OutboxEntry[]>;
+  /** Replaces an entry (same queue and seq): delivery state, attempts. */
+  updateOutbox(entry: OutboxEntry): Promise<void>;
+
+  /** The audit log is append-only: no method changes or removes an entry. */
+  appendAudit(entry: AuditEntry): Promise<AuditEntry>;
+  /** Newest first. */
+  listAudit(q?: AuditQuery): Promise<AuditEntry[]>;
 
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,6 +2,8 @@
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { FaultRequest } from './faults.js';
+import { clearMonth } from './ledger.js';
+import { uploadsOf } from './handlers/self-pay.js';
 import { resetState, type MockState } from './state.js';
 import { ledgerEntryView, personView } from './views.js';
 
@@ -54,6 +56,20 @@ function expireSignIns(state: MockState, logger: Logger) {
   };
 }
 
+/** Monthly clearing (清算) between areas: {month: 'yyyy-MM'} marks that month's ledger entries cleared. */
+function clearing(state: MockState, logger: Logger) {
+  return (req: Request, res: Response): void => {
+    const month = (req.body as { month?: unknown } | undefined)?.month;
+    if (typeof month !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) {
+      res.status(400).json({ error: 'month must be yyyy-MM' });
+      return;
+    }
+    const cleared = clearMonth(state.ledger, month);
+    logger.info({ month, cleared }, 'month cleared');
+    res.json({ month, cleared });
+  };
+}
+
 export function controlApi(state: MockState, logger: Logger): express.Router {
   const router = express.Router();
   router.use(express.json());
@@ -62,6 +78,10 @@ export function controlApi(state: MockState, logger: Logger): express.Router {
     res.json(state.ledger.map(ledgerEntryView));
   });
   router.get('/persons/:psn_no', showPerson(state));
+  // self-pay uploads (4201, unverified infno) in arrival order
+  router.get('/self-pay', (_req, res) => {
+    res.json(uploadsOf(state));
+  });
   router.get('/faults', (_req, res) => {
     res.json(state.faults.list());
   });
@@ -76,5 +96,6 @@ export function controlApi(state: MockState, logger: Logger): express.Router {
     res.json({ reset: true });
   });
   router.post('/sign-ins/expire', expireSignIns(state, logger));
+  router.post('/clearing', clearing(state, logger));
   return router;
 }

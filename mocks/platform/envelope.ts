@@ -1,23 +1,9 @@
 /** The national interface envelope: request shape, business errors, and reply construction. */
+import type { EnvelopeRequest } from '../../gateway/generated/platform/envelope.request.js';
 import { formatDateTimeMs } from './time.js';
 
-/** The request envelope after envelope.request.json accepted it. */
-export interface RequestEnvelope {
-  infno: string;
-  msgid: string;
-  mdtrtarea_admvs: string;
-  insuplc_admdvs?: string;
-  recer_sys_code: string;
-  infver: string;
-  opter_type: string;
-  opter: string;
-  opter_name: string;
-  inf_time: string;
-  fixmedins_code: string;
-  fixmedins_name: string;
-  sign_no?: string;
-  input: Record<string, unknown>;
-}
+/** The request envelope after envelope.request.json accepted it (type generated from that schema). */
+export type RequestEnvelope = EnvelopeRequest;
 
 export const INFCODE_OK = 0;
 export const INFCODE_SYSTEM_ERROR = -1;

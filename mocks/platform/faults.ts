@@ -12,6 +12,16 @@ export interface FaultRequest {
   latency_ms?: unknown;
   after_booking?: unknown;
   count?: unknown;
+  /** reject: the err_msg of the infcode -2 reply */
+  err_msg?: unknown;
+  /** 0 < p <= 1: the rule hits a matching call with this probability (the chaos test) */
+  probability?: unknown;
+  /** seed of the rule's random numbers, so a chaos run can be repeated */
+  seed?: unknown;
+  /** timeout_after_booking: how long the late reply is held */
+  hold_ms?: unknown;
+  /** infcode_-1: whether the transaction ran (booked) before the system error */
+  booked?: unknown;
 }
 
 export type FaultParams = Record<string, string | number | boolean>;
@@ -23,6 +33,8 @@ export interface FaultRule {
   phase: FaultPhase;
   /** calls still to affect; null = until cleared */
   remaining: number | null;
+  /** the chance a matching call is hit; null = every matching call */
+  probability?: number | null;
   params: FaultParams;
 }
 
@@ -30,6 +42,8 @@ export interface FaultRule {
 export type FaultOutcome =
   | { action: 'continue' }
   | { action: 'respond'; status: number; body: unknown }
+  /** a body that is not JSON at all (a proxy's error page, a cut-off reply) */
+  | { action: 'respond_text'; status: number; text: string }
   | { action: 'destroy' };
 
 export interface FaultContext {
@@ -39,6 +53,8 @@ export interface FaultContext {
 interface FaultKind {
   /** The kind's parameters, or a message saying what is wrong with the request. */
   parse(request: FaultRequest): FaultParams | string;
+  /** when the fault strikes, if the kind decides it (else `after_booking`) */
+  phase?(request: FaultRequest): FaultPhase;
   apply(rule: FaultRule, ctx: FaultContext): Promise<FaultOutcome>;
 }
 
@@ -73,7 +89,112 @@ const FAULT_KINDS: Record<string, FaultKind> = {
       return { action: 'continue' };
     },
   },
+  /** A definite business refusal (infcode -2, err_msg), before the transaction runs: nothing booked. */
+  reject: {
+    parse(request) {
+      const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
+      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200) return 'err_msg must be a non-empty string of at most 200 characters';
+      return { err_msg: msg };
+    },
+    async apply(rule) {
+      return { action: 'respond', status: 200, body: { infcode: -2, inf_refmsgid: null, refmsg_time: null, respond_time: null, err_msg: rule.params['err_msg'], warn_msg: null, output: null } };
+    },
+  },
+  /** The connection is dropped without a reply; with after_booking the transaction WAS booked (outcome unknown to the caller). */
+  drop_reply: {
+    parse() {
+      return {};
+    },
+    async apply() {
+      return { action: 'destroy' };
+    },
+  },
 };
+
+/** A reply envelope with this infcode and err_msg and no output. */
+const replyWith = (infcode: number, err_msg: string) => ({ infcode, inf_refmsgid: null, refmsg_time: null, respond_time: null, err_msg, warn_msg: null, output: null });
+
+const DEFAULT_HOLD_MS = 30_000;
+
+/** The failures a real platform shows (issue 5): each says whether the transaction was booked. */
+const FAILURE_KINDS: Record<string, FaultKind> = {
+  /** Books, then holds the reply longer than the caller waits: a timeout after the request left. */
+  timeout_after_booking: {
+    phase: () => 'after_handler',
+    parse(request) {
+      const ms = request.hold_ms === undefined ? DEFAULT_HOLD_MS : request.hold_ms;
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) return `hold_ms must be a number between 0 and ${MAX_LATENCY_MS}`;
+      return { hold_ms: ms };
+    },
+    async apply(rule, ctx) {
+      await sleep(Number(rule.params['hold_ms']), ctx.signal);
+      return { action: 'continue' };
+    },
+  },
+  /** HTTP 500 from the platform's front, before the transaction (or after it, with after_booking). */
+  http_500: {
+    parse: () => ({}),
+    async apply() {
+      return { action: 'respond', status: 500, body: replyWith(-1, '服务器内部错误') };
+    },
+  },
+  /** Books, then answers a body that is not JSON. */
+  malformed: {
+    phase: () => 'after_handler',
+    parse: () => ({}),
+    async apply() {
+      return { action: 'respond_text', status: 200, text: '<html><body>502 Bad Gateway</body>' };
+    },
+  },
+  /** infcode -1 (系统异常): the interface says reverse it. `booked` (default true): the transaction ran first. */
+  'infcode_-1': {
+    phase: (request) => (request.booked === false ? 'before_handler' : 'after_handler'),
+    parse(request) {
+      if (request.booked !== undefined && typeof request.booked !== 'boolean') return 'booked must be a boolean';
+      return { booked: request.booked !== false };
+    },
+    async apply() {
+      return { action: 'respond', status: 200, body: replyWith(-1, '系统异常，请稍后再试') };
+    },
+  },
+  /** infcode -2: a business refusal, before the transaction runs (nothing booked). */
+  'infcode_-2': {
+    phase: () => 'before_handler',
+    parse(request) {
+      const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
+      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200) return 'err_msg must be a non-empty string of at most 200 characters';
+      return { err_msg: msg };
+    },
+    async apply(rule) {
+      return { action: 'respond', status: 200, body: replyWith(-2, String(rule.params['err_msg'])) };
+    },
+  },
+  /**
+   * The platform is down: every matching call is dropped before it is read (nothing booked). To the
+   * caller a connection reset after connecting is an unknown outcome; a refused connection (not
+   * sent) is the mock's listener closed — close() and listen(port) of the mock in-process.
+   */
+  outage: {
+    phase: () => 'before_handler',
+    parse: () => ({}),
+    async apply() {
+      return { action: 'destroy' };
+    },
+  },
+};
+Object.assign(FAULT_KINDS, FAILURE_KINDS);
+
+/** mulberry32: a small seeded generator, so that a chaos run with one seed hits the same calls. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 function parseCommon(request: FaultRequest): Omit<FaultRule, 'id' | 'params'> | string {
   const kind = request.kind === undefined ? 'latency' : request.kind;
@@ -85,17 +206,22 @@ function parseCommon(request: FaultRequest): Omit<FaultRule, 'id' | 'params'> | 
     return 'count must be a positive integer';
   }
   if (request.after_booking !== undefined && typeof request.after_booking !== 'boolean') return 'after_booking must be a boolean';
+  const p = request.probability;
+  if (p !== undefined && (typeof p !== 'number' || !(p > 0 && p <= 1))) return 'probability must be a number in (0, 1]';
+  if (request.seed !== undefined && !Number.isInteger(request.seed)) return 'seed must be an integer';
   return {
     kind,
     infno: (request.infno as string | undefined) ?? null,
-    phase: request.after_booking === true ? 'after_handler' : 'before_handler',
+    phase: FAULT_KINDS[kind]!.phase?.(request) ?? (request.after_booking === true ? 'after_handler' : 'before_handler'),
     remaining: (request.count as number | undefined) ?? null,
+    probability: (p as number | undefined) ?? null,
   };
 }
 
 export class FaultTable {
   private rules: FaultRule[] = [];
   private nextId = 1;
+  private readonly random = new Map<number, () => number>();
 
   /** Adds a rule; returns it, or a message saying what is wrong with the request. */
   add(request: FaultRequest): FaultRule | string {
@@ -104,6 +230,7 @@ export class FaultTable {
     const params = FAULT_KINDS[common.kind]!.parse(request);
     if (typeof params === 'string') return params;
     const rule: FaultRule = { id: this.nextId++, ...common, params };
+    if (rule.probability != null) this.random.set(rule.id, seeded(typeof request.seed === 'number' ? request.seed : rule.id));
     this.rules.push(rule);
     return rule;
   }
@@ -118,7 +245,9 @@ export class FaultTable {
 
   /** Takes the rules matching this call in this phase, counting the call against each. */
   private take(phase: FaultPhase, infno: string): FaultRule[] {
-    const matching = this.rules.filter((r) => r.phase === phase && (r.infno === null || r.infno === infno));
+    const matching = this.rules.filter(
+      (r) => r.phase === phase && (r.infno === null || r.infno === infno) && (r.probability == null || this.random.get(r.id)!() < r.probability),
+    );
     for (const rule of matching) {
       if (rule.remaining !== null) rule.remaining -= 1;
     }

@@ -91,6 +91,7 @@ function selfCheckOutput(rt: Runtime, infno: string, outcome: CallOutcome): void
 function appliedFault(res: Response, outcome: FaultOutcome): boolean {
   if (outcome.action === 'continue') return false;
   if (outcome.action === 'destroy') res.socket?.destroy();
+  else if (outcome.action === 'respond_text') res.status(outcome.status).type('text/html').send(outcome.text);
   else res.status(outcome.status).json(outcome.body);
   return true;
 }

@@ -4,13 +4,15 @@ import { FaultTable } from './faults.js';
 import { loadPolicyBook } from './policies.js';
 import { seedRegistry, type PersonRegistry } from './registry.js';
 import { compactDateTime } from './time.js';
-import type { CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
+import type { Admission, CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
 
 export interface MockState {
   policies: PolicyBook;
   catalogue: Catalogue;
   persons: PersonRegistry;
   visits: Map<string, Visit>;
+  /** inpatient stays (2401), by mdtrt_id */
+  admissions: Map<string, Admission>;
   ledger: LedgerEntry[];
   signIns: Map<string, SignIn>;
   msgids: Set<string>;
@@ -26,6 +28,7 @@ export function createState(): MockState {
     catalogue: loadCatalogue(),
     persons: seedRegistry(),
     visits: new Map(),
+    admissions: new Map(),
     ledger: [],
     signIns: new Map(),
     msgids: new Set(),

@@ -7,6 +7,8 @@ export interface Filing {
   mdtrtarea_admvs: string;
   begndate: string;
   enddate: string | null;
+  /** 'birth': a maternity filing (异地生育), which lapses after that birth's settlement (JL 7, JL 16) */
+  purpose?: string;
 }
 
 export interface Credentials {
@@ -191,7 +193,57 @@ export interface LedgerEntry {
   setl_time: string;
   amounts: SettlementAmounts;
   setldetail: FundDetail[];
-  status: 'booked' | 'cancelled';
+  /** reversed: undone by a 2601 冲正 (as if it had never been booked) */
+  status: 'booked' | 'cancelled' | 'reversed';
+  /** the msgid of the 2601 that reversed it */
+  reversal_msgid?: string;
+  /** 'inpatient' for 2304 settlements and their 2305 cancellations (absent: outpatient) */
+  encounter?: 'inpatient';
+  /** inpatient: the date the stay's accumulations count on (出院结算日期, JL 25 / JS 44 / HN 51 / LN 48) */
+  accrual_date?: string;
+  /** inpatient: 中途结算标志 of the settlement */
+  mid_setl_flag?: string;
+  /**
+   * Settlements: the benefits as the insured area re-derived them after an earlier settlement of
+   * the same person and year was refunded (隔笔退费, LN 54); null while they equal `amounts`.
+   * `amounts` always stays what was booked and answered.
+   */
+  adjusted: SettlementAmounts | null;
+  /** Settlements: each re-derivation, by the refund (cancellation setl_id) that caused it. */
+  adjustments: LedgerAdjustment[];
+  /** yyyy-MM of the monthly clearing (清算) that took this entry, null before clearing. */
+  cleared_month: string | null;
+  /** Cancellations: the settlement had been cleared before it was refunded (清算后退费). */
+  after_clearing: boolean;
+}
+
+/** One re-derivation of a later settlement's benefits caused by refunding an earlier one. */
+export interface LedgerAdjustment {
+  refund_setl_id: string;
+  act_pay_dedc_delta: Decimal;
+  fund_pay_delta: Decimal;
+}
+
+/** An inpatient fee line (2301): a fee line that may come from an outside hospital or pharmacy (外检/外购). */
+export interface InpatientFeeLine extends FeeLine {
+  etip_flag: string | null;
+  etip_hosp_code: string | null;
+}
+
+/** An inpatient stay (住院) from 2401 to 2402, settled by 2304 (mid-stay settlements allowed). */
+export interface Admission {
+  mdtrt_id: string;
+  psn_no: string;
+  insutype: string;
+  ipt_no: string;
+  begntime: string;
+  endtime: string | null;
+  med_type: string;
+  er_flag: string | null;
+  trum_flag: string | null;
+  rel_ttp_flag: string | null;
+  status: 'admitted' | 'discharged' | 'cancelled';
+  lines: InpatientFeeLine[];
 }
 
 export interface SignIn {

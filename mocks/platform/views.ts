@@ -78,7 +78,17 @@ export function setldetailView(rows: readonly FundDetail[]): Array<Record<string
 
 /** A ledger entry as JSON (amounts as numbers) for the control API. */
 export function ledgerEntryView(entry: LedgerEntry): Record<string, unknown> {
-  return { ...entry, amounts: amountsView(entry.amounts), setldetail: setldetailView(entry.setldetail) };
+  return {
+    ...entry,
+    amounts: amountsView(entry.amounts),
+    setldetail: setldetailView(entry.setldetail),
+    adjusted: entry.adjusted === null ? null : amountsView(entry.adjusted),
+    adjustments: entry.adjustments.map((a) => ({
+      refund_setl_id: a.refund_setl_id,
+      act_pay_dedc_delta: toWireNumber(a.act_pay_dedc_delta),
+      fund_pay_delta: toWireNumber(a.fund_pay_delta),
+    })),
+  };
 }
 
 /** A person with current balance, accumulations and filings, for the control API. */

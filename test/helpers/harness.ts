@@ -1,13 +1,61 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { roleMayCall } from '../../gateway/auth/access.js';
+import { sha256Hex, type ApiClientEntry, type Role } from '../../gateway/auth/clients.js';
 import { loadConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/logger.js';
 import { createGateway, type Gateway } from '../../gateway/server.js';
 import { createMockPlatform } from '../../mocks/platform/server.js';
 
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
+
+/**
+ * The API keys every test gateway accepts (its clients file is written by startGateway and
+ * spawnGateway): one client per role, the his client with a second key (rotation), a his client
+ * that must sign its requests (HMAC), and a client whose only key has expired.
+ */
+export const TEST_KEYS = {
+  his: 'ygk_TEST_his_key_0000000000000000000000000001',
+  his_rotated: 'ygk_TEST_his_key_0000000000000000000000000002',
+  pos: 'ygk_TEST_pos_key_0000000000000000000000000003',
+  staff: 'ygk_TEST_staff_key_00000000000000000000000004',
+  admin: 'ygk_TEST_admin_key_00000000000000000000000005',
+  his_signed: 'ygk_TEST_his_signed_key_000000000000000000006',
+  expired: 'ygk_TEST_expired_key_0000000000000000000000007',
+} as const;
+export type TestKey = keyof typeof TEST_KEYS;
+/** The HMAC secret of the `test-his-signed` client, and the environment variable that holds it. */
+export const TEST_HMAC_SECRET = 'test-hmac-secret-not-for-production-0123456789';
+export const TEST_HMAC_ENV = 'YIDI_TEST_HIS_SIGNED_HMAC_SECRET';
+
+export function testClients(): ApiClientEntry[] {
+  const k = (key_id: string, key: string, not_after?: string) => ({ key_id, sha256: sha256Hex(key), ...(not_after ? { not_after } : {}) });
+  return [
+    { id: 'test-his', role: 'his', keys: [k('k1', TEST_KEYS.his), k('k2', TEST_KEYS.his_rotated)] },
+    { id: 'test-pos', role: 'pos', keys: [k('k1', TEST_KEYS.pos)] },
+    { id: 'test-staff', role: 'staff', keys: [k('k1', TEST_KEYS.staff)] },
+    { id: 'test-admin', role: 'admin', keys: [k('k1', TEST_KEYS.admin)] },
+    { id: 'test-his-signed', role: 'his', keys: [k('k1', TEST_KEYS.his_signed)], hmac_secret_env: TEST_HMAC_ENV, require_signature: true },
+    { id: 'test-expired', role: 'his', keys: [k('k1', TEST_KEYS.expired, '2020-01-01T00:00:00Z')] },
+  ];
+}
+
+/** Writes the test clients file into `dir`; returns its path. */
+export function writeTestClientsFile(dir: string): string {
+  const file = path.join(dir, 'api-clients.json');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, JSON.stringify(testClients(), null, 2));
+  return file;
+}
+
+/** The key api() sends when the caller gives none: his where his may call, else staff, admin, pos. */
+export function defaultKeyFor(urlPath: string): string {
+  const p = urlPath.split('?')[0]!;
+  const role = (['his', 'staff', 'admin', 'pos'] as Role[]).find((r) => roleMayCall(r, p)) ?? 'his';
+  return TEST_KEYS[role];
+}
 
 /** Captures every log line a gateway writes, as parsed JSON and as raw text. */
 export class LogCapture extends Writable {
@@ -45,7 +93,11 @@ export interface TestGateway {
 /** A real gateway on an ephemeral port, with a real lmdb directory, talking HTTP to `platformUrl`. */
 export async function startGateway(platformUrl: string, env: Record<string, string> = {}): Promise<TestGateway> {
   const dataDir = env.DATA_DIR ?? tmpDir('gw');
-  const config = loadConfig({ PLATFORM_BASE_URL: platformUrl, DATA_DIR: dataDir, LOG_LEVEL: 'debug', PLATFORM_TIMEOUT_MS: '5000', ...env }, 'test');
+  const clientsFile = env.API_CLIENTS_FILE ?? writeTestClientsFile(dataDir);
+  const config = loadConfig(
+    { PLATFORM_BASE_URL: platformUrl, DATA_DIR: dataDir, LOG_LEVEL: 'debug', PLATFORM_TIMEOUT_MS: '5000', [TEST_HMAC_ENV]: TEST_HMAC_SECRET, ...env, API_CLIENTS_FILE: clientsFile },
+    'test',
+  );
   const logs = new LogCapture();
   const gw = await createGateway(config, { logger: createLogger('debug', logs) });
   const { port } = await gw.start(0, '127.0.0.1');
@@ -68,7 +120,18 @@ export interface Reply<T = any> {
   headers: Headers;
 }
 
-export async function api<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export interface ApiOptions {
+  /** which test key to send (default: one whose role may call the path, his first); false: none */
+  auth?: TestKey | false;
+}
+
+/**
+ * One HTTP call. Sends a test API key unless `headers` carry their own x-api-key or Authorization,
+ * or `opts.auth` is false.
+ */
+export async function api<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, opts: ApiOptions = {}): Promise<Reply<T>> {
+  const hasOwn = Object.keys(headers).some((h) => ['x-api-key', 'authorization'].includes(h.toLowerCase()));
+  if (!hasOwn && opts.auth !== false) headers = { 'x-api-key': opts.auth ? TEST_KEYS[opts.auth] : defaultKeyFor(path), ...headers };
   const res = await fetch(base + path, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

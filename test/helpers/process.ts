@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from './harness.js';
 
 const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
 
@@ -10,10 +12,21 @@ export interface GatewayProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts test/helpers/gateway-process.ts under tsx and waits for its port. */
+let clientsFile: string | undefined;
+/** One test clients file (harness TEST_KEYS) per test process, shared by the gateways it spawns. */
+function testClientsFile(): string {
+  if (!clientsFile) {
+    const dir = tmpDir('clients');
+    clientsFile = writeTestClientsFile(dir);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return clientsFile;
+}
+
+/** Starts test/helpers/gateway-process.ts under tsx and waits for its port. Accepts the harness's TEST_KEYS unless env names its own API_CLIENTS_FILE. */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', API_CLIENTS_FILE: testClientsFile(), [TEST_HMAC_ENV]: TEST_HMAC_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,7 +3,13 @@ import type { TxHandler } from './context.js';
 import { cancelFees, uploadFees } from './outpatient-fees.js';
 import { cancelSettlement, preSettle, settle } from './outpatient-settlement.js';
 import { cancelRegistration, registerVisit, uploadVisitInfo } from './outpatient-visit.js';
+import { admit, cancelAdmission, cancelDischarge, changeAdmission, discharge } from './inpatient-admission.js';
+import { cancelInpatientFees, uploadInpatientFees } from './inpatient-fees.js';
+import { cancelInpatientSettlement, preSettleInpatient, settleInpatient } from './inpatient-settlement.js';
 import { personInfo } from './person-info.js';
+import { pharmacyCancel, pharmacyPreSettle, pharmacySettle } from './pharmacy.js';
+import { reverse } from './reversal.js';
+import { selfPayUpload } from './self-pay.js';
 import { signIn } from './sign-in.js';
 
 export const TRANSACTIONS: Readonly<Record<string, TxHandler>> = {
@@ -17,6 +23,22 @@ export const TRANSACTIONS: Readonly<Record<string, TxHandler>> = {
   '2206': preSettle,
   '2207': settle,
   '2208': cancelSettlement,
+  '2601': reverse,
+  // unverified infno (no 4xxx self-pay message in the public record): see schemas/platform/4201.input.json
+  '4201': selfPayUpload,
+  '2101': pharmacyPreSettle,
+  '2102': pharmacySettle,
+  '2103': pharmacyCancel,
+  '2401': admit,
+  '2403': changeAdmission,
+  '2404': cancelAdmission,
+  '2301': uploadInpatientFees,
+  '2302': cancelInpatientFees,
+  '2402': discharge,
+  '2405': cancelDischarge,
+  '2303': preSettleInpatient,
+  '2304': settleInpatient,
+  '2305': cancelInpatientSettlement,
 };
 
 /** Transactions that need no sign_no. */

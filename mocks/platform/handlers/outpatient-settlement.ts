@@ -1,20 +1,12 @@
 /** 2206 门诊预结算 (a quote), 2207 门诊结算 (booked), 2208 门诊结算撤销. */
-import type { Decimal } from 'decimal.js';
 import { BusinessError } from '../envelope.js';
-import {
-  appendCancellation,
-  bookSettlement,
-  findLedgerEntry,
-  liveSettlementOf,
-  markCancelled,
-  recomputePersonTotals,
-} from '../ledger.js';
-import { dec, ZERO } from '../money.js';
+import { bookSettlement, findLedgerEntry, liveSettlementOf, recomputePersonTotals, refundBooked } from '../ledger.js';
+import { dec } from '../money.js';
 import { autoFilesCrossRegion, outpatientPolicyFor } from '../policies.js';
-import { computeOutpatientSettlement, negateSettlement, remainingCap, sumLines } from '../policy-engine.js';
+import { computeOutpatientSettlement, sumLines } from '../policy-engine.js';
 import { accumulationFor, autoFileTemporary, isCrossRegion, validFilingOn } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
-import { calendarYear, datePart, formatDateTime, yearOf } from '../time.js';
+import { calendarYear, datePart, formatDateTime } from '../time.js';
 import type { FeeLine, LedgerEntry, OutpatientPolicy, PersonRecord, SettlementResult, Visit } from '../types.js';
 import { amountsView, baseinfoView, setldetailView } from '../views.js';
 import { requireInsutype, requireOpenVisit, requirePerson, type TxContext } from './context.js';
@@ -163,56 +155,56 @@ export function settle(ctx: TxContext): Record<string, unknown> {
   return { setlinfo: setlinfoView(ctx, prepared, setlId), setldetail: setldetailView(prepared.result.setldetail) };
 }
 
-function requireCancellable(state: MockState, data: SettlementCancelData): LedgerEntry {
+function requireCancellable(state: MockState, data: SettlementCancelData, bookedBy: string): LedgerEntry {
   const entry = findLedgerEntry(state.ledger, data.setl_id);
   if (!entry) throw new BusinessError(`结算ID不存在: ${data.setl_id}`);
   if (entry.kind === 'cancellation') throw new BusinessError('该结算ID为撤销记录，不能撤销');
+  if (entry.infno !== bookedBy) throw new BusinessError(bookedBy === '2102' ? '该结算ID不是药店结算' : '该结算ID不是门诊结算');
   if (entry.mdtrt_id !== data.mdtrt_id || entry.psn_no !== data.psn_no) throw new BusinessError('结算ID与就诊ID或人员编号不符');
   if (entry.status === 'cancelled') throw new BusinessError('该结算已撤销');
   return entry;
 }
 
-/** The pooled fund's remaining cap, in the settlement's year, before the cancellation. */
-function capLeftFor(state: MockState, person: PersonRecord, entry: LedgerEntry): Decimal {
-  const policy = outpatientPolicyFor(state.policies, person.insuplc_admdvs, entry.insutype);
-  if (!policy) return ZERO;
-  return remainingCap(dec(policy.annual_cap), accumulationFor(person, yearOf(entry.setl_time)).pool_paid);
+/** The policy each settlement of the ledger was computed under (pharmacy purchases: the outpatient one). */
+export const policyOfEntry = (state: MockState) => (entry: LedgerEntry) => outpatientPolicyFor(state.policies, entry.insuplc_admdvs, entry.insutype);
+
+/**
+ * Cancels (退费) a booked settlement — any of the person's, not only the latest (隔笔退费), in a
+ * later year (跨年退费) or after clearing (清算后退费): JS 45, HN 52, LN 54. Shared by 2208
+ * (outpatient, undoes 2207) and 2103 (pharmacy, undoes 2102).
+ */
+export function refundSettlement(ctx: TxContext, data: SettlementCancelData, bookedBy: string): { entry: LedgerEntry; cancellation: LedgerEntry } {
+  const { state } = ctx;
+  const entry = requireCancellable(state, data, bookedBy);
+  const person = requirePerson(state, entry.psn_no);
+  const cancellation = refundBooked(state.ledger, person, entry, state.visits.get(entry.mdtrt_id), {
+    setl_id: nextId(state, ID_PREFIX.setl, ctx.now),
+    msgid: ctx.envelope.msgid,
+    infno: ctx.envelope.infno,
+    setl_time: formatDateTime(ctx.now),
+  }, policyOfEntry(state));
+  return { entry, cancellation };
 }
 
 export function cancelSettlement(ctx: TxContext): Record<string, unknown> {
   const { data } = ctx.envelope.input as unknown as { data: SettlementCancelData };
-  const { state } = ctx;
-  const entry = requireCancellable(state, data);
-  const person = requirePerson(state, entry.psn_no);
-  const capLeftBefore = capLeftFor(state, person, entry);
-  const cancelSetlId = nextId(state, ID_PREFIX.setl, ctx.now);
-  const setlTime = formatDateTime(ctx.now);
-  markCancelled(entry, state.visits.get(entry.mdtrt_id), cancelSetlId);
-  recomputePersonTotals(person, state.ledger);
-  const reversal = negateSettlement({ amounts: entry.amounts, setldetail: entry.setldetail }, person.balance, capLeftBefore);
-  appendCancellation(state.ledger, entry, {
-    setl_id: cancelSetlId,
-    msgid: ctx.envelope.msgid,
-    infno: ctx.envelope.infno,
-    setl_time: setlTime,
-    result: reversal,
-  });
-  const amounts = amountsView(reversal.amounts);
+  const { entry, cancellation } = refundSettlement(ctx, data, '2207');
+  const amounts = amountsView(cancellation.amounts);
   return {
     setlinfo: {
       mdtrt_id: entry.mdtrt_id,
-      setl_id: cancelSetlId,
+      setl_id: cancellation.setl_id,
       psn_no: entry.psn_no,
       insutype: entry.insutype,
       med_type: entry.med_type,
       clr_optins: entry.insuplc_admdvs,
-      setl_time: setlTime,
+      setl_time: cancellation.setl_time,
       ...amounts,
       // the public interface spells the cash field pdn_cash_pay in 2208; both are sent
       pdn_cash_pay: amounts['psn_cash_pay'],
       medins_setl_id: ctx.envelope.msgid,
       clr_type: OUTPATIENT_CLR_TYPE,
     },
-    setldetail: setldetailView(reversal.setldetail),
+    setldetail: setldetailView(cancellation.setldetail),
   };
 }

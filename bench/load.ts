@@ -1,0 +1,133 @@
+/**
+ * One measured run: autocannon, in this process, against one side, for a fixed duration, each
+ * connection working through whole iterations (e.g. fee upload then settle) taken from a
+ * workload. Latencies are collected per response so that runs of the same side can be merged
+ * into one distribution (percentiles of percentiles would be wrong).
+ *
+ * A "request" is one HTTP request answered by the side under test; it is the same unit on both
+ * sides because every request, on either side, is exactly one platform call.
+ */
+import autocannon from 'autocannon';
+import type { Workload } from './setup.js';
+
+export interface RunResult {
+  side: string;
+  duration_s: number;
+  /** responses received (any status) */
+  requests: number;
+  /** whole iterations = responses / steps per iteration */
+  iterations: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** connection errors and timeouts */
+  errors: number;
+  /** answered with a status other than 2xx */
+  non2xx: number;
+  /** stopped before its duration because the prepared iterations ran out (it then ran shorter) */
+  capped: boolean;
+}
+
+export interface RunOptions {
+  side: string;
+  url: string;
+  /** sent with every request (the API key), before the step's own */
+  headers: Record<string, string>;
+  connections: number;
+  durationS: number;
+  workload: Workload;
+  /** at most this many iterations (the run's share of what was prepared) */
+  maxIterations?: number;
+}
+
+const EXHAUSTED: autocannon.Request = { method: 'GET', path: '/__bench/prepared-iterations-exhausted' };
+
+export async function runLoad(o: RunOptions): Promise<{ result: RunResult; latencies: number[] }> {
+  const steps = o.workload.stepsPerIteration;
+  const remaining = Math.min(o.workload.remaining(), o.maxIterations ?? Infinity);
+  // Never ask for more iterations than were prepared: each connection stops after its share.
+  // Whole iterations per connection, so no connection ends between a fee upload and its settle.
+  const perConnection = Number.isFinite(remaining) ? Math.floor(remaining / o.connections) : Infinity;
+  if (perConnection < 1) throw new Error(`${o.side}: only ${remaining} iterations prepared for ${o.connections} connections`);
+  const maxOverallRequests = Number.isFinite(perConnection) ? perConnection * steps * o.connections : undefined;
+
+  type Ctx = { it?: ReturnType<Workload['next']> };
+  const headers = { 'content-type': 'application/json', ...o.headers };
+  const requests: autocannon.Request[] = Array.from({ length: steps }, (_, i) => ({
+    method: 'POST',
+    headers,
+    setupRequest: (req: autocannon.Request, context: object) => {
+      const ctx = context as Ctx;
+      if (i === 0) ctx.it = o.workload.next();
+      const step = ctx.it?.[i];
+      if (!step) return { ...req, ...EXHAUSTED };
+      return { ...req, path: step.path, body: step.body, headers: step.headers ? { ...headers, ...step.headers } : headers };
+    },
+  }));
+
+  const latencies: number[] = [];
+  // The run's own clock: autocannon notices the end of a capped run only at its next 1-second
+  // tick, so its `duration` would understate a short run's throughput.
+  const startedAt = performance.now();
+  let lastResponseAt = startedAt;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: o.url,
+        connections: o.connections,
+        pipelining: 1,
+        duration: o.durationS,
+        timeout: 30,
+        requests,
+        ...(maxOverallRequests ? { maxOverallRequests } : {}),
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      latencies.push(responseTime);
+      lastResponseAt = performance.now();
+    });
+  });
+  const sorted = Float64Array.from(latencies).sort();
+  const count = latencies.length;
+  const duration = count ? round((lastResponseAt - startedAt) / 1000, 3) : result.duration;
+  return {
+    latencies,
+    result: {
+      side: o.side,
+      duration_s: duration,
+      requests: count,
+      iterations: Math.floor(count / steps),
+      rps: round(count / duration, 1),
+      p50_ms: round(percentile(sorted, 0.5), 2),
+      p99_ms: round(percentile(sorted, 0.99), 2),
+      errors: result.errors,
+      non2xx: result.non2xx,
+      capped: duration < o.durationS * 0.95,
+    },
+  };
+}
+
+export function percentile(sorted: Float64Array, q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** The figures of one side over all its runs: throughput over the summed time, percentiles over all responses. */
+export function aggregate(runs: Array<{ result: RunResult; latencies: number[] }>) {
+  const all = Float64Array.from(runs.flatMap((r) => r.latencies)).sort();
+  const time = runs.reduce((s, r) => s + r.result.duration_s, 0);
+  const requests = runs.reduce((s, r) => s + r.result.requests, 0);
+  return {
+    runs: runs.length,
+    duration_s: round(time, 2),
+    requests,
+    iterations: runs.reduce((s, r) => s + r.result.iterations, 0),
+    rps: round(requests / time, 1),
+    p50_ms: round(percentile(all, 0.5), 2),
+    p99_ms: round(percentile(all, 0.99), 2),
+    errors: runs.reduce((s, r) => s + r.result.errors + r.result.non2xx, 0),
+  };
+}

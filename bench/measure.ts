@@ -1,0 +1,65 @@
+/**
+ * Memory of the child processes, read from /proc/<pid>/status (Linux): VmRSS now, VmHWM (the
+ * kernel's own peak-RSS record, so no sample can miss the peak), and RssAnon/RssFile apart —
+ * lmdb maps its data file, so file-backed pages of the store count in RSS and grow with the
+ * data, which is not a leak; anonymous memory is the process's own.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ProcMemory {
+  rss: number;
+  hwm: number;
+  rss_anon: number;
+  rss_file: number;
+}
+
+const KB = 1024;
+
+export function procMemory(pid: number): ProcMemory | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * KB;
+  return { rss: field('VmRSS'), hwm: field('VmHWM'), rss_anon: field('RssAnon'), rss_file: field('RssFile') };
+}
+
+/** Samples VmRSS of some processes every interval; keeps the peak since the last reset, per process. */
+export class RssSampler {
+  private timer?: NodeJS.Timeout;
+  private peaks = new Map<string, number>();
+
+  constructor(
+    private readonly pids: Map<string, number>,
+    private readonly intervalMs = 200,
+  ) {}
+
+  start() {
+    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  sample() {
+    for (const [name, pid] of this.pids) {
+      const m = procMemory(pid);
+      if (m && !(m.rss <= (this.peaks.get(name) ?? 0))) this.peaks.set(name, m.rss);
+    }
+  }
+
+  /** The peak VmRSS seen since the last call, then starts a new window. */
+  takePeak(name: string): number | undefined {
+    this.sample();
+    const p = this.peaks.get(name);
+    this.peaks.delete(name);
+    return p;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+}
+
+export const mib = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? undefined : Math.round((bytes / 1024 / 1024) * 10) / 10);

@@ -1,0 +1,48 @@
+import type { Role } from './clients.js';
+
+/**
+ * Who may call what: one row per endpoint group, matched by path prefix (the longest wins). A new
+ * flow adds its row here; README.md ("Authentication and roles") shows the same matrix.
+ * 'public' needs no credential; 'any' needs one of any role. A path no row matches needs a
+ * credential of any role and then meets the usual 404.
+ */
+export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | readonly Role[] }> = [
+  { prefix: '/healthz', roles: 'public' },
+  { prefix: '/readyz', roles: ['staff', 'admin'] },
+  { prefix: '/metrics', roles: ['admin'] },
+  { prefix: '/openapi.json', roles: 'any' },
+  { prefix: '/v1/codes', roles: 'any' },
+  { prefix: '/v1/persons', roles: ['his', 'admin'] },
+  { prefix: '/v1/outpatient', roles: ['his', 'admin'] },
+  { prefix: '/v1/inpatient', roles: ['his', 'admin'] },
+  { prefix: '/v1/settlements', roles: ['his', 'admin'] },
+  { prefix: '/v1/refunds', roles: ['his', 'admin'] },
+  { prefix: '/v1/pharmacy', roles: ['pos', 'his'] },
+  { prefix: '/v1/pos', roles: ['pos'] },
+  { prefix: '/v1/transactions', roles: ['staff', 'admin'] },
+  { prefix: '/v1/console', roles: ['staff', 'admin'] },
+  { prefix: '/v1/audit', roles: ['staff', 'admin'] },
+  { prefix: '/v1/admin', roles: ['admin'] },
+];
+
+const rows = [...ACCESS].sort((a, b) => b.prefix.length - a.prefix.length);
+
+/**
+ * Express routes ignore case and repeated slashes do not route, so the table is matched on the
+ * lower-cased path with slashes collapsed: `/V1/Persons/query` is the persons group, not an
+ * unknown path that any role may reach.
+ */
+export function normalisePath(path: string): string {
+  return path.toLowerCase().replace(/\/{2,}/g, '/');
+}
+
+export function accessRule(path: string): { prefix?: string; roles: 'public' | 'any' | readonly Role[] } {
+  const p = normalisePath(path);
+  for (const r of rows) if (p === r.prefix || p.startsWith(`${r.prefix}/`)) return r;
+  return { roles: 'any' };
+}
+
+export function roleMayCall(role: Role, path: string): boolean {
+  const { roles } = accessRule(path);
+  return roles === 'public' || roles === 'any' || roles.includes(role);
+}

@@ -1,0 +1,108 @@
+/**
+ * Fee lines and slips as every encounter (outpatient visit, inpatient admission) keeps them: the
+ * HIS line checked and turned into Decimals, the platform's classification of it (2204 / 2301
+ * result), the totals a settlement restates, and the slip at rest. Pure.
+ */
+import type { FeeLine, SettlementTotals } from '../../adapters/platform/outpatient-messages.js';
+import { SLIP_AMOUNTS, type Slip } from '../../adapters/platform/slip.js';
+import { GatewayError } from '../errors/errors.js';
+import { Decimal, round2, sumOf } from './money.js';
+import type { StoredFeeLine, StoredSlip } from './visit.js';
+
+export const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : []);
+
+/** The fields of an HIS fee line the gateway reads; every other field travels on as `extra`. */
+export interface LineInput {
+  feedetl_sn: string;
+  fee_ocur_time: string;
+  med_list_codg: string;
+  medins_list_codg: string;
+  cnt: number | string;
+  pric: number | string;
+  det_item_fee_sumamt?: number | string;
+  prd_days?: number | string;
+}
+
+/** Checks det_item_fee_sumamt = round2(cnt × pric) and turns the amounts into Decimals. */
+export function toFeeLine(chrg_bchno: string, l: LineInput): FeeLine {
+  const cnt = new Decimal(l.cnt);
+  const pric = new Decimal(l.pric);
+  const computed = round2(cnt.times(pric));
+  if (l.det_item_fee_sumamt !== undefined && !new Decimal(l.det_item_fee_sumamt).eq(computed)) {
+    throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', {
+      details: { feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2), cnt_times_pric: computed.toFixed(2) },
+    });
+  }
+  const { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, cnt: _c, pric: _p, det_item_fee_sumamt: _d, prd_days, ...rest } = l as LineInput & Record<string, unknown>;
+  const extra: Record<string, string | undefined> = { ...(rest as Record<string, string | undefined>) };
+  if (prd_days !== undefined) extra.prd_days = String(prd_days);
+  return { feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, cnt, pric, det_item_fee_sumamt: computed, extra };
+}
+
+/** A line with the platform's classification (its result row for the line, if any). */
+export function classify(l: FeeLine, r: Record<string, unknown> | undefined): StoredFeeLine {
+  const d = (k: string) => new Decimal((r?.[k] as Decimal.Value | undefined) ?? 0).toFixed(2);
+  return {
+    ...l,
+    cnt: l.cnt.toString(),
+    pric: l.pric.toString(),
+    det_item_fee_sumamt: l.det_item_fee_sumamt.toFixed(2),
+    fulamt_ownpay_amt: d('fulamt_ownpay_amt'),
+    overlmt_amt: d('overlmt_amt'),
+    preselfpay_amt: d('preselfpay_amt'),
+    inscp_scp_amt: r ? d('inscp_scp_amt') : l.det_item_fee_sumamt.toFixed(2),
+    chrgitm_lv: r?.chrgitm_lv === undefined ? undefined : String(r.chrgitm_lv),
+    selfpay_prop: r?.selfpay_prop === undefined ? undefined : String(r.selfpay_prop),
+  };
+}
+
+export function lineView(l: StoredFeeLine) {
+  const { extra: _e, ...rest } = l;
+  return rest;
+}
+
+/** The totals a settlement input restates, from the platform's own classification of the lines. */
+export function lineTotals(lines: StoredFeeLine[]): SettlementTotals {
+  const s = (k: keyof StoredFeeLine) => sumOf(lines.map((l) => String(l[k] ?? '0')));
+  return {
+    medfee_sumamt: s('det_item_fee_sumamt'),
+    fulamt_ownpay_amt: s('fulamt_ownpay_amt'),
+    overlmt_selfpay: s('overlmt_amt'),
+    preselfpay_amt: s('preselfpay_amt'),
+    inscp_scp_amt: s('inscp_scp_amt'),
+  };
+}
+
+export function totalsView(lines: StoredFeeLine[]) {
+  return Object.fromEntries(Object.entries(lineTotals(lines)).map(([k, v]) => [k, v.toFixed(2)])) as Record<keyof SettlementTotals, string>;
+}
+
+/** The HIS's total must equal the uploaded lines' total (a known failure mode: HIS and upload differ). */
+export function checkHisTotal(lines: StoredFeeLine[], his_total: Decimal.Value) {
+  const uploaded = sumOf(lines.map((l) => l.det_item_fee_sumamt));
+  const his = new Decimal(his_total);
+  if (!uploaded.eq(his)) {
+    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length } });
+  }
+}
+
+/** The platform must settle the total that was sent; a reply for another total is not trusted. */
+export const expectTotal = (sent: Decimal) => (output: Record<string, unknown>) => {
+  const got = (output.setlinfo as Record<string, unknown> | undefined)?.medfee_sumamt;
+  return got !== undefined && new Decimal(got as Decimal.Value).abs().eq(sent) ? [] : [`medfee_sumamt ${String(got)} ≠ sent ${sent.toFixed(2)}`];
+};
+
+export function storeSlip(slip: Slip): StoredSlip {
+  return {
+    ...slip,
+    pool_prop_selfpay: slip.pool_prop_selfpay?.toString(),
+    amounts: Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, slip.amounts[k].toFixed(2)])),
+    setldetail: slip.setldetail.map((d) => ({
+      fund_pay_type: d.fund_pay_type,
+      fund_pay_type_name: d.fund_pay_type_name,
+      inscp_scp_amt: d.inscp_scp_amt.toFixed(2),
+      crt_payb_lmt_amt: d.crt_payb_lmt_amt.toFixed(2),
+      fund_payamt: d.fund_payamt.toFixed(2),
+    })),
+  };
+}

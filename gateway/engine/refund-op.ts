@@ -1,0 +1,123 @@
+import type { Clock } from '../../adapters/platform/msgid.js';
+import { GatewayError } from '../errors/errors.js';
+import type { EncounterBase, Store } from '../store/store.js';
+import type { StoredSlip } from './visit.js';
+
+/**
+ * A partial refund (部分退费) as a durable operation: cancel the settlement, then settle the kept
+ * lines again. Saved through the Store before the first platform call and after every step, so
+ * that a restart finds it and finishes it; each step's platform calls are journaled by the
+ * PlatformClient as usual (their encounter is the visit or sale, their request id the refund's).
+ *
+ *   cancelling ──cancel ok──▶ resettling ──re-settle ok──▶ completed
+ *       │ definite refusal           │ definite refusal × MAX_RESETTLE_ATTEMPTS
+ *       ▼                            ▼
+ *     failed (nothing changed)     resettle_failed (refunded in full; kept lines unsettled)
+ *   any unknown outcome ──▶ needs_reversal (the reversal worker's: `reversal` names the call)
+ */
+export type RefundOpStatus = 'cancelling' | 'resettling' | 'completed' | 'failed' | 'resettle_failed' | 'needs_reversal';
+
+export const TERMINAL: ReadonlySet<RefundOpStatus> = new Set(['completed', 'failed', 'resettle_failed', 'needs_reversal']);
+
+export interface RefundStep {
+  step: 'cancel' | 'resettle';
+  attempt: number;
+  at: string;
+  outcome: 'succeeded' | 'refused' | 'unknown';
+  code?: string;
+  transaction_id?: string;
+  platform_err_msg?: string;
+}
+
+export interface RefundOp extends EncounterBase {
+  kind: 'refund_op';
+  status: RefundOpStatus;
+  created_at: string;
+  updated_at: string;
+  request_id?: string;
+  setl_id: string;
+  target: { kind: 'outpatient' | 'pharmacy'; encounter_id: string };
+  reason_code: string;
+  reason?: string;
+  return_lines: string[];
+  keep_lines: string[];
+  acct_used_flag: string;
+  invono?: string;
+  steps: RefundStep[];
+  cancel?: { cancel_setl_id?: string; transaction_id: string; slip: StoredSlip };
+  resettle?: { setl_id: string; transaction_id: string; slip: StoredSlip };
+  /**
+   * The seam for the reversal worker (冲正, 2601): the call whose outcome is unknown. The worker
+   * reverses or confirms it and then calls Refunds.resolveReversal(refund_id, outcome).
+   */
+  reversal?: { step: 'cancel' | 'resettle'; transaction_id?: string; code: string };
+  /** the catalog error the HIS got when the operation ended without completing */
+  error?: { code: string; transaction_id?: string; platform_err_msg?: string };
+}
+
+/** The one list of unfinished operations, so a restart finds them without scanning the store. */
+interface OpenOps extends EncounterBase {
+  kind: 'refund_op_index';
+  ids: string[];
+}
+const OPEN_OPS_ID = 'refund-ops-open';
+
+/** Load and save refund operations (compare-and-set, like every encounter) and their open list. */
+export class RefundOps {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(id: string): Promise<RefundOp | undefined> {
+    const v = await this.store.getEncounter<RefundOp>(id);
+    return v?.value.kind === 'refund_op' ? v.value : undefined;
+  }
+
+  async mustGet(id: string): Promise<RefundOp> {
+    const op = await this.get(id);
+    if (!op) throw new GatewayError('GW_BIZ_REFUND_NOT_FOUND', { details: { refund_id: id } });
+    return op;
+  }
+
+  /** The unfinished operation on a settlement, if any (one at a time per setl_id). */
+  async openFor(setl_id: string): Promise<RefundOp | undefined> {
+    const id = await this.store.findEncounterId('refund_of', setl_id);
+    const op = id ? await this.get(id) : undefined;
+    return op && !TERMINAL.has(op.status) ? op : undefined;
+  }
+
+  /** Creates the operation; false when another request created one for the same settlement first. */
+  async create(op: RefundOp): Promise<boolean> {
+    if (!(await this.store.saveEncounter(op, null, { refund_of: op.setl_id }))) return false;
+    await this.updateOpen((ids) => [...ids.filter((x) => x !== op.id), op.id]);
+    return true;
+  }
+
+  /** Applies `change` to the stored operation (re-read and retried on a concurrent write). */
+  async update(id: string, change: (op: RefundOp) => void): Promise<RefundOp> {
+    for (;;) {
+      const cur = await this.store.getEncounter<RefundOp>(id);
+      if (!cur) throw new GatewayError('GW_BIZ_REFUND_NOT_FOUND', { details: { refund_id: id } });
+      const next = structuredClone(cur.value);
+      change(next);
+      next.updated_at = this.clock.now().toISOString();
+      if (await this.store.saveEncounter(next, cur.version)) {
+        if (TERMINAL.has(next.status)) await this.updateOpen((ids) => ids.filter((x) => x !== id));
+        return next;
+      }
+    }
+  }
+
+  async openIds(): Promise<string[]> {
+    return (await this.store.getEncounter<OpenOps>(OPEN_OPS_ID))?.value.ids ?? [];
+  }
+
+  private async updateOpen(f: (ids: string[]) => string[]) {
+    for (;;) {
+      const cur = await this.store.getEncounter<OpenOps>(OPEN_OPS_ID);
+      const next: OpenOps = { id: OPEN_OPS_ID, kind: 'refund_op_index', ids: f(cur?.value.ids ?? []) };
+      if (await this.store.saveEncounter(next, cur?.version ?? null)) return;
+    }
+  }
+}

@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../adapters/platform/msgid.js';
+import type { RefundRequest } from '../generated/api/refund.request.js';
+import { GatewayError } from '../errors/errors.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/store.js';
+import { isUnknownOutcome, type RequestMeta } from './encounter-runner.js';
+import { Decimal, sumOf } from './money.js';
+import type { OutpatientService } from './outpatient.js';
+import type { PharmacySale, PharmacyService } from './pharmacy.js';
+import { RefundOps, type RefundOp, type RefundStep } from './refund-op.js';
+import type { OutpatientVisit, SettlementEntry, StoredSlip } from './visit.js';
+
+/** LN 54: 原则上，异地就医医疗费用完成直接结算的，不得因待遇差等原因办理退费。 */
+const BENEFIT_DIFFERENCE = 'benefit_difference';
+/** Re-settling the kept lines is retried this often after a definite refusal (nothing booked). */
+export const MAX_RESETTLE_ATTEMPTS = 3;
+
+type Target = { kind: 'outpatient'; encounter: OutpatientVisit } | { kind: 'pharmacy'; encounter: PharmacySale };
+
+/**
+ * Refunds (退费) of outpatient (2208) and pharmacy (2103) settlements by setl_id — any of the
+ * person's settlements, not only the latest (隔笔退费), across the year end and after clearing
+ * (JS 45, HN 52, LN 54); the insured area re-derives the later settlements' benefits. A partial
+ * refund is a durable RefundOp: cancel, then settle the kept lines again, one call for the HIS.
+ */
+export class Refunds {
+  private readonly ops: RefundOps;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly outpatient: OutpatientService,
+    private readonly pharmacy: PharmacyService,
+    private readonly logger: Logger,
+  ) {
+    this.ops = new RefundOps(store, clock);
+  }
+
+  async refund(setl_id: string, req: RefundRequest, meta: RequestMeta) {
+    if (req.reason_code === BENEFIT_DIFFERENCE) {
+      throw new GatewayError('GW_BIZ_REFUND_BENEFIT_DIFFERENCE', { details: { setl_id, reason_code: req.reason_code } });
+    }
+    const target = await this.target(setl_id);
+    const entry = settlementOf(target, setl_id);
+    if (entry.status === 'cancelled') throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: entry.cancellation?.setl_id } });
+    const open = await this.ops.openFor(setl_id);
+    if (open) throw new GatewayError('GW_BIZ_REFUND_IN_PROGRESS', { details: { refund_id: open.id, status: open.status } });
+
+    const returned = req.return_lines ?? entry.feedetl_sns;
+    const foreign = returned.filter((sn) => !entry.feedetl_sns.includes(sn));
+    if (foreign.length) throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', { details: { setl_id, not_in_settlement: foreign, settlement_lines: entry.feedetl_sns } });
+    const keep = entry.feedetl_sns.filter((sn) => !returned.includes(sn));
+    const reason = [req.reason_code, req.reason].filter(Boolean).join(': ');
+
+    if (keep.length === 0) {
+      // the whole settlement: one cancellation, journaled like any other
+      const r = target.kind === 'outpatient' ? await this.outpatient.cancelSettlement(setl_id, reason, meta) : await this.pharmacy.cancel(setl_id, reason, meta);
+      return {
+        refund_type: 'full' as const,
+        status: 'completed' as const,
+        setl_id,
+        cancel_setl_id: r.cancel_setl_id,
+        transaction_id: r.transaction_id,
+        reason_code: req.reason_code,
+        returned_lines: entry.feedetl_sns,
+        cancellation_slip: r.slip,
+        net_refund: netRefund(r.slip),
+      };
+    }
+
+    const now = this.clock.now().toISOString();
+    const op: RefundOp = {
+      id: `R${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      kind: 'refund_op',
+      status: 'cancelling',
+      created_at: now,
+      updated_at: now,
+      request_id: meta.request_id,
+      setl_id,
+      target: { kind: target.kind, encounter_id: target.encounter.id },
+      reason_code: req.reason_code,
+      reason: req.reason,
+      return_lines: returned,
+      keep_lines: keep,
+      acct_used_flag: req.acct_used_flag ?? (new Decimal(entry.slip.amounts.acct_pay ?? 0).gt(0) ? '1' : '0'),
+      invono: entry.invono,
+      steps: [],
+    };
+    if (!(await this.ops.create(op))) {
+      const other = await this.ops.openFor(setl_id);
+      throw new GatewayError('GW_BIZ_REFUND_IN_PROGRESS', { details: { refund_id: other?.id } });
+    }
+    return this.answer(await this.drive(op.id, meta));
+  }
+
+  async get(refund_id: string) {
+    return opView(await this.ops.mustGet(refund_id));
+  }
+
+  /** After a restart: finishes the operations a previous process left unfinished. */
+  async resumeUnfinished() {
+    for (const id of await this.ops.openIds()) {
+      try {
+        const op = await this.drive(id, { request_id: `resume-${id}` });
+        this.logger.warn({ refund_id: id, status: op.status }, 'refund operation left unfinished by the previous process was resumed');
+      } catch (e) {
+        this.logger.error({ refund_id: id, code: (e as { code?: string }).code }, 'resuming a refund operation failed; it stays open');
+      }
+    }
+  }
+
+  /**
+   * The reversal worker's seam: it reversed (冲正) or confirmed the call named by op.reversal.
+   * A reversed cancel leaves the settlement standing (failed); a confirmed cancel goes on to
+   * re-settle. A reversed re-settlement is tried again; a confirmed one needs its setl_id from
+   * the platform's reconciliation and stays for staff.
+   */
+  async resolveReversal(refund_id: string, outcome: 'reversed' | 'confirmed', meta: RequestMeta = {}) {
+    const op = await this.ops.mustGet(refund_id);
+    if (op.status !== 'needs_reversal' || !op.reversal) return opView(op);
+    const step = op.reversal.step;
+    const next = step === 'cancel' ? (outcome === 'reversed' ? 'failed' : 'resettling') : outcome === 'reversed' ? 'resettling' : 'needs_reversal';
+    await this.ops.update(refund_id, (o) => {
+      o.status = next;
+      if (next !== 'needs_reversal') o.reversal = undefined;
+    });
+    return opView(next === 'resettling' ? await this.drive(refund_id, meta) : await this.ops.mustGet(refund_id));
+  }
+
+  // ---- the operation's steps -------------------------------------------------------------------
+
+  /** Runs the operation from where it stands to a terminal status; never leaves it 'in flight'. */
+  private async drive(id: string, meta: RequestMeta): Promise<RefundOp> {
+    let op = await this.ops.mustGet(id);
+    if (op.status === 'cancelling') op = await this.cancelStep(op, meta);
+    if (op.status === 'resettling') op = await this.resettleStep(op, meta);
+    return op;
+  }
+
+  private async cancelStep(op: RefundOp, meta: RequestMeta): Promise<RefundOp> {
+    const target = await this.target(op.setl_id);
+    const entry = settlementOf(target, op.setl_id);
+    // a crash after the cancel was applied to the visit/sale but before the op was saved: adopt it
+    if (entry.status === 'cancelled' && entry.cancellation) {
+      const c = entry.cancellation;
+      return this.ops.update(op.id, (o) => {
+        o.cancel = { cancel_setl_id: c.setl_id, transaction_id: c.transaction_id, slip: c.slip };
+        o.status = 'resettling';
+      });
+    }
+    try {
+      const r = op.target.kind === 'outpatient'
+        ? await this.outpatient.cancelSettlement(op.setl_id, `${op.reason_code}${op.reason ? `: ${op.reason}` : ''} (partial: ${op.return_lines.join(',')})`, meta)
+        : await this.pharmacy.cancel(op.setl_id, op.reason_code, meta);
+      return this.ops.update(op.id, (o) => {
+        o.steps.push(this.step('cancel', 1, 'succeeded', { transaction_id: r.transaction_id }));
+        o.cancel = { cancel_setl_id: r.cancel_setl_id, transaction_id: r.transaction_id, slip: r.slip };
+        o.status = 'resettling';
+      });
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      const unknown = isUnknown(e);
+      return this.ops.update(op.id, (o) => {
+        o.steps.push(this.step('cancel', 1, unknown ? 'unknown' : 'refused', errorFields(e)));
+        o.status = unknown ? 'needs_reversal' : 'failed';
+        o.error = errorFields(e);
+        if (unknown) o.reversal = { step: 'cancel', transaction_id: e.transaction_id, code: e.code };
+      });
+    }
+  }
+
+  private async resettleStep(op: RefundOp, meta: RequestMeta): Promise<RefundOp> {
+    const done = op.steps.filter((s) => s.step === 'resettle').length;
+    for (let attempt = done + 1; attempt <= Math.max(done + 1, MAX_RESETTLE_ATTEMPTS); attempt++) {
+      const target = await this.target(op.setl_id);
+      const adopted = resettledAlready(target, op);
+      if (adopted) {
+        return this.ops.update(op.id, (o) => {
+          o.resettle = { setl_id: adopted.setl_id, transaction_id: adopted.transaction_id, slip: adopted.slip };
+          o.status = 'completed';
+        });
+      }
+      try {
+        const r = op.target.kind === 'outpatient' ? await this.resettleOutpatient(op, target.encounter as OutpatientVisit, attempt, meta) : await this.pharmacy.resettle(op.target.encounter_id, op.keep_lines, op.acct_used_flag, meta);
+        return this.ops.update(op.id, (o) => {
+          o.steps.push(this.step('resettle', attempt, 'succeeded', { transaction_id: r.transaction_id }));
+          o.resettle = { setl_id: r.setl_id, transaction_id: r.transaction_id, slip: r.slip };
+          o.status = 'completed';
+        });
+      } catch (e) {
+        if (!(e instanceof GatewayError)) throw e;
+        const unknown = isUnknown(e);
+        const last = attempt >= MAX_RESETTLE_ATTEMPTS;
+        op = await this.ops.update(op.id, (o) => {
+          o.steps.push(this.step('resettle', attempt, unknown ? 'unknown' : 'refused', errorFields(e)));
+          if (unknown) {
+            o.status = 'needs_reversal';
+            o.reversal = { step: 'resettle', transaction_id: e.transaction_id, code: e.code };
+            o.error = errorFields(e);
+          } else if (last) {
+            o.status = 'resettle_failed';
+            o.error = errorFields(e);
+          }
+        });
+        this.logger.warn({ refund_id: op.id, attempt, code: e.code, status: op.status }, 're-settling the kept lines of a partial refund failed');
+        if (op.status !== 'resettling') return op;
+      }
+    }
+    return op;
+  }
+
+  /** Outpatient: withdraw the visit's unsettled lines (2205), upload the kept ones (2204), settle (2207). */
+  private async resettleOutpatient(op: RefundOp, v: OutpatientVisit, attempt: number, meta: RequestMeta) {
+    const batch = `RF${op.id.slice(-10)}${attempt}`;
+    const unsettled = v.lines.filter((l) => l.setl_id === undefined);
+    const ready = unsettled.length === op.keep_lines.length && unsettled.every((l) => op.keep_lines.includes(l.feedetl_sn));
+    let chrg_bchno = ready ? unsettled[0]!.chrg_bchno : batch;
+    if (!ready) {
+      const kept = v.lines.filter((l) => op.keep_lines.includes(l.feedetl_sn));
+      if (unsettled.length) await this.outpatient.cancelFees(v.id, '0000', meta);
+      await this.outpatient.uploadFees(v.id, {
+        chrg_bchno: batch,
+        lines: kept.map((l) => ({ ...l.extra, feedetl_sn: l.feedetl_sn, fee_ocur_time: l.fee_ocur_time, med_list_codg: l.med_list_codg, medins_list_codg: l.medins_list_codg, cnt: l.cnt, pric: l.pric, det_item_fee_sumamt: l.det_item_fee_sumamt })),
+      } as Parameters<OutpatientService['uploadFees']>[1], meta);
+      chrg_bchno = batch;
+    }
+    const total = sumOf(v.lines.filter((l) => op.keep_lines.includes(l.feedetl_sn)).map((l) => l.det_item_fee_sumamt));
+    return this.outpatient.settle(v.id, { medfee_sumamt: total.toFixed(2), acct_used_flag: op.acct_used_flag, chrg_bchno, ...(op.invono ? { invono: op.invono } : {}) }, meta);
+  }
+
+  private step(step: RefundStep['step'], attempt: number, outcome: RefundStep['outcome'], extra: Partial<RefundStep> = {}): RefundStep {
+    return { step, attempt, at: this.clock.now().toISOString(), outcome, ...extra };
+  }
+
+  /** The HIS's definite answer: the completed refund, or one catalog error naming the operation. */
+  private answer(op: RefundOp) {
+    const view = opView(op);
+    if (op.status === 'completed') return view;
+    const details = { refund_id: op.id, status: op.status, setl_id: op.setl_id, cancel_setl_id: op.cancel?.cancel_setl_id, kept_lines: op.keep_lines, platform_err_msg: op.error?.platform_err_msg, cause: op.error?.code };
+    if (op.status === 'needs_reversal') throw new GatewayError('GW_SYS_REFUND_NEEDS_REVERSAL', { transaction_id: op.reversal?.transaction_id, details });
+    if (op.status === 'resettle_failed') throw new GatewayError('GW_BIZ_REFUND_RESETTLE_FAILED', { transaction_id: op.error?.transaction_id, details: { ...details, cancellation_slip: op.cancel ? slipAmounts(op.cancel.slip) : undefined } });
+    // failed: the cancel was refused, nothing changed; the HIS gets the platform's own reason
+    throw new GatewayError(op.error?.code ?? 'GW_BIZ_PLATFORM_REJECTED', { transaction_id: op.error?.transaction_id, details });
+  }
+
+  private async target(setl_id: string): Promise<Target> {
+    const id = await this.store.findEncounterId('setl_id', setl_id);
+    const e = id ? await this.store.getEncounter<OutpatientVisit | PharmacySale>(id) : undefined;
+    if (e?.value.kind === 'outpatient') return { kind: 'outpatient', encounter: e.value as OutpatientVisit };
+    if (e?.value.kind === 'pharmacy') return { kind: 'pharmacy', encounter: e.value as PharmacySale };
+    throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+  }
+}
+
+// ---- pure helpers -----------------------------------------------------------------------------
+
+function settlementOf(t: Target, setl_id: string): SettlementEntry {
+  const s = (t.encounter.settlements as SettlementEntry[]).find((x) => x.setl_id === setl_id);
+  if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+  return s;
+}
+
+/** A booked settlement of exactly the kept lines, made after the cancel: the re-settle already happened. */
+function resettledAlready(t: Target, op: RefundOp): SettlementEntry | undefined {
+  return (t.encounter.settlements as SettlementEntry[]).find(
+    (s) => s.status === 'booked' && s.setl_id !== op.setl_id && s.settled_at >= op.created_at && s.feedetl_sns.length === op.keep_lines.length && s.feedetl_sns.every((sn) => op.keep_lines.includes(sn)),
+  );
+}
+
+/** Unknown outcome of our own call, or an encounter still blocked by an earlier unknown one. */
+const isUnknown = (e: GatewayError): boolean => e.code === 'GW_BIZ_OUTCOME_UNKNOWN_PENDING' || isUnknownOutcome(e);
+
+function errorFields(e: GatewayError) {
+  const d = e.details as { platform_err_msg?: string } | undefined;
+  return { code: e.code, transaction_id: e.transaction_id, ...(d?.platform_err_msg ? { platform_err_msg: d.platform_err_msg } : {}) };
+}
+
+const amt = (s: StoredSlip | undefined, k: string) => new Decimal(s?.amounts[k] ?? 0);
+
+/** A slip's identity and amounts, flat, as numbers on the wire (for error details). */
+const slipAmounts = (s: StoredSlip) => ({ setl_id: s.setl_id, setl_time: s.setl_time, ...Object.fromEntries(Object.entries(s.amounts).map(([k, v]) => [k, new Decimal(v)])) });
+
+/** Money back to the person (positive) from a cancellation slip and, for a partial refund, the re-settlement. */
+function netRefund(cancel: StoredSlip, resettle?: StoredSlip) {
+  return {
+    psn_cash_pay: amt(cancel, 'psn_cash_pay').neg().minus(amt(resettle, 'psn_cash_pay')),
+    acct_pay: amt(cancel, 'acct_pay').neg().minus(amt(resettle, 'acct_pay')),
+    fund_pay_sumamt: amt(cancel, 'fund_pay_sumamt').neg().minus(amt(resettle, 'fund_pay_sumamt')),
+  };
+}
+
+export function opView(op: RefundOp) {
+  return {
+    refund_id: op.id,
+    refund_type: 'partial' as const,
+    status: op.status,
+    setl_id: op.setl_id,
+    settlement_kind: op.target.kind,
+    reason_code: op.reason_code,
+    returned_lines: op.return_lines,
+    kept_lines: op.keep_lines,
+    cancel_setl_id: op.cancel?.cancel_setl_id,
+    new_setl_id: op.resettle?.setl_id,
+    transaction_id: op.resettle?.transaction_id ?? op.cancel?.transaction_id,
+    cancellation_slip: op.cancel?.slip,
+    settlement_slip: op.resettle?.slip,
+    net_refund: op.cancel && op.status === 'completed' ? netRefund(op.cancel.slip, op.resettle?.slip) : undefined,
+    steps: op.steps,
+    reversal: op.reversal,
+    error: op.error,
+    created_at: op.created_at,
+    updated_at: op.updated_at,
+  };
+}

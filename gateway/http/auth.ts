@@ -1,0 +1,87 @@
+import type { IncomingMessage } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
+import type { Clock } from '../../adapters/platform/msgid.js';
+import { accessRule } from '../auth/access.js';
+import type { ApiClients } from '../auth/clients.js';
+import { checkSignature, NONCE_TTL_SECONDS, SIGNATURE_HEADERS } from '../auth/signature.js';
+import { GatewayError } from '../errors/errors.js';
+import type { Store } from '../store/store.js';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** the request body exactly as received (for HMAC signatures), captured by express.json's verify */
+    rawBody?: Buffer;
+  }
+}
+
+const REALM = 'realm="yidi-gateway"';
+
+/** The credential: `x-api-key: <key>` or `Authorization: Bearer <key>`. */
+function presentedKey(req: Request): string | undefined {
+  const header = req.get('x-api-key');
+  if (header) return header.trim();
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
+  return m?.[1];
+}
+
+/** Sets `req.client` from a valid API key, or refuses with 401 GW_SEC_UNAUTHENTICATED. /healthz needs nothing. */
+export function authenticate(clients: ApiClients, clock: Clock) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (accessRule(req.path).roles === 'public') return next();
+    const key = presentedKey(req);
+    if (!key) {
+      res.setHeader('www-authenticate', `Bearer ${REALM}`);
+      return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: 'missing_credentials' } }));
+    }
+    const r = clients.authenticate(key, clock.now());
+    if (!r.ok) {
+      res.setHeader('www-authenticate', `Bearer ${REALM}, error="invalid_token"`);
+      return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: r.reason } }));
+    }
+    req.client = r.client;
+    next();
+  };
+}
+
+/** The role table (gateway/auth/access.ts) by path: 403 GW_SEC_FORBIDDEN for a role not in the row. */
+export function authorize() {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const rule = accessRule(req.path);
+    if (rule.roles === 'public' || rule.roles === 'any' || (req.client && rule.roles.includes(req.client.role))) return next();
+    next(new GatewayError('GW_SEC_FORBIDDEN', { details: { role: req.client?.role ?? null, endpoint_group: rule.prefix } }));
+  };
+}
+
+/** express.json's `verify`: keeps the raw bytes, which the signature covers. */
+export function keepRawBody(req: IncomingMessage, _res: unknown, buf: Buffer) {
+  (req as Request).rawBody = buf;
+}
+
+/**
+ * HMAC request signing (gateway/auth/signature.ts), after the body is read: required for a client
+ * with `require_signature`, checked whenever a client with a secret sends signature headers.
+ * A nonce is accepted once: the store's counter `nonce:<client>:<nonce>` is 1 only the first time.
+ */
+export function verifySignature(clients: ApiClients, store: Store, clock: Clock) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const client = req.client;
+    if (!client) return next();
+    const secret = clients.hmacSecret(client.id);
+    const headers = { timestamp: req.get(SIGNATURE_HEADERS.timestamp), nonce: req.get(SIGNATURE_HEADERS.nonce), signature: req.get(SIGNATURE_HEADERS.signature) };
+    const signed = headers.timestamp !== undefined || headers.nonce !== undefined || headers.signature !== undefined;
+    if (!secret || (!signed && !clients.requiresSignature(client.id))) return next();
+    const refuse = (reason: string) => {
+      res.setHeader('www-authenticate', `YIDI-HMAC-SHA256 ${REALM}, headers="${Object.values(SIGNATURE_HEADERS).join(' ')}"`);
+      next(new GatewayError('GW_SEC_SIGNATURE_INVALID', { details: { reason } }));
+    };
+    const problem = checkSignature(secret, headers, { method: req.method, target: req.originalUrl, body: req.rawBody ?? '' }, clock.now().getTime());
+    if (problem) return refuse(problem);
+    try {
+      const seen = await store.nextSequence(`nonce:${client.id}:${headers.nonce}`, NONCE_TTL_SECONDS);
+      if (seen !== 1) return refuse('nonce_replayed');
+    } catch (e) {
+      return next(e);
+    }
+    next();
+  };
+}

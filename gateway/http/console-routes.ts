@@ -1,0 +1,320 @@
+import { Router, type Request } from 'express';
+import { catalog, GatewayError } from '../errors/errors.js';
+import { BOOKING_INFNOS } from '../engine/platform-client.js';
+import { SELF_PAY_QUEUE } from '../resilience/store-and-forward.js';
+import type { AuditEntry, BusinessKeys, Outcome, OutboxEntry, ResolutionState, TransactionQuery, TransactionRecord } from '../store/store.js';
+import type { AppDeps } from './app.js';
+import { handle } from './handler.js';
+import type { Ops } from './openapi.js';
+import { maskStages, summary } from './transaction-routes.js';
+
+const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
+const RESOLUTIONS: ResolutionState[] = ['reversing', 'reversed', 'not_booked', 'confirmed', 'needs_manual', 'resolved_by_staff'];
+const UPLOAD_STATUSES = { pending_upload: 'pending', rejected_upload: 'rejected', delivered_upload: 'delivered' } as const;
+/** `failed` (the default): everything that did not simply succeed. */
+const STATUSES = ['failed', ...OUTCOMES, ...RESOLUTIONS, ...Object.keys(UPLOAD_STATUSES)];
+const FILTER_FIELDS = ['status', 'infno', 'from', 'to', 'psn_no', 'mdtrt_id', 'visit_id', 'setl_id', 'msgid', 'invono', 'error_code', 'category', 'limit'] as const;
+/** How many journal records one console search reads at most (the page shown is `limit`). */
+const SCAN = 20_000;
+
+export interface ConsoleFilter {
+  status: string;
+  infno?: string;
+  from?: string;
+  to?: string;
+  psn_no?: string;
+  mdtrt_id?: string;
+  visit_id?: string;
+  setl_id?: string;
+  msgid?: string;
+  invono?: string;
+  error_code?: string;
+  category?: string;
+  limit: number;
+}
+
+/**
+ * The failed-transaction console (role staff; admin too): find what went wrong by outcome,
+ * resolution, date, business key, error code or category; see every stage of it (personal fields
+ * masked — only admin may ask for them unmasked, and that view is audited); act on it — retry,
+ * reverse, resolve — one by one or for a whole filter. Every view and every action goes into the
+ * append-only audit log (GET /v1/console/audit).
+ *
+ * When a retry is allowed: only for a call that certainly booked nothing (outcome `not_sent` or
+ * `rejected`), is not a booking transaction, and does not belong to an encounter (visit, admission,
+ * sale) — i.e. a stand-alone query or upload. Anything of an encounter is retried by the HIS
+ * through the encounter's own endpoint, which re-checks its state machine; a booking transaction
+ * is never repeated blindly (design.md). Self-pay uploads are retried with their own action.
+ */
+export function consoleRoutes(d: AppDeps) {
+  const r = Router();
+  const audit = (req: Request, e: Omit<AuditEntry, 'at' | 'actor' | 'role' | 'request_id'>) =>
+    d.store.appendAudit({ at: d.clock.now().toISOString(), actor: req.client?.id ?? 'anonymous', role: req.client?.role ?? 'none', request_id: req.id, ...e });
+
+  r.get(
+    '/console/transactions',
+    handle(200, async (req) => {
+      const f = parseFilter(req.query as Record<string, unknown>);
+      const items = await search(d, f);
+      await audit(req, { action: 'view_list', targets: [], filter: f });
+      return { filter: f, items, count: items.length };
+    }),
+  );
+
+  r.get(
+    '/console/transactions/:id',
+    handle(200, async (req) => {
+      const id = req.params.id as string;
+      const unmasked = req.query.unmasked === 'true' || req.query.unmasked === '1';
+      if (unmasked && req.client?.role !== 'admin') {
+        throw new GatewayError('GW_SEC_FORBIDDEN', { message: 'Only an admin may see personal fields unmasked.', details: { role: req.client?.role ?? null } });
+      }
+      const t = await mustGet(d, id);
+      const reversals = await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)));
+      await audit(req, { action: unmasked ? 'view_personal' : 'view_detail', targets: [id] });
+      return {
+        ...item(t),
+        retry_allowed: retryRefusal(d, t) === undefined,
+        stages: unmasked ? t.stages : maskStages(t.stages),
+        reversals: reversals.filter((x): x is TransactionRecord => !!x).map((x) => ({ ...summary(x), stages: unmasked ? x.stages : maskStages(x.stages) })),
+      };
+    }),
+  );
+
+  r.post(
+    '/console/transactions/:id/retry',
+    handle(200, async (req) => {
+      const result = await retry(d, req.params.id as string, req.id);
+      await audit(req, { action: 'retry', targets: [req.params.id as string, result.transaction_id] });
+      return result;
+    }),
+  );
+
+  r.post(
+    '/console/transactions/:id/reverse',
+    handle(202, async (req) => {
+      const t = await d.resilience.reversals.reverseNow(req.params.id as string);
+      await audit(req, { action: 'reverse', targets: [t.id] });
+      return item(t);
+    }),
+  );
+
+  r.post(
+    '/console/transactions/:id/resolve',
+    handle(200, async (req) => {
+      const b = d.schemas.checkApi<{ reason: string; booked: boolean }>('console-resolve.request', req.body ?? {});
+      const t = await d.resilience.reversals.resolve(req.params.id as string, req.client?.id ?? 'anonymous', b.reason, b.booked);
+      await audit(req, { action: 'resolve', targets: [t.id], reason: b.reason });
+      return item(t);
+    }),
+  );
+
+  r.post(
+    '/console/bulk/:action',
+    handle(200, async (req) => {
+      const action = req.params.action as string;
+      if (!['retry', 'reverse', 'resolve'].includes(action)) throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { action, allowed: ['retry', 'reverse', 'resolve'] } });
+      const b = d.schemas.checkApi<{ filter: Record<string, unknown>; reason?: string; booked?: boolean; max?: number }>('console-bulk.request', req.body ?? {});
+      if (action === 'resolve' && (b.reason === undefined || b.booked === undefined)) {
+        throw new GatewayError('GW_VAL_SCHEMA', { message: 'A bulk resolve needs a reason and booked.', details: { errors: [{ field: 'reason', problem: 'is required for resolve' }] } });
+      }
+      const f = parseFilter({ ...b.filter, limit: String(b.max ?? 200) });
+      const found = await search(d, f);
+      const done: string[] = [];
+      const skipped: Array<{ id: string; code: string; why?: unknown }> = [];
+      for (const x of found) {
+        if (x.type !== 'transaction') {
+          skipped.push({ id: x.id, code: 'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', why: 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry' });
+          continue;
+        }
+        try {
+          if (action === 'retry') await retry(d, x.id, req.id);
+          else if (action === 'reverse') await d.resilience.reversals.reverseNow(x.id);
+          else await d.resilience.reversals.resolve(x.id, req.client?.id ?? 'anonymous', b.reason!, b.booked!);
+          done.push(x.id);
+        } catch (e) {
+          if (!(e instanceof GatewayError)) throw e;
+          skipped.push({ id: x.id, code: e.code, why: (e.details as { why?: unknown } | undefined)?.why });
+        }
+      }
+      await audit(req, { action: `bulk_${action}`, targets: done, filter: f, reason: b.reason });
+      return { action, filter: f, done, skipped };
+    }),
+  );
+
+  r.get(
+    '/console/self-pay-uploads',
+    handle(200, async (req) => {
+      const state = typeof req.query.state === 'string' ? req.query.state : undefined;
+      if (state !== undefined && !['pending', 'delivered', 'rejected'].includes(state)) {
+        throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'state', allowed: ['pending', 'delivered', 'rejected'] } });
+      }
+      const items = (await d.store.listOutbox(SELF_PAY_QUEUE, { state: state as OutboxEntry['state'] | undefined })).map(uploadView);
+      await audit(req, { action: 'view_uploads', targets: [], filter: { state } });
+      return { items, count: items.length };
+    }),
+  );
+
+  r.post(
+    '/console/self-pay-uploads/:seq/retry',
+    handle(200, async (req) => {
+      const seq = Number(req.params.seq);
+      if (!Number.isInteger(seq) || seq < 1) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'seq', problem: 'must be a positive integer' } });
+      const e = await d.resilience.uploads.requeue(SELF_PAY_QUEUE, seq);
+      await audit(req, { action: 'retry_upload', targets: [e.id] });
+      return uploadView(e);
+    }),
+  );
+
+  r.get(
+    '/console/audit',
+    handle(200, async (req) => {
+      const q = req.query as Record<string, unknown>;
+      const one = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
+      const limit = one('limit') === undefined ? 100 : Number(one('limit'));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+      const items = await d.store.listAudit({ actor: one('actor'), action: one('action'), from: isoOrUndefined('from', one('from')), to: isoOrUndefined('to', one('to')), limit });
+      return { items, count: items.length };
+    }),
+  );
+  return r;
+}
+
+// ---- search -------------------------------------------------------------------------------------
+
+function parseFilter(q: Record<string, unknown>): ConsoleFilter {
+  const one = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+  for (const k of Object.keys(q)) {
+    if (!(FILTER_FIELDS as readonly string[]).includes(k) && k !== 'unmasked') throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'is not a filter', allowed: FILTER_FIELDS } });
+  }
+  const status = one('status') ?? 'failed';
+  if (!STATUSES.includes(status)) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'status', allowed: STATUSES } });
+  const infno = one('infno');
+  if (infno !== undefined && !/^\d{4}$/.test(infno)) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'infno', problem: 'must be 4 digits' } });
+  const category = one('category');
+  const categories = ['validation', 'filing', 'system_fault', 'business', 'security'];
+  if (category !== undefined && !categories.includes(category)) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'category', allowed: categories } });
+  const limit = one('limit') === undefined ? 100 : Number(one('limit'));
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+  const f: ConsoleFilter = { status, limit };
+  for (const k of ['psn_no', 'mdtrt_id', 'visit_id', 'setl_id', 'msgid', 'invono', 'error_code'] as const) {
+    const v = one(k);
+    if (v !== undefined) f[k] = v;
+  }
+  if (infno) f.infno = infno;
+  if (category) f.category = category;
+  f.from = isoOrUndefined('from', one('from'));
+  f.to = isoOrUndefined('to', one('to'));
+  if (f.from === undefined) delete f.from;
+  if (f.to === undefined) delete f.to;
+  return f;
+}
+
+function isoOrUndefined(field: string, v: string | undefined) {
+  if (v === undefined) return undefined;
+  if (Number.isNaN(Date.parse(v))) throw new GatewayError('GW_VAL_SCHEMA', { details: { field, problem: 'must be an ISO date or timestamp' } });
+  return new Date(v).toISOString();
+}
+
+type Item = ReturnType<typeof item> | ReturnType<typeof uploadView>;
+
+async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
+  if (f.status in UPLOAD_STATUSES) {
+    const state = UPLOAD_STATUSES[f.status as keyof typeof UPLOAD_STATUSES];
+    const uploads = await d.store.listOutbox(SELF_PAY_QUEUE, { state });
+    return uploads
+      .filter((u) => (!f.psn_no || u.keys.psn_no === f.psn_no) && (!f.from || u.created_at >= f.from) && (!f.to || u.created_at <= f.to) && (!f.invono || u.keys.invono === f.invono))
+      .filter((u) => !f.msgid || u.transaction_ids.includes(f.msgid))
+      .slice(0, f.limit)
+      .map(uploadView);
+  }
+  let records: TransactionRecord[];
+  if (f.msgid) {
+    const t = await d.store.getTransaction(f.msgid);
+    records = t ? [t] : [];
+  } else {
+    const q: TransactionQuery = { from: f.from, to: f.to, infno: f.infno, encounter_id: f.visit_id, limit: SCAN };
+    if ((OUTCOMES as string[]).includes(f.status)) q.outcome = f.status as Outcome;
+    else if ((RESOLUTIONS as string[]).includes(f.status)) q.outcome = 'unknown';
+    const key = (['setl_id', 'mdtrt_id', 'invono', 'psn_no'] as const).find((k) => f[k] !== undefined);
+    if (key) q.key = { name: key, value: f[key]! };
+    records = await d.store.listTransactions(q);
+  }
+  return records.filter((t) => matches(t, f)).slice(0, f.limit).map(item);
+}
+
+function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
+  if (f.status === 'failed' && t.outcome === 'succeeded') return false;
+  if ((OUTCOMES as string[]).includes(f.status) && t.outcome !== f.status) return false;
+  if ((RESOLUTIONS as string[]).includes(f.status) && t.resolution?.state !== f.status) return false;
+  if (f.infno && t.infno !== f.infno) return false;
+  if (f.from && t.created_at < f.from) return false;
+  if (f.to && t.created_at > f.to) return false;
+  if (f.visit_id && t.encounter_id !== f.visit_id) return false;
+  for (const k of ['psn_no', 'mdtrt_id', 'setl_id', 'invono'] as Array<keyof BusinessKeys>) {
+    if (f[k as keyof ConsoleFilter] !== undefined && t.keys[k] !== f[k as keyof ConsoleFilter]) return false;
+  }
+  if (f.error_code && t.error?.code !== f.error_code) return false;
+  if (f.category && (t.error ? catalog.get(t.error.code)?.category : undefined) !== f.category) return false;
+  return true;
+}
+
+function item(t: TransactionRecord) {
+  return {
+    type: 'transaction' as const,
+    id: t.id,
+    status: t.resolution?.state ?? t.outcome,
+    category: t.error ? catalog.get(t.error.code)?.category : undefined,
+    ...summary(t),
+  };
+}
+
+function uploadView(u: OutboxEntry) {
+  const { input: _i, ...rest } = u;
+  return { type: 'upload' as const, status: `${u.state}_upload`, ...rest };
+}
+
+// ---- actions ------------------------------------------------------------------------------------
+
+async function mustGet(d: AppDeps, id: string) {
+  const t = await d.store.getTransaction(id);
+  if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: id } });
+  return t;
+}
+
+/** Why `t` may not be retried (see the rule above consoleRoutes), or undefined when it may. */
+function retryRefusal(d: AppDeps, t: TransactionRecord): string | undefined {
+  if (t.outcome !== 'not_sent' && t.outcome !== 'rejected') return `outcome ${t.outcome}: only a call that certainly booked nothing is retried`;
+  if (BOOKING_INFNOS.has(t.infno) || t.infno === '2601') return 'a booking transaction is never repeated blindly; the HIS repeats it through its encounter';
+  if (t.encounter_id) return 'it belongs to an encounter: the HIS repeats it through the encounter, which re-checks its state';
+  if (t.infno === d.resilience.selfPayInfno) return 'a self-pay upload is retried with /v1/console/self-pay-uploads/{seq}/retry';
+  if (t.infno === '9001') return 'sign-in is renewed by the gateway itself';
+  return undefined;
+}
+
+async function retry(d: AppDeps, id: string, requestId: string) {
+  const t = await mustGet(d, id);
+  const why = retryRefusal(d, t);
+  if (why) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'retry', why } });
+  const insuplc_admdvs = (t.stages.envelope as { insuplc_admdvs?: string } | undefined)?.insuplc_admdvs || undefined;
+  try {
+    const r = await d.platform.call(t.infno, t.stages.message as object, { insuplc_admdvs, keys: t.keys, parent_id: t.id, request_id: requestId });
+    return { retried: t.id, transaction_id: r.transaction_id, outcome: 'succeeded' as const };
+  } catch (e) {
+    if (!(e instanceof GatewayError) || !e.transaction_id) throw e;
+    const again = await d.store.getTransaction(e.transaction_id);
+    return { retried: t.id, transaction_id: e.transaction_id, outcome: again?.outcome ?? 'unknown', error: again?.error };
+  }
+}
+
+export const consoleOps: Ops = {
+  '/v1/console/transactions': { get: { summary: 'Failed transactions: status (failed, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit', status: 200 } },
+  '/v1/console/transactions/{id}': { get: { summary: 'One transaction with every stage (personal fields masked; ?unmasked=true for admin, audited)', status: 200, params: ['id'] } },
+  '/v1/console/transactions/{id}/retry': { post: { summary: 'Retry a call that booked nothing and belongs to no encounter (stand-alone query or upload)', status: 200, params: ['id'] } },
+  '/v1/console/transactions/{id}/reverse': { post: { summary: 'Queue a reversal (2601) now for an unknown booking transaction', status: 202, params: ['id'] } },
+  '/v1/console/transactions/{id}/resolve': { post: { summary: 'Mark an unknown booking transaction resolved, with a reason', body: 'console-resolve.request', status: 200, params: ['id'] } },
+  '/v1/console/bulk/{action}': { post: { summary: 'retry, reverse or resolve every transaction a filter finds', body: 'console-bulk.request', status: 200, params: ['action'] } },
+  '/v1/console/self-pay-uploads': { get: { summary: 'Queued self-pay uploads (store-and-forward): state pending, delivered, rejected', status: 200 } },
+  '/v1/console/self-pay-uploads/{seq}/retry': { post: { summary: 'Requeue a rejected self-pay upload', status: 200, params: ['seq'] } },
+  '/v1/console/audit': { get: { summary: 'The append-only audit log: actor, action, from, to, limit', status: 200 } },
+};

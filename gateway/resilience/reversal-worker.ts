@@ -1,0 +1,269 @@
+import type { Clock } from '../../adapters/platform/msgid.js';
+import { GatewayError } from '../errors/errors.js';
+import type { Logger } from '../logger.js';
+import { BOOKING_INFNOS, openResolution, type PlatformClient } from '../engine/platform-client.js';
+import type { Resolution, Store, TransactionRecord } from '../store/store.js';
+import type { BreakerState } from './circuit-breaker.js';
+
+/**
+ * What an encounter kind does once a booking transaction of it is undone at the platform (冲正
+ * succeeded, or the platform never booked it): roll the encounter back so the HIS can try again.
+ * Each service registers one by encounter kind (server.ts): outpatient today, inpatient and
+ * pharmacy alike. 'still_running': the original request has not finished with the encounter yet.
+ */
+export interface ReversalHooks {
+  undone(tx: TransactionRecord): Promise<'released' | 'not_waiting' | 'still_running'>;
+}
+
+export interface ReversalSettings {
+  intervalMs: number;
+  firstDelayMs: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export interface ReversalWorkerDeps {
+  store: Store;
+  platform: PlatformClient;
+  breaker: { state(): BreakerState };
+  clock: Clock;
+  logger: Logger;
+  settings: ReversalSettings;
+  hooks: Record<string, ReversalHooks>;
+}
+
+/** The platform's words for "nothing to reverse" and "reversed already" (mock: handlers/reversal.ts). */
+const NOT_BOOKED = /原交易不存在/;
+const ALREADY_REVERSED = /原交易已冲正/;
+const NOT_SENT_CODES = new Set(['GW_SYS_PLATFORM_UNAVAILABLE', 'GW_SYS_PLATFORM_CIRCUIT_OPEN']);
+/** At most this many records are looked at per scan (the journal is the queue; scans stay bounded). */
+const SCAN_LIMIT = 5_000;
+const CONCURRENCY = 4;
+
+export const OPEN_STATES: ReadonlySet<Resolution['state']> = new Set(['reversing', 'needs_manual']);
+const UNDONE: ReadonlySet<Resolution['state']> = new Set(['reversed', 'not_booked', 'resolved_by_staff']);
+
+/**
+ * The reversal worker (冲正): every booking transaction whose outcome is unknown is reversed with
+ * 2601 (omsgid, oinfno, psn_no). The journal is the durable queue — an unknown booking record
+ * carries its `resolution` — so pending reversals resume after a restart. Each attempt is written
+ * on the original record before the 2601 is sent and again after its answer, so a crash in between
+ * costs one attempt, never the reversal. Backoff with jitter; after REVERSAL_MAX_ATTEMPTS or
+ * REVERSAL_MAX_AGE_MS the record becomes `needs_manual` (staff console), never dropped. Replicas
+ * sharing one store take a lease per scheduled attempt (the store's counter is 1 only for the first
+ * caller).
+ */
+export class ReversalWorker {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = true;
+
+  constructor(private readonly d: ReversalWorkerDeps) {}
+
+  start() {
+    this.stopped = false;
+    this.schedule(this.d.settings.intervalMs);
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((e) => this.d.logger.error({ err: { message: (e as Error).message, code: (e as GatewayError).code } }, 'reversal scan failed'))
+        .finally(() => this.schedule(this.d.settings.intervalMs));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One scan: every due reversal is attempted, every undone one rolled back. */
+  async tick(): Promise<void> {
+    const now = this.d.clock.now().getTime();
+    const unknown = await this.d.store.listTransactions({ outcome: 'unknown', limit: SCAN_LIMIT });
+    const work = unknown.filter((t) => BOOKING_INFNOS.has(t.infno) && this.needsWork(t, now));
+    for (let i = 0; i < work.length; i += CONCURRENCY) {
+      if (this.stopped) return;
+      await Promise.all(work.slice(i, i + CONCURRENCY).map((t) => this.process(t)));
+    }
+  }
+
+  private needsWork(t: TransactionRecord, now: number): boolean {
+    const r = t.resolution;
+    if (!r) return true;
+    if (r.state === 'reversing') return Date.parse(r.next_at) <= now;
+    return UNDONE.has(r.state) && !r.encounter_released && t.encounter_id !== undefined;
+  }
+
+  private async process(t: TransactionRecord) {
+    try {
+      if (!t.resolution) {
+        t.resolution = openResolution(new Date(this.d.clock.now().getTime() + this.d.settings.firstDelayMs).toISOString());
+        await this.d.store.putTransaction(t);
+        return;
+      }
+      if (t.resolution.state === 'reversing') {
+        // the platform is not answering: attempts wait for the breaker to close (none is spent)
+        if (this.d.breaker.state() !== 'closed') return;
+        await this.attempt(t);
+      } else {
+        await this.rollBack(t);
+      }
+    } catch (e) {
+      this.d.logger.error({ transaction_id: t.id, code: (e as GatewayError).code, err: { message: (e as Error).message } }, 'reversal step failed; it is retried at the next scan');
+    }
+  }
+
+  /** One 2601 attempt for `t`, under a lease. */
+  private async attempt(t: TransactionRecord) {
+    const { store, clock, settings, logger } = this.d;
+    const r = t.resolution!;
+    const leaseSeconds = Math.max(30, Math.ceil((settings.backoffMaxMs * 2) / 1000));
+    // the lease names this scheduled attempt (next_at changes with every attempt and every staff 'reverse')
+    if ((await store.nextSequence(`reversal:${t.id}:${r.next_at}`, leaseSeconds)) !== 1) return;
+    // re-read: another replica (or the previous process) may have moved it on meanwhile
+    const cur = await store.getTransaction(t.id);
+    if (!cur?.resolution || cur.resolution.state !== 'reversing' || cur.resolution.next_at !== r.next_at) return;
+    const res = cur.resolution;
+    const now = clock.now();
+    const tooOld = now.getTime() - Date.parse(cur.created_at) > settings.maxAgeMs;
+    if (res.attempts >= settings.maxAttempts || tooOld) {
+      return this.giveUp(cur, tooOld ? `not reversed within ${settings.maxAgeMs} ms` : `not reversed after ${res.attempts} attempts`);
+    }
+    const psn_no = psnNoOf(cur);
+    if (!psn_no) return this.giveUp(cur, 'no psn_no to reverse with');
+
+    // before sending: the attempt is counted and the next one scheduled (a crash resumes from here)
+    res.attempts += 1;
+    res.next_at = new Date(now.getTime() + this.backoff(res.attempts)).toISOString();
+    await store.putTransaction(cur);
+
+    let sentId: string | undefined;
+    let outcome: { state?: Resolution['state']; error?: string; notSent?: boolean } = {};
+    try {
+      const ok = await this.d.platform.call(
+        '2601',
+        { data: { psn_no, omsgid: cur.id, oinfno: cur.infno } },
+        { insuplc_admdvs: insuredAreaOf(cur), keys: cur.keys, reverses: cur.id, request_id: `reversal:${cur.id}` },
+      );
+      sentId = ok.transaction_id;
+      outcome = { state: 'reversed' };
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      sentId = e.transaction_id;
+      const msg = String((e.details as { platform_err_msg?: string } | undefined)?.platform_err_msg ?? '');
+      if (NOT_BOOKED.test(msg)) outcome = { state: 'not_booked' };
+      else if (ALREADY_REVERSED.test(msg)) outcome = { state: 'reversed' };
+      else outcome = { error: `${e.code}${msg ? `: ${msg}` : ''}`, notSent: NOT_SENT_CODES.has(e.code) };
+    }
+
+    // after the answer: read again, record what happened
+    const after = (await store.getTransaction(cur.id)) ?? cur;
+    const ar = after.resolution ?? res;
+    if (sentId && !ar.reversal_ids.includes(sentId)) ar.reversal_ids.push(sentId);
+    if (outcome.state) {
+      ar.state = outcome.state;
+      ar.resolved_at = clock.now().toISOString();
+      delete ar.last_error;
+    } else {
+      ar.last_error = outcome.error;
+      // a 2601 that never left (platform down, breaker open) is not an attempt
+      if (outcome.notSent) ar.attempts = Math.max(0, ar.attempts - 1);
+      else if (ar.attempts >= settings.maxAttempts) ar.state = 'needs_manual';
+    }
+    after.resolution = ar;
+    after.updated_at = clock.now().toISOString();
+    await store.putTransaction(after);
+    logger.warn({ transaction_id: after.id, infno: after.infno, reversal_id: sentId, state: ar.state, attempts: ar.attempts, error: ar.last_error }, 'reversal attempt (2601)');
+    if (UNDONE.has(ar.state)) await this.rollBack(after);
+  }
+
+  private async giveUp(t: TransactionRecord, why: string) {
+    t.resolution!.state = 'needs_manual';
+    t.resolution!.last_error = t.resolution!.last_error ? `${why}; last: ${t.resolution!.last_error}` : why;
+    t.updated_at = this.d.clock.now().toISOString();
+    await this.d.store.putTransaction(t);
+    this.d.logger.error({ transaction_id: t.id, infno: t.infno, attempts: t.resolution!.attempts }, 'reversal needs manual handling (staff console)');
+  }
+
+  /** Nothing of `t` stands at the platform: the encounter's service rolls it back (hook by kind). */
+  private async rollBack(t: TransactionRecord) {
+    if (!t.encounter_id || !t.resolution) return;
+    const enc = await this.d.store.getEncounter(t.encounter_id);
+    const hook = enc ? this.d.hooks[enc.value.kind] : undefined;
+    const r = hook ? await hook.undone(t) : 'not_waiting';
+    if (r === 'still_running') return;
+    const cur = (await this.d.store.getTransaction(t.id)) ?? t;
+    if (!cur.resolution) return;
+    cur.resolution.encounter_released = true;
+    await this.d.store.putTransaction(cur);
+    if (r === 'released') this.d.logger.info({ transaction_id: t.id, encounter_id: t.encounter_id }, 'encounter released after the reversal: the HIS may try again');
+  }
+
+  /** Exponential backoff with jitter (50–100 % of the step), capped. */
+  private backoff(attempts: number) {
+    const { backoffBaseMs, backoffMaxMs } = this.d.settings;
+    const step = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.max(0, attempts - 1));
+    return Math.round(step * (0.5 + Math.random() * 0.5));
+  }
+
+  // ---- staff actions (console) ----------------------------------------------------------------
+
+  /** Queue a reversal now: an unknown booking transaction that is reversing or needs manual handling. */
+  async reverseNow(id: string): Promise<TransactionRecord> {
+    const t = await this.mustGet(id);
+    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: 'only a booking transaction with an unknown outcome is reversed' } });
+    const r = t.resolution ?? openResolution(this.d.clock.now().toISOString());
+    if (!OPEN_STATES.has(r.state)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: `already ${r.state}` } });
+    // a new round of attempts: the count restarts, the earlier 2601 ids stay
+    t.resolution = { ...r, state: 'reversing', attempts: 0, next_at: this.d.clock.now().toISOString() };
+    t.updated_at = this.d.clock.now().toISOString();
+    await this.d.store.putTransaction(t);
+    return t;
+  }
+
+  /**
+   * Staff settled it by other means (a reversal at the platform's counter, a phone call), with a
+   * reason. booked=false: nothing stands at the platform, the encounter is released; booked=true:
+   * the platform did book it (confirmed) and the encounter stays blocked until reconciliation
+   * brings the booking in — the gateway never lets a confirmed booking be settled twice.
+   */
+  async resolve(id: string, by: string, reason: string, booked: boolean): Promise<TransactionRecord> {
+    const t = await this.mustGet(id);
+    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: 'only a booking transaction with an unknown outcome is resolved' } });
+    const r = t.resolution ?? openResolution(this.d.clock.now().toISOString());
+    if (!OPEN_STATES.has(r.state)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });
+    const at = this.d.clock.now().toISOString();
+    t.resolution = { ...r, state: booked ? 'confirmed' : 'resolved_by_staff', resolved_by: by, reason, resolved_at: at };
+    t.updated_at = at;
+    await this.d.store.putTransaction(t);
+    if (!booked) await this.rollBack(t);
+    return (await this.d.store.getTransaction(id)) ?? t;
+  }
+
+  private async mustGet(id: string) {
+    const t = await this.d.store.getTransaction(id);
+    if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: id } });
+    return t;
+  }
+}
+
+/** 人员编号 of the original: its business keys, else its message (`data.psn_no` or top level). */
+function psnNoOf(t: TransactionRecord): string | undefined {
+  if (t.keys.psn_no) return t.keys.psn_no;
+  const m = t.stages.message as { data?: { psn_no?: unknown }; psn_no?: unknown } | undefined;
+  const v = m?.data?.psn_no ?? m?.psn_no;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** 参保地医保区划 as the original envelope carried it: the 2601 goes to the same insured area. */
+function insuredAreaOf(t: TransactionRecord): string | undefined {
+  const v = (t.stages.envelope as { insuplc_admdvs?: unknown } | undefined)?.insuplc_admdvs;
+  return typeof v === 'string' && v ? v : undefined;
+}

@@ -1,0 +1,291 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { AuditEntry, AuditQuery, EncounterBase, IdempotencyClaim, IdempotencyRecord, OutboxEntry, Store, StoredResponse, TransactionQuery, TransactionRecord, Versioned } from './store.js';
+import { matchesAudit } from './queue-keys.js';
+import { answerFor, toMs } from './idempotency-record.js';
+import { matchesQuery } from './query.js';
+
+export interface RedisStoreOptions {
+  url: string;
+  /** every key starts with it, so that several gateways (or test runs) can share one Redis */
+  keyPrefix: string;
+  /** Sentinel: ioredis asks these for the current master of `sentinelName` */
+  sentinels?: Array<{ host: string; port: number }>;
+  sentinelName?: string;
+  /** connection errors (ioredis reconnects by itself; calls made meanwhile fail after a few retries) */
+  onError?: (e: Error) => void;
+}
+
+/**
+ * Compare-and-set of an encounter with its UNIQUE indexes, in one script (atomic in Redis).
+ * KEYS[1] = the encounter hash (v = version, d = JSON), KEYS[2..] = index keys.
+ * ARGV[1] = expected version ('' = must not exist), ARGV[2] = the encounter JSON, ARGV[3] = its id.
+ */
+const SAVE_ENCOUNTER = `
+local cur = redis.call('HGET', KEYS[1], 'v')
+if ARGV[1] == '' then
+  if cur then return 0 end
+elseif cur ~= ARGV[1] then
+  return 0
+end
+for i = 2, #KEYS do
+  local owner = redis.call('GET', KEYS[i])
+  if owner and owner ~= ARGV[3] then return 0 end
+end
+local next = (tonumber(ARGV[1]) or 0) + 1
+redis.call('HSET', KEYS[1], 'v', tostring(next), 'd', ARGV[2])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[3]) end
+return 1
+`;
+
+/** INCR and (re)set the expiry together, like lmdb's counter (the expiry follows the last increment). */
+const NEXT_SEQUENCE = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return n
+`;
+
+/** Claim: SET NX with the lease, else hand back what is there (the caller reads it with answerFor). */
+const CLAIM = `
+local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if ok then return false end
+return redis.call('GET', KEYS[1])
+`;
+
+/** Complete / release: only while the in-flight record still carries this claimant's token. */
+const COMPLETE = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local rec = cjson.decode(cur)
+if rec.state ~= 'in_flight' or rec.token ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`;
+const RELEASE = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 0 end
+local rec = cjson.decode(cur)
+if rec.state ~= 'in_flight' or rec.token ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1
+`;
+
+/**
+ * Appends to an ordered list in one step: the next sequence number, the entry (with `seq` set; the
+ * entry is a non-empty JSON object) under KEYS[3]..seq, and its place in the index. KEYS[1] = counter, KEYS[2] = index (sorted set),
+ * KEYS[3] = the entry key prefix; ARGV[1] = the entry JSON without seq.
+ */
+const APPEND_ORDERED = `
+local seq = redis.call('INCR', KEYS[1])
+-- the JSON is spliced, not decoded: cjson would turn an empty array into an object
+redis.call('SET', KEYS[3] .. seq, '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+redis.call('ZADD', KEYS[2], seq, tostring(seq))
+return seq
+`;
+
+const PAGE = 200;
+
+/**
+ * The shared store for several gateway replicas: one Redis (or a Sentinel-watched master).
+ * Journal records are JSON strings with a sorted set of msgids (all score 0, so the set is in msgid
+ * order = time order, like lmdb's keys); every multi-key write is one script or MULTI, and every
+ * call resolves only once Redis acknowledged it. Durability across a Redis restart needs AOF
+ * (checked at start-up, see checkPersistence).
+ */
+export class RedisStore implements Store {
+  readonly backend = 'redis' as const;
+  readonly redis: Redis;
+  private readonly p: string;
+
+  constructor(opts: RedisStoreOptions) {
+    const options: RedisOptions = {
+      lazyConnect: true,
+      // fail a call after a few reconnect attempts rather than queue it for minutes: the caller
+      // maps the failure to GW_SYS_STORE_UNAVAILABLE, and nothing is sent to the platform
+      maxRetriesPerRequest: 3,
+      ...(opts.sentinels?.length ? { sentinels: opts.sentinels, name: opts.sentinelName ?? 'mymaster' } : {}),
+    };
+    this.redis = new Redis(opts.url, options);
+    this.p = opts.keyPrefix;
+    this.redis.on('error', (e: Error) => opts.onError?.(e));
+    this.redis.defineCommand('yidiSaveEncounter', { lua: SAVE_ENCOUNTER });
+    this.redis.defineCommand('yidiNextSequence', { numberOfKeys: 1, lua: NEXT_SEQUENCE });
+    this.redis.defineCommand('yidiClaim', { numberOfKeys: 1, lua: CLAIM });
+    this.redis.defineCommand('yidiComplete', { numberOfKeys: 1, lua: COMPLETE });
+    this.redis.defineCommand('yidiRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.redis.defineCommand('yidiAppendOrdered', { numberOfKeys: 3, lua: APPEND_ORDERED });
+  }
+
+  /** Connects (start-up fails fast when Redis is not there). */
+  async connect(): Promise<this> {
+    try {
+      await this.redis.connect();
+    } catch (e) {
+      this.redis.disconnect();
+      throw e;
+    }
+    return this;
+  }
+
+  /**
+   * Is AOF on? 'off' when Redis says appendonly no; 'unknown' when CONFIG is refused (managed
+   * Redis services often rename or forbid it).
+   */
+  async checkPersistence(): Promise<'aof' | 'off' | 'unknown'> {
+    try {
+      const r = (await this.redis.call('CONFIG', 'GET', 'appendonly')) as string[];
+      return r[1] === 'yes' ? 'aof' : 'off';
+    } catch {
+      return 'unknown';
+    }
+  }
+
+  private k(...parts: string[]) {
+    return this.p + parts.join(':');
+  }
+
+  // ---- journal --------------------------------------------------------------------------------
+  async putTransaction(rec: TransactionRecord): Promise<void> {
+    const r = await this.redis.multi().set(this.k('tx', rec.id), JSON.stringify(rec)).zadd(this.k('tx-index'), 0, rec.id).exec();
+    const failed = r?.find(([e]) => e);
+    if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+  }
+
+  async getTransaction(id: string) {
+    const s = await this.redis.get(this.k('tx', id));
+    return s ? (JSON.parse(s) as TransactionRecord) : undefined;
+  }
+
+  async listTransactions(q: TransactionQuery) {
+    const out: TransactionRecord[] = [];
+    const limit = q.limit ?? 100;
+    for (let start = 0; out.length < limit; start += PAGE) {
+      const ids = await this.redis.zrevrange(this.k('tx-index'), start, start + PAGE - 1);
+      if (!ids.length) break;
+      const values = await this.redis.mget(ids.map((id) => this.k('tx', id)));
+      for (const s of values) {
+        if (!s) continue;
+        const rec = JSON.parse(s) as TransactionRecord;
+        if (matchesQuery(rec, q)) out.push(rec);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  // ---- encounters -----------------------------------------------------------------------------
+  async getEncounter<T extends EncounterBase>(id: string) {
+    const [v, d] = await this.redis.hmget(this.k('enc', id), 'v', 'd');
+    return v && d ? ({ value: JSON.parse(d) as T, version: Number(v) } satisfies Versioned<T>) : undefined;
+  }
+
+  async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
+    const keys = [this.k('enc', value.id), ...Object.entries(indexes).map(([name, v]) => this.k('idx', name, v))];
+    const args = [expectedVersion === null ? '' : String(expectedVersion), JSON.stringify(value), value.id];
+    const r = await (this.redis as unknown as Scripts).yidiSaveEncounter(keys.length, ...keys, ...args);
+    return r === 1;
+  }
+
+  async findEncounterId(index: string, value: string) {
+    return (await this.redis.get(this.k('idx', index, value))) ?? undefined;
+  }
+
+  // ---- counters -------------------------------------------------------------------------------
+  async nextSequence(name: string, ttlSeconds: number) {
+    return Number(await (this.redis as unknown as Scripts).yidiNextSequence(this.k('seq', name), String(toMs(ttlSeconds))));
+  }
+
+  // ---- Idempotency-Key ------------------------------------------------------------------------
+  async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number): Promise<IdempotencyClaim> {
+    const token = crypto.randomUUID();
+    const mine: IdempotencyRecord = { fingerprint, state: 'in_flight', token, expires: Date.now() + toMs(leaseSeconds) };
+    const r = await (this.redis as unknown as Scripts).yidiClaim(this.k('idem', key), JSON.stringify(mine), String(toMs(leaseSeconds)));
+    if (r === null) return { state: 'claimed', token };
+    // the record vanished between SET NX and GET (it expired): count it as in flight, the caller asks again
+    return r ? answerFor(JSON.parse(r) as IdempotencyRecord, fingerprint) : { state: 'in_flight' };
+  }
+
+  async completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number) {
+    const k = this.k('idem', key);
+    const cur = await this.redis.get(k);
+    if (!cur) return false;
+    const fingerprint = (JSON.parse(cur) as IdempotencyRecord).fingerprint;
+    const done: IdempotencyRecord = { fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) };
+    // the script re-checks the token atomically: the fingerprint read above cannot have changed while it holds
+    return (await (this.redis as unknown as Scripts).yidiComplete(k, token, JSON.stringify(done), String(toMs(ttlSeconds)))) === 1;
+  }
+
+  async releaseIdempotency(key: string, token: string) {
+    await (this.redis as unknown as Scripts).yidiRelease(this.k('idem', key), token);
+  }
+
+  // ---- store-and-forward queues (a sorted set by seq, one JSON string per entry) --------------
+  async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
+    const seq = Number(await (this.redis as unknown as Scripts).yidiAppendOrdered(this.k('outbox-seq', entry.queue), this.k('outbox-index', entry.queue), this.k('outbox', entry.queue, ''), JSON.stringify(entry)));
+    return { ...entry, seq };
+  }
+
+  async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number } = {}) {
+    const out: OutboxEntry[] = [];
+    const limit = q.limit ?? 1000;
+    for (let start = 0; out.length < limit; start += PAGE) {
+      const seqs = await this.redis.zrange(this.k('outbox-index', queue), start, start + PAGE - 1);
+      if (!seqs.length) break;
+      const values = await this.redis.mget(seqs.map((n) => this.k('outbox', queue, n)));
+      for (const v of values) {
+        if (!v) continue;
+        const e = JSON.parse(v) as OutboxEntry;
+        if (!q.state || e.state === q.state) out.push(e);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  async updateOutbox(entry: OutboxEntry) {
+    await this.redis.set(this.k('outbox', entry.queue, String(entry.seq)), JSON.stringify(entry));
+  }
+
+  // ---- audit log (same shape: the sequence orders it; nothing ever rewrites an entry) ---------
+  async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
+    const seq = Number(await (this.redis as unknown as Scripts).yidiAppendOrdered(this.k('audit-seq'), this.k('audit-index'), this.k('audit', ''), JSON.stringify(entry)));
+    return { ...entry, seq };
+  }
+
+  async listAudit(q: AuditQuery = {}) {
+    const out: AuditEntry[] = [];
+    const limit = q.limit ?? 100;
+    for (let start = 0; out.length < limit; start += PAGE) {
+      const seqs = await this.redis.zrevrange(this.k('audit-index'), start, start + PAGE - 1);
+      if (!seqs.length) break;
+      const values = await this.redis.mget(seqs.map((n) => this.k('audit', n)));
+      for (const v of values) {
+        if (!v) continue;
+        const e = JSON.parse(v) as AuditEntry;
+        if (matchesAudit(e, q)) out.push(e);
+        if (out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+
+  async ping() {
+    await this.redis.ping();
+  }
+
+  async close() {
+    if (this.redis.status === 'end') return;
+    // QUIT lets the commands already sent finish; without a connection there is nothing to wait for
+    if (this.redis.status === 'ready') await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+}
+
+/** The scripts defined in the constructor (ioredis adds them as methods). */
+interface Scripts {
+  yidiSaveEncounter(numKeys: number, ...keysAndArgs: string[]): Promise<number>;
+  yidiNextSequence(key: string, ttlMs: string): Promise<number>;
+  yidiClaim(key: string, record: string, leaseMs: string): Promise<string | null | false>;
+  yidiComplete(key: string, token: string, record: string, ttlMs: string): Promise<number>;
+  yidiRelease(key: string, token: string): Promise<number>;
+  yidiAppendOrdered(counter: string, index: string, prefix: string, entry: string): Promise<number>;
+}

@@ -1,0 +1,220 @@
+/** 2303 住院预结算 (a quote), 2304 住院结算 (booked; mid-stay or at discharge), 2305 住院结算撤销 (召回). */
+import { BusinessError } from '../envelope.js';
+import {
+  computeInpatientSettlement,
+  deductibleUsedInStay,
+  inpatientPoolPaidInYear,
+  MATERNITY_INPATIENT,
+  tierOf,
+  type StayBasis,
+  type Tier,
+} from '../inpatient-engine.js';
+import { appendCancellation, bookSettlement, findLedgerEntry, markCancelled, recomputePersonTotals } from '../ledger.js';
+import { dec, ZERO } from '../money.js';
+import { autoFilesCrossRegion } from '../policies.js';
+import { negateSettlement, remainingCap, sumLines } from '../policy-engine.js';
+import { isCrossRegion, validFilingOn } from '../registry.js';
+import { ID_PREFIX, nextId, type MockState } from '../state.js';
+import { datePart, formatDateTime, yearOf } from '../time.js';
+import type { Admission, Filing, InpatientFeeLine, InpatientPolicy, LedgerEntry, PersonRecord, SettlementResult } from '../types.js';
+import { amountsView, baseinfoView, setldetailView } from '../views.js';
+import { requireInsutype, requirePerson, type TxContext } from './context.js';
+import { autoFileStay, finalSettlementOf, isEmergencyStay, requireAdmission } from './inpatient-admission.js';
+import { checkCredentialBelongsTo } from './outpatient-visit.js';
+
+interface InpatientSettlementData {
+  psn_no: string;
+  mdtrt_cert_type: string;
+  mdtrt_cert_no?: string;
+  medfee_sumamt: number;
+  psn_setlway: string;
+  mdtrt_id: string;
+  insutype: string;
+  acct_used_flag: string;
+  invono?: string;
+  mid_setl_flag: string;
+}
+
+interface InpatientCancelData {
+  mdtrt_id: string;
+  setl_id: string;
+  psn_no: string;
+}
+
+const INPATIENT_CLR_TYPE = '21';
+const MID_STAY = '1';
+
+interface Prepared {
+  data: InpatientSettlementData;
+  person: PersonRecord;
+  adm: Admission;
+  lines: InpatientFeeLine[];
+  basis: StayBasis;
+  tier: Tier;
+  accrualDate: string;
+  result: SettlementResult;
+}
+
+function requireInpatientPolicy(state: MockState, person: PersonRecord, insutype: string): InpatientPolicy {
+  const policy = state.policies.areas[person.insuplc_admdvs]?.inpatient[insutype];
+  if (!policy) throw new BusinessError(`参保地未配置住院待遇政策: ${person.insuplc_admdvs}/${insutype}`);
+  return policy;
+}
+
+/**
+ * A cross-region stay settles directly when a filing covers it — one valid on the admission date
+ * (it keeps covering the stay after it ends: JS 13, LN 11) or one made before discharge (补办备案:
+ * JS 25, HN 27, LN 17, JL 22) —, when the admission is an emergency (视同已备案), or when the
+ * insured province files automatically (LN 17/20). Otherwise -2 with 备案 in err_msg.
+ */
+function stayBasis(state: MockState, person: PersonRecord, adm: Admission): { basis: StayBasis; filing?: Filing } {
+  const area = state.policies.hospital.mdtrtarea_admvs;
+  if (!isCrossRegion(person, area)) return { basis: 'local' };
+  const filing = validFilingOn(person, area, datePart(adm.begntime)) ?? (adm.endtime ? validFilingOn(person, area, datePart(adm.endtime)) : undefined);
+  if (filing) return { basis: 'filed', filing };
+  if (isEmergencyStay(adm)) return { basis: 'emergency' };
+  if (autoFilesCrossRegion(state.policies, person.insuplc_admdvs)) return { basis: 'auto_filing' };
+  throw new BusinessError('参保人未办理异地就医备案，不能直接结算住院费用');
+}
+
+/** The date the settlement counts on: the discharge date, or for a mid-stay settlement its latest fee line's date. */
+function accrualDateOf(adm: Admission, lines: readonly InpatientFeeLine[], mid: boolean): string {
+  if (!mid && adm.endtime) return datePart(adm.endtime);
+  return lines.map((l) => datePart(l.fee_ocur_time)).reduce((a, b) => (b > a ? b : a), datePart(adm.begntime));
+}
+
+function prepare(ctx: TxContext): Prepared {
+  const { data } = ctx.envelope.input as unknown as { data: InpatientSettlementData };
+  const { state } = ctx;
+  const person = requirePerson(state, data.psn_no);
+  const adm = requireAdmission(state, data.mdtrt_id, data.psn_no);
+  requireInsutype(person, data.insutype);
+  if (data.insutype !== adm.insutype) throw new BusinessError('险种类型与住院登记不符');
+  checkCredentialBelongsTo(state, person, data.mdtrt_cert_type, data.mdtrt_cert_no, undefined);
+  const mid = data.mid_setl_flag === MID_STAY;
+  if (mid && adm.status !== 'admitted') throw new BusinessError('已办理出院，请办理出院结算');
+  if (!mid && adm.status !== 'discharged') throw new BusinessError('未办理出院，不能出院结算');
+  if (finalSettlementOf(state.ledger, adm.mdtrt_id)) throw new BusinessError('该住院已结算，请勿重复结算');
+  // JS 38, HN 56, LN 23: trauma with a third party is not payable by the funds
+  if (adm.trum_flag === '1' && adm.rel_ttp_flag === '1') throw new BusinessError('外伤涉及第三方责任，医保基金不予支付，不能直接结算');
+  const lines = adm.lines.filter((l) => l.setl_id === null);
+  if (lines.length === 0) throw new BusinessError('无待结算的费用明细');
+  const totals = sumLines(lines.map((l) => l.classification));
+  if (!dec(data.medfee_sumamt).equals(totals.medfee_sumamt)) throw new BusinessError('医疗费总额与上传明细不符');
+  const { basis, filing } = stayBasis(state, person, adm);
+  const policy = requireInpatientPolicy(state, person, data.insutype);
+  const tier = tierOf({ basis, file_type: filing?.file_type, med_type: adm.med_type, emergency: isEmergencyStay(adm) }, policy.tier_reduction);
+  const accrualDate = accrualDateOf(adm, lines, mid);
+  const result = computeInpatientSettlement({
+    insutype: data.insutype,
+    totals,
+    policy,
+    tier,
+    dedcUsedInStay: deductibleUsedInStay(state.ledger, adm.mdtrt_id),
+    poolPaidInYear: inpatientPoolPaidInYear(state.ledger, person.psn_no, yearOf(accrualDate)),
+    balance: person.balance,
+    useAccount: data.acct_used_flag === '1',
+  });
+  return { data, person, adm, lines, basis, tier, accrualDate, result };
+}
+
+function setlinfoView(ctx: TxContext, p: Prepared, setlId: string | null): Record<string, unknown> {
+  return {
+    mdtrt_id: p.adm.mdtrt_id,
+    ...(setlId === null ? {} : { setl_id: setlId }),
+    ...baseinfoView(p.person, ctx.now),
+    insutype: p.data.insutype,
+    psn_type: p.person.psn_type,
+    cvlserv_flag: p.person.cvlserv_flag,
+    setl_time: formatDateTime(ctx.now),
+    mdtrt_cert_type: p.data.mdtrt_cert_type,
+    med_type: p.adm.med_type,
+    ...amountsView(p.result.amounts),
+    medins_setl_id: ctx.envelope.msgid,
+    clr_optins: p.person.insuplc_admdvs,
+    clr_way: '1',
+    clr_type: INPATIENT_CLR_TYPE,
+  };
+}
+
+export function preSettleInpatient(ctx: TxContext): Record<string, unknown> {
+  const p = prepare(ctx);
+  return { setlinfo: setlinfoView(ctx, p, null), setldetail: setldetailView(p.result.setldetail) };
+}
+
+/** JL 16: a birth filing (异地生育) lapses after that birth: it ends on the discharge date. */
+function lapseBirthFilings(person: PersonRecord, dischargeDate: string): void {
+  for (const f of person.filings) {
+    if (f.purpose === 'birth' && (f.enddate === null || f.enddate > dischargeDate)) f.enddate = dischargeDate;
+  }
+}
+
+export function settleInpatient(ctx: TxContext): Record<string, unknown> {
+  const p = prepare(ctx);
+  const { state } = ctx;
+  if (p.basis === 'auto_filing') autoFileStay(state, p.person, p.adm);
+  const setlId = nextId(state, ID_PREFIX.setl, ctx.now);
+  const entry = bookSettlement(state.ledger, {
+    setl_id: setlId,
+    msgid: ctx.envelope.msgid,
+    infno: ctx.envelope.infno,
+    visit: p.adm,
+    person: p.person,
+    med_type: p.adm.med_type,
+    chrg_bchno: '',
+    lines: p.lines,
+    setl_time: formatDateTime(ctx.now),
+    result: p.result,
+  });
+  entry.encounter = 'inpatient';
+  entry.accrual_date = p.accrualDate;
+  entry.mid_setl_flag = p.data.mid_setl_flag;
+  recomputePersonTotals(p.person, state.ledger);
+  if (p.adm.med_type === MATERNITY_INPATIENT && p.data.mid_setl_flag !== MID_STAY) lapseBirthFilings(p.person, p.accrualDate);
+  return { setlinfo: setlinfoView(ctx, p, setlId), setldetail: setldetailView(p.result.setldetail) };
+}
+
+/** 召回 only the latest settlement of a stay: 不得隔次召回 (LN 54). */
+function requireRecallable(state: MockState, data: InpatientCancelData): LedgerEntry {
+  const entry = findLedgerEntry(state.ledger, data.setl_id);
+  if (!entry || entry.encounter !== 'inpatient') throw new BusinessError(`结算ID不存在: ${data.setl_id}`);
+  if (entry.kind === 'cancellation') throw new BusinessError('该结算ID为撤销记录，不能撤销');
+  if (entry.mdtrt_id !== data.mdtrt_id || entry.psn_no !== data.psn_no) throw new BusinessError('结算ID与就诊ID或人员编号不符');
+  if (entry.status === 'cancelled') throw new BusinessError('该结算已撤销');
+  const booked = state.ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === entry.mdtrt_id);
+  if (booked[booked.length - 1] !== entry) throw new BusinessError('不得隔次召回：只能撤销本次住院最近一次结算');
+  return entry;
+}
+
+export function cancelInpatientSettlement(ctx: TxContext): Record<string, unknown> {
+  const { data } = ctx.envelope.input as unknown as { data: InpatientCancelData };
+  const { state } = ctx;
+  const entry = requireRecallable(state, data);
+  const person = requirePerson(state, entry.psn_no);
+  const policy = state.policies.areas[person.insuplc_admdvs]?.inpatient[entry.insutype];
+  const year = yearOf(entry.accrual_date ?? entry.setl_time);
+  const capLeftBefore = policy ? remainingCap(dec(policy.annual_cap), inpatientPoolPaidInYear(state.ledger, person.psn_no, year)) : ZERO;
+  const cancelSetlId = nextId(state, ID_PREFIX.setl, ctx.now);
+  const setlTime = formatDateTime(ctx.now);
+  markCancelled(entry, undefined, cancelSetlId);
+  const adm = state.admissions.get(entry.mdtrt_id);
+  for (const line of adm?.lines ?? []) if (line.setl_id === entry.setl_id) line.setl_id = null;
+  recomputePersonTotals(person, state.ledger);
+  const reversal = negateSettlement({ amounts: entry.amounts, setldetail: entry.setldetail }, person.balance, capLeftBefore);
+  appendCancellation(state.ledger, entry, { setl_id: cancelSetlId, msgid: ctx.envelope.msgid, infno: ctx.envelope.infno, setl_time: setlTime, result: reversal });
+  return {
+    setlinfo: {
+      mdtrt_id: entry.mdtrt_id,
+      setl_id: cancelSetlId,
+      psn_no: entry.psn_no,
+      insutype: entry.insutype,
+      med_type: entry.med_type,
+      clr_optins: entry.insuplc_admdvs,
+      setl_time: setlTime,
+      ...amountsView(reversal.amounts),
+      medins_setl_id: ctx.envelope.msgid,
+      clr_type: INPATIENT_CLR_TYPE,
+    },
+    setldetail: setldetailView(reversal.setldetail),
+  };
+}

@@ -1,0 +1,57 @@
+/** Shared steps of the issue-5 suites (reversal, console, chaos): a visit ready to settle, polling, the mock's ledger. */
+import { api, type Reply } from '../helpers/harness.js';
+import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Fast reversal worker settings for tests. */
+export const FAST_REVERSAL = {
+  REVERSAL_INTERVAL_MS: '100',
+  REVERSAL_FIRST_DELAY_MS: '400',
+  REVERSAL_BACKOFF_MS: '150',
+  REVERSAL_BACKOFF_MAX_MS: '600',
+  SELF_PAY_INTERVAL_MS: '100',
+};
+
+export interface LedgerEntry {
+  setl_id: string;
+  kind: 'settlement' | 'cancellation';
+  msgid: string;
+  infno: string;
+  mdtrt_id: string;
+  status: 'booked' | 'cancelled' | 'reversed';
+  reversal_msgid?: string;
+}
+
+export const ledger = async (control: string) => (await api(control, 'GET', '/ledger')).body as LedgerEntry[];
+export const fault = async (control: string, f: Record<string, unknown>) => {
+  const r = await api(control, 'POST', '/faults', f);
+  if (r.status !== 201) throw new Error(`fault refused: ${r.text}`);
+  return r.body;
+};
+
+/** A registered, diagnosed visit of `cred` with one 20.00 consultation line: ready to settle for 20. */
+export async function readyVisit(base: string, cred: { mdtrt_cert_type: string; mdtrt_cert_no: string } = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }) {
+  const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody(cred));
+  if (reg.status !== 201) throw new Error(`registration failed: ${reg.text}`);
+  const id = reg.body.visit.visit_id as string;
+  const mdtrt_id = reg.body.visit.mdtrt_id as string;
+  const dx = await api(base, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
+  if (dx.status !== 200) throw new Error(`diagnoses failed: ${dx.text}`);
+  const fees = await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines: [line('1', CODES.consult, 1, 20)] });
+  if (fees.status !== 201) throw new Error(`fees failed: ${fees.text}`);
+  return { id, mdtrt_id };
+}
+
+export const settle = (base: string, id: string): Promise<Reply> => api(base, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+export const transaction = async (base: string, id: string) => (await api(base, 'GET', `/v1/transactions/${id}`)).body;

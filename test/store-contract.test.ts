@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LmdbStore } from '../gateway/store/lmdb-store.js';
+import { RedisStore } from '../gateway/store/redis-store.js';
+import type { EncounterBase, Store, TransactionRecord } from '../gateway/store/store.js';
+import { tmpDir } from './helpers/harness.js';
+
+/**
+ * The Store contract: one suite, run against the embedded lmdb backend (a temp directory) and the
+ * Redis backend (the real Redis at 127.0.0.1:6379, under a key prefix of its own, removed after).
+ */
+interface Backend {
+  name: string;
+  open(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const lmdbBackend = (): Backend => {
+  const dir = tmpDir('contract');
+  return {
+    name: 'lmdb',
+    async open() {
+      return new LmdbStore(dir);
+    },
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+const redisBackend = (): Backend => {
+  const keyPrefix = `yidi-test:contract:${randomUUID()}:`;
+  return {
+    name: 'redis',
+    async open() {
+      return new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+    },
+    async cleanup() {
+      const s = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+      const keys = await s.redis.keys(`${keyPrefix}*`);
+      if (keys.length) await s.redis.del(...keys);
+      await s.close();
+    },
+  };
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let n = 0;
+function tx(over: Partial<TransactionRecord> = {}): TransactionRecord {
+  // msgid-shaped ids: institution + timestamp + sequence, so key order is time order
+  const id = `H44030500001${String(20261123090000 + n).padStart(14, '0')}${String(n++ % 10_000).padStart(4, '0')}`;
+  return {
+    id,
+    infno: '2207',
+    outcome: 'succeeded',
+    created_at: new Date(Date.UTC(2026, 10, 23, 1, 0, n)).toISOString(),
+    updated_at: new Date(Date.UTC(2026, 10, 23, 1, 0, n)).toISOString(),
+    keys: { psn_no: '22000000000000000001' },
+    stages: { his_input: { medfee_sumamt: '20.00' } },
+    ...over,
+  };
+}
+
+interface Visit extends EncounterBase {
+  status: string;
+}
+const visit = (id: string, status = 'registered'): Visit => ({ id, kind: 'outpatient', status });
+
+describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store contract on %s', (_name, make) => {
+  const backend = make();
+  let store: Store;
+  beforeAll(async () => {
+    store = await backend.open();
+  });
+  afterAll(async () => {
+    await store?.close();
+    await backend.cleanup();
+  });
+
+  describe('journal', () => {
+    it('stores a record and reads it back whole; a second put replaces it', async () => {
+      const r = tx({ outcome: 'pending', encounter_id: 'V1', request_id: 'req-1', stages: { his_input: { a: 1 }, message: { b: [1, 2] } } });
+      await store.putTransaction(r);
+      expect(await store.getTransaction(r.id)).toEqual(r);
+      const done = { ...r, outcome: 'succeeded' as const, stages: { ...r.stages, reply: { infcode: 0 } } };
+      await store.putTransaction(done);
+      expect(await store.getTransaction(r.id)).toEqual(done);
+      expect(await store.getTransaction('H44030500001NOPE')).toBeUndefined();
+    });
+
+    it('lists newest first (msgid order) with filters on outcome, infno, encounter, dates and business keys, and a limit', async () => {
+      const encounter_id = `V-${randomUUID()}`;
+      const records = [
+        tx({ encounter_id, infno: '2204', outcome: 'succeeded' }),
+        tx({ encounter_id, infno: '2207', outcome: 'unknown', keys: { psn_no: 'P1', setl_id: 'S-1' } }),
+        tx({ encounter_id, infno: '2207', outcome: 'rejected' }),
+        tx({ encounter_id, infno: '2208', outcome: 'succeeded', keys: { psn_no: 'P1', setl_id: 'S-1' } }),
+      ];
+      // written out of order: the listing order comes from the ids, not from the order of writes
+      for (const r of [records[2]!, records[0]!, records[3]!, records[1]!]) await store.putTransaction(r);
+
+      const all = await store.listTransactions({ encounter_id });
+      expect(all.map((r) => r.id)).toEqual(records.map((r) => r.id).reverse());
+      expect((await store.listTransactions({ encounter_id, infno: '2207' })).map((r) => r.outcome)).toEqual(['rejected', 'unknown']);
+      expect((await store.listTransactions({ encounter_id, outcome: 'unknown' })).map((r) => r.id)).toEqual([records[1]!.id]);
+      expect((await store.listTransactions({ encounter_id, key: { name: 'setl_id', value: 'S-1' } })).map((r) => r.infno)).toEqual(['2208', '2207']);
+      expect((await store.listTransactions({ encounter_id, from: records[1]!.created_at, to: records[2]!.created_at })).map((r) => r.id)).toEqual([
+        records[2]!.id,
+        records[1]!.id,
+      ]);
+      expect((await store.listTransactions({ encounter_id, limit: 2 })).map((r) => r.id)).toEqual([records[3]!.id, records[2]!.id]);
+    });
+
+    it('pages through more records than one page to find the few that match', async () => {
+      const encounter_id = `V-${randomUUID()}`;
+      const needle = tx({ encounter_id, outcome: 'unknown' });
+      await store.putTransaction(needle);
+      for (let i = 0; i < 450; i++) await store.putTransaction(tx({ infno: '2204' }));
+      const found = await store.listTransactions({ encounter_id });
+      expect(found.map((r) => r.id)).toEqual([needle.id]);
+    });
+  });
+
+  describe('encounters (compare-and-set)', () => {
+    it('creates with expectedVersion null, then each write must name the version it read', async () => {
+      const id = `V-${randomUUID()}`;
+      expect(await store.saveEncounter(visit(id, 'registering'), null)).toBe(true);
+      expect(await store.getEncounter<Visit>(id)).toEqual({ value: visit(id, 'registering'), version: 1 });
+      // null = must not exist: a second creation loses
+      expect(await store.saveEncounter(visit(id, 'other'), null)).toBe(false);
+      expect(await store.saveEncounter(visit(id, 'registered'), 1)).toBe(true);
+      // a stale version is refused and changes nothing
+      expect(await store.saveEncounter(visit(id, 'stale'), 1)).toBe(false);
+      expect(await store.getEncounter<Visit>(id)).toEqual({ value: visit(id, 'registered'), version: 2 });
+      expect(await store.getEncounter(`V-${randomUUID()}`)).toBeUndefined();
+    });
+
+    it('of several concurrent writers on one version, exactly one wins', async () => {
+      const id = `V-${randomUUID()}`;
+      await store.saveEncounter(visit(id), null);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.saveEncounter(visit(id, `w${i}`), 1)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(await store.getEncounter<Visit>(id)).toEqual({ value: visit(id, `w${winner}`), version: 2 });
+    });
+
+    it('indexes point at their encounter, and are unique: a value owned by another encounter refuses the whole write', async () => {
+      const a = `V-${randomUUID()}`;
+      const b = `V-${randomUUID()}`;
+      const otp = `MZ-${randomUUID()}`;
+      expect(await store.saveEncounter(visit(a), null, { ipt_otp_no: otp })).toBe(true);
+      expect(await store.findEncounterId('ipt_otp_no', otp)).toBe(a);
+      // the same encounter may write its own index again (and add more)
+      expect(await store.saveEncounter(visit(a, 'settled'), 1, { ipt_otp_no: otp, setl_id: `S-${a}` })).toBe(true);
+      expect(await store.findEncounterId('setl_id', `S-${a}`)).toBe(a);
+      // another encounter claiming the same outpatient number: refused, and nothing of it is written
+      expect(await store.saveEncounter(visit(b), null, { ipt_otp_no: otp, mdtrt_id: `M-${b}` })).toBe(false);
+      expect(await store.getEncounter(b)).toBeUndefined();
+      expect(await store.findEncounterId('ipt_otp_no', otp)).toBe(a);
+      expect(await store.findEncounterId('mdtrt_id', `M-${b}`)).toBeUndefined();
+      expect(await store.findEncounterId('ipt_otp_no', 'never-written')).toBeUndefined();
+    });
+
+    it('two concurrent registrations of one outpatient number: exactly one encounter gets it', async () => {
+      const otp = `MZ-${randomUUID()}`;
+      const ids = Array.from({ length: 6 }, () => `V-${randomUUID()}`);
+      const results = await Promise.all(ids.map((id) => store.saveEncounter(visit(id), null, { ipt_otp_no: otp })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.findEncounterId('ipt_otp_no', otp)).toBe(ids[results.indexOf(true)]);
+    });
+  });
+
+  describe('sequences', () => {
+    it('concurrent increments are all different, counting from 1', async () => {
+      const name = `msgid:${randomUUID()}`;
+      const got = await Promise.all(Array.from({ length: 50 }, () => store.nextSequence(name, 120)));
+      expect([...got].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    it('a counter is forgotten once its ttl has passed since the last increment', async () => {
+      const name = `msgid:${randomUUID()}`;
+      expect(await store.nextSequence(name, 0.2)).toBe(1);
+      expect(await store.nextSequence(name, 0.2)).toBe(2);
+      await sleep(350);
+      expect(await store.nextSequence(name, 0.2)).toBe(1);
+    });
+  });
+
+  describe('idempotency keys', () => {
+    const response = { status: 201, body: '{"setl_id":"S1","slip":{"medfee_sumamt":20.00}}', transaction_id: 'H44030500001202611230900000001' };
+
+    it('claim → in flight for the same body, mismatch for another; complete → done with the response byte for byte', async () => {
+      const key = `anonymous:${randomUUID()}`;
+      const c = await store.claimIdempotency(key, 'fp-A', 60);
+      expect(c.state).toBe('claimed');
+      const token = (c as { token: string }).token;
+      expect(await store.claimIdempotency(key, 'fp-A', 60)).toEqual({ state: 'in_flight' });
+      expect(await store.claimIdempotency(key, 'fp-B', 60)).toEqual({ state: 'mismatch' });
+      expect(await store.completeIdempotency(key, token, response, 60)).toBe(true);
+      expect(await store.claimIdempotency(key, 'fp-A', 60)).toEqual({ state: 'done', response });
+      expect(await store.claimIdempotency(key, 'fp-B', 60)).toEqual({ state: 'mismatch' });
+      // completing twice, or with someone else's token, changes nothing
+      expect(await store.completeIdempotency(key, token, { status: 500, body: '{}' }, 60)).toBe(false);
+      expect(await store.claimIdempotency(key, 'fp-A', 60)).toEqual({ state: 'done', response });
+    });
+
+    it('release frees the key for the next claim (of any body); a stranger\'s token releases nothing', async () => {
+      const key = `anonymous:${randomUUID()}`;
+      const c = (await store.claimIdempotency(key, 'fp-A', 60)) as { state: 'claimed'; token: string };
+      await store.releaseIdempotency(key, 'not-the-token');
+      expect(await store.claimIdempotency(key, 'fp-A', 60)).toEqual({ state: 'in_flight' });
+      await store.releaseIdempotency(key, c.token);
+      const again = await store.claimIdempotency(key, 'fp-B', 60);
+      expect(again.state).toBe('claimed');
+      // the old claimant can no longer complete over the new one
+      expect(await store.completeIdempotency(key, c.token, response, 60)).toBe(false);
+    });
+
+    it('a done record is forgotten after its ttl; an in-flight claim lapses after its lease', async () => {
+      const key = `anonymous:${randomUUID()}`;
+      const c = (await store.claimIdempotency(key, 'fp-A', 60)) as { token: string };
+      await store.completeIdempotency(key, c.token, response, 0.2);
+      expect((await store.claimIdempotency(key, 'fp-A', 60)).state).toBe('done');
+      await sleep(350);
+      expect((await store.claimIdempotency(key, 'fp-B', 0.2)).state).toBe('claimed');
+      // the lease of that claim lapses (its holder died): a new claim takes the key
+      await sleep(350);
+      expect((await store.claimIdempotency(key, 'fp-B', 60)).state).toBe('claimed');
+    });
+
+    it('scopes are separate: the same key of two clients are two records', async () => {
+      const key = randomUUID();
+      expect((await store.claimIdempotency(`his-a:${key}`, 'fp-A', 60)).state).toBe('claimed');
+      expect((await store.claimIdempotency(`his-b:${key}`, 'fp-B', 60)).state).toBe('claimed');
+    });
+
+    it('of 50 concurrent claims of one key, exactly one wins', async () => {
+      const key = `anonymous:${randomUUID()}`;
+      const got = await Promise.all(Array.from({ length: 50 }, () => store.claimIdempotency(key, 'fp-A', 60)));
+      expect(got.filter((g) => g.state === 'claimed')).toHaveLength(1);
+      expect(got.filter((g) => g.state === 'in_flight')).toHaveLength(49);
+    });
+  });
+
+  describe('store-and-forward queues and the audit log (issue 5)', () => {
+    const upload = (queue: string, id: string) => ({
+      queue,
+      id,
+      infno: '4201',
+      input: { data: { psn_no: 'P1', lines: [] as unknown[] } },
+      keys: { psn_no: 'P1' },
+      state: 'pending' as const,
+      attempts: 0,
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+      transaction_ids: [] as string[],
+    });
+
+    it('appends in order with increasing sequence numbers (also when concurrent), lists oldest first, per queue', async () => {
+      const q = `self-pay-${randomUUID()}`;
+      const other = `other-${randomUUID()}`;
+      const first = await store.appendOutbox(upload(q, 'a'));
+      expect(first.seq).toBe(1);
+      await store.appendOutbox(upload(other, 'x'));
+      const rest = await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendOutbox(upload(q, `c${i}`))));
+      expect(new Set(rest.map((e) => e.seq)).size).toBe(20);
+      const listed = await store.listOutbox(q);
+      expect(listed.map((e) => e.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+      expect(listed[0]).toEqual(first);
+      // empty arrays and nested values come back as they went in
+      expect(listed[0]!.transaction_ids).toEqual([]);
+      expect((await store.listOutbox(other)).map((e) => e.id)).toEqual(['x']);
+    });
+
+    it('an update changes one entry in place; listing by state keeps the order', async () => {
+      const q = `self-pay-${randomUUID()}`;
+      const [a, b, c] = [await store.appendOutbox(upload(q, 'a')), await store.appendOutbox(upload(q, 'b')), await store.appendOutbox(upload(q, 'c'))];
+      await store.updateOutbox({ ...b!, state: 'delivered', attempts: 1, transaction_ids: ['T1'] });
+      expect((await store.listOutbox(q, { state: 'pending' })).map((e) => e.id)).toEqual([a!.id, c!.id]);
+      expect((await store.listOutbox(q, { state: 'delivered' }))[0]).toMatchObject({ id: 'b', seq: 2, attempts: 1, transaction_ids: ['T1'] });
+      expect((await store.listOutbox(q, { limit: 2 })).map((e) => e.id)).toEqual(['a', 'b']);
+    });
+
+    it('the audit log lists newest first with filters; entries get increasing sequence numbers', async () => {
+      const actor = `staff-${randomUUID()}`;
+      const t0 = new Date().toISOString();
+      const e1 = await store.appendAudit({ at: t0, actor, role: 'staff', action: 'view_list', targets: [], filter: { outcome: 'unknown' } });
+      const e2 = await store.appendAudit({ at: new Date(Date.now() + 1000).toISOString(), actor, role: 'staff', action: 'resolve', targets: ['T1', 'T2'], reason: 'phoned the platform' });
+      expect(e2.seq!).toBeGreaterThan(e1.seq!);
+      const mine = await store.listAudit({ actor });
+      expect(mine.map((e) => e.action)).toEqual(['resolve', 'view_list']);
+      expect(mine[0]).toMatchObject({ targets: ['T1', 'T2'], reason: 'phoned the platform' });
+      expect(mine[1]).toMatchObject({ targets: [], filter: { outcome: 'unknown' } });
+      expect((await store.listAudit({ actor, action: 'view_list' })).map((e) => e.seq)).toEqual([e1.seq]);
+      expect((await store.listAudit({ actor, from: new Date(Date.now() + 500).toISOString() })).map((e) => e.action)).toEqual(['resolve']);
+    });
+
+    it('a journal record keeps its resolution (the durable reversal queue)', async () => {
+      const r = tx({ outcome: 'unknown', resolution: { state: 'reversing', attempts: 1, next_at: new Date().toISOString(), reversal_ids: [] } });
+      await store.putTransaction(r);
+      expect((await store.getTransaction(r.id))?.resolution).toEqual(r.resolution);
+    });
+  });
+
+  it('ping answers', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+});
+
+describe('Store contract across two Redis connections (two replicas)', () => {
+  const keyPrefix = `yidi-test:contract2:${randomUUID()}:`;
+  let a: RedisStore;
+  let b: RedisStore;
+  beforeAll(async () => {
+    a = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+    b = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+  });
+  afterAll(async () => {
+    const keys = await a.redis.keys(`${keyPrefix}*`);
+    if (keys.length) await a.redis.del(...keys);
+    await a.close();
+    await b.close();
+  });
+
+  it('claims, encounter writes and sequences of two connections never both win', async () => {
+    const key = `anonymous:${randomUUID()}`;
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claimIdempotency(key, 'fp', 60)));
+    expect(claims.filter((c) => c.state === 'claimed')).toHaveLength(1);
+
+    const id = `V-${randomUUID()}`;
+    const saves = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).saveEncounter(visit(id, `w${i}`), null)));
+    expect(saves.filter(Boolean)).toHaveLength(1);
+
+    const name = `msgid:${randomUUID()}`;
+    const seqs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).nextSequence(name, 120)));
+    expect(new Set(seqs).size).toBe(40);
+  });
+
+  it('reports Redis persistence: the test Redis runs without AOF', async () => {
+    const appendonly = ((await a.redis.call('CONFIG', 'GET', 'appendonly')) as string[])[1];
+    expect(await a.checkPersistence()).toBe(appendonly === 'yes' ? 'aof' : 'off');
+  });
+});
