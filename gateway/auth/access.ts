@@ -20,6 +20,8 @@ export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | r
   { prefix: '/v1/pharmacy', roles: ['pos', 'his'] },
   { prefix: '/v1/pos', roles: ['pos'] },
   { prefix: '/v1/transactions', roles: ['staff', 'admin'] },
+  { prefix: '/v1/outcomes', roles: ['his', 'pos', 'staff', 'admin'] },
+  { prefix: '/v1/self-pay-uploads', roles: ['his', 'admin'] },
   { prefix: '/v1/console', roles: ['staff', 'admin'] },
   { prefix: '/v1/audit', roles: ['staff', 'admin'] },
   { prefix: '/v1/admin', roles: ['admin'] },

@@ -27,7 +27,7 @@ import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
 import { posOps, posRoutes } from './pos-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
-import { transactionOps, transactionRoutes } from './transaction-routes.js';
+import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './transaction-routes.js';
 import { idempotency } from './idempotency.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
 import { rateLimitPerClient, securityHeaders } from './security.js';
@@ -89,6 +89,7 @@ export function createApp(d: AppDeps) {
     { router: outpatientRoutes(d), ops: outpatientOps },
     { router: inpatientRoutes(d), ops: inpatientOps },
     { router: transactionRoutes(d), ops: transactionOps },
+    { router: outcomeRoutes(d), ops: outcomeOps },
     { router: pharmacyRoutes(d), ops: pharmacyOps },
     { router: posRoutes(d), ops: posOps },
     { router: refundRoutes(d), ops: refundOps },

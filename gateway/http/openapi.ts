@@ -65,6 +65,7 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
         method,
         {
           summary: op.summary,
+          ...(path === '/healthz' ? { security: [] } : {}),
           ...(op.infno ? { 'x-infno': op.infno } : {}),
           parameters: [
             ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
@@ -91,6 +92,15 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
-    components: { schemas: components },
+    // Every operation but liveness needs a client credential (gateway/auth/access.ts); HIS clients
+    // may also be required to sign requests (README "Authentication and roles").
+    security: [{ apiKey: [] }, { bearer: [] }],
+    components: {
+      schemas: components,
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The client\'s API key; its role decides which endpoints it may call.' },
+        bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token (for Prometheus and proxies).' },
+      },
+    },
   };
 }

@@ -98,3 +98,32 @@ export const transactionOps: Ops = {
   '/v1/transactions': { get: { summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit', status: 200 } },
   '/v1/transactions/{id}': { get: { summary: 'One journaled platform call with its stages (personal fields masked)', status: 200, params: ['id'] } },
 };
+
+/**
+ * What the HIS (or POS) polls after a "outcome unknown, being reversed" answer: the outcome and its
+ * resolution, no stages, no personal data.
+ */
+export function outcomeRoutes(d: AppDeps) {
+  const r = Router();
+  r.get(
+    '/outcomes/:id',
+    handle(200, async (req) => {
+      const t = await d.store.getTransaction(req.params.id as string);
+      if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
+      return {
+        transaction_id: t.id,
+        infno: t.infno,
+        outcome: t.outcome,
+        resolution: t.resolution?.state,
+        final: t.outcome !== 'pending' && (t.outcome !== 'unknown' || (t.resolution !== undefined && t.resolution.state !== 'reversing')),
+        error: t.error?.code,
+        updated_at: t.updated_at,
+      };
+    }),
+  );
+  return r;
+}
+
+export const outcomeOps: Ops = {
+  '/v1/outcomes/{id}': { get: { summary: 'The outcome of one platform call and, for an unknown one, its resolution (reversing, reversed, not_booked, needs_manual ...): what the counter polls', status: 200, params: ['id'] } },
+};

@@ -50,6 +50,8 @@ const GROUPS: Array<{ group: string; method: string; path: string; body?: unknow
   { group: 'pharmacy', method: 'GET', path: '/v1/pharmacy/dispensings/P000000', roles: ['pos', 'his'] },
   { group: 'pos', method: 'GET', path: '/v1/pos/sales/S000000', roles: ['pos'] },
   { group: 'transactions', method: 'GET', path: '/v1/transactions?limit=1', roles: ['staff', 'admin'] },
+  { group: 'outcomes', method: 'GET', path: '/v1/outcomes/NOPE', roles: ['his', 'pos', 'staff', 'admin'] },
+  { group: 'self-pay uploads', method: 'POST', path: '/v1/self-pay-uploads', body: {}, roles: ['his', 'admin'] },
   { group: 'console', method: 'GET', path: '/v1/console/queue', roles: ['staff', 'admin'] },
   { group: 'audit', method: 'GET', path: '/v1/audit/events', roles: ['staff', 'admin'] },
   { group: 'admin', method: 'GET', path: '/v1/admin/clients', roles: ['admin'] },

@@ -226,5 +226,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(doc.body.components.schemas['visit-create.request'].required).toContain('emergency');
     expect(JSON.stringify(doc.body)).not.toContain('common.json');
     expect(doc.body.components.schemas.common.$defs.credential.properties.mdtrt_cert_type.enum).toEqual(['01', '02', '03']);
+    expect(doc.body.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-api-key' });
+    expect(doc.body.paths['/healthz'].get.security).toEqual([]);
   });
 });

@@ -39,6 +39,10 @@ describe('reversal of booking transactions with an unknown outcome (2601)', () =
 
     const t = await resolutionOf(txid);
     expect(t.resolution).toMatchObject({ state: 'reversed', attempts: 1 });
+    // what the counter polls, with the HIS's own key
+    const polled = await api(gw.url, 'GET', `/v1/outcomes/${txid}`, undefined, {}, { auth: 'his' });
+    expect([polled.status, polled.body.outcome, polled.body.resolution, polled.body.final]).toEqual([200, 'unknown', 'reversed', true]);
+    expect(polled.text).not.toContain('stages');
     expect(t.resolution.reversal_ids).toHaveLength(1);
     const rev = await transaction(gw.url, t.resolution.reversal_ids[0]);
     expect(rev).toMatchObject({ infno: '2601', outcome: 'succeeded', reverses: txid });
