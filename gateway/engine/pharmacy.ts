@@ -203,6 +203,18 @@ export class PharmacyService {
   }
 
   /** After a restart: a 2102/2103 left pending keeps its sale blocked (booking transactions). */
+  /**
+   * The reversal worker undid (or found nothing of) a booking of this sale: a reversed 2102 leaves
+   * the sale unsettled (`failed`, so the same sale_no may be settled again); a reversed 2103 leaves
+   * the settlement booked.
+   */
+  async releaseAfterReversal(transaction: { id: string; infno: string; encounter_id?: string }) {
+    if (!transaction.encounter_id) return 'not_waiting' as const;
+    return this.runner.release(transaction.encounter_id, transaction.id, (s) => {
+      if (s.status === 'unknown' && transaction.infno === '2102') s.status = 'failed';
+    });
+  }
+
   async recoverAfterCrash(transaction: { id: string; infno: string; encounter_id?: string }) {
     await this.runner.recover(transaction, (s) => {
       if (s.status === 'settling') s.status = 'unknown';
