@@ -76,6 +76,11 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     idempotency: config.idempotency, resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno } });
 
   let server: Server | undefined;
+  let startupSignIn: Promise<unknown> = Promise.resolve();
+  let maintenance: NodeJS.Timeout | undefined;
+  const encounterServices = [outpatient, inpatient, pharmacy];
+  // Shared Redis: a pending record is a dead process's only once it is older than any call can be.
+  const deadAfterMs = store.backend === 'redis' ? config.platform.timeoutMs + 30_000 : 0;
   return {
     app,
     store,
@@ -84,8 +89,19 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     metrics,
     /** Marks what a previous process left pending as unknown, then listens. */
     async start(port = config.http.port, host = config.http.host) {
-      await recoverPending(store, [outpatient, inpatient, pharmacy], logger);
-      platform.currentSignNo().catch((e) => logger.warn({ code: (e as { code?: string }).code }, 'platform sign-in failed at start-up; will retry on the first call'));
+      await recoverPending(store, encounterServices, logger, deadAfterMs);
+      startupSignIn = platform.currentSignNo().catch((e) => logger.warn({ code: (e as { code?: string }).code }, 'platform sign-in failed at start-up; will retry on the first call'));
+      // Redis: sweep other replicas' dead calls; lmdb: drop expired counters, nonces and keys (Redis expires its own)
+      maintenance =
+        store instanceof LmdbStore
+          ? setInterval(() => {
+              store.pruneSequences();
+              store.pruneIdempotency();
+            }, 600_000)
+          : setInterval(() => {
+              recoverPending(store, encounterServices, logger, deadAfterMs).catch((e: Error) => logger.error({ err: e.message }, 'pending-call sweep failed'));
+            }, 15_000);
+      maintenance.unref();
       // partial refunds a previous process left between their steps: finished in the background
       void refunds.resumeUnfinished();
       reversals.start();
@@ -104,7 +120,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
      */
     async stop() {
       lifecycle.draining = true;
-      await Promise.all([reversals.stop(), uploads.stop()]);
+      clearInterval(maintenance);
+      // a sign-in still being journaled must finish before the store closes
+      await Promise.all([reversals.stop(), uploads.stop(), startupSignIn]);
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {
@@ -153,8 +171,16 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
   return s;
 }
 
-async function recoverPending(store: Store, encounters: Array<Pick<OutpatientService, 'recoverAfterCrash'>>, logger: Logger) {
-  const pending = await store.listTransactions({ outcome: 'pending', limit: 100_000 });
+/**
+ * A call journaled `pending` whose process died never gets its answer: its outcome is unknown (and a
+ * booking one is then reversed). On the embedded store only this process writes, so at start-up
+ * every pending record is such a call. On Redis other replicas are alive and may have calls in
+ * flight: only records older than the longest a call can take (`olderThanMs`) are dead ones — the
+ * sweep runs at start-up and then periodically.
+ */
+async function recoverPending(store: Store, encounters: Array<Pick<OutpatientService, 'recoverAfterCrash'>>, logger: Logger, olderThanMs: number) {
+  const cutoff = new Date(Date.now() - olderThanMs).toISOString();
+  const pending = (await store.listTransactions({ outcome: 'pending', limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
   for (const t of pending) {
     t.outcome = 'unknown';
     t.updated_at = new Date().toISOString();

@@ -86,7 +86,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await this.mustLoad(id);
       const e = cur.value;
-      if (e.inflight) this.refuseIfBusy(e.inflight);
+      if (e.inflight) await this.refuseIfBusy(e.id, e.inflight);
       guard(e);
       const token = randomUUID();
       const now = this.clock.now().toISOString();
@@ -161,12 +161,16 @@ export class EncounterRunner<E extends RunnableEncounter> {
     return { code: g?.code ?? 'GW_SYS_INTERNAL', transaction_id: g?.transaction_id, at: this.clock.now().toISOString() };
   }
 
-  private refuseIfBusy(inflight: Inflight) {
+  private async refuseIfBusy(id: string, inflight: Inflight) {
     if (inflight.outcome === 'unknown') {
       throw new GatewayError('GW_BIZ_OUTCOME_UNKNOWN_PENDING', { transaction_id: inflight.transaction_id, details: { op: inflight.op } });
     }
     const age = this.clock.now().getTime() - Date.parse(inflight.since);
     if (age < STALE_INFLIGHT_MS) throw new GatewayError('GW_BIZ_VISIT_BUSY', { details: { op: inflight.op } });
-    // older: a marker left by a process that died before journaling anything, so nothing was sent
+    // Older: a marker left by a process that died. Taking the encounter over is safe only if that
+    // process journaled no call still pending (another replica's slow call, or one the sweeper has
+    // not yet turned into an unknown outcome): then nothing was sent.
+    const [pending] = await this.store.listTransactions({ encounter_id: id, outcome: 'pending', limit: 1 });
+    if (pending) throw new GatewayError('GW_BIZ_VISIT_BUSY', { transaction_id: pending.id, details: { op: inflight.op } });
   }
 }
