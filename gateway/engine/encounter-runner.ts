@@ -81,6 +81,40 @@ export class EncounterRunner<E extends RunnableEncounter> {
     }
   }
 
+  /**
+   * Opens an encounter with its first platform call (registration 2201, admission 2401, a pharmacy
+   * sale's 2102): `draft` is saved already taken (its inflight marker set) under its unique
+   * `indexes` — or, where `expectedVersion` is given, over a failed earlier attempt — then `exec`
+   * runs, and the outcome is recorded. `failed` marks the encounter's status when the call fails
+   * (`unknown`: the platform may have acted); a booking call with an unknown outcome keeps the
+   * encounter waiting for its resolution, as in `run`.
+   */
+  async open(
+    draft: E,
+    expectedVersion: number | null,
+    indexes: Record<string, string>,
+    infno: string,
+    duplicate: () => GatewayError,
+    exec: (e: E) => Promise<StepResult<E>>,
+    failed: (e: E, unknown: boolean) => void,
+  ): Promise<{ encounter: E; transaction_id: string }> {
+    const token = draft.inflight?.token;
+    if (!token) throw new Error('open() needs a draft taken with an inflight marker');
+    if (!(await this.store.saveEncounter(draft, expectedVersion, indexes))) throw duplicate();
+    try {
+      const r = await exec(draft);
+      const saved = await this.finish(draft.id, token, undefined, r.apply, r.indexes);
+      return { encounter: saved, transaction_id: r.transaction_id };
+    } catch (e) {
+      const unknown = isUnknownOutcome(e);
+      await this.finish(draft.id, token, unknown && BOOKING_INFNOS.has(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
+        failed(x, unknown);
+        x.last_error = this.errorNote(e);
+      });
+      throw e;
+    }
+  }
+
   /** Takes the encounter for `op` after `guard` accepted its state. */
   async take(id: string, op: string, guard: (e: E) => void): Promise<{ encounter: E; token: string }> {
     for (let attempt = 0; attempt < 5; attempt++) {

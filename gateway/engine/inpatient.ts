@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EnvelopeSettings } from '../../adapters/platform/envelope.js';
 import * as msg from '../../adapters/platform/inpatient-messages.js';
 import type { FeeLine } from '../../adapters/platform/outpatient-messages.js';
-import type { Clock } from '../../adapters/platform/msgid.js';
+import { interfaceDateTime, type Clock } from '../../adapters/platform/msgid.js';
 import { slipFromOutput, type Slip } from '../../adapters/platform/slip.js';
 import type { InpatientAdmissionChangeRequest } from '../generated/api/inpatient-admission-change.request.js';
 import type { InpatientAdmissionRequest } from '../generated/api/inpatient-admission.request.js';
@@ -25,7 +25,7 @@ import {
   type InpatientSettlement,
   type OutsideForm,
 } from './admission.js';
-import { EncounterRunner, isUnknownOutcome, type RequestMeta, type StepResult } from './encounter-runner.js';
+import { EncounterRunner, type RequestMeta, type StepResult } from './encounter-runner.js';
 import { asArray, checkHisTotal, classify, expectTotal, lineTotals, lineView, storeSlip, toFeeLine, totalsView } from './fee-lines.js';
 import { Decimal, sumOf } from './money.js';
 import { checkFormDate, formFeeLines } from './outside-forms.js';
@@ -41,6 +41,8 @@ const EMERGENCY_MED_TYPE = '24';
 /** 费用协查 threshold (JS 56, HN 76, LN 77): a stay total ≥ 30,000 yuan may be queried by the insured area. */
 const AUDIT_THRESHOLD = new Decimal(30000);
 const ALL_LINES = '0000';
+/** UTC+8, the platform's time (PLATFORM_TZ_OFFSET_MINUTES): the day a settlement happens on. */
+const CHINA_STANDARD_TIME = 480;
 
 /**
  * Inpatient direct settlement (住院直接结算): admission, changes, fees, outside-purchase forms,
@@ -55,7 +57,7 @@ export class InpatientService {
     private readonly platform: PlatformClient,
     private readonly persons: Persons,
     private readonly clock: Clock,
-    readonly hospital: Pick<EnvelopeSettings, 'fixmedins_code' | 'fixmedins_name' | 'mdtrtarea_admvs'>,
+    readonly hospital: Pick<EnvelopeSettings, 'fixmedins_code' | 'fixmedins_name' | 'mdtrtarea_admvs'> & Partial<Pick<EnvelopeSettings, 'timeZoneOffsetMinutes'>>,
   ) {
     this.runner = new EncounterRunner<Admission>(store, clock, 'inpatient', 'GW_BIZ_ADMISSION_NOT_FOUND', (a, meta) => this.ctx(a, meta));
   }
@@ -107,26 +109,30 @@ export class InpatientService {
       settlements: [],
       inflight: { op: 'admit', token, since: now },
     };
-    if (!(await this.store.saveEncounter(adm, existing?.version ?? null, { ipt_no: req.ipt_no }))) {
-      throw new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', { details: { ipt_no: req.ipt_no } });
-    }
     const input = msg.admit2401(adm.facts, details, { insuplc_admdvs: view.insuplc_admdvs, mdtrtarea_admvs: this.hospital.mdtrtarea_admvs });
-    try {
-      const r = await this.platform.call('2401', input, this.ctx(adm, meta, { his_input: redact(req) }));
-      const out = (r.output.result ?? r.output.data) as { mdtrt_id: string };
-      const saved = await this.runner.finish(adm.id, token, undefined, (a) => {
-        a.status = 'admitted';
-        a.facts.mdtrt_id = out.mdtrt_id;
-      }, { mdtrt_id: out.mdtrt_id });
-      return { admission: admissionView(saved), person: view, transaction_id: r.transaction_id };
-    } catch (e) {
-      const unknown = isUnknownOutcome(e);
-      await this.runner.finish(adm.id, token, undefined, (a) => {
+    const r = await this.runner.open(
+      adm,
+      existing?.version ?? null,
+      { ipt_no: req.ipt_no },
+      '2401',
+      () => new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', { details: { ipt_no: req.ipt_no } }),
+      async (a) => {
+        const call = await this.platform.call('2401', input, this.ctx(a, meta, { his_input: redact(req) }));
+        const { mdtrt_id } = (call.output.result ?? call.output.data) as { mdtrt_id: string };
+        return {
+          transaction_id: call.transaction_id,
+          indexes: { mdtrt_id },
+          apply: (w: Admission) => {
+            w.status = 'admitted';
+            w.facts.mdtrt_id = mdtrt_id;
+          },
+        };
+      },
+      (a, unknown) => {
         a.status = unknown ? 'admission_unknown' : 'admission_failed';
-        a.last_error = this.runner.errorNote(e);
-      });
-      throw e;
-    }
+      },
+    );
+    return { admission: admissionView(r.encounter), person: view, transaction_id: r.transaction_id };
   }
 
   async get(id: string) {
@@ -447,14 +453,17 @@ export class InpatientService {
 
   /**
    * The filing the settlement goes under. The discharge settlement re-checks it with 1101 first, so a
-   * filing made during the stay is picked up (JS 25, HN 27, LN 17, JL 22), and an auto-filing at
-   * discharge too (LN 17); a mid-stay settlement uses the status seen at admission.
+   * filing made during the stay — or after the discharge, before this settlement — is picked up
+   * (JS 25, HN 27, LN 17, JL 22); in Liaoning that 1101 is itself a trigger of the insured area's
+   * automatic filing (LN 20 获取异地人员信息), which is how an un-filed patient is filed at discharge
+   * (LN 17). A mid-stay settlement uses the status seen at admission.
    */
   private async filingNow(a: Admission, req: InpatientSettlementRequest, ctx: CallContext): Promise<InpatientSettlement['filing_used']> {
     if (req.mid_setl_flag !== '0') return a.filing;
     const person = await this.persons.lookup({ mdtrt_cert_type: a.facts.mdtrt_cert_type, mdtrt_cert_no: a.facts.mdtrt_cert_no, card_sn: a.facts.card_sn }, ctx);
     if (person.psn_no !== a.facts.psn_no) throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id: person.transaction_id, details: { mismatched_fields: ['psn_no'] } });
-    return filingForStay(person.filings, a.insuplc_admdvs, this.hospital.mdtrtarea_admvs, a.facts.begntime, a.facts.endtime);
+    const today = interfaceDateTime(this.clock.now(), this.hospital.timeZoneOffsetMinutes ?? CHINA_STANDARD_TIME).slice(0, 10);
+    return filingForStay(person.filings, a.insuplc_admdvs, this.hospital.mdtrtarea_admvs, a.facts.begntime, a.facts.endtime, today);
   }
 
   private auditRecord(a: Admission, s: InpatientSettlement, total: Decimal, stayTotal: Decimal): AuditRecord {

@@ -8,11 +8,11 @@ import type { VisitCreateRequest } from '../generated/api/visit-create.request.j
 import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
-import { EncounterRunner, isUnknownOutcome, type RequestMeta, type StepResult } from './encounter-runner.js';
+import { EncounterRunner, type RequestMeta, type StepResult } from './encounter-runner.js';
 import { asArray, checkHisTotal, classify, expectTotal, lineTotals, lineView, storeSlip, toFeeLine, totalsView } from './fee-lines.js';
 import type { Persons } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
-import { liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredFeeLine, type StoredSlip } from './visit.js';
+import { liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredFeeLine } from './visit.js';
 
 export type { RequestMeta };
 /** moved to fee-lines.ts (shared with inpatient); re-exported for the modules that import it from here */
@@ -78,26 +78,29 @@ export class OutpatientService {
       settlements: [],
       inflight: { op: 'register', token, since: now },
     };
-    if (!(await this.store.saveEncounter(visit, existing?.version ?? null, { ipt_otp_no: req.ipt_otp_no }))) {
-      throw new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { ipt_otp_no: req.ipt_otp_no } });
-    }
-    const input = msg.register2201(req, person.psn_no, insutype);
-    try {
-      const r = await this.platform.call('2201', input, this.ctx(visit, meta, { his_input: redactCredential(req) }));
-      const out = r.output.data as { mdtrt_id: string };
-      const saved = await this.runner.finish(visit.id, token, undefined, (v) => {
-        v.status = 'registered';
-        v.facts.mdtrt_id = out.mdtrt_id;
-      }, { mdtrt_id: out.mdtrt_id });
-      return { visit: visitView(saved), person: view, transaction_id: r.transaction_id };
-    } catch (e) {
-      const unknown = isUnknownOutcome(e);
-      await this.runner.finish(visit.id, token, undefined, (v) => {
+    const r = await this.runner.open(
+      visit,
+      existing?.version ?? null,
+      { ipt_otp_no: req.ipt_otp_no },
+      '2201',
+      () => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { ipt_otp_no: req.ipt_otp_no } }),
+      async (v) => {
+        const call = await this.platform.call('2201', msg.register2201(req, person.psn_no, insutype), this.ctx(v, meta, { his_input: redactCredential(req) }));
+        const { mdtrt_id } = call.output.data as { mdtrt_id: string };
+        return {
+          transaction_id: call.transaction_id,
+          indexes: { mdtrt_id },
+          apply: (w: OutpatientVisit) => {
+            w.status = 'registered';
+            w.facts.mdtrt_id = mdtrt_id;
+          },
+        };
+      },
+      (v, unknown) => {
         v.status = unknown ? 'registration_unknown' : 'registration_failed';
-        v.last_error = this.runner.errorNote(e);
-      });
-      throw e;
-    }
+      },
+    );
+    return { visit: visitView(r.encounter), person: view, transaction_id: r.transaction_id };
   }
 
   async get(id: string) {

@@ -5,7 +5,7 @@ import { slipFromOutput, type Slip } from '../../adapters/platform/slip.js';
 import type { PharmacySettlementRequest } from '../generated/api/pharmacy-settlement.request.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
-import { EncounterRunner, isUnknownOutcome, type ErrorNote, type RequestMeta, type RunnableEncounter } from './encounter-runner.js';
+import { EncounterRunner, type ErrorNote, type RequestMeta, type RunnableEncounter } from './encounter-runner.js';
 import type { FilingStatus, Scope } from './filing.js';
 import { Decimal, round2, sumOf } from './money.js';
 import { expectTotal, storeSlip } from './fee-lines.js';
@@ -117,24 +117,30 @@ export class PharmacyService {
       settlements: [],
       inflight: { op: '2102', token, since: now },
     };
-    if (!(await this.store.saveEncounter(sale, existing?.version ?? null, { sale_no: req.sale_no }))) {
-      throw new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no } });
-    }
-    try {
-      const entry = await this.call2102(sale, lines, ctxOf(sale, meta), redact(req));
-      const saved = await this.runner.finish(sale.id, token, undefined, (s) => {
-        s.status = 'settled';
-        s.settlements.push(entry);
-      }, { setl_id: entry.setl_id });
-      return { ...saleView(saved), setl_id: entry.setl_id, transaction_id: entry.transaction_id, slip: entry.slip };
-    } catch (e) {
-      const unknown = isUnknownOutcome(e);
-      await this.runner.finish(sale.id, token, unknown ? { transaction_id: (e as GatewayError).transaction_id } : undefined, (s) => {
+    let entry: SettlementEntry | undefined;
+    const r = await this.runner.open(
+      sale,
+      existing?.version ?? null,
+      { sale_no: req.sale_no },
+      '2102',
+      () => new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no } }),
+      async (s) => {
+        const booked = await this.call2102(s, lines, ctxOf(s, meta), redact(req));
+        entry = booked;
+        return {
+          transaction_id: booked.transaction_id,
+          indexes: { setl_id: booked.setl_id },
+          apply: (w: PharmacySale) => {
+            w.status = 'settled';
+            w.settlements.push(booked);
+          },
+        };
+      },
+      (s, unknown) => {
         s.status = unknown ? 'unknown' : 'failed';
-        s.last_error = this.runner.errorNote(e);
-      });
-      throw e;
-    }
+      },
+    );
+    return { ...saleView(r.encounter), setl_id: entry!.setl_id, transaction_id: entry!.transaction_id, slip: entry!.slip };
   }
 
   /** 2103: cancels one booked settlement of the sale (any of the person's, 隔笔退费). */

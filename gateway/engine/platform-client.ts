@@ -124,7 +124,7 @@ export class PlatformClient {
     signNo: string | undefined,
     parentId?: string,
   ): Promise<{ kind: 'ok'; result: CallSuccess } | { kind: 'sign_in_expired'; transaction_id: string; error: GatewayError }> {
-    const { store, schemas, logger } = this.d;
+    const { schemas, logger } = this.d;
     const inputProblems = schemas.checkPlatform(`${infno}.input`, input);
     if (inputProblems.length) {
       throw new GatewayError('GW_VAL_PLATFORM_FIELD', {
