@@ -3,6 +3,7 @@ import type { InpatientTraumaCommitmentRequest } from '../generated/api/inpatien
 import type { OutsideFormRequest } from '../generated/api/outside-form.request.js';
 import type { ErrorNote, RunnableEncounter } from './encounter-runner.js';
 import type { FilingStatus, Scope } from './filing.js';
+import type { StayFilingBasis } from './stay-filing.js';
 import type { SettlementEntry, StoredFeeLine } from './visit.js';
 
 /** A fee line of the stay; `form_id` when it came from an outside-purchase form (外检/外购). */
@@ -51,7 +52,7 @@ export interface AuditRecord {
 /** A settlement of the stay: mid-stay (中途结算) or at discharge; with the filing status it was settled under. */
 export interface InpatientSettlement extends SettlementEntry {
   mid_setl_flag: string;
-  filing_used: FilingStatus & { basis?: 'admission_date' | 'before_discharge' };
+  filing_used: FilingStatus & { basis?: StayFilingBasis };
   audit: boolean;
 }
 

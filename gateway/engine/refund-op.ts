@@ -41,6 +41,13 @@ export interface RefundOp extends EncounterBase {
   reason?: string;
   return_lines: string[];
   keep_lines: string[];
+  /**
+   * The kept lines as they were uploaded, copied when the operation is created: re-settling
+   * withdraws the visit's unsettled lines (2205) before uploading these again (2204), so after a
+   * crash between those two calls the visit no longer holds them (outpatient only; absent on
+   * operations stored before it was added).
+   */
+  keep_line_data?: Array<Record<string, unknown> & { feedetl_sn: string; det_item_fee_sumamt: string }>;
   acct_used_flag: string;
   invono?: string;
   steps: RefundStep[];
@@ -51,6 +58,8 @@ export interface RefundOp extends EncounterBase {
    * reverses or confirms it and then calls Refunds.resolveReversal(refund_id, outcome).
    */
   reversal?: { step: 'cancel' | 'resettle'; transaction_id?: string; code: string };
+  /** when a later process took the operation over (start-up), newest last */
+  resumed_at?: string[];
   /** the catalog error the HIS got when the operation ended without completing */
   error?: { code: string; transaction_id?: string; platform_err_msg?: string };
 }
@@ -82,9 +91,14 @@ export class RefundOps {
 
   /** The unfinished operation on a settlement, if any (one at a time per setl_id). */
   async openFor(setl_id: string): Promise<RefundOp | undefined> {
-    const id = await this.store.findEncounterId('refund_of', setl_id);
-    const op = id ? await this.get(id) : undefined;
+    const op = await this.latestFor(setl_id);
     return op && !TERMINAL.has(op.status) ? op : undefined;
+  }
+
+  /** The latest partial-refund operation on a settlement, finished or not. */
+  async latestFor(setl_id: string): Promise<RefundOp | undefined> {
+    const id = await this.store.findEncounterId('refund_of', setl_id);
+    return id ? this.get(id) : undefined;
   }
 
   /** Creates the operation; false when another request created one for the same settlement first. */

@@ -43,7 +43,12 @@ export class Refunds {
     }
     const target = await this.target(setl_id);
     const entry = settlementOf(target, setl_id);
-    if (entry.status === 'cancelled') throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: entry.cancellation?.setl_id } });
+    if (entry.status === 'cancelled') {
+      // an HIS that lost the answer (timeout, gateway restart) and asks again learns where its
+      // partial refund stands: GET /v1/refunds/{refund_id} gives the operation's definite state
+      const op = await this.ops.latestFor(setl_id);
+      throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: entry.cancellation?.setl_id, ...(op ? { refund_id: op.id, refund_status: op.status } : {}) } });
+    }
     const open = await this.ops.openFor(setl_id);
     if (open) throw new GatewayError('GW_BIZ_REFUND_IN_PROGRESS', { details: { refund_id: open.id, status: open.status } });
 
@@ -83,6 +88,7 @@ export class Refunds {
       reason: req.reason,
       return_lines: returned,
       keep_lines: keep,
+      keep_line_data: target.kind === 'outpatient' ? target.encounter.lines.filter((l) => keep.includes(l.feedetl_sn)).map(uploadShape) : undefined,
       acct_used_flag: req.acct_used_flag ?? (new Decimal(entry.slip.amounts.acct_pay ?? 0).gt(0) ? '1' : '0'),
       invono: entry.invono,
       steps: [],
@@ -102,6 +108,9 @@ export class Refunds {
   async resumeUnfinished() {
     for (const id of await this.ops.openIds()) {
       try {
+        await this.ops.update(id, (o) => {
+          o.resumed_at = [...(o.resumed_at ?? []), this.clock.now().toISOString()];
+        });
         const op = await this.drive(id, { request_id: `resume-${id}` });
         this.logger.warn({ refund_id: id, status: op.status }, 'refund operation left unfinished by the previous process was resumed');
       } catch (e) {
@@ -210,22 +219,26 @@ export class Refunds {
     return op;
   }
 
-  /** Outpatient: withdraw the visit's unsettled lines (2205), upload the kept ones (2204), settle (2207). */
+  /**
+   * Outpatient: withdraw the visit's unsettled lines (2205 "0000"), upload the kept ones (2204),
+   * settle (2207). The withdrawal is sent whenever the kept lines are not already the visit's only
+   * unsettled ones — even when the gateway sees none: a 2204 of an earlier attempt (or of a process
+   * that died waiting for its reply) may have put them on the platform without the gateway learning
+   * of it, and uploading them again would be refused as duplicates (费用明细流水号重复).
+   */
   private async resettleOutpatient(op: RefundOp, v: OutpatientVisit, attempt: number, meta: RequestMeta) {
     const batch = `RF${op.id.slice(-10)}${attempt}`;
     const unsettled = v.lines.filter((l) => l.setl_id === undefined);
     const ready = unsettled.length === op.keep_lines.length && unsettled.every((l) => op.keep_lines.includes(l.feedetl_sn));
+    const kept = op.keep_line_data ?? v.lines.filter((l) => op.keep_lines.includes(l.feedetl_sn)).map(uploadShape);
     let chrg_bchno = ready ? unsettled[0]!.chrg_bchno : batch;
     if (!ready) {
-      const kept = v.lines.filter((l) => op.keep_lines.includes(l.feedetl_sn));
-      if (unsettled.length) await this.outpatient.cancelFees(v.id, '0000', meta);
-      await this.outpatient.uploadFees(v.id, {
-        chrg_bchno: batch,
-        lines: kept.map((l) => ({ ...l.extra, feedetl_sn: l.feedetl_sn, fee_ocur_time: l.fee_ocur_time, med_list_codg: l.med_list_codg, medins_list_codg: l.medins_list_codg, cnt: l.cnt, pric: l.pric, det_item_fee_sumamt: l.det_item_fee_sumamt })),
-      } as Parameters<OutpatientService['uploadFees']>[1], meta);
+      if (kept.length !== op.keep_lines.length) throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', { details: { refund_id: op.id, kept_lines: op.keep_lines, found: kept.map((l) => l.feedetl_sn) } });
+      await this.outpatient.cancelFees(v.id, '0000', meta);
+      await this.outpatient.uploadFees(v.id, { chrg_bchno: batch, lines: kept } as unknown as Parameters<OutpatientService['uploadFees']>[1], meta);
       chrg_bchno = batch;
     }
-    const total = sumOf(v.lines.filter((l) => op.keep_lines.includes(l.feedetl_sn)).map((l) => l.det_item_fee_sumamt));
+    const total = sumOf(kept.map((l) => l.det_item_fee_sumamt));
     return this.outpatient.settle(v.id, { medfee_sumamt: total.toFixed(2), acct_used_flag: op.acct_used_flag, chrg_bchno, ...(op.invono ? { invono: op.invono } : {}) }, meta);
   }
 
@@ -254,6 +267,11 @@ export class Refunds {
 }
 
 // ---- pure helpers -----------------------------------------------------------------------------
+
+/** A stored fee line as the HIS uploaded it (2204's fields), for uploading it again. */
+function uploadShape(l: OutpatientVisit['lines'][number]) {
+  return { ...l.extra, feedetl_sn: l.feedetl_sn, fee_ocur_time: l.fee_ocur_time, med_list_codg: l.med_list_codg, medins_list_codg: l.medins_list_codg, cnt: l.cnt, pric: l.pric, det_item_fee_sumamt: l.det_item_fee_sumamt };
+}
 
 function settlementOf(t: Target, setl_id: string): SettlementEntry {
   const s = (t.encounter.settlements as SettlementEntry[]).find((x) => x.setl_id === setl_id);
@@ -307,6 +325,7 @@ export function opView(op: RefundOp) {
     settlement_slip: op.resettle?.slip,
     net_refund: op.cancel && op.status === 'completed' ? netRefund(op.cancel.slip, op.resettle?.slip) : undefined,
     steps: op.steps,
+    resumed_at: op.resumed_at,
     reversal: op.reversal,
     error: op.error,
     created_at: op.created_at,

@@ -1,4 +1,4 @@
-/** The control API for tests (/__mock, no signature): calls, ledger, persons, faults, reset, sign-in expiry. */
+/** The control API for tests (/__mock, no signature): calls, ledger, persons and their filings, faults, reset, sign-in expiry. */
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { FaultRequest } from './faults.js';
@@ -24,6 +24,44 @@ function showPerson(state: MockState) {
       return;
     }
     res.json(personView(person));
+  };
+}
+
+const FILE_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
+const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/.test(v);
+
+/**
+ * The insured area registers a filing (备案) for the person — e.g. one made during a stay, before the
+ * discharge settlement (补办备案: JS 25, HN 27, LN 17, JL 22). Body: { file_type '1'-'6', begndate
+ * 'yyyy-MM-dd', enddate 'yyyy-MM-dd' | null, mdtrtarea_admvs? (default: the hospital's area) }.
+ */
+function addFiling(state: MockState, logger: Logger) {
+  return (req: Request, res: Response): void => {
+    const person = state.persons.get(String(req.params['psn_no']));
+    if (!person) {
+      res.status(404).json({ error: 'unknown psn_no' });
+      return;
+    }
+    const body = req.body as Record<string, unknown> | undefined;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      res.status(400).json({ error: 'body must be a JSON object' });
+      return;
+    }
+    const { file_type, begndate, enddate } = body;
+    const area = body['mdtrtarea_admvs'] ?? state.policies.hospital.mdtrtarea_admvs;
+    let problem: string | undefined;
+    if (typeof file_type !== 'string' || !FILE_TYPES.has(file_type)) problem = "file_type must be one of '1'..'6'";
+    else if (!isDate(begndate)) problem = 'begndate must be yyyy-MM-dd';
+    else if (enddate === undefined || (enddate !== null && !isDate(enddate))) problem = 'enddate must be yyyy-MM-dd or null';
+    else if (enddate !== null && enddate < begndate) problem = 'enddate must not be before begndate';
+    else if (typeof area !== 'string' || !/^\d{6}$/.test(area)) problem = 'mdtrtarea_admvs must be 6 digits';
+    if (problem) {
+      res.status(400).json({ error: problem });
+      return;
+    }
+    person.filings.push({ file_type: file_type as string, mdtrtarea_admvs: area as string, begndate: begndate as string, enddate: enddate as string | null });
+    logger.info({ file_type, begndate, enddate }, 'filing added');
+    res.status(201).json(personView(person));
   };
 }
 
@@ -78,6 +116,7 @@ export function controlApi(state: MockState, logger: Logger): express.Router {
     res.json(state.ledger.map(ledgerEntryView));
   });
   router.get('/persons/:psn_no', showPerson(state));
+  router.post('/persons/:psn_no/filings', addFiling(state, logger));
   // self-pay uploads (4201, unverified infno) in arrival order
   router.get('/self-pay', (_req, res) => {
     res.json(uploadsOf(state));

@@ -15,7 +15,7 @@ import { autoFilesCrossRegion } from '../policies.js';
 import { negateSettlement, remainingCap, sumLines } from '../policy-engine.js';
 import { isCrossRegion, validFilingOn } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
-import { datePart, formatDateTime, yearOf } from '../time.js';
+import { datePart, formatDate, formatDateTime, yearOf } from '../time.js';
 import type { Admission, Filing, InpatientFeeLine, InpatientPolicy, LedgerEntry, PersonRecord, SettlementResult } from '../types.js';
 import { amountsView, baseinfoView, setldetailView } from '../views.js';
 import { requireInsutype, requirePerson, type TxContext } from './context.js';
@@ -63,14 +63,19 @@ function requireInpatientPolicy(state: MockState, person: PersonRecord, insutype
 
 /**
  * A cross-region stay settles directly when a filing covers it — one valid on the admission date
- * (it keeps covering the stay after it ends: JS 13, LN 11) or one made before discharge (补办备案:
- * JS 25, HN 27, LN 17, JL 22) —, when the admission is an emergency (视同已备案), or when the
- * insured province files automatically (LN 17/20). Otherwise -2 with 备案 in err_msg.
+ * (it keeps covering the stay after it ends: JS 13, LN 11) or one made before the discharge
+ * settlement (补办备案: JS 25 出院结算前, HN 27, LN 17, JL 22 结算前补办), i.e. valid on the discharge
+ * date or, at the discharge settlement, on the settlement day —, when the admission is an
+ * emergency (视同已备案), or when the insured province files automatically (LN 17/20). Otherwise -2
+ * with 备案 in err_msg.
  */
-function stayBasis(state: MockState, person: PersonRecord, adm: Admission): { basis: StayBasis; filing?: Filing } {
+function stayBasis(state: MockState, person: PersonRecord, adm: Admission, settlementDay: string | null): { basis: StayBasis; filing?: Filing } {
   const area = state.policies.hospital.mdtrtarea_admvs;
   if (!isCrossRegion(person, area)) return { basis: 'local' };
-  const filing = validFilingOn(person, area, datePart(adm.begntime)) ?? (adm.endtime ? validFilingOn(person, area, datePart(adm.endtime)) : undefined);
+  const filing =
+    validFilingOn(person, area, datePart(adm.begntime)) ??
+    (adm.endtime ? validFilingOn(person, area, datePart(adm.endtime)) : undefined) ??
+    (settlementDay ? validFilingOn(person, area, settlementDay) : undefined);
   if (filing) return { basis: 'filed', filing };
   if (isEmergencyStay(adm)) return { basis: 'emergency' };
   if (autoFilesCrossRegion(state.policies, person.insuplc_admdvs)) return { basis: 'auto_filing' };
@@ -101,7 +106,7 @@ function prepare(ctx: TxContext): Prepared {
   if (lines.length === 0) throw new BusinessError('无待结算的费用明细');
   const totals = sumLines(lines.map((l) => l.classification));
   if (!dec(data.medfee_sumamt).equals(totals.medfee_sumamt)) throw new BusinessError('医疗费总额与上传明细不符');
-  const { basis, filing } = stayBasis(state, person, adm);
+  const { basis, filing } = stayBasis(state, person, adm, mid ? null : formatDate(ctx.now));
   const policy = requireInpatientPolicy(state, person, data.insutype);
   const tier = tierOf({ basis, file_type: filing?.file_type, med_type: adm.med_type, emergency: isEmergencyStay(adm) }, policy.tier_reduction);
   const accrualDate = accrualDateOf(adm, lines, mid);
