@@ -67,7 +67,8 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const refunds = new Refunds(store, clock, outpatient, pharmacy, logger);
   // issue 5: unknown booking outcomes are reversed (2601); owed uploads are stored and forwarded
   const reversals = new ReversalWorker({ store, platform, breaker: transport, clock, logger, settings: config.resilience.reversal,
-    hooks: { outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) }, inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) }, pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) } } });
+    hooks: { outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) }, inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) }, pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) } },
+    onResolved: (t) => refunds.onReversalResolved(t) });
   const uploads = new StoreAndForward({ store, platform, breaker: transport, clock, logger, intervalMs: config.resilience.selfPay.intervalMs });
   /** draining: set by stop(); /readyz answers 503 and responses close their connections */
   const lifecycle = { draining: false };

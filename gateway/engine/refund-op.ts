@@ -108,6 +108,12 @@ export class RefundOps {
     return true;
   }
 
+  /** The operation waiting on the reversal of `transaction_id`, if any. */
+  async waitingOn(transaction_id: string): Promise<RefundOp | undefined> {
+    const id = await this.store.findEncounterId('refund_reversal', transaction_id);
+    return id ? this.get(id) : undefined;
+  }
+
   /** Applies `change` to the stored operation (re-read and retried on a concurrent write). */
   async update(id: string, change: (op: RefundOp) => void): Promise<RefundOp> {
     for (;;) {
@@ -116,7 +122,9 @@ export class RefundOps {
       const next = structuredClone(cur.value);
       change(next);
       next.updated_at = this.clock.now().toISOString();
-      if (await this.store.saveEncounter(next, cur.version)) {
+      // an operation waiting on a reversal is found by that call's transaction id (reversal worker)
+      const indexes = next.reversal?.transaction_id ? { refund_reversal: next.reversal.transaction_id } : undefined;
+      if (await this.store.saveEncounter(next, cur.version, indexes)) {
         if (TERMINAL.has(next.status)) await this.updateOpen((ids) => ids.filter((x) => x !== id));
         return next;
       }

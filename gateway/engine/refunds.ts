@@ -125,6 +125,18 @@ export class Refunds {
    * re-settle. A reversed re-settlement is tried again; a confirmed one needs its setl_id from
    * the platform's reconciliation and stays for staff.
    */
+  /**
+   * The reversal worker (or staff) resolved a call some refund operation waits on: reversed or not
+   * booked → as if the call never happened; confirmed (booked) → it stands. Then the operation goes on.
+   */
+  async onReversalResolved(t: { id: string; resolution?: { state: string } }) {
+    const op = await this.ops.waitingOn(t.id);
+    if (!op || op.status !== 'needs_reversal' || op.reversal?.transaction_id !== t.id) return;
+    const state = t.resolution?.state;
+    const outcome = state === 'reversed' || state === 'not_booked' || state === 'resolved_by_staff' ? 'reversed' : state === 'confirmed' ? 'confirmed' : undefined;
+    if (outcome) await this.resolveReversal(op.id, outcome);
+  }
+
   async resolveReversal(refund_id: string, outcome: 'reversed' | 'confirmed', meta: RequestMeta = {}) {
     const op = await this.ops.mustGet(refund_id);
     if (op.status !== 'needs_reversal' || !op.reversal) return opView(op);

@@ -32,6 +32,8 @@ export interface ReversalWorkerDeps {
   logger: Logger;
   settings: ReversalSettings;
   hooks: Record<string, ReversalHooks>;
+  /** told of every final resolution, after the encounter's rollback (e.g. a partial refund waiting on it) */
+  onResolved?: (t: TransactionRecord) => Promise<void>;
 }
 
 /** The platform's words for "nothing to reverse" and "reversed already" (mock: handlers/reversal.ts). */
@@ -182,6 +184,7 @@ export class ReversalWorker {
     await store.putTransaction(after);
     logger.warn({ transaction_id: after.id, infno: after.infno, reversal_id: sentId, state: ar.state, attempts: ar.attempts, error: ar.last_error }, 'reversal attempt (2601)');
     if (UNDONE.has(ar.state)) await this.rollBack(after);
+    if (!OPEN_STATES.has(ar.state)) await this.tellResolved(after);
   }
 
   private async giveUp(t: TransactionRecord, why: string) {
@@ -190,6 +193,14 @@ export class ReversalWorker {
     t.updated_at = this.d.clock.now().toISOString();
     await this.d.store.putTransaction(t);
     this.d.logger.error({ transaction_id: t.id, infno: t.infno, attempts: t.resolution!.attempts }, 'reversal needs manual handling (staff console)');
+  }
+
+  private async tellResolved(t: TransactionRecord) {
+    try {
+      await this.d.onResolved?.(t);
+    } catch (e) {
+      this.d.logger.error({ transaction_id: t.id, err: (e as Error).message }, 'a resolution listener failed; the resolution itself stands');
+    }
   }
 
   /** Nothing of `t` stands at the platform: the encounter's service rolls it back (hook by kind). */
@@ -244,6 +255,7 @@ export class ReversalWorker {
     t.updated_at = at;
     await this.d.store.putTransaction(t);
     if (!booked) await this.rollBack(t);
+    await this.tellResolved(t);
     return (await this.d.store.getTransaction(id)) ?? t;
   }
 
