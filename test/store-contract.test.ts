@@ -113,6 +113,22 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
       expect((await store.listTransactions({ encounter_id, limit: 2 })).map((r) => r.id)).toEqual([records[3]!.id, records[2]!.id]);
     });
 
+    it('finds pending and unknown calls through their own index: a record leaves it when its outcome changes', async () => {
+      const encounter_id = `V-${randomUUID()}`;
+      const a = tx({ encounter_id, outcome: 'pending' });
+      const b = tx({ encounter_id, outcome: 'pending' });
+      const c = tx({ encounter_id, outcome: 'pending' });
+      for (const r of [a, b, c]) await store.putTransaction(r);
+      await store.putTransaction({ ...a, outcome: 'succeeded' });
+      await store.putTransaction({ ...b, outcome: 'unknown' });
+      expect((await store.listTransactions({ encounter_id, outcome: 'pending' })).map((r) => r.id)).toEqual([c.id]);
+      expect((await store.listTransactions({ encounter_id, outcome: 'unknown' })).map((r) => r.outcome)).toEqual(['unknown']);
+      await store.putTransaction({ ...c, outcome: 'unknown' });
+      // newest first within the index too, and the records are the current ones
+      expect((await store.listTransactions({ encounter_id, outcome: 'unknown' })).map((r) => r.id)).toEqual([c.id, b.id]);
+      expect(await store.listTransactions({ encounter_id, outcome: 'pending' })).toEqual([]);
+    });
+
     it('pages through more records than one page to find the few that match', async () => {
       const encounter_id = `V-${randomUUID()}`;
       const needle = tx({ encounter_id, outcome: 'unknown' });

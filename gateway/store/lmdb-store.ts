@@ -3,7 +3,7 @@ import { open, type RootDatabase } from 'lmdb';
 import type { AuditEntry, AuditQuery, EncounterBase, IdempotencyClaim, IdempotencyRecord, OutboxEntry, Store, StoredResponse, TransactionQuery, TransactionRecord, Versioned } from './store.js';
 import { matchesAudit, outboxKey } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { matchesQuery } from './query.js';
+import { isIndexedOutcome, matchesQuery } from './query.js';
 
 interface SeqEntry {
   n: number;
@@ -28,6 +28,8 @@ export class LmdbStore implements Store {
   private readonly audit;
   /** last sequence numbers of the outbox queues and the audit log (never expire, unlike `seqs`) */
   private readonly counters;
+  /** journal ids by indexed outcome (pending, unknown): key `<outcome>:<id>`, so key order is time order */
+  private readonly byOutcome;
 
   constructor(path: string) {
     this.db = open({ path, compression: false });
@@ -39,10 +41,26 @@ export class LmdbStore implements Store {
     this.outbox = this.db.openDB<OutboxEntry, string>({ name: 'outbox' });
     this.audit = this.db.openDB<AuditEntry, number>({ name: 'audit' });
     this.counters = this.db.openDB<number, string>({ name: 'counters' });
+    this.byOutcome = this.db.openDB<true, string>({ name: 'transactions-by-outcome' });
+    this.indexOutcomesOnce();
+  }
+
+  /** A data directory written before the outcome index existed gets it built once, at open. */
+  private indexOutcomesOnce() {
+    if (this.counters.get('outcome-index-built') === 1) return;
+    this.db.transactionSync(() => {
+      for (const { value } of this.txns.getRange()) if (isIndexedOutcome(value.outcome)) this.byOutcome.putSync(`${value.outcome}:${value.id}`, true);
+      this.counters.putSync('outcome-index-built', 1);
+    });
   }
 
   async putTransaction(rec: TransactionRecord): Promise<void> {
-    await this.txns.put(rec.id, rec);
+    await this.db.transaction(() => {
+      const before = this.txns.get(rec.id)?.outcome;
+      if (before !== rec.outcome && isIndexedOutcome(before)) this.byOutcome.removeSync(`${before}:${rec.id}`);
+      if (isIndexedOutcome(rec.outcome)) this.byOutcome.putSync(`${rec.outcome}:${rec.id}`, true);
+      this.txns.putSync(rec.id, rec);
+    });
     await this.db.flushed;
   }
 
@@ -54,11 +72,20 @@ export class LmdbStore implements Store {
     const out: TransactionRecord[] = [];
     const limit = q.limit ?? 100;
     // msgid = institution code + timestamp + sequence: key order is time order.
-    for (const { value } of this.txns.getRange({ reverse: true })) {
+    const records = isIndexedOutcome(q.outcome) ? this.withOutcome(q.outcome) : this.txns.getRange({ reverse: true }).map(({ value }) => value);
+    for (const value of records) {
       if (matchesQuery(value, q)) out.push(value);
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  private *withOutcome(outcome: string): Generator<TransactionRecord> {
+    const prefix = `${outcome}:`;
+    for (const { key } of this.byOutcome.getRange({ start: `${prefix}\uffff`, end: prefix, reverse: true })) {
+      const rec = this.txns.get(key.slice(prefix.length));
+      if (rec) yield rec;
+    }
   }
 
   async getEncounter<T extends EncounterBase>(id: string) {

@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { AuditEntry, AuditQuery, EncounterBase, IdempotencyClaim, IdempotencyRecord, OutboxEntry, Store, StoredResponse, TransactionQuery, TransactionRecord, Versioned } from './store.js';
 import { matchesAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { matchesQuery } from './query.js';
+import { INDEXED_OUTCOMES, isIndexedOutcome, matchesQuery } from './query.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -123,7 +123,24 @@ export class RedisStore implements Store {
       this.redis.disconnect();
       throw e;
     }
+    await this.indexOutcomesOnce();
     return this;
+  }
+
+  /** A journal written before the outcome index existed gets it built once (SET NX marks who builds it). */
+  private async indexOutcomesOnce() {
+    if (!(await this.redis.set(this.k('tx-outcome-built'), '1', 'NX'))) return;
+    for (let start = 0; ; start += PAGE) {
+      const ids = await this.redis.zrange(this.k('tx-index'), start, start + PAGE - 1);
+      if (!ids.length) return;
+      const values = await this.redis.mget(ids.map((id) => this.k('tx', id)));
+      const m = this.redis.multi();
+      for (const s of values) {
+        const rec = s ? (JSON.parse(s) as TransactionRecord) : undefined;
+        if (rec && isIndexedOutcome(rec.outcome)) m.zadd(this.k('tx-outcome', rec.outcome), 0, rec.id);
+      }
+      await m.exec();
+    }
   }
 
   /**
@@ -145,7 +162,13 @@ export class RedisStore implements Store {
 
   // ---- journal --------------------------------------------------------------------------------
   async putTransaction(rec: TransactionRecord): Promise<void> {
-    const r = await this.redis.multi().set(this.k('tx', rec.id), JSON.stringify(rec)).zadd(this.k('tx-index'), 0, rec.id).exec();
+    const m = this.redis.multi().set(this.k('tx', rec.id), JSON.stringify(rec)).zadd(this.k('tx-index'), 0, rec.id);
+    // the indexed outcomes (pending, unknown) each have a set of their own; a record is in at most one
+    for (const o of INDEXED_OUTCOMES) {
+      if (o === rec.outcome) m.zadd(this.k('tx-outcome', o), 0, rec.id);
+      else m.zrem(this.k('tx-outcome', o), rec.id);
+    }
+    const r = await m.exec();
     const failed = r?.find(([e]) => e);
     if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
   }
@@ -159,7 +182,8 @@ export class RedisStore implements Store {
     const out: TransactionRecord[] = [];
     const limit = q.limit ?? 100;
     for (let start = 0; out.length < limit; start += PAGE) {
-      const ids = await this.redis.zrevrange(this.k('tx-index'), start, start + PAGE - 1);
+      const index = isIndexedOutcome(q.outcome) ? this.k('tx-outcome', q.outcome) : this.k('tx-index');
+      const ids = await this.redis.zrevrange(index, start, start + PAGE - 1);
       if (!ids.length) break;
       const values = await this.redis.mget(ids.map((id) => this.k('tx', id)));
       for (const s of values) {
