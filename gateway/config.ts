@@ -44,6 +44,10 @@ export interface GatewayConfig {
 
 export class ConfigError extends Error {}
 
+/** The mock platform's credentials (mocks/platform/server.ts defaults), used by the demo. */
+const DEMO_PAASID = 'yidi-demo';
+const DEMO_SECRET = 'demo-secret-change-me';
+
 type Env = Record<string, string | undefined>;
 
 const int = (env: Env, name: string, dflt: number) => {
@@ -64,6 +68,10 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
     }
     if (/127\.0\.0\.1|localhost|\[::1\]/.test(baseUrl) && env.ALLOW_LOOPBACK_PLATFORM !== '1') {
       throw new ConfigError('production start refused: PLATFORM_BASE_URL points at this machine (the mock?). Set ALLOW_LOOPBACK_PLATFORM=1 if a local proxy really forwards to the platform.');
+    }
+    // the demo's credentials are the mock platform's: a real platform never issues them
+    if ((env.PLATFORM_PAASID === DEMO_PAASID || env.PLATFORM_SECRET === DEMO_SECRET) && env.ALLOW_MOCK_PLATFORM !== '1') {
+      throw new ConfigError('production start refused: PLATFORM_PAASID / PLATFORM_SECRET are the demo values of the mock platform. Set the platform credentials the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.');
     }
   }
   const fixmedins_code = env.FIXMEDINS_CODE ?? 'H44030500001';
@@ -90,8 +98,8 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
     platform: {
       profile: 'tif',
       baseUrl: baseUrl || 'http://127.0.0.1:9100/api',
-      paasid: env.PLATFORM_PAASID ?? 'yidi-demo',
-      secret: env.PLATFORM_SECRET ?? 'demo-secret-change-me',
+      paasid: env.PLATFORM_PAASID ?? DEMO_PAASID,
+      secret: env.PLATFORM_SECRET ?? DEMO_SECRET,
       timeoutMs: int(env, 'PLATFORM_TIMEOUT_MS', 15_000),
       signInTtlMs: int(env, 'SIGN_IN_TTL_MS', 12 * 3600_000),
       signInOpterNo: env.SIGN_IN_OPTER_NO ?? env.OPTER ?? 'gateway',
