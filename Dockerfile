@@ -26,6 +26,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY gateway/errors/*.json ./gateway/errors/
+# the insurance office's console page (static files served at /console)
+COPY gateway/console ./gateway/console
 COPY mocks/platform/data ./mocks/platform/data
 # Files stay root-owned (read-only to the gateway); only the embedded store's directory is writable.
 RUN mkdir -p /data && chown node:node /data

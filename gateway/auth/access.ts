@@ -8,6 +8,8 @@ import type { Role } from './clients.js';
  */
 export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | readonly Role[] }> = [
   { prefix: '/healthz', roles: 'public' },
+  // the console page's static files hold no data; the page calls /v1/console with the staff member's key
+  { prefix: '/console', roles: 'public' },
   { prefix: '/readyz', roles: ['staff', 'admin'] },
   { prefix: '/metrics', roles: ['admin'] },
   { prefix: '/openapi.json', roles: 'any' },

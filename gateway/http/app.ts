@@ -22,6 +22,7 @@ import { buildOpenApi, type Ops } from './openapi.js';
 import { outpatientOps, outpatientRoutes } from './outpatient-routes.js';
 import { inpatientOps, inpatientRoutes } from './inpatient-routes.js';
 import { opsRoutes } from './ops-routes.js';
+import { consolePage } from './console-page.js';
 import { personOps, personRoutes } from './person-routes.js';
 import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
 import { posOps, posRoutes } from './pos-routes.js';
@@ -98,6 +99,8 @@ export function createApp(d: AppDeps) {
   ];
   const openapi = buildOpenApi(d.schemas, modules.map((m) => m.ops));
   app.use(opsRoutes(d, openapi));
+  // the insurance office's console page: static files, public (no data); its data comes from /v1/console
+  app.use(consolePage());
   for (const m of modules) app.use('/v1', m.router);
 
   app.use((req: Request) => {

@@ -1,0 +1,679 @@
+// The insurance office's console (医保办失败交易处理台): plain ES module, no build step, no framework.
+// Everything shown comes from the gateway's /v1/console API with the key the staff member typed in.
+// The key is kept in sessionStorage (this tab only) and sent as x-api-key, never in a URL.
+// Data is put into the page with textContent only (never innerHTML), so nothing in a record can run.
+
+const KEY_STORE = 'yidi.console.apiKey';
+
+/** The platform transactions the gateway speaks (schemas/platform/), with their Chinese names. */
+const INFNO = {
+  1101: '人员信息获取',
+  2101: '药店预结算',
+  2102: '药店结算',
+  2103: '药店结算撤销',
+  2201: '门诊挂号',
+  2202: '门诊挂号撤销',
+  2203: '门诊就诊信息上传',
+  2204: '门诊费用明细上传',
+  2205: '门诊费用明细撤销',
+  2206: '门诊预结算',
+  2207: '门诊结算',
+  2208: '门诊结算撤销',
+  2301: '住院费用明细上传',
+  2302: '住院费用明细撤销',
+  2303: '住院预结算',
+  2304: '住院结算',
+  2305: '住院结算撤销',
+  2401: '入院办理',
+  2402: '出院办理',
+  2403: '住院信息变更',
+  2404: '入院撤销',
+  2405: '出院撤销',
+  2601: '冲正交易',
+  3201: '费用结算对总账',
+  4201: '自费病人就诊及费用明细上传',
+  9001: '签到',
+};
+
+/** Outcomes and resolution states (the API's `status` filter), in Chinese with the API's word. */
+const STATUS = {
+  failed: '全部失败（未成功）',
+  needs_manual: '待人工处理',
+  unknown: '结果未知',
+  reversing: '冲正中',
+  rejected: '平台拒绝',
+  not_sent: '未发出',
+  reversed: '已冲正',
+  not_booked: '平台未入账',
+  confirmed: '已确认入账',
+  resolved_by_staff: '已人工处理',
+  pending: '处理中',
+  succeeded: '成功',
+  pending_upload: '自费上传：待上传',
+  rejected_upload: '自费上传：被拒',
+  delivered_upload: '自费上传：已上传',
+};
+/** The status filter's options, in the order the office works them. */
+const STATUS_OPTIONS = ['failed', 'needs_manual', 'unknown', 'reversing', 'rejected', 'not_sent', 'reversed', 'not_booked', 'confirmed', 'resolved_by_staff', 'pending_upload', 'rejected_upload', 'delivered_upload'];
+const OUTCOME = { pending: '处理中', succeeded: '成功', rejected: '平台拒绝', unknown: '结果未知', not_sent: '未发出' };
+const CATEGORY = { validation: '数据校验', filing: '备案', system_fault: '系统故障', business: '业务', security: '安全' };
+const UPLOAD_STATE = { pending: '待上传', rejected: '被拒', delivered: '已上传' };
+const AUDIT_ACTION = {
+  view_list: '查看列表',
+  view_detail: '查看详情',
+  view_personal: '查看个人信息（未脱敏）',
+  retry: '重试',
+  reverse: '冲正',
+  resolve: '人工处理',
+  bulk_retry: '批量重试',
+  bulk_reverse: '批量冲正',
+  bulk_resolve: '批量人工处理',
+  view_uploads: '查看上传队列',
+  retry_upload: '上传重新排队',
+};
+/** Business keys as the records carry them. */
+const KEYS = { visit: '网关就诊号', psn_no: '人员编号', mdtrt_id: '就诊ID', setl_id: '结算ID', ipt_otp_no: '门诊/住院号', invono: '发票号' };
+const STAGES = [
+  ['his_input', '院内系统输入', 'HIS input'],
+  ['message', '映射后的报文', 'Mapped message'],
+  ['envelope', '发送的报文信封', 'Sent envelope'],
+  ['reply', '平台应答', 'Reply'],
+];
+const BULK_MAX = 1000;
+
+const $ = (id) => document.getElementById(id);
+const state = { key: null, catalog: {}, detailId: null, tab: 'transactions' };
+
+// ---- small DOM helpers ------------------------------------------------------------------------
+
+/** h('td', { class: 'x' }, 'text', child): an element; strings become text nodes. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  return fill(el, ...children);
+}
+/** Puts `children` (nested arrays, strings, nodes; null, undefined and false left out) into `el`, replacing what was there. */
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false && c !== '').map((c) => (c instanceof Node ? c : String(c))));
+  return el;
+}
+/** Chinese text with its English beside it in smaller type. */
+const bi = (zh, en) => [zh, en ? h('small', {}, ` ${en}`) : null];
+const fmtTime = (iso) => {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+};
+const infnoCell = (infno) => h('span', { class: 'infno' }, h('b', {}, infno ?? '—'), ' ', h('span', { class: 'infno-name' }, INFNO[infno] ?? ''));
+const badge = (status) => h('span', { class: `badge s-${status}` }, STATUS[status] ?? OUTCOME[status] ?? status, h('small', {}, ` ${status}`));
+
+function keysList(keys = {}, extra = {}) {
+  const all = { ...extra, ...keys };
+  const items = Object.entries(all).filter(([, v]) => v);
+  if (!items.length) return '—';
+  return h('div', { class: 'keys' }, items.map(([k, v]) => h('div', {}, h('small', {}, `${KEYS[k] ?? k} `), h('code', {}, v))));
+}
+
+function errorCell(error) {
+  if (!error) return '—';
+  const c = state.catalog[error.code];
+  return h(
+    'div',
+    { class: 'err' },
+    h('code', {}, error.code),
+    c ? h('div', {}, c.message) : null,
+    error.platform_err_msg ? h('div', { class: 'platform-msg' }, h('small', {}, '平台：'), error.platform_err_msg) : null,
+    error.reason && error.reason !== error.platform_err_msg ? h('div', {}, h('small', {}, error.reason)) : null,
+  );
+}
+
+// ---- the API ----------------------------------------------------------------------------------
+
+/** A fresh Idempotency-Key for each action (crypto.randomUUID needs https; getRandomValues does not). */
+function idempotencyKey() {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return `console-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
+}
+
+async function api(method, path, body) {
+  const headers = { 'x-api-key': state.key, accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['idempotency-key'] = idempotencyKey();
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit' });
+  } catch {
+    return { ok: false, status: 0, error: { code: 'NETWORK', message: '无法连接网关', message_en: 'The gateway could not be reached.', action: '检查网络或网关是否运行，然后再试。' } };
+  }
+  let json;
+  try {
+    json = await res.json();
+  } catch {
+    json = undefined;
+  }
+  if (res.ok) return { ok: true, status: res.status, body: json };
+  const error = json && json.error ? json.error : { code: `HTTP_${res.status}`, message: `网关返回 HTTP ${res.status}`, message_en: '' };
+  if (res.status === 401) disconnect(error);
+  return { ok: false, status: res.status, error };
+}
+
+const query = (o) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+};
+
+// ---- the notice: every answer of the API, success or catalog error ------------------------------
+
+function showError(title, r) {
+  const e = r.error ?? {};
+  const why = e.details && typeof e.details === 'object' ? e.details.why ?? e.details.reason : undefined;
+  const fields = e.details && Array.isArray(e.details.errors) ? e.details.errors.map((x) => `${x.field ?? ''} ${x.problem ?? x.message ?? ''}`.trim()).join('；') : undefined;
+  notice('error', [
+    h('div', { class: 'notice-title' }, title, r.status ? h('small', {}, ` HTTP ${r.status}`) : null),
+    h('div', { class: 'notice-msg' }, e.message ?? '', ' ', h('code', {}, e.code ?? '')),
+    e.message_en ? h('div', {}, h('small', {}, e.message_en)) : null,
+    why ? h('div', {}, '原因 ', h('small', {}, 'why: '), String(why)) : null,
+    fields ? h('div', {}, '字段 ', h('small', {}, 'fields: '), fields) : null,
+    e.action ? h('div', {}, '处理建议 ', h('small', {}, 'action: '), e.action) : null,
+    e.request_id ? h('div', {}, h('small', {}, `request_id ${e.request_id}`)) : null,
+  ]);
+}
+
+function showOk(title, ...lines) {
+  notice('ok', [h('div', { class: 'notice-title' }, title), ...lines.map((l) => h('div', {}, l))]);
+}
+
+function notice(kind, children) {
+  const n = $('notice');
+  n.className = `notice ${kind}`;
+  fill(n, ...children.filter(Boolean), h('button', { type: 'button', class: 'close', 'aria-label': '关闭 close', onclick: () => (n.hidden = true) }, '×'));
+  n.hidden = false;
+}
+
+// ---- connect ----------------------------------------------------------------------------------
+
+async function connect(key) {
+  if (!/^[\x21-\x7e]{1,4096}$/.test(key)) {
+    setConnectStatus('error', [bi('密钥格式不对：只能是英文字母、数字和符号，不能有空格。', 'The key holds only visible ASCII characters.')]);
+    return;
+  }
+  state.key = key;
+  setConnectStatus('', [bi('正在连接…', 'Connecting…')]);
+  const r = await api('GET', `/v1/console/transactions${query(filterValues())}`);
+  if (!r.ok) {
+    state.key = null;
+    sessionStorage.removeItem(KEY_STORE);
+    $('app').hidden = true;
+    const e = r.error;
+    const what = r.status === 401 ? '密钥无效或已过期，无法连接。' : r.status === 403 ? '此密钥没有医保办处理台的权限（需要 staff 或 admin 角色）。' : '连接失败。';
+    setConnectStatus('error', [
+      h('b', {}, what),
+      ' ',
+      e.message ?? '',
+      h('small', {}, ` ${e.message_en ?? ''} (HTTP ${r.status} ${e.code ?? ''})`),
+      e.action ? h('div', {}, '处理建议 ', h('small', {}, 'action: '), e.action) : null,
+    ]);
+    return;
+  }
+  sessionStorage.setItem(KEY_STORE, key);
+  $('api-key').value = '';
+  $('api-key').placeholder = '已连接 — connected';
+  $('disconnect').hidden = false;
+  $('app').hidden = false;
+  setConnectStatus('ok', [bi('已连接。', 'Connected.'), ' ', h('small', {}, '密钥只保存在本标签页，关闭即失效。 The key is kept in this tab only.')]);
+  renderList(r.body);
+}
+
+function disconnect(error) {
+  state.key = null;
+  sessionStorage.removeItem(KEY_STORE);
+  $('app').hidden = true;
+  $('disconnect').hidden = true;
+  $('api-key').placeholder = 'ygk_…';
+  $('notice').hidden = true;
+  if (error) setConnectStatus('error', [h('b', {}, '连接已失效：'), error.message ?? '', h('small', {}, ` ${error.message_en ?? ''} (${error.code ?? ''})`), ' 请重新输入密钥。'].filter(Boolean));
+  else setConnectStatus('', [bi('已断开。请输入访问密钥后点“连接”。', 'Disconnected.')]);
+}
+
+function setConnectStatus(kind, children) {
+  const s = $('connect-status');
+  s.className = `connect-status ${kind}`;
+  fill(s, ...children.filter(Boolean));
+}
+
+// ---- the list ---------------------------------------------------------------------------------
+
+/** Local calendar days → ISO instants: from the day's start to its end (the office's clock). */
+const dayStart = (d) => (d ? new Date(`${d}T00:00:00`).toISOString() : undefined);
+const dayEnd = (d) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefined);
+
+function filterValues() {
+  const v = (id) => $(id).value.trim();
+  return {
+    status: v('f-status') || 'failed',
+    from: dayStart(v('f-from')),
+    to: dayEnd(v('f-to')),
+    infno: v('f-infno'),
+    psn_no: v('f-psn_no'),
+    visit_id: v('f-visit_id'),
+    mdtrt_id: v('f-mdtrt_id'),
+    setl_id: v('f-setl_id'),
+    msgid: v('f-msgid'),
+    invono: v('f-invono'),
+    error_code: v('f-error_code'),
+    category: v('f-category'),
+    limit: v('f-limit') || '100',
+  };
+}
+
+async function loadList() {
+  const r = await api('GET', `/v1/console/transactions${query(filterValues())}`);
+  if (!r.ok) {
+    showError('查询失败 Search refused', r);
+    return false;
+  }
+  renderList(r.body);
+  return true;
+}
+
+function renderList(body) {
+  const items = body.items ?? [];
+  const limit = body.filter?.limit ?? items.length;
+  fill($('list-count'), 
+    h('b', {}, `共 ${body.count} 条`),
+    h('small', {}, ` ${body.count} record(s)`),
+    body.count >= limit ? h('span', { class: 'warn' }, ` 只显示前 ${limit} 条，请缩小筛选范围 `, h('small', {}, `(first ${limit} only)`)) : null,
+  );
+  const rows = items.map((x) => (x.type === 'upload' ? uploadListRow(x) : txRow(x)));
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, bi('没有符合条件的记录', 'Nothing matches this filter.'))));
+  fill($('tx-rows'), ...rows);
+}
+
+function txRow(x) {
+  const r = x.resolution;
+  return h(
+    'tr',
+    { class: 'row', dataset: { id: x.id }, onclick: () => openDetail(x.id) },
+    h('td', { class: 'nowrap' }, fmtTime(x.created_at)),
+    h('td', {}, infnoCell(x.infno)),
+    h('td', {}, h('span', { class: `badge o-${x.outcome}` }, OUTCOME[x.outcome] ?? x.outcome, h('small', {}, ` ${x.outcome}`))),
+    h('td', {}, r ? [badge(r.state), h('div', {}, h('small', {}, `冲正尝试 ${r.attempts} 次 attempts`))] : '—'),
+    h('td', {}, keysList(x.keys, x.encounter_id ? { visit: x.encounter_id } : {})),
+    h('td', {}, errorCell(x.error)),
+    h('td', {}, h('button', { type: 'button', class: 'open', onclick: (ev) => (ev.stopPropagation(), openDetail(x.id)) }, '详情 ', h('small', {}, 'Open'))),
+  );
+}
+
+/** A self-pay upload in the list (status *_upload): its queue entry; its deliveries open as transactions. */
+function uploadListRow(u) {
+  const last = (u.transaction_ids ?? []).at(-1);
+  return h(
+    'tr',
+    { class: 'row', dataset: { id: u.id } },
+    h('td', { class: 'nowrap' }, fmtTime(u.created_at)),
+    h('td', {}, infnoCell(u.infno)),
+    h('td', {}, `第 ${u.seq} 号`, h('small', {}, ` seq ${u.seq}`)),
+    h('td', {}, badge(u.status)),
+    h('td', {}, keysList(u.keys)),
+    h('td', {}, errorCell(u.last_error)),
+    h('td', {}, last ? h('button', { type: 'button', class: 'open', onclick: () => openDetail(last) }, '最近一次上传 ', h('small', {}, 'Last delivery')) : ''),
+  );
+}
+
+// ---- bulk actions for the current filter ------------------------------------------------------
+
+const BULK = {
+  reverse: { zh: '批量冲正', en: 'Reverse', text: '为每一笔结果未知、尚未处理的记账交易立即发起冲正（2601）。' },
+  retry: { zh: '批量重试', en: 'Retry', text: '重发每一笔确定未入账、且不属于任何就诊的独立交易；其余的将被跳过并说明原因。' },
+  resolve: { zh: '批量人工处理', en: 'Resolve', text: '把每一笔结果未知、尚未处理的记账交易标记为已人工处理。' },
+};
+
+async function bulk(action) {
+  const { limit: _limit, ...filter } = filterValues();
+  for (const k of Object.keys(filter)) if (filter[k] === undefined || filter[k] === '') delete filter[k];
+  // how many records the filter matches, said in the confirmation
+  const counted = await api('GET', `/v1/console/transactions${query({ ...filter, limit: BULK_MAX })}`);
+  if (!counted.ok) return showError('无法统计匹配记录 Could not count the matches', counted);
+  const n = counted.body.count;
+  const b = BULK[action];
+  if (n === 0) return showOk(`${b.zh}：当前筛选条件没有匹配的记录，未执行。`, h('small', {}, 'Nothing matches the filter; nothing was done.'));
+  const many = n >= BULK_MAX ? `至少 ${n}` : `${n}`;
+  const answer = await ask({
+    title: [b.zh, h('small', {}, ` Bulk ${b.en.toLowerCase()}`)],
+    text: [h('b', { class: 'count-line' }, `当前筛选条件匹配 ${many} 条记录。`), h('small', {}, ` The current filter matches ${many} record(s).`), h('br'), b.text, h('br'), h('small', {}, `筛选 filter: ${JSON.stringify(filter)}`)],
+    resolve: action === 'resolve',
+  });
+  if (!answer) return;
+  const r = await api('POST', `/v1/console/bulk/${action}`, { filter, max: BULK_MAX, ...(action === 'resolve' ? answer : {}) });
+  if (!r.ok) showError(`${b.zh}失败 Bulk ${action} refused`, r);
+  else {
+    const skipped = r.body.skipped ?? [];
+    showOk(
+      `${b.zh}：已处理 ${r.body.done.length} 条，跳过 ${skipped.length} 条。`,
+      h('small', {}, `done ${r.body.done.length}, skipped ${skipped.length}`),
+      skipped.length
+        ? h('ul', { class: 'skipped' }, skipped.slice(0, 20).map((s) => h('li', {}, h('code', {}, s.id), ' ', state.catalog[s.code]?.message ?? s.code, s.why ? h('small', {}, ` — ${s.why}`) : null)))
+        : null,
+      skipped.length > 20 ? h('small', {}, `…另有 ${skipped.length - 20} 条 (${skipped.length - 20} more)`) : null,
+    );
+  }
+  await refresh();
+}
+
+// ---- the detail view --------------------------------------------------------------------------
+
+async function openDetail(id) {
+  const r = await api('GET', `/v1/console/transactions/${encodeURIComponent(id)}`);
+  if (!r.ok) return showError('无法打开交易 Could not open the transaction', r);
+  state.detailId = id;
+  renderDetail(r.body);
+  $('list-view').hidden = true;
+  $('detail-view').hidden = false;
+  window.scrollTo(0, 0);
+}
+
+function closeDetail() {
+  state.detailId = null;
+  $('detail-view').hidden = true;
+  $('list-view').hidden = false;
+}
+
+function dl(el, pairs) {
+  fill(el, ...pairs.filter(([, , v]) => v !== undefined && v !== null && v !== '').flatMap(([zh, en, v]) => [h('dt', {}, zh, h('small', {}, ` ${en}`)), h('dd', {}, v)]));
+}
+
+function renderDetail(t) {
+  fill($('detail-title'), infnoCell(t.infno), ' ', badge(t.status), ' ', h('code', { class: 'msgid' }, t.id));
+  dl($('detail-summary'), [
+    ['报文ID', 'msgid', h('code', {}, t.msgid)],
+    ['交易', 'infno', infnoCell(t.infno)],
+    ['结果', 'outcome', h('span', { class: `badge o-${t.outcome}` }, OUTCOME[t.outcome] ?? t.outcome, h('small', {}, ` ${t.outcome}`))],
+    ['错误类别', 'category', t.category ? `${CATEGORY[t.category] ?? ''} ${t.category}` : undefined],
+    ['创建时间', 'created', fmtTime(t.created_at)],
+    ['更新时间', 'updated', fmtTime(t.updated_at)],
+    ['网关就诊号', 'visit / admission id', t.encounter_id ? h('code', {}, t.encounter_id) : undefined],
+    ['业务号', 'business keys', keysList(t.keys)],
+    ['原交易（重试自）', 'retry of', t.parent_id ? h('code', {}, t.parent_id) : undefined],
+    ['冲正的原交易', 'reverses', t.reverses ? h('code', {}, t.reverses) : undefined],
+    ['错误', 'error', t.error ? errorCell(t.error) : undefined],
+  ]);
+  const r = t.resolution;
+  if (r) {
+    dl($('detail-resolution'), [
+      ['处理状态', 'state', badge(r.state)],
+      ['冲正尝试次数', 'attempts', String(r.attempts)],
+      ['下次尝试', 'next attempt', r.state === 'reversing' ? fmtTime(r.next_at) : undefined],
+      ['最近一次错误', 'last error', r.last_error],
+      ['冲正报文', 'reversal msgids', r.reversal_ids?.length ? h('div', {}, r.reversal_ids.map((x) => h('div', {}, h('code', {}, x)))) : '—'],
+      ['就诊已释放', 'encounter released', r.encounter_released === undefined ? undefined : r.encounter_released ? '是 yes' : '否 no'],
+      ['处理人', 'resolved by', r.resolved_by],
+      ['处理原因', 'reason', r.reason],
+      ['处理时间', 'resolved at', r.resolved_at ? fmtTime(r.resolved_at) : undefined],
+    ]);
+  } else {
+    fill($('detail-resolution'), h('dd', { class: 'empty' }, bi('无冲正记录（不是结果未知的记账交易）', 'No reversal: not an unknown booking transaction.')));
+  }
+  const revs = t.reversals ?? [];
+  fill($('detail-reversals'), 
+    ...(revs.length
+      ? [
+          h('h4', {}, '冲正尝试 ', h('small', {}, 'Reversal attempts (2601)')),
+          h(
+            'table',
+            { class: 'grid small' },
+            h('thead', {}, h('tr', {}, h('th', {}, '时间 ', h('small', {}, 'Time')), h('th', {}, '报文ID ', h('small', {}, 'msgid')), h('th', {}, '结果 ', h('small', {}, 'Outcome')), h('th', {}, '错误 ', h('small', {}, 'Error')))),
+            h(
+              'tbody',
+              {},
+              revs.map((x) => h('tr', {}, h('td', { class: 'nowrap' }, fmtTime(x.created_at)), h('td', {}, h('code', {}, x.msgid)), h('td', {}, OUTCOME[x.outcome] ?? x.outcome, h('small', {}, ` ${x.outcome}`)), h('td', {}, errorCell(x.error)))),
+            ),
+          ),
+          ...revs.map((x) => h('details', { class: 'rev-stages' }, h('summary', {}, `冲正报文 ${x.msgid} `, h('small', {}, 'stages')), stagesOf(x.stages))),
+        ]
+      : []),
+  );
+  fill($('detail-stages'), stagesOf(t.stages));
+  fill($('retry-note'), 
+    t.retry_allowed ? bi('可重试：确定未入账的独立交易。', 'Retry allowed.') : bi('网关判定此交易不可重试；点“重试”可查看网关给出的原因。', 'Not retryable: press Retry to see why.'),
+  );
+  $('act-retry').className = t.retry_allowed ? '' : 'muted';
+}
+
+function stagesOf(stages = {}) {
+  return h(
+    'div',
+    { class: 'stage-grid' },
+    STAGES.map(([k, zh, en]) =>
+      h('section', { class: 'stage', dataset: { stage: k } }, h('h4', {}, zh, h('small', {}, ` ${en}`)), stages[k] === undefined ? h('p', { class: 'empty' }, bi('（无）', 'none recorded')) : h('pre', {}, JSON.stringify(stages[k], null, 2))),
+    ),
+  );
+}
+
+async function act(action) {
+  const id = state.detailId;
+  if (!id) return;
+  let body;
+  if (action === 'resolve') {
+    const answer = await ask({
+      title: ['人工处理 ', h('small', {}, 'Resolve')],
+      text: [`交易 ${id}：已通过其他方式处理（如在经办机构柜台冲正、电话确认）。`, h('br'), h('small', {}, 'Settled by other means; give the reason and whether the platform booked it.')],
+      resolve: true,
+    });
+    if (!answer) return;
+    body = answer;
+  } else if (action === 'reverse') {
+    const ok = await ask({ title: ['立即冲正 ', h('small', {}, 'Reverse now')], text: [`为交易 ${id} 立即发起冲正（2601），开始新一轮尝试。`, h('br'), h('small', {}, 'Queue a 2601 reversal now: a new round of attempts.')] });
+    if (!ok) return;
+  }
+  const names = { reverse: '冲正 Reverse', retry: '重试 Retry', resolve: '人工处理 Resolve' };
+  const r = await api('POST', `/v1/console/transactions/${encodeURIComponent(id)}/${action}`, body);
+  if (!r.ok) showError(`${names[action]}：网关拒绝 refused`, r);
+  else if (action === 'retry') {
+    const b = r.body;
+    showOk(
+      `重试已发出 Retried：新交易 ${b.transaction_id}，结果 ${OUTCOME[b.outcome] ?? b.outcome} (${b.outcome})`,
+      b.error ? errorCell(b.error) : null,
+    );
+  } else if (action === 'reverse') showOk(`已排队冲正 Reversal queued：${id}，状态 ${STATUS[r.body.status] ?? r.body.status} (${r.body.status})`);
+  else showOk(`已人工处理 Resolved：${id}，状态 ${STATUS[r.body.status] ?? r.body.status} (${r.body.status})`, r.body.resolution?.reason ? `原因 reason：${r.body.resolution.reason}` : null);
+  await refresh();
+}
+
+/** After every action: the list, and the open detail, show the new state. */
+async function refresh() {
+  await loadList();
+  if (state.detailId) {
+    const r = await api('GET', `/v1/console/transactions/${encodeURIComponent(state.detailId)}`);
+    if (r.ok) renderDetail(r.body);
+  }
+}
+
+// ---- the confirmation dialog (with the resolve form) ------------------------------------------
+
+/** Resolves null (cancelled), true (confirmed) or { reason, booked } (resolve). */
+function ask({ title, text, resolve = false }) {
+  const dlg = $('dialog');
+  fill($('dlg-title'), ...[title].flat());
+  fill($('dlg-text'), ...[text].flat());
+  $('dlg-resolve').hidden = !resolve;
+  $('dlg-reason').value = '';
+  $('dlg-booked-no').checked = false;
+  $('dlg-booked-yes').checked = false;
+  $('dlg-error').hidden = true;
+  return new Promise((done) => {
+    const form = $('dlg-form');
+    const finish = (v) => {
+      form.removeEventListener('submit', onSubmit);
+      $('dlg-cancel').removeEventListener('click', onCancel);
+      dlg.removeEventListener('cancel', onCancel);
+      dlg.close();
+      done(v);
+    };
+    const onCancel = (ev) => {
+      ev.preventDefault();
+      finish(null);
+    };
+    const onSubmit = (ev) => {
+      ev.preventDefault();
+      if (!resolve) return finish(true);
+      const reason = $('dlg-reason').value.trim();
+      const booked = $('dlg-booked-yes').checked ? true : $('dlg-booked-no').checked ? false : undefined;
+      const problems = [];
+      if (reason.length < 2) problems.push('请填写处理原因（至少 2 个字）。 A reason is required.');
+      if (booked === undefined) problems.push('请选择平台是否已入账。 Choose whether the platform booked it.');
+      if (problems.length) {
+        fill($('dlg-error'), ...problems.map((p) => h('div', {}, p)));
+        $('dlg-error').hidden = false;
+        return;
+      }
+      finish({ reason, booked });
+    };
+    form.addEventListener('submit', onSubmit);
+    $('dlg-cancel').addEventListener('click', onCancel);
+    dlg.addEventListener('cancel', onCancel);
+    dlg.showModal();
+    (resolve ? $('dlg-reason') : $('dlg-ok')).focus();
+  });
+}
+
+// ---- self-pay uploads and the audit log -------------------------------------------------------
+
+async function loadUploads() {
+  const st = $('u-state').value;
+  const r = await api('GET', `/v1/console/self-pay-uploads${query({ state: st })}`);
+  if (!r.ok) return showError('查询上传队列失败 Upload queue refused', r);
+  fill($('upload-count'), h('b', {}, `共 ${r.body.count} 条`), h('small', {}, ` ${r.body.count} upload(s)`));
+  const rows = r.body.items.map((u) =>
+    h(
+      'tr',
+      { dataset: { seq: u.seq } },
+      h('td', {}, String(u.seq)),
+      h('td', { class: 'nowrap' }, fmtTime(u.created_at)),
+      h('td', {}, infnoCell(u.infno)),
+      h('td', {}, h('span', { class: `badge u-${u.state}` }, UPLOAD_STATE[u.state] ?? u.state, h('small', {}, ` ${u.state}`))),
+      h('td', {}, String(u.attempts)),
+      h('td', {}, keysList(u.keys)),
+      h('td', {}, errorCell(u.last_error)),
+      h('td', {}, u.state === 'rejected' ? h('button', { type: 'button', class: 'requeue', onclick: () => requeue(u.seq) }, '改正后重新排队 ', h('small', {}, 'Requeue')) : ''),
+    ),
+  );
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 8, class: 'empty' }, bi('队列中没有记录', 'The queue is empty.'))));
+  fill($('upload-rows'), ...rows);
+}
+
+async function requeue(seq) {
+  const ok = await ask({ title: ['重新排队上传 ', h('small', {}, 'Requeue')], text: [`把第 ${seq} 号自费数据上传重新排入队列（请先确认数据已改正）。`, h('br'), h('small', {}, 'Requeue this rejected upload (after correcting it).')] });
+  if (!ok) return;
+  const r = await api('POST', `/v1/console/self-pay-uploads/${encodeURIComponent(seq)}/retry`);
+  if (!r.ok) showError('重新排队失败 Requeue refused', r);
+  else showOk(`第 ${seq} 号已重新排队 Requeued：状态 ${UPLOAD_STATE[r.body.state] ?? r.body.state} (${r.body.state})`);
+  await loadUploads();
+}
+
+async function loadAudit() {
+  const v = (id) => $(id).value.trim();
+  const r = await api('GET', `/v1/console/audit${query({ actor: v('a-actor'), action: v('a-action'), from: dayStart(v('a-from')), to: dayEnd(v('a-to')), limit: v('a-limit') || '100' })}`);
+  if (!r.ok) return showError('查询审计日志失败 Audit log refused', r);
+  fill($('audit-count'), h('b', {}, `共 ${r.body.count} 条`), h('small', {}, ` ${r.body.count} entr${r.body.count === 1 ? 'y' : 'ies'}`));
+  const rows = r.body.items.map((e) =>
+    h(
+      'tr',
+      {},
+      h('td', { class: 'nowrap' }, fmtTime(e.at)),
+      h('td', {}, h('code', {}, e.actor), h('small', {}, ` ${e.role}`)),
+      h('td', {}, AUDIT_ACTION[e.action] ?? e.action, h('small', {}, ` ${e.action}`)),
+      h('td', {}, e.targets?.length ? h('div', { class: 'targets' }, e.targets.slice(0, 5).map((x) => h('div', {}, h('code', {}, x))), e.targets.length > 5 ? h('small', {}, `…共 ${e.targets.length} 条`) : null) : '—'),
+      h('td', {}, e.filter ? h('code', { class: 'filter' }, compactFilter(e.filter)) : '—'),
+      h('td', {}, e.reason ?? '—'),
+    ),
+  );
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 6, class: 'empty' }, bi('没有审计记录', 'No entries.'))));
+  fill($('audit-rows'), ...rows);
+}
+
+const compactFilter = (f) =>
+  Object.entries(f)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+// ---- wiring -----------------------------------------------------------------------------------
+
+function showTab(tab) {
+  state.tab = tab;
+  for (const b of document.querySelectorAll('.tabs [data-tab]')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
+  for (const t of ['transactions', 'uploads', 'audit']) $(`tab-${t}`).hidden = t !== tab;
+  if (tab === 'transactions') loadList();
+  else if (tab === 'uploads') loadUploads();
+  else loadAudit();
+}
+
+function fillSelects() {
+  fill($('f-status'), ...STATUS_OPTIONS.map((s) => h('option', { value: s }, `${STATUS[s]} — ${s}`)));
+  fill($('f-infno'), h('option', { value: '' }, '全部 — all'), ...Object.entries(INFNO).map(([k, v]) => h('option', { value: k }, `${k} ${v}`)));
+  fill($('f-category'), h('option', { value: '' }, '全部 — all'), ...Object.entries(CATEGORY).map(([k, v]) => h('option', { value: k }, `${v} — ${k}`)));
+  fill($('a-action'), h('option', { value: '' }, '全部 — all'), ...Object.entries(AUDIT_ACTION).map(([k, v]) => h('option', { value: k }, `${v} — ${k}`)));
+}
+
+async function loadCatalog() {
+  try {
+    const res = await fetch('/console/error-catalog.json', { cache: 'no-store' });
+    if (res.ok) state.catalog = await res.json();
+  } catch {
+    state.catalog = {};
+  }
+  fill($('error-codes'), ...Object.entries(state.catalog).map(([code, e]) => h('option', { value: code }, e.message)));
+}
+
+function init() {
+  fillSelects();
+  $('connect-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    connect($('api-key').value.trim());
+  });
+  $('disconnect').addEventListener('click', () => disconnect());
+  $('filter-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    loadList();
+  });
+  $('reset').addEventListener('click', () => {
+    $('filter-form').reset();
+    loadList();
+  });
+  $('bulk-reverse').addEventListener('click', () => bulk('reverse'));
+  $('bulk-retry').addEventListener('click', () => bulk('retry'));
+  $('bulk-resolve').addEventListener('click', () => bulk('resolve'));
+  $('back').addEventListener('click', closeDetail);
+  $('detail-refresh').addEventListener('click', () => state.detailId && openDetail(state.detailId));
+  $('act-reverse').addEventListener('click', () => act('reverse'));
+  $('act-retry').addEventListener('click', () => act('retry'));
+  $('act-resolve').addEventListener('click', () => act('resolve'));
+  $('upload-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    loadUploads();
+  });
+  $('audit-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    loadAudit();
+  });
+  for (const b of document.querySelectorAll('.tabs [data-tab]')) b.addEventListener('click', () => showTab(b.dataset.tab));
+  // the dialog's complaint goes away once the staff member starts correcting
+  for (const ev of ['input', 'change']) $('dlg-form').addEventListener(ev, () => ($('dlg-error').hidden = true));
+  loadCatalog().then(() => {
+    const saved = sessionStorage.getItem(KEY_STORE);
+    if (saved) connect(saved);
+  });
+  document.body.dataset.ready = 'true';
+}
+
+init();

@@ -1,0 +1,35 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import { catalog } from '../errors/errors.js';
+import { projectPath } from '../paths.js';
+
+/** The page's static files (index.html, console.js, console.css): beside the sources, and copied into the image. */
+const PAGE_DIR = projectPath('gateway/console');
+
+/**
+ * The insurance office's console page (医保办失败交易处理台): static files at GET /console and
+ * /console/..., public because they hold no data (gateway/auth/access.ts). Everything the page
+ * shows comes from /v1/console/... with the key the staff member types in.
+ *
+ * Content-Security-Policy: helmet's default (scripts and styles from 'self' only, no inline script,
+ * no eval, no framing) WITHOUT `upgrade-insecure-requests`: the gateway is often reached on the
+ * hospital LAN over plain HTTP (http://gateway:8080/console), where that directive would make the
+ * browser ask for the page's own script, stylesheet and API calls over https and break the page.
+ */
+export function consolePage() {
+  const r = Router();
+  r.use('/console', helmet.contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } }));
+  r.get('/console', (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('cache-control', 'no-cache');
+    res.sendFile('index.html', { root: PAGE_DIR }, (e) => e && next(e));
+  });
+  // the catalog's Chinese message, action and category per code, so the list can say what an error
+  // code means (the same data as docs/errors.md; one source: gateway/errors/catalog.json)
+  const messages = Object.fromEntries([...catalog.values()].map((e) => [e.code, { message: e.message, message_en: e.message_en, category: e.category, action: e.action }]));
+  r.get('/console/error-catalog.json', (_req: Request, res: Response) => {
+    res.setHeader('cache-control', 'no-cache');
+    res.json(messages);
+  });
+  r.use('/console', express.static(PAGE_DIR, { index: false, redirect: false, dotfiles: 'ignore', cacheControl: true, maxAge: 0 }));
+  return r;
+}
