@@ -150,7 +150,8 @@ export class PlatformClient {
       parent_id: parentId ?? ctx.parent_id,
       reverses: ctx.reverses,
       keys: { ...ctx.keys },
-      stages: { his_input: ctx.his_input, message: input, envelope },
+      // the envelope is kept without its input, which is `message` itself (sentStages() joins them)
+      stages: { his_input: ctx.his_input, message: input, envelope: envelopeHeader(envelope) },
     };
     // Write-ahead: the record is durable before a byte leaves for the platform.
     await this.journal(rec);
@@ -236,4 +237,16 @@ function platformErrMsg(c: Classified): string | undefined {
   if (c.outcome === 'not_sent' || c.outcome === 'succeeded') return undefined;
   const m = c.reply?.err_msg;
   return m ? String(m) : c.reason;
+}
+
+/** The envelope as journaled: everything but `input`, which the record keeps once, as `message`. */
+function envelopeHeader(envelope: object): object {
+  const { input: _input, ...header } = envelope as Record<string, unknown>;
+  return header;
+}
+
+/** A record's stages as they were on the wire: the envelope with its input again. */
+export function sentStages(stages: TransactionRecord['stages']): TransactionRecord['stages'] {
+  const env = stages.envelope as Record<string, unknown> | undefined;
+  return env && !('input' in env) ? { ...stages, envelope: { ...env, input: stages.message } } : stages;
 }

@@ -7,6 +7,7 @@ import type { AppDeps } from './app.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, summary } from './transaction-routes.js';
+import { sentStages } from '../engine/platform-client.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
 const RESOLUTIONS: ResolutionState[] = ['reversing', 'reversed', 'not_booked', 'confirmed', 'needs_manual', 'resolved_by_staff'];
@@ -75,8 +76,8 @@ export function consoleRoutes(d: AppDeps) {
       return {
         ...item(t),
         retry_allowed: retryRefusal(d, t) === undefined,
-        stages: unmasked ? t.stages : maskStages(t.stages),
-        reversals: reversals.filter((x): x is TransactionRecord => !!x).map((x) => ({ ...summary(x), stages: unmasked ? x.stages : maskStages(x.stages) })),
+        stages: unmasked ? sentStages(t.stages) : maskStages(sentStages(t.stages)),
+        reversals: reversals.filter((x): x is TransactionRecord => !!x).map((x) => ({ ...summary(x), stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages)) })),
       };
     }),
   );

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { sentStages } from '../engine/platform-client.js';
 import type { Ops } from './openapi.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
@@ -24,7 +25,7 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
-      return { ...summary(t), stages: maskStages(t.stages) };
+      return { ...summary(t), stages: maskStages(sentStages(t.stages)) };
     }),
   );
   return r;

@@ -130,8 +130,13 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     // what went on the wire
     const visit = await call('GET', `/v1/outpatient/visits/${id}`);
     const t2203 = await call('GET', `/v1/transactions?infno=2203&mdtrt_id=${visit.body.mdtrt_id}`);
-    const msg = (await call('GET', `/v1/transactions/${t2203.body.items[0].transaction_id}`)).body.stages.message;
+    const stages = (await call('GET', `/v1/transactions/${t2203.body.items[0].transaction_id}`)).body.stages;
+    const msg = stages.message;
     expect(msg.mdtrtinfo).toMatchObject({ med_type: '13', er_flag: '1' });
+    // the sent envelope is shown whole, though the journal keeps its input only once (as the message)
+    expect(stages.envelope).toMatchObject({ infno: '2203', input: msg });
+    const stored = await gw.gw.store.getTransaction(t2203.body.items[0].transaction_id);
+    expect(stored!.stages.envelope).not.toHaveProperty('input');
     const t2201 = await call('GET', `/v1/transactions?infno=2201&mdtrt_id=${visit.body.mdtrt_id}`);
     expect((await call('GET', `/v1/transactions/${t2201.body.items[0].transaction_id}`)).body.stages.message.data.er_flag).toBe('1');
   });
