@@ -68,10 +68,19 @@ app.set('etag', false);
 app.use(express.json({ limit: config.http.bodyLimitBytes }));
 app.post('/forward/:infno', (req: Request, res: Response, next: NextFunction) => {
   const body = req.body as { input?: unknown; insuplc_admdvs?: string };
-  send(String(req.params.infno), body.input, body.insuplc_admdvs, signNo).then((r) => {
-    const ok = r.status === 200 && Number((r.data as { infcode?: unknown })?.infcode) === 0;
-    res.status(ok ? 200 : 502).json(r.data);
-  }, next);
+  send(String(req.params.infno), body.input, body.insuplc_admdvs, signNo).then(
+    (r) => {
+      const ok = r.status === 200 && Number((r.data as { infcode?: unknown })?.infcode) === 0;
+      res.status(ok ? 200 : 502).json(r.data);
+    },
+    (e: unknown) => {
+      // no reply from the platform: 504 after axios's timeout (PLATFORM_TIMEOUT_MS), 502 for a
+      // refused or dropped connection — a plain answer, as a pass-through without a breaker gives
+      if (!axios.isAxiosError(e)) return next(e);
+      const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT';
+      res.status(timedOut ? 504 : 502).json({ error: timedOut ? 'platform timeout' : 'platform unreachable', code: e.code ?? null });
+    },
+  );
 });
 
 const server = http.createServer(app);

@@ -22,8 +22,10 @@ export interface RunResult {
   p99_ms: number;
   /** connection errors and timeouts */
   errors: number;
-  /** answered with a status other than 2xx */
+  /** answered with a status other than 2xx and other than the expected answers (`accept`) */
   non2xx: number;
+  /** answered with one of the expected non-2xx statuses (`accept`, e.g. the breaker's 503): not errors */
+  expected_non2xx: number;
   /** stopped before its duration because the prepared iterations ran out (it then ran shorter) */
   capped: boolean;
 }
@@ -38,11 +40,19 @@ export interface RunOptions {
   workload: Workload;
   /** at most this many iterations (the run's share of what was prepared) */
   maxIterations?: number;
+  /** non-2xx statuses that are the scenario's expected answer (fail-fast 503), counted apart from errors */
+  accept?: number[];
 }
 
 const EXHAUSTED: autocannon.Request = { method: 'GET', path: '/__bench/prepared-iterations-exhausted' };
 
-export async function runLoad(o: RunOptions): Promise<{ result: RunResult; latencies: number[] }> {
+export interface LoadRun {
+  result: RunResult;
+  latencies: number[];
+  iterationLatencies: number[];
+}
+
+export async function runLoad(o: RunOptions): Promise<LoadRun> {
   const steps = o.workload.stepsPerIteration;
   const remaining = Math.min(o.workload.remaining(), o.maxIterations ?? Infinity);
   // Never ask for more iterations than were prepared: each connection stops after its share.
@@ -66,6 +76,13 @@ export async function runLoad(o: RunOptions): Promise<{ result: RunResult; laten
   }));
 
   const latencies: number[] = [];
+  // per whole iteration: the sum of its steps' response times on one connection (pipelining 1, so
+  // a connection's responses come in step order); what a caller of a multi-step flow waits for
+  const iterationLatencies: number[] = [];
+  const partial = new Map<object, { step: number; sum: number }>();
+  const accept = new Set(o.accept ?? []);
+  let expected = 0;
+  let unexpected = 0;
   // The run's own clock: autocannon notices the end of a capped run only at its next 1-second
   // tick, so its `duration` would understate a short run's throughput.
   const startedAt = performance.now();
@@ -83,9 +100,21 @@ export async function runLoad(o: RunOptions): Promise<{ result: RunResult; laten
       },
       (err, res) => (err ? reject(err) : resolve(res)),
     );
-    instance.on('response', (_client, _status, _bytes, responseTime) => {
+    instance.on('response', (client, status, _bytes, responseTime) => {
       latencies.push(responseTime);
       lastResponseAt = performance.now();
+      if (status < 200 || status > 299) {
+        if (accept.has(status)) expected++;
+        else unexpected++;
+      }
+      const p = partial.get(client) ?? { step: 0, sum: 0 };
+      p.sum += responseTime;
+      if (++p.step === steps) {
+        iterationLatencies.push(p.sum);
+        p.step = 0;
+        p.sum = 0;
+      }
+      partial.set(client, p);
     });
   });
   const sorted = Float64Array.from(latencies).sort();
@@ -93,6 +122,7 @@ export async function runLoad(o: RunOptions): Promise<{ result: RunResult; laten
   const duration = count ? round((lastResponseAt - startedAt) / 1000, 3) : result.duration;
   return {
     latencies,
+    iterationLatencies,
     result: {
       side: o.side,
       duration_s: duration,
@@ -102,8 +132,9 @@ export async function runLoad(o: RunOptions): Promise<{ result: RunResult; laten
       p50_ms: round(percentile(sorted, 0.5), 2),
       p99_ms: round(percentile(sorted, 0.99), 2),
       errors: result.errors,
-      non2xx: result.non2xx,
-      capped: duration < o.durationS * 0.95,
+      non2xx: unexpected,
+      expected_non2xx: expected,
+      capped: o.maxIterations !== undefined && duration < o.durationS * 0.95,
     },
   };
 }
@@ -115,19 +146,25 @@ export function percentile(sorted: Float64Array, q: number): number {
 
 export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The figures of one side over all its runs: throughput over the summed time, percentiles over all responses. */
-export function aggregate(runs: Array<{ result: RunResult; latencies: number[] }>) {
-  const all = Float64Array.from(runs.flatMap((r) => r.latencies)).sort();
+/**
+ * The figures of one side over all its runs: throughput over the summed time, percentiles over all
+ * responses — or, with unit 'iteration' (a flow that takes a different number of requests on the
+ * two sides), iterations per second and percentiles of whole iterations.
+ */
+export function aggregate(runs: LoadRun[], unit: 'request' | 'iteration' = 'request') {
+  const all = Float64Array.from(runs.flatMap((r) => (unit === 'iteration' ? r.iterationLatencies : r.latencies))).sort();
   const time = runs.reduce((s, r) => s + r.result.duration_s, 0);
   const requests = runs.reduce((s, r) => s + r.result.requests, 0);
+  const iterations = runs.reduce((s, r) => s + r.result.iterations, 0);
   return {
     runs: runs.length,
     duration_s: round(time, 2),
     requests,
-    iterations: runs.reduce((s, r) => s + r.result.iterations, 0),
-    rps: round(requests / time, 1),
+    iterations,
+    rps: round((unit === 'iteration' ? iterations : requests) / time, 1),
     p50_ms: round(percentile(all, 0.5), 2),
     p99_ms: round(percentile(all, 0.99), 2),
     errors: runs.reduce((s, r) => s + r.result.errors + r.result.non2xx, 0),
+    expected_non2xx: runs.reduce((s, r) => s + r.result.expected_non2xx, 0),
   };
 }

@@ -49,6 +49,17 @@ export class RssSampler {
     }
   }
 
+  /** Samples one more process from now on (a scenario's own gateway). */
+  watch(name: string, pid: number) {
+    this.pids.set(name, pid);
+    this.peaks.delete(name);
+  }
+
+  unwatch(name: string) {
+    this.pids.delete(name);
+    this.peaks.delete(name);
+  }
+
   /** The peak VmRSS seen since the last call, then starts a new window. */
   takePeak(name: string): number | undefined {
     this.sample();

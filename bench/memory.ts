@@ -18,13 +18,19 @@ import { round } from './load.js';
 import { mib, procMemory } from './measure.js';
 import { loadAverageNow, machineConditions, renderMemoryCheck, writeResults } from './report.js';
 import { settlementBodies } from './journal.js';
-import { startGateway, startMock, type GatewayHandle } from './system.js';
+import { removeTempDirs, startGateway, startMock, type GatewayHandle } from './system.js';
 import { DIAGNOSES, visitRequest } from './workload.js';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const SETTLEMENTS = num('BENCH_MEMORY_SETTLEMENTS', 50_000);
 const FIRST = num('BENCH_MEMORY_FIRST', 5_000);
 const CONNECTIONS = num('BENCH_MEMORY_CONNECTIONS', 16);
+/**
+ * Past this many seconds (or on SIGTERM / SIGINT) the load stops and the figures are written for
+ * the settlements done so far, marked stopped_early — a time-limited run still reports honestly
+ * instead of dying with nothing.
+ */
+const TIME_LIMIT_S = num('BENCH_MEMORY_TIME_LIMIT_S', 1_500);
 const STEPS = 4;
 
 const t0 = Date.now();
@@ -101,7 +107,8 @@ async function main() {
     },
   ];
 
-  progress(`${SETTLEMENTS.toLocaleString('en-US')} settlements, ${CONNECTIONS} connections`);
+  progress(`${SETTLEMENTS.toLocaleString('en-US')} settlements, ${CONNECTIONS} connections, at most ${TIME_LIMIT_S} s`);
+  let stoppedEarly: string | undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url: gw.url, connections: CONNECTIONS, pipelining: 1, amount: SETTLEMENTS * STEPS, timeout: 60, requests },
@@ -110,6 +117,17 @@ async function main() {
     instance.on('response', (_c, status) => {
       if (status >= 300) failed++;
     });
+    const stop = (why: string) => {
+      if (stoppedEarly) return;
+      stoppedEarly = why;
+      progress(`stopping the load: ${why}`);
+      instance.stop();
+    };
+    const limit = setTimeout(() => stop(`time limit of ${TIME_LIMIT_S} s (BENCH_MEMORY_TIME_LIMIT_S) reached`), TIME_LIMIT_S * 1000);
+    limit.unref();
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    instance.on('done', () => clearTimeout(limit));
   });
   const duration = (Date.now() - started) / 1000;
   const taken = await Promise.all(samples);
@@ -120,7 +138,9 @@ async function main() {
 
   if (taken.length < 2) throw new Error(`only ${settled} settlements succeeded (${failed} failed responses, ${result.errors} errors): no memory comparison possible`);
   const first = taken[0]!;
-  const end = taken[taken.length - 1]!;
+  // the end is the end of the load: the sample taken once it stopped, unless no settlement came after the last periodic one
+  const lastPeriodic = taken[taken.length - 1]!;
+  const end = idle.settlements > lastPeriodic.settlements ? idle : lastPeriodic;
   const doc = {
     schema_version: 1,
     kind: 'memory_check',
@@ -139,6 +159,8 @@ async function main() {
     },
     memory_check: {
       status: 'measured' as const,
+      settlements_planned: SETTLEMENTS,
+      ...(stoppedEarly ? { stopped_early: `after ${settled} of ${SETTLEMENTS} settlements: ${stoppedEarly}` } : {}),
       settlements: settled,
       errors: failed + result.errors,
       duration_s: round(duration, 1),
@@ -165,4 +187,5 @@ try {
   process.stderr.write(`bench:memory failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 } finally {
   await stopAll();
+  removeTempDirs();
 }

@@ -71,6 +71,9 @@ export function renderTable(doc: any): string {
   out.push(`Yidi Gateway bench — ${doc.generated_at}, ${doc.duration_s} s`);
   out.push(`${c.cpu}, ${c.cores} cores, ${c.memory_gib} GiB, ${c.os}, Node ${c.node}; load average ${c.load_average_at_start.join(' ')} at start, ${c.load_average_at_end?.join(' ') ?? '?'} at end`);
   out.push(`concurrency ${c.concurrency}; platform latency ${c.platform_latency_ms} ms; ${c.run_s?.settle ?? '?'} s (a) / ${c.run_s?.lookup ?? '?'} s (b) per run, order ${c.order.join(',')}, after a ${c.warmup_s} s warm-up per side`);
+  if (c.run_s?.breaker_inpatient_refund !== undefined) {
+    out.push(`(c) (d) (e): ${c.run_s.breaker_inpatient_refund} s per run, order ${c.order_c_d_e?.join(',') ?? '?'}, after a ${c.warmup_s_c_d_e ?? '?'} s warm-up per side; (d) in settlements/s and whole-settlement latency`);
+  }
   out.push('');
   const rows: Row[] = [];
   for (const s of doc.scenarios) {
@@ -85,6 +88,14 @@ export function renderTable(doc: any): string {
     rows.push(['', 'baseline', fmt(b.rps), '1.00', fmt(b.p50_ms, 2), '', fmt(b.p99_ms, 2), '', b.errors, '']);
   }
   out.push(table(['scenario', 'side', 'req/s', 'ratio', 'p50 ms', 'Δp50', 'p99 ms', 'Δp99', 'errors', 'peak RSS MiB'], rows, [false, false, true, true, true, true, true, true, true, true]));
+  for (const s of doc.scenarios) {
+    if (s.status === 'measured' && (s.gateway.expected_non2xx || s.baseline.expected_non2xx)) {
+      out.push('');
+      out.push(`(${s.id}) expected answers, not errors: gateway ${s.gateway.expected_non2xx} × ${s.setup?.expected_answers?.gateway ?? 'non-2xx'}; baseline ${s.baseline.expected_non2xx} × ${s.setup?.expected_answers?.baseline ?? 'non-2xx'}`);
+      const serial = s.setup?.serial_fail_fast_ms;
+      if (serial) out.push(`(${s.id}) one caller alone (no queueing): gateway fail-fast p50 ${fmt(serial.p50, 2)} ms, max ${fmt(serial.max, 2)} ms; with ${c.concurrency} connections the gateway's p50 is its queue at full CPU`);
+    }
+  }
   const na = doc.scenarios.filter((s: any) => s.status !== 'measured');
   if (na.length) {
     out.push('');
@@ -106,11 +117,18 @@ export function renderTable(doc: any): string {
 }
 
 export function renderMemoryCheck(mc: any): string {
-  if (mc.status !== 'measured') return `memory check: not run here (${mc.reason}) — ${mc.command}`;
+  if (mc.status !== 'measured') {
+    const l = mc.last_run;
+    const last = l
+      ? `\n  last ${mc.command} (${l.generated_at}): ${l.settlements.toLocaleString('en-US')} settlements in ${fmt(l.duration_s)} s${l.stopped_early ? ` (stopped early ${l.stopped_early})` : ''}; growth RSS ×${fmt(l.rss_growth_ratio, 3)}, anon ×${fmt(l.rss_anon_growth_ratio, 3)}, heap ×${fmt(l.heap_growth_ratio, 3)} — ${l.file}`
+      : '';
+    return `memory check: not run here (${mc.reason}) — ${mc.command}${last}`;
+  }
   const a = mc.after_first;
   const e = mc.at_end;
   return [
-    `memory check: ${mc.settlements.toLocaleString('en-US')} settlements in ${fmt(mc.duration_s)} s (${fmt(mc.settlements_per_s)}/s), ${mc.errors} errors`,
+    `memory check: ${mc.settlements.toLocaleString('en-US')} settlements in ${fmt(mc.duration_s)} s (${fmt(mc.settlements_per_s)}/s), ${mc.errors} errors${mc.stopped_early ? ` — STOPPED EARLY ${mc.stopped_early}` : ''}`,
+    ...(mc.samples ? [`  samples (settled: elapsed s, RSS MiB, anon MiB, heap after GC MiB): ${mc.samples.map((x: any) => `${x.settlements}: ${x.elapsed_s} s, ${x.rss_mib}, ${x.rss_anon_mib}, ${x.heap_used_after_gc_mib}`).join('; ')}`] : []),
     `  RSS after ${a.settlements.toLocaleString('en-US')}: ${fmt(a.rss_mib)} MiB (anon ${fmt(a.rss_anon_mib)}, file ${fmt(a.rss_file_mib)}, heap after GC ${fmt(a.heap_used_after_gc_mib)})`,
     `  RSS at ${e.settlements.toLocaleString('en-US')}: ${fmt(e.rss_mib)} MiB (anon ${fmt(e.rss_anon_mib)}, file ${fmt(e.rss_file_mib)}, heap after GC ${fmt(e.heap_used_after_gc_mib)})`,
     `  growth: RSS ×${fmt(mc.rss_growth_ratio, 3)}, anon ×${fmt(mc.rss_anon_growth_ratio, 3)}, heap ×${fmt(mc.heap_growth_ratio, 3)}`,

@@ -10,15 +10,16 @@
  * Figures are ratios and differences against the baseline of the same run; nothing here asserts
  * an absolute time. The 50,000-settlement memory check is `npm run bench:memory` (memory.ts).
  */
+import { readFileSync } from 'node:fs';
 import { stopAll } from './children.js';
 import { benchConfig, type BenchConfig } from './config.js';
 import { measureLmdb } from './journal.js';
-import { aggregate, round, runLoad, type RunResult } from './load.js';
+import { aggregate, round, runLoad, type LoadRun } from './load.js';
 import { mib, procMemory, RssSampler } from './measure.js';
 import { redisJournal } from './redis.js';
 import { loadAverageNow, machineConditions, renderTable, writeResults } from './report.js';
 import { SCENARIOS, type Scenario, type ScenarioContext, type SideName } from './scenarios.js';
-import { setPlatformLatency, startBaseline, startGateway, startMock } from './system.js';
+import { removeTempDirs, setPlatformLatency, startBaseline, startGateway, startMock } from './system.js';
 
 const config = benchConfig();
 const t0 = Date.now();
@@ -36,56 +37,88 @@ const PREPARE_MARGIN = 1.4;
 
 async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSampler) {
   const durationS = s.durationS!(config);
+  const warmupS = s.warmupS?.(config) ?? config.warmupS;
+  const order = s.order?.(config) ?? config.order;
+  const unit = s.unit ?? 'request';
   progress(`(${s.id}) ${s.title}: preparing`);
-  const prepared = await s.prepare!(ctx);
-  const run = async (side: SideName, seconds: number, maxIterations?: number) => {
-    const r = await runLoad({ side, ...ctx.sides[side], connections: ctx.connections, durationS: seconds, workload: prepared.workload(side), maxIterations });
-    await pause(SETTLE_MS);
-    return r;
-  };
+  const prepared = await s.prepare!(ctx, config);
+  try {
+    const sides = prepared.sides ?? ctx.sides;
+    const rssName = prepared.gatewayPid ? `gateway-${s.id}` : 'gateway';
+    if (prepared.gatewayPid) sampler.watch(rssName, prepared.gatewayPid);
+    const run = async (side: SideName, seconds: number, maxIterations?: number) => {
+      const r = await runLoad({ side, ...sides[side], connections: ctx.connections, durationS: seconds, workload: prepared.workload(side), maxIterations, accept: prepared.accept?.[side] });
+      await pause(SETTLE_MS);
+      return r;
+    };
 
-  // warm-up (JIT, connection pools, store files), unrecorded; its rate sizes the preparation
-  const perRun: Partial<Record<SideName, number>> = {};
-  for (const side of ['gateway', 'baseline'] as const) {
-    if (prepared.topUp) await prepared.topUp(side, WARMUP_ITERATIONS_PER_CONNECTION * ctx.connections);
-    progress(`(${s.id}) warm-up ${side}`);
-    const w = await run(side, config.warmupS);
-    const rate = w.result.iterations / w.result.duration_s;
-    perRun[side] = Math.ceil((rate * durationS * PREPARE_MARGIN) / ctx.connections) * ctx.connections;
-  }
-  if (prepared.topUp) {
-    // both sides at once: unmeasured, and the measured runs then follow one another closely
-    const runsOf = (side: SideName) => config.order.filter((x) => x === side).length;
-    progress(`(${s.id}) preparing ${perRun.gateway} + ${perRun.baseline} iterations per run (gateway + baseline), unmeasured`);
-    await Promise.all((['gateway', 'baseline'] as const).map((side) => prepared.topUp!(side, perRun[side]! * runsOf(side))));
-    await pause(SETTLE_MS);
-  }
+    // warm-up (JIT, connection pools, store files), unrecorded; its rate sizes the preparation
+    const perRun: Partial<Record<SideName, number>> = {};
+    const warmupIterations = (s.warmupIterationsPerConnection ?? WARMUP_ITERATIONS_PER_CONNECTION) * ctx.connections;
+    for (const side of ['gateway', 'baseline'] as const) {
+      if (prepared.topUp) await prepared.topUp(side, warmupIterations);
+      progress(`(${s.id}) warm-up ${side}`);
+      const w = await run(side, warmupS);
+      const rate = w.result.iterations / w.result.duration_s;
+      perRun[side] = Math.min(Math.ceil((rate * durationS * PREPARE_MARGIN) / ctx.connections), s.maxPreparedPerConnection ?? Infinity) * ctx.connections;
+    }
+    if (prepared.topUp) {
+      // both sides at once: unmeasured, and the measured runs then follow one another closely
+      const runsOf = (side: SideName) => order.filter((x) => x === side).length;
+      progress(`(${s.id}) preparing ${perRun.gateway} + ${perRun.baseline} iterations per run (gateway + baseline), unmeasured`);
+      await Promise.all((['gateway', 'baseline'] as const).map((side) => prepared.topUp!(side, perRun[side]! * runsOf(side))));
+      await pause(SETTLE_MS);
+    }
 
-  sampler.takePeak('gateway'); // the scenario's window starts now
-  const runs: Array<{ result: RunResult; latencies: number[] }> = [];
-  for (const side of config.order) {
-    progress(`(${s.id}) measured run ${runs.length + 1}/${config.order.length}: ${side}`);
-    const r = await run(side, durationS, prepared.topUp ? perRun[side] : undefined);
-    progress(`(${s.id})   ${side}: ${r.result.rps} req/s, p50 ${r.result.p50_ms} ms, p99 ${r.result.p99_ms} ms, errors ${r.result.errors + r.result.non2xx}${r.result.capped ? ' (used up its prepared iterations: a shorter run)' : ''}`);
-    runs.push(r);
+    sampler.takePeak(rssName); // the scenario's window starts now
+    const runs: LoadRun[] = [];
+    for (const side of order) {
+      progress(`(${s.id}) measured run ${runs.length + 1}/${order.length}: ${side}`);
+      const r = await run(side, durationS, prepared.topUp ? perRun[side] : undefined);
+      const expected = r.result.expected_non2xx ? `, expected non-2xx ${r.result.expected_non2xx}` : '';
+      progress(`(${s.id})   ${side}: ${r.result.rps} req/s, p50 ${r.result.p50_ms} ms, p99 ${r.result.p99_ms} ms, errors ${r.result.errors + r.result.non2xx}${expected}${r.result.capped ? ' (used up its prepared iterations: a shorter run)' : ''}`);
+      runs.push(r);
+    }
+    const g = aggregate(runs.filter((r) => r.result.side === 'gateway'), unit);
+    const b = aggregate(runs.filter((r) => r.result.side === 'baseline'), unit);
+    const peak = mib(sampler.takePeak(rssName)) ?? 0;
+    if (prepared.gatewayPid) sampler.unwatch(rssName);
+    return {
+      id: s.id,
+      key: s.key,
+      title: s.title,
+      status: 'measured' as const,
+      iteration: s.iteration,
+      unit,
+      duration_s_per_run: durationS,
+      ...(s.maxPreparedPerConnection ? { prepared_per_run: perRun, prepared_cap_per_run: s.maxPreparedPerConnection * ctx.connections } : {}),
+      warmup_s: warmupS,
+      order,
+      ...(prepared.notes ? { setup: prepared.notes } : {}),
+      gateway: g,
+      baseline: b,
+      throughput_ratio: round(g.rps / b.rps, 3),
+      p50_diff_ms: round(g.p50_ms - b.p50_ms, 2),
+      p99_diff_ms: round(g.p99_ms - b.p99_ms, 2),
+      gateway_peak_rss_mib: peak,
+      ...(prepared.gatewayPid ? { gateway_peak_rss_of: 'the scenario\'s own gateway process' } : {}),
+      runs: runs.map((r) => r.result),
+    };
+  } finally {
+    await prepared.close?.();
   }
-  const g = aggregate(runs.filter((r) => r.result.side === 'gateway'));
-  const b = aggregate(runs.filter((r) => r.result.side === 'baseline'));
-  return {
-    id: s.id,
-    key: s.key,
-    title: s.title,
-    status: 'measured' as const,
-    iteration: s.iteration,
-    duration_s_per_run: durationS,
-    gateway: g,
-    baseline: b,
-    throughput_ratio: round(g.rps / b.rps, 3),
-    p50_diff_ms: round(g.p50_ms - b.p50_ms, 2),
-    p99_diff_ms: round(g.p99_ms - b.p99_ms, 2),
-    gateway_peak_rss_mib: mib(sampler.takePeak('gateway')) ?? 0,
-    runs: runs.map((r) => r.result),
-  };
+}
+
+/** The figures of the last `npm run bench:memory` (its own run, not this one), when there is one. */
+function lastMemoryCheck() {
+  try {
+    const d = JSON.parse(readFileSync(new URL('./results/memory-latest.json', import.meta.url), 'utf8')) as { generated_at: string; memory_check: Record<string, unknown> };
+    const m = d.memory_check;
+    const keys = ['settlements', 'settlements_planned', 'stopped_early', 'duration_s', 'rss_growth_ratio', 'rss_anon_growth_ratio', 'heap_growth_ratio', 'peak_rss_mib'];
+    return { last_run: { file: 'bench/results/memory-latest.json', generated_at: d.generated_at, ...Object.fromEntries(keys.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])) } };
+  } catch {
+    return {};
+  }
 }
 
 async function main(c: BenchConfig) {
@@ -101,9 +134,14 @@ async function main(c: BenchConfig) {
       ops: gw.ops,
       connections: c.connections,
       feeLines: c.feeLines,
+      platformLatencyMs: c.platformLatencyMs,
     };
     const scenarios = [];
     for (const s of SCENARIOS) {
+      if (c.only.length && !c.only.includes(s.id)) {
+        scenarios.push({ id: s.id, key: s.key, title: s.title, status: 'not_available' as const, reason: `left out of this run (BENCH_SCENARIOS=${c.only.join(',')})` });
+        continue;
+      }
       const reason = await s.unavailable(ctx);
       if (reason) {
         progress(`(${s.id}) ${s.title}: not available — ${reason}`);
@@ -138,11 +176,13 @@ async function main(c: BenchConfig) {
         platform_latency_ms: c.platformLatencyMs,
         order: c.order,
         warmup_s: c.warmupS,
-        run_s: { settle: c.settleRunS, lookup: c.lookupRunS },
+        run_s: { settle: c.settleRunS, lookup: c.lookupRunS, breaker_inpatient_refund: c.extraRunS },
+        order_c_d_e: c.extraOrder,
+        warmup_s_c_d_e: c.extraWarmupS,
         load_average_at_end: loadAverageNow(),
         fee_lines: c.feeLines,
         request_unit:
-          'one HTTP request answered by the side under test; on both sides each request is exactly one platform call (gateway API call = baseline /forward call); req/s counts every response, errors are counted apart',
+          'one HTTP request answered by the side under test; in (a), (b), (c), (e) each request is exactly one platform call on both sides (gateway API call = baseline /forward call); req/s counts every response, errors are counted apart; (d) is per settlement (unit iteration: settlements/s and whole-settlement latency) because the gateway makes its two calls in one request',
         gateway:
           'bench/gateway-process.ts under tsx: NODE_ENV=production configuration, lmdb in a fresh temp directory, LOG_LEVEL=info written to /dev/null',
         baseline: 'bench/baseline-server.ts under tsx: express + axios pass-through building the same envelope (adapters/platform), no log',
@@ -161,6 +201,7 @@ async function main(c: BenchConfig) {
         status: 'not_run' as const,
         reason: '50,000 settlements take longer than the five minutes of npm run bench on a 2-core machine',
         command: 'npm run bench:memory',
+        ...lastMemoryCheck(),
       },
     };
     process.stdout.write(`\n${renderTable(doc)}\n\n`);
@@ -184,5 +225,6 @@ try {
   process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
 } finally {
   await stopAll();
+  removeTempDirs();
   clearTimeout(watchdog);
 }

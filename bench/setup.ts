@@ -90,7 +90,7 @@ const SETUP_CONCURRENCY = 16;
  * request; the baseline receives the same header and ignores it (same bytes on the wire).
  */
 let idemSeq = 0;
-const idem = (what: string) => ({ 'idempotency-key': `bench-${process.pid}-${(idemSeq++).toString(36)}-${what}` });
+export const idem = (what: string) => ({ 'idempotency-key': `bench-${process.pid}-${(idemSeq++).toString(36)}-${what}` });
 
 /**
  * Visits ready to settle, per side. `init` looks the persons up on the baseline and calibrates
@@ -133,7 +133,7 @@ export class SettlementSetup {
     if (Number(slip.slip.medfee_sumamt).toFixed(2) !== this.totals.medfee_sumamt.toFixed(2)) throw new Error('the two sides settle different totals');
   }
 
-  private post(side: SideName, step: Step) {
+  post(side: SideName, step: Step) {
     return postJson(`${this.sides[side].url}${step.path}`, step.body, { ...this.sides[side].headers, ...step.headers });
   }
 
@@ -149,7 +149,7 @@ export class SettlementSetup {
     });
   }
 
-  private async registerOnGateway(i: number): Promise<Iteration> {
+  async registerOnGateway(i: number): Promise<Iteration> {
     const reg = expectStatus('gateway registration', await this.post('gateway', { path: '/v1/outpatient/visits', body: JSON.stringify(visitRequest(i, 'G')), headers: idem('reg') }), 201);
     const id = reg.visit.visit_id as string;
     expectStatus('gateway diagnoses', await this.post('gateway', { path: `/v1/outpatient/visits/${id}/diagnoses`, body: JSON.stringify(DIAGNOSES), headers: idem('dx') }), 200);
@@ -159,7 +159,7 @@ export class SettlementSetup {
     ];
   }
 
-  private async registerOnBaseline(i: number) {
+  async registerOnBaseline(i: number) {
     const p = this.persons[i % this.persons.length]!;
     const req = visitRequest(i, 'B');
     const reg = expectStatus('baseline 2201', await this.post('baseline', { path: '/forward/2201', body: forwardBody(msg.register2201(req, p.psn_no, p.insutype), p.insuplc_admdvs), headers: idem('reg') }), 200);
@@ -169,7 +169,7 @@ export class SettlementSetup {
     return { facts, insuplc_admdvs: p.insuplc_admdvs, fees };
   }
 
-  private settleStep(v: { facts: msg.VisitFacts; insuplc_admdvs: string }): Step {
+  settleStep(v: { facts: msg.VisitFacts; insuplc_admdvs: string }): Step {
     if (!this.totals) throw new Error('SettlementSetup.init() first');
     return { path: '/forward/2207', body: forwardBody(msg.settle2207(v.facts, SETTLE_OPTIONS, this.totals), v.insuplc_admdvs), headers: idem('setl') };
   }

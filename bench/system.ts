@@ -19,6 +19,7 @@ export function platformEnv(platformUrl: string): Record<string, string> {
     NODE_ENV: 'production',
     PLATFORM_BASE_URL: platformUrl,
     ALLOW_LOOPBACK_PLATFORM: '1',
+    ALLOW_MOCK_PLATFORM: '1',
     PLATFORM_PAASID: 'yidi-demo',
     PLATFORM_SECRET: 'demo-secret-change-me',
     FIXMEDINS_CODE: 'H44030500001',
@@ -37,6 +38,26 @@ export async function startMock(): Promise<Child & { url: string; control: strin
 export async function setPlatformLatency(control: string, latencyMs: number) {
   expectStatus('mock latency fault', await postJson(`${control}/faults`, { latency_ms: latencyMs }), 201);
 }
+
+const tempDirs = new Set<string>();
+
+function tempDir(prefix: string) {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** Removes what a failed run left behind (a gateway's stop() removes its own directories); call after its process has stopped. */
+export function removeTempDirs() {
+  for (const dir of [...tempDirs]) removeTempDir(dir);
+}
+// also on the way out after a watchdog stop or Ctrl-C (children.ts has killed the children by then)
+process.once('exit', removeTempDirs);
 
 export interface GatewayHandle extends Child {
   url: string;
@@ -72,12 +93,12 @@ function writeClientsFile(dir: string) {
  * stdout is /dev/null (children.ts). --expose-gc only lets the memory check ask for a full GC.
  */
 export async function startGateway(platformUrl: string, extraEnv: Record<string, string> = {}): Promise<GatewayHandle> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'yidi-bench-'));
+  const dataDir = tempDir('yidi-bench-');
   // the clients file beside, not inside, the lmdb directory: the store's size is measured there
-  const confDir = mkdtempSync(path.join(tmpdir(), 'yidi-bench-conf-'));
+  const confDir = tempDir('yidi-bench-conf-');
   const cleanup = () => {
-    rmSync(dataDir, { recursive: true, force: true });
-    rmSync(confDir, { recursive: true, force: true });
+    removeTempDir(dataDir);
+    removeTempDir(confDir);
   };
   try {
     const clients = writeClientsFile(confDir);
@@ -106,7 +127,39 @@ export async function startGateway(platformUrl: string, extraEnv: Record<string,
   }
 }
 
-export async function startBaseline(platformUrl: string): Promise<Child & { url: string }> {
-  const b = await startNodeChild('baseline', benchScript('baseline-server.ts'), { ...platformEnv(platformUrl), LOG_LEVEL: 'silent' });
+export async function startBaseline(platformUrl: string, extraEnv: Record<string, string> = {}): Promise<Child & { url: string }> {
+  const b = await startNodeChild('baseline', benchScript('baseline-server.ts'), { ...platformEnv(platformUrl), LOG_LEVEL: 'silent', ...extraEnv });
   return Object.assign(b, { url: `http://127.0.0.1:${Number(b.ready.port)}` });
+}
+
+export interface OwnSystem {
+  sides: { gateway: { url: string; headers: Record<string, string> }; baseline: { url: string; headers: Record<string, string> } };
+  mock: Child & { url: string; control: string };
+  gateway: GatewayHandle;
+  close(): Promise<void>;
+}
+
+/**
+ * A scenario's own mock, gateway and baseline (fresh data directory, fresh mock ledger), with the
+ * run's fixed platform latency. For scenarios whose platform state must not be the run's: (c)
+ * makes its platform fall silent; (d) and (e) would otherwise pay for everything booked before
+ * them — the mock walks a person's ledger on each inpatient settlement and each refund (annual
+ * cap, 隔笔退费 re-derivation), alike on both sides, and a long ledger makes the mock, not the
+ * sides, the limit of the run.
+ */
+export async function startOwnSystem(latencyMs: number, gatewayEnv: Record<string, string> = {}, baselineEnv: Record<string, string> = {}): Promise<OwnSystem> {
+  const mock = await startMock();
+  const started: Child[] = [mock];
+  const close = async () => {
+    await Promise.all(started.map((c) => c.stop()));
+  };
+  try {
+    await setPlatformLatency(mock.control, latencyMs);
+    const [gw, base] = await Promise.all([startGateway(mock.url, gatewayEnv), startBaseline(mock.url, baselineEnv)]);
+    started.push(gw, base);
+    return { sides: { gateway: { url: gw.url, headers: gw.his }, baseline: { url: base.url, headers: gw.his } }, mock, gateway: gw, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
