@@ -107,6 +107,19 @@ function addToYear(accumulations: Map<number, YearAccumulation>, year: number, a
   });
 }
 
+/**
+ * A settlement just appended to the ledger changes the person's totals by itself alone — the same
+ * result as recomputePersonTotals, without walking every earlier entry (which made each booking
+ * cost grow with the ledger: a 50,000-settlement run went quadratic). Refunds and reversals,
+ * which change earlier entries, still recompute.
+ */
+export function applyNewBooking(person: PersonRecord, entry: LedgerEntry): void {
+  person.balance = person.balance.minus(entry.amounts.acct_pay);
+  if (entry.kind === 'settlement' && entry.status === 'booked' && entry.encounter !== 'inpatient') {
+    addToYear(person.accumulations, yearOf(entry.setl_time), currentAmounts(entry));
+  }
+}
+
 /** What the insured area counts of a settlement now: its re-derived benefits, else what was booked. */
 export function currentAmounts(entry: LedgerEntry): SettlementAmounts {
   return entry.adjusted ?? entry.amounts;

@@ -1,6 +1,6 @@
 /** 2206 门诊预结算 (a quote), 2207 门诊结算 (booked), 2208 门诊结算撤销. */
 import { BusinessError } from '../envelope.js';
-import { bookSettlement, findLedgerEntry, liveSettlementOf, recomputePersonTotals, refundBooked } from '../ledger.js';
+import { applyNewBooking, bookSettlement, findLedgerEntry, liveSettlementOf, refundBooked } from '../ledger.js';
 import { dec } from '../money.js';
 import { autoFilesCrossRegion, outpatientPolicyFor } from '../policies.js';
 import { computeOutpatientSettlement, sumLines } from '../policy-engine.js';
@@ -139,7 +139,7 @@ export function settle(ctx: TxContext): Record<string, unknown> {
     autoFileTemporary(person, state.policies.hospital.mdtrtarea_admvs, datePart(visit.begntime));
   }
   const setlId = nextId(state, ID_PREFIX.setl, ctx.now);
-  bookSettlement(state.ledger, {
+  const entry = bookSettlement(state.ledger, {
     setl_id: setlId,
     msgid: ctx.envelope.msgid,
     infno: ctx.envelope.infno,
@@ -151,7 +151,7 @@ export function settle(ctx: TxContext): Record<string, unknown> {
     setl_time: formatDateTime(ctx.now),
     result: prepared.result,
   });
-  recomputePersonTotals(person, state.ledger);
+  applyNewBooking(person, entry);
   return { setlinfo: setlinfoView(ctx, prepared, setlId), setldetail: setldetailView(prepared.result.setldetail) };
 }
 

@@ -9,7 +9,7 @@
  */
 import { findCatalogueEntry } from '../catalogue.js';
 import { BusinessError } from '../envelope.js';
-import { bookSettlement, recomputePersonTotals } from '../ledger.js';
+import { applyNewBooking, bookSettlement } from '../ledger.js';
 import { dec } from '../money.js';
 import { autoFilesCrossRegion, outpatientPolicyFor } from '../policies.js';
 import { classifyFeeLine, computeOutpatientSettlement, expectedLineTotal, sumLines } from '../policy-engine.js';
@@ -150,7 +150,7 @@ export function pharmacySettle(ctx: TxContext): Record<string, unknown> {
   };
   state.visits.set(mdtrtId, visit);
   const setlId = nextId(state, ID_PREFIX.setl, ctx.now);
-  bookSettlement(state.ledger, {
+  const entry = bookSettlement(state.ledger, {
     setl_id: setlId,
     msgid: ctx.envelope.msgid,
     infno: ctx.envelope.infno,
@@ -162,7 +162,7 @@ export function pharmacySettle(ctx: TxContext): Record<string, unknown> {
     setl_time: formatDateTime(ctx.now),
     result: p.result,
   });
-  recomputePersonTotals(p.person, state.ledger);
+  applyNewBooking(p.person, entry);
   return { setlinfo: setlinfoView(ctx, p, { mdtrt_id: mdtrtId, setl_id: setlId }), setldetail: setldetailView(p.result.setldetail), detlcutinfo: detlcutinfo(p.lines) };
 }
 
