@@ -2,7 +2,7 @@
  * Canonical inpatient requests -> national interface inputs (2401-2405, 2301-2305). Pure functions:
  * the engine supplies the admission's facts, these only arrange them the way the interface wants.
  */
-import { Decimal } from 'decimal.js';
+import { clean, lineFields, money } from './message-fields.js';
 import type { InpatientAdmissionRequest } from '../../gateway/generated/api/inpatient-admission.request.js';
 import type { InpatientDischargeRequest } from '../../gateway/generated/api/inpatient-discharge.request.js';
 import type { Infno2301Input } from '../../gateway/generated/platform/2301.input.js';
@@ -38,9 +38,6 @@ export type AdmissionDetails = Omit<InpatientAdmissionRequest, 'mdtrt_cert_type'
 
 type Diagnosis = AdmissionDetails['diagnoses'][number];
 
-const money = (d: Decimal) => d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
-const clean = <T extends Record<string, unknown>>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
 
 function stayFields(d: AdmissionDetails) {
   return {
@@ -125,16 +122,10 @@ export function feeUpload2301(f: AdmissionFacts, lines: FeeLine[]): Infno2301Inp
   return {
     feedetail: lines.map((l) =>
       clean({
-        feedetl_sn: l.feedetl_sn,
+        ...lineFields(l),
         mdtrt_id: f.mdtrt_id,
         psn_no: f.psn_no,
         med_type: f.med_type,
-        fee_ocur_time: l.fee_ocur_time,
-        med_list_codg: l.med_list_codg,
-        medins_list_codg: l.medins_list_codg,
-        det_item_fee_sumamt: money(l.det_item_fee_sumamt),
-        cnt: l.cnt.toNumber(),
-        pric: l.pric.toNumber(),
         hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
         ...l.extra,
       }) as Infno2301Input['feedetail'][number],

@@ -2,7 +2,8 @@
  * Canonical outpatient requests -> national interface inputs (2201-2208). Pure functions: the
  * engine supplies the visit's facts, these only arrange them the way the interface wants.
  */
-import { Decimal } from 'decimal.js';
+import type { Decimal } from 'decimal.js';
+import { clean, lineFields, money, type CheckedLine } from './message-fields.js';
 import type { Infno2201Input } from '../../gateway/generated/platform/2201.input.js';
 import type { Infno2202Input } from '../../gateway/generated/platform/2202.input.js';
 import type { Infno2203Input } from '../../gateway/generated/platform/2203.input.js';
@@ -30,17 +31,9 @@ export interface VisitFacts {
   med_type?: string;
 }
 
-/** A fee line after the gateway checked it: amounts as Decimals. */
-export interface FeeLine {
-  feedetl_sn: string;
+/** A fee line after the gateway checked it, in its charge batch (收费批次). */
+export interface FeeLine extends CheckedLine {
   chrg_bchno: string;
-  fee_ocur_time: string;
-  med_list_codg: string;
-  medins_list_codg: string;
-  cnt: Decimal;
-  pric: Decimal;
-  det_item_fee_sumamt: Decimal;
-  extra: Record<string, string | undefined>;
 }
 
 /** Totals the 2207 input restates (from the platform's own 2204 classification). */
@@ -52,9 +45,6 @@ export interface SettlementTotals {
   inscp_scp_amt: Decimal;
 }
 
-const money = (d: Decimal) => d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
-const clean = <T extends Record<string, unknown>>(o: T): T =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
 
 export const erFlag = (emergency: boolean) => (emergency ? '1' : '0');
 
@@ -121,16 +111,10 @@ export function feeUpload2204(v: VisitFacts, lines: FeeLine[]): Infno2204Input {
   return {
     feedetail: lines.map((l) =>
       clean({
-        feedetl_sn: l.feedetl_sn,
+        ...lineFields(l),
         mdtrt_id: v.mdtrt_id,
         psn_no: v.psn_no,
         chrg_bchno: l.chrg_bchno,
-        fee_ocur_time: l.fee_ocur_time,
-        med_list_codg: l.med_list_codg,
-        medins_list_codg: l.medins_list_codg,
-        det_item_fee_sumamt: money(l.det_item_fee_sumamt),
-        cnt: l.cnt.toNumber(),
-        pric: l.pric.toNumber(),
         rx_circ_flag: l.extra.rx_circ_flag ?? '0',
         hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
         ...l.extra,

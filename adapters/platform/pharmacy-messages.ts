@@ -4,6 +4,7 @@
  * engine supplies the person's facts and the checked drug lines.
  */
 import { Decimal } from 'decimal.js';
+import { clean, lineFields, money, type CheckedLine } from './message-fields.js';
 import type { Infno2101Input } from '../../gateway/generated/platform/2101.input.js';
 import type { Infno2102Input } from '../../gateway/generated/platform/2102.input.js';
 import type { Infno2103Input } from '../../gateway/generated/platform/2103.input.js';
@@ -26,20 +27,9 @@ export interface PurchaseFacts {
   dise_name?: string;
 }
 
-/** A drug line after the gateway checked it: amounts as Decimals, the rest as sent. */
-export interface DrugLine {
-  feedetl_sn: string;
-  fee_ocur_time: string;
-  med_list_codg: string;
-  medins_list_codg: string;
-  cnt: Decimal;
-  pric: Decimal;
-  det_item_fee_sumamt: Decimal;
-  extra: Record<string, string | undefined>;
-}
+/** A drug line after the gateway checked it (no charge batch: a pharmacy sale settles in one call). */
+export type DrugLine = CheckedLine;
 
-const money = (d: Decimal) => d.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toNumber();
-const clean = <T extends Record<string, unknown>>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '')) as T;
 
 export const totalOf = (lines: readonly DrugLine[]) => lines.reduce((a, l) => a.plus(l.det_item_fee_sumamt), new Decimal(0));
 
@@ -61,14 +51,8 @@ function purchase(f: PurchaseFacts, lines: readonly DrugLine[]): Infno2102Input 
     }) as Infno2102Input['druginfo'],
     drugdetail: lines.map((l) =>
       clean({
-        feedetl_sn: l.feedetl_sn,
+        ...lineFields(l),
         rx_circ_flag: '0',
-        fee_ocur_time: l.fee_ocur_time,
-        med_list_codg: l.med_list_codg,
-        medins_list_codg: l.medins_list_codg,
-        det_item_fee_sumamt: money(l.det_item_fee_sumamt),
-        cnt: l.cnt.toNumber(),
-        pric: l.pric.toNumber(),
         ...l.extra,
       }) as Infno2102Input['drugdetail'][number],
     ) as Infno2102Input['drugdetail'],
