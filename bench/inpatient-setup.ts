@@ -99,7 +99,7 @@ export class InpatientSetup {
     }
     for (const side of ['baseline', 'gateway'] as const) {
       const steps = await this.stay(side, 0);
-      let last;
+      let last: Awaited<ReturnType<typeof this.post>> | undefined;
       for (const step of steps) last = await this.post(side, step);
       const body = expectStatus(`${side} inpatient settlement`, last!, side === 'gateway' ? 201 : 200);
       if (side === 'gateway' && Number(body.slip.medfee_sumamt).toFixed(2) !== TOTAL) throw new Error(`(d): the gateway settled ${String(body.slip.medfee_sumamt)}, not ${TOTAL}`);

@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import { startProgram, type Child } from './children.js';
 import { measureRedis, type NotAvailable } from './journal.js';
 import { waitFor } from './http.js';
-import { startGateway } from './system.js';
+import { type GatewayHandle, startGateway } from './system.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,7 +74,7 @@ export async function redisJournal(platformUrl: string, k: number, feeLines: num
       probe.disconnect();
     }
 
-    let gw;
+    let gw: GatewayHandle;
     try {
       gw = await startGateway(platformUrl, { STORE_BACKEND: 'redis', REDIS_URL: url, REDIS_KEY_PREFIX: prefix });
     } catch (e) {

@@ -6,7 +6,7 @@
  * message on the wire.
  */
 import { Decimal } from 'decimal.js';
-import * as msg from '../adapters/platform/outpatient-messages.js';
+import type * as msg from '../adapters/platform/outpatient-messages.js';
 import type { VisitCreateRequest } from '../gateway/generated/api/visit-create.request.js';
 import type { VisitDiagnosesRequest } from '../gateway/generated/api/visit-diagnoses.request.js';
 

@@ -4,7 +4,7 @@ import { createGateway } from './server.js';
 
 /** Production entry point: `npm start` (or the Docker image). Refuses to start without a platform. */
 async function main() {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);
   } catch (e) {
@@ -15,7 +15,7 @@ async function main() {
     }
     throw e;
   }
-  let gw;
+  let gw: Awaited<ReturnType<typeof createGateway>>;
   try {
     gw = await createGateway(config);
   } catch (e) {

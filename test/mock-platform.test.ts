@@ -87,7 +87,7 @@ function envelope(infno: string, input: Json, opts: EnvelopeOptions = {}): Json 
     input,
   };
   const sign = opts.signNo === undefined ? signNo : opts.signNo;
-  if (sign !== null) env['sign_no'] = sign;
+  if (sign !== null) env.sign_no = sign;
   return env;
 }
 
@@ -107,18 +107,18 @@ async function call(infno: string, input: Json, opts: EnvelopeOptions = {}): Pro
 /** A success reply: infcode 0, and the output validates against <infno>.output.json. */
 async function callOk(infno: string, input: Json, opts: EnvelopeOptions = {}): Promise<Json> {
   const reply = await call(infno, input, opts);
-  expect(reply['err_msg'], `${infno} err_msg`).toBeNull();
-  expect(reply['infcode']).toBe(0);
-  expect(checkOutput(infno, reply['output'])).toBeNull();
-  return reply['output'] as Json;
+  expect(reply.err_msg, `${infno} err_msg`).toBeNull();
+  expect(reply.infcode).toBe(0);
+  expect(checkOutput(infno, reply.output)).toBeNull();
+  return reply.output as Json;
 }
 
 async function expectRefused(infno: string, input: Json, errMsg: string | RegExp, opts: EnvelopeOptions = {}): Promise<Json> {
   const reply = await call(infno, input, opts);
-  expect(reply['infcode']).toBe(-2);
-  expect(reply['output']).toBeNull();
-  if (typeof errMsg === 'string') expect(reply['err_msg']).toBe(errMsg);
-  else expect(reply['err_msg']).toMatch(errMsg);
+  expect(reply.infcode).toBe(-2);
+  expect(reply.output).toBeNull();
+  if (typeof errMsg === 'string') expect(reply.err_msg).toBe(errMsg);
+  else expect(reply.err_msg).toMatch(errMsg);
   return reply;
 }
 
@@ -133,7 +133,7 @@ async function control(method: string, path: string, body?: Json): Promise<any> 
 
 async function signIn(): Promise<string> {
   const out = await callOk('9001', { signIn: { opter_no: '0001', mac: '00-16-3E-00-00-01', ip: '10.0.0.8' } }, { signNo: null });
-  return out['signinoutb']['sign_no'] as string;
+  return out.signinoutb.sign_no as string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,9 +169,9 @@ async function register(psnNo: string, area: string, token: string, iptOtpNo: st
     },
     { insuplc: area },
   );
-  expect(out['data']['psn_no']).toBe(psnNo);
-  expect(out['data']['ipt_otp_no']).toBe(iptOtpNo);
-  return out['data']['mdtrt_id'] as string;
+  expect(out.data.psn_no).toBe(psnNo);
+  expect(out.data.ipt_otp_no).toBe(iptOtpNo);
+  return out.data.mdtrt_id as string;
 }
 
 function visitInfo(mdtrtId: string, psnNo: string, medType: string, erFlag?: string): Json {
@@ -246,7 +246,7 @@ function settlementData(mdtrtId: string, psnNo: string, token: string, medfee: n
 function settleData(base: Json, breakdown: { fulamt: number; overlmt: number; preselfpay: number; inscp: number }): Json {
   return {
     data: {
-      ...base['data'],
+      ...base.data,
       fulamt_ownpay_amt: breakdown.fulamt,
       overlmt_selfpay: breakdown.overlmt,
       preselfpay_amt: breakdown.preselfpay,
@@ -258,20 +258,20 @@ function settleData(base: Json, breakdown: { fulamt: number; overlmt: number; pr
 /** Every field 2207.output.json / 2208.output.json names under setlinfo. */
 function setlinfoFields(infno: string): string[] {
   const schema = JSON.parse(readFileSync(new URL(`../schemas/platform/${infno}.output.json`, import.meta.url), 'utf8')) as Json;
-  return Object.keys(schema['properties']['setlinfo']['properties'] as Json);
+  return Object.keys(schema.properties.setlinfo.properties as Json);
 }
 
 const d = (v: unknown): Decimal => new Decimal(v as Decimal.Value);
 
 /** The slip identities (domain.md 14) and the fund detail sum, on every settlement reply. */
 function expectInvariants(output: Json, cashField = 'psn_cash_pay'): void {
-  const s = output['setlinfo'] as Json;
-  const detail = output['setldetail'] as Json[];
-  expect(d(s['medfee_sumamt']).equals(d(s['fulamt_ownpay_amt']).plus(s['overlmt_selfpay']).plus(s['preselfpay_amt']).plus(s['inscp_scp_amt']))).toBe(true);
-  expect(d(s['medfee_sumamt']).equals(d(s['fund_pay_sumamt']).plus(s['psn_part_amt']))).toBe(true);
-  expect(d(s['psn_part_amt']).equals(d(s['acct_pay']).plus(s[cashField]))).toBe(true);
-  const detailSum = detail.reduce<Decimal>((acc, row) => acc.plus(row['fund_payamt']), new Decimal(0));
-  expect(d(s['fund_pay_sumamt']).equals(detailSum)).toBe(true);
+  const s = output.setlinfo as Json;
+  const detail = output.setldetail as Json[];
+  expect(d(s.medfee_sumamt).equals(d(s.fulamt_ownpay_amt).plus(s.overlmt_selfpay).plus(s.preselfpay_amt).plus(s.inscp_scp_amt))).toBe(true);
+  expect(d(s.medfee_sumamt).equals(d(s.fund_pay_sumamt).plus(s.psn_part_amt))).toBe(true);
+  expect(d(s.psn_part_amt).equals(d(s.acct_pay).plus(s[cashField]))).toBe(true);
+  const detailSum = detail.reduce<Decimal>((acc, row) => acc.plus(row.fund_payamt), new Decimal(0));
+  expect(d(s.fund_pay_sumamt).equals(detailSum)).toBe(true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,9 +372,9 @@ describe('tif transport signature', () => {
     for (const overrides of cases) {
       const res = await post('9001', body(), tifHeaders(overrides));
       expect(res.status).toBe(401);
-      expect(res.body['infcode']).toBe(-2);
-      expect(typeof res.body['err_msg']).toBe('string');
-      expect(res.body['err_msg']).not.toBe('');
+      expect(res.body.infcode).toBe(-2);
+      expect(typeof res.body.err_msg).toBe('string');
+      expect(res.body.err_msg).not.toBe('');
     }
   });
 
@@ -385,7 +385,7 @@ describe('tif transport signature', () => {
     headers['x-tif-signature'] = createHash('sha256').update(`${ts}wrong-secret${nonce}${ts}`).digest('hex');
     const res = await post('9001', body(), headers);
     expect(res.status).toBe(401);
-    expect(res.body['err_msg']).toMatch(/签名/);
+    expect(res.body.err_msg).toMatch(/签名/);
   });
 
   it('accepts a nonce once within 10 minutes', async () => {
@@ -393,14 +393,14 @@ describe('tif transport signature', () => {
     expect((await post('9001', body(), headers)).status).toBe(200);
     const replay = await post('9001', body(), headers);
     expect(replay.status).toBe(401);
-    expect(replay.body['err_msg']).toMatch(/随机数/);
+    expect(replay.body.err_msg).toMatch(/随机数/);
   });
 
   it('does not record calls that failed the signature check', async () => {
     await post('9001', body(), tifHeaders({ 'x-tif-paasid': 'nobody' }));
     const calls = (await control('GET', '/calls?infno=9001')) as Json[];
     expect(calls).toHaveLength(1); // the beforeEach sign-in only
-    expect(calls[0]!['infcode']).toBe(0);
+    expect(calls[0]!.infcode).toBe(0);
   });
 });
 
@@ -408,25 +408,25 @@ describe('envelope checks', () => {
   it('answers unparseable JSON with HTTP 400 and infcode -2', async () => {
     const res = await post('9001', '{"infno": ', tifHeaders());
     expect(res.status).toBe(400);
-    expect(res.body['infcode']).toBe(-2);
-    expect(res.body['err_msg']).toMatch(/^报文校验失败: /);
+    expect(res.body.infcode).toBe(-2);
+    expect(res.body.err_msg).toMatch(/^报文校验失败: /);
   });
 
   it('refuses an envelope or input that fails its schema', async () => {
     const env = envelope('9001', { signIn: { opter_no: '0001', ip: '10.0.0.8' } }, { signNo: null });
-    delete env['opter_name'];
+    delete env.opter_name;
     const res = await post('9001', JSON.stringify(env), tifHeaders());
     expect(res.status).toBe(200);
-    expect(res.body['infcode']).toBe(-2);
-    expect(res.body['err_msg']).toMatch(/^报文校验失败: .*opter_name/);
+    expect(res.body.infcode).toBe(-2);
+    expect(res.body.err_msg).toMatch(/^报文校验失败: .*opter_name/);
     await expectRefused('1101', { data: { mdtrt_cert_type: '01' } }, /^报文校验失败: .*mdtrt_cert_no/);
   });
 
   it('refuses an infno that differs from the URL, and an unknown infno', async () => {
     const env = envelope('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_FILED.token } });
     const res = await post('9001', JSON.stringify(env), tifHeaders());
-    expect(res.body['infcode']).toBe(-2);
-    expect(res.body['err_msg']).toMatch(/交易编号/);
+    expect(res.body.infcode).toBe(-2);
+    expect(res.body.err_msg).toMatch(/交易编号/);
     await expectRefused('9999', {}, /不支持的交易编号/);
   });
 
@@ -434,8 +434,8 @@ describe('envelope checks', () => {
     const msgid = nextMsgid();
     const input = { data: { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_FILED.token } };
     const first = await call('1101', input, { msgid });
-    expect(first['infcode']).toBe(0);
-    expect(first['inf_refmsgid']).toBe(msgid);
+    expect(first.infcode).toBe(0);
+    expect(first.inf_refmsgid).toBe(msgid);
     await expectRefused('1101', input, '报文ID重复', { msgid });
   });
 
@@ -462,7 +462,7 @@ describe('envelope checks', () => {
     const msgid = nextMsgid();
     const reply = await call('9001', { signIn: { opter_no: '0001', ip: '10.0.0.8' } }, { signNo: null, msgid });
     expect(reply).toMatchObject({ infcode: 0, inf_refmsgid: msgid, refmsg_time: '2026-11-20 10:00:00', err_msg: null, warn_msg: null });
-    expect(reply['respond_time']).toMatch(/^2026-11-20 10:00:00/);
+    expect(reply.respond_time).toMatch(/^2026-11-20 10:00:00/);
   });
 });
 
@@ -476,12 +476,12 @@ describe('9001 sign-in', () => {
 
 describe('1101 person information', () => {
   const expectJilinPerson = (out: Json): void => {
-    expect(out['baseinfo']).toMatchObject({ psn_no: JILIN_FILED.psn_no, psn_cert_type: '01', certno: JILIN_FILED.certno, age: 46 });
-    expect(out['insuinfo']).toEqual([
+    expect(out.baseinfo).toMatchObject({ psn_no: JILIN_FILED.psn_no, psn_cert_type: '01', certno: JILIN_FILED.certno, age: 46 });
+    expect(out.insuinfo).toEqual([
       expect.objectContaining({ insutype: '310', insuplc_admdvs: '220100', balc: 500, psn_insu_stas: '1' }),
     ]);
-    expect(out['idetinfo']).toEqual([]);
-    expect(out['fileinfo']).toEqual([
+    expect(out.idetinfo).toEqual([]);
+    expect(out.fileinfo).toEqual([
       { file_type: '2', insuplc_admdvs: '220100', mdtrtarea_admvs: '440300', begndate: '2024-05-01', enddate: null },
     ]);
   };
@@ -507,11 +507,11 @@ describe('1101 person information', () => {
 
   it('files an un-filed Liaoning patient as temporary (6 months) on 1101', async () => {
     const out = await callOk('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: LIAONING.token } });
-    expect(out['fileinfo']).toEqual([
+    expect(out.fileinfo).toEqual([
       { file_type: '6', insuplc_admdvs: '210100', mdtrtarea_admvs: '440300', begndate: TODAY, enddate: '2027-05-20' },
     ]);
     const again = await callOk('1101', { data: { mdtrt_cert_type: '01', mdtrt_cert_no: LIAONING.token } });
-    expect(again['fileinfo']).toHaveLength(1);
+    expect(again.fileinfo).toHaveLength(1);
   });
 });
 
@@ -523,8 +523,8 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
 
     // 2204: per-line classification under the 深圳 catalogue
     const fees = await callOk('2204', feeUpload(mdtrtId, p.psn_no, WORKED_LINES), { insuplc: p.area });
-    const result = fees['result'] as Json[];
-    expect(result.map((r) => [r['feedetl_sn'], r['fulamt_ownpay_amt'], r['overlmt_amt'], r['preselfpay_amt'], r['inscp_scp_amt'], r['chrgitm_lv']])).toEqual([
+    const result = fees.result as Json[];
+    expect(result.map((r) => [r.feedetl_sn, r.fulamt_ownpay_amt, r.overlmt_amt, r.preselfpay_amt, r.inscp_scp_amt, r.chrgitm_lv])).toEqual([
       ['1', 0, 5, 0, 20, '1'],
       ['2', 0, 0, 0, 37, '1'],
       ['3', 0, 0, 13.71, 123.34, '2'],
@@ -537,15 +537,15 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     // 2206: a quote, nothing booked
     const base = settlementData(mdtrtId, p.psn_no, p.token, 619.05, '1');
     const quote = await callOk('2206', base, { insuplc: p.area });
-    expect(quote['setlinfo']).toMatchObject(WORKED_SETTLEMENT);
-    expect(quote['setlinfo']['setl_id']).toBeUndefined();
+    expect(quote.setlinfo).toMatchObject(WORKED_SETTLEMENT);
+    expect(quote.setlinfo.setl_id).toBeUndefined();
     expectInvariants(quote);
     expect(await control('GET', '/ledger')).toEqual([]);
 
     // 2207: booked
     const settleMsgid = nextMsgid();
     const settled = await callOk('2207', settleData(base, WORKED_BREAKDOWN), { insuplc: p.area, msgid: settleMsgid });
-    const setlinfo = settled['setlinfo'] as Json;
+    const setlinfo = settled.setlinfo as Json;
     expect(setlinfo).toMatchObject({
       ...WORKED_SETTLEMENT,
       mdtrt_id: mdtrtId,
@@ -558,24 +558,24 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
       medins_setl_id: settleMsgid,
       setl_time: '2026-11-20 10:00:00',
     });
-    expect(typeof setlinfo['setl_id']).toBe('string');
+    expect(typeof setlinfo.setl_id).toBe('string');
     expect(Object.keys(setlinfo)).toEqual(expect.arrayContaining(setlinfoFields('2207')));
-    expect(settled['setldetail']).toEqual([
+    expect(settled.setldetail).toEqual([
       { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', inscp_scp_amt: 315.34, crt_payb_lmt_amt: 2000, fund_payamt: 69.2 },
     ]);
     expectInvariants(settled);
 
     const ledger = (await control('GET', '/ledger')) as Json[];
     expect(ledger).toHaveLength(1);
-    expect(ledger[0]).toMatchObject({ setl_id: setlinfo['setl_id'], msgid: settleMsgid, mdtrt_id: mdtrtId, psn_no: p.psn_no, insuplc_admdvs: '220100', status: 'booked', kind: 'settlement' });
-    expect(ledger[0]!['amounts']).toMatchObject({ medfee_sumamt: 619.05, hifp_pay: 69.2, acct_pay: 500 });
+    expect(ledger[0]).toMatchObject({ setl_id: setlinfo.setl_id, msgid: settleMsgid, mdtrt_id: mdtrtId, psn_no: p.psn_no, insuplc_admdvs: '220100', status: 'booked', kind: 'settlement' });
+    expect(ledger[0]!.amounts).toMatchObject({ medfee_sumamt: 619.05, hifp_pay: 69.2, acct_pay: 500 });
     const person = await control('GET', `/persons/${p.psn_no}`);
     expect(person).toMatchObject({ balance: 0, accumulations: { '2026': { dedc_used: 200, pool_paid: 69.2 } } });
 
     // 2208: the cancellation, every amount negated, the balance restored
     const cancelMsgid = nextMsgid();
-    const cancelled = await callOk('2208', { data: { setl_id: setlinfo['setl_id'], mdtrt_id: mdtrtId, psn_no: p.psn_no } }, { insuplc: p.area, msgid: cancelMsgid });
-    const reversal = cancelled['setlinfo'] as Json;
+    const cancelled = await callOk('2208', { data: { setl_id: setlinfo.setl_id, mdtrt_id: mdtrtId, psn_no: p.psn_no } }, { insuplc: p.area, msgid: cancelMsgid });
+    const reversal = cancelled.setlinfo as Json;
     expect(reversal).toMatchObject({
       mdtrt_id: mdtrtId,
       medfee_sumamt: -619.05,
@@ -594,23 +594,23 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
       balc: 500,
       medins_setl_id: cancelMsgid,
     });
-    expect(reversal['setl_id']).not.toBe(setlinfo['setl_id']);
+    expect(reversal.setl_id).not.toBe(setlinfo.setl_id);
     expect(Object.keys(reversal)).toEqual(expect.arrayContaining(setlinfoFields('2208')));
-    expect(cancelled['setldetail']).toEqual([
+    expect(cancelled.setldetail).toEqual([
       { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', inscp_scp_amt: -315.34, crt_payb_lmt_amt: 1930.8, fund_payamt: -69.2 },
     ]);
     expectInvariants(cancelled, 'pdn_cash_pay');
 
     const after = (await control('GET', '/ledger')) as Json[];
-    expect(after.map((e) => [e['kind'], e['status']])).toEqual([
+    expect(after.map((e) => [e.kind, e.status])).toEqual([
       ['settlement', 'cancelled'],
       ['cancellation', 'booked'],
     ]);
-    expect(after[1]).toMatchObject({ setl_id: reversal['setl_id'], orig_setl_id: setlinfo['setl_id'], msgid: cancelMsgid });
+    expect(after[1]).toMatchObject({ setl_id: reversal.setl_id, orig_setl_id: setlinfo.setl_id, msgid: cancelMsgid });
 
     // the lines are unsettled again: the same quote comes back
     const requote = await callOk('2206', base, { insuplc: p.area });
-    expect(requote['setlinfo']).toMatchObject(WORKED_SETTLEMENT);
+    expect(requote.setlinfo).toMatchObject(WORKED_SETTLEMENT);
 
     const calls = (await control('GET', '/calls?infno=2207')) as Json[];
     expect(calls).toEqual([{ infno: '2207', msgid: settleMsgid, at: NOW.toISOString(), infcode: 0 }]);
@@ -628,7 +628,7 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
 
   it('refuses a second cancellation and an unknown setl_id', async () => {
     const mdtrtId = await workedVisit();
-    const setlId = (await settleWorked(mdtrtId))['setlinfo']['setl_id'] as string;
+    const setlId = (await settleWorked(mdtrtId)).setlinfo.setl_id as string;
     const p = JILIN_FILED;
     const data = { setl_id: setlId, mdtrt_id: mdtrtId, psn_no: p.psn_no };
     await callOk('2208', { data }, { insuplc: p.area });
@@ -644,7 +644,7 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     const a = await register(p.psn_no, p.area, p.token, 'MZ-A');
     await callOk('2204', feeUpload(a, p.psn_no, [{ sn: 'a1', code: CODES.amoxicillin, cnt: 10, pric: 30, det: 300 }]), { insuplc: p.area });
     const settledA = await callOk('2207', settleData(settlementData(a, p.psn_no, p.token, 300, '0'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 300 }), { insuplc: p.area });
-    expect(settledA['setlinfo']).toMatchObject({ act_pay_dedc: 200, hifp_pay: 60, psn_part_amt: 240, acct_pay: 0, psn_cash_pay: 240, balc: 500 });
+    expect(settledA.setlinfo).toMatchObject({ act_pay_dedc: 200, hifp_pay: 60, psn_part_amt: 240, acct_pay: 0, psn_cash_pay: 240, balc: 500 });
 
     // B: 二甲双胍 4 × 25.00 = 100.00, deductible already met.
     //    act_pay_dedc = min(100, max(0, 200 − 200)) = 0; hifp = round2(100 × 0.60) = 60.00;
@@ -652,8 +652,8 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     const b = await register(p.psn_no, p.area, p.token, 'MZ-B');
     await callOk('2204', feeUpload(b, p.psn_no, [{ sn: 'b1', code: CODES.metformin, cnt: 4, pric: 25, det: 100 }]), { insuplc: p.area });
     const settledB = await callOk('2207', settleData(settlementData(b, p.psn_no, p.token, 100, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 100 }), { insuplc: p.area });
-    expect(settledB['setlinfo']).toMatchObject({ act_pay_dedc: 0, hifp_pay: 60, psn_part_amt: 40, acct_pay: 40, psn_cash_pay: 0, balc: 460 });
-    expect(settledB['setldetail'][0]).toMatchObject({ crt_payb_lmt_amt: 1940 });
+    expect(settledB.setlinfo).toMatchObject({ act_pay_dedc: 0, hifp_pay: 60, psn_part_amt: 40, acct_pay: 40, psn_cash_pay: 0, balc: 460 });
+    expect(settledB.setldetail[0]).toMatchObject({ crt_payb_lmt_amt: 1940 });
     expectInvariants(settledB);
     expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 200, pool_paid: 120 } } });
 
@@ -661,15 +661,15 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     //   deductible: act_pay_dedc = min(100, 200) = 100, hifp = round2(0 × 0.60) = 0 (was 0 / 60).
     //   The refund recovers A's fund share and what B was overpaid: hifp −60 − 60 = −120;
     //   act_pay_dedc −200 + 100 = −100; psn_part = −300 − (−120) = −180 (cash; A used no account)
-    const cancelA = await callOk('2208', { data: { setl_id: settledA['setlinfo']['setl_id'], mdtrt_id: a, psn_no: p.psn_no } }, { insuplc: p.area });
-    expect(cancelA['setlinfo']).toMatchObject({ act_pay_dedc: -100, hifp_pay: -120, fund_pay_sumamt: -120, psn_part_amt: -180, pdn_cash_pay: -180, balc: 460 });
+    const cancelA = await callOk('2208', { data: { setl_id: settledA.setlinfo.setl_id, mdtrt_id: a, psn_no: p.psn_no } }, { insuplc: p.area });
+    expect(cancelA.setlinfo).toMatchObject({ act_pay_dedc: -100, hifp_pay: -120, fund_pay_sumamt: -120, psn_part_amt: -180, pdn_cash_pay: -180, balc: 460 });
     expectInvariants(cancelA, 'pdn_cash_pay');
     expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 100, pool_paid: 0 } } });
-    const ledgerB = ((await control('GET', '/ledger')) as Json[]).find((e) => e['setl_id'] === settledB['setlinfo']['setl_id'])!;
+    const ledgerB = ((await control('GET', '/ledger')) as Json[]).find((e) => e.setl_id === settledB.setlinfo.setl_id)!;
     expect(ledgerB).toMatchObject({ amounts: { act_pay_dedc: 0, hifp_pay: 60 }, adjusted: { act_pay_dedc: 100, hifp_pay: 0, psn_part_amt: 100, acct_pay: 40, psn_cash_pay: 60 } });
 
     // cancel B: back to the seed
-    await callOk('2208', { data: { setl_id: settledB['setlinfo']['setl_id'], mdtrt_id: b, psn_no: p.psn_no } }, { insuplc: p.area });
+    await callOk('2208', { data: { setl_id: settledB.setlinfo.setl_id, mdtrt_id: b, psn_no: p.psn_no } }, { insuplc: p.area });
     expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 500, accumulations: {} });
   });
 
@@ -698,7 +698,7 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     await callOk('2205', { data: { mdtrt_id: mdtrtId, chrg_bchno: 'B002', psn_no: p.psn_no } }, { insuplc: p.area });
     await expectRefused('2206', settlementData(mdtrtId, p.psn_no, p.token, 30, '0'), '医疗费总额与上传明细不符', { insuplc: p.area });
     const quote = await callOk('2206', settlementData(mdtrtId, p.psn_no, p.token, 10, '0'), { insuplc: p.area });
-    expect(quote['setlinfo']).toMatchObject({ medfee_sumamt: 10, inscp_scp_amt: 10, act_pay_dedc: 10, hifp_pay: 0 });
+    expect(quote.setlinfo).toMatchObject({ medfee_sumamt: 10, inscp_scp_amt: 10, act_pay_dedc: 10, hifp_pay: 0 });
     await callOk('2202', { data: { psn_no: p.psn_no, mdtrt_id: mdtrtId, ipt_otp_no: 'MZ-C' } }, { insuplc: p.area });
     await expectRefused('2206', settlementData(mdtrtId, p.psn_no, p.token, 10, '0'), '该就诊已撤销', { insuplc: p.area });
   });
@@ -723,7 +723,7 @@ describe('cross-region filing', () => {
     expect(await control('GET', '/ledger')).toEqual([]);
 
     await callOk('2203', visitInfo(mdtrtId, p.psn_no, '13', '1'), { insuplc: p.area });
-    const settled = await callOk('2207', settleData({ data: { ...base['data'], med_type: '13' } }, { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), { insuplc: p.area });
+    const settled = await callOk('2207', settleData({ data: { ...base.data, med_type: '13' } }, { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), { insuplc: p.area });
     expectInvariants(settled);
     expect(await control('GET', '/ledger')).toHaveLength(1);
   });
@@ -735,13 +735,13 @@ describe('cross-region filing', () => {
     // 沈阳 310: deductible 100, ratio 0.50, cap 1500; inscp 37.00 → act_pay_dedc = min(37, 100) = 37.00;
     // hifp = round2(0 × 0.50) = 0; psn_part 37.00; acct_pay = min(200, 37) = 37.00; cash 0; balc 163.00
     const settled = await callOk('2207', settleData(settlementData(mdtrtId, p.psn_no, p.token, 37, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), { insuplc: p.area });
-    expect(settled['setlinfo']).toMatchObject({ act_pay_dedc: 37, hifp_pay: 0, pool_prop_selfpay: 0.5, fund_pay_sumamt: 0, psn_part_amt: 37, acct_pay: 37, psn_cash_pay: 0, balc: 163 });
-    expect(settled['setldetail']).toEqual([
+    expect(settled.setlinfo).toMatchObject({ act_pay_dedc: 37, hifp_pay: 0, pool_prop_selfpay: 0.5, fund_pay_sumamt: 0, psn_part_amt: 37, acct_pay: 37, psn_cash_pay: 0, balc: 163 });
+    expect(settled.setldetail).toEqual([
       { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', inscp_scp_amt: 37, crt_payb_lmt_amt: 1500, fund_payamt: 0 },
     ]);
     expectInvariants(settled);
     const person = await control('GET', `/persons/${p.psn_no}`);
-    expect(person['filings']).toEqual([{ file_type: '6', mdtrtarea_admvs: '440300', begndate: TODAY, enddate: '2027-05-20' }]);
+    expect(person.filings).toEqual([{ file_type: '6', mdtrtarea_admvs: '440300', begndate: TODAY, enddate: '2027-05-20' }]);
   });
 });
 
@@ -758,7 +758,7 @@ describe('control API faults', () => {
     if ('error' in outcome) throw outcome.error;
     const settled = outcome.output;
     expect(Date.now() - started).toBeGreaterThanOrEqual(390);
-    expect(settled['setlinfo']['setl_id']).toBeTruthy();
+    expect(settled.setlinfo.setl_id).toBeTruthy();
     expect(await control('GET', '/faults')).toEqual([]); // count 1 used up
   });
 
@@ -779,7 +779,7 @@ describe('infcodeAsString', () => {
     try {
       const env = envelope('9001', { signIn: { opter_no: '0001', ip: '10.0.0.8' } }, { signNo: null });
       const ok = await fetch(`${url}/9001`, { method: 'POST', headers: tifHeaders(), body: JSON.stringify(env) });
-      expect(((await ok.json()) as Json)['infcode']).toBe('0');
+      expect(((await ok.json()) as Json).infcode).toBe('0');
       const refused = await fetch(`${url}/9001`, { method: 'POST', headers: tifHeaders(), body: JSON.stringify(env) });
       expect(((await refused.json()) as Json)).toMatchObject({ infcode: '-2', err_msg: '报文ID重复' });
     } finally {
@@ -797,7 +797,7 @@ describe('logs', () => {
     for (const secret of ['吉长青', JILIN_FILED.certno, JILIN_FILED.token, JILIN_FILED.card, JILIN_FILED.card_sn]) {
       expect(text).not.toContain(secret);
     }
-    const errors = logLines.map((l) => JSON.parse(l) as Json).filter((l) => l['level'] >= 50);
+    const errors = logLines.map((l) => JSON.parse(l) as Json).filter((l) => l.level >= 50);
     expect(errors).toEqual([]);
   });
 });

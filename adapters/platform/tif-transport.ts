@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import axios, { AxiosError } from 'axios';
+import axios, { type AxiosError } from 'axios';
 import type { Clock } from './msgid.js';
 import { tifHeaders } from './signature.js';
 import type { PlatformTransport, SendOptions, TransportResult } from './transport.js';

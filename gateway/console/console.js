@@ -160,7 +160,7 @@ async function api(method, path, body) {
     json = undefined;
   }
   if (res.ok) return { ok: true, status: res.status, body: json };
-  const error = json && json.error ? json.error : { code: `HTTP_${res.status}`, message: `网关返回 HTTP ${res.status}`, message_en: '' };
+  const error = json?.error ? json.error : { code: `HTTP_${res.status}`, message: `网关返回 HTTP ${res.status}`, message_en: '' };
   if (res.status === 401) disconnect(error);
   return { ok: false, status: res.status, error };
 }
@@ -310,7 +310,10 @@ function txRow(x) {
     h('td', {}, r ? [badge(r.state), h('div', {}, h('small', {}, `冲正尝试 ${r.attempts} 次 attempts`))] : '—'),
     h('td', {}, keysList(x.keys, x.encounter_id ? { visit: x.encounter_id } : {})),
     h('td', {}, errorCell(x.error)),
-    h('td', {}, h('button', { type: 'button', class: 'open', onclick: (ev) => (ev.stopPropagation(), openDetail(x.id)) }, '详情 ', h('small', {}, 'Open'))),
+    h('td', {}, h('button', { type: 'button', class: 'open', onclick: (ev) => {
+      ev.stopPropagation();
+      openDetail(x.id);
+    } }, '详情 ', h('small', {}, 'Open'))),
   );
 }
 

@@ -379,7 +379,9 @@ export class InpatientService {
         },
       };
     });
-    if (wasAudited) await this.updateAuditRegister((entries) => entries.filter((e) => e.setl_id === setl_id).forEach((e) => (e.status = 'cancelled')));
+    if (wasAudited) await this.updateAuditRegister((entries) => {
+      for (const e of entries) if (e.setl_id === setl_id) e.status = 'cancelled';
+    });
     return { ...r, setl_id, cancel_setl_id: cancellation!.setl_id, slip: cancellation!.slip };
   }
 

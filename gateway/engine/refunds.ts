@@ -131,7 +131,7 @@ export class Refunds {
    */
   async onReversalResolved(t: { id: string; resolution?: { state: string } }) {
     const op = await this.ops.waitingOn(t.id);
-    if (!op || op.status !== 'needs_reversal' || op.reversal?.transaction_id !== t.id) return;
+    if (op?.status !== 'needs_reversal' || op.reversal?.transaction_id !== t.id) return;
     const state = t.resolution?.state;
     const outcome = state === 'reversed' || state === 'not_booked' || state === 'resolved_by_staff' ? 'reversed' : state === 'confirmed' ? 'confirmed' : undefined;
     if (outcome) await this.resolveReversal(op.id, outcome);

@@ -131,7 +131,7 @@ export class ReversalWorker {
     if ((await store.nextSequence(`reversal:${t.id}:${r.next_at}`, leaseSeconds)) !== 1) return;
     // re-read: another replica (or the previous process) may have moved it on meanwhile
     const cur = await store.getTransaction(t.id);
-    if (!cur?.resolution || cur.resolution.state !== 'reversing' || cur.resolution.next_at !== r.next_at) return;
+    if (cur?.resolution?.state !== 'reversing' || cur.resolution.next_at !== r.next_at) return;
     const res = cur.resolution;
     const now = clock.now();
     const tooOld = now.getTime() - Date.parse(cur.created_at) > settings.maxAgeMs;

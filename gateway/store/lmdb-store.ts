@@ -145,7 +145,7 @@ export class LmdbStore implements Store {
   async completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number) {
     const ok = await this.db.transaction(() => {
       const cur = this.idem.get(key);
-      if (!cur || cur.state !== 'in_flight' || cur.token !== token) return false;
+      if (cur?.state !== 'in_flight' || cur.token !== token) return false;
       this.idem.putSync(key, { fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) });
       return true;
     });

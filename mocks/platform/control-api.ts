@@ -11,14 +11,14 @@ export const CONTROL_PREFIX = '/__mock';
 
 function listCalls(state: MockState) {
   return (req: Request, res: Response): void => {
-    const infno = typeof req.query['infno'] === 'string' ? req.query['infno'] : undefined;
+    const infno = typeof req.query.infno === 'string' ? req.query.infno : undefined;
     res.json(state.calls.filter((c) => infno === undefined || c.infno === infno));
   };
 }
 
 function showPerson(state: MockState) {
   return (req: Request, res: Response): void => {
-    const person = state.persons.get(String(req.params['psn_no']));
+    const person = state.persons.get(String(req.params.psn_no));
     if (!person) {
       res.status(404).json({ error: 'unknown psn_no' });
       return;
@@ -37,7 +37,7 @@ const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-(0[
  */
 function addFiling(state: MockState, logger: Logger) {
   return (req: Request, res: Response): void => {
-    const person = state.persons.get(String(req.params['psn_no']));
+    const person = state.persons.get(String(req.params.psn_no));
     if (!person) {
       res.status(404).json({ error: 'unknown psn_no' });
       return;
@@ -48,7 +48,7 @@ function addFiling(state: MockState, logger: Logger) {
       return;
     }
     const { file_type, begndate, enddate } = body;
-    const area = body['mdtrtarea_admvs'] ?? state.policies.hospital.mdtrtarea_admvs;
+    const area = body.mdtrtarea_admvs ?? state.policies.hospital.mdtrtarea_admvs;
     let problem: string | undefined;
     if (typeof file_type !== 'string' || !FILE_TYPES.has(file_type)) problem = "file_type must be one of '1'..'6'";
     else if (!isDate(begndate)) problem = 'begndate must be yyyy-MM-dd';

@@ -85,7 +85,7 @@ const FAULT_KINDS: Record<string, FaultKind> = {
       return { latency_ms: ms };
     },
     async apply(rule, ctx) {
-      await sleep(Number(rule.params['latency_ms']), ctx.signal);
+      await sleep(Number(rule.params.latency_ms), ctx.signal);
       return { action: 'continue' };
     },
   },
@@ -97,7 +97,7 @@ const FAULT_KINDS: Record<string, FaultKind> = {
       return { err_msg: msg };
     },
     async apply(rule) {
-      return { action: 'respond', status: 200, body: { infcode: -2, inf_refmsgid: null, refmsg_time: null, respond_time: null, err_msg: rule.params['err_msg'], warn_msg: null, output: null } };
+      return { action: 'respond', status: 200, body: { infcode: -2, inf_refmsgid: null, refmsg_time: null, respond_time: null, err_msg: rule.params.err_msg, warn_msg: null, output: null } };
     },
   },
   /** The connection is dropped without a reply; with after_booking the transaction WAS booked (outcome unknown to the caller). */
@@ -127,7 +127,7 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
       return { hold_ms: ms };
     },
     async apply(rule, ctx) {
-      await sleep(Number(rule.params['hold_ms']), ctx.signal);
+      await sleep(Number(rule.params.hold_ms), ctx.signal);
       return { action: 'continue' };
     },
   },
@@ -166,7 +166,7 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
       return { err_msg: msg };
     },
     async apply(rule) {
-      return { action: 'respond', status: 200, body: replyWith(-2, String(rule.params['err_msg'])) };
+      return { action: 'respond', status: 200, body: replyWith(-2, String(rule.params.err_msg)) };
     },
   },
   /**

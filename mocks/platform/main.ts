@@ -17,15 +17,15 @@ function portFromEnv(value: string | undefined): number {
 
 function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<MockOptions> {
   return {
-    ...(env['MOCK_PAASID'] ? { paasid: env['MOCK_PAASID'] } : {}),
-    ...(env['MOCK_SECRET'] ? { secret: env['MOCK_SECRET'] } : {}),
+    ...(env.MOCK_PAASID ? { paasid: env.MOCK_PAASID } : {}),
+    ...(env.MOCK_SECRET ? { secret: env.MOCK_SECRET } : {}),
   };
 }
 
 async function main(): Promise<void> {
-  const logger = pino({ name: 'mock-platform', level: process.env['LOG_LEVEL'] ?? 'info' });
+  const logger = pino({ name: 'mock-platform', level: process.env.LOG_LEVEL ?? 'info' });
   const platform = createMockPlatform({ ...optionsFromEnv(process.env), logger });
-  const { url } = await platform.listen(portFromEnv(process.env['MOCK_PORT']), process.env['MOCK_HOST'] || DEFAULT_HOST);
+  const { url } = await platform.listen(portFromEnv(process.env.MOCK_PORT), process.env.MOCK_HOST || DEFAULT_HOST);
   logger.info({ url }, 'mock settlement platform listening');
 
   let stopping = false;

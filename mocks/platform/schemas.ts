@@ -61,7 +61,7 @@ function describeErrors(errors: ErrorObject[] | null | undefined, dataVar: strin
   if (!errors || errors.length === 0) return 'unknown error';
   return errors
     .map((e) => {
-      const extra = e.keyword === 'additionalProperties' ? ` '${String(e.params['additionalProperty'])}'` : '';
+      const extra = e.keyword === 'additionalProperties' ? ` '${String(e.params.additionalProperty)}'` : '';
       return `${dataVar}${e.instancePath} ${e.message ?? e.keyword}${extra}`;
     })
     .join('; ');

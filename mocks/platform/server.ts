@@ -98,7 +98,7 @@ function appliedFault(res: Response, outcome: FaultOutcome): boolean {
 
 async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Promise<void> {
   const started = Date.now();
-  const infno = String(req.params['infno']);
+  const infno = String(req.params.infno);
   const auth = rt.verifier.verify(req.headers);
   if (!auth.ok) {
     rt.logger.warn({ infno, reason: auth.reason }, 'signature rejected');

@@ -156,7 +156,7 @@ describe('the console page (browser)', () => {
       await waitText(page, '#detail-stages [data-stage="envelope"]', '"infno": "2207"');
       await waitText(page, '#detail-resolution', '待人工处理', '1');
       await waitText(page, '#detail-reversals', '冲正尝试', '结果未知'); // the one 2601, failed
-      const text = await page.evaluate(() => document.body.innerText);
+      const text = await page.evaluate(() => document.body.textContent);
       for (const personal of [JILIN.token, JILIN.certno, JILIN.psn_name, JILIN.card_sn]) expect(text, 'personal data on the page').not.toContain(personal);
       expect(text).toContain(`"mdtrt_cert_no": "${JILIN.token[0]}`); // there, masked
       await page.screenshot({ path: path.join(SHOTS, 'console-detail.png'), fullPage: true });

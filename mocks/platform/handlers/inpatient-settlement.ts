@@ -85,7 +85,8 @@ function stayBasis(state: MockState, person: PersonRecord, adm: Admission, settl
 /** The date the settlement counts on: the discharge date, or for a mid-stay settlement its latest fee line's date. */
 function accrualDateOf(adm: Admission, lines: readonly InpatientFeeLine[], mid: boolean): string {
   if (!mid && adm.endtime) return datePart(adm.endtime);
-  return lines.map((l) => datePart(l.fee_ocur_time)).reduce((a, b) => (b > a ? b : a), datePart(adm.begntime));
+  // ISO dates compare as strings: the latest one wins
+  return [datePart(adm.begntime), ...lines.map((l) => datePart(l.fee_ocur_time))].sort().at(-1)!;
 }
 
 function prepare(ctx: TxContext): Prepared {
@@ -182,7 +183,7 @@ export function settleInpatient(ctx: TxContext): Record<string, unknown> {
 /** 召回 only the latest settlement of a stay: 不得隔次召回 (LN 54). */
 function requireRecallable(state: MockState, data: InpatientCancelData): LedgerEntry {
   const entry = findLedgerEntry(state.ledger, data.setl_id);
-  if (!entry || entry.encounter !== 'inpatient') throw new BusinessError(`结算ID不存在: ${data.setl_id}`);
+  if (entry?.encounter !== 'inpatient') throw new BusinessError(`结算ID不存在: ${data.setl_id}`);
   if (entry.kind === 'cancellation') throw new BusinessError('该结算ID为撤销记录，不能撤销');
   if (entry.mdtrt_id !== data.mdtrt_id || entry.psn_no !== data.psn_no) throw new BusinessError('结算ID与就诊ID或人员编号不符');
   if (entry.status === 'cancelled') throw new BusinessError('该结算已撤销');

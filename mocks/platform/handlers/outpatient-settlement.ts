@@ -201,7 +201,7 @@ export function cancelSettlement(ctx: TxContext): Record<string, unknown> {
       setl_time: cancellation.setl_time,
       ...amounts,
       // the public interface spells the cash field pdn_cash_pay in 2208; both are sent
-      pdn_cash_pay: amounts['psn_cash_pay'],
+      pdn_cash_pay: amounts.psn_cash_pay,
       medins_setl_id: ctx.envelope.msgid,
       clr_type: OUTPATIENT_CLR_TYPE,
     },

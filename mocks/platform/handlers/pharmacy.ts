@@ -181,8 +181,8 @@ export function pharmacyCancel(ctx: TxContext): Record<string, unknown> {
       setl_time: cancellation.setl_time,
       ...amounts,
       // the public record spells the person's part psn_pay and the cash cash_payamt in 2103; both are sent
-      psn_pay: amounts['psn_part_amt'],
-      cash_payamt: amounts['psn_cash_pay'],
+      psn_pay: amounts.psn_part_amt,
+      cash_payamt: amounts.psn_cash_pay,
       medins_setl_id: ctx.envelope.msgid,
       clr_type: PHARMACY_CLR_TYPE,
     },

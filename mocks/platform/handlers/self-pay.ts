@@ -23,7 +23,10 @@ const uploads = new WeakMap<MockState['ledger'], SelfPayUpload[]>();
 /** The uploads received since the last reset (keyed by the ledger array, which reset replaces). */
 export function uploadsOf(state: MockState): SelfPayUpload[] {
   let list = uploads.get(state.ledger);
-  if (!list) uploads.set(state.ledger, (list = []));
+  if (!list) {
+    list = [];
+    uploads.set(state.ledger, list);
+  }
   return list;
 }
 
