@@ -53,12 +53,24 @@ const client = axios.create({ httpAgent: agent, maxRedirects: 0, validateStatus:
 
 async function send(infno: string, input: unknown, insuplc_admdvs: string | undefined, sign_no: string | undefined) {
   const now = new Date();
-  const envelope = buildEnvelope(settings, { infno, msgid: await nextMsgid(), input: input as Record<string, unknown>, insuplc_admdvs, sign_no, now });
+  const envelope = buildEnvelope(settings, {
+    infno,
+    msgid: await nextMsgid(),
+    input: input as Record<string, unknown>,
+    insuplc_admdvs,
+    sign_no,
+    now,
+  });
   return client.post(`${base}/${infno}`, envelope, { headers: tifHeaders(platform.paasid, platform.secret, now) });
 }
 
 // 9001 once at start-up; the bench run is far shorter than a sign-in's life.
-const signIn = await send('9001', { signIn: { opter_no: platform.signInOpterNo, mac: platform.signInMac, ip: platform.signInIp } }, undefined, undefined);
+const signIn = await send(
+  '9001',
+  { signIn: { opter_no: platform.signInOpterNo, mac: platform.signInMac, ip: platform.signInIp } },
+  undefined,
+  undefined,
+);
 const signNo = (signIn.data as { output?: { signinoutb?: { sign_no?: string } } })?.output?.signinoutb?.sign_no;
 if (!signNo) throw new Error(`baseline: 9001 sign-in failed: ${JSON.stringify(signIn.data)}`);
 

@@ -45,7 +45,8 @@ export async function openBreaker(platformTimeoutMs: number, latencyMs: number):
   const { mock, gateway: gw, close } = own;
   const base = { url: own.sides.baseline.url };
   try {
-    const readyz = async () => (await getJson<{ checks?: Record<string, string> }>(`${gw.url}/readyz`, gw.ops)).body?.checks?.circuit_breaker;
+    const readyz = async () =>
+      (await getJson<{ checks?: Record<string, string> }>(`${gw.url}/readyz`, gw.ops)).body?.checks?.circuit_breaker;
     const before = await readyz();
     if (before !== 'closed') throw new Error(`(c): the fresh gateway's breaker is ${String(before)}, not closed`);
 
@@ -72,9 +73,11 @@ export async function openBreaker(platformTimeoutMs: number, latencyMs: number):
     // the answer the measured runs will see: refused at once, with the catalog code
     const probe = await lookup(0);
     const code = (probe.body as { error?: { code?: string } })?.error?.code;
-    if (probe.status !== 503 || code !== 'GW_SYS_PLATFORM_CIRCUIT_OPEN') throw new Error(`(c): a lookup with the breaker open answered ${probe.status} ${JSON.stringify(probe.body).slice(0, 300)}`);
+    if (probe.status !== 503 || code !== 'GW_SYS_PLATFORM_CIRCUIT_OPEN')
+      throw new Error(`(c): a lookup with the breaker open answered ${probe.status} ${JSON.stringify(probe.body).slice(0, 300)}`);
     const baseProbe = await postJson(`${base.url}/forward/1101`, forwardBody(personQuery1101(credential(0))), gw.his);
-    if (baseProbe.status !== 504) throw new Error(`(c): the baseline against the silent platform answered ${baseProbe.status}, not its 504 after the timeout`);
+    if (baseProbe.status !== 504)
+      throw new Error(`(c): the baseline against the silent platform answered ${baseProbe.status}, not its 504 after the timeout`);
 
     // one caller alone, for scale: the answer's time without queueing behind the other connections
     const serial: number[] = [];

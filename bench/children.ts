@@ -30,7 +30,12 @@ export const benchScript = (name: string) => fileURLToPath(new URL(`./${name}`, 
  * Starts `node --import tsx <script>` (a TypeScript entry in bench/) and waits for its
  * `{ type: 'ready', ... }` IPC message.
  */
-export async function startNodeChild(name: string, script: string, env: Record<string, string>, opts: { nodeArgs?: string[]; readyTimeoutMs?: number } = {}): Promise<Child> {
+export async function startNodeChild(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  opts: { nodeArgs?: string[]; readyTimeoutMs?: number } = {},
+): Promise<Child> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script], {
     env: { ...process.env, ...env },
     // 'ignore' on stdout = /dev/null: the gateway's JSON log lines are produced and written, not read

@@ -40,7 +40,10 @@ export const benchConfig = () => ({
    */
   order: ['gateway', 'baseline', 'baseline', 'gateway', 'gateway', 'baseline', 'baseline', 'gateway'] as Array<'gateway' | 'baseline'>,
   /** only these scenarios (comma-separated ids, e.g. "c,d"), for working on one; empty = all */
-  only: (process.env.BENCH_SCENARIOS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+  only: (process.env.BENCH_SCENARIOS ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
   /** the whole run is stopped (and fails) past this */
   budgetS: num('BENCH_BUDGET_S', 285),
 });

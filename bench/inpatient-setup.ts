@@ -14,7 +14,16 @@ import * as msg from '../adapters/platform/outpatient-messages.js';
 import type { InpatientDischargeRequest } from '../gateway/generated/api/inpatient-discharge.request.js';
 import { expectStatus, pool, postJson } from './http.js';
 import { IterationQueue, idem, type Iteration, type SideName, type Sides, type Step } from './setup.js';
-import { credential, forwardBody, personFrom1101, platformFeeLines, totalsFrom2204, type BaselinePerson, type HisFeeLine, PERSONS } from './workload.js';
+import {
+  credential,
+  forwardBody,
+  personFrom1101,
+  platformFeeLines,
+  totalsFrom2204,
+  type BaselinePerson,
+  type HisFeeLine,
+  PERSONS,
+} from './workload.js';
 
 const SETUP_CONCURRENCY = 10;
 const MDTRTAREA_ADMVS = '440300';
@@ -24,7 +33,17 @@ const FEES_AT = '2026-11-02 10:00:00';
 const DISCHARGED = '2026-11-09 10:00:00';
 
 const DIAG = (at: string) => [
-  { diag_type: '1', maindiag_flag: '1', diag_srt_no: 1, diag_code: 'K35.800', diag_name: '急性阑尾炎', diag_dept: '普外科', dise_dor_no: 'D440300000009', dise_dor_name: '李医生', diag_time: at },
+  {
+    diag_type: '1',
+    maindiag_flag: '1',
+    diag_srt_no: 1,
+    diag_code: 'K35.800',
+    diag_name: '急性阑尾炎',
+    diag_dept: '普外科',
+    dise_dor_no: 'D440300000009',
+    dise_dor_name: '李医生',
+    diag_time: at,
+  },
 ];
 
 const line = (feedetl_sn: string, code: string, cnt: number, pric: string): HisFeeLine => ({
@@ -102,7 +121,8 @@ export class InpatientSetup {
       let last: Awaited<ReturnType<typeof this.post>> | undefined;
       for (const step of steps) last = await this.post(side, step);
       const body = expectStatus(`${side} inpatient settlement`, last!, side === 'gateway' ? 201 : 200);
-      if (side === 'gateway' && Number(body.slip.medfee_sumamt).toFixed(2) !== TOTAL) throw new Error(`(d): the gateway settled ${String(body.slip.medfee_sumamt)}, not ${TOTAL}`);
+      if (side === 'gateway' && Number(body.slip.medfee_sumamt).toFixed(2) !== TOTAL)
+        throw new Error(`(d): the gateway settled ${String(body.slip.medfee_sumamt)}, not ${TOTAL}`);
     }
   }
 
@@ -116,25 +136,68 @@ export class InpatientSetup {
   private async stay(side: SideName, i: number): Promise<Iteration> {
     const req = admissionRequest(i);
     if (side === 'gateway') {
-      const adm = expectStatus('gateway admission', await this.post('gateway', { path: '/v1/inpatient/admissions', body: JSON.stringify(req), headers: idem('adm') }), 201);
+      const adm = expectStatus(
+        'gateway admission',
+        await this.post('gateway', { path: '/v1/inpatient/admissions', body: JSON.stringify(req), headers: idem('adm') }),
+        201,
+      );
       const at = `/v1/inpatient/admissions/${adm.admission.admission_id as string}`;
-      expectStatus('gateway inpatient fees', await this.post('gateway', { path: `${at}/fees`, body: JSON.stringify({ lines: LINES }), headers: idem('ipfees') }), 201);
-      expectStatus('gateway discharge', await this.post('gateway', { path: `${at}/discharge`, body: JSON.stringify(DISCHARGE), headers: idem('dscg') }), 200);
+      expectStatus(
+        'gateway inpatient fees',
+        await this.post('gateway', { path: `${at}/fees`, body: JSON.stringify({ lines: LINES }), headers: idem('ipfees') }),
+        201,
+      );
+      expectStatus(
+        'gateway discharge',
+        await this.post('gateway', { path: `${at}/discharge`, body: JSON.stringify(DISCHARGE), headers: idem('dscg') }),
+        200,
+      );
       return [{ path: `${at}/settlement`, body: GATEWAY_SETTLE, headers: idem('ipsetl') }];
     }
     const p = this.persons[i % this.persons.length]!;
     const { mdtrt_cert_type, mdtrt_cert_no, ...details } = req;
-    const facts = { psn_no: p.psn_no, insutype: p.insutype, ipt_no: req.ipt_no, mdtrt_cert_type, mdtrt_cert_no, begntime: ADMITTED, med_type: '21', emergency: false, trum_flag: '0', rel_ttp_flag: '0' };
-    const fwd = (infno: string, input: object, what: string) => this.post('baseline', { path: `/forward/${infno}`, body: forwardBody(input, p.insuplc_admdvs), headers: idem(what) });
-    const adm = expectStatus('baseline 2401', await fwd('2401', ip.admit2401(facts, details as unknown as ip.AdmissionDetails, { insuplc_admdvs: p.insuplc_admdvs, mdtrtarea_admvs: MDTRTAREA_ADMVS }), 'adm'), 200);
+    const facts = {
+      psn_no: p.psn_no,
+      insutype: p.insutype,
+      ipt_no: req.ipt_no,
+      mdtrt_cert_type,
+      mdtrt_cert_no,
+      begntime: ADMITTED,
+      med_type: '21',
+      emergency: false,
+      trum_flag: '0',
+      rel_ttp_flag: '0',
+    };
+    const fwd = (infno: string, input: object, what: string) =>
+      this.post('baseline', { path: `/forward/${infno}`, body: forwardBody(input, p.insuplc_admdvs), headers: idem(what) });
+    const adm = expectStatus(
+      'baseline 2401',
+      await fwd(
+        '2401',
+        ip.admit2401(facts, details as unknown as ip.AdmissionDetails, {
+          insuplc_admdvs: p.insuplc_admdvs,
+          mdtrtarea_admvs: MDTRTAREA_ADMVS,
+        }),
+        'adm',
+      ),
+      200,
+    );
     const mdtrt_id = ((adm.output.result ?? adm.output.data) as { mdtrt_id: string }).mdtrt_id;
     const stay: ip.AdmissionFacts = { ...facts, mdtrt_id, endtime: DISCHARGED };
     const fees = expectStatus('baseline 2301', await fwd('2301', ip.feeUpload2301(stay, this.platformLines), 'ipfees'), 200);
     this.totals ??= totalsFrom2204(fees.output, this.platformLines);
-    expectStatus('baseline 2402', await fwd('2402', ip.discharge2402(stay, DISCHARGE as unknown as InpatientDischargeRequest), 'dscg'), 200);
+    expectStatus(
+      'baseline 2402',
+      await fwd('2402', ip.discharge2402(stay, DISCHARGE as unknown as InpatientDischargeRequest), 'dscg'),
+      200,
+    );
     return [
       { path: '/forward/1101', body: forwardBody(msg.personQuery1101(credential(i))) },
-      { path: '/forward/2304', body: forwardBody(ip.settle2304(stay, SETTLE_OPTIONS, this.totals), p.insuplc_admdvs), headers: idem('ipsetl') },
+      {
+        path: '/forward/2304',
+        body: forwardBody(ip.settle2304(stay, SETTLE_OPTIONS, this.totals), p.insuplc_admdvs),
+        headers: idem('ipsetl'),
+      },
     ];
   }
 }

@@ -73,4 +73,5 @@ export class RssSampler {
   }
 }
 
-export const mib = (bytes: number | undefined) => (bytes === undefined || Number.isNaN(bytes) ? undefined : Math.round((bytes / 1024 / 1024) * 10) / 10);
+export const mib = (bytes: number | undefined) =>
+  bytes === undefined || Number.isNaN(bytes) ? undefined : Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -91,11 +91,32 @@ async function main() {
         ctx.visit = status === 201 ? (JSON.parse(body) as { visit: { visit_id: string } }).visit.visit_id : undefined;
       },
     },
-    { method: 'POST', setupRequest: (req, context) => ({ ...req, path: visitPath(context as Ctx, '/diagnoses'), headers: withKey(context as Ctx, 'dx'), body: JSON.stringify(DIAGNOSES) }) },
-    { method: 'POST', setupRequest: (req, context) => ({ ...req, path: visitPath(context as Ctx, '/fees'), headers: withKey(context as Ctx, 'fees'), body: feesBody }) },
     {
       method: 'POST',
-      setupRequest: (req, context) => ({ ...req, path: visitPath(context as Ctx, '/settlement'), headers: withKey(context as Ctx, 'setl'), body: settleBody }),
+      setupRequest: (req, context) => ({
+        ...req,
+        path: visitPath(context as Ctx, '/diagnoses'),
+        headers: withKey(context as Ctx, 'dx'),
+        body: JSON.stringify(DIAGNOSES),
+      }),
+    },
+    {
+      method: 'POST',
+      setupRequest: (req, context) => ({
+        ...req,
+        path: visitPath(context as Ctx, '/fees'),
+        headers: withKey(context as Ctx, 'fees'),
+        body: feesBody,
+      }),
+    },
+    {
+      method: 'POST',
+      setupRequest: (req, context) => ({
+        ...req,
+        path: visitPath(context as Ctx, '/settlement'),
+        headers: withKey(context as Ctx, 'setl'),
+        body: settleBody,
+      }),
       onResponse: (status) => {
         if (status !== 201) return;
         settled++;
@@ -136,7 +157,10 @@ async function main() {
   await gw.stop();
   await mock.stop();
 
-  if (taken.length < 2) throw new Error(`only ${settled} settlements succeeded (${failed} failed responses, ${result.errors} errors): no memory comparison possible`);
+  if (taken.length < 2)
+    throw new Error(
+      `only ${settled} settlements succeeded (${failed} failed responses, ${result.errors} errors): no memory comparison possible`,
+    );
   const first = taken[0]!;
   // the end is the end of the load: the sample taken once it stopped, unless no settlement came after the last periodic one
   const lastPeriodic = taken[taken.length - 1]!;
@@ -154,7 +178,8 @@ async function main() {
       fee_lines: 1,
       load_average_at_end: loadAverageNow(),
       request_unit: 'a settlement = 4 requests: register (1101+2201), diagnoses (2203), one fee line (2204), settle (2207)',
-      gateway: 'bench/gateway-process.ts under tsx: NODE_ENV=production configuration, lmdb in a fresh temp directory, LOG_LEVEL=info written to /dev/null',
+      gateway:
+        'bench/gateway-process.ts under tsx: NODE_ENV=production configuration, lmdb in a fresh temp directory, LOG_LEVEL=info written to /dev/null',
       baseline: 'none (memory check of the gateway alone)',
     },
     memory_check: {

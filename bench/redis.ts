@@ -46,7 +46,11 @@ async function deleteKeys(redis: Redis, prefix: string) {
   } while (cursor !== '0');
 }
 
-export async function redisJournal(platformUrl: string, k: number, feeLines: number): Promise<Awaited<ReturnType<typeof measureRedis>> | NotAvailable> {
+export async function redisJournal(
+  platformUrl: string,
+  k: number,
+  feeLines: number,
+): Promise<Awaited<ReturnType<typeof measureRedis>> | NotAvailable> {
   let url = process.env.BENCH_REDIS_URL;
   const shared = !!url;
   const prefix = shared ? `yidi-bench-${process.pid}-${Date.now().toString(36)}:` : 'yidi-bench:';
@@ -58,18 +62,32 @@ export async function redisJournal(platformUrl: string, k: number, feeLines: num
       const bin = redisServerBinary();
       if (!bin) return { status: 'not_available', reason: 'no redis-server on this machine and BENCH_REDIS_URL not set' };
       const port = await freePort();
-      const server: Child = await startProgram('redis', bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+      const server: Child = await startProgram('redis', bin, [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ]);
       stops.push(() => server.stop());
       url = `redis://127.0.0.1:${port}/0`;
     }
     const probe = redis();
     try {
-      await waitFor('redis', async () => {
-        if (probe.status === 'wait') await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      }, 5_000);
+      await waitFor(
+        'redis',
+        async () => {
+          if (probe.status === 'wait') await probe.connect();
+          return (await probe.ping()) === 'PONG';
+        },
+        5_000,
+      );
       const [, existing] = await probe.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (existing.length) return { status: 'not_available', reason: `keys under ${prefix} already exist at ${url}; the bench measures only keys of its own` };
+      if (existing.length)
+        return { status: 'not_available', reason: `keys under ${prefix} already exist at ${url}; the bench measures only keys of its own` };
     } finally {
       probe.disconnect();
     }
@@ -78,7 +96,10 @@ export async function redisJournal(platformUrl: string, k: number, feeLines: num
     try {
       gw = await startGateway(platformUrl, { STORE_BACKEND: 'redis', REDIS_URL: url, REDIS_KEY_PREFIX: prefix });
     } catch (e) {
-      return { status: 'not_available', reason: `the gateway does not start with STORE_BACKEND=redis: ${refusal(e instanceof Error ? e.message : String(e))}` };
+      return {
+        status: 'not_available',
+        reason: `the gateway does not start with STORE_BACKEND=redis: ${refusal(e instanceof Error ? e.message : String(e))}`,
+      };
     }
     stops.unshift(() => gw.stop());
     return await measureRedis(gw, url, prefix, k, feeLines);
@@ -86,7 +107,10 @@ export async function redisJournal(platformUrl: string, k: number, feeLines: num
     for (const stop of stops.splice(0, 1)) await stop().catch(() => undefined); // the gateway first
     if (shared && url) {
       const r = redis();
-      await r.connect().then(() => deleteKeys(r, prefix)).catch(() => undefined);
+      await r
+        .connect()
+        .then(() => deleteKeys(r, prefix))
+        .catch(() => undefined);
       r.disconnect();
     }
     for (const stop of stops) await stop().catch(() => undefined); // then our redis-server

@@ -57,6 +57,8 @@ export class RefundSetup {
     expectStatus('baseline 2204', await s.post('baseline', v.fees), 200);
     const setl = expectStatus('baseline 2207', await s.post('baseline', s.settleStep(v)), 200);
     const setl_id = (setl.output.setlinfo as { setl_id: string }).setl_id;
-    return [{ path: '/forward/2208', body: forwardBody(msg.cancelSettlement2208(v.facts, setl_id), v.insuplc_admdvs), headers: idem('refund') }];
+    return [
+      { path: '/forward/2208', body: forwardBody(msg.cancelSettlement2208(v.facts, setl_id), v.insuplc_admdvs), headers: idem('refund') },
+    ];
   }
 }

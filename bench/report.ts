@@ -56,7 +56,11 @@ type Row = Array<string | number | undefined>;
 function table(head: string[], rows: Row[], rightAligned: boolean[]): string {
   const cells = [head, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (rightAligned[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -69,10 +73,16 @@ export function renderTable(doc: any): string {
   const c = doc.conditions;
   const out: string[] = [];
   out.push(`Yidi Gateway bench — ${doc.generated_at}, ${doc.duration_s} s`);
-  out.push(`${c.cpu}, ${c.cores} cores, ${c.memory_gib} GiB, ${c.os}, Node ${c.node}; load average ${c.load_average_at_start.join(' ')} at start, ${c.load_average_at_end?.join(' ') ?? '?'} at end`);
-  out.push(`concurrency ${c.concurrency}; platform latency ${c.platform_latency_ms} ms; ${c.run_s?.settle ?? '?'} s (a) / ${c.run_s?.lookup ?? '?'} s (b) per run, order ${c.order.join(',')}, after a ${c.warmup_s} s warm-up per side`);
+  out.push(
+    `${c.cpu}, ${c.cores} cores, ${c.memory_gib} GiB, ${c.os}, Node ${c.node}; load average ${c.load_average_at_start.join(' ')} at start, ${c.load_average_at_end?.join(' ') ?? '?'} at end`,
+  );
+  out.push(
+    `concurrency ${c.concurrency}; platform latency ${c.platform_latency_ms} ms; ${c.run_s?.settle ?? '?'} s (a) / ${c.run_s?.lookup ?? '?'} s (b) per run, order ${c.order.join(',')}, after a ${c.warmup_s} s warm-up per side`,
+  );
   if (c.run_s?.breaker_inpatient_refund !== undefined) {
-    out.push(`(c) (d) (e): ${c.run_s.breaker_inpatient_refund} s per run, order ${c.order_c_d_e?.join(',') ?? '?'}, after a ${c.warmup_s_c_d_e ?? '?'} s warm-up per side; (d) in settlements/s and whole-settlement latency`);
+    out.push(
+      `(c) (d) (e): ${c.run_s.breaker_inpatient_refund} s per run, order ${c.order_c_d_e?.join(',') ?? '?'}, after a ${c.warmup_s_c_d_e ?? '?'} s warm-up per side; (d) in settlements/s and whole-settlement latency`,
+    );
   }
   out.push('');
   const rows: Row[] = [];
@@ -84,16 +94,45 @@ export function renderTable(doc: any): string {
     }
     const g = s.gateway;
     const b = s.baseline;
-    rows.push([name, 'gateway', fmt(g.rps), fmt(s.throughput_ratio, 2), fmt(g.p50_ms, 2), signed(s.p50_diff_ms), fmt(g.p99_ms, 2), signed(s.p99_diff_ms), g.errors, fmt(s.gateway_peak_rss_mib)]);
+    rows.push([
+      name,
+      'gateway',
+      fmt(g.rps),
+      fmt(s.throughput_ratio, 2),
+      fmt(g.p50_ms, 2),
+      signed(s.p50_diff_ms),
+      fmt(g.p99_ms, 2),
+      signed(s.p99_diff_ms),
+      g.errors,
+      fmt(s.gateway_peak_rss_mib),
+    ]);
     rows.push(['', 'baseline', fmt(b.rps), '1.00', fmt(b.p50_ms, 2), '', fmt(b.p99_ms, 2), '', b.errors, '']);
   }
-  out.push(table(['scenario', 'side', 'req/s', 'ratio', 'p50 ms', 'Δp50', 'p99 ms', 'Δp99', 'errors', 'peak RSS MiB'], rows, [false, false, true, true, true, true, true, true, true, true]));
+  out.push(
+    table(['scenario', 'side', 'req/s', 'ratio', 'p50 ms', 'Δp50', 'p99 ms', 'Δp99', 'errors', 'peak RSS MiB'], rows, [
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
+  );
   for (const s of doc.scenarios) {
     if (s.status === 'measured' && (s.gateway.expected_non2xx || s.baseline.expected_non2xx)) {
       out.push('');
-      out.push(`(${s.id}) expected answers, not errors: gateway ${s.gateway.expected_non2xx} × ${s.setup?.expected_answers?.gateway ?? 'non-2xx'}; baseline ${s.baseline.expected_non2xx} × ${s.setup?.expected_answers?.baseline ?? 'non-2xx'}`);
+      out.push(
+        `(${s.id}) expected answers, not errors: gateway ${s.gateway.expected_non2xx} × ${s.setup?.expected_answers?.gateway ?? 'non-2xx'}; baseline ${s.baseline.expected_non2xx} × ${s.setup?.expected_answers?.baseline ?? 'non-2xx'}`,
+      );
       const serial = s.setup?.serial_fail_fast_ms;
-      if (serial) out.push(`(${s.id}) one caller alone (no queueing): gateway fail-fast p50 ${fmt(serial.p50, 2)} ms, max ${fmt(serial.max, 2)} ms; with ${c.concurrency} connections the gateway's p50 is its queue at full CPU`);
+      if (serial)
+        out.push(
+          `(${s.id}) one caller alone (no queueing): gateway fail-fast p50 ${fmt(serial.p50, 2)} ms, max ${fmt(serial.max, 2)} ms; with ${c.concurrency} connections the gateway's p50 is its queue at full CPU`,
+        );
     }
   }
   const na = doc.scenarios.filter((s: any) => s.status !== 'measured');
@@ -103,7 +142,9 @@ export function renderTable(doc: any): string {
   }
   const m = doc.gateway_memory;
   out.push('');
-  out.push(`gateway peak RSS (VmHWM) ${fmt(m.peak_rss_mib)} MiB; at the end ${fmt(m.rss_end_mib)} MiB (anon ${fmt(m.rss_anon_end_mib)}, file ${fmt(m.rss_file_end_mib)}${m.heap_used_after_gc_mib !== undefined ? `, heap after GC ${fmt(m.heap_used_after_gc_mib)}` : ''}); baseline peak ${fmt(m.baseline_peak_rss_mib)} MiB`);
+  out.push(
+    `gateway peak RSS (VmHWM) ${fmt(m.peak_rss_mib)} MiB; at the end ${fmt(m.rss_end_mib)} MiB (anon ${fmt(m.rss_anon_end_mib)}, file ${fmt(m.rss_file_end_mib)}${m.heap_used_after_gc_mib !== undefined ? `, heap after GC ${fmt(m.heap_used_after_gc_mib)}` : ''}); baseline peak ${fmt(m.baseline_peak_rss_mib)} MiB`,
+  );
   for (const store of ['lmdb', 'redis'] as const) {
     const j = doc.journal[store];
     out.push(
@@ -128,7 +169,11 @@ export function renderMemoryCheck(mc: any): string {
   const e = mc.at_end;
   return [
     `memory check: ${mc.settlements.toLocaleString('en-US')} settlements in ${fmt(mc.duration_s)} s (${fmt(mc.settlements_per_s)}/s), ${mc.errors} errors${mc.stopped_early ? ` — STOPPED EARLY ${mc.stopped_early}` : ''}`,
-    ...(mc.samples ? [`  samples (settled: elapsed s, RSS MiB, anon MiB, heap after GC MiB): ${mc.samples.map((x: any) => `${x.settlements}: ${x.elapsed_s} s, ${x.rss_mib}, ${x.rss_anon_mib}, ${x.heap_used_after_gc_mib}`).join('; ')}`] : []),
+    ...(mc.samples
+      ? [
+          `  samples (settled: elapsed s, RSS MiB, anon MiB, heap after GC MiB): ${mc.samples.map((x: any) => `${x.settlements}: ${x.elapsed_s} s, ${x.rss_mib}, ${x.rss_anon_mib}, ${x.heap_used_after_gc_mib}`).join('; ')}`,
+        ]
+      : []),
     `  RSS after ${a.settlements.toLocaleString('en-US')}: ${fmt(a.rss_mib)} MiB (anon ${fmt(a.rss_anon_mib)}, file ${fmt(a.rss_file_mib)}, heap after GC ${fmt(a.heap_used_after_gc_mib)})`,
     `  RSS at ${e.settlements.toLocaleString('en-US')}: ${fmt(e.rss_mib)} MiB (anon ${fmt(e.rss_anon_mib)}, file ${fmt(e.rss_file_mib)}, heap after GC ${fmt(e.heap_used_after_gc_mib)})`,
     `  growth: RSS ×${fmt(mc.rss_growth_ratio, 3)}, anon ×${fmt(mc.rss_anon_growth_ratio, 3)}, heap ×${fmt(mc.heap_growth_ratio, 3)}`,

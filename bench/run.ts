@@ -47,7 +47,15 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
     const rssName = prepared.gatewayPid ? `gateway-${s.id}` : 'gateway';
     if (prepared.gatewayPid) sampler.watch(rssName, prepared.gatewayPid);
     const run = async (side: SideName, seconds: number, maxIterations?: number) => {
-      const r = await runLoad({ side, ...sides[side], connections: ctx.connections, durationS: seconds, workload: prepared.workload(side), maxIterations, accept: prepared.accept?.[side] });
+      const r = await runLoad({
+        side,
+        ...sides[side],
+        connections: ctx.connections,
+        durationS: seconds,
+        workload: prepared.workload(side),
+        maxIterations,
+        accept: prepared.accept?.[side],
+      });
       await pause(SETTLE_MS);
       return r;
     };
@@ -60,7 +68,9 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
       progress(`(${s.id}) warm-up ${side}`);
       const w = await run(side, warmupS);
       const rate = w.result.iterations / w.result.duration_s;
-      perRun[side] = Math.min(Math.ceil((rate * durationS * PREPARE_MARGIN) / ctx.connections), s.maxPreparedPerConnection ?? Infinity) * ctx.connections;
+      perRun[side] =
+        Math.min(Math.ceil((rate * durationS * PREPARE_MARGIN) / ctx.connections), s.maxPreparedPerConnection ?? Infinity) *
+        ctx.connections;
     }
     if (prepared.topUp) {
       // both sides at once: unmeasured, and the measured runs then follow one another closely
@@ -76,11 +86,19 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
       progress(`(${s.id}) measured run ${runs.length + 1}/${order.length}: ${side}`);
       const r = await run(side, durationS, prepared.topUp ? perRun[side] : undefined);
       const expected = r.result.expected_non2xx ? `, expected non-2xx ${r.result.expected_non2xx}` : '';
-      progress(`(${s.id})   ${side}: ${r.result.rps} req/s, p50 ${r.result.p50_ms} ms, p99 ${r.result.p99_ms} ms, errors ${r.result.errors + r.result.non2xx}${expected}${r.result.capped ? ' (used up its prepared iterations: a shorter run)' : ''}`);
+      progress(
+        `(${s.id})   ${side}: ${r.result.rps} req/s, p50 ${r.result.p50_ms} ms, p99 ${r.result.p99_ms} ms, errors ${r.result.errors + r.result.non2xx}${expected}${r.result.capped ? ' (used up its prepared iterations: a shorter run)' : ''}`,
+      );
       runs.push(r);
     }
-    const g = aggregate(runs.filter((r) => r.result.side === 'gateway'), unit);
-    const b = aggregate(runs.filter((r) => r.result.side === 'baseline'), unit);
+    const g = aggregate(
+      runs.filter((r) => r.result.side === 'gateway'),
+      unit,
+    );
+    const b = aggregate(
+      runs.filter((r) => r.result.side === 'baseline'),
+      unit,
+    );
     const peak = mib(sampler.takePeak(rssName)) ?? 0;
     if (prepared.gatewayPid) sampler.unwatch(rssName);
     return {
@@ -91,7 +109,9 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
       iteration: s.iteration,
       unit,
       duration_s_per_run: durationS,
-      ...(s.maxPreparedPerConnection ? { prepared_per_run: perRun, prepared_cap_per_run: s.maxPreparedPerConnection * ctx.connections } : {}),
+      ...(s.maxPreparedPerConnection
+        ? { prepared_per_run: perRun, prepared_cap_per_run: s.maxPreparedPerConnection * ctx.connections }
+        : {}),
       warmup_s: warmupS,
       order,
       ...(prepared.notes ? { setup: prepared.notes } : {}),
@@ -101,7 +121,7 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
       p50_diff_ms: round(g.p50_ms - b.p50_ms, 2),
       p99_diff_ms: round(g.p99_ms - b.p99_ms, 2),
       gateway_peak_rss_mib: peak,
-      ...(prepared.gatewayPid ? { gateway_peak_rss_of: 'the scenario\'s own gateway process' } : {}),
+      ...(prepared.gatewayPid ? { gateway_peak_rss_of: "the scenario's own gateway process" } : {}),
       runs: runs.map((r) => r.result),
     };
   } finally {
@@ -112,10 +132,28 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
 /** The figures of the last `npm run bench:memory` (its own run, not this one), when there is one. */
 function lastMemoryCheck() {
   try {
-    const d = JSON.parse(readFileSync(new URL('./results/memory-latest.json', import.meta.url), 'utf8')) as { generated_at: string; memory_check: Record<string, unknown> };
+    const d = JSON.parse(readFileSync(new URL('./results/memory-latest.json', import.meta.url), 'utf8')) as {
+      generated_at: string;
+      memory_check: Record<string, unknown>;
+    };
     const m = d.memory_check;
-    const keys = ['settlements', 'settlements_planned', 'stopped_early', 'duration_s', 'rss_growth_ratio', 'rss_anon_growth_ratio', 'heap_growth_ratio', 'peak_rss_mib'];
-    return { last_run: { file: 'bench/results/memory-latest.json', generated_at: d.generated_at, ...Object.fromEntries(keys.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])) } };
+    const keys = [
+      'settlements',
+      'settlements_planned',
+      'stopped_early',
+      'duration_s',
+      'rss_growth_ratio',
+      'rss_anon_growth_ratio',
+      'heap_growth_ratio',
+      'peak_rss_mib',
+    ];
+    return {
+      last_run: {
+        file: 'bench/results/memory-latest.json',
+        generated_at: d.generated_at,
+        ...Object.fromEntries(keys.filter((k) => m[k] !== undefined).map((k) => [k, m[k]])),
+      },
+    };
   } catch {
     return {};
   }
@@ -126,7 +164,12 @@ async function main(c: BenchConfig) {
   const mock = await startMock();
   await setPlatformLatency(mock.control, c.platformLatencyMs);
   const [gw, base] = await Promise.all([startGateway(mock.url), startBaseline(mock.url)]);
-  const sampler = new RssSampler(new Map([['gateway', gw.pid], ['baseline', base.pid]])).start();
+  const sampler = new RssSampler(
+    new Map([
+      ['gateway', gw.pid],
+      ['baseline', base.pid],
+    ]),
+  ).start();
   try {
     // the baseline gets the same API-key header (and ignores it): the same bytes on the wire
     const ctx: ScenarioContext = {
@@ -139,7 +182,13 @@ async function main(c: BenchConfig) {
     const scenarios = [];
     for (const s of SCENARIOS) {
       if (c.only.length && !c.only.includes(s.id)) {
-        scenarios.push({ id: s.id, key: s.key, title: s.title, status: 'not_available' as const, reason: `left out of this run (BENCH_SCENARIOS=${c.only.join(',')})` });
+        scenarios.push({
+          id: s.id,
+          key: s.key,
+          title: s.title,
+          status: 'not_available' as const,
+          reason: `left out of this run (BENCH_SCENARIOS=${c.only.join(',')})`,
+        });
         continue;
       }
       const reason = await s.unavailable(ctx);

@@ -81,7 +81,8 @@ const OWN_SYSTEM_NOTE = {
 };
 
 /** Whole iterations per connection; what is left over from a run is used by the next. */
-const topUpBy = (ctx: ScenarioContext, setup: { queues: Record<SideName, Workload>; prepare(side: SideName, n: number): Promise<void> }) =>
+const topUpBy =
+  (ctx: ScenarioContext, setup: { queues: Record<SideName, Workload>; prepare(side: SideName, n: number): Promise<void> }) =>
   async (side: SideName, iterations: number) => {
     const want = Math.ceil(iterations / ctx.connections) * ctx.connections;
     const missing = want - setup.queues[side].remaining();
@@ -115,7 +116,8 @@ export const SCENARIOS: Scenario[] = [
     id: 'b',
     key: 'person_lookup',
     title: 'person lookup (1101)',
-    iteration: 'gateway: POST /v1/persons/query; baseline: POST /forward/1101 — 1 request, 1 platform call per side; three persons round robin',
+    iteration:
+      'gateway: POST /v1/persons/query; baseline: POST /forward/1101 — 1 request, 1 platform call per side; three persons round robin',
     durationS: (c) => c.lookupRunS,
     unavailable: async () => undefined,
     async prepare() {
@@ -139,7 +141,14 @@ export const SCENARIOS: Scenario[] = [
     async prepare(ctx, c) {
       const b = await openBreaker(c.breakerPlatformTimeoutMs, ctx.platformLatencyMs);
       const w = lookupWorkloads();
-      return { workload: (side) => w[side], sides: b.sides, gatewayPid: b.gateway.pid, accept: BREAKER_EXPECTED, notes: b.notes, close: b.close };
+      return {
+        workload: (side) => w[side],
+        sides: b.sides,
+        gatewayPid: b.gateway.pid,
+        accept: BREAKER_EXPECTED,
+        notes: b.notes,
+        close: b.close,
+      };
     },
   },
   {
@@ -148,7 +157,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'inpatient settle (1101 re-check + 2304), per settlement',
     unit: 'iteration',
     iteration:
-      'gateway: POST /v1/inpatient/admissions/{id}/settlement (discharge settlement, mid_setl_flag 0) — 1 request, 2 platform calls: the gateway re-checks the filing with 1101 right before the 2304; baseline: POST /forward/1101 then /forward/2304 — 2 requests, the same 2 platform calls. Compared per settlement (settlements/s; p50/p99 of a whole settlement, the baseline\'s two requests summed). Stays admitted (2401), charged (2301, five lines, 3836.00) and discharged (2402) beforehand, unmeasured',
+      "gateway: POST /v1/inpatient/admissions/{id}/settlement (discharge settlement, mid_setl_flag 0) — 1 request, 2 platform calls: the gateway re-checks the filing with 1101 right before the 2304; baseline: POST /forward/1101 then /forward/2304 — 2 requests, the same 2 platform calls. Compared per settlement (settlements/s; p50/p99 of a whole settlement, the baseline's two requests summed). Stays admitted (2401), charged (2301, five lines, 3836.00) and discharged (2402) beforehand, unmeasured",
     durationS: (c) => c.extraRunS,
     warmupS: (c) => c.extraWarmupS,
     warmupIterationsPerConnection: 12,
@@ -160,7 +169,14 @@ export const SCENARIOS: Scenario[] = [
       try {
         const setup = new InpatientSetup(own.sides);
         await setup.init();
-        return { workload: (side) => setup.queues[side], topUp: topUpBy(ctx, setup), sides: own.sides, gatewayPid: own.gateway.pid, notes: OWN_SYSTEM_NOTE, close: own.close };
+        return {
+          workload: (side) => setup.queues[side],
+          topUp: topUpBy(ctx, setup),
+          sides: own.sides,
+          gatewayPid: own.gateway.pid,
+          notes: OWN_SYSTEM_NOTE,
+          close: own.close,
+        };
       } catch (e) {
         await own.close();
         throw e;
@@ -184,7 +200,14 @@ export const SCENARIOS: Scenario[] = [
       try {
         const setup = new RefundSetup(own.sides);
         await setup.init();
-        return { workload: (side) => setup.queues[side], topUp: topUpBy(ctx, setup), sides: own.sides, gatewayPid: own.gateway.pid, notes: OWN_SYSTEM_NOTE, close: own.close };
+        return {
+          workload: (side) => setup.queues[side],
+          topUp: topUpBy(ctx, setup),
+          sides: own.sides,
+          gatewayPid: own.gateway.pid,
+          notes: OWN_SYSTEM_NOTE,
+          close: own.close,
+        };
       } catch (e) {
         await own.close();
         throw e;

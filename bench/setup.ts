@@ -130,7 +130,8 @@ export class SettlementSetup {
     const [fees, settle] = await this.registerOnGateway(0);
     expectStatus('gateway fees', await this.post('gateway', fees!), 201);
     const slip = expectStatus('gateway settlement', await this.post('gateway', settle!), 201);
-    if (Number(slip.slip.medfee_sumamt).toFixed(2) !== this.totals.medfee_sumamt.toFixed(2)) throw new Error('the two sides settle different totals');
+    if (Number(slip.slip.medfee_sumamt).toFixed(2) !== this.totals.medfee_sumamt.toFixed(2))
+      throw new Error('the two sides settle different totals');
   }
 
   post(side: SideName, step: Step) {
@@ -150,9 +151,17 @@ export class SettlementSetup {
   }
 
   async registerOnGateway(i: number): Promise<Iteration> {
-    const reg = expectStatus('gateway registration', await this.post('gateway', { path: '/v1/outpatient/visits', body: JSON.stringify(visitRequest(i, 'G')), headers: idem('reg') }), 201);
+    const reg = expectStatus(
+      'gateway registration',
+      await this.post('gateway', { path: '/v1/outpatient/visits', body: JSON.stringify(visitRequest(i, 'G')), headers: idem('reg') }),
+      201,
+    );
     const id = reg.visit.visit_id as string;
-    expectStatus('gateway diagnoses', await this.post('gateway', { path: `/v1/outpatient/visits/${id}/diagnoses`, body: JSON.stringify(DIAGNOSES), headers: idem('dx') }), 200);
+    expectStatus(
+      'gateway diagnoses',
+      await this.post('gateway', { path: `/v1/outpatient/visits/${id}/diagnoses`, body: JSON.stringify(DIAGNOSES), headers: idem('dx') }),
+      200,
+    );
     return [
       { path: `/v1/outpatient/visits/${id}/fees`, body: this.gatewayFees, headers: idem('fees') },
       { path: `/v1/outpatient/visits/${id}/settlement`, body: this.gatewaySettle, headers: idem('setl') },
@@ -162,16 +171,40 @@ export class SettlementSetup {
   async registerOnBaseline(i: number) {
     const p = this.persons[i % this.persons.length]!;
     const req = visitRequest(i, 'B');
-    const reg = expectStatus('baseline 2201', await this.post('baseline', { path: '/forward/2201', body: forwardBody(msg.register2201(req, p.psn_no, p.insutype), p.insuplc_admdvs), headers: idem('reg') }), 200);
+    const reg = expectStatus(
+      'baseline 2201',
+      await this.post('baseline', {
+        path: '/forward/2201',
+        body: forwardBody(msg.register2201(req, p.psn_no, p.insutype), p.insuplc_admdvs),
+        headers: idem('reg'),
+      }),
+      200,
+    );
     const facts = visitFacts(req, p, (reg.output.data as { mdtrt_id: string }).mdtrt_id);
-    expectStatus('baseline 2203', await this.post('baseline', { path: '/forward/2203', body: forwardBody(msg.visitInfo2203(facts, DIAGNOSES), p.insuplc_admdvs), headers: idem('dx') }), 200);
-    const fees: Step = { path: '/forward/2204', body: forwardBody(msg.feeUpload2204(facts, this.platformLines), p.insuplc_admdvs), headers: idem('fees') };
+    expectStatus(
+      'baseline 2203',
+      await this.post('baseline', {
+        path: '/forward/2203',
+        body: forwardBody(msg.visitInfo2203(facts, DIAGNOSES), p.insuplc_admdvs),
+        headers: idem('dx'),
+      }),
+      200,
+    );
+    const fees: Step = {
+      path: '/forward/2204',
+      body: forwardBody(msg.feeUpload2204(facts, this.platformLines), p.insuplc_admdvs),
+      headers: idem('fees'),
+    };
     return { facts, insuplc_admdvs: p.insuplc_admdvs, fees };
   }
 
   settleStep(v: { facts: msg.VisitFacts; insuplc_admdvs: string }): Step {
     if (!this.totals) throw new Error('SettlementSetup.init() first');
-    return { path: '/forward/2207', body: forwardBody(msg.settle2207(v.facts, SETTLE_OPTIONS, this.totals), v.insuplc_admdvs), headers: idem('setl') };
+    return {
+      path: '/forward/2207',
+      body: forwardBody(msg.settle2207(v.facts, SETTLE_OPTIONS, this.totals), v.insuplc_admdvs),
+      headers: idem('setl'),
+    };
   }
 }
 

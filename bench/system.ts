@@ -128,7 +128,11 @@ export async function startGateway(platformUrl: string, extraEnv: Record<string,
 }
 
 export async function startBaseline(platformUrl: string, extraEnv: Record<string, string> = {}): Promise<Child & { url: string }> {
-  const b = await startNodeChild('baseline', benchScript('baseline-server.ts'), { ...platformEnv(platformUrl), LOG_LEVEL: 'silent', ...extraEnv });
+  const b = await startNodeChild('baseline', benchScript('baseline-server.ts'), {
+    ...platformEnv(platformUrl),
+    LOG_LEVEL: 'silent',
+    ...extraEnv,
+  });
   return Object.assign(b, { url: `http://127.0.0.1:${Number(b.ready.port)}` });
 }
 
@@ -147,7 +151,11 @@ export interface OwnSystem {
  * cap, 隔笔退费 re-derivation), alike on both sides, and a long ledger makes the mock, not the
  * sides, the limit of the run.
  */
-export async function startOwnSystem(latencyMs: number, gatewayEnv: Record<string, string> = {}, baselineEnv: Record<string, string> = {}): Promise<OwnSystem> {
+export async function startOwnSystem(
+  latencyMs: number,
+  gatewayEnv: Record<string, string> = {},
+  baselineEnv: Record<string, string> = {},
+): Promise<OwnSystem> {
   const mock = await startMock();
   const started: Child[] = [mock];
   const close = async () => {

@@ -45,7 +45,16 @@ export const DIAGNOSES: VisitDiagnosesRequest = {
   med_type: '11',
   main_cond_dscr: '咳嗽三天',
   diagnoses: [
-    { diag_type: '1', diag_srt_no: 1, diag_code: 'J06.900', diag_name: '急性上呼吸道感染', diag_dept: '内科门诊', dise_dor_no: 'D440300000001', dise_dor_name: '王医生', diag_time: '2026-11-23 09:10:00' },
+    {
+      diag_type: '1',
+      diag_srt_no: 1,
+      diag_code: 'J06.900',
+      diag_name: '急性上呼吸道感染',
+      diag_dept: '内科门诊',
+      dise_dor_no: 'D440300000001',
+      dise_dor_name: '王医生',
+      diag_time: '2026-11-23 09:10:00',
+    },
   ],
 };
 
@@ -97,7 +106,9 @@ export function hisFeeLines(n: number): HisFeeLine[] {
 export const CHRG_BCHNO = 'B1';
 
 export function feeTotal(lines: HisFeeLine[]): string {
-  return lines.reduce((s, l) => s.plus(new Decimal(l.pric).times(l.cnt).toDecimalPlaces(2, Decimal.ROUND_HALF_UP)), new Decimal(0)).toFixed(2);
+  return lines
+    .reduce((s, l) => s.plus(new Decimal(l.pric).times(l.cnt).toDecimalPlaces(2, Decimal.ROUND_HALF_UP)), new Decimal(0))
+    .toFixed(2);
 }
 
 /** The HIS's fee line as the gateway turns it into a platform line (amounts as Decimals, the rest as extra fields). */
@@ -141,7 +152,12 @@ export function personFrom1101(output: Record<string, unknown>): BaselinePerson 
   return { psn_no: base.psn_no, insutype: ins.insutype, insuplc_admdvs: ins.insuplc_admdvs };
 }
 
-export const SETTLE_OPTIONS: msg.SettleOptions = { chrg_bchno: '0000', psn_setlway: '01', acct_used_flag: '1', med_type: DIAGNOSES.med_type };
+export const SETTLE_OPTIONS: msg.SettleOptions = {
+  chrg_bchno: '0000',
+  psn_setlway: '01',
+  acct_used_flag: '1',
+  med_type: DIAGNOSES.med_type,
+};
 
 export function visitFacts(req: VisitCreateRequest, p: BaselinePerson, mdtrt_id: string): msg.VisitFacts {
   return {
@@ -158,4 +174,5 @@ export function visitFacts(req: VisitCreateRequest, p: BaselinePerson, mdtrt_id:
 }
 
 /** The body of the baseline's POST /forward/:infno. */
-export const forwardBody = (input: object, insuplc_admdvs?: string) => JSON.stringify(insuplc_admdvs ? { insuplc_admdvs, input } : { input });
+export const forwardBody = (input: object, insuplc_admdvs?: string) =>
+  JSON.stringify(insuplc_admdvs ? { insuplc_admdvs, input } : { input });

@@ -35,7 +35,14 @@ export interface GatewayConfig {
   envelope: EnvelopeSettings;
   /** issue 5: the reversal worker (冲正) and store-and-forward of uploads (gateway/resilience/) */
   resilience: {
-    reversal: { intervalMs: number; firstDelayMs: number; maxAttempts: number; maxAgeMs: number; backoffBaseMs: number; backoffMaxMs: number };
+    reversal: {
+      intervalMs: number;
+      firstDelayMs: number;
+      maxAttempts: number;
+      maxAgeMs: number;
+      backoffBaseMs: number;
+      backoffMaxMs: number;
+    };
     /** SELF_PAY_UPLOAD_INFNO is UNVERIFIED (no 4xxx self-pay message in the public record) */
     selfPay: { infno: string; intervalMs: number };
   };
@@ -62,16 +69,29 @@ const int = (env: Env, name: string, dflt: number) => {
 export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV === 'production' ? 'production' : 'demo'): GatewayConfig {
   const baseUrl = env.PLATFORM_BASE_URL ?? '';
   if (mode === 'production') {
-    const missing = ['PLATFORM_BASE_URL', 'PLATFORM_PAASID', 'PLATFORM_SECRET', 'FIXMEDINS_CODE', 'FIXMEDINS_NAME', 'MDTRTAREA_ADMVS'].filter((k) => !env[k]);
+    const missing = [
+      'PLATFORM_BASE_URL',
+      'PLATFORM_PAASID',
+      'PLATFORM_SECRET',
+      'FIXMEDINS_CODE',
+      'FIXMEDINS_NAME',
+      'MDTRTAREA_ADMVS',
+    ].filter((k) => !env[k]);
     if (missing.length) {
-      throw new ConfigError(`production start refused: ${missing.join(', ')} not set. A gateway never settles against the mock platform by accident; run "npm run demo" for the demo.`);
+      throw new ConfigError(
+        `production start refused: ${missing.join(', ')} not set. A gateway never settles against the mock platform by accident; run "npm run demo" for the demo.`,
+      );
     }
     if (/127\.0\.0\.1|localhost|\[::1\]/.test(baseUrl) && env.ALLOW_LOOPBACK_PLATFORM !== '1') {
-      throw new ConfigError('production start refused: PLATFORM_BASE_URL points at this machine (the mock?). Set ALLOW_LOOPBACK_PLATFORM=1 if a local proxy really forwards to the platform.');
+      throw new ConfigError(
+        'production start refused: PLATFORM_BASE_URL points at this machine (the mock?). Set ALLOW_LOOPBACK_PLATFORM=1 if a local proxy really forwards to the platform.',
+      );
     }
     // the demo's credentials are the mock platform's: a real platform never issues them
     if ((env.PLATFORM_PAASID === DEMO_PAASID || env.PLATFORM_SECRET === DEMO_SECRET) && env.ALLOW_MOCK_PLATFORM !== '1') {
-      throw new ConfigError('production start refused: PLATFORM_PAASID / PLATFORM_SECRET are the demo values of the mock platform. Set the platform credentials the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.');
+      throw new ConfigError(
+        'production start refused: PLATFORM_PAASID / PLATFORM_SECRET are the demo values of the mock platform. Set the platform credentials the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.',
+      );
     }
   }
   const fixmedins_code = env.FIXMEDINS_CODE ?? 'H44030500001';
@@ -82,8 +102,17 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
   if (!['1', '2', '3'].includes(opterType)) throw new ConfigError('OPTER_TYPE must be 1, 2 or 3');
   return {
     mode,
-    http: { host: env.HOST ?? '0.0.0.0', port: int(env, 'PORT', 8080), bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024), shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000) },
-    auth: { clientsFile: env.API_CLIENTS_FILE || undefined, rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600), secretOf: (name) => env[name] },
+    http: {
+      host: env.HOST ?? '0.0.0.0',
+      port: int(env, 'PORT', 8080),
+      bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024),
+      shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
+    },
+    auth: {
+      clientsFile: env.API_CLIENTS_FILE || undefined,
+      rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
+      secretOf: (name) => env[name],
+    },
     store:
       backend === 'redis'
         ? {
@@ -161,6 +190,7 @@ function sentinels(v: string | undefined) {
 function idempotencyTtl(env: Env, mode: GatewayConfig['mode']) {
   const ttl = int(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400);
   if (ttl < 1) throw new ConfigError('IDEMPOTENCY_TTL_SECONDS must be at least 1');
-  if (mode === 'production' && ttl < 86_400) throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours) in production, got ${ttl}`);
+  if (mode === 'production' && ttl < 86_400)
+    throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours) in production, got ${ttl}`);
   return ttl;
 }

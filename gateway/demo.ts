@@ -19,7 +19,10 @@ async function demo() {
   const { port } = await gw.start();
   gw.logger.warn(
     {
-      port, mock_platform: url, data_dir: (config.store as { path: string }).path, api_clients_file: clientsFile,
+      port,
+      mock_platform: url,
+      data_dir: (config.store as { path: string }).path,
+      api_clients_file: clientsFile,
       // public demo keys (README quick start); a real deployment writes its own with npm run api-keys
       ...(process.env.API_CLIENTS_FILE ? {} : { demo_api_keys: DEMO_KEYS }),
     },

@@ -5,8 +5,23 @@ import pino, { type DestinationStream, type Logger } from 'pino';
  * they appear, compiled once by pino. A test reads the real log output of a whole flow.
  */
 export const PERSONAL_DATA_FIELDS = [
-  'certno', 'psn_name', 'mdtrt_cert_no', 'card_sn', 'tel', 'phone', 'mob', 'conn_tel', 'addr',
-  'authorization', 'x-api-key', 'x-tif-signature', 'secret', 'token', 'ec_token', 'cainfo', 'sign_no',
+  'certno',
+  'psn_name',
+  'mdtrt_cert_no',
+  'card_sn',
+  'tel',
+  'phone',
+  'mob',
+  'conn_tel',
+  'addr',
+  'authorization',
+  'x-api-key',
+  'x-tif-signature',
+  'secret',
+  'token',
+  'ec_token',
+  'cainfo',
+  'sign_no',
 ];
 
 function redactPaths(): string[] {

@@ -20,7 +20,12 @@ export class GatewayMetrics {
   constructor(store: Store) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.httpRequests = new Counter({ name: 'yidi_http_requests_total', help: 'HTTP requests by method, route pattern and status', labelNames: ['method', 'route', 'status'], registers });
+    this.httpRequests = new Counter({
+      name: 'yidi_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'yidi_http_request_duration_seconds',
       help: 'HTTP request latency by method, route pattern and status',
@@ -28,7 +33,12 @@ export class GatewayMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.platformCalls = new Counter({ name: 'yidi_platform_calls_total', help: 'Platform calls by infno and outcome (succeeded, rejected, unknown, not_sent)', labelNames: ['infno', 'outcome'], registers });
+    this.platformCalls = new Counter({
+      name: 'yidi_platform_calls_total',
+      help: 'Platform calls by infno and outcome (succeeded, rejected, unknown, not_sent)',
+      labelNames: ['infno', 'outcome'],
+      registers,
+    });
     this.platformDuration = new Histogram({
       name: 'yidi_platform_call_duration_seconds',
       help: 'Platform call latency by infno',

@@ -30,7 +30,8 @@ export interface GatewayParts {
   transport?: PlatformTransport;
 }
 
-const slipCheck = (kind: 'pre_settlement' | 'settlement' | 'cancellation') => (output: Record<string, unknown>) => slipProblems(slipFromOutput(kind, output));
+const slipCheck = (kind: 'pre_settlement' | 'settlement' | 'cancellation') => (output: Record<string, unknown>) =>
+  slipProblems(slipFromOutput(kind, output));
 
 /** The composition root: config -> store -> transport -> engine -> HTTP. Tests build the same graph. */
 export async function createGateway(config: GatewayConfig, parts: GatewayParts = {}) {
@@ -51,10 +52,23 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     clock,
     logger,
     timeoutMs: config.platform.timeoutMs,
-    signIn: { opter_no: config.platform.signInOpterNo, mac: config.platform.signInMac, ip: config.platform.signInIp, ttlMs: config.platform.signInTtlMs },
-    replyChecks: { '2206': slipCheck('pre_settlement'), '2207': slipCheck('settlement'), '2208': slipCheck('cancellation'),
-      '2303': slipCheck('pre_settlement'), '2304': slipCheck('settlement'), '2305': slipCheck('cancellation'),
-      '2101': slipCheck('pre_settlement'), '2102': slipCheck('settlement'), '2103': (o) => slipCheck('cancellation')(output2103AsSlip(o)) },
+    signIn: {
+      opter_no: config.platform.signInOpterNo,
+      mac: config.platform.signInMac,
+      ip: config.platform.signInIp,
+      ttlMs: config.platform.signInTtlMs,
+    },
+    replyChecks: {
+      '2206': slipCheck('pre_settlement'),
+      '2207': slipCheck('settlement'),
+      '2208': slipCheck('cancellation'),
+      '2303': slipCheck('pre_settlement'),
+      '2304': slipCheck('settlement'),
+      '2305': slipCheck('cancellation'),
+      '2101': slipCheck('pre_settlement'),
+      '2102': slipCheck('settlement'),
+      '2103': (o) => slipCheck('cancellation')(output2103AsSlip(o)),
+    },
     observe: metrics.observePlatform,
     firstReversalDelayMs: config.resilience.reversal.firstDelayMs,
   });
@@ -66,15 +80,50 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const pharmacy = new PharmacyService(store, platform, persons, clock);
   const refunds = new Refunds(store, clock, outpatient, pharmacy, logger);
   // issue 5: unknown booking outcomes are reversed (2601); owed uploads are stored and forwarded
-  const reversals = new ReversalWorker({ store, platform, breaker: transport, clock, logger, settings: config.resilience.reversal,
-    hooks: { outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) }, inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) }, pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) } },
-    onResolved: (t) => refunds.onReversalResolved(t) });
-  const uploads = new StoreAndForward({ store, platform, breaker: transport, clock, logger, intervalMs: config.resilience.selfPay.intervalMs });
+  const reversals = new ReversalWorker({
+    store,
+    platform,
+    breaker: transport,
+    clock,
+    logger,
+    settings: config.resilience.reversal,
+    hooks: {
+      outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) },
+      inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) },
+      pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) },
+    },
+    onResolved: (t) => refunds.onReversalResolved(t),
+  });
+  const uploads = new StoreAndForward({
+    store,
+    platform,
+    breaker: transport,
+    clock,
+    logger,
+    intervalMs: config.resilience.selfPay.intervalMs,
+  });
   /** draining: set by stop(); /readyz answers 503 and responses close their connections */
   const lifecycle = { draining: false };
-  const app = createApp({ schemas, store, platform, breaker: transport, persons, outpatient, inpatient, pharmacy, refunds, logger, bodyLimitBytes: config.http.bodyLimitBytes, mode: config.mode,
-    clock, auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute }, metrics, lifecycle,
-    idempotency: config.idempotency, resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno } });
+  const app = createApp({
+    schemas,
+    store,
+    platform,
+    breaker: transport,
+    persons,
+    outpatient,
+    inpatient,
+    pharmacy,
+    refunds,
+    logger,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    mode: config.mode,
+    clock,
+    auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute },
+    metrics,
+    lifecycle,
+    idempotency: config.idempotency,
+    resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno },
+  });
 
   let server: Server | undefined;
   let startupSignIn: Promise<unknown> = Promise.resolve();
@@ -91,7 +140,11 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     /** Marks what a previous process left pending as unknown, then listens. */
     async start(port = config.http.port, host = config.http.host) {
       await recoverPending(store, encounterServices, logger, deadAfterMs);
-      startupSignIn = platform.currentSignNo().catch((e) => logger.warn({ code: (e as { code?: string }).code }, 'platform sign-in failed at start-up; will retry on the first call'));
+      startupSignIn = platform
+        .currentSignNo()
+        .catch((e) =>
+          logger.warn({ code: (e as { code?: string }).code }, 'platform sign-in failed at start-up; will retry on the first call'),
+        );
       // Redis: sweep other replicas' dead calls; lmdb: drop expired counters, nonces and keys (Redis expires its own)
       maintenance =
         store instanceof LmdbStore
@@ -100,7 +153,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
               store.pruneIdempotency();
             }, 600_000)
           : setInterval(() => {
-              recoverPending(store, encounterServices, logger, deadAfterMs).catch((e: Error) => logger.error({ err: e.message }, 'pending-call sweep failed'));
+              recoverPending(store, encounterServices, logger, deadAfterMs).catch((e: Error) =>
+                logger.error({ err: e.message }, 'pending-call sweep failed'),
+              );
             }, 15_000);
       maintenance.unref();
       // partial refunds a previous process left between their steps: finished in the background
@@ -165,9 +220,15 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
   const persistence = await s.checkPersistence();
   // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
   if (persistence === 'off') {
-    logger.warn({ store: 'redis', appendonly: 'no' }, 'REDIS PERSISTENCE IS OFF (appendonly no): a Redis restart loses the settlement journal, visits and idempotency keys. Turn on AOF (appendonly yes, appendfsync everysec or always) before settling real patients.');
+    logger.warn(
+      { store: 'redis', appendonly: 'no' },
+      'REDIS PERSISTENCE IS OFF (appendonly no): a Redis restart loses the settlement journal, visits and idempotency keys. Turn on AOF (appendonly yes, appendfsync everysec or always) before settling real patients.',
+    );
   } else if (persistence === 'unknown') {
-    logger.warn({ store: 'redis' }, 'Redis persistence could not be checked (CONFIG GET refused): make sure AOF is on (appendonly yes), or a Redis restart loses the settlement journal.');
+    logger.warn(
+      { store: 'redis' },
+      'Redis persistence could not be checked (CONFIG GET refused): make sure AOF is on (appendonly yes), or a Redis restart loses the settlement journal.',
+    );
   }
   return s;
 }
@@ -179,7 +240,12 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
  * flight: only records older than the longest a call can take (`olderThanMs`) are dead ones — the
  * sweep runs at start-up and then periodically.
  */
-async function recoverPending(store: Store, encounters: Array<Pick<OutpatientService, 'recoverAfterCrash'>>, logger: Logger, olderThanMs: number) {
+async function recoverPending(
+  store: Store,
+  encounters: Array<Pick<OutpatientService, 'recoverAfterCrash'>>,
+  logger: Logger,
+  olderThanMs: number,
+) {
   const cutoff = new Date(Date.now() - olderThanMs).toISOString();
   const pending = (await store.listTransactions({ outcome: 'pending', limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
   for (const t of pending) {

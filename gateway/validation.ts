@@ -117,7 +117,8 @@ function describe(e: ErrorObject) {
   const field = (e.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || '(body)';
   let problem = e.message ?? 'is invalid';
   if (e.keyword === 'required') problem = `is missing: ${(e.params as { missingProperty: string }).missingProperty}`;
-  if (e.keyword === 'additionalProperties') problem = `has an unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`;
+  if (e.keyword === 'additionalProperties')
+    problem = `has an unknown field: ${(e.params as { additionalProperty: string }).additionalProperty}`;
   if (e.keyword === 'x-code-table') problem = `is not a code of table ${String(e.schema)}`;
   if (e.keyword === 'x-decimal') {
     const r = e.schema as DecimalRule;

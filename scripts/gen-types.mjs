@@ -8,7 +8,11 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const outRoot = path.join(root, 'gateway', 'generated');
 
 const typeName = (file) =>
-  file.replace(/\.json$/, '').split(/[.\-_]/).map((w) => (/^\d/.test(w) ? `Infno${w}` : w[0].toUpperCase() + w.slice(1))).join('');
+  file
+    .replace(/\.json$/, '')
+    .split(/[.\-_]/)
+    .map((w) => (/^\d/.test(w) ? `Infno${w}` : w[0].toUpperCase() + w.slice(1)))
+    .join('');
 
 // Nested titles would become one named alias per field; keep them as doc comments instead.
 function titlesToDescriptions(node) {
@@ -26,7 +30,10 @@ function inlineCommon(node, common) {
   if (Array.isArray(node)) return node.map((n) => inlineCommon(n, common));
   if (!node || typeof node !== 'object') return node;
   if (typeof node.$ref === 'string' && node.$ref.startsWith('common.json#/')) {
-    const target = node.$ref.slice('common.json#/'.length).split('/').reduce((o, k) => o[k], common);
+    const target = node.$ref
+      .slice('common.json#/'.length)
+      .split('/')
+      .reduce((o, k) => o[k], common);
     const { $ref: _r, ...rest } = node;
     return inlineCommon({ ...structuredClone(target), ...rest }, common);
   }

@@ -22,7 +22,9 @@ describe('error catalog', () => {
   });
 
   it('maps every platform error rule onto a catalog code', () => {
-    const map = JSON.parse(readFileSync(new URL('../gateway/errors/platform-error-map.json', import.meta.url), 'utf8')) as { rules: Array<{ code: string }> };
+    const map = JSON.parse(readFileSync(new URL('../gateway/errors/platform-error-map.json', import.meta.url), 'utf8')) as {
+      rules: Array<{ code: string }>;
+    };
     for (const r of map.rules) expect(catalog.has(r.code)).toBe(true);
   });
 });

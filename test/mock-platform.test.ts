@@ -20,7 +20,14 @@ const PAASID = 'test-paasid';
 const SECRET = 'test-secret';
 const HOSPITAL = { code: 'H44030500001', name: '深圳市示例人民医院', area: '440300' };
 
-const JILIN_FILED = { psn_no: '22000000000000000001', area: '220100', token: 'EVT22000000000000000001A1B2C3D4', certno: '220100198003150001', card: 'JL0000001', card_sn: '220100D156000005000000000000A001' };
+const JILIN_FILED = {
+  psn_no: '22000000000000000001',
+  area: '220100',
+  token: 'EVT22000000000000000001A1B2C3D4',
+  certno: '220100198003150001',
+  card: 'JL0000001',
+  card_sn: '220100D156000005000000000000A001',
+};
 const JILIN_UNFILED = { psn_no: '22000000000000000002', area: '220100', token: 'EVT22000000000000000002E5F6A7B8' };
 const LIAONING = { psn_no: '21000000000000000004', area: '210100', token: 'EVT21000000000000000004A3B4C5D6' };
 
@@ -477,9 +484,7 @@ describe('9001 sign-in', () => {
 describe('1101 person information', () => {
   const expectJilinPerson = (out: Json): void => {
     expect(out.baseinfo).toMatchObject({ psn_no: JILIN_FILED.psn_no, psn_cert_type: '01', certno: JILIN_FILED.certno, age: 46 });
-    expect(out.insuinfo).toEqual([
-      expect.objectContaining({ insutype: '310', insuplc_admdvs: '220100', balc: 500, psn_insu_stas: '1' }),
-    ]);
+    expect(out.insuinfo).toEqual([expect.objectContaining({ insutype: '310', insuplc_admdvs: '220100', balc: 500, psn_insu_stas: '1' })]);
     expect(out.idetinfo).toEqual([]);
     expect(out.fileinfo).toEqual([
       { file_type: '2', insuplc_admdvs: '220100', mdtrtarea_admvs: '440300', begndate: '2024-05-01', enddate: null },
@@ -531,7 +536,15 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
       ['4', 0, 10, 15, 135, '2'],
       ['5', 260, 0, 0, 0, '3'],
     ]);
-    expect(result[0]).toMatchObject({ det_item_fee_sumamt: 25, cnt: 1, pric: 25, pric_uplmt_amt: 20, selfpay_prop: 0, med_chrgitm_type: '02', lmt_used_flag: '0' });
+    expect(result[0]).toMatchObject({
+      det_item_fee_sumamt: 25,
+      cnt: 1,
+      pric: 25,
+      pric_uplmt_amt: 20,
+      selfpay_prop: 0,
+      med_chrgitm_type: '02',
+      lmt_used_flag: '0',
+    });
     expect(result[2]).toMatchObject({ selfpay_prop: 0.1, pric_uplmt_amt: 0 });
 
     // 2206: a quote, nothing booked
@@ -561,20 +574,38 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     expect(typeof setlinfo.setl_id).toBe('string');
     expect(Object.keys(setlinfo)).toEqual(expect.arrayContaining(setlinfoFields('2207')));
     expect(settled.setldetail).toEqual([
-      { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', inscp_scp_amt: 315.34, crt_payb_lmt_amt: 2000, fund_payamt: 69.2 },
+      {
+        fund_pay_type: '310100',
+        fund_pay_type_name: '职工基本医疗保险统筹基金',
+        inscp_scp_amt: 315.34,
+        crt_payb_lmt_amt: 2000,
+        fund_payamt: 69.2,
+      },
     ]);
     expectInvariants(settled);
 
     const ledger = (await control('GET', '/ledger')) as Json[];
     expect(ledger).toHaveLength(1);
-    expect(ledger[0]).toMatchObject({ setl_id: setlinfo.setl_id, msgid: settleMsgid, mdtrt_id: mdtrtId, psn_no: p.psn_no, insuplc_admdvs: '220100', status: 'booked', kind: 'settlement' });
+    expect(ledger[0]).toMatchObject({
+      setl_id: setlinfo.setl_id,
+      msgid: settleMsgid,
+      mdtrt_id: mdtrtId,
+      psn_no: p.psn_no,
+      insuplc_admdvs: '220100',
+      status: 'booked',
+      kind: 'settlement',
+    });
     expect(ledger[0]!.amounts).toMatchObject({ medfee_sumamt: 619.05, hifp_pay: 69.2, acct_pay: 500 });
     const person = await control('GET', `/persons/${p.psn_no}`);
     expect(person).toMatchObject({ balance: 0, accumulations: { '2026': { dedc_used: 200, pool_paid: 69.2 } } });
 
     // 2208: the cancellation, every amount negated, the balance restored
     const cancelMsgid = nextMsgid();
-    const cancelled = await callOk('2208', { data: { setl_id: setlinfo.setl_id, mdtrt_id: mdtrtId, psn_no: p.psn_no } }, { insuplc: p.area, msgid: cancelMsgid });
+    const cancelled = await callOk(
+      '2208',
+      { data: { setl_id: setlinfo.setl_id, mdtrt_id: mdtrtId, psn_no: p.psn_no } },
+      { insuplc: p.area, msgid: cancelMsgid },
+    );
     const reversal = cancelled.setlinfo as Json;
     expect(reversal).toMatchObject({
       mdtrt_id: mdtrtId,
@@ -597,7 +628,13 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     expect(reversal.setl_id).not.toBe(setlinfo.setl_id);
     expect(Object.keys(reversal)).toEqual(expect.arrayContaining(setlinfoFields('2208')));
     expect(cancelled.setldetail).toEqual([
-      { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', inscp_scp_amt: -315.34, crt_payb_lmt_amt: 1930.8, fund_payamt: -69.2 },
+      {
+        fund_pay_type: '310100',
+        fund_pay_type_name: '职工基本医疗保险统筹基金',
+        inscp_scp_amt: -315.34,
+        crt_payb_lmt_amt: 1930.8,
+        fund_payamt: -69.2,
+      },
     ]);
     expectInvariants(cancelled, 'pdn_cash_pay');
 
@@ -643,30 +680,65 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     //    act_pay_dedc = min(300, 200) = 200; hifp = round2(100 × 0.60) = 60.00; psn_part = 240.00 (cash)
     const a = await register(p.psn_no, p.area, p.token, 'MZ-A');
     await callOk('2204', feeUpload(a, p.psn_no, [{ sn: 'a1', code: CODES.amoxicillin, cnt: 10, pric: 30, det: 300 }]), { insuplc: p.area });
-    const settledA = await callOk('2207', settleData(settlementData(a, p.psn_no, p.token, 300, '0'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 300 }), { insuplc: p.area });
-    expect(settledA.setlinfo).toMatchObject({ act_pay_dedc: 200, hifp_pay: 60, psn_part_amt: 240, acct_pay: 0, psn_cash_pay: 240, balc: 500 });
+    const settledA = await callOk(
+      '2207',
+      settleData(settlementData(a, p.psn_no, p.token, 300, '0'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 300 }),
+      { insuplc: p.area },
+    );
+    expect(settledA.setlinfo).toMatchObject({
+      act_pay_dedc: 200,
+      hifp_pay: 60,
+      psn_part_amt: 240,
+      acct_pay: 0,
+      psn_cash_pay: 240,
+      balc: 500,
+    });
 
     // B: 二甲双胍 4 × 25.00 = 100.00, deductible already met.
     //    act_pay_dedc = min(100, max(0, 200 − 200)) = 0; hifp = round2(100 × 0.60) = 60.00;
     //    psn_part = 40.00; acct_pay = min(500, 40) = 40.00; cash 0; balc 460.00; cap left 2000 − 60 = 1940
     const b = await register(p.psn_no, p.area, p.token, 'MZ-B');
     await callOk('2204', feeUpload(b, p.psn_no, [{ sn: 'b1', code: CODES.metformin, cnt: 4, pric: 25, det: 100 }]), { insuplc: p.area });
-    const settledB = await callOk('2207', settleData(settlementData(b, p.psn_no, p.token, 100, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 100 }), { insuplc: p.area });
+    const settledB = await callOk(
+      '2207',
+      settleData(settlementData(b, p.psn_no, p.token, 100, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 100 }),
+      { insuplc: p.area },
+    );
     expect(settledB.setlinfo).toMatchObject({ act_pay_dedc: 0, hifp_pay: 60, psn_part_amt: 40, acct_pay: 40, psn_cash_pay: 0, balc: 460 });
     expect(settledB.setldetail[0]).toMatchObject({ crt_payb_lmt_amt: 1940 });
     expectInvariants(settledB);
-    expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 200, pool_paid: 120 } } });
+    expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({
+      balance: 460,
+      accumulations: { '2026': { dedc_used: 200, pool_paid: 120 } },
+    });
 
     // cancel A (not the latest): the insured area re-derives B alone (LN 54): B now takes the
     //   deductible: act_pay_dedc = min(100, 200) = 100, hifp = round2(0 × 0.60) = 0 (was 0 / 60).
     //   The refund recovers A's fund share and what B was overpaid: hifp −60 − 60 = −120;
     //   act_pay_dedc −200 + 100 = −100; psn_part = −300 − (−120) = −180 (cash; A used no account)
-    const cancelA = await callOk('2208', { data: { setl_id: settledA.setlinfo.setl_id, mdtrt_id: a, psn_no: p.psn_no } }, { insuplc: p.area });
-    expect(cancelA.setlinfo).toMatchObject({ act_pay_dedc: -100, hifp_pay: -120, fund_pay_sumamt: -120, psn_part_amt: -180, pdn_cash_pay: -180, balc: 460 });
+    const cancelA = await callOk(
+      '2208',
+      { data: { setl_id: settledA.setlinfo.setl_id, mdtrt_id: a, psn_no: p.psn_no } },
+      { insuplc: p.area },
+    );
+    expect(cancelA.setlinfo).toMatchObject({
+      act_pay_dedc: -100,
+      hifp_pay: -120,
+      fund_pay_sumamt: -120,
+      psn_part_amt: -180,
+      pdn_cash_pay: -180,
+      balc: 460,
+    });
     expectInvariants(cancelA, 'pdn_cash_pay');
-    expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({ balance: 460, accumulations: { '2026': { dedc_used: 100, pool_paid: 0 } } });
+    expect(await control('GET', `/persons/${p.psn_no}`)).toMatchObject({
+      balance: 460,
+      accumulations: { '2026': { dedc_used: 100, pool_paid: 0 } },
+    });
     const ledgerB = ((await control('GET', '/ledger')) as Json[]).find((e) => e.setl_id === settledB.setlinfo.setl_id)!;
-    expect(ledgerB).toMatchObject({ amounts: { act_pay_dedc: 0, hifp_pay: 60 }, adjusted: { act_pay_dedc: 100, hifp_pay: 0, psn_part_amt: 100, acct_pay: 40, psn_cash_pay: 60 } });
+    expect(ledgerB).toMatchObject({
+      amounts: { act_pay_dedc: 0, hifp_pay: 60 },
+      adjusted: { act_pay_dedc: 100, hifp_pay: 0, psn_part_amt: 100, acct_pay: 40, psn_cash_pay: 60 },
+    });
 
     // cancel B: back to the seed
     await callOk('2208', { data: { setl_id: settledB.setlinfo.setl_id, mdtrt_id: b, psn_no: p.psn_no } }, { insuplc: p.area });
@@ -682,9 +754,21 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
   it('refuses a fee line whose total is not cnt × pric, and a repeated feedetl_sn', async () => {
     const p = JILIN_FILED;
     const mdtrtId = await register(p.psn_no, p.area, p.token, 'MZ-F');
-    await expectRefused('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: 'x', code: CODES.amoxicillin, cnt: 3, pric: 1.11, det: 3.34 }]), /数量×单价/, { insuplc: p.area });
-    await callOk('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: 'x', code: CODES.amoxicillin, cnt: 3, pric: 1.11, det: 3.33 }]), { insuplc: p.area });
-    await expectRefused('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: 'x', code: CODES.amoxicillin, cnt: 1, pric: 1, det: 1 }]), /费用明细流水号重复/, { insuplc: p.area });
+    await expectRefused(
+      '2204',
+      feeUpload(mdtrtId, p.psn_no, [{ sn: 'x', code: CODES.amoxicillin, cnt: 3, pric: 1.11, det: 3.34 }]),
+      /数量×单价/,
+      { insuplc: p.area },
+    );
+    await callOk('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: 'x', code: CODES.amoxicillin, cnt: 3, pric: 1.11, det: 3.33 }]), {
+      insuplc: p.area,
+    });
+    await expectRefused(
+      '2204',
+      feeUpload(mdtrtId, p.psn_no, [{ sn: 'x', code: CODES.amoxicillin, cnt: 1, pric: 1, det: 1 }]),
+      /费用明细流水号重复/,
+      { insuplc: p.area },
+    );
   });
 
   it('2205 removes one unsettled batch, 2202 cancels an unsettled visit', async () => {
@@ -716,14 +800,22 @@ describe('cross-region filing', () => {
     const p = JILIN_UNFILED;
     const mdtrtId = await register(p.psn_no, p.area, p.token, 'MZ-U');
     await callOk('2203', visitInfo(mdtrtId, p.psn_no, '11'), { insuplc: p.area });
-    await callOk('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: '1', code: CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 }]), { insuplc: p.area });
+    await callOk('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: '1', code: CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 }]), {
+      insuplc: p.area,
+    });
     const base = settlementData(mdtrtId, p.psn_no, p.token, 37, '0');
     await expectRefused('2206', base, '参保人未办理异地就医备案', { insuplc: p.area });
-    await expectRefused('2207', settleData(base, { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), '参保人未办理异地就医备案', { insuplc: p.area });
+    await expectRefused('2207', settleData(base, { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), '参保人未办理异地就医备案', {
+      insuplc: p.area,
+    });
     expect(await control('GET', '/ledger')).toEqual([]);
 
     await callOk('2203', visitInfo(mdtrtId, p.psn_no, '13', '1'), { insuplc: p.area });
-    const settled = await callOk('2207', settleData({ data: { ...base.data, med_type: '13' } }, { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), { insuplc: p.area });
+    const settled = await callOk(
+      '2207',
+      settleData({ data: { ...base.data, med_type: '13' } }, { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }),
+      { insuplc: p.area },
+    );
     expectInvariants(settled);
     expect(await control('GET', '/ledger')).toHaveLength(1);
   });
@@ -731,13 +823,34 @@ describe('cross-region filing', () => {
   it('settles an un-filed Liaoning patient and files them automatically', async () => {
     const p = LIAONING;
     const mdtrtId = await register(p.psn_no, p.area, p.token, 'MZ-L');
-    await callOk('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: '1', code: CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 }]), { insuplc: p.area });
+    await callOk('2204', feeUpload(mdtrtId, p.psn_no, [{ sn: '1', code: CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 }]), {
+      insuplc: p.area,
+    });
     // 沈阳 310: deductible 100, ratio 0.50, cap 1500; inscp 37.00 → act_pay_dedc = min(37, 100) = 37.00;
     // hifp = round2(0 × 0.50) = 0; psn_part 37.00; acct_pay = min(200, 37) = 37.00; cash 0; balc 163.00
-    const settled = await callOk('2207', settleData(settlementData(mdtrtId, p.psn_no, p.token, 37, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }), { insuplc: p.area });
-    expect(settled.setlinfo).toMatchObject({ act_pay_dedc: 37, hifp_pay: 0, pool_prop_selfpay: 0.5, fund_pay_sumamt: 0, psn_part_amt: 37, acct_pay: 37, psn_cash_pay: 0, balc: 163 });
+    const settled = await callOk(
+      '2207',
+      settleData(settlementData(mdtrtId, p.psn_no, p.token, 37, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }),
+      { insuplc: p.area },
+    );
+    expect(settled.setlinfo).toMatchObject({
+      act_pay_dedc: 37,
+      hifp_pay: 0,
+      pool_prop_selfpay: 0.5,
+      fund_pay_sumamt: 0,
+      psn_part_amt: 37,
+      acct_pay: 37,
+      psn_cash_pay: 0,
+      balc: 163,
+    });
     expect(settled.setldetail).toEqual([
-      { fund_pay_type: '310100', fund_pay_type_name: '职工基本医疗保险统筹基金', inscp_scp_amt: 37, crt_payb_lmt_amt: 1500, fund_payamt: 0 },
+      {
+        fund_pay_type: '310100',
+        fund_pay_type_name: '职工基本医疗保险统筹基金',
+        inscp_scp_amt: 37,
+        crt_payb_lmt_amt: 1500,
+        fund_payamt: 0,
+      },
     ]);
     expectInvariants(settled);
     const person = await control('GET', `/persons/${p.psn_no}`);
@@ -751,7 +864,10 @@ describe('control API faults', () => {
     const rule = await control('POST', '/faults', { infno: '2207', latency_ms: 400, after_booking: true, count: 1 });
     expect(rule).toMatchObject({ kind: 'latency', infno: '2207', phase: 'after_handler', remaining: 1 });
     const started = Date.now();
-    const pending = settleWorked(mdtrtId).then((output) => ({ output }), (error: unknown) => ({ error }));
+    const pending = settleWorked(mdtrtId).then(
+      (output) => ({ output }),
+      (error: unknown) => ({ error }),
+    );
     await new Promise((r) => setTimeout(r, 150));
     expect(await control('GET', '/ledger')).toHaveLength(1); // booked while the reply is still held back
     const outcome = await pending;
@@ -763,7 +879,11 @@ describe('control API faults', () => {
   });
 
   it('clears faults and rejects a malformed fault', async () => {
-    const bad = await fetch(`${origin}/__mock/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latency_ms: -1 }) });
+    const bad = await fetch(`${origin}/__mock/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latency_ms: -1 }),
+    });
     expect(bad.status).toBe(400);
     await control('POST', '/faults', { latency_ms: 10 });
     expect(await control('GET', '/faults')).toHaveLength(1);
@@ -781,7 +901,7 @@ describe('infcodeAsString', () => {
       const ok = await fetch(`${url}/9001`, { method: 'POST', headers: tifHeaders(), body: JSON.stringify(env) });
       expect(((await ok.json()) as Json).infcode).toBe('0');
       const refused = await fetch(`${url}/9001`, { method: 'POST', headers: tifHeaders(), body: JSON.stringify(env) });
-      expect(((await refused.json()) as Json)).toMatchObject({ infcode: '-2', err_msg: '报文ID重复' });
+      expect((await refused.json()) as Json).toMatchObject({ infcode: '-2', err_msg: '报文ID重复' });
     } finally {
       await other.close();
     }

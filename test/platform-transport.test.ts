@@ -11,7 +11,9 @@ const cfg = { baseUrl: 'http://platform.test/fsi/api', paasid: 'hosp-paas', secr
 
 describe('x-tif signature', () => {
   it('matches fixed vectors: sha256(timestamp + secret + nonce + timestamp), lowercase hex', () => {
-    expect(tifSignature('1700000000', 'demo-secret-change-me', 'abc123')).toBe('dc5b560df3fb7dce09813ec890980402df91a79fbf754acfce9178a8414a0339');
+    expect(tifSignature('1700000000', 'demo-secret-change-me', 'abc123')).toBe(
+      'dc5b560df3fb7dce09813ec890980402df91a79fbf754acfce9178a8414a0339',
+    );
     expect(tifSignature('1763884800', 's3cr3t', '0f1e2d3c')).toBe('0cf598100c3ae325342205e53c835a523b10a15c08c314e299109c80fc3adfc8');
   });
 
@@ -108,7 +110,11 @@ describe('reply classification', () => {
     expect(parseInfcode(null)).toBeUndefined();
   });
 
-  const reply = (status: number, body: unknown) => ({ kind: 'reply' as const, status, rawBody: typeof body === 'string' ? body : JSON.stringify(body) });
+  const reply = (status: number, body: unknown) => ({
+    kind: 'reply' as const,
+    status,
+    rawBody: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
   it('0 succeeded, -2 rejected with err_msg, -1 unknown (calls for a reversal)', () => {
     expect(classifyReply(reply(200, { infcode: '0', output: {} })).outcome).toBe('succeeded');

@@ -68,7 +68,10 @@ interface Visit extends EncounterBase {
 }
 const visit = (id: string, status = 'registered'): Visit => ({ id, kind: 'outpatient', status });
 
-describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store contract on %s', (_name, make) => {
+describe.each([
+  ['lmdb', lmdbBackend],
+  ['redis', redisBackend],
+] as const)('Store contract on %s', (_name, make) => {
   const backend = make();
   let store: Store;
   beforeAll(async () => {
@@ -81,7 +84,12 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
 
   describe('journal', () => {
     it('stores a record and reads it back whole; a second put replaces it', async () => {
-      const r = tx({ outcome: 'pending', encounter_id: 'V1', request_id: 'req-1', stages: { his_input: { a: 1 }, message: { b: [1, 2] } } });
+      const r = tx({
+        outcome: 'pending',
+        encounter_id: 'V1',
+        request_id: 'req-1',
+        stages: { his_input: { a: 1 }, message: { b: [1, 2] } },
+      });
       await store.putTransaction(r);
       expect(await store.getTransaction(r.id)).toEqual(r);
       const done = { ...r, outcome: 'succeeded' as const, stages: { ...r.stages, reply: { infcode: 0 } } };
@@ -105,11 +113,13 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
       expect(all.map((r) => r.id)).toEqual(records.map((r) => r.id).reverse());
       expect((await store.listTransactions({ encounter_id, infno: '2207' })).map((r) => r.outcome)).toEqual(['rejected', 'unknown']);
       expect((await store.listTransactions({ encounter_id, outcome: 'unknown' })).map((r) => r.id)).toEqual([records[1]!.id]);
-      expect((await store.listTransactions({ encounter_id, key: { name: 'setl_id', value: 'S-1' } })).map((r) => r.infno)).toEqual(['2208', '2207']);
-      expect((await store.listTransactions({ encounter_id, from: records[1]!.created_at, to: records[2]!.created_at })).map((r) => r.id)).toEqual([
-        records[2]!.id,
-        records[1]!.id,
+      expect((await store.listTransactions({ encounter_id, key: { name: 'setl_id', value: 'S-1' } })).map((r) => r.infno)).toEqual([
+        '2208',
+        '2207',
       ]);
+      expect(
+        (await store.listTransactions({ encounter_id, from: records[1]!.created_at, to: records[2]!.created_at })).map((r) => r.id),
+      ).toEqual([records[2]!.id, records[1]!.id]);
       expect((await store.listTransactions({ encounter_id, limit: 2 })).map((r) => r.id)).toEqual([records[3]!.id, records[2]!.id]);
     });
 
@@ -205,7 +215,11 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
   });
 
   describe('idempotency keys', () => {
-    const response = { status: 201, body: '{"setl_id":"S1","slip":{"medfee_sumamt":20.00}}', transaction_id: 'H44030500001202611230900000001' };
+    const response = {
+      status: 201,
+      body: '{"setl_id":"S1","slip":{"medfee_sumamt":20.00}}',
+      transaction_id: 'H44030500001202611230900000001',
+    };
 
     it('claim → in flight for the same body, mismatch for another; complete → done with the response byte for byte', async () => {
       const key = `anonymous:${randomUUID()}`;
@@ -222,7 +236,7 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
       expect(await store.claimIdempotency(key, 'fp-A', 60)).toEqual({ state: 'done', response });
     });
 
-    it('release frees the key for the next claim (of any body); a stranger\'s token releases nothing', async () => {
+    it("release frees the key for the next claim (of any body); a stranger's token releases nothing", async () => {
       const key = `anonymous:${randomUUID()}`;
       const c = (await store.claimIdempotency(key, 'fp-A', 60)) as { state: 'claimed'; token: string };
       await store.releaseIdempotency(key, 'not-the-token');
@@ -292,18 +306,41 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
 
     it('an update changes one entry in place; listing by state keeps the order', async () => {
       const q = `self-pay-${randomUUID()}`;
-      const [a, b, c] = [await store.appendOutbox(upload(q, 'a')), await store.appendOutbox(upload(q, 'b')), await store.appendOutbox(upload(q, 'c'))];
+      const [a, b, c] = [
+        await store.appendOutbox(upload(q, 'a')),
+        await store.appendOutbox(upload(q, 'b')),
+        await store.appendOutbox(upload(q, 'c')),
+      ];
       await store.updateOutbox({ ...b!, state: 'delivered', attempts: 1, transaction_ids: ['T1'] });
       expect((await store.listOutbox(q, { state: 'pending' })).map((e) => e.id)).toEqual([a!.id, c!.id]);
-      expect((await store.listOutbox(q, { state: 'delivered' }))[0]).toMatchObject({ id: 'b', seq: 2, attempts: 1, transaction_ids: ['T1'] });
+      expect((await store.listOutbox(q, { state: 'delivered' }))[0]).toMatchObject({
+        id: 'b',
+        seq: 2,
+        attempts: 1,
+        transaction_ids: ['T1'],
+      });
       expect((await store.listOutbox(q, { limit: 2 })).map((e) => e.id)).toEqual(['a', 'b']);
     });
 
     it('the audit log lists newest first with filters; entries get increasing sequence numbers', async () => {
       const actor = `staff-${randomUUID()}`;
       const t0 = new Date().toISOString();
-      const e1 = await store.appendAudit({ at: t0, actor, role: 'staff', action: 'view_list', targets: [], filter: { outcome: 'unknown' } });
-      const e2 = await store.appendAudit({ at: new Date(Date.now() + 1000).toISOString(), actor, role: 'staff', action: 'resolve', targets: ['T1', 'T2'], reason: 'phoned the platform' });
+      const e1 = await store.appendAudit({
+        at: t0,
+        actor,
+        role: 'staff',
+        action: 'view_list',
+        targets: [],
+        filter: { outcome: 'unknown' },
+      });
+      const e2 = await store.appendAudit({
+        at: new Date(Date.now() + 1000).toISOString(),
+        actor,
+        role: 'staff',
+        action: 'resolve',
+        targets: ['T1', 'T2'],
+        reason: 'phoned the platform',
+      });
       expect(e2.seq!).toBeGreaterThan(e1.seq!);
       const mine = await store.listAudit({ actor });
       expect(mine.map((e) => e.action)).toEqual(['resolve', 'view_list']);
@@ -314,7 +351,10 @@ describe.each([['lmdb', lmdbBackend], ['redis', redisBackend]] as const)('Store 
     });
 
     it('a journal record keeps its resolution (the durable reversal queue)', async () => {
-      const r = tx({ outcome: 'unknown', resolution: { state: 'reversing', attempts: 1, next_at: new Date().toISOString(), reversal_ids: [] } });
+      const r = tx({
+        outcome: 'unknown',
+        resolution: { state: 'reversing', attempts: 1, next_at: new Date().toISOString(), reversal_ids: [] },
+      });
       await store.putTransaction(r);
       expect((await store.getTransaction(r.id))?.resolution).toEqual(r.resolution);
     });

@@ -34,10 +34,12 @@ export interface AdmissionFacts {
 }
 
 /** What the HIS said of the stay at admission (and changed since): everything but the credential. */
-export type AdmissionDetails = Omit<InpatientAdmissionRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person' | 'psn_no' | 'insutype' | 'trauma_commitment'>;
+export type AdmissionDetails = Omit<
+  InpatientAdmissionRequest,
+  'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person' | 'psn_no' | 'insutype' | 'trauma_commitment'
+>;
 
 type Diagnosis = AdmissionDetails['diagnoses'][number];
-
 
 function stayFields(d: AdmissionDetails) {
   return {
@@ -73,7 +75,11 @@ const diagnosis = (psn_no: string, x: Diagnosis) => ({
 });
 
 /** 2401 入院办理: the trauma flags and the emergency flag (住院类型 急诊 → er_flag) always go. */
-export function admit2401(f: Omit<AdmissionFacts, 'mdtrt_id'>, d: AdmissionDetails, areas: { insuplc_admdvs: string; mdtrtarea_admvs: string }): Infno2401Input {
+export function admit2401(
+  f: Omit<AdmissionFacts, 'mdtrt_id'>,
+  d: AdmissionDetails,
+  areas: { insuplc_admdvs: string; mdtrtarea_admvs: string },
+): Infno2401Input {
   return {
     mdtrtinfo: clean({
       psn_no: f.psn_no,
@@ -109,7 +115,9 @@ export function change2403(f: AdmissionFacts, d: AdmissionDetails): Infno2403Inp
       trum_flag: f.trum_flag,
       rel_ttp_flag: f.rel_ttp_flag,
     }) as Infno2403Input['adminfo'],
-    diseinfo: d.diagnoses.map((x) => clean({ mdtrt_id: f.mdtrt_id, ...diagnosis(f.psn_no, x), adm_cond: x.adm_cond })) as Infno2403Input['diseinfo'],
+    diseinfo: d.diagnoses.map((x) =>
+      clean({ mdtrt_id: f.mdtrt_id, ...diagnosis(f.psn_no, x), adm_cond: x.adm_cond }),
+    ) as Infno2403Input['diseinfo'],
   };
 }
 
@@ -120,15 +128,16 @@ export function cancelAdmission2404(f: Pick<AdmissionFacts, 'mdtrt_id' | 'psn_no
 /** 2301 住院费用明细上传: lines of an outside-purchase form carry etip_flag 1 and etip_hosp_code in `extra`. */
 export function feeUpload2301(f: AdmissionFacts, lines: FeeLine[]): Infno2301Input {
   return {
-    feedetail: lines.map((l) =>
-      clean({
-        ...lineFields(l),
-        mdtrt_id: f.mdtrt_id,
-        psn_no: f.psn_no,
-        med_type: f.med_type,
-        hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
-        ...l.extra,
-      }) as Infno2301Input['feedetail'][number],
+    feedetail: lines.map(
+      (l) =>
+        clean({
+          ...lineFields(l),
+          mdtrt_id: f.mdtrt_id,
+          psn_no: f.psn_no,
+          med_type: f.med_type,
+          hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
+          ...l.extra,
+        }) as Infno2301Input['feedetail'][number],
     ),
   };
 }

@@ -45,11 +45,19 @@ export interface SettlementTotals {
   inscp_scp_amt: Decimal;
 }
 
-
 export const erFlag = (emergency: boolean) => (emergency ? '1' : '0');
 
 export function personQuery1101(q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn'>): Infno1101Input {
-  return { data: clean({ mdtrt_cert_type: q.mdtrt_cert_type, mdtrt_cert_no: q.mdtrt_cert_no, card_sn: q.card_sn, psn_cert_type: '', certno: '', psn_name: '' }) };
+  return {
+    data: clean({
+      mdtrt_cert_type: q.mdtrt_cert_type,
+      mdtrt_cert_no: q.mdtrt_cert_no,
+      card_sn: q.card_sn,
+      psn_cert_type: '',
+      certno: '',
+      psn_name: '',
+    }),
+  };
 }
 
 export function register2201(req: VisitCreateRequest, psn_no: string, insutype: string): Infno2201Input {
@@ -109,16 +117,17 @@ export function visitInfo2203(v: VisitFacts, req: VisitDiagnosesRequest): Infno2
 
 export function feeUpload2204(v: VisitFacts, lines: FeeLine[]): Infno2204Input {
   return {
-    feedetail: lines.map((l) =>
-      clean({
-        ...lineFields(l),
-        mdtrt_id: v.mdtrt_id,
-        psn_no: v.psn_no,
-        chrg_bchno: l.chrg_bchno,
-        rx_circ_flag: l.extra.rx_circ_flag ?? '0',
-        hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
-        ...l.extra,
-      }) as Infno2204Input['feedetail'][number],
+    feedetail: lines.map(
+      (l) =>
+        clean({
+          ...lineFields(l),
+          mdtrt_id: v.mdtrt_id,
+          psn_no: v.psn_no,
+          chrg_bchno: l.chrg_bchno,
+          rx_circ_flag: l.extra.rx_circ_flag ?? '0',
+          hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
+          ...l.extra,
+        }) as Infno2204Input['feedetail'][number],
     ),
   };
 }

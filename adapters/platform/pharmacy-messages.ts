@@ -30,7 +30,6 @@ export interface PurchaseFacts {
 /** A drug line after the gateway checked it (no charge batch: a pharmacy sale settles in one call). */
 export type DrugLine = CheckedLine;
 
-
 export const totalOf = (lines: readonly DrugLine[]) => lines.reduce((a, l) => a.plus(l.det_item_fee_sumamt), new Decimal(0));
 
 function purchase(f: PurchaseFacts, lines: readonly DrugLine[]): Infno2102Input {
@@ -49,12 +48,13 @@ function purchase(f: PurchaseFacts, lines: readonly DrugLine[]): Infno2102Input 
       acct_used_flag: f.acct_used_flag,
       med_type: f.med_type,
     }) as Infno2102Input['druginfo'],
-    drugdetail: lines.map((l) =>
-      clean({
-        ...lineFields(l),
-        rx_circ_flag: '0',
-        ...l.extra,
-      }) as Infno2102Input['drugdetail'][number],
+    drugdetail: lines.map(
+      (l) =>
+        clean({
+          ...lineFields(l),
+          rx_circ_flag: '0',
+          ...l.extra,
+        }) as Infno2102Input['drugdetail'][number],
     ) as Infno2102Input['drugdetail'],
   };
 }

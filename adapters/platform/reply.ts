@@ -46,7 +46,12 @@ export function classifyReply(result: TransportResult): Classified {
   const infcode = obj ? parseInfcode(obj.infcode) : undefined;
   const reply = obj && infcode !== undefined ? ({ ...obj, infcode } as ParsedReply) : undefined;
   if (result.status >= 400 && result.status < 500) {
-    return { outcome: 'rejected', reply, httpStatus: result.status, reason: reply?.err_msg ? String(reply.err_msg) : `HTTP ${result.status}` };
+    return {
+      outcome: 'rejected',
+      reply,
+      httpStatus: result.status,
+      reason: reply?.err_msg ? String(reply.err_msg) : `HTTP ${result.status}`,
+    };
   }
   if (result.status >= 500) return { outcome: 'unknown', reply, httpStatus: result.status, reason: `HTTP ${result.status}` };
   if (!reply) return { outcome: 'unknown', httpStatus: result.status, reason: 'malformed reply' };

@@ -2,9 +2,26 @@ import { Decimal } from 'decimal.js';
 
 /** setlinfo amounts of the settlement slip (结算单), in the order a slip prints them. */
 export const SLIP_AMOUNTS = [
-  'medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc',
-  'hifp_pay', 'cvlserv_pay', 'hifes_pay', 'hifmi_pay', 'hifob_pay', 'maf_pay', 'oth_pay', 'fund_pay_sumamt',
-  'psn_part_amt', 'acct_pay', 'psn_cash_pay', 'hosp_part_amt', 'balc', 'acct_mulaid_pay',
+  'medfee_sumamt',
+  'fulamt_ownpay_amt',
+  'overlmt_selfpay',
+  'preselfpay_amt',
+  'inscp_scp_amt',
+  'act_pay_dedc',
+  'hifp_pay',
+  'cvlserv_pay',
+  'hifes_pay',
+  'hifmi_pay',
+  'hifob_pay',
+  'maf_pay',
+  'oth_pay',
+  'fund_pay_sumamt',
+  'psn_part_amt',
+  'acct_pay',
+  'psn_cash_pay',
+  'hosp_part_amt',
+  'balc',
+  'acct_mulaid_pay',
 ] as const;
 export type SlipAmount = (typeof SLIP_AMOUNTS)[number];
 
@@ -41,7 +58,8 @@ const dec = (v: unknown): Decimal => {
 
 const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 
-const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : []);
+const asArray = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : [];
 
 /** Reply output (2206/2207/2208/...) -> slip. The 2208 reply spells the cash field pdn_cash_pay. */
 export function slipFromOutput(kind: Slip['kind'], output: Record<string, unknown>): Slip {
@@ -90,11 +108,16 @@ export function slipProblems(slip: Slip): string[] {
     if (!left.eq(right)) problems.push(`${name}: ${left.toFixed(2)} ≠ ${right.toFixed(2)}`);
   };
   for (const k of SLIP_AMOUNTS) if (a[k].decimalPlaces() > 2) problems.push(`${k} has more than two decimals`);
-  eq('medfee_sumamt = inscp_scp_amt + preselfpay_amt + overlmt_selfpay + fulamt_ownpay_amt', a.medfee_sumamt, sum([a.inscp_scp_amt, a.preselfpay_amt, a.overlmt_selfpay, a.fulamt_ownpay_amt]));
+  eq(
+    'medfee_sumamt = inscp_scp_amt + preselfpay_amt + overlmt_selfpay + fulamt_ownpay_amt',
+    a.medfee_sumamt,
+    sum([a.inscp_scp_amt, a.preselfpay_amt, a.overlmt_selfpay, a.fulamt_ownpay_amt]),
+  );
   eq('fund_pay_sumamt = sum of fund payments', a.fund_pay_sumamt, sum(FUND_AMOUNTS.map((k) => a[k])));
   eq('medfee_sumamt = fund_pay_sumamt + psn_part_amt', a.medfee_sumamt, a.fund_pay_sumamt.plus(a.psn_part_amt));
   eq('psn_part_amt = acct_pay + psn_cash_pay', a.psn_part_amt, a.acct_pay.plus(a.psn_cash_pay));
-  if (slip.setldetail.length) eq('fund_pay_sumamt = sum of setldetail.fund_payamt', a.fund_pay_sumamt, sum(slip.setldetail.map((d) => d.fund_payamt)));
+  if (slip.setldetail.length)
+    eq('fund_pay_sumamt = sum of setldetail.fund_payamt', a.fund_pay_sumamt, sum(slip.setldetail.map((d) => d.fund_payamt)));
   return problems;
 }
 

@@ -68,7 +68,10 @@ const CONNECTED = Symbol('connected');
 function track(req: http.ClientRequest & { [CONNECTED]?: boolean }) {
   req.once('socket', (socket) => {
     if (!socket.connecting) req[CONNECTED] = true;
-    else socket.once('connect', () => { req[CONNECTED] = true; });
+    else
+      socket.once('connect', () => {
+        req[CONNECTED] = true;
+      });
   });
   return req;
 }

@@ -45,7 +45,7 @@ export const newApiKey = () => `ygk_${randomBytes(32).toString('base64url')}`;
 /** Smallest HMAC secret accepted: 32 bytes' worth of characters. */
 export const MIN_HMAC_SECRET_LENGTH = 32;
 
-let validate: ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null } | undefined;
+let validate: (((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null }) | undefined;
 
 /** Checks a parsed clients file against schemas/config/api-clients.json and its cross-entry rules; throws ConfigError. */
 export function validateClients(data: unknown, source = 'API_CLIENTS_FILE'): ApiClientEntry[] {
@@ -68,7 +68,8 @@ export function validateClients(data: unknown, source = 'API_CLIENTS_FILE'): Api
       if (hashes.has(k.sha256)) throw new ConfigError(`${source}: key ${c.id}/${k.key_id} is used twice`);
       hashes.add(k.sha256);
     }
-    if (new Set(c.keys.map((k) => k.key_id)).size !== c.keys.length) throw new ConfigError(`${source}: client "${c.id}" has two keys with the same key_id`);
+    if (new Set(c.keys.map((k) => k.key_id)).size !== c.keys.length)
+      throw new ConfigError(`${source}: client "${c.id}" has two keys with the same key_id`);
   }
   return entries;
 }
@@ -113,13 +114,20 @@ export class ApiClients {
       if (entry.hmac_secret_env) {
         const secret = secretOf(entry.hmac_secret_env);
         if (!secret || secret.length < MIN_HMAC_SECRET_LENGTH) {
-          throw new ConfigError(`client "${entry.id}": ${entry.hmac_secret_env} must hold its HMAC secret (at least ${MIN_HMAC_SECRET_LENGTH} characters)`);
+          throw new ConfigError(
+            `client "${entry.id}": ${entry.hmac_secret_env} must hold its HMAC secret (at least ${MIN_HMAC_SECRET_LENGTH} characters)`,
+          );
         }
         client.hmacSecret = Buffer.from(secret, 'utf8');
       }
       this.byId.set(entry.id, client);
       for (const k of entry.keys) {
-        this.keys.push({ digest: Buffer.from(k.sha256, 'hex'), key_id: k.key_id, notAfter: k.not_after ? Date.parse(k.not_after) : undefined, client });
+        this.keys.push({
+          digest: Buffer.from(k.sha256, 'hex'),
+          key_id: k.key_id,
+          notAfter: k.not_after ? Date.parse(k.not_after) : undefined,
+          client,
+        });
       }
     }
   }
@@ -157,7 +165,10 @@ export class ApiClients {
 }
 
 /** The clients of API_CLIENTS_FILE, checked at start-up: no file, no start (the demo writes its own). */
-export function loadApiClients(auth: { clientsFile?: string; secretOf: (envName: string) => string | undefined }, mode: string): ApiClients {
+export function loadApiClients(
+  auth: { clientsFile?: string; secretOf: (envName: string) => string | undefined },
+  mode: string,
+): ApiClients {
   if (!auth.clientsFile) {
     throw new ConfigError(
       `${mode === 'production' ? 'production start refused: ' : ''}API_CLIENTS_FILE not set. Every caller needs an API key; create the file with "npm run api-keys -- new --id his-main --role his --file clients.json".`,

@@ -30,7 +30,11 @@ export function sign(secret: Buffer | string, p: SignedParts): string {
   return createHmac('sha256', secret).update(stringToSign(p), 'utf8').digest('hex');
 }
 
-export type SignatureProblem = 'missing_signature_headers' | 'malformed_signature_headers' | 'timestamp_out_of_window' | 'signature_mismatch';
+export type SignatureProblem =
+  | 'missing_signature_headers'
+  | 'malformed_signature_headers'
+  | 'timestamp_out_of_window'
+  | 'signature_mismatch';
 
 /** Checks headers, clock window and signature (not the nonce's freshness: that needs the store). */
 export function checkSignature(
@@ -41,7 +45,8 @@ export function checkSignature(
 ): SignatureProblem | undefined {
   const { timestamp, nonce, signature } = headers;
   if (!timestamp || !nonce || !signature) return 'missing_signature_headers';
-  if (!/^\d{1,12}$/.test(timestamp) || !/^[A-Za-z0-9_-]{8,128}$/.test(nonce) || !/^[0-9a-fA-F]{64}$/.test(signature)) return 'malformed_signature_headers';
+  if (!/^\d{1,12}$/.test(timestamp) || !/^[A-Za-z0-9_-]{8,128}$/.test(nonce) || !/^[0-9a-fA-F]{64}$/.test(signature))
+    return 'malformed_signature_headers';
   if (Math.abs(nowMs / 1000 - Number(timestamp)) > SIGNATURE_WINDOW_SECONDS) return 'timestamp_out_of_window';
   const expected = Buffer.from(sign(secret, { timestamp, nonce, ...req }), 'hex');
   return timingSafeEqual(expected, Buffer.from(signature, 'hex')) ? undefined : 'signature_mismatch';

@@ -74,7 +74,8 @@ export function run(argv: string[], env: Record<string, string | undefined>) {
       save();
       out(`client ${c.id} (${c.role}), key ${stored.key_id} — shown once, store it in the caller's secret store now:`);
       out(key);
-      if (c.keys.length === 2) out(`the client now has two keys; after the caller switches, run: api-keys retire --id ${c.id} --key-id ${c.keys[0]!.key_id}`);
+      if (c.keys.length === 2)
+        out(`the client now has two keys; after the caller switches, run: api-keys retire --id ${c.id} --key-id ${c.keys[0]!.key_id}`);
       out(`written to ${file} (hash only); restart the gateway replicas to load it.`);
       return;
     }
@@ -99,7 +100,9 @@ export function run(argv: string[], env: Record<string, string | undefined>) {
     }
     case 'list': {
       for (const c of clients) {
-        out(`${c.id}\t${c.role}\t${c.keys.map((k) => k.key_id + (k.not_after ? ` (until ${k.not_after})` : '')).join(', ')}${c.require_signature ? '\tsigned' : ''}`);
+        out(
+          `${c.id}\t${c.role}\t${c.keys.map((k) => k.key_id + (k.not_after ? ` (until ${k.not_after})` : '')).join(', ')}${c.require_signature ? '\tsigned' : ''}`,
+        );
       }
       return;
     }

@@ -54,7 +54,21 @@ const STATUS = {
   delivered_upload: '自费上传：已上传',
 };
 /** The status filter's options, in the order the office works them. */
-const STATUS_OPTIONS = ['failed', 'needs_manual', 'unknown', 'reversing', 'rejected', 'not_sent', 'reversed', 'not_booked', 'confirmed', 'resolved_by_staff', 'pending_upload', 'rejected_upload', 'delivered_upload'];
+const STATUS_OPTIONS = [
+  'failed',
+  'needs_manual',
+  'unknown',
+  'reversing',
+  'rejected',
+  'not_sent',
+  'reversed',
+  'not_booked',
+  'confirmed',
+  'resolved_by_staff',
+  'pending_upload',
+  'rejected_upload',
+  'delivered_upload',
+];
 const OUTCOME = { pending: '处理中', succeeded: '成功', rejected: '平台拒绝', unknown: '结果未知', not_sent: '未发出' };
 const CATEGORY = { validation: '数据校验', filing: '备案', system_fault: '系统故障', business: '业务', security: '安全' };
 const UPLOAD_STATE = { pending: '待上传', rejected: '被拒', delivered: '已上传' };
@@ -72,7 +86,14 @@ const AUDIT_ACTION = {
   retry_upload: '上传重新排队',
 };
 /** Business keys as the records carry them. */
-const KEYS = { visit: '网关就诊号', psn_no: '人员编号', mdtrt_id: '就诊ID', setl_id: '结算ID', ipt_otp_no: '门诊/住院号', invono: '发票号' };
+const KEYS = {
+  visit: '网关就诊号',
+  psn_no: '人员编号',
+  mdtrt_id: '就诊ID',
+  setl_id: '结算ID',
+  ipt_otp_no: '门诊/住院号',
+  invono: '发票号',
+};
 const STAGES = [
   ['his_input', '院内系统输入', 'HIS input'],
   ['message', '映射后的报文', 'Mapped message'],
@@ -100,7 +121,12 @@ function h(tag, attrs = {}, ...children) {
 }
 /** Puts `children` (nested arrays, strings, nodes; null, undefined and false left out) into `el`, replacing what was there. */
 function fill(el, ...children) {
-  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false && c !== '').map((c) => (c instanceof Node ? c : String(c))));
+  el.replaceChildren(
+    ...children
+      .flat(Infinity)
+      .filter((c) => c !== undefined && c !== null && c !== false && c !== '')
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
   return el;
 }
 /** Chinese text with its English beside it in smaller type. */
@@ -112,14 +138,20 @@ const fmtTime = (iso) => {
   const p = (n) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 };
-const infnoCell = (infno) => h('span', { class: 'infno' }, h('b', {}, infno ?? '—'), ' ', h('span', { class: 'infno-name' }, INFNO[infno] ?? ''));
-const badge = (status) => h('span', { class: `badge s-${status}` }, STATUS[status] ?? OUTCOME[status] ?? status, h('small', {}, ` ${status}`));
+const infnoCell = (infno) =>
+  h('span', { class: 'infno' }, h('b', {}, infno ?? '—'), ' ', h('span', { class: 'infno-name' }, INFNO[infno] ?? ''));
+const badge = (status) =>
+  h('span', { class: `badge s-${status}` }, STATUS[status] ?? OUTCOME[status] ?? status, h('small', {}, ` ${status}`));
 
 function keysList(keys = {}, extra = {}) {
   const all = { ...extra, ...keys };
   const items = Object.entries(all).filter(([, v]) => v);
   if (!items.length) return '—';
-  return h('div', { class: 'keys' }, items.map(([k, v]) => h('div', {}, h('small', {}, `${KEYS[k] ?? k} `), h('code', {}, v))));
+  return h(
+    'div',
+    { class: 'keys' },
+    items.map(([k, v]) => h('div', {}, h('small', {}, `${KEYS[k] ?? k} `), h('code', {}, v))),
+  );
 }
 
 function errorCell(error) {
@@ -149,9 +181,24 @@ async function api(method, path, body) {
   if (method !== 'GET') headers['idempotency-key'] = idempotencyKey();
   let res;
   try {
-    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'omit' });
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
   } catch {
-    return { ok: false, status: 0, error: { code: 'NETWORK', message: '无法连接网关', message_en: 'The gateway could not be reached.', action: '检查网络或网关是否运行，然后再试。' } };
+    return {
+      ok: false,
+      status: 0,
+      error: {
+        code: 'NETWORK',
+        message: '无法连接网关',
+        message_en: 'The gateway could not be reached.',
+        action: '检查网络或网关是否运行，然后再试。',
+      },
+    };
   }
   let json;
   try {
@@ -176,8 +223,11 @@ const query = (o) => {
 
 function showError(title, r) {
   const e = r.error ?? {};
-  const why = e.details && typeof e.details === 'object' ? e.details.why ?? e.details.reason : undefined;
-  const fields = e.details && Array.isArray(e.details.errors) ? e.details.errors.map((x) => `${x.field ?? ''} ${x.problem ?? x.message ?? ''}`.trim()).join('；') : undefined;
+  const why = e.details && typeof e.details === 'object' ? (e.details.why ?? e.details.reason) : undefined;
+  const fields =
+    e.details && Array.isArray(e.details.errors)
+      ? e.details.errors.map((x) => `${x.field ?? ''} ${x.problem ?? x.message ?? ''}`.trim()).join('；')
+      : undefined;
   notice('error', [
     h('div', { class: 'notice-title' }, title, r.status ? h('small', {}, ` HTTP ${r.status}`) : null),
     h('div', { class: 'notice-msg' }, e.message ?? '', ' ', h('code', {}, e.code ?? '')),
@@ -196,7 +246,11 @@ function showOk(title, ...lines) {
 function notice(kind, children) {
   const n = $('notice');
   n.className = `notice ${kind}`;
-  fill(n, ...children.filter(Boolean), h('button', { type: 'button', class: 'close', 'aria-label': '关闭 close', onclick: () => (n.hidden = true) }, '×'));
+  fill(
+    n,
+    ...children.filter(Boolean),
+    h('button', { type: 'button', class: 'close', 'aria-label': '关闭 close', onclick: () => (n.hidden = true) }, '×'),
+  );
   n.hidden = false;
 }
 
@@ -204,7 +258,9 @@ function notice(kind, children) {
 
 async function connect(key) {
   if (!/^[\x21-\x7e]{1,4096}$/.test(key)) {
-    setConnectStatus('error', [bi('密钥格式不对：只能是英文字母、数字和符号，不能有空格。', 'The key holds only visible ASCII characters.')]);
+    setConnectStatus('error', [
+      bi('密钥格式不对：只能是英文字母、数字和符号，不能有空格。', 'The key holds only visible ASCII characters.'),
+    ]);
     return;
   }
   state.key = key;
@@ -215,7 +271,12 @@ async function connect(key) {
     sessionStorage.removeItem(KEY_STORE);
     $('app').hidden = true;
     const e = r.error;
-    const what = r.status === 401 ? '密钥无效或已过期，无法连接。' : r.status === 403 ? '此密钥没有医保办处理台的权限（需要 staff 或 admin 角色）。' : '连接失败。';
+    const what =
+      r.status === 401
+        ? '密钥无效或已过期，无法连接。'
+        : r.status === 403
+          ? '此密钥没有医保办处理台的权限（需要 staff 或 admin 角色）。'
+          : '连接失败。';
     setConnectStatus('error', [
       h('b', {}, what),
       ' ',
@@ -230,7 +291,11 @@ async function connect(key) {
   $('api-key').placeholder = '已连接 — connected';
   $('disconnect').hidden = false;
   $('app').hidden = false;
-  setConnectStatus('ok', [bi('已连接。', 'Connected.'), ' ', h('small', {}, '密钥只保存在本标签页，关闭即失效。 The key is kept in this tab only.')]);
+  setConnectStatus('ok', [
+    bi('已连接。', 'Connected.'),
+    ' ',
+    h('small', {}, '密钥只保存在本标签页，关闭即失效。 The key is kept in this tab only.'),
+  ]);
   renderList(r.body);
 }
 
@@ -241,7 +306,16 @@ function disconnect(error) {
   $('disconnect').hidden = true;
   $('api-key').placeholder = 'ygk_…';
   $('notice').hidden = true;
-  if (error) setConnectStatus('error', [h('b', {}, '连接已失效：'), error.message ?? '', h('small', {}, ` ${error.message_en ?? ''} (${error.code ?? ''})`), ' 请重新输入密钥。'].filter(Boolean));
+  if (error)
+    setConnectStatus(
+      'error',
+      [
+        h('b', {}, '连接已失效：'),
+        error.message ?? '',
+        h('small', {}, ` ${error.message_en ?? ''} (${error.code ?? ''})`),
+        ' 请重新输入密钥。',
+      ].filter(Boolean),
+    );
   else setConnectStatus('', [bi('已断开。请输入访问密钥后点“连接”。', 'Disconnected.')]);
 }
 
@@ -289,13 +363,17 @@ async function loadList() {
 function renderList(body) {
   const items = body.items ?? [];
   const limit = body.filter?.limit ?? items.length;
-  fill($('list-count'), 
+  fill(
+    $('list-count'),
     h('b', {}, `共 ${body.count} 条`),
     h('small', {}, ` ${body.count} record(s)`),
-    body.count >= limit ? h('span', { class: 'warn' }, ` 只显示前 ${limit} 条，请缩小筛选范围 `, h('small', {}, `(first ${limit} only)`)) : null,
+    body.count >= limit
+      ? h('span', { class: 'warn' }, ` 只显示前 ${limit} 条，请缩小筛选范围 `, h('small', {}, `(first ${limit} only)`))
+      : null,
   );
   const rows = items.map((x) => (x.type === 'upload' ? uploadListRow(x) : txRow(x)));
-  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, bi('没有符合条件的记录', 'Nothing matches this filter.'))));
+  if (!rows.length)
+    rows.push(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, bi('没有符合条件的记录', 'Nothing matches this filter.'))));
   fill($('tx-rows'), ...rows);
 }
 
@@ -310,10 +388,23 @@ function txRow(x) {
     h('td', {}, r ? [badge(r.state), h('div', {}, h('small', {}, `冲正尝试 ${r.attempts} 次 attempts`))] : '—'),
     h('td', {}, keysList(x.keys, x.encounter_id ? { visit: x.encounter_id } : {})),
     h('td', {}, errorCell(x.error)),
-    h('td', {}, h('button', { type: 'button', class: 'open', onclick: (ev) => {
-      ev.stopPropagation();
-      openDetail(x.id);
-    } }, '详情 ', h('small', {}, 'Open'))),
+    h(
+      'td',
+      {},
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'open',
+          onclick: (ev) => {
+            ev.stopPropagation();
+            openDetail(x.id);
+          },
+        },
+        '详情 ',
+        h('small', {}, 'Open'),
+      ),
+    ),
   );
 }
 
@@ -329,7 +420,13 @@ function uploadListRow(u) {
     h('td', {}, badge(u.status)),
     h('td', {}, keysList(u.keys)),
     h('td', {}, errorCell(u.last_error)),
-    h('td', {}, last ? h('button', { type: 'button', class: 'open', onclick: () => openDetail(last) }, '最近一次上传 ', h('small', {}, 'Last delivery')) : ''),
+    h(
+      'td',
+      {},
+      last
+        ? h('button', { type: 'button', class: 'open', onclick: () => openDetail(last) }, '最近一次上传 ', h('small', {}, 'Last delivery'))
+        : '',
+    ),
   );
 }
 
@@ -349,11 +446,19 @@ async function bulk(action) {
   if (!counted.ok) return showError('无法统计匹配记录 Could not count the matches', counted);
   const n = counted.body.count;
   const b = BULK[action];
-  if (n === 0) return showOk(`${b.zh}：当前筛选条件没有匹配的记录，未执行。`, h('small', {}, 'Nothing matches the filter; nothing was done.'));
+  if (n === 0)
+    return showOk(`${b.zh}：当前筛选条件没有匹配的记录，未执行。`, h('small', {}, 'Nothing matches the filter; nothing was done.'));
   const many = n >= BULK_MAX ? `至少 ${n}` : `${n}`;
   const answer = await ask({
     title: [b.zh, h('small', {}, ` Bulk ${b.en.toLowerCase()}`)],
-    text: [h('b', { class: 'count-line' }, `当前筛选条件匹配 ${many} 条记录。`), h('small', {}, ` The current filter matches ${many} record(s).`), h('br'), b.text, h('br'), h('small', {}, `筛选 filter: ${JSON.stringify(filter)}`)],
+    text: [
+      h('b', { class: 'count-line' }, `当前筛选条件匹配 ${many} 条记录。`),
+      h('small', {}, ` The current filter matches ${many} record(s).`),
+      h('br'),
+      b.text,
+      h('br'),
+      h('small', {}, `筛选 filter: ${JSON.stringify(filter)}`),
+    ],
     resolve: action === 'resolve',
   });
   if (!answer) return;
@@ -365,7 +470,22 @@ async function bulk(action) {
       `${b.zh}：已处理 ${r.body.done.length} 条，跳过 ${skipped.length} 条。`,
       h('small', {}, `done ${r.body.done.length}, skipped ${skipped.length}`),
       skipped.length
-        ? h('ul', { class: 'skipped' }, skipped.slice(0, 20).map((s) => h('li', {}, h('code', {}, s.id), ' ', state.catalog[s.code]?.message ?? s.code, s.why ? h('small', {}, ` — ${s.why}`) : null)))
+        ? h(
+            'ul',
+            { class: 'skipped' },
+            skipped
+              .slice(0, 20)
+              .map((s) =>
+                h(
+                  'li',
+                  {},
+                  h('code', {}, s.id),
+                  ' ',
+                  state.catalog[s.code]?.message ?? s.code,
+                  s.why ? h('small', {}, ` — ${s.why}`) : null,
+                ),
+              ),
+          )
         : null,
       skipped.length > 20 ? h('small', {}, `…另有 ${skipped.length - 20} 条 (${skipped.length - 20} more)`) : null,
     );
@@ -392,7 +512,12 @@ function closeDetail() {
 }
 
 function dl(el, pairs) {
-  fill(el, ...pairs.filter(([, , v]) => v !== undefined && v !== null && v !== '').flatMap(([zh, en, v]) => [h('dt', {}, zh, h('small', {}, ` ${en}`)), h('dd', {}, v)]));
+  fill(
+    el,
+    ...pairs
+      .filter(([, , v]) => v !== undefined && v !== null && v !== '')
+      .flatMap(([zh, en, v]) => [h('dt', {}, zh, h('small', {}, ` ${en}`)), h('dd', {}, v)]),
+  );
 }
 
 function renderDetail(t) {
@@ -417,37 +542,76 @@ function renderDetail(t) {
       ['冲正尝试次数', 'attempts', String(r.attempts)],
       ['下次尝试', 'next attempt', r.state === 'reversing' ? fmtTime(r.next_at) : undefined],
       ['最近一次错误', 'last error', r.last_error],
-      ['冲正报文', 'reversal msgids', r.reversal_ids?.length ? h('div', {}, r.reversal_ids.map((x) => h('div', {}, h('code', {}, x)))) : '—'],
+      [
+        '冲正报文',
+        'reversal msgids',
+        r.reversal_ids?.length
+          ? h(
+              'div',
+              {},
+              r.reversal_ids.map((x) => h('div', {}, h('code', {}, x))),
+            )
+          : '—',
+      ],
       ['就诊已释放', 'encounter released', r.encounter_released === undefined ? undefined : r.encounter_released ? '是 yes' : '否 no'],
       ['处理人', 'resolved by', r.resolved_by],
       ['处理原因', 'reason', r.reason],
       ['处理时间', 'resolved at', r.resolved_at ? fmtTime(r.resolved_at) : undefined],
     ]);
   } else {
-    fill($('detail-resolution'), h('dd', { class: 'empty' }, bi('无冲正记录（不是结果未知的记账交易）', 'No reversal: not an unknown booking transaction.')));
+    fill(
+      $('detail-resolution'),
+      h('dd', { class: 'empty' }, bi('无冲正记录（不是结果未知的记账交易）', 'No reversal: not an unknown booking transaction.')),
+    );
   }
   const revs = t.reversals ?? [];
-  fill($('detail-reversals'), 
+  fill(
+    $('detail-reversals'),
     ...(revs.length
       ? [
           h('h4', {}, '冲正尝试 ', h('small', {}, 'Reversal attempts (2601)')),
           h(
             'table',
             { class: 'grid small' },
-            h('thead', {}, h('tr', {}, h('th', {}, '时间 ', h('small', {}, 'Time')), h('th', {}, '报文ID ', h('small', {}, 'msgid')), h('th', {}, '结果 ', h('small', {}, 'Outcome')), h('th', {}, '错误 ', h('small', {}, 'Error')))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', {}, '时间 ', h('small', {}, 'Time')),
+                h('th', {}, '报文ID ', h('small', {}, 'msgid')),
+                h('th', {}, '结果 ', h('small', {}, 'Outcome')),
+                h('th', {}, '错误 ', h('small', {}, 'Error')),
+              ),
+            ),
             h(
               'tbody',
               {},
-              revs.map((x) => h('tr', {}, h('td', { class: 'nowrap' }, fmtTime(x.created_at)), h('td', {}, h('code', {}, x.msgid)), h('td', {}, OUTCOME[x.outcome] ?? x.outcome, h('small', {}, ` ${x.outcome}`)), h('td', {}, errorCell(x.error)))),
+              revs.map((x) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', { class: 'nowrap' }, fmtTime(x.created_at)),
+                  h('td', {}, h('code', {}, x.msgid)),
+                  h('td', {}, OUTCOME[x.outcome] ?? x.outcome, h('small', {}, ` ${x.outcome}`)),
+                  h('td', {}, errorCell(x.error)),
+                ),
+              ),
             ),
           ),
-          ...revs.map((x) => h('details', { class: 'rev-stages' }, h('summary', {}, `冲正报文 ${x.msgid} `, h('small', {}, 'stages')), stagesOf(x.stages))),
+          ...revs.map((x) =>
+            h('details', { class: 'rev-stages' }, h('summary', {}, `冲正报文 ${x.msgid} `, h('small', {}, 'stages')), stagesOf(x.stages)),
+          ),
         ]
       : []),
   );
   fill($('detail-stages'), stagesOf(t.stages));
-  fill($('retry-note'), 
-    t.retry_allowed ? bi('可重试：确定未入账的独立交易。', 'Retry allowed.') : bi('网关判定此交易不可重试；点“重试”可查看网关给出的原因。', 'Not retryable: press Retry to see why.'),
+  fill(
+    $('retry-note'),
+    t.retry_allowed
+      ? bi('可重试：确定未入账的独立交易。', 'Retry allowed.')
+      : bi('网关判定此交易不可重试；点“重试”可查看网关给出的原因。', 'Not retryable: press Retry to see why.'),
   );
   $('act-retry').className = t.retry_allowed ? '' : 'muted';
 }
@@ -457,7 +621,14 @@ function stagesOf(stages = {}) {
     'div',
     { class: 'stage-grid' },
     STAGES.map(([k, zh, en]) =>
-      h('section', { class: 'stage', dataset: { stage: k } }, h('h4', {}, zh, h('small', {}, ` ${en}`)), stages[k] === undefined ? h('p', { class: 'empty' }, bi('（无）', 'none recorded')) : h('pre', {}, JSON.stringify(stages[k], null, 2))),
+      h(
+        'section',
+        { class: 'stage', dataset: { stage: k } },
+        h('h4', {}, zh, h('small', {}, ` ${en}`)),
+        stages[k] === undefined
+          ? h('p', { class: 'empty' }, bi('（无）', 'none recorded'))
+          : h('pre', {}, JSON.stringify(stages[k], null, 2)),
+      ),
     ),
   );
 }
@@ -469,13 +640,24 @@ async function act(action) {
   if (action === 'resolve') {
     const answer = await ask({
       title: ['人工处理 ', h('small', {}, 'Resolve')],
-      text: [`交易 ${id}：已通过其他方式处理（如在经办机构柜台冲正、电话确认）。`, h('br'), h('small', {}, 'Settled by other means; give the reason and whether the platform booked it.')],
+      text: [
+        `交易 ${id}：已通过其他方式处理（如在经办机构柜台冲正、电话确认）。`,
+        h('br'),
+        h('small', {}, 'Settled by other means; give the reason and whether the platform booked it.'),
+      ],
       resolve: true,
     });
     if (!answer) return;
     body = answer;
   } else if (action === 'reverse') {
-    const ok = await ask({ title: ['立即冲正 ', h('small', {}, 'Reverse now')], text: [`为交易 ${id} 立即发起冲正（2601），开始新一轮尝试。`, h('br'), h('small', {}, 'Queue a 2601 reversal now: a new round of attempts.')] });
+    const ok = await ask({
+      title: ['立即冲正 ', h('small', {}, 'Reverse now')],
+      text: [
+        `为交易 ${id} 立即发起冲正（2601），开始新一轮尝试。`,
+        h('br'),
+        h('small', {}, 'Queue a 2601 reversal now: a new round of attempts.'),
+      ],
+    });
     if (!ok) return;
   }
   const names = { reverse: '冲正 Reverse', retry: '重试 Retry', resolve: '人工处理 Resolve' };
@@ -487,8 +669,13 @@ async function act(action) {
       `重试已发出 Retried：新交易 ${b.transaction_id}，结果 ${OUTCOME[b.outcome] ?? b.outcome} (${b.outcome})`,
       b.error ? errorCell(b.error) : null,
     );
-  } else if (action === 'reverse') showOk(`已排队冲正 Reversal queued：${id}，状态 ${STATUS[r.body.status] ?? r.body.status} (${r.body.status})`);
-  else showOk(`已人工处理 Resolved：${id}，状态 ${STATUS[r.body.status] ?? r.body.status} (${r.body.status})`, r.body.resolution?.reason ? `原因 reason：${r.body.resolution.reason}` : null);
+  } else if (action === 'reverse')
+    showOk(`已排队冲正 Reversal queued：${id}，状态 ${STATUS[r.body.status] ?? r.body.status} (${r.body.status})`);
+  else
+    showOk(
+      `已人工处理 Resolved：${id}，状态 ${STATUS[r.body.status] ?? r.body.status} (${r.body.status})`,
+      r.body.resolution?.reason ? `原因 reason：${r.body.resolution.reason}` : null,
+    );
   await refresh();
 }
 
@@ -567,7 +754,13 @@ async function loadUploads() {
       h('td', {}, String(u.attempts)),
       h('td', {}, keysList(u.keys)),
       h('td', {}, errorCell(u.last_error)),
-      h('td', {}, u.state === 'rejected' ? h('button', { type: 'button', class: 'requeue', onclick: () => requeue(u.seq) }, '改正后重新排队 ', h('small', {}, 'Requeue')) : ''),
+      h(
+        'td',
+        {},
+        u.state === 'rejected'
+          ? h('button', { type: 'button', class: 'requeue', onclick: () => requeue(u.seq) }, '改正后重新排队 ', h('small', {}, 'Requeue'))
+          : '',
+      ),
     ),
   );
   if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 8, class: 'empty' }, bi('队列中没有记录', 'The queue is empty.'))));
@@ -575,7 +768,14 @@ async function loadUploads() {
 }
 
 async function requeue(seq) {
-  const ok = await ask({ title: ['重新排队上传 ', h('small', {}, 'Requeue')], text: [`把第 ${seq} 号自费数据上传重新排入队列（请先确认数据已改正）。`, h('br'), h('small', {}, 'Requeue this rejected upload (after correcting it).')] });
+  const ok = await ask({
+    title: ['重新排队上传 ', h('small', {}, 'Requeue')],
+    text: [
+      `把第 ${seq} 号自费数据上传重新排入队列（请先确认数据已改正）。`,
+      h('br'),
+      h('small', {}, 'Requeue this rejected upload (after correcting it).'),
+    ],
+  });
   if (!ok) return;
   const r = await api('POST', `/v1/console/self-pay-uploads/${encodeURIComponent(seq)}/retry`);
   if (!r.ok) showError('重新排队失败 Requeue refused', r);
@@ -585,7 +785,10 @@ async function requeue(seq) {
 
 async function loadAudit() {
   const v = (id) => $(id).value.trim();
-  const r = await api('GET', `/v1/console/audit${query({ actor: v('a-actor'), action: v('a-action'), from: dayStart(v('a-from')), to: dayEnd(v('a-to')), limit: v('a-limit') || '100' })}`);
+  const r = await api(
+    'GET',
+    `/v1/console/audit${query({ actor: v('a-actor'), action: v('a-action'), from: dayStart(v('a-from')), to: dayEnd(v('a-to')), limit: v('a-limit') || '100' })}`,
+  );
   if (!r.ok) return showError('查询审计日志失败 Audit log refused', r);
   fill($('audit-count'), h('b', {}, `共 ${r.body.count} 条`), h('small', {}, ` ${r.body.count} entr${r.body.count === 1 ? 'y' : 'ies'}`));
   const rows = r.body.items.map((e) =>
@@ -595,7 +798,18 @@ async function loadAudit() {
       h('td', { class: 'nowrap' }, fmtTime(e.at)),
       h('td', {}, h('code', {}, e.actor), h('small', {}, ` ${e.role}`)),
       h('td', {}, AUDIT_ACTION[e.action] ?? e.action, h('small', {}, ` ${e.action}`)),
-      h('td', {}, e.targets?.length ? h('div', { class: 'targets' }, e.targets.slice(0, 5).map((x) => h('div', {}, h('code', {}, x))), e.targets.length > 5 ? h('small', {}, `…共 ${e.targets.length} 条`) : null) : '—'),
+      h(
+        'td',
+        {},
+        e.targets?.length
+          ? h(
+              'div',
+              { class: 'targets' },
+              e.targets.slice(0, 5).map((x) => h('div', {}, h('code', {}, x))),
+              e.targets.length > 5 ? h('small', {}, `…共 ${e.targets.length} 条`) : null,
+            )
+          : '—',
+      ),
       h('td', {}, e.filter ? h('code', { class: 'filter' }, compactFilter(e.filter)) : '—'),
       h('td', {}, e.reason ?? '—'),
     ),
@@ -623,9 +837,21 @@ function showTab(tab) {
 
 function fillSelects() {
   fill($('f-status'), ...STATUS_OPTIONS.map((s) => h('option', { value: s }, `${STATUS[s]} — ${s}`)));
-  fill($('f-infno'), h('option', { value: '' }, '全部 — all'), ...Object.entries(INFNO).map(([k, v]) => h('option', { value: k }, `${k} ${v}`)));
-  fill($('f-category'), h('option', { value: '' }, '全部 — all'), ...Object.entries(CATEGORY).map(([k, v]) => h('option', { value: k }, `${v} — ${k}`)));
-  fill($('a-action'), h('option', { value: '' }, '全部 — all'), ...Object.entries(AUDIT_ACTION).map(([k, v]) => h('option', { value: k }, `${v} — ${k}`)));
+  fill(
+    $('f-infno'),
+    h('option', { value: '' }, '全部 — all'),
+    ...Object.entries(INFNO).map(([k, v]) => h('option', { value: k }, `${k} ${v}`)),
+  );
+  fill(
+    $('f-category'),
+    h('option', { value: '' }, '全部 — all'),
+    ...Object.entries(CATEGORY).map(([k, v]) => h('option', { value: k }, `${v} — ${k}`)),
+  );
+  fill(
+    $('a-action'),
+    h('option', { value: '' }, '全部 — all'),
+    ...Object.entries(AUDIT_ACTION).map(([k, v]) => h('option', { value: k }, `${v} — ${k}`)),
+  );
 }
 
 async function loadCatalog() {

@@ -42,7 +42,10 @@ const STALE_INFLIGHT_MS = 120_000;
 
 /** The gateway's words for "the platform may have booked it". */
 export function isUnknownOutcome(e: unknown): e is GatewayError {
-  return e instanceof GatewayError && ['GW_SYS_PLATFORM_OUTCOME_UNKNOWN', 'GW_SYS_PLATFORM_REPLY_INVALID', 'GW_SYS_SLIP_INCONSISTENT'].includes(e.code);
+  return (
+    e instanceof GatewayError &&
+    ['GW_SYS_PLATFORM_OUTCOME_UNKNOWN', 'GW_SYS_PLATFORM_REPLY_INVALID', 'GW_SYS_SLIP_INCONSISTENT'].includes(e.code)
+  );
 }
 
 /**
@@ -131,7 +134,13 @@ export class EncounterRunner<E extends RunnableEncounter> {
   }
 
   /** Applies a result and releases the encounter (or leaves it waiting on an unknown outcome). */
-  async finish(id: string, token: string, unknown: { transaction_id?: string } | undefined, apply: (e: E) => void, indexes?: Record<string, string>): Promise<E> {
+  async finish(
+    id: string,
+    token: string,
+    unknown: { transaction_id?: string } | undefined,
+    apply: (e: E) => void,
+    indexes?: Record<string, string>,
+  ): Promise<E> {
     for (;;) {
       const cur = await this.mustLoad(id);
       const e: E = structuredClone(cur.value);
@@ -152,10 +161,15 @@ export class EncounterRunner<E extends RunnableEncounter> {
     if (!transaction.encounter_id) return;
     const cur = await this.load(transaction.encounter_id);
     if (!cur?.value.inflight) return;
-    await this.finish(cur.value.id, cur.value.inflight.token, BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined, (e) => {
-      e.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
-      apply(e);
-    });
+    await this.finish(
+      cur.value.id,
+      cur.value.inflight.token,
+      BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined,
+      (e) => {
+        e.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
+        apply(e);
+      },
+    );
   }
 
   /**
@@ -164,7 +178,11 @@ export class EncounterRunner<E extends RunnableEncounter> {
    * try again. 'still_running': the original call's run has not yet marked the encounter (ask
    * again later); 'not_waiting': the encounter does not wait on this transaction.
    */
-  async release(encounterId: string, transactionId: string, apply: (e: E) => void = () => {}): Promise<'released' | 'not_waiting' | 'still_running'> {
+  async release(
+    encounterId: string,
+    transactionId: string,
+    apply: (e: E) => void = () => {},
+  ): Promise<'released' | 'not_waiting' | 'still_running'> {
     for (;;) {
       const cur = await this.load(encounterId);
       const inflight = cur?.value.inflight;

@@ -9,7 +9,8 @@ import { GatewayError } from '../errors/errors.js';
 import { Decimal, round2, sumOf } from './money.js';
 import type { StoredFeeLine, StoredSlip } from './visit.js';
 
-export const asArray = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : []);
+export const asArray = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : [];
 
 /** The fields of an HIS fee line the gateway reads; every other field travels on as `extra`. */
 export interface LineInput {
@@ -30,10 +31,24 @@ export function toFeeLine(chrg_bchno: string, l: LineInput): FeeLine {
   const computed = round2(cnt.times(pric));
   if (l.det_item_fee_sumamt !== undefined && !new Decimal(l.det_item_fee_sumamt).eq(computed)) {
     throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', {
-      details: { feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2), cnt_times_pric: computed.toFixed(2) },
+      details: {
+        feedetl_sn: l.feedetl_sn,
+        det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2),
+        cnt_times_pric: computed.toFixed(2),
+      },
     });
   }
-  const { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, cnt: _c, pric: _p, det_item_fee_sumamt: _d, prd_days, ...rest } = l as LineInput & Record<string, unknown>;
+  const {
+    feedetl_sn,
+    fee_ocur_time,
+    med_list_codg,
+    medins_list_codg,
+    cnt: _c,
+    pric: _p,
+    det_item_fee_sumamt: _d,
+    prd_days,
+    ...rest
+  } = l as LineInput & Record<string, unknown>;
   const extra: Record<string, string | undefined> = { ...(rest as Record<string, string | undefined>) };
   if (prd_days !== undefined) extra.prd_days = String(prd_days);
   return { feedetl_sn, chrg_bchno, fee_ocur_time, med_list_codg, medins_list_codg, cnt, pric, det_item_fee_sumamt: computed, extra };
@@ -82,14 +97,18 @@ export function checkHisTotal(lines: StoredFeeLine[], his_total: Decimal.Value) 
   const uploaded = sumOf(lines.map((l) => l.det_item_fee_sumamt));
   const his = new Decimal(his_total);
   if (!uploaded.eq(his)) {
-    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length } });
+    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
+      details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length },
+    });
   }
 }
 
 /** The platform must settle the total that was sent; a reply for another total is not trusted. */
 export const expectTotal = (sent: Decimal) => (output: Record<string, unknown>) => {
   const got = (output.setlinfo as Record<string, unknown> | undefined)?.medfee_sumamt;
-  return got !== undefined && new Decimal(got as Decimal.Value).abs().eq(sent) ? [] : [`medfee_sumamt ${String(got)} ≠ sent ${sent.toFixed(2)}`];
+  return got !== undefined && new Decimal(got as Decimal.Value).abs().eq(sent)
+    ? []
+    : [`medfee_sumamt ${String(got)} ≠ sent ${sent.toFixed(2)}`];
 };
 
 export function storeSlip(slip: Slip): StoredSlip {

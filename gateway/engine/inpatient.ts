@@ -57,7 +57,8 @@ export class InpatientService {
     private readonly platform: PlatformClient,
     private readonly persons: Persons,
     private readonly clock: Clock,
-    readonly hospital: Pick<EnvelopeSettings, 'fixmedins_code' | 'fixmedins_name' | 'mdtrtarea_admvs'> & Partial<Pick<EnvelopeSettings, 'timeZoneOffsetMinutes'>>,
+    readonly hospital: Pick<EnvelopeSettings, 'fixmedins_code' | 'fixmedins_name' | 'mdtrtarea_admvs'> &
+      Partial<Pick<EnvelopeSettings, 'timeZoneOffsetMinutes'>>,
   ) {
     this.runner = new EncounterRunner<Admission>(store, clock, 'inpatient', 'GW_BIZ_ADMISSION_NOT_FOUND', (a, meta) => this.ctx(a, meta));
   }
@@ -72,7 +73,10 @@ export class InpatientService {
     }
     const person = await this.persons.lookup(req, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_no } });
     if (req.psn_no && req.psn_no !== person.psn_no) {
-      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id: person.transaction_id, details: { mismatched_fields: ['psn_no'] } });
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
+        transaction_id: person.transaction_id,
+        details: { mismatched_fields: ['psn_no'] },
+      });
     }
     const view = this.persons.view(person, req.begntime, req.insutype, !!req.counter_person);
     const insutype = this.persons.insuranceOf(person, req.insutype).insutype;
@@ -109,7 +113,10 @@ export class InpatientService {
       settlements: [],
       inflight: { op: 'admit', token, since: now },
     };
-    const input = msg.admit2401(adm.facts, details, { insuplc_admdvs: view.insuplc_admdvs, mdtrtarea_admvs: this.hospital.mdtrtarea_admvs });
+    const input = msg.admit2401(adm.facts, details, {
+      insuplc_admdvs: view.insuplc_admdvs,
+      mdtrtarea_admvs: this.hospital.mdtrtarea_admvs,
+    });
     const r = await this.runner.open(
       adm,
       existing?.version ?? null,
@@ -141,27 +148,54 @@ export class InpatientService {
 
   // ---- change (2403) and cancel (2404) --------------------------------------------------------
   async change(id: string, req: InpatientAdmissionChangeRequest, meta: RequestMeta) {
-    return this.run(id, '2403', meta, (a) => {
-      mustBeOpen(a);
-      checkMedType(req.med_type ?? a.facts.med_type, req.emergency ?? a.facts.emergency);
-    }, async (a, ctx) => {
-      const { begntime, med_type, emergency, trum_flag, rel_ttp_flag, ...rest } = req;
-      const facts = { ...a.facts, ...defined({ begntime, med_type, emergency, trum_flag, rel_ttp_flag }) };
-      const details = { ...a.details, ...defined({ begntime, med_type, emergency, trum_flag, rel_ttp_flag }), ...defined(rest) } as msg.AdmissionDetails;
-      const r = await this.platform.call('2403', msg.change2403(stayFacts({ ...a, facts }), details), { ...ctx, his_input: req });
-      return { transaction_id: r.transaction_id, apply: (w: Admission) => { w.facts = facts; w.details = details; } };
-    });
+    return this.run(
+      id,
+      '2403',
+      meta,
+      (a) => {
+        mustBeOpen(a);
+        checkMedType(req.med_type ?? a.facts.med_type, req.emergency ?? a.facts.emergency);
+      },
+      async (a, ctx) => {
+        const { begntime, med_type, emergency, trum_flag, rel_ttp_flag, ...rest } = req;
+        const facts = { ...a.facts, ...defined({ begntime, med_type, emergency, trum_flag, rel_ttp_flag }) };
+        const details = {
+          ...a.details,
+          ...defined({ begntime, med_type, emergency, trum_flag, rel_ttp_flag }),
+          ...defined(rest),
+        } as msg.AdmissionDetails;
+        const r = await this.platform.call('2403', msg.change2403(stayFacts({ ...a, facts }), details), { ...ctx, his_input: req });
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            w.facts = facts;
+            w.details = details;
+          },
+        };
+      },
+    );
   }
 
   async cancel(id: string, meta: RequestMeta) {
-    return this.run(id, '2404', meta, (a) => {
-      if (a.status !== 'admitted') throw stateError(a, 'cancel the admission', 'only an admission not yet discharged can be cancelled');
-      const live = latestSettlement(a);
-      if (live) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: live.setl_id } });
-    }, async (a, ctx) => {
-      const r = await this.platform.call('2404', msg.cancelAdmission2404(stayFacts(a)), ctx);
-      return { transaction_id: r.transaction_id, apply: (w: Admission) => { w.status = 'cancelled'; } };
-    });
+    return this.run(
+      id,
+      '2404',
+      meta,
+      (a) => {
+        if (a.status !== 'admitted') throw stateError(a, 'cancel the admission', 'only an admission not yet discharged can be cancelled');
+        const live = latestSettlement(a);
+        if (live) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: live.setl_id } });
+      },
+      async (a, ctx) => {
+        const r = await this.platform.call('2404', msg.cancelAdmission2404(stayFacts(a)), ctx);
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            w.status = 'cancelled';
+          },
+        };
+      },
+    );
   }
 
   // ---- fees (2301 / 2302) ---------------------------------------------------------------------
@@ -172,28 +206,45 @@ export class InpatientService {
   }
 
   async cancelFees(id: string, feedetl_sn: string, meta: RequestMeta) {
-    return this.run(id, '2302', meta, (a) => {
-      mustBeOpen(a);
-      if (feedetl_sn === ALL_LINES) return;
-      const line = a.lines.find((l) => l.feedetl_sn === feedetl_sn);
-      if (!line) throw new GatewayError('GW_VAL_SCHEMA', { message: `No fee line ${feedetl_sn} on this admission.`, details: { feedetl_sn } });
-      if (line.setl_id) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { feedetl_sn, setl_id: line.setl_id } });
-      if (line.form_id) throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', { message: 'A line of an outside-purchase form is removed by voiding the form.', details: { form_id: line.form_id } });
-    }, async (a, ctx) => {
-      const r = await this.platform.call('2302', msg.feeCancel2302(stayFacts(a), feedetl_sn), ctx);
-      return {
-        transaction_id: r.transaction_id,
-        apply: (w: Admission) => {
-          const gone = (l: InpatientFeeLine) => l.setl_id === undefined && (feedetl_sn === ALL_LINES || l.feedetl_sn === feedetl_sn);
-          const goneForms = new Set(w.lines.filter(gone).map((l) => l.form_id).filter(Boolean));
-          w.lines = w.lines.filter((l) => !gone(l));
-          // "0000" takes every unsettled line, the forms' lines too: those forms are void now
-          for (const f of w.outside_forms) {
-            if (f.status === 'active' && goneForms.has(f.form_id)) Object.assign(f, { status: 'void', voided_at: this.now(), void_reason: '费用明细全部撤销 (2302 "0000")' });
-          }
-        },
-      };
-    });
+    return this.run(
+      id,
+      '2302',
+      meta,
+      (a) => {
+        mustBeOpen(a);
+        if (feedetl_sn === ALL_LINES) return;
+        const line = a.lines.find((l) => l.feedetl_sn === feedetl_sn);
+        if (!line)
+          throw new GatewayError('GW_VAL_SCHEMA', { message: `No fee line ${feedetl_sn} on this admission.`, details: { feedetl_sn } });
+        if (line.setl_id) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { feedetl_sn, setl_id: line.setl_id } });
+        if (line.form_id)
+          throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', {
+            message: 'A line of an outside-purchase form is removed by voiding the form.',
+            details: { form_id: line.form_id },
+          });
+      },
+      async (a, ctx) => {
+        const r = await this.platform.call('2302', msg.feeCancel2302(stayFacts(a), feedetl_sn), ctx);
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            const gone = (l: InpatientFeeLine) => l.setl_id === undefined && (feedetl_sn === ALL_LINES || l.feedetl_sn === feedetl_sn);
+            const goneForms = new Set(
+              w.lines
+                .filter(gone)
+                .map((l) => l.form_id)
+                .filter(Boolean),
+            );
+            w.lines = w.lines.filter((l) => !gone(l));
+            // "0000" takes every unsettled line, the forms' lines too: those forms are void now
+            for (const f of w.outside_forms) {
+              if (f.status === 'active' && goneForms.has(f.form_id))
+                Object.assign(f, { status: 'void', voided_at: this.now(), void_reason: '费用明细全部撤销 (2302 "0000")' });
+            }
+          },
+        };
+      },
+    );
   }
 
   // ---- trauma commitment (no platform call) ---------------------------------------------------
@@ -211,18 +262,42 @@ export class InpatientService {
     const current = (await this.runner.mustLoad(id)).value;
     mustBeOpen(current);
     checkFormDate(req.form_date, current.facts.begntime, current.facts.endtime);
-    if (req.certno.trim().toUpperCase() !== current.person.certno.trim().toUpperCase() || req.psn_cert_type !== current.person.psn_cert_type) {
+    if (
+      req.certno.trim().toUpperCase() !== current.person.certno.trim().toUpperCase() ||
+      req.psn_cert_type !== current.person.psn_cert_type
+    ) {
       throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { details: { mismatched_fields: ['certno'] } });
     }
     const form_id = `F${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
     const lines = formFeeLines(req);
     const { lines: _l, ...form } = req;
-    const r = await this.upload(id, lines, meta, req, form_id, (a) => {
-      checkFormDate(req.form_date, a.facts.begntime, a.facts.endtime);
-    }, (a, transaction_id) => {
-      a.outside_forms.push({ form_id, status: 'active', form, feedetl_sns: lines.map((l) => l.feedetl_sn), created_at: this.now(), transaction_id });
-    });
-    return { ...r.result, form_id, form: formView(r.result.admission_id, r.form!), lines: r.lines.map(lineView), totals: totalsView(r.lines) };
+    const r = await this.upload(
+      id,
+      lines,
+      meta,
+      req,
+      form_id,
+      (a) => {
+        checkFormDate(req.form_date, a.facts.begntime, a.facts.endtime);
+      },
+      (a, transaction_id) => {
+        a.outside_forms.push({
+          form_id,
+          status: 'active',
+          form,
+          feedetl_sns: lines.map((l) => l.feedetl_sn),
+          created_at: this.now(),
+          transaction_id,
+        });
+      },
+    );
+    return {
+      ...r.result,
+      form_id,
+      form: formView(r.result.admission_id, r.form!),
+      lines: r.lines.map(lineView),
+      totals: totalsView(r.lines),
+    };
   }
 
   async listForms(id: string) {
@@ -244,14 +319,18 @@ export class InpatientService {
       const f = a.outside_forms.find((x) => x.form_id === form_id);
       if (!f) throw new GatewayError('GW_BIZ_OUTSIDE_FORM_NOT_FOUND', { details: { form_id } });
       if (f.status === 'void') throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', { details: { form_id } });
-      if (a.lines.some((l) => l.form_id === form_id && l.setl_id)) throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', { details: { form_id, settled: true } });
+      if (a.lines.some((l) => l.form_id === form_id && l.setl_id))
+        throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', { details: { form_id, settled: true } });
     });
     const ctx = this.ctx(encounter, meta);
     const cancelled: string[] = [];
     const transactions: string[] = [];
     try {
       for (const l of encounter.lines.filter((x) => x.form_id === form_id)) {
-        const r = await this.platform.call('2302', msg.feeCancel2302(stayFacts(encounter), l.feedetl_sn), { ...ctx, his_input: { form_id, reason } });
+        const r = await this.platform.call('2302', msg.feeCancel2302(stayFacts(encounter), l.feedetl_sn), {
+          ...ctx,
+          his_input: { form_id, reason },
+        });
         cancelled.push(l.feedetl_sn);
         transactions.push(r.transaction_id);
       }
@@ -272,83 +351,135 @@ export class InpatientService {
 
   // ---- discharge (2402) and its cancellation (2405) -------------------------------------------
   async discharge(id: string, req: InpatientDischargeRequest, meta: RequestMeta) {
-    return this.run(id, '2402', meta, (a) => {
-      if (a.status !== 'admitted') throw stateError(a, 'discharge', 'the patient is not in hospital');
-      if (req.endtime < a.facts.begntime) throw new GatewayError('GW_VAL_SCHEMA', { message: 'endtime is before the admission time.', details: { begntime: a.facts.begntime, endtime: req.endtime } });
-      for (const f of a.outside_forms.filter((x) => x.status === 'active')) checkFormDate(f.form.form_date, a.facts.begntime, req.endtime);
-    }, async (a, ctx) => {
-      const r = await this.platform.call('2402', msg.discharge2402(stayFacts(a), req), { ...ctx, his_input: req });
-      return { transaction_id: r.transaction_id, apply: (w: Admission) => { w.status = 'discharged'; w.facts.endtime = req.endtime; } };
-    });
+    return this.run(
+      id,
+      '2402',
+      meta,
+      (a) => {
+        if (a.status !== 'admitted') throw stateError(a, 'discharge', 'the patient is not in hospital');
+        if (req.endtime < a.facts.begntime)
+          throw new GatewayError('GW_VAL_SCHEMA', {
+            message: 'endtime is before the admission time.',
+            details: { begntime: a.facts.begntime, endtime: req.endtime },
+          });
+        for (const f of a.outside_forms.filter((x) => x.status === 'active'))
+          checkFormDate(f.form.form_date, a.facts.begntime, req.endtime);
+      },
+      async (a, ctx) => {
+        const r = await this.platform.call('2402', msg.discharge2402(stayFacts(a), req), { ...ctx, his_input: req });
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            w.status = 'discharged';
+            w.facts.endtime = req.endtime;
+          },
+        };
+      },
+    );
   }
 
   async cancelDischarge(id: string, meta: RequestMeta) {
-    return this.run(id, '2405', meta, (a) => {
-      if (a.status !== 'discharged') throw stateError(a, 'cancel the discharge', 'the patient is not discharged');
-      const s = finalSettlement(a);
-      if (s) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: s.setl_id } });
-    }, async (a, ctx) => {
-      const r = await this.platform.call('2405', msg.cancelDischarge2405(stayFacts(a)), ctx);
-      return { transaction_id: r.transaction_id, apply: (w: Admission) => { w.status = 'admitted'; delete w.facts.endtime; } };
-    });
+    return this.run(
+      id,
+      '2405',
+      meta,
+      (a) => {
+        if (a.status !== 'discharged') throw stateError(a, 'cancel the discharge', 'the patient is not discharged');
+        const s = finalSettlement(a);
+        if (s) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: s.setl_id } });
+      },
+      async (a, ctx) => {
+        const r = await this.platform.call('2405', msg.cancelDischarge2405(stayFacts(a)), ctx);
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            w.status = 'admitted';
+            delete w.facts.endtime;
+          },
+        };
+      },
+    );
   }
 
   // ---- pre-settlement (2303) and settlement (2304) --------------------------------------------
   async preSettle(id: string, req: InpatientSettlementRequest, meta: RequestMeta) {
     let slip: Slip | undefined;
     let filing_used: InpatientSettlement['filing_used'] | undefined;
-    const r = await this.run(id, '2303', meta, (a) => settleGuard(a, req), async (a, ctx) => {
-      filing_used = await this.filingNow(a, req, ctx);
-      const { opts, totals } = settlementInputs(a, req);
-      const call = await this.platform.call('2303', msg.preSettle2303(stayFacts(a), opts, totals), { ...ctx, his_input: req, expect: expectTotal(totals.medfee_sumamt) });
-      slip = slipFromOutput('pre_settlement', call.output);
-      return { transaction_id: call.transaction_id, apply: () => {} };
-    });
+    const r = await this.run(
+      id,
+      '2303',
+      meta,
+      (a) => settleGuard(a, req),
+      async (a, ctx) => {
+        filing_used = await this.filingNow(a, req, ctx);
+        const { opts, totals } = settlementInputs(a, req);
+        const call = await this.platform.call('2303', msg.preSettle2303(stayFacts(a), opts, totals), {
+          ...ctx,
+          his_input: req,
+          expect: expectTotal(totals.medfee_sumamt),
+        });
+        slip = slipFromOutput('pre_settlement', call.output);
+        return { transaction_id: call.transaction_id, apply: () => {} };
+      },
+    );
     return { ...r, filing_used, slip: storeSlip(slip!) };
   }
 
   async settle(id: string, req: InpatientSettlementRequest, meta: RequestMeta) {
     let entry: InpatientSettlement | undefined;
     let audit: AuditRecord | undefined;
-    const r = await this.run(id, '2304', meta, (a) => settleGuard(a, req), async (a, ctx) => {
-      const filing_used = await this.filingNow(a, req, ctx);
-      const { opts, totals, lines } = settlementInputs(a, req);
-      const call = await this.platform.call('2304', msg.settle2304(stayFacts(a), opts, totals), {
-        ...ctx,
-        keys: { ...ctx.keys, invono: req.invono },
-        his_input: req,
-        expect: expectTotal(totals.medfee_sumamt),
-      });
-      const slip = slipFromOutput('settlement', call.output);
-      const setl_id = slip.setl_id ?? '';
-      const settled_at = this.now();
-      const stayTotal = sumOf([...bookedSettlements(a).map((s) => s.slip.amounts.medfee_sumamt ?? '0'), totals.medfee_sumamt]);
-      const flagged = stayTotal.gte(AUDIT_THRESHOLD);
-      entry = {
-        setl_id,
-        status: 'booked',
-        transaction_id: call.transaction_id,
-        settled_at,
-        invono: req.invono,
-        feedetl_sns: lines.map((l) => l.feedetl_sn),
-        slip: storeSlip(slip),
-        mid_setl_flag: req.mid_setl_flag,
-        filing_used,
-        audit: flagged,
-      };
-      if (flagged) audit = this.auditRecord(a, entry, totals.medfee_sumamt, stayTotal);
-      const booked = entry;
-      return {
-        transaction_id: call.transaction_id,
-        indexes: { setl_id },
-        apply: (w: Admission) => {
-          w.settlements.push(booked);
-          for (const l of w.lines) if (booked.feedetl_sns.includes(l.feedetl_sn)) l.setl_id = setl_id;
-        },
-      };
-    });
+    const r = await this.run(
+      id,
+      '2304',
+      meta,
+      (a) => settleGuard(a, req),
+      async (a, ctx) => {
+        const filing_used = await this.filingNow(a, req, ctx);
+        const { opts, totals, lines } = settlementInputs(a, req);
+        const call = await this.platform.call('2304', msg.settle2304(stayFacts(a), opts, totals), {
+          ...ctx,
+          keys: { ...ctx.keys, invono: req.invono },
+          his_input: req,
+          expect: expectTotal(totals.medfee_sumamt),
+        });
+        const slip = slipFromOutput('settlement', call.output);
+        const setl_id = slip.setl_id ?? '';
+        const settled_at = this.now();
+        const stayTotal = sumOf([...bookedSettlements(a).map((s) => s.slip.amounts.medfee_sumamt ?? '0'), totals.medfee_sumamt]);
+        const flagged = stayTotal.gte(AUDIT_THRESHOLD);
+        entry = {
+          setl_id,
+          status: 'booked',
+          transaction_id: call.transaction_id,
+          settled_at,
+          invono: req.invono,
+          feedetl_sns: lines.map((l) => l.feedetl_sn),
+          slip: storeSlip(slip),
+          mid_setl_flag: req.mid_setl_flag,
+          filing_used,
+          audit: flagged,
+        };
+        if (flagged) audit = this.auditRecord(a, entry, totals.medfee_sumamt, stayTotal);
+        const booked = entry;
+        return {
+          transaction_id: call.transaction_id,
+          indexes: { setl_id },
+          apply: (w: Admission) => {
+            w.settlements.push(booked);
+            for (const l of w.lines) if (booked.feedetl_sns.includes(l.feedetl_sn)) l.setl_id = setl_id;
+          },
+        };
+      },
+    );
     if (audit) await this.updateAuditRegister((entries) => entries.push(audit!));
-    return { ...r, setl_id: entry!.setl_id, mid_setl_flag: entry!.mid_setl_flag, filing_used: entry!.filing_used, audit: entry!.audit, slip: entry!.slip };
+    return {
+      ...r,
+      setl_id: entry!.setl_id,
+      mid_setl_flag: entry!.mid_setl_flag,
+      filing_used: entry!.filing_used,
+      audit: entry!.audit,
+      slip: entry!.slip,
+    };
   }
 
   // ---- recall (2305): 召回重结, never 隔次召回 ---------------------------------------------------
@@ -356,32 +487,51 @@ export class InpatientService {
     const id = await this.admissionIdOf(setl_id);
     let cancellation: InpatientSettlement['cancellation'];
     let wasAudited = false;
-    const r = await this.run(id, '2305', meta, (a) => {
-      const s = a.settlements.find((x) => x.setl_id === setl_id);
-      if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
-      if (s.status === 'cancelled') throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: s.cancellation?.setl_id } });
-      const latest = latestSettlement(a);
-      // LN 54: 召回重结 is allowed, 隔次召回 is not — only the latest settlement of the stay
-      if (latest && latest.setl_id !== setl_id) throw new GatewayError('GW_BIZ_INPATIENT_RECALL_NOT_LATEST', { details: { setl_id, latest_setl_id: latest.setl_id } });
-      wasAudited = s.audit;
-    }, async (a, ctx) => {
-      const call = await this.platform.call('2305', msg.cancelSettlement2305(stayFacts(a), setl_id), { ...ctx, keys: { ...ctx.keys, setl_id }, his_input: { setl_id, reason } });
-      const slip = slipFromOutput('cancellation', call.output);
-      cancellation = { setl_id: slip.setl_id, transaction_id: call.transaction_id, cancelled_at: this.now(), reason, slip: storeSlip(slip) };
-      const done = cancellation;
-      return {
-        transaction_id: call.transaction_id,
-        apply: (w: Admission) => {
-          const s = w.settlements.find((x) => x.setl_id === setl_id)!;
-          s.status = 'cancelled';
-          s.cancellation = done;
-          for (const l of w.lines) if (l.setl_id === setl_id) delete l.setl_id;
-        },
-      };
-    });
-    if (wasAudited) await this.updateAuditRegister((entries) => {
-      for (const e of entries) if (e.setl_id === setl_id) e.status = 'cancelled';
-    });
+    const r = await this.run(
+      id,
+      '2305',
+      meta,
+      (a) => {
+        const s = a.settlements.find((x) => x.setl_id === setl_id);
+        if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+        if (s.status === 'cancelled')
+          throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: s.cancellation?.setl_id } });
+        const latest = latestSettlement(a);
+        // LN 54: 召回重结 is allowed, 隔次召回 is not — only the latest settlement of the stay
+        if (latest && latest.setl_id !== setl_id)
+          throw new GatewayError('GW_BIZ_INPATIENT_RECALL_NOT_LATEST', { details: { setl_id, latest_setl_id: latest.setl_id } });
+        wasAudited = s.audit;
+      },
+      async (a, ctx) => {
+        const call = await this.platform.call('2305', msg.cancelSettlement2305(stayFacts(a), setl_id), {
+          ...ctx,
+          keys: { ...ctx.keys, setl_id },
+          his_input: { setl_id, reason },
+        });
+        const slip = slipFromOutput('cancellation', call.output);
+        cancellation = {
+          setl_id: slip.setl_id,
+          transaction_id: call.transaction_id,
+          cancelled_at: this.now(),
+          reason,
+          slip: storeSlip(slip),
+        };
+        const done = cancellation;
+        return {
+          transaction_id: call.transaction_id,
+          apply: (w: Admission) => {
+            const s = w.settlements.find((x) => x.setl_id === setl_id)!;
+            s.status = 'cancelled';
+            s.cancellation = done;
+            for (const l of w.lines) if (l.setl_id === setl_id) delete l.setl_id;
+          },
+        };
+      },
+    );
+    if (wasAudited)
+      await this.updateAuditRegister((entries) => {
+        for (const e of entries) if (e.setl_id === setl_id) e.status = 'cancelled';
+      });
     return { ...r, setl_id, cancel_setl_id: cancellation!.setl_id, slip: cancellation!.slip };
   }
 
@@ -432,24 +582,36 @@ export class InpatientService {
     }
     let classified: InpatientFeeLine[] = [];
     let form: OutsideForm | undefined;
-    const result = await this.run(id, '2301', meta, (a) => {
-      mustBeOpen(a);
-      extraGuard?.(a);
-      const dup = a.lines.find((x) => seen.has(x.feedetl_sn));
-      if (dup) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: dup.feedetl_sn } });
-    }, async (a, ctx) => {
-      const r = await this.platform.call('2301', msg.feeUpload2301(stayFacts(a), lines), { ...ctx, his_input: hisInput });
-      const results = asArray(r.output.result);
-      classified = lines.map((l) => ({ ...classify(l, results.find((x) => String(x.feedetl_sn) === l.feedetl_sn)), ...(form_id ? { form_id } : {}) }));
-      return {
-        transaction_id: r.transaction_id,
-        apply: (w: Admission) => {
-          w.lines.push(...classified);
-          also?.(w, r.transaction_id);
-          form = w.outside_forms.find((f) => f.form_id === form_id);
-        },
-      };
-    });
+    const result = await this.run(
+      id,
+      '2301',
+      meta,
+      (a) => {
+        mustBeOpen(a);
+        extraGuard?.(a);
+        const dup = a.lines.find((x) => seen.has(x.feedetl_sn));
+        if (dup) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: dup.feedetl_sn } });
+      },
+      async (a, ctx) => {
+        const r = await this.platform.call('2301', msg.feeUpload2301(stayFacts(a), lines), { ...ctx, his_input: hisInput });
+        const results = asArray(r.output.result);
+        classified = lines.map((l) => ({
+          ...classify(
+            l,
+            results.find((x) => String(x.feedetl_sn) === l.feedetl_sn),
+          ),
+          ...(form_id ? { form_id } : {}),
+        }));
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            w.lines.push(...classified);
+            also?.(w, r.transaction_id);
+            form = w.outside_forms.find((f) => f.form_id === form_id);
+          },
+        };
+      },
+    );
     return { result: { admission_id: id, admission: result.admission, transaction_id: result.transaction_id }, lines: classified, form };
   }
 
@@ -462,8 +624,15 @@ export class InpatientService {
    */
   private async filingNow(a: Admission, req: InpatientSettlementRequest, ctx: CallContext): Promise<InpatientSettlement['filing_used']> {
     if (req.mid_setl_flag !== '0') return a.filing;
-    const person = await this.persons.lookup({ mdtrt_cert_type: a.facts.mdtrt_cert_type, mdtrt_cert_no: a.facts.mdtrt_cert_no, card_sn: a.facts.card_sn }, ctx);
-    if (person.psn_no !== a.facts.psn_no) throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id: person.transaction_id, details: { mismatched_fields: ['psn_no'] } });
+    const person = await this.persons.lookup(
+      { mdtrt_cert_type: a.facts.mdtrt_cert_type, mdtrt_cert_no: a.facts.mdtrt_cert_no, card_sn: a.facts.card_sn },
+      ctx,
+    );
+    if (person.psn_no !== a.facts.psn_no)
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
+        transaction_id: person.transaction_id,
+        details: { mismatched_fields: ['psn_no'] },
+      });
     const today = interfaceDateTime(this.clock.now(), this.hospital.timeZoneOffsetMinutes ?? CHINA_STANDARD_TIME).slice(0, 10);
     return filingForStay(person.filings, a.insuplc_admdvs, this.hospital.mdtrtarea_admvs, a.facts.begntime, a.facts.endtime, today);
   }
@@ -522,7 +691,13 @@ export class InpatientService {
     };
   }
 
-  private async run(id: string, infno: string, meta: RequestMeta, guard: (a: Admission) => void, exec: (a: Admission, ctx: CallContext) => Promise<StepResult<Admission>>) {
+  private async run(
+    id: string,
+    infno: string,
+    meta: RequestMeta,
+    guard: (a: Admission) => void,
+    exec: (a: Admission, ctx: CallContext) => Promise<StepResult<Admission>>,
+  ) {
     const r = await this.runner.run(id, infno, meta, guard, exec);
     return { admission_id: id, admission: admissionView(r.encounter), transaction_id: r.transaction_id };
   }
@@ -533,18 +708,24 @@ export class InpatientService {
 function checkMedType(med_type: string, emergency: boolean) {
   if (!INPATIENT_MED_TYPES.has(med_type)) throw new GatewayError('GW_VAL_MED_TYPE_NOT_INPATIENT', { details: { med_type } });
   if (med_type === EMERGENCY_MED_TYPE && !emergency) {
-    throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', { details: { emergency, med_type, expected: 'emergency true with med_type 24 (急诊转住院)' } });
+    throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', {
+      details: { emergency, med_type, expected: 'emergency true with med_type 24 (急诊转住院)' },
+    });
   }
 }
 
-const defined = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends Record<string, unknown>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function stayFacts(a: Pick<Admission, 'facts'>): msg.AdmissionFacts {
   return { ...a.facts, mdtrt_id: a.facts.mdtrt_id ?? '' };
 }
 
 function stateError(a: Admission, op: string, why: string) {
-  return new GatewayError('GW_BIZ_ADMISSION_STATE', { message: `Cannot ${op}: ${why} (status ${a.status}).`, details: { status: a.status, op } });
+  return new GatewayError('GW_BIZ_ADMISSION_STATE', {
+    message: `Cannot ${op}: ${why} (status ${a.status}).`,
+    details: { status: a.status, op },
+  });
 }
 
 /** Open: admitted or discharged, and not settled at discharge — the stay still takes fees, forms, changes. */
@@ -557,7 +738,8 @@ function mustBeOpen(a: Admission) {
 
 function settleGuard(a: Admission, req: InpatientSettlementRequest) {
   mustBeOpen(a);
-  if (req.mid_setl_flag === '1' && a.status !== 'admitted') throw stateError(a, 'settle mid-stay', 'the patient is discharged: settle at discharge (mid_setl_flag 0)');
+  if (req.mid_setl_flag === '1' && a.status !== 'admitted')
+    throw stateError(a, 'settle mid-stay', 'the patient is discharged: settle at discharge (mid_setl_flag 0)');
   if (req.mid_setl_flag === '0' && a.status !== 'discharged') throw stateError(a, 'settle at discharge', 'discharge (2402) first');
   checkTrauma(a.facts, a.commitment);
   const lines = a.lines.filter((l) => l.setl_id === undefined);
@@ -569,7 +751,12 @@ function settlementInputs(a: Admission, req: InpatientSettlementRequest) {
   const lines = a.lines.filter((l) => l.setl_id === undefined);
   return {
     lines,
-    opts: { psn_setlway: req.psn_setlway ?? '01', acct_used_flag: req.acct_used_flag, mid_setl_flag: req.mid_setl_flag, invono: req.invono },
+    opts: {
+      psn_setlway: req.psn_setlway ?? '01',
+      acct_used_flag: req.acct_used_flag,
+      mid_setl_flag: req.mid_setl_flag,
+      invono: req.invono,
+    },
     totals: lineTotals(lines),
   };
 }
@@ -589,13 +776,27 @@ export function admissionView(a: Admission) {
     insuplc_admdvs: a.insuplc_admdvs,
     scope: a.scope,
     filing: a.filing,
-    trauma: { trum_flag: a.facts.trum_flag, rel_ttp_flag: a.facts.rel_ttp_flag, commitment_recorded: !!a.commitment, commitment_missing: missing.map((m) => m.field) },
+    trauma: {
+      trum_flag: a.facts.trum_flag,
+      rel_ttp_flag: a.facts.rel_ttp_flag,
+      commitment_recorded: !!a.commitment,
+      commitment_missing: missing.map((m) => m.field),
+    },
     lines: a.lines.length,
     unsettled_lines: a.lines.filter((l) => l.setl_id === undefined).length,
     unsettled_totals: totalsView(a.lines.filter((l) => l.setl_id === undefined)),
     outside_forms: a.outside_forms.map((x) => ({ form_id: x.form_id, status: x.status, form_date: x.form.form_date })),
-    settlements: a.settlements.map((s) => ({ setl_id: s.setl_id, status: s.status, mid_setl_flag: s.mid_setl_flag, audit: s.audit, transaction_id: s.transaction_id, cancel_setl_id: s.cancellation?.setl_id })),
-    pending: a.inflight ? { op: a.inflight.op, outcome: a.inflight.outcome ?? 'in_flight', transaction_id: a.inflight.transaction_id } : undefined,
+    settlements: a.settlements.map((s) => ({
+      setl_id: s.setl_id,
+      status: s.status,
+      mid_setl_flag: s.mid_setl_flag,
+      audit: s.audit,
+      transaction_id: s.transaction_id,
+      cancel_setl_id: s.cancellation?.setl_id,
+    })),
+    pending: a.inflight
+      ? { op: a.inflight.op, outcome: a.inflight.outcome ?? 'in_flight', transaction_id: a.inflight.transaction_id }
+      : undefined,
     last_error: a.last_error,
     created_at: a.created_at,
     updated_at: a.updated_at,

@@ -35,7 +35,9 @@ export class OutpatientService {
     private readonly persons: Persons,
     private readonly clock: Clock,
   ) {
-    this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', (v, meta) => this.ctx(v, meta));
+    this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', (v, meta) =>
+      this.ctx(v, meta),
+    );
   }
 
   // ---- registration (1101 + 2201) -------------------------------------------------------------
@@ -47,7 +49,10 @@ export class OutpatientService {
     }
     const person = await this.persons.lookup(req, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_otp_no } });
     if (req.psn_no && req.psn_no !== person.psn_no) {
-      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id: person.transaction_id, details: { mismatched_fields: ['psn_no'] } });
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
+        transaction_id: person.transaction_id,
+        details: { mismatched_fields: ['psn_no'] },
+      });
     }
     const view = this.persons.view(person, req.begntime, req.insutype, !!req.counter_person);
     const insutype = this.persons.insuranceOf(person, req.insutype).insutype;
@@ -85,7 +90,11 @@ export class OutpatientService {
       '2201',
       () => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { ipt_otp_no: req.ipt_otp_no } }),
       async (v) => {
-        const call = await this.platform.call('2201', msg.register2201(req, person.psn_no, insutype), this.ctx(v, meta, { his_input: redactCredential(req) }));
+        const call = await this.platform.call(
+          '2201',
+          msg.register2201(req, person.psn_no, insutype),
+          this.ctx(v, meta, { his_input: redactCredential(req) }),
+        );
         const { mdtrt_id } = call.output.data as { mdtrt_id: string };
         return {
           transaction_id: call.transaction_id,
@@ -109,30 +118,57 @@ export class OutpatientService {
 
   // ---- cancel registration (2202) -------------------------------------------------------------
   async cancelRegistration(id: string, meta: RequestMeta) {
-    return this.run(id, '2202', meta, (v) => {
-      mustBeRegistered(v);
-      if (liveSettlement(v)) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: liveSettlement(v)?.setl_id } });
-    }, async (v, ctx) => {
-      const r = await this.platform.call('2202', msg.cancelRegistration2202(facts(v)), ctx);
-      return { transaction_id: r.transaction_id, apply: (w: OutpatientVisit) => { w.status = 'cancelled'; } };
-    });
+    return this.run(
+      id,
+      '2202',
+      meta,
+      (v) => {
+        mustBeRegistered(v);
+        if (liveSettlement(v)) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: liveSettlement(v)?.setl_id } });
+      },
+      async (v, ctx) => {
+        const r = await this.platform.call('2202', msg.cancelRegistration2202(facts(v)), ctx);
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: OutpatientVisit) => {
+            w.status = 'cancelled';
+          },
+        };
+      },
+    );
   }
 
   // ---- visit information and diagnoses (2203) -------------------------------------------------
   async diagnose(id: string, req: VisitDiagnosesRequest, meta: RequestMeta) {
-    return this.run(id, '2203', meta, (v) => {
-      mustBeRegistered(v);
-      noLiveSettlement(v);
-      const isEmergencyType = req.med_type === EMERGENCY_MED_TYPE;
-      if (isEmergencyType !== v.facts.emergency) {
-        throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', {
-          details: { emergency: v.facts.emergency, med_type: req.med_type, expected_med_type: v.facts.emergency ? EMERGENCY_MED_TYPE : 'not 13' },
-        });
-      }
-    }, async (v, ctx) => {
-      const r = await this.platform.call('2203', msg.visitInfo2203(facts(v), req), { ...ctx, his_input: req });
-      return { transaction_id: r.transaction_id, apply: (w: OutpatientVisit) => { w.diagnosed = true; w.facts.med_type = req.med_type; } };
-    });
+    return this.run(
+      id,
+      '2203',
+      meta,
+      (v) => {
+        mustBeRegistered(v);
+        noLiveSettlement(v);
+        const isEmergencyType = req.med_type === EMERGENCY_MED_TYPE;
+        if (isEmergencyType !== v.facts.emergency) {
+          throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', {
+            details: {
+              emergency: v.facts.emergency,
+              med_type: req.med_type,
+              expected_med_type: v.facts.emergency ? EMERGENCY_MED_TYPE : 'not 13',
+            },
+          });
+        }
+      },
+      async (v, ctx) => {
+        const r = await this.platform.call('2203', msg.visitInfo2203(facts(v), req), { ...ctx, his_input: req });
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: OutpatientVisit) => {
+            w.diagnosed = true;
+            w.facts.med_type = req.med_type;
+          },
+        };
+      },
+    );
   }
 
   // ---- fee upload (2204) ----------------------------------------------------------------------
@@ -144,79 +180,117 @@ export class OutpatientService {
       seen.add(l.feedetl_sn);
     }
     let classified: StoredFeeLine[] = [];
-    const result = await this.run(id, '2204', meta, (v) => {
-      mustBeRegistered(v);
-      noLiveSettlement(v);
-      const dup = v.lines.find((x) => seen.has(x.feedetl_sn));
-      if (dup) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: dup.feedetl_sn } });
-    }, async (v, ctx) => {
-      const r = await this.platform.call('2204', msg.feeUpload2204(facts(v), lines), { ...ctx, his_input: req });
-      const results = asArray(r.output.result);
-      classified = lines.map((l) => classify(l, results.find((x) => String(x.feedetl_sn) === l.feedetl_sn)));
-      return { transaction_id: r.transaction_id, apply: (w: OutpatientVisit) => { w.lines.push(...classified); } };
-    });
+    const result = await this.run(
+      id,
+      '2204',
+      meta,
+      (v) => {
+        mustBeRegistered(v);
+        noLiveSettlement(v);
+        const dup = v.lines.find((x) => seen.has(x.feedetl_sn));
+        if (dup) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: dup.feedetl_sn } });
+      },
+      async (v, ctx) => {
+        const r = await this.platform.call('2204', msg.feeUpload2204(facts(v), lines), { ...ctx, his_input: req });
+        const results = asArray(r.output.result);
+        classified = lines.map((l) =>
+          classify(
+            l,
+            results.find((x) => String(x.feedetl_sn) === l.feedetl_sn),
+          ),
+        );
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: OutpatientVisit) => {
+            w.lines.push(...classified);
+          },
+        };
+      },
+    );
     return { ...result, chrg_bchno: req.chrg_bchno, lines: classified.map(lineView), totals: totalsView(classified) };
   }
 
   // ---- fee cancel (2205) ----------------------------------------------------------------------
   async cancelFees(id: string, chrg_bchno: string, meta: RequestMeta) {
-    return this.run(id, '2205', meta, (v) => {
-      mustBeRegistered(v);
-      noLiveSettlement(v);
-    }, async (v, ctx) => {
-      const r = await this.platform.call('2205', msg.feeCancel2205(facts(v), chrg_bchno), ctx);
-      return {
-        transaction_id: r.transaction_id,
-        apply: (w: OutpatientVisit) => {
-          w.lines = w.lines.filter((l) => l.setl_id !== undefined || (chrg_bchno !== '0000' && l.chrg_bchno !== chrg_bchno));
-        },
-      };
-    });
+    return this.run(
+      id,
+      '2205',
+      meta,
+      (v) => {
+        mustBeRegistered(v);
+        noLiveSettlement(v);
+      },
+      async (v, ctx) => {
+        const r = await this.platform.call('2205', msg.feeCancel2205(facts(v), chrg_bchno), ctx);
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: OutpatientVisit) => {
+            w.lines = w.lines.filter((l) => l.setl_id !== undefined || (chrg_bchno !== '0000' && l.chrg_bchno !== chrg_bchno));
+          },
+        };
+      },
+    );
   }
 
   // ---- pre-settlement (2206) and settlement (2207) --------------------------------------------
   async preSettle(id: string, req: SettlementRequest, meta: RequestMeta) {
     let slip: Slip | undefined;
-    const r = await this.run(id, '2206', meta, (v) => settleGuard(v, req), async (v, ctx) => {
-      const { opts, totals } = settlementInputs(v, req);
-      const call = await this.platform.call('2206', msg.preSettle2206(facts(v), opts, totals), { ...ctx, his_input: req, expect: expectTotal(totals.medfee_sumamt) });
-      slip = slipFromOutput('pre_settlement', call.output);
-      return { transaction_id: call.transaction_id, apply: () => {} };
-    });
+    const r = await this.run(
+      id,
+      '2206',
+      meta,
+      (v) => settleGuard(v, req),
+      async (v, ctx) => {
+        const { opts, totals } = settlementInputs(v, req);
+        const call = await this.platform.call('2206', msg.preSettle2206(facts(v), opts, totals), {
+          ...ctx,
+          his_input: req,
+          expect: expectTotal(totals.medfee_sumamt),
+        });
+        slip = slipFromOutput('pre_settlement', call.output);
+        return { transaction_id: call.transaction_id, apply: () => {} };
+      },
+    );
     return { ...r, slip: storeSlip(slip!) };
   }
 
   async settle(id: string, req: SettlementRequest, meta: RequestMeta) {
     let entry: SettlementEntry | undefined;
-    const r = await this.run(id, '2207', meta, (v) => settleGuard(v, req), async (v, ctx) => {
-      const { opts, totals, lines } = settlementInputs(v, req);
-      const call = await this.platform.call('2207', msg.settle2207(facts(v), opts, totals), {
-        ...ctx,
-        keys: { ...ctx.keys, invono: req.invono },
-        his_input: req,
-        expect: expectTotal(totals.medfee_sumamt),
-      });
-      const slip = slipFromOutput('settlement', call.output);
-      const setl_id = slip.setl_id ?? '';
-      entry = {
-        setl_id,
-        status: 'booked',
-        transaction_id: call.transaction_id,
-        settled_at: this.clock.now().toISOString(),
-        invono: req.invono,
-        feedetl_sns: lines.map((l) => l.feedetl_sn),
-        slip: storeSlip(slip),
-      };
-      const booked = entry;
-      return {
-        transaction_id: call.transaction_id,
-        indexes: { setl_id },
-        apply: (w: OutpatientVisit) => {
-          w.settlements.push(booked);
-          for (const l of w.lines) if (booked.feedetl_sns.includes(l.feedetl_sn)) l.setl_id = setl_id;
-        },
-      };
-    });
+    const r = await this.run(
+      id,
+      '2207',
+      meta,
+      (v) => settleGuard(v, req),
+      async (v, ctx) => {
+        const { opts, totals, lines } = settlementInputs(v, req);
+        const call = await this.platform.call('2207', msg.settle2207(facts(v), opts, totals), {
+          ...ctx,
+          keys: { ...ctx.keys, invono: req.invono },
+          his_input: req,
+          expect: expectTotal(totals.medfee_sumamt),
+        });
+        const slip = slipFromOutput('settlement', call.output);
+        const setl_id = slip.setl_id ?? '';
+        entry = {
+          setl_id,
+          status: 'booked',
+          transaction_id: call.transaction_id,
+          settled_at: this.clock.now().toISOString(),
+          invono: req.invono,
+          feedetl_sns: lines.map((l) => l.feedetl_sn),
+          slip: storeSlip(slip),
+        };
+        const booked = entry;
+        return {
+          transaction_id: call.transaction_id,
+          indexes: { setl_id },
+          apply: (w: OutpatientVisit) => {
+            w.settlements.push(booked);
+            for (const l of w.lines) if (booked.feedetl_sns.includes(l.feedetl_sn)) l.setl_id = setl_id;
+          },
+        };
+      },
+    );
     return { ...r, setl_id: entry!.setl_id, slip: entry!.slip };
   }
 
@@ -225,25 +299,42 @@ export class OutpatientService {
     const id = await this.store.findEncounterId('setl_id', setl_id);
     if (!id) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
     let cancellation: SettlementEntry['cancellation'];
-    const r = await this.run(id, '2208', meta, (v) => {
-      const s = v.settlements.find((x) => x.setl_id === setl_id);
-      if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
-      if (s.status === 'cancelled') throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: s.cancellation?.setl_id } });
-    }, async (v, ctx) => {
-      const call = await this.platform.call('2208', msg.cancelSettlement2208(facts(v), setl_id), { ...ctx, keys: { ...ctx.keys, setl_id }, his_input: { setl_id, reason } });
-      const slip = slipFromOutput('cancellation', call.output);
-      cancellation = { setl_id: slip.setl_id, transaction_id: call.transaction_id, cancelled_at: this.clock.now().toISOString(), reason, slip: storeSlip(slip) };
-      const done = cancellation;
-      return {
-        transaction_id: call.transaction_id,
-        apply: (w: OutpatientVisit) => {
-          const s = w.settlements.find((x) => x.setl_id === setl_id)!;
-          s.status = 'cancelled';
-          s.cancellation = done;
-          for (const l of w.lines) if (l.setl_id === setl_id) delete l.setl_id;
-        },
-      };
-    });
+    const r = await this.run(
+      id,
+      '2208',
+      meta,
+      (v) => {
+        const s = v.settlements.find((x) => x.setl_id === setl_id);
+        if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+        if (s.status === 'cancelled')
+          throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: s.cancellation?.setl_id } });
+      },
+      async (v, ctx) => {
+        const call = await this.platform.call('2208', msg.cancelSettlement2208(facts(v), setl_id), {
+          ...ctx,
+          keys: { ...ctx.keys, setl_id },
+          his_input: { setl_id, reason },
+        });
+        const slip = slipFromOutput('cancellation', call.output);
+        cancellation = {
+          setl_id: slip.setl_id,
+          transaction_id: call.transaction_id,
+          cancelled_at: this.clock.now().toISOString(),
+          reason,
+          slip: storeSlip(slip),
+        };
+        const done = cancellation;
+        return {
+          transaction_id: call.transaction_id,
+          apply: (w: OutpatientVisit) => {
+            const s = w.settlements.find((x) => x.setl_id === setl_id)!;
+            s.status = 'cancelled';
+            s.cancellation = done;
+            for (const l of w.lines) if (l.setl_id === setl_id) delete l.setl_id;
+          },
+        };
+      },
+    );
     return { ...r, setl_id, cancel_setl_id: cancellation!.setl_id, slip: cancellation!.slip };
   }
 
@@ -307,7 +398,11 @@ function facts(v: OutpatientVisit): msg.VisitFacts {
 
 function mustBeRegistered(v: OutpatientVisit) {
   if (v.status === 'cancelled') throw new GatewayError('GW_BIZ_VISIT_CANCELLED');
-  if (v.status !== 'registered') throw new GatewayError('GW_BIZ_VISIT_NOT_FOUND', { message: `The visit is not registered (status ${v.status}).`, details: { status: v.status } });
+  if (v.status !== 'registered')
+    throw new GatewayError('GW_BIZ_VISIT_NOT_FOUND', {
+      message: `The visit is not registered (status ${v.status}).`,
+      details: { status: v.status },
+    });
 }
 
 function noLiveSettlement(v: OutpatientVisit) {
@@ -333,7 +428,13 @@ function settlementInputs(v: OutpatientVisit, req: SettlementRequest) {
   const lines = selectedLines(v, chrg_bchno);
   return {
     lines,
-    opts: { chrg_bchno, psn_setlway: req.psn_setlway ?? '01', acct_used_flag: req.acct_used_flag, invono: req.invono, med_type: v.facts.med_type ?? '11' },
+    opts: {
+      chrg_bchno,
+      psn_setlway: req.psn_setlway ?? '01',
+      acct_used_flag: req.acct_used_flag,
+      invono: req.invono,
+      med_type: v.facts.med_type ?? '11',
+    },
     totals: lineTotals(lines),
   };
 }
@@ -351,8 +452,15 @@ export function visitView(v: OutpatientVisit) {
     diagnosed: v.diagnosed,
     lines: v.lines.length,
     unsettled_lines: v.lines.filter((l) => l.setl_id === undefined).length,
-    settlements: v.settlements.map((s) => ({ setl_id: s.setl_id, status: s.status, transaction_id: s.transaction_id, cancel_setl_id: s.cancellation?.setl_id })),
-    pending: v.inflight ? { op: v.inflight.op, outcome: v.inflight.outcome ?? 'in_flight', transaction_id: v.inflight.transaction_id } : undefined,
+    settlements: v.settlements.map((s) => ({
+      setl_id: s.setl_id,
+      status: s.status,
+      transaction_id: s.transaction_id,
+      cancel_setl_id: s.cancellation?.setl_id,
+    })),
+    pending: v.inflight
+      ? { op: v.inflight.op, outcome: v.inflight.outcome ?? 'in_flight', transaction_id: v.inflight.transaction_id }
+      : undefined,
     last_error: v.last_error,
     created_at: v.created_at,
     updated_at: v.updated_at,

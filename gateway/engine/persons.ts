@@ -46,7 +46,10 @@ export class Persons {
     private readonly mdtrtarea: string,
   ) {}
 
-  async lookup(q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>, ctx: CallContext): Promise<Person> {
+  async lookup(
+    q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>,
+    ctx: CallContext,
+  ): Promise<Person> {
     const r = await this.platform.call('1101', personQuery1101(q), ctx);
     const out = r.output as unknown as Infno1101Output;
     const base = out.baseinfo as Record<string, unknown>;
@@ -68,7 +71,9 @@ export class Persons {
 
   /** The insurance to settle under: the one asked for, else the first active one. */
   insuranceOf(p: Person, insutype?: string): Insurance {
-    const ins = insutype ? p.insurances.find((i) => i.insutype === insutype) : (p.insurances.find((i) => (i.psn_insu_stas ?? '1') === '1') ?? p.insurances[0]);
+    const ins = insutype
+      ? p.insurances.find((i) => i.insutype === insutype)
+      : (p.insurances.find((i) => (i.psn_insu_stas ?? '1') === '1') ?? p.insurances[0]);
     if (!ins) {
       throw new GatewayError('GW_ID_PERSON_NOT_FOUND', {
         message: insutype ? `The person holds no insurance of type ${insutype}.` : 'The person holds no active insurance.',

@@ -97,7 +97,9 @@ export class PharmacyService {
     const existingId = await this.store.findEncounterId('sale_no', req.sale_no);
     const existing = existingId ? await this.runner.load(existingId) : undefined;
     if (existing && existing.value.status !== 'failed') {
-      throw new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no, status: existing.value.status, setl_id: liveOf(existing.value)?.setl_id } });
+      throw new GatewayError('GW_BIZ_DUPLICATE_SALE', {
+        details: { sale_no: req.sale_no, status: existing.value.status, setl_id: liveOf(existing.value)?.setl_id },
+      });
     }
     const { facts, insuplc_admdvs, view } = await this.identify(req, meta);
     const now = this.clock.now().toISOString();
@@ -148,44 +150,75 @@ export class PharmacyService {
     const id = await this.store.findEncounterId('setl_id', setl_id);
     if (!id) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
     let cancellation: SettlementEntry['cancellation'];
-    const r = await this.runner.run(id, '2103', meta, (s) => {
-      const x = s.settlements.find((y) => y.setl_id === setl_id);
-      if (!x) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
-      if (x.status === 'cancelled') throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: x.cancellation?.setl_id } });
-    }, async (s, ctx) => {
-      const x = s.settlements.find((y) => y.setl_id === setl_id)!;
-      const call = await this.platform.call('2103', msg.cancel2103({ psn_no: s.facts.psn_no, mdtrt_id: x.mdtrt_id, setl_id }), {
-        ...ctx,
-        keys: { ...ctx.keys, setl_id, mdtrt_id: x.mdtrt_id },
-        his_input: { setl_id, reason },
-      });
-      const slip = slipFromOutput('cancellation', msg.output2103AsSlip(call.output));
-      const done = { setl_id: slip.setl_id, transaction_id: call.transaction_id, cancelled_at: this.clock.now().toISOString(), reason, slip: storeSlip(slip) };
-      cancellation = done;
-      return {
-        transaction_id: call.transaction_id,
-        apply: (w: PharmacySale) => {
-          const y = w.settlements.find((z) => z.setl_id === setl_id)!;
-          y.status = 'cancelled';
-          y.cancellation = done;
-        },
-      };
-    });
-    return { ...saleView(r.encounter), transaction_id: r.transaction_id, setl_id, cancel_setl_id: cancellation!.setl_id, slip: cancellation!.slip };
+    const r = await this.runner.run(
+      id,
+      '2103',
+      meta,
+      (s) => {
+        const x = s.settlements.find((y) => y.setl_id === setl_id);
+        if (!x) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
+        if (x.status === 'cancelled')
+          throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: x.cancellation?.setl_id } });
+      },
+      async (s, ctx) => {
+        const x = s.settlements.find((y) => y.setl_id === setl_id)!;
+        const call = await this.platform.call('2103', msg.cancel2103({ psn_no: s.facts.psn_no, mdtrt_id: x.mdtrt_id, setl_id }), {
+          ...ctx,
+          keys: { ...ctx.keys, setl_id, mdtrt_id: x.mdtrt_id },
+          his_input: { setl_id, reason },
+        });
+        const slip = slipFromOutput('cancellation', msg.output2103AsSlip(call.output));
+        const done = {
+          setl_id: slip.setl_id,
+          transaction_id: call.transaction_id,
+          cancelled_at: this.clock.now().toISOString(),
+          reason,
+          slip: storeSlip(slip),
+        };
+        cancellation = done;
+        return {
+          transaction_id: call.transaction_id,
+          apply: (w: PharmacySale) => {
+            const y = w.settlements.find((z) => z.setl_id === setl_id)!;
+            y.status = 'cancelled';
+            y.cancellation = done;
+          },
+        };
+      },
+    );
+    return {
+      ...saleView(r.encounter),
+      transaction_id: r.transaction_id,
+      setl_id,
+      cancel_setl_id: cancellation!.setl_id,
+      slip: cancellation!.slip,
+    };
   }
 
   /** 2102 again for the kept lines of a partially refunded sale (the refund operation's second step). */
   async resettle(saleId: string, keep: readonly string[], acct_used_flag: string, meta: RequestMeta) {
     let entry: PharmacySettlement | undefined;
-    const r = await this.runner.run(saleId, '2102', meta, (s) => {
-      const live = liveOf(s);
-      if (live) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { setl_id: live.setl_id } });
-    }, async (s, ctx) => {
-      const lines = s.lines.filter((l) => keep.includes(l.feedetl_sn)).map(loadLine);
-      entry = await this.call2102({ ...s, facts: { ...s.facts, acct_used_flag } }, lines, ctx, { resettle: keep, acct_used_flag });
-      const booked = entry;
-      return { transaction_id: booked.transaction_id, indexes: { setl_id: booked.setl_id }, apply: (w: PharmacySale) => { w.settlements.push(booked); } };
-    });
+    const r = await this.runner.run(
+      saleId,
+      '2102',
+      meta,
+      (s) => {
+        const live = liveOf(s);
+        if (live) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { setl_id: live.setl_id } });
+      },
+      async (s, ctx) => {
+        const lines = s.lines.filter((l) => keep.includes(l.feedetl_sn)).map(loadLine);
+        entry = await this.call2102({ ...s, facts: { ...s.facts, acct_used_flag } }, lines, ctx, { resettle: keep, acct_used_flag });
+        const booked = entry;
+        return {
+          transaction_id: booked.transaction_id,
+          indexes: { setl_id: booked.setl_id },
+          apply: (w: PharmacySale) => {
+            w.settlements.push(booked);
+          },
+        };
+      },
+    );
     return { ...saleView(r.encounter), setl_id: entry!.setl_id, transaction_id: r.transaction_id, slip: entry!.slip };
   }
 
@@ -230,7 +263,10 @@ export class PharmacyService {
   private async identify(req: PharmacySettlementRequest, meta: RequestMeta) {
     const person = await this.persons.lookup(req, { request_id: meta.request_id, keys: { ipt_otp_no: req.sale_no } });
     if (req.psn_no && req.psn_no !== person.psn_no) {
-      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id: person.transaction_id, details: { mismatched_fields: ['psn_no'] } });
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
+        transaction_id: person.transaction_id,
+        details: { mismatched_fields: ['psn_no'] },
+      });
     }
     const view = this.persons.view(person, req.begntime.slice(0, 10), req.insutype, !!req.counter_person);
     const facts: msg.PurchaseFacts = {
@@ -249,8 +285,17 @@ export class PharmacyService {
     return { facts, insuplc_admdvs: view.insuplc_admdvs, view };
   }
 
-  private async call2102(s: Pick<PharmacySale, 'facts' | 'insuplc_admdvs'>, lines: msg.DrugLine[], ctx: CallContext, his_input: unknown): Promise<PharmacySettlement> {
-    const call = await this.platform.call('2102', msg.settle2102(s.facts, lines), { ...ctx, his_input, expect: expectTotal(msg.totalOf(lines)) });
+  private async call2102(
+    s: Pick<PharmacySale, 'facts' | 'insuplc_admdvs'>,
+    lines: msg.DrugLine[],
+    ctx: CallContext,
+    his_input: unknown,
+  ): Promise<PharmacySettlement> {
+    const call = await this.platform.call('2102', msg.settle2102(s.facts, lines), {
+      ...ctx,
+      his_input,
+      expect: expectTotal(msg.totalOf(lines)),
+    });
     const slip = slipFromOutput('settlement', call.output);
     return {
       setl_id: slip.setl_id ?? '',
@@ -277,20 +322,47 @@ function checkedLines(req: PharmacySettlementRequest): msg.DrugLine[] {
     const pric = new Decimal(l.pric);
     const computed = round2(cnt.times(pric));
     if (l.det_item_fee_sumamt !== undefined && !new Decimal(l.det_item_fee_sumamt).eq(computed)) {
-      throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', { details: { feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2), cnt_times_pric: computed.toFixed(2) } });
+      throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', {
+        details: {
+          feedetl_sn: l.feedetl_sn,
+          det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2),
+          cnt_times_pric: computed.toFixed(2),
+        },
+      });
     }
     const { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, cnt: _c, pric: _p, det_item_fee_sumamt: _d, ...rest } = l;
-    return { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg, cnt, pric, det_item_fee_sumamt: computed, extra: rest as Record<string, string | undefined> };
+    return {
+      feedetl_sn,
+      fee_ocur_time,
+      med_list_codg,
+      medins_list_codg,
+      cnt,
+      pric,
+      det_item_fee_sumamt: computed,
+      extra: rest as Record<string, string | undefined>,
+    };
   });
   const total = sumOf(lines.map((l) => l.det_item_fee_sumamt));
   if (!total.eq(new Decimal(req.medfee_sumamt))) {
-    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: { his_total: new Decimal(req.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length } });
+    throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
+      details: { his_total: new Decimal(req.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length },
+    });
   }
   return lines;
 }
 
-const storeLine = (l: msg.DrugLine): StoredDrugLine => ({ ...l, cnt: l.cnt.toString(), pric: l.pric.toString(), det_item_fee_sumamt: l.det_item_fee_sumamt.toFixed(2) });
-const loadLine = (l: StoredDrugLine): msg.DrugLine => ({ ...l, cnt: new Decimal(l.cnt), pric: new Decimal(l.pric), det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt) });
+const storeLine = (l: msg.DrugLine): StoredDrugLine => ({
+  ...l,
+  cnt: l.cnt.toString(),
+  pric: l.pric.toString(),
+  det_item_fee_sumamt: l.det_item_fee_sumamt.toFixed(2),
+});
+const loadLine = (l: StoredDrugLine): msg.DrugLine => ({
+  ...l,
+  cnt: new Decimal(l.cnt),
+  pric: new Decimal(l.pric),
+  det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt),
+});
 
 function redact(req: PharmacySettlementRequest) {
   // the credential travels only in the platform message, never in the journal's HIS stage
@@ -309,9 +381,25 @@ export function saleView(s: PharmacySale) {
     insuplc_admdvs: s.insuplc_admdvs,
     scope: s.scope,
     filing: s.filing,
-    lines: s.lines.map((l) => ({ feedetl_sn: l.feedetl_sn, med_list_codg: l.med_list_codg, medins_list_codg: l.medins_list_codg, cnt: l.cnt, pric: l.pric, det_item_fee_sumamt: l.det_item_fee_sumamt })),
-    settlements: s.settlements.map((x) => ({ setl_id: x.setl_id, mdtrt_id: x.mdtrt_id, status: x.status, feedetl_sns: x.feedetl_sns, transaction_id: x.transaction_id, cancel_setl_id: x.cancellation?.setl_id })),
-    pending: s.inflight ? { op: s.inflight.op, outcome: s.inflight.outcome ?? 'in_flight', transaction_id: s.inflight.transaction_id } : undefined,
+    lines: s.lines.map((l) => ({
+      feedetl_sn: l.feedetl_sn,
+      med_list_codg: l.med_list_codg,
+      medins_list_codg: l.medins_list_codg,
+      cnt: l.cnt,
+      pric: l.pric,
+      det_item_fee_sumamt: l.det_item_fee_sumamt,
+    })),
+    settlements: s.settlements.map((x) => ({
+      setl_id: x.setl_id,
+      mdtrt_id: x.mdtrt_id,
+      status: x.status,
+      feedetl_sns: x.feedetl_sns,
+      transaction_id: x.transaction_id,
+      cancel_setl_id: x.cancellation?.setl_id,
+    })),
+    pending: s.inflight
+      ? { op: s.inflight.op, outcome: s.inflight.outcome ?? 'in_flight', transaction_id: s.inflight.transaction_id }
+      : undefined,
     last_error: s.last_error,
     created_at: s.created_at,
     updated_at: s.updated_at,

@@ -134,7 +134,14 @@ export class PlatformClient {
     }
     const msgid = await this.d.msgids.next();
     const now = this.d.clock.now();
-    const envelope = buildEnvelope(this.d.envelope, { infno, msgid, input: input as Record<string, unknown>, insuplc_admdvs: ctx.insuplc_admdvs, sign_no: signNo, now });
+    const envelope = buildEnvelope(this.d.envelope, {
+      infno,
+      msgid,
+      input: input as Record<string, unknown>,
+      insuplc_admdvs: ctx.insuplc_admdvs,
+      sign_no: signNo,
+      now,
+    });
     const envProblems = schemas.checkPlatform('envelope.request', envelope);
     if (envProblems.length) {
       throw new GatewayError('GW_VAL_PLATFORM_FIELD', { details: { infno, errors: envProblems } });
@@ -166,7 +173,11 @@ export class PlatformClient {
     if ('reply' in classified && classified.reply) rec.stages.reply = classified.reply;
     const error = this.errorFor(classified, msgid);
     if (error) {
-      rec.error = { code: error.code, reason: 'reason' in classified ? classified.reason : '', platform_err_msg: platformErrMsg(classified) };
+      rec.error = {
+        code: error.code,
+        reason: 'reason' in classified ? classified.reason : '',
+        platform_err_msg: platformErrMsg(classified),
+      };
     }
     if (classified.outcome === 'unknown' && BOOKING_INFNOS.has(infno)) {
       rec.resolution = openResolution(new Date(this.d.clock.now().getTime() + (this.d.firstReversalDelayMs ?? 0)).toISOString());
@@ -201,7 +212,9 @@ export class PlatformClient {
   private validateReply(infno: string, c: Classified, expect?: CallContext['expect']): Classified {
     if (c.outcome !== 'succeeded') return c;
     const envProblems = this.d.schemas.checkPlatform('envelope.reply', c.reply);
-    const outProblems = this.d.schemas.hasPlatform(`${infno}.output`) ? this.d.schemas.checkPlatform(`${infno}.output`, c.reply.output ?? {}) : [];
+    const outProblems = this.d.schemas.hasPlatform(`${infno}.output`)
+      ? this.d.schemas.checkPlatform(`${infno}.output`, c.reply.output ?? {})
+      : [];
     const problems = [...envProblems, ...outProblems].map((p) => `${p.field} ${p.problem}`);
     if (problems.length) return { outcome: 'unknown', reply: c.reply, reason: `reply invalid: ${problems.join('; ')}` };
     const check = this.d.replyChecks?.[infno];
@@ -215,7 +228,10 @@ export class PlatformClient {
       case 'succeeded':
         return undefined;
       case 'not_sent':
-        return new GatewayError(c.reason === CIRCUIT_OPEN_REASON ? 'GW_SYS_PLATFORM_CIRCUIT_OPEN' : 'GW_SYS_PLATFORM_UNAVAILABLE', { transaction_id, details: { reason: c.reason } });
+        return new GatewayError(c.reason === CIRCUIT_OPEN_REASON ? 'GW_SYS_PLATFORM_CIRCUIT_OPEN' : 'GW_SYS_PLATFORM_UNAVAILABLE', {
+          transaction_id,
+          details: { reason: c.reason },
+        });
       case 'unknown': {
         const code = c.reason.startsWith('slip inconsistent')
           ? 'GW_SYS_SLIP_INCONSISTENT'
@@ -226,7 +242,10 @@ export class PlatformClient {
       }
       case 'rejected': {
         const msg = platformErrMsg(c) ?? '';
-        const code = c.httpStatus === 401 || c.httpStatus === 403 ? 'GW_SYS_PLATFORM_AUTH' : errorRules.find((r) => r.re.test(msg))?.code ?? 'GW_BIZ_PLATFORM_REJECTED';
+        const code =
+          c.httpStatus === 401 || c.httpStatus === 403
+            ? 'GW_SYS_PLATFORM_AUTH'
+            : (errorRules.find((r) => r.re.test(msg))?.code ?? 'GW_BIZ_PLATFORM_REJECTED');
         return new GatewayError(code, { transaction_id, details: { platform_err_msg: msg, http_status: c.httpStatus } });
       }
     }

@@ -47,20 +47,28 @@ export class Refunds {
       // an HIS that lost the answer (timeout, gateway restart) and asks again learns where its
       // partial refund stands: GET /v1/refunds/{refund_id} gives the operation's definite state
       const op = await this.ops.latestFor(setl_id);
-      throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: entry.cancellation?.setl_id, ...(op ? { refund_id: op.id, refund_status: op.status } : {}) } });
+      throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', {
+        details: { setl_id, cancellation: entry.cancellation?.setl_id, ...(op ? { refund_id: op.id, refund_status: op.status } : {}) },
+      });
     }
     const open = await this.ops.openFor(setl_id);
     if (open) throw new GatewayError('GW_BIZ_REFUND_IN_PROGRESS', { details: { refund_id: open.id, status: open.status } });
 
     const returned = req.return_lines ?? entry.feedetl_sns;
     const foreign = returned.filter((sn) => !entry.feedetl_sns.includes(sn));
-    if (foreign.length) throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', { details: { setl_id, not_in_settlement: foreign, settlement_lines: entry.feedetl_sns } });
+    if (foreign.length)
+      throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', {
+        details: { setl_id, not_in_settlement: foreign, settlement_lines: entry.feedetl_sns },
+      });
     const keep = entry.feedetl_sns.filter((sn) => !returned.includes(sn));
     const reason = [req.reason_code, req.reason].filter(Boolean).join(': ');
 
     if (keep.length === 0) {
       // the whole settlement: one cancellation, journaled like any other
-      const r = target.kind === 'outpatient' ? await this.outpatient.cancelSettlement(setl_id, reason, meta) : await this.pharmacy.cancel(setl_id, reason, meta);
+      const r =
+        target.kind === 'outpatient'
+          ? await this.outpatient.cancelSettlement(setl_id, reason, meta)
+          : await this.pharmacy.cancel(setl_id, reason, meta);
       return {
         refund_type: 'full' as const,
         status: 'completed' as const,
@@ -88,7 +96,8 @@ export class Refunds {
       reason: req.reason,
       return_lines: returned,
       keep_lines: keep,
-      keep_line_data: target.kind === 'outpatient' ? target.encounter.lines.filter((l) => keep.includes(l.feedetl_sn)).map(uploadShape) : undefined,
+      keep_line_data:
+        target.kind === 'outpatient' ? target.encounter.lines.filter((l) => keep.includes(l.feedetl_sn)).map(uploadShape) : undefined,
       acct_used_flag: req.acct_used_flag ?? (new Decimal(entry.slip.amounts.acct_pay ?? 0).gt(0) ? '1' : '0'),
       invono: entry.invono,
       steps: [],
@@ -133,7 +142,12 @@ export class Refunds {
     const op = await this.ops.waitingOn(t.id);
     if (op?.status !== 'needs_reversal' || op.reversal?.transaction_id !== t.id) return;
     const state = t.resolution?.state;
-    const outcome = state === 'reversed' || state === 'not_booked' || state === 'resolved_by_staff' ? 'reversed' : state === 'confirmed' ? 'confirmed' : undefined;
+    const outcome =
+      state === 'reversed' || state === 'not_booked' || state === 'resolved_by_staff'
+        ? 'reversed'
+        : state === 'confirmed'
+          ? 'confirmed'
+          : undefined;
     if (outcome) await this.resolveReversal(op.id, outcome);
   }
 
@@ -141,7 +155,8 @@ export class Refunds {
     const op = await this.ops.mustGet(refund_id);
     if (op.status !== 'needs_reversal' || !op.reversal) return opView(op);
     const step = op.reversal.step;
-    const next = step === 'cancel' ? (outcome === 'reversed' ? 'failed' : 'resettling') : outcome === 'reversed' ? 'resettling' : 'needs_reversal';
+    const next =
+      step === 'cancel' ? (outcome === 'reversed' ? 'failed' : 'resettling') : outcome === 'reversed' ? 'resettling' : 'needs_reversal';
     await this.ops.update(refund_id, (o) => {
       o.status = next;
       if (next !== 'needs_reversal') o.reversal = undefined;
@@ -171,9 +186,14 @@ export class Refunds {
       });
     }
     try {
-      const r = op.target.kind === 'outpatient'
-        ? await this.outpatient.cancelSettlement(op.setl_id, `${op.reason_code}${op.reason ? `: ${op.reason}` : ''} (partial: ${op.return_lines.join(',')})`, meta)
-        : await this.pharmacy.cancel(op.setl_id, op.reason_code, meta);
+      const r =
+        op.target.kind === 'outpatient'
+          ? await this.outpatient.cancelSettlement(
+              op.setl_id,
+              `${op.reason_code}${op.reason ? `: ${op.reason}` : ''} (partial: ${op.return_lines.join(',')})`,
+              meta,
+            )
+          : await this.pharmacy.cancel(op.setl_id, op.reason_code, meta);
       return this.ops.update(op.id, (o) => {
         o.steps.push(this.step('cancel', 1, 'succeeded', { transaction_id: r.transaction_id }));
         o.cancel = { cancel_setl_id: r.cancel_setl_id, transaction_id: r.transaction_id, slip: r.slip };
@@ -203,7 +223,10 @@ export class Refunds {
         });
       }
       try {
-        const r = op.target.kind === 'outpatient' ? await this.resettleOutpatient(op, target.encounter as OutpatientVisit, attempt, meta) : await this.pharmacy.resettle(op.target.encounter_id, op.keep_lines, op.acct_used_flag, meta);
+        const r =
+          op.target.kind === 'outpatient'
+            ? await this.resettleOutpatient(op, target.encounter as OutpatientVisit, attempt, meta)
+            : await this.pharmacy.resettle(op.target.encounter_id, op.keep_lines, op.acct_used_flag, meta);
         return this.ops.update(op.id, (o) => {
           o.steps.push(this.step('resettle', attempt, 'succeeded', { transaction_id: r.transaction_id }));
           o.resettle = { setl_id: r.setl_id, transaction_id: r.transaction_id, slip: r.slip };
@@ -224,7 +247,10 @@ export class Refunds {
             o.error = errorFields(e);
           }
         });
-        this.logger.warn({ refund_id: op.id, attempt, code: e.code, status: op.status }, 're-settling the kept lines of a partial refund failed');
+        this.logger.warn(
+          { refund_id: op.id, attempt, code: e.code, status: op.status },
+          're-settling the kept lines of a partial refund failed',
+        );
         if (op.status !== 'resettling') return op;
       }
     }
@@ -245,13 +271,24 @@ export class Refunds {
     const kept = op.keep_line_data ?? v.lines.filter((l) => op.keep_lines.includes(l.feedetl_sn)).map(uploadShape);
     let chrg_bchno = ready ? unsettled[0]!.chrg_bchno : batch;
     if (!ready) {
-      if (kept.length !== op.keep_lines.length) throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', { details: { refund_id: op.id, kept_lines: op.keep_lines, found: kept.map((l) => l.feedetl_sn) } });
+      if (kept.length !== op.keep_lines.length)
+        throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', {
+          details: { refund_id: op.id, kept_lines: op.keep_lines, found: kept.map((l) => l.feedetl_sn) },
+        });
       await this.outpatient.cancelFees(v.id, '0000', meta);
-      await this.outpatient.uploadFees(v.id, { chrg_bchno: batch, lines: kept } as unknown as Parameters<OutpatientService['uploadFees']>[1], meta);
+      await this.outpatient.uploadFees(
+        v.id,
+        { chrg_bchno: batch, lines: kept } as unknown as Parameters<OutpatientService['uploadFees']>[1],
+        meta,
+      );
       chrg_bchno = batch;
     }
     const total = sumOf(kept.map((l) => l.det_item_fee_sumamt));
-    return this.outpatient.settle(v.id, { medfee_sumamt: total.toFixed(2), acct_used_flag: op.acct_used_flag, chrg_bchno, ...(op.invono ? { invono: op.invono } : {}) }, meta);
+    return this.outpatient.settle(
+      v.id,
+      { medfee_sumamt: total.toFixed(2), acct_used_flag: op.acct_used_flag, chrg_bchno, ...(op.invono ? { invono: op.invono } : {}) },
+      meta,
+    );
   }
 
   private step(step: RefundStep['step'], attempt: number, outcome: RefundStep['outcome'], extra: Partial<RefundStep> = {}): RefundStep {
@@ -262,9 +299,22 @@ export class Refunds {
   private answer(op: RefundOp) {
     const view = opView(op);
     if (op.status === 'completed') return view;
-    const details = { refund_id: op.id, status: op.status, setl_id: op.setl_id, cancel_setl_id: op.cancel?.cancel_setl_id, kept_lines: op.keep_lines, platform_err_msg: op.error?.platform_err_msg, cause: op.error?.code };
-    if (op.status === 'needs_reversal') throw new GatewayError('GW_SYS_REFUND_NEEDS_REVERSAL', { transaction_id: op.reversal?.transaction_id, details });
-    if (op.status === 'resettle_failed') throw new GatewayError('GW_BIZ_REFUND_RESETTLE_FAILED', { transaction_id: op.error?.transaction_id, details: { ...details, cancellation_slip: op.cancel ? slipAmounts(op.cancel.slip) : undefined } });
+    const details = {
+      refund_id: op.id,
+      status: op.status,
+      setl_id: op.setl_id,
+      cancel_setl_id: op.cancel?.cancel_setl_id,
+      kept_lines: op.keep_lines,
+      platform_err_msg: op.error?.platform_err_msg,
+      cause: op.error?.code,
+    };
+    if (op.status === 'needs_reversal')
+      throw new GatewayError('GW_SYS_REFUND_NEEDS_REVERSAL', { transaction_id: op.reversal?.transaction_id, details });
+    if (op.status === 'resettle_failed')
+      throw new GatewayError('GW_BIZ_REFUND_RESETTLE_FAILED', {
+        transaction_id: op.error?.transaction_id,
+        details: { ...details, cancellation_slip: op.cancel ? slipAmounts(op.cancel.slip) : undefined },
+      });
     // failed: the cancel was refused, nothing changed; the HIS gets the platform's own reason
     throw new GatewayError(op.error?.code ?? 'GW_BIZ_PLATFORM_REJECTED', { transaction_id: op.error?.transaction_id, details });
   }
@@ -282,7 +332,16 @@ export class Refunds {
 
 /** A stored fee line as the HIS uploaded it (2204's fields), for uploading it again. */
 function uploadShape(l: OutpatientVisit['lines'][number]) {
-  return { ...l.extra, feedetl_sn: l.feedetl_sn, fee_ocur_time: l.fee_ocur_time, med_list_codg: l.med_list_codg, medins_list_codg: l.medins_list_codg, cnt: l.cnt, pric: l.pric, det_item_fee_sumamt: l.det_item_fee_sumamt };
+  return {
+    ...l.extra,
+    feedetl_sn: l.feedetl_sn,
+    fee_ocur_time: l.fee_ocur_time,
+    med_list_codg: l.med_list_codg,
+    medins_list_codg: l.medins_list_codg,
+    cnt: l.cnt,
+    pric: l.pric,
+    det_item_fee_sumamt: l.det_item_fee_sumamt,
+  };
 }
 
 function settlementOf(t: Target, setl_id: string): SettlementEntry {
@@ -294,7 +353,12 @@ function settlementOf(t: Target, setl_id: string): SettlementEntry {
 /** A booked settlement of exactly the kept lines, made after the cancel: the re-settle already happened. */
 function resettledAlready(t: Target, op: RefundOp): SettlementEntry | undefined {
   return (t.encounter.settlements as SettlementEntry[]).find(
-    (s) => s.status === 'booked' && s.setl_id !== op.setl_id && s.settled_at >= op.created_at && s.feedetl_sns.length === op.keep_lines.length && s.feedetl_sns.every((sn) => op.keep_lines.includes(sn)),
+    (s) =>
+      s.status === 'booked' &&
+      s.setl_id !== op.setl_id &&
+      s.settled_at >= op.created_at &&
+      s.feedetl_sns.length === op.keep_lines.length &&
+      s.feedetl_sns.every((sn) => op.keep_lines.includes(sn)),
   );
 }
 
@@ -309,7 +373,11 @@ function errorFields(e: GatewayError) {
 const amt = (s: StoredSlip | undefined, k: string) => new Decimal(s?.amounts[k] ?? 0);
 
 /** A slip's identity and amounts, flat, as numbers on the wire (for error details). */
-const slipAmounts = (s: StoredSlip) => ({ setl_id: s.setl_id, setl_time: s.setl_time, ...Object.fromEntries(Object.entries(s.amounts).map(([k, v]) => [k, new Decimal(v)])) });
+const slipAmounts = (s: StoredSlip) => ({
+  setl_id: s.setl_id,
+  setl_time: s.setl_time,
+  ...Object.fromEntries(Object.entries(s.amounts).map(([k, v]) => [k, new Decimal(v)])),
+});
 
 /** Money back to the person (positive) from a cancellation slip and, for a partial refund, the re-settlement. */
 function netRefund(cancel: StoredSlip, resettle?: StoredSlip) {

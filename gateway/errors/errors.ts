@@ -30,7 +30,10 @@ export class GatewayError extends Error {
   readonly details?: unknown;
   transaction_id?: string;
 
-  constructor(readonly code: string, extras: ErrorExtras = {}) {
+  constructor(
+    readonly code: string,
+    extras: ErrorExtras = {},
+  ) {
     const entry = catalog.get(code);
     if (!entry) throw new Error(`error code ${code} is not in the catalog`);
     super(extras.message ?? entry.message_en, { cause: extras.cause });

@@ -97,7 +97,10 @@ export function createApp(d: AppDeps) {
     { router: consoleRoutes(d), ops: consoleOps },
     { router: selfPayRoutes(d), ops: selfPayOps },
   ];
-  const openapi = buildOpenApi(d.schemas, modules.map((m) => m.ops));
+  const openapi = buildOpenApi(
+    d.schemas,
+    modules.map((m) => m.ops),
+  );
   app.use(opsRoutes(d, openapi));
   // the insurance office's console page: static files, public (no data); its data comes from /v1/console
   app.use(consolePage());
@@ -144,7 +147,14 @@ function accessLog(logger: Logger) {
     res.on('finish', () => {
       // method, route and status only: paths carry visit and settlement ids, never personal data
       logger.info(
-        { request_id: req.id, client: req.client?.id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) },
+        {
+          request_id: req.id,
+          client: req.client?.id,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6),
+        },
         'request',
       );
     });
@@ -166,7 +176,15 @@ function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const ge = toGatewayError(err);
     if (ge.status >= 500) {
-      logger.error({ request_id: req.id, code: ge.code, transaction_id: ge.transaction_id, err: ge.code === 'GW_SYS_INTERNAL' ? describeInternal(err) : undefined }, 'request failed');
+      logger.error(
+        {
+          request_id: req.id,
+          code: ge.code,
+          transaction_id: ge.transaction_id,
+          err: ge.code === 'GW_SYS_INTERNAL' ? describeInternal(err) : undefined,
+        },
+        'request failed',
+      );
     } else {
       logger.warn({ request_id: req.id, code: ge.code, transaction_id: ge.transaction_id }, 'request refused');
     }
@@ -181,8 +199,10 @@ function toGatewayError(err: unknown): GatewayError {
   if (e?.type === 'entity.too.large') return new GatewayError('GW_VAL_BODY_TOO_LARGE');
   if (e?.type === 'entity.parse.failed') return new GatewayError('GW_VAL_MALFORMED_JSON');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new GatewayError('GW_VAL_UNSUPPORTED_MEDIA_TYPE');
-  if (e?.type === 'request.aborted') return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request was aborted while its body was read.' });
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request could not be read.' });
+  if (e?.type === 'request.aborted')
+    return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request was aborted while its body was read.' });
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
+    return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request could not be read.' });
   return new GatewayError('GW_SYS_INTERNAL', { cause: err });
 }
 

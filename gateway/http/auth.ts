@@ -67,14 +67,23 @@ export function verifySignature(clients: ApiClients, store: Store, clock: Clock)
     const client = req.client;
     if (!client) return next();
     const secret = clients.hmacSecret(client.id);
-    const headers = { timestamp: req.get(SIGNATURE_HEADERS.timestamp), nonce: req.get(SIGNATURE_HEADERS.nonce), signature: req.get(SIGNATURE_HEADERS.signature) };
+    const headers = {
+      timestamp: req.get(SIGNATURE_HEADERS.timestamp),
+      nonce: req.get(SIGNATURE_HEADERS.nonce),
+      signature: req.get(SIGNATURE_HEADERS.signature),
+    };
     const signed = headers.timestamp !== undefined || headers.nonce !== undefined || headers.signature !== undefined;
     if (!secret || (!signed && !clients.requiresSignature(client.id))) return next();
     const refuse = (reason: string) => {
       res.setHeader('www-authenticate', `YIDI-HMAC-SHA256 ${REALM}, headers="${Object.values(SIGNATURE_HEADERS).join(' ')}"`);
       next(new GatewayError('GW_SEC_SIGNATURE_INVALID', { details: { reason } }));
     };
-    const problem = checkSignature(secret, headers, { method: req.method, target: req.originalUrl, body: req.rawBody ?? '' }, clock.now().getTime());
+    const problem = checkSignature(
+      secret,
+      headers,
+      { method: req.method, target: req.originalUrl, body: req.rawBody ?? '' },
+      clock.now().getTime(),
+    );
     if (problem) return refuse(problem);
     try {
       const seen = await store.nextSequence(`nonce:${client.id}:${headers.nonce}`, NONCE_TTL_SECONDS);

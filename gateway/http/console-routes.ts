@@ -2,7 +2,15 @@ import { Router, type Request } from 'express';
 import { catalog, GatewayError } from '../errors/errors.js';
 import { BOOKING_INFNOS } from '../engine/platform-client.js';
 import { SELF_PAY_QUEUE } from '../resilience/store-and-forward.js';
-import type { AuditEntry, BusinessKeys, Outcome, OutboxEntry, ResolutionState, TransactionQuery, TransactionRecord } from '../store/store.js';
+import type {
+  AuditEntry,
+  BusinessKeys,
+  Outcome,
+  OutboxEntry,
+  ResolutionState,
+  TransactionQuery,
+  TransactionRecord,
+} from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
@@ -14,7 +22,21 @@ const RESOLUTIONS: ResolutionState[] = ['reversing', 'reversed', 'not_booked', '
 const UPLOAD_STATUSES = { pending_upload: 'pending', rejected_upload: 'rejected', delivered_upload: 'delivered' } as const;
 /** `failed` (the default): everything that did not simply succeed. */
 const STATUSES = ['failed', ...OUTCOMES, ...RESOLUTIONS, ...Object.keys(UPLOAD_STATUSES)];
-const FILTER_FIELDS = ['status', 'infno', 'from', 'to', 'psn_no', 'mdtrt_id', 'visit_id', 'setl_id', 'msgid', 'invono', 'error_code', 'category', 'limit'] as const;
+const FILTER_FIELDS = [
+  'status',
+  'infno',
+  'from',
+  'to',
+  'psn_no',
+  'mdtrt_id',
+  'visit_id',
+  'setl_id',
+  'msgid',
+  'invono',
+  'error_code',
+  'category',
+  'limit',
+] as const;
 /** How many journal records one console search reads at most (the page shown is `limit`). */
 const SCAN = 20_000;
 
@@ -50,7 +72,13 @@ export interface ConsoleFilter {
 export function consoleRoutes(d: AppDeps) {
   const r = Router();
   const audit = (req: Request, e: Omit<AuditEntry, 'at' | 'actor' | 'role' | 'request_id'>) =>
-    d.store.appendAudit({ at: d.clock.now().toISOString(), actor: req.client?.id ?? 'anonymous', role: req.client?.role ?? 'none', request_id: req.id, ...e });
+    d.store.appendAudit({
+      at: d.clock.now().toISOString(),
+      actor: req.client?.id ?? 'anonymous',
+      role: req.client?.role ?? 'none',
+      request_id: req.id,
+      ...e,
+    });
 
   r.get(
     '/console/transactions',
@@ -68,7 +96,10 @@ export function consoleRoutes(d: AppDeps) {
       const id = req.params.id as string;
       const unmasked = req.query.unmasked === 'true' || req.query.unmasked === '1';
       if (unmasked && req.client?.role !== 'admin') {
-        throw new GatewayError('GW_SEC_FORBIDDEN', { message: 'Only an admin may see personal fields unmasked.', details: { role: req.client?.role ?? null } });
+        throw new GatewayError('GW_SEC_FORBIDDEN', {
+          message: 'Only an admin may see personal fields unmasked.',
+          details: { role: req.client?.role ?? null },
+        });
       }
       const t = await mustGet(d, id);
       const reversals = await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)));
@@ -77,7 +108,9 @@ export function consoleRoutes(d: AppDeps) {
         ...item(t),
         retry_allowed: retryRefusal(d, t) === undefined,
         stages: unmasked ? sentStages(t.stages) : maskStages(sentStages(t.stages)),
-        reversals: reversals.filter((x): x is TransactionRecord => !!x).map((x) => ({ ...summary(x), stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages)) })),
+        reversals: reversals
+          .filter((x): x is TransactionRecord => !!x)
+          .map((x) => ({ ...summary(x), stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages)) })),
       };
     }),
   );
@@ -114,10 +147,17 @@ export function consoleRoutes(d: AppDeps) {
     '/console/bulk/:action',
     handle(200, async (req) => {
       const action = req.params.action as string;
-      if (!['retry', 'reverse', 'resolve'].includes(action)) throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { action, allowed: ['retry', 'reverse', 'resolve'] } });
-      const b = d.schemas.checkApi<{ filter: Record<string, unknown>; reason?: string; booked?: boolean; max?: number }>('console-bulk.request', req.body ?? {});
+      if (!['retry', 'reverse', 'resolve'].includes(action))
+        throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { action, allowed: ['retry', 'reverse', 'resolve'] } });
+      const b = d.schemas.checkApi<{ filter: Record<string, unknown>; reason?: string; booked?: boolean; max?: number }>(
+        'console-bulk.request',
+        req.body ?? {},
+      );
       if (action === 'resolve' && (b.reason === undefined || b.booked === undefined)) {
-        throw new GatewayError('GW_VAL_SCHEMA', { message: 'A bulk resolve needs a reason and booked.', details: { errors: [{ field: 'reason', problem: 'is required for resolve' }] } });
+        throw new GatewayError('GW_VAL_SCHEMA', {
+          message: 'A bulk resolve needs a reason and booked.',
+          details: { errors: [{ field: 'reason', problem: 'is required for resolve' }] },
+        });
       }
       const f = parseFilter({ ...b.filter, limit: String(b.max ?? 200) });
       const found = await search(d, f);
@@ -125,7 +165,11 @@ export function consoleRoutes(d: AppDeps) {
       const skipped: Array<{ id: string; code: string; why?: unknown }> = [];
       for (const x of found) {
         if (x.type !== 'transaction') {
-          skipped.push({ id: x.id, code: 'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', why: 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry' });
+          skipped.push({
+            id: x.id,
+            code: 'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED',
+            why: 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry',
+          });
           continue;
         }
         try {
@@ -160,7 +204,8 @@ export function consoleRoutes(d: AppDeps) {
     '/console/self-pay-uploads/:seq/retry',
     handle(200, async (req) => {
       const seq = Number(req.params.seq);
-      if (!Number.isInteger(seq) || seq < 1) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'seq', problem: 'must be a positive integer' } });
+      if (!Number.isInteger(seq) || seq < 1)
+        throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'seq', problem: 'must be a positive integer' } });
       const e = await d.resilience.uploads.requeue(SELF_PAY_QUEUE, seq);
       await audit(req, { action: 'retry_upload', targets: [e.id] });
       return uploadView(e);
@@ -173,8 +218,15 @@ export function consoleRoutes(d: AppDeps) {
       const q = req.query as Record<string, unknown>;
       const one = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
       const limit = one('limit') === undefined ? 100 : Number(one('limit'));
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
-      const items = await d.store.listAudit({ actor: one('actor'), action: one('action'), from: isoOrUndefined('from', one('from')), to: isoOrUndefined('to', one('to')), limit });
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+      const items = await d.store.listAudit({
+        actor: one('actor'),
+        action: one('action'),
+        from: isoOrUndefined('from', one('from')),
+        to: isoOrUndefined('to', one('to')),
+        limit,
+      });
       return { items, count: items.length };
     }),
   );
@@ -186,17 +238,21 @@ export function consoleRoutes(d: AppDeps) {
 function parseFilter(q: Record<string, unknown>): ConsoleFilter {
   const one = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
   for (const k of Object.keys(q)) {
-    if (!(FILTER_FIELDS as readonly string[]).includes(k) && k !== 'unmasked') throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'is not a filter', allowed: FILTER_FIELDS } });
+    if (!(FILTER_FIELDS as readonly string[]).includes(k) && k !== 'unmasked')
+      throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'is not a filter', allowed: FILTER_FIELDS } });
   }
   const status = one('status') ?? 'failed';
   if (!STATUSES.includes(status)) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'status', allowed: STATUSES } });
   const infno = one('infno');
-  if (infno !== undefined && !/^\d{4}$/.test(infno)) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'infno', problem: 'must be 4 digits' } });
+  if (infno !== undefined && !/^\d{4}$/.test(infno))
+    throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'infno', problem: 'must be 4 digits' } });
   const category = one('category');
   const categories = ['validation', 'filing', 'system_fault', 'business', 'security'];
-  if (category !== undefined && !categories.includes(category)) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'category', allowed: categories } });
+  if (category !== undefined && !categories.includes(category))
+    throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'category', allowed: categories } });
   const limit = one('limit') === undefined ? 100 : Number(one('limit'));
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
   const f: ConsoleFilter = { status, limit };
   for (const k of ['psn_no', 'mdtrt_id', 'visit_id', 'setl_id', 'msgid', 'invono', 'error_code'] as const) {
     const v = one(k);
@@ -213,7 +269,8 @@ function parseFilter(q: Record<string, unknown>): ConsoleFilter {
 
 function isoOrUndefined(field: string, v: string | undefined) {
   if (v === undefined) return undefined;
-  if (Number.isNaN(Date.parse(v))) throw new GatewayError('GW_VAL_SCHEMA', { details: { field, problem: 'must be an ISO date or timestamp' } });
+  if (Number.isNaN(Date.parse(v)))
+    throw new GatewayError('GW_VAL_SCHEMA', { details: { field, problem: 'must be an ISO date or timestamp' } });
   return new Date(v).toISOString();
 }
 
@@ -224,7 +281,13 @@ async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
     const state = UPLOAD_STATUSES[f.status as keyof typeof UPLOAD_STATUSES];
     const uploads = await d.store.listOutbox(SELF_PAY_QUEUE, { state });
     return uploads
-      .filter((u) => (!f.psn_no || u.keys.psn_no === f.psn_no) && (!f.from || u.created_at >= f.from) && (!f.to || u.created_at <= f.to) && (!f.invono || u.keys.invono === f.invono))
+      .filter(
+        (u) =>
+          (!f.psn_no || u.keys.psn_no === f.psn_no) &&
+          (!f.from || u.created_at >= f.from) &&
+          (!f.to || u.created_at <= f.to) &&
+          (!f.invono || u.keys.invono === f.invono),
+      )
       .filter((u) => !f.msgid || u.transaction_ids.includes(f.msgid))
       .slice(0, f.limit)
       .map(uploadView);
@@ -241,7 +304,10 @@ async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
     if (key) q.key = { name: key, value: f[key]! };
     records = await d.store.listTransactions(q);
   }
-  return records.filter((t) => matches(t, f)).slice(0, f.limit).map(item);
+  return records
+    .filter((t) => matches(t, f))
+    .slice(0, f.limit)
+    .map(item);
 }
 
 function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
@@ -285,8 +351,10 @@ async function mustGet(d: AppDeps, id: string) {
 
 /** Why `t` may not be retried (see the rule above consoleRoutes), or undefined when it may. */
 function retryRefusal(d: AppDeps, t: TransactionRecord): string | undefined {
-  if (t.outcome !== 'not_sent' && t.outcome !== 'rejected') return `outcome ${t.outcome}: only a call that certainly booked nothing is retried`;
-  if (BOOKING_INFNOS.has(t.infno) || t.infno === '2601') return 'a booking transaction is never repeated blindly; the HIS repeats it through its encounter';
+  if (t.outcome !== 'not_sent' && t.outcome !== 'rejected')
+    return `outcome ${t.outcome}: only a call that certainly booked nothing is retried`;
+  if (BOOKING_INFNOS.has(t.infno) || t.infno === '2601')
+    return 'a booking transaction is never repeated blindly; the HIS repeats it through its encounter';
   if (t.encounter_id) return 'it belongs to an encounter: the HIS repeats it through the encounter, which re-checks its state';
   if (t.infno === d.resilience.selfPayInfno) return 'a self-pay upload is retried with /v1/console/self-pay-uploads/{seq}/retry';
   if (t.infno === '9001') return 'sign-in is renewed by the gateway itself';
@@ -299,7 +367,12 @@ async function retry(d: AppDeps, id: string, requestId: string) {
   if (why) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'retry', why } });
   const insuplc_admdvs = (t.stages.envelope as { insuplc_admdvs?: string } | undefined)?.insuplc_admdvs || undefined;
   try {
-    const r = await d.platform.call(t.infno, t.stages.message as object, { insuplc_admdvs, keys: t.keys, parent_id: t.id, request_id: requestId });
+    const r = await d.platform.call(t.infno, t.stages.message as object, {
+      insuplc_admdvs,
+      keys: t.keys,
+      parent_id: t.id,
+      request_id: requestId,
+    });
     return { retried: t.id, transaction_id: r.transaction_id, outcome: 'succeeded' as const };
   } catch (e) {
     if (!(e instanceof GatewayError) || !e.transaction_id) throw e;
@@ -309,13 +382,49 @@ async function retry(d: AppDeps, id: string, requestId: string) {
 }
 
 export const consoleOps: Ops = {
-  '/v1/console/transactions': { get: { summary: 'Failed transactions: status (failed, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit', status: 200 } },
-  '/v1/console/transactions/{id}': { get: { summary: 'One transaction with every stage (personal fields masked; ?unmasked=true for admin, audited)', status: 200, params: ['id'] } },
-  '/v1/console/transactions/{id}/retry': { post: { summary: 'Retry a call that booked nothing and belongs to no encounter (stand-alone query or upload)', status: 200, params: ['id'] } },
-  '/v1/console/transactions/{id}/reverse': { post: { summary: 'Queue a reversal (2601) now for an unknown booking transaction', status: 202, params: ['id'] } },
-  '/v1/console/transactions/{id}/resolve': { post: { summary: 'Mark an unknown booking transaction resolved, with a reason', body: 'console-resolve.request', status: 200, params: ['id'] } },
-  '/v1/console/bulk/{action}': { post: { summary: 'retry, reverse or resolve every transaction a filter finds', body: 'console-bulk.request', status: 200, params: ['action'] } },
-  '/v1/console/self-pay-uploads': { get: { summary: 'Queued self-pay uploads (store-and-forward): state pending, delivered, rejected', status: 200 } },
+  '/v1/console/transactions': {
+    get: {
+      summary:
+        'Failed transactions: status (failed, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit',
+      status: 200,
+    },
+  },
+  '/v1/console/transactions/{id}': {
+    get: {
+      summary: 'One transaction with every stage (personal fields masked; ?unmasked=true for admin, audited)',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  '/v1/console/transactions/{id}/retry': {
+    post: {
+      summary: 'Retry a call that booked nothing and belongs to no encounter (stand-alone query or upload)',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  '/v1/console/transactions/{id}/reverse': {
+    post: { summary: 'Queue a reversal (2601) now for an unknown booking transaction', status: 202, params: ['id'] },
+  },
+  '/v1/console/transactions/{id}/resolve': {
+    post: {
+      summary: 'Mark an unknown booking transaction resolved, with a reason',
+      body: 'console-resolve.request',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  '/v1/console/bulk/{action}': {
+    post: {
+      summary: 'retry, reverse or resolve every transaction a filter finds',
+      body: 'console-bulk.request',
+      status: 200,
+      params: ['action'],
+    },
+  },
+  '/v1/console/self-pay-uploads': {
+    get: { summary: 'Queued self-pay uploads (store-and-forward): state pending, delivered, rejected', status: 200 },
+  },
   '/v1/console/self-pay-uploads/{seq}/retry': { post: { summary: 'Requeue a rejected self-pay upload', status: 200, params: ['seq'] } },
   '/v1/console/audit': { get: { summary: 'The append-only audit log: actor, action, from, to, limit', status: 200 } },
 };

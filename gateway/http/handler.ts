@@ -4,14 +4,11 @@ import { sendJson } from './money-json.js';
 /** Wraps an async route: its result is sent as JSON with the given status; a thrown error goes to the error handler. */
 export function handle(status: number, fn: (req: Request) => Promise<unknown>) {
   return (req: Request, res: Response, next: NextFunction) => {
-    fn(req).then(
-      (body) => {
-        const tx = (body as { transaction_id?: unknown } | undefined)?.transaction_id;
-        if (typeof tx === 'string') res.setHeader('x-transaction-id', tx);
-        sendJson(res, status, body);
-      },
-      next,
-    );
+    fn(req).then((body) => {
+      const tx = (body as { transaction_id?: unknown } | undefined)?.transaction_id;
+      if (typeof tx === 'string') res.setHeader('x-transaction-id', tx);
+      sendJson(res, status, body);
+    }, next);
   };
 }
 

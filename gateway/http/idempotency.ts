@@ -20,7 +20,12 @@ const KEY_FORMAT = /^[\x21-\x7e]{1,128}$/;
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Errors that leave nothing behind and go away by themselves: the HIS may send the same key again. */
-const TRANSIENT = new Set(['GW_BIZ_VISIT_BUSY', 'GW_BIZ_OUTCOME_UNKNOWN_PENDING', 'GW_SYS_PLATFORM_UNAVAILABLE', 'GW_SYS_PLATFORM_CIRCUIT_OPEN']);
+const TRANSIENT = new Set([
+  'GW_BIZ_VISIT_BUSY',
+  'GW_BIZ_OUTCOME_UNKNOWN_PENDING',
+  'GW_SYS_PLATFORM_UNAVAILABLE',
+  'GW_SYS_PLATFORM_CIRCUIT_OPEN',
+]);
 
 /**
  * Idempotency-Key (幂等键) on every mutating /v1 request: the HIS retries on every timeout, and a
@@ -68,7 +73,9 @@ export function idempotency(o: IdempotencyOptions) {
 /** SHA-256 of method, path and the body as canonical JSON (key order does not matter). */
 export function fingerprintOf(req: Request): string {
   const path = req.originalUrl.split('?')[0];
-  return createHash('sha256').update(`${req.method}\n${path}\n${canonicalJson(req.body ?? null)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${req.method}\n${path}\n${canonicalJson(req.body ?? null)}`)
+    .digest('hex');
 }
 
 export function canonicalJson(v: unknown): string {
@@ -130,7 +137,9 @@ function captureResponse(res: Response, store: (r: StoredResponse) => Promise<vo
     done = true;
     const text = typeof body === 'string' ? body : Buffer.isBuffer(body) ? body.toString('utf8') : JSON.stringify(body ?? null);
     const tx = res.getHeader('x-transaction-id');
-    void store({ status: res.statusCode, body: text, ...(typeof tx === 'string' ? { transaction_id: tx } : {}) }).then(() => send(body as never));
+    void store({ status: res.statusCode, body: text, ...(typeof tx === 'string' ? { transaction_id: tx } : {}) }).then(() =>
+      send(body as never),
+    );
     return res;
   }) as Response['send'];
 }

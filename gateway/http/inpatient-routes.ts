@@ -27,77 +27,237 @@ export function inpatientRoutes(d: AppDeps) {
   const id = (req: Request) => req.params.id as string;
   const withSlip = <T extends { slip: Parameters<typeof slipView>[0] }>(x: T) => ({ ...x, slip: slipView(x.slip) });
 
-  r.post('/inpatient/admissions', handle(201, async (req) => s.admit(body<InpatientAdmissionRequest>('inpatient-admission.request', req.body), meta(req))));
-  r.get('/inpatient/admissions/:id', handle(200, async (req) => s.get(id(req))));
-  r.post('/inpatient/admissions/:id/change', handle(200, async (req) => s.change(id(req), body<InpatientAdmissionChangeRequest>('inpatient-admission-change.request', req.body), meta(req))));
-  r.post('/inpatient/admissions/:id/cancel', handle(200, async (req) => s.cancel(id(req), meta(req))));
-  r.post('/inpatient/admissions/:id/fees', handle(201, async (req) => s.uploadFees(id(req), body<InpatientFeesRequest>('inpatient-fees.request', req.body), meta(req))));
+  r.post(
+    '/inpatient/admissions',
+    handle(201, async (req) => s.admit(body<InpatientAdmissionRequest>('inpatient-admission.request', req.body), meta(req))),
+  );
+  r.get(
+    '/inpatient/admissions/:id',
+    handle(200, async (req) => s.get(id(req))),
+  );
+  r.post(
+    '/inpatient/admissions/:id/change',
+    handle(200, async (req) =>
+      s.change(id(req), body<InpatientAdmissionChangeRequest>('inpatient-admission-change.request', req.body), meta(req)),
+    ),
+  );
+  r.post(
+    '/inpatient/admissions/:id/cancel',
+    handle(200, async (req) => s.cancel(id(req), meta(req))),
+  );
+  r.post(
+    '/inpatient/admissions/:id/fees',
+    handle(201, async (req) => s.uploadFees(id(req), body<InpatientFeesRequest>('inpatient-fees.request', req.body), meta(req))),
+  );
   r.post(
     '/inpatient/admissions/:id/fees/cancel',
-    handle(200, async (req) => s.cancelFees(id(req), body<InpatientFeesCancelRequest>('inpatient-fees-cancel.request', req.body).feedetl_sn, meta(req))),
+    handle(200, async (req) =>
+      s.cancelFees(id(req), body<InpatientFeesCancelRequest>('inpatient-fees-cancel.request', req.body).feedetl_sn, meta(req)),
+    ),
   );
   r.post(
     '/inpatient/admissions/:id/trauma-commitment',
-    handle(200, async (req) => s.recordCommitment(id(req), body<InpatientTraumaCommitmentRequest>('inpatient-trauma-commitment.request', req.body))),
+    handle(200, async (req) =>
+      s.recordCommitment(id(req), body<InpatientTraumaCommitmentRequest>('inpatient-trauma-commitment.request', req.body)),
+    ),
   );
-  r.post('/inpatient/admissions/:id/outside-forms', handle(201, async (req) => s.createForm(id(req), body<OutsideFormRequest>('outside-form.request', req.body), meta(req))));
-  r.get('/inpatient/admissions/:id/outside-forms', handle(200, async (req) => s.listForms(id(req))));
+  r.post(
+    '/inpatient/admissions/:id/outside-forms',
+    handle(201, async (req) => s.createForm(id(req), body<OutsideFormRequest>('outside-form.request', req.body), meta(req))),
+  );
+  r.get(
+    '/inpatient/admissions/:id/outside-forms',
+    handle(200, async (req) => s.listForms(id(req))),
+  );
   r.post(
     '/inpatient/admissions/:id/outside-forms/:form_id/void',
-    handle(200, async (req) => s.voidForm(id(req), req.params.form_id as string, body<OutsideFormVoidRequest>('outside-form-void.request', req.body).reason, meta(req))),
+    handle(200, async (req) =>
+      s.voidForm(
+        id(req),
+        req.params.form_id as string,
+        body<OutsideFormVoidRequest>('outside-form-void.request', req.body).reason,
+        meta(req),
+      ),
+    ),
   );
   r.get('/inpatient/admissions/:id/outside-forms/:form_id/print', (req: Request, res: Response, next: NextFunction) => {
     s.form(id(req), req.params.form_id as string).then(({ admission, form, lines }) => {
-      res.status(200).type('text/html; charset=utf-8').setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+      res
+        .status(200)
+        .type('text/html; charset=utf-8')
+        .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
       res.send(outsideFormHtml(admission, form, lines, (t) => d.schemas.codes.get(t), s.hospital.fixmedins_name));
     }, next);
   });
-  r.post('/inpatient/admissions/:id/discharge', handle(200, async (req) => s.discharge(id(req), body<InpatientDischargeRequest>('inpatient-discharge.request', req.body), meta(req))));
-  r.post('/inpatient/admissions/:id/discharge/cancel', handle(200, async (req) => s.cancelDischarge(id(req), meta(req))));
+  r.post(
+    '/inpatient/admissions/:id/discharge',
+    handle(200, async (req) => s.discharge(id(req), body<InpatientDischargeRequest>('inpatient-discharge.request', req.body), meta(req))),
+  );
+  r.post(
+    '/inpatient/admissions/:id/discharge/cancel',
+    handle(200, async (req) => s.cancelDischarge(id(req), meta(req))),
+  );
   r.post(
     '/inpatient/admissions/:id/pre-settlement',
-    handle(200, async (req) => withSlip(await s.preSettle(id(req), body<InpatientSettlementRequest>('inpatient-settlement.request', req.body), meta(req)))),
+    handle(200, async (req) =>
+      withSlip(await s.preSettle(id(req), body<InpatientSettlementRequest>('inpatient-settlement.request', req.body), meta(req))),
+    ),
   );
   r.post(
     '/inpatient/admissions/:id/settlement',
-    handle(201, async (req) => withSlip(await s.settle(id(req), body<InpatientSettlementRequest>('inpatient-settlement.request', req.body), meta(req)))),
+    handle(201, async (req) =>
+      withSlip(await s.settle(id(req), body<InpatientSettlementRequest>('inpatient-settlement.request', req.body), meta(req))),
+    ),
   );
   r.post(
     '/inpatient/settlements/:setl_id/cancel',
-    handle(200, async (req) => withSlip(await s.cancelSettlement(req.params.setl_id as string, body<SettlementCancelRequest>('settlement-cancel.request', req.body).reason, meta(req)))),
+    handle(200, async (req) =>
+      withSlip(
+        await s.cancelSettlement(
+          req.params.setl_id as string,
+          body<SettlementCancelRequest>('settlement-cancel.request', req.body).reason,
+          meta(req),
+        ),
+      ),
+    ),
   );
   r.get(
     '/inpatient/settlements/:setl_id',
     handle(200, async (req) => {
       const x = await s.settlement(req.params.setl_id as string);
-      return { ...x, slip: slipView(x.slip), cancellation: x.cancellation ? { ...x.cancellation, slip: slipView(x.cancellation.slip) } : undefined };
+      return {
+        ...x,
+        slip: slipView(x.slip),
+        cancellation: x.cancellation ? { ...x.cancellation, slip: slipView(x.cancellation.slip) } : undefined,
+      };
     }),
   );
   // staff (another module maps /v1/audit to the staff role)
-  r.get('/audit/inpatient-settlements', handle(200, async (req) => s.auditList(typeof req.query.status === 'string' ? req.query.status : undefined)));
+  r.get(
+    '/audit/inpatient-settlements',
+    handle(200, async (req) => s.auditList(typeof req.query.status === 'string' ? req.query.status : undefined)),
+  );
   return r;
 }
 
 const P = '/v1/inpatient/admissions/{id}';
 export const inpatientOps: Ops = {
-  '/v1/inpatient/admissions': { post: { summary: 'Admit (1101 + 2401); trum_flag, rel_ttp_flag and emergency (住院类型 急诊) are required', infno: '2401', body: 'inpatient-admission.request', status: 201 } },
+  '/v1/inpatient/admissions': {
+    post: {
+      summary: 'Admit (1101 + 2401); trum_flag, rel_ttp_flag and emergency (住院类型 急诊) are required',
+      infno: '2401',
+      body: 'inpatient-admission.request',
+      status: 201,
+    },
+  },
   [P]: { get: { summary: 'An admission and its state', status: 200, params: ['id'] } },
-  [`${P}/change`]: { post: { summary: 'Change the admission (2403)', infno: '2403', body: 'inpatient-admission-change.request', status: 200, params: ['id'] } },
-  [`${P}/cancel`]: { post: { summary: 'Cancel the admission (2404); not after discharge or with a live settlement', infno: '2404', status: 200, params: ['id'] } },
-  [`${P}/fees`]: { post: { summary: 'Upload fee lines (2301); returns the platform classification of each line', infno: '2301', body: 'inpatient-fees.request', status: 201, params: ['id'] } },
-  [`${P}/fees/cancel`]: { post: { summary: 'Cancel an unsettled fee line (2302); "0000" = all', infno: '2302', body: 'inpatient-fees-cancel.request', status: 200, params: ['id'] } },
-  [`${P}/trauma-commitment`]: { post: { summary: 'Record the 外伤无第三方责任承诺书 (or part of it); says which fields are still missing', body: 'inpatient-trauma-commitment.request', status: 200, params: ['id'] } },
+  [`${P}/change`]: {
+    post: {
+      summary: 'Change the admission (2403)',
+      infno: '2403',
+      body: 'inpatient-admission-change.request',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  [`${P}/cancel`]: {
+    post: {
+      summary: 'Cancel the admission (2404); not after discharge or with a live settlement',
+      infno: '2404',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  [`${P}/fees`]: {
+    post: {
+      summary: 'Upload fee lines (2301); returns the platform classification of each line',
+      infno: '2301',
+      body: 'inpatient-fees.request',
+      status: 201,
+      params: ['id'],
+    },
+  },
+  [`${P}/fees/cancel`]: {
+    post: {
+      summary: 'Cancel an unsettled fee line (2302); "0000" = all',
+      infno: '2302',
+      body: 'inpatient-fees-cancel.request',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  [`${P}/trauma-commitment`]: {
+    post: {
+      summary: 'Record the 外伤无第三方责任承诺书 (or part of it); says which fields are still missing',
+      body: 'inpatient-trauma-commitment.request',
+      status: 200,
+      params: ['id'],
+    },
+  },
   [`${P}/outside-forms`]: {
-    post: { summary: 'Issue an outside-hospital test / pharmacy purchase form; its lines go up with etip_flag (2301)', infno: '2301', body: 'outside-form.request', status: 201, params: ['id'] },
+    post: {
+      summary: 'Issue an outside-hospital test / pharmacy purchase form; its lines go up with etip_flag (2301)',
+      infno: '2301',
+      body: 'outside-form.request',
+      status: 201,
+      params: ['id'],
+    },
     get: { summary: "The admission's outside-purchase forms", status: 200, params: ['id'] },
   },
-  [`${P}/outside-forms/{form_id}/void`]: { post: { summary: "Void a form: its lines are cancelled (2302 each)", infno: '2302', body: 'outside-form-void.request', status: 200, params: ['id', 'form_id'] } },
-  [`${P}/outside-forms/{form_id}/print`]: { get: { summary: 'The form as a printable page (text/html)', status: 200, params: ['id', 'form_id'] } },
-  [`${P}/discharge`]: { post: { summary: 'Discharge (2402)', infno: '2402', body: 'inpatient-discharge.request', status: 200, params: ['id'] } },
-  [`${P}/discharge/cancel`]: { post: { summary: 'Cancel the discharge (2405); not after the discharge settlement', infno: '2405', status: 200, params: ['id'] } },
-  [`${P}/pre-settlement`]: { post: { summary: 'Pre-settlement quote (2303): nothing is booked; the discharge quote re-checks filing (1101)', infno: '2303', body: 'inpatient-settlement.request', status: 200, response: 'slip.response', params: ['id'] } },
-  [`${P}/settlement`]: { post: { summary: 'Settle (2304): mid-stay (mid_setl_flag 1) or at discharge (0, after 1101 re-check); ≥ 30,000 yuan is marked for audit', infno: '2304', body: 'inpatient-settlement.request', status: 201, response: 'slip.response', params: ['id'] } },
+  [`${P}/outside-forms/{form_id}/void`]: {
+    post: {
+      summary: 'Void a form: its lines are cancelled (2302 each)',
+      infno: '2302',
+      body: 'outside-form-void.request',
+      status: 200,
+      params: ['id', 'form_id'],
+    },
+  },
+  [`${P}/outside-forms/{form_id}/print`]: {
+    get: { summary: 'The form as a printable page (text/html)', status: 200, params: ['id', 'form_id'] },
+  },
+  [`${P}/discharge`]: {
+    post: { summary: 'Discharge (2402)', infno: '2402', body: 'inpatient-discharge.request', status: 200, params: ['id'] },
+  },
+  [`${P}/discharge/cancel`]: {
+    post: { summary: 'Cancel the discharge (2405); not after the discharge settlement', infno: '2405', status: 200, params: ['id'] },
+  },
+  [`${P}/pre-settlement`]: {
+    post: {
+      summary: 'Pre-settlement quote (2303): nothing is booked; the discharge quote re-checks filing (1101)',
+      infno: '2303',
+      body: 'inpatient-settlement.request',
+      status: 200,
+      response: 'slip.response',
+      params: ['id'],
+    },
+  },
+  [`${P}/settlement`]: {
+    post: {
+      summary: 'Settle (2304): mid-stay (mid_setl_flag 1) or at discharge (0, after 1101 re-check); ≥ 30,000 yuan is marked for audit',
+      infno: '2304',
+      body: 'inpatient-settlement.request',
+      status: 201,
+      response: 'slip.response',
+      params: ['id'],
+    },
+  },
   '/v1/inpatient/settlements/{setl_id}': { get: { summary: 'An inpatient settlement and its slip', status: 200, params: ['setl_id'] } },
-  '/v1/inpatient/settlements/{setl_id}/cancel': { post: { summary: 'Recall a settlement (2305, 召回重结): only the latest of the stay (no 隔次召回, LN 54)', infno: '2305', body: 'settlement-cancel.request', status: 200, response: 'slip.response', params: ['setl_id'] } },
-  '/v1/audit/inpatient-settlements': { get: { summary: 'Staff: settlements of stays ≥ 30,000 yuan marked for 费用协查 (JS 56, HN 76, LN 77), with the fields the insured area may query', status: 200 } },
+  '/v1/inpatient/settlements/{setl_id}/cancel': {
+    post: {
+      summary: 'Recall a settlement (2305, 召回重结): only the latest of the stay (no 隔次召回, LN 54)',
+      infno: '2305',
+      body: 'settlement-cancel.request',
+      status: 200,
+      response: 'slip.response',
+      params: ['setl_id'],
+    },
+  },
+  '/v1/audit/inpatient-settlements': {
+    get: {
+      summary:
+        'Staff: settlements of stays ≥ 30,000 yuan marked for 费用协查 (JS 56, HN 76, LN 77), with the fields the insured area may query',
+      status: 200,
+    },
+  },
 };

@@ -71,13 +71,20 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
             ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
           ],
-          ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } } } : {}),
+          ...(op.body
+            ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } } }
+            : {}),
           responses: {
             [op.status]: {
               description: 'OK',
-              content: { 'application/json': { schema: op.response ? { $ref: `#/components/schemas/${op.response}` } : { type: 'object' } } },
+              content: {
+                'application/json': { schema: op.response ? { $ref: `#/components/schemas/${op.response}` } : { type: 'object' } },
+              },
             },
-            default: { description: 'A catalog error (docs/errors.md)', content: { 'application/json': { schema: { $ref: '#/components/schemas/error.response' } } } },
+            default: {
+              description: 'A catalog error (docs/errors.md)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/error.response' } } },
+            },
           },
         },
       ]),
@@ -88,7 +95,8 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
     info: {
       title: 'Yidi Gateway — cross-region direct settlement (异地结算网关) HIS API',
       version,
-      description: 'Fields use the national interface names (psn_no, med_type, medfee_sumamt, ...). Money: yuan, at most two decimals in; two-decimal numbers out.',
+      description:
+        'Fields use the national interface names (psn_no, med_type, medfee_sumamt, ...). Money: yuan, at most two decimals in; two-decimal numbers out.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
@@ -98,7 +106,12 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
     components: {
       schemas: components,
       securitySchemes: {
-        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The client\'s API key; its role decides which endpoints it may call.' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-api-key',
+          description: "The client's API key; its role decides which endpoints it may call.",
+        },
         bearer: { type: 'http', scheme: 'bearer', description: 'The same API key as a bearer token (for Prometheus and proxies).' },
       },
     },

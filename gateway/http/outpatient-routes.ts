@@ -16,17 +16,33 @@ export function outpatientRoutes(d: AppDeps) {
   const o = d.outpatient;
   const body = <T>(name: string, b: unknown) => d.schemas.checkApi<T>(name, b ?? {});
 
-  r.post('/outpatient/visits', handle(201, async (req) => o.register(body<VisitCreateRequest>('visit-create.request', req.body), meta(req))));
-  r.get('/outpatient/visits/:id', handle(200, async (req) => o.get(req.params.id as string)));
-  r.post('/outpatient/visits/:id/cancel', handle(200, async (req) => o.cancelRegistration(req.params.id as string, meta(req))));
+  r.post(
+    '/outpatient/visits',
+    handle(201, async (req) => o.register(body<VisitCreateRequest>('visit-create.request', req.body), meta(req))),
+  );
+  r.get(
+    '/outpatient/visits/:id',
+    handle(200, async (req) => o.get(req.params.id as string)),
+  );
+  r.post(
+    '/outpatient/visits/:id/cancel',
+    handle(200, async (req) => o.cancelRegistration(req.params.id as string, meta(req))),
+  );
   r.post(
     '/outpatient/visits/:id/diagnoses',
-    handle(200, async (req) => o.diagnose(req.params.id as string, body<VisitDiagnosesRequest>('visit-diagnoses.request', req.body), meta(req))),
+    handle(200, async (req) =>
+      o.diagnose(req.params.id as string, body<VisitDiagnosesRequest>('visit-diagnoses.request', req.body), meta(req)),
+    ),
   );
-  r.post('/outpatient/visits/:id/fees', handle(201, async (req) => o.uploadFees(req.params.id as string, body<FeesUploadRequest>('fees-upload.request', req.body), meta(req))));
+  r.post(
+    '/outpatient/visits/:id/fees',
+    handle(201, async (req) => o.uploadFees(req.params.id as string, body<FeesUploadRequest>('fees-upload.request', req.body), meta(req))),
+  );
   r.post(
     '/outpatient/visits/:id/fees/cancel',
-    handle(200, async (req) => o.cancelFees(req.params.id as string, body<FeesCancelRequest>('fees-cancel.request', req.body).chrg_bchno, meta(req))),
+    handle(200, async (req) =>
+      o.cancelFees(req.params.id as string, body<FeesCancelRequest>('fees-cancel.request', req.body).chrg_bchno, meta(req)),
+    ),
   );
   r.post(
     '/outpatient/visits/:id/pre-settlement',
@@ -54,21 +70,85 @@ export function outpatientRoutes(d: AppDeps) {
     '/settlements/:setl_id',
     handle(200, async (req) => {
       const s = await o.settlement(req.params.setl_id as string);
-      return { ...s, slip: slipView(s.slip), cancellation: s.cancellation ? { ...s.cancellation, slip: slipView(s.cancellation.slip) } : undefined };
+      return {
+        ...s,
+        slip: slipView(s.slip),
+        cancellation: s.cancellation ? { ...s.cancellation, slip: slipView(s.cancellation.slip) } : undefined,
+      };
     }),
   );
   return r;
 }
 
 export const outpatientOps: Ops = {
-  '/v1/outpatient/visits': { post: { summary: 'Register an outpatient visit (1101 + 2201); the emergency flag is required', infno: '2201', body: 'visit-create.request', status: 201 } },
+  '/v1/outpatient/visits': {
+    post: {
+      summary: 'Register an outpatient visit (1101 + 2201); the emergency flag is required',
+      infno: '2201',
+      body: 'visit-create.request',
+      status: 201,
+    },
+  },
   '/v1/outpatient/visits/{id}': { get: { summary: 'A visit and its state', status: 200, params: ['id'] } },
   '/v1/outpatient/visits/{id}/cancel': { post: { summary: 'Cancel the registration (2202)', infno: '2202', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/diagnoses': { post: { summary: 'Visit information and diagnoses (2203)', infno: '2203', body: 'visit-diagnoses.request', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/fees': { post: { summary: 'Upload fee lines (2204); returns the platform classification of each line', infno: '2204', body: 'fees-upload.request', status: 201, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/fees/cancel': { post: { summary: 'Cancel unsettled fee lines of a batch (2205); "0000" = all', infno: '2205', body: 'fees-cancel.request', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/pre-settlement': { post: { summary: 'Pre-settlement quote (2206): nothing is booked', infno: '2206', body: 'settlement.request', status: 200, response: 'slip.response', params: ['id'] } },
-  '/v1/outpatient/visits/{id}/settlement': { post: { summary: 'Settle (2207): books the settlement, returns the slip', infno: '2207', body: 'settlement.request', status: 201, response: 'slip.response', params: ['id'] } },
-  '/v1/settlements/{setl_id}': { get: { summary: 'A settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] } },
-  '/v1/settlements/{setl_id}/cancel': { post: { summary: 'Cancel a settlement (2208), at most once', infno: '2208', body: 'settlement-cancel.request', status: 200, response: 'slip.response', params: ['setl_id'] } },
+  '/v1/outpatient/visits/{id}/diagnoses': {
+    post: {
+      summary: 'Visit information and diagnoses (2203)',
+      infno: '2203',
+      body: 'visit-diagnoses.request',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  '/v1/outpatient/visits/{id}/fees': {
+    post: {
+      summary: 'Upload fee lines (2204); returns the platform classification of each line',
+      infno: '2204',
+      body: 'fees-upload.request',
+      status: 201,
+      params: ['id'],
+    },
+  },
+  '/v1/outpatient/visits/{id}/fees/cancel': {
+    post: {
+      summary: 'Cancel unsettled fee lines of a batch (2205); "0000" = all',
+      infno: '2205',
+      body: 'fees-cancel.request',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  '/v1/outpatient/visits/{id}/pre-settlement': {
+    post: {
+      summary: 'Pre-settlement quote (2206): nothing is booked',
+      infno: '2206',
+      body: 'settlement.request',
+      status: 200,
+      response: 'slip.response',
+      params: ['id'],
+    },
+  },
+  '/v1/outpatient/visits/{id}/settlement': {
+    post: {
+      summary: 'Settle (2207): books the settlement, returns the slip',
+      infno: '2207',
+      body: 'settlement.request',
+      status: 201,
+      response: 'slip.response',
+      params: ['id'],
+    },
+  },
+  '/v1/settlements/{setl_id}': {
+    get: { summary: 'A settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] },
+  },
+  '/v1/settlements/{setl_id}/cancel': {
+    post: {
+      summary: 'Cancel a settlement (2208), at most once',
+      infno: '2208',
+      body: 'settlement-cancel.request',
+      status: 200,
+      response: 'slip.response',
+      params: ['setl_id'],
+    },
+  },
 };

@@ -10,12 +10,21 @@ export const escapeHtml = (v: unknown) =>
  * HN annex 4, LN annex 17): patient, diagnosis, outside institution, tests or drugs, reason,
  * physician's signature, insurance office stamp, date.
  */
-export function outsideFormHtml(a: Admission, f: OutsideForm, lines: InpatientFeeLine[], codes: (table: string) => CodeTable | undefined, hospitalName: string): string {
+export function outsideFormHtml(
+  a: Admission,
+  f: OutsideForm,
+  lines: InpatientFeeLine[],
+  codes: (table: string) => CodeTable | undefined,
+  hospitalName: string,
+): string {
   const e = escapeHtml;
   const label = (table: string, v: string) => `${e(codes(table)?.values[v] ?? v)}`;
   const x = f.form;
   const rows = lines
-    .map((l) => `<tr><td>${e(l.feedetl_sn)}</td><td>${e(l.med_list_codg)}</td><td>${e(l.medins_list_codg)}</td><td>${e(l.fee_ocur_time)}</td><td class="n">${e(l.cnt)}</td><td class="n">${e(l.pric)}</td><td class="n">${e(l.det_item_fee_sumamt)}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr><td>${e(l.feedetl_sn)}</td><td>${e(l.med_list_codg)}</td><td>${e(l.medins_list_codg)}</td><td>${e(l.fee_ocur_time)}</td><td class="n">${e(l.cnt)}</td><td class="n">${e(l.pric)}</td><td class="n">${e(l.det_item_fee_sumamt)}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>住院期间外院检查治疗或定点药店购药单 ${e(f.form_id)}</title>

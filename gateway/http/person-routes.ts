@@ -20,5 +20,12 @@ export function personRoutes(d: AppDeps) {
 }
 
 export const personOps: Ops = {
-  '/v1/persons/query': { post: { summary: 'Person lookup with insurance, cross-region scope and filing status; 人卡一致 check', infno: '1101', body: 'person-query.request', status: 200 } },
+  '/v1/persons/query': {
+    post: {
+      summary: 'Person lookup with insurance, cross-region scope and filing status; 人卡一致 check',
+      infno: '1101',
+      body: 'person-query.request',
+      status: 200,
+    },
+  },
 };

@@ -31,19 +31,51 @@ export function pharmacyRoutes(d: AppDeps) {
     '/pharmacy/settlements/:setl_id',
     handle(200, async (req) => {
       const s = await p.settlement(req.params.setl_id as string);
-      return { ...s, slip: slipView(s.slip), cancellation: s.cancellation ? { ...s.cancellation, slip: slipView(s.cancellation.slip) } : undefined };
+      return {
+        ...s,
+        slip: slipView(s.slip),
+        cancellation: s.cancellation ? { ...s.cancellation, slip: slipView(s.cancellation.slip) } : undefined,
+      };
     }),
   );
   r.post(
     '/pharmacy/settlements/:setl_id/refund',
-    handle(200, async (req) => refundView(await d.refunds.refund(req.params.setl_id as string, body<RefundRequest>('refund.request', req.body), meta(req)))),
+    handle(200, async (req) =>
+      refundView(await d.refunds.refund(req.params.setl_id as string, body<RefundRequest>('refund.request', req.body), meta(req))),
+    ),
   );
   return r;
 }
 
 export const pharmacyOps: Ops = {
-  '/v1/pharmacy/pre-settlement': { post: { summary: 'Pharmacy quote (1101 人卡一致 + 2101): nothing is booked', infno: '2101', body: 'pharmacy-settlement.request', status: 200, response: 'slip.response' } },
-  '/v1/pharmacy/settlements': { post: { summary: 'Pharmacy settlement (1101 人卡一致 + 2102): books the sale, returns the slip; one per sale_no', infno: '2102', body: 'pharmacy-settlement.request', status: 201, response: 'slip.response' } },
-  '/v1/pharmacy/settlements/{setl_id}': { get: { summary: 'A pharmacy settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] } },
-  '/v1/pharmacy/settlements/{setl_id}/refund': { post: { summary: 'Refund a pharmacy settlement (2103), whole or some lines (2103 + 2102)', infno: '2103', body: 'refund.request', status: 200, params: ['setl_id'] } },
+  '/v1/pharmacy/pre-settlement': {
+    post: {
+      summary: 'Pharmacy quote (1101 人卡一致 + 2101): nothing is booked',
+      infno: '2101',
+      body: 'pharmacy-settlement.request',
+      status: 200,
+      response: 'slip.response',
+    },
+  },
+  '/v1/pharmacy/settlements': {
+    post: {
+      summary: 'Pharmacy settlement (1101 人卡一致 + 2102): books the sale, returns the slip; one per sale_no',
+      infno: '2102',
+      body: 'pharmacy-settlement.request',
+      status: 201,
+      response: 'slip.response',
+    },
+  },
+  '/v1/pharmacy/settlements/{setl_id}': {
+    get: { summary: 'A pharmacy settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] },
+  },
+  '/v1/pharmacy/settlements/{setl_id}/refund': {
+    post: {
+      summary: 'Refund a pharmacy settlement (2103), whole or some lines (2103 + 2102)',
+      infno: '2103',
+      body: 'refund.request',
+      status: 200,
+      params: ['setl_id'],
+    },
+  },
 };

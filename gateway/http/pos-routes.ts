@@ -35,14 +35,30 @@ export function posRoutes(d: AppDeps) {
     '/pos/sales',
     handle(201, async (req) => {
       const res = await d.pharmacy.settle(basket(req.body), meta(req));
-      return { receipt_no: res.sale_no, setl_id: res.setl_id, transaction_id: res.transaction_id, line_ids: res.lines.map((l) => l.feedetl_sn), collect: collect(res.slip), slip: slipView(res.slip) };
+      return {
+        receipt_no: res.sale_no,
+        setl_id: res.setl_id,
+        transaction_id: res.transaction_id,
+        line_ids: res.lines.map((l) => l.feedetl_sn),
+        collect: collect(res.slip),
+        slip: slipView(res.slip),
+      };
     }),
   );
   r.get(
     '/pos/sales/:receipt_no',
     handle(200, async (req) => {
       const s = await d.pharmacy.bySaleNo(req.params.receipt_no as string);
-      return { receipt_no: s.sale_no, status: s.status, settlements: s.settlements.map((x) => ({ setl_id: x.setl_id, status: x.status, line_ids: x.feedetl_sns, cancel_setl_id: x.cancellation?.setl_id })) };
+      return {
+        receipt_no: s.sale_no,
+        status: s.status,
+        settlements: s.settlements.map((x) => ({
+          setl_id: x.setl_id,
+          status: x.status,
+          line_ids: x.feedetl_sns,
+          cancel_setl_id: x.cancellation?.setl_id,
+        })),
+      };
     }),
   );
   r.post(
@@ -71,8 +87,30 @@ function localNow(now: Date) {
 }
 
 export const posOps: Ops = {
-  '/v1/pos/sales/quote': { post: { summary: 'POS basket quote (1101 + 2101): what the funds, the account and the cashier would take', infno: '2101', body: 'pos-basket.request', status: 200 } },
-  '/v1/pos/sales': { post: { summary: 'POS basket sale (1101 + 2102): settles the basket; one per receipt_no', infno: '2102', body: 'pos-basket.request', status: 201 } },
+  '/v1/pos/sales/quote': {
+    post: {
+      summary: 'POS basket quote (1101 + 2101): what the funds, the account and the cashier would take',
+      infno: '2101',
+      body: 'pos-basket.request',
+      status: 200,
+    },
+  },
+  '/v1/pos/sales': {
+    post: {
+      summary: 'POS basket sale (1101 + 2102): settles the basket; one per receipt_no',
+      infno: '2102',
+      body: 'pos-basket.request',
+      status: 201,
+    },
+  },
   '/v1/pos/sales/{receipt_no}': { get: { summary: 'A POS sale and its settlements', status: 200, params: ['receipt_no'] } },
-  '/v1/pos/sales/{receipt_no}/refund': { post: { summary: 'Refund the sale, whole or some line_ids (2103, then 2102 for the kept lines)', infno: '2103', body: 'refund.request', status: 200, params: ['receipt_no'] } },
+  '/v1/pos/sales/{receipt_no}/refund': {
+    post: {
+      summary: 'Refund the sale, whole or some line_ids (2103, then 2102 for the kept lines)',
+      infno: '2103',
+      body: 'refund.request',
+      status: 200,
+      params: ['receipt_no'],
+    },
+  },
 };

@@ -14,9 +14,20 @@ export function refundRoutes(d: AppDeps) {
   const r = Router();
   r.post(
     '/settlements/:setl_id/refund',
-    handle(200, async (req) => refundView(await d.refunds.refund(req.params.setl_id as string, d.schemas.checkApi<RefundRequest>('refund.request', req.body ?? {}), meta(req)))),
+    handle(200, async (req) =>
+      refundView(
+        await d.refunds.refund(
+          req.params.setl_id as string,
+          d.schemas.checkApi<RefundRequest>('refund.request', req.body ?? {}),
+          meta(req),
+        ),
+      ),
+    ),
   );
-  r.get('/refunds/:refund_id', handle(200, async (req) => refundView(await d.refunds.get(req.params.refund_id as string))));
+  r.get(
+    '/refunds/:refund_id',
+    handle(200, async (req) => refundView(await d.refunds.get(req.params.refund_id as string))),
+  );
   return r;
 }
 
@@ -32,7 +43,8 @@ export function refundView<T extends { cancellation_slip?: StoredSlip; settlemen
 export const refundOps: Ops = {
   '/v1/settlements/{setl_id}/refund': {
     post: {
-      summary: 'Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; return_lines = partial refund (cancel, then settle the kept lines again); reason benefit_difference is refused (LN 54)',
+      summary:
+        'Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; return_lines = partial refund (cancel, then settle the kept lines again); reason benefit_difference is refused (LN 54)',
       infno: '2208',
       body: 'refund.request',
       status: 200,

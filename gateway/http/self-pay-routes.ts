@@ -31,18 +31,26 @@ export function selfPayRoutes(d: AppDeps) {
       }));
       const total = sumOf(lines.map((l) => l.det_item_fee_sumamt));
       if (!total.eq(new Decimal(b.medfee_sumamt))) {
-        throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: { his_total: new Decimal(b.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length } });
+        throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
+          details: { his_total: new Decimal(b.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length },
+        });
       }
       const { lines: _l, insuplc_admdvs, ...head } = b;
       const input = {
         data: {
           ...head,
           medfee_sumamt: new Decimal(b.medfee_sumamt).toNumber(),
-          feedetail: lines.map((l) => ({ ...l, cnt: l.cnt.toNumber(), pric: l.pric.toNumber(), det_item_fee_sumamt: l.det_item_fee_sumamt.toNumber() })),
+          feedetail: lines.map((l) => ({
+            ...l,
+            cnt: l.cnt.toNumber(),
+            pric: l.pric.toNumber(),
+            det_item_fee_sumamt: l.det_item_fee_sumamt.toNumber(),
+          })),
         },
       };
       const problems = d.schemas.checkPlatform(`${d.resilience.selfPayInfno}.input`, input);
-      if (problems.length) throw new GatewayError('GW_VAL_PLATFORM_FIELD', { details: { infno: d.resilience.selfPayInfno, errors: problems } });
+      if (problems.length)
+        throw new GatewayError('GW_VAL_PLATFORM_FIELD', { details: { infno: d.resilience.selfPayInfno, errors: problems } });
       const e = await d.resilience.uploads.enqueue(SELF_PAY_QUEUE, d.resilience.selfPayInfno, input, {
         insuplc_admdvs,
         keys: { psn_no: b.psn_no, ipt_otp_no: b.ipt_otp_no, mdtrt_id: b.mdtrt_id, invono: b.invono },
@@ -56,6 +64,10 @@ export function selfPayRoutes(d: AppDeps) {
 
 export const selfPayOps: Ops = {
   '/v1/self-pay-uploads': {
-    post: { summary: 'Queue the full self-pay data of a patient who could not settle directly (store-and-forward; platform infno unverified)', body: 'self-pay-upload.request', status: 202 },
+    post: {
+      summary: 'Queue the full self-pay data of a patient who could not settle directly (store-and-forward; platform infno unverified)',
+      body: 'self-pay-upload.request',
+      status: 202,
+    },
   },
 };

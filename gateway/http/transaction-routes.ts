@@ -36,7 +36,8 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
   const out: TransactionQuery = {};
   const outcome = one('outcome');
   if (outcome !== undefined) {
-    if (!OUTCOMES.includes(outcome as Outcome)) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'outcome', allowed: OUTCOMES } });
+    if (!OUTCOMES.includes(outcome as Outcome))
+      throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'outcome', allowed: OUTCOMES } });
     out.outcome = outcome as Outcome;
   }
   const infno = one('infno');
@@ -47,7 +48,8 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
   for (const k of ['from', 'to'] as const) {
     const v = one(k);
     if (v !== undefined) {
-      if (Number.isNaN(Date.parse(v))) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'must be an ISO date or timestamp' } });
+      if (Number.isNaN(Date.parse(v)))
+        throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'must be an ISO date or timestamp' } });
       out[k] = new Date(v).toISOString();
     }
   }
@@ -58,7 +60,8 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
   const limit = one('limit');
   if (limit !== undefined) {
     const n = Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+    if (!Number.isInteger(n) || n < 1 || n > 1000)
+      throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
     out.limit = n;
   }
   return out;
@@ -96,8 +99,12 @@ export function maskStages(v: unknown): unknown {
 const mask = (s: string) => (s.length <= 2 ? '*'.repeat(s.length) : `${s[0]}${'*'.repeat(Math.max(1, s.length - 2))}${s[s.length - 1]}`);
 
 export const transactionOps: Ops = {
-  '/v1/transactions': { get: { summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit', status: 200 } },
-  '/v1/transactions/{id}': { get: { summary: 'One journaled platform call with its stages (personal fields masked)', status: 200, params: ['id'] } },
+  '/v1/transactions': {
+    get: { summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit', status: 200 },
+  },
+  '/v1/transactions/{id}': {
+    get: { summary: 'One journaled platform call with its stages (personal fields masked)', status: 200, params: ['id'] },
+  },
 };
 
 /**
@@ -126,5 +133,12 @@ export function outcomeRoutes(d: AppDeps) {
 }
 
 export const outcomeOps: Ops = {
-  '/v1/outcomes/{id}': { get: { summary: 'The outcome of one platform call and, for an unknown one, its resolution (reversing, reversed, not_booked, needs_manual ...): what the counter polls', status: 200, params: ['id'] } },
+  '/v1/outcomes/{id}': {
+    get: {
+      summary:
+        'The outcome of one platform call and, for an unknown one, its resolution (reversing, reversed, not_booked, needs_manual ...): what the counter polls',
+      status: 200,
+      params: ['id'],
+    },
+  },
 };

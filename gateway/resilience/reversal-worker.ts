@@ -79,7 +79,9 @@ export class ReversalWorker {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick()
-        .catch((e) => this.d.logger.error({ err: { message: (e as Error).message, code: (e as GatewayError).code } }, 'reversal scan failed'))
+        .catch((e) =>
+          this.d.logger.error({ err: { message: (e as Error).message, code: (e as GatewayError).code } }, 'reversal scan failed'),
+        )
         .finally(() => this.schedule(this.d.settings.intervalMs));
     }, ms);
     this.timer.unref();
@@ -118,7 +120,10 @@ export class ReversalWorker {
         await this.rollBack(t);
       }
     } catch (e) {
-      this.d.logger.error({ transaction_id: t.id, code: (e as GatewayError).code, err: { message: (e as Error).message } }, 'reversal step failed; it is retried at the next scan');
+      this.d.logger.error(
+        { transaction_id: t.id, code: (e as GatewayError).code, err: { message: (e as Error).message } },
+        'reversal step failed; it is retried at the next scan',
+      );
     }
   }
 
@@ -182,7 +187,10 @@ export class ReversalWorker {
     after.resolution = ar;
     after.updated_at = clock.now().toISOString();
     await store.putTransaction(after);
-    logger.warn({ transaction_id: after.id, infno: after.infno, reversal_id: sentId, state: ar.state, attempts: ar.attempts, error: ar.last_error }, 'reversal attempt (2601)');
+    logger.warn(
+      { transaction_id: after.id, infno: after.infno, reversal_id: sentId, state: ar.state, attempts: ar.attempts, error: ar.last_error },
+      'reversal attempt (2601)',
+    );
     if (UNDONE.has(ar.state)) await this.rollBack(after);
     if (!OPEN_STATES.has(ar.state)) await this.tellResolved(after);
   }
@@ -192,14 +200,20 @@ export class ReversalWorker {
     t.resolution!.last_error = t.resolution!.last_error ? `${why}; last: ${t.resolution!.last_error}` : why;
     t.updated_at = this.d.clock.now().toISOString();
     await this.d.store.putTransaction(t);
-    this.d.logger.error({ transaction_id: t.id, infno: t.infno, attempts: t.resolution!.attempts }, 'reversal needs manual handling (staff console)');
+    this.d.logger.error(
+      { transaction_id: t.id, infno: t.infno, attempts: t.resolution!.attempts },
+      'reversal needs manual handling (staff console)',
+    );
   }
 
   private async tellResolved(t: TransactionRecord) {
     try {
       await this.d.onResolved?.(t);
     } catch (e) {
-      this.d.logger.error({ transaction_id: t.id, err: (e as Error).message }, 'a resolution listener failed; the resolution itself stands');
+      this.d.logger.error(
+        { transaction_id: t.id, err: (e as Error).message },
+        'a resolution listener failed; the resolution itself stands',
+      );
     }
   }
 
@@ -214,7 +228,11 @@ export class ReversalWorker {
     if (!cur.resolution) return;
     cur.resolution.encounter_released = true;
     await this.d.store.putTransaction(cur);
-    if (r === 'released') this.d.logger.info({ transaction_id: t.id, encounter_id: t.encounter_id }, 'encounter released after the reversal: the HIS may try again');
+    if (r === 'released')
+      this.d.logger.info(
+        { transaction_id: t.id, encounter_id: t.encounter_id },
+        'encounter released after the reversal: the HIS may try again',
+      );
   }
 
   /** Exponential backoff with jitter (50–100 % of the step), capped. */
@@ -229,9 +247,13 @@ export class ReversalWorker {
   /** Queue a reversal now: an unknown booking transaction that is reversing or needs manual handling. */
   async reverseNow(id: string): Promise<TransactionRecord> {
     const t = await this.mustGet(id);
-    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: 'only a booking transaction with an unknown outcome is reversed' } });
+    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+        details: { id, action: 'reverse', why: 'only a booking transaction with an unknown outcome is reversed' },
+      });
     const r = t.resolution ?? openResolution(this.d.clock.now().toISOString());
-    if (!OPEN_STATES.has(r.state)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: `already ${r.state}` } });
+    if (!OPEN_STATES.has(r.state))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: `already ${r.state}` } });
     // a new round of attempts: the count restarts, the earlier 2601 ids stay
     t.resolution = { ...r, state: 'reversing', attempts: 0, next_at: this.d.clock.now().toISOString() };
     t.updated_at = this.d.clock.now().toISOString();
@@ -247,9 +269,13 @@ export class ReversalWorker {
    */
   async resolve(id: string, by: string, reason: string, booked: boolean): Promise<TransactionRecord> {
     const t = await this.mustGet(id);
-    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: 'only a booking transaction with an unknown outcome is resolved' } });
+    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+        details: { id, action: 'resolve', why: 'only a booking transaction with an unknown outcome is resolved' },
+      });
     const r = t.resolution ?? openResolution(this.d.clock.now().toISOString());
-    if (!OPEN_STATES.has(r.state)) throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });
+    if (!OPEN_STATES.has(r.state))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });
     const at = this.d.clock.now().toISOString();
     t.resolution = { ...r, state: booked ? 'confirmed' : 'resolved_by_staff', resolved_by: by, reason, resolved_at: at };
     t.updated_at = at;

@@ -40,7 +40,12 @@ export class StoreAndForward {
 
   constructor(private readonly d: StoreAndForwardDeps) {}
 
-  async enqueue(queue: string, infno: string, input: unknown, meta: { insuplc_admdvs?: string; keys: BusinessKeys; enqueued_by?: string }): Promise<OutboxEntry> {
+  async enqueue(
+    queue: string,
+    infno: string,
+    input: unknown,
+    meta: { insuplc_admdvs?: string; keys: BusinessKeys; enqueued_by?: string },
+  ): Promise<OutboxEntry> {
     const now = this.d.clock.now().toISOString();
     const entry = await this.d.store.appendOutbox({
       queue,
@@ -83,7 +88,9 @@ export class StoreAndForward {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.deliver(SELF_PAY_QUEUE)
-        .catch((e) => this.d.logger.error({ code: (e as GatewayError).code, err: { message: (e as Error).message } }, 'store-and-forward round failed'))
+        .catch((e) =>
+          this.d.logger.error({ code: (e as GatewayError).code, err: { message: (e as Error).message } }, 'store-and-forward round failed'),
+        )
         .finally(() => {
           this.running = undefined;
           this.schedule(this.d.intervalMs);
@@ -101,10 +108,17 @@ export class StoreAndForward {
       if ((await store.nextSequence(`upload:${queue}:${head.seq}:${head.attempts}`, 120)) !== 1) return;
       const e: OutboxEntry = { ...head, attempts: head.attempts + 1, updated_at: clock.now().toISOString() };
       await store.updateOutbox(e);
-      const hadUnknown = e.last_error !== undefined && e.last_error.code !== 'GW_SYS_PLATFORM_UNAVAILABLE' && e.last_error.code !== 'GW_SYS_PLATFORM_CIRCUIT_OPEN';
+      const hadUnknown =
+        e.last_error !== undefined &&
+        e.last_error.code !== 'GW_SYS_PLATFORM_UNAVAILABLE' &&
+        e.last_error.code !== 'GW_SYS_PLATFORM_CIRCUIT_OPEN';
       let definite = true;
       try {
-        const r = await this.d.platform.call(e.infno, e.input as object, { insuplc_admdvs: e.insuplc_admdvs, keys: e.keys, request_id: `upload:${e.id}` });
+        const r = await this.d.platform.call(e.infno, e.input as object, {
+          insuplc_admdvs: e.insuplc_admdvs,
+          keys: e.keys,
+          request_id: `upload:${e.id}`,
+        });
         e.transaction_ids.push(r.transaction_id);
         e.state = 'delivered';
         delete e.last_error;
@@ -126,7 +140,10 @@ export class StoreAndForward {
       }
       e.updated_at = clock.now().toISOString();
       await store.updateOutbox(e);
-      logger.info({ queue, seq: e.seq, upload_id: e.id, state: e.state, attempts: e.attempts, code: e.last_error?.code }, 'store-and-forward upload');
+      logger.info(
+        { queue, seq: e.seq, upload_id: e.id, state: e.state, attempts: e.attempts, code: e.last_error?.code },
+        'store-and-forward upload',
+      );
       if (!definite) return; // keep the order: the ones behind wait for this one
     }
   }
@@ -135,7 +152,8 @@ export class StoreAndForward {
   async requeue(queue: string, seq: number): Promise<OutboxEntry> {
     const e = (await this.d.store.listOutbox(queue)).find((x) => x.seq === seq);
     if (!e) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { queue, seq } });
-    if (e.state !== 'rejected') throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { seq, action: 'retry', why: `upload is ${e.state}` } });
+    if (e.state !== 'rejected')
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { seq, action: 'retry', why: `upload is ${e.state}` } });
     const next: OutboxEntry = { ...e, state: 'pending', updated_at: this.d.clock.now().toISOString() };
     await this.d.store.updateOutbox(next);
     this.kick();

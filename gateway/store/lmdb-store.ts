@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { open, type RootDatabase } from 'lmdb';
-import type { AuditEntry, AuditQuery, EncounterBase, IdempotencyClaim, IdempotencyRecord, OutboxEntry, Store, StoredResponse, TransactionQuery, TransactionRecord, Versioned } from './store.js';
+import type {
+  AuditEntry,
+  AuditQuery,
+  EncounterBase,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  OutboxEntry,
+  Store,
+  StoredResponse,
+  TransactionQuery,
+  TransactionRecord,
+  Versioned,
+} from './store.js';
 import { matchesAudit, outboxKey } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
 import { isIndexedOutcome, matchesQuery } from './query.js';
@@ -49,7 +61,8 @@ export class LmdbStore implements Store {
   private indexOutcomesOnce() {
     if (this.counters.get('outcome-index-built') === 1) return;
     this.db.transactionSync(() => {
-      for (const { value } of this.txns.getRange()) if (isIndexedOutcome(value.outcome)) this.byOutcome.putSync(`${value.outcome}:${value.id}`, true);
+      for (const { value } of this.txns.getRange())
+        if (isIndexedOutcome(value.outcome)) this.byOutcome.putSync(`${value.outcome}:${value.id}`, true);
       this.counters.putSync('outcome-index-built', 1);
     });
   }
@@ -72,7 +85,9 @@ export class LmdbStore implements Store {
     const out: TransactionRecord[] = [];
     const limit = q.limit ?? 100;
     // msgid = institution code + timestamp + sequence: key order is time order.
-    const records = isIndexedOutcome(q.outcome) ? this.withOutcome(q.outcome) : this.txns.getRange({ reverse: true }).map(({ value }) => value);
+    const records = isIndexedOutcome(q.outcome)
+      ? this.withOutcome(q.outcome)
+      : this.txns.getRange({ reverse: true }).map(({ value }) => value);
     for (const value of records) {
       if (matchesQuery(value, q)) out.push(value);
       if (out.length >= limit) break;

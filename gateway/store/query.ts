@@ -17,4 +17,5 @@ export function matchesQuery(r: TransactionRecord, q: TransactionQuery): boolean
  * console look for, and they must be found without reading the whole journal.
  */
 export const INDEXED_OUTCOMES = ['pending', 'unknown'] as const;
-export const isIndexedOutcome = (o: string | undefined): o is (typeof INDEXED_OUTCOMES)[number] => (INDEXED_OUTCOMES as readonly string[]).includes(o ?? '');
+export const isIndexedOutcome = (o: string | undefined): o is (typeof INDEXED_OUTCOMES)[number] =>
+  (INDEXED_OUTCOMES as readonly string[]).includes(o ?? '');

@@ -1,5 +1,17 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { AuditEntry, AuditQuery, EncounterBase, IdempotencyClaim, IdempotencyRecord, OutboxEntry, Store, StoredResponse, TransactionQuery, TransactionRecord, Versioned } from './store.js';
+import type {
+  AuditEntry,
+  AuditQuery,
+  EncounterBase,
+  IdempotencyClaim,
+  IdempotencyRecord,
+  OutboxEntry,
+  Store,
+  StoredResponse,
+  TransactionQuery,
+  TransactionRecord,
+  Versioned,
+} from './store.js';
 import { matchesAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
 import { INDEXED_OUTCOMES, isIndexedOutcome, matchesQuery } from './query.js';
@@ -244,7 +256,14 @@ export class RedisStore implements Store {
 
   // ---- store-and-forward queues (a sorted set by seq, one JSON string per entry) --------------
   async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
-    const seq = Number(await (this.redis as unknown as Scripts).yidiAppendOrdered(this.k('outbox-seq', entry.queue), this.k('outbox-index', entry.queue), this.k('outbox', entry.queue, ''), JSON.stringify(entry)));
+    const seq = Number(
+      await (this.redis as unknown as Scripts).yidiAppendOrdered(
+        this.k('outbox-seq', entry.queue),
+        this.k('outbox-index', entry.queue),
+        this.k('outbox', entry.queue, ''),
+        JSON.stringify(entry),
+      ),
+    );
     return { ...entry, seq };
   }
 
@@ -271,7 +290,14 @@ export class RedisStore implements Store {
 
   // ---- audit log (same shape: the sequence orders it; nothing ever rewrites an entry) ---------
   async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
-    const seq = Number(await (this.redis as unknown as Scripts).yidiAppendOrdered(this.k('audit-seq'), this.k('audit-index'), this.k('audit', ''), JSON.stringify(entry)));
+    const seq = Number(
+      await (this.redis as unknown as Scripts).yidiAppendOrdered(
+        this.k('audit-seq'),
+        this.k('audit-index'),
+        this.k('audit', ''),
+        JSON.stringify(entry),
+      ),
+    );
     return { ...entry, seq };
   }
 

@@ -45,10 +45,12 @@ export class TifVerifier {
     const nowMs = this.opts.clock().getTime();
     if (!paasid || paasid !== this.opts.paasid) return { ok: false, reason: '接入方标识(x-tif-paasid)无效' };
     if (!timestamp || !/^[0-9]{1,12}$/.test(timestamp)) return { ok: false, reason: '时间戳(x-tif-timestamp)格式错误' };
-    if (Math.abs(Number(timestamp) - nowMs / 1000) > TIMESTAMP_WINDOW_S) return { ok: false, reason: '时间戳(x-tif-timestamp)超出允许范围' };
+    if (Math.abs(Number(timestamp) - nowMs / 1000) > TIMESTAMP_WINDOW_S)
+      return { ok: false, reason: '时间戳(x-tif-timestamp)超出允许范围' };
     if (!nonce) return { ok: false, reason: '随机数(x-tif-nonce)不能为空' };
     if (!signature) return { ok: false, reason: '签名(x-tif-signature)不能为空' };
-    if (!sameHex(signature, tifSignature(timestamp, this.opts.secret, nonce))) return { ok: false, reason: '签名(x-tif-signature)校验失败' };
+    if (!sameHex(signature, tifSignature(timestamp, this.opts.secret, nonce)))
+      return { ok: false, reason: '签名(x-tif-signature)校验失败' };
     if (!this.useNonce(nonce, nowMs)) return { ok: false, reason: '随机数(x-tif-nonce)重复使用' };
     return { ok: true };
   }

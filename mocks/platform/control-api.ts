@@ -59,7 +59,12 @@ function addFiling(state: MockState, logger: Logger) {
       res.status(400).json({ error: problem });
       return;
     }
-    person.filings.push({ file_type: file_type as string, mdtrtarea_admvs: area as string, begndate: begndate as string, enddate: enddate as string | null });
+    person.filings.push({
+      file_type: file_type as string,
+      mdtrtarea_admvs: area as string,
+      begndate: begndate as string,
+      enddate: enddate as string | null,
+    });
     logger.info({ file_type, begndate, enddate }, 'filing added');
     res.status(201).json(personView(person));
   };

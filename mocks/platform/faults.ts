@@ -93,11 +93,24 @@ const FAULT_KINDS: Record<string, FaultKind> = {
   reject: {
     parse(request) {
       const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
-      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200) return 'err_msg must be a non-empty string of at most 200 characters';
+      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200)
+        return 'err_msg must be a non-empty string of at most 200 characters';
       return { err_msg: msg };
     },
     async apply(rule) {
-      return { action: 'respond', status: 200, body: { infcode: -2, inf_refmsgid: null, refmsg_time: null, respond_time: null, err_msg: rule.params.err_msg, warn_msg: null, output: null } };
+      return {
+        action: 'respond',
+        status: 200,
+        body: {
+          infcode: -2,
+          inf_refmsgid: null,
+          refmsg_time: null,
+          respond_time: null,
+          err_msg: rule.params.err_msg,
+          warn_msg: null,
+          output: null,
+        },
+      };
     },
   },
   /** The connection is dropped without a reply; with after_booking the transaction WAS booked (outcome unknown to the caller). */
@@ -112,7 +125,15 @@ const FAULT_KINDS: Record<string, FaultKind> = {
 };
 
 /** A reply envelope with this infcode and err_msg and no output. */
-const replyWith = (infcode: number, err_msg: string) => ({ infcode, inf_refmsgid: null, refmsg_time: null, respond_time: null, err_msg, warn_msg: null, output: null });
+const replyWith = (infcode: number, err_msg: string) => ({
+  infcode,
+  inf_refmsgid: null,
+  refmsg_time: null,
+  respond_time: null,
+  err_msg,
+  warn_msg: null,
+  output: null,
+});
 
 const DEFAULT_HOLD_MS = 30_000;
 
@@ -123,7 +144,8 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
     phase: () => 'after_handler',
     parse(request) {
       const ms = request.hold_ms === undefined ? DEFAULT_HOLD_MS : request.hold_ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) return `hold_ms must be a number between 0 and ${MAX_LATENCY_MS}`;
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS)
+        return `hold_ms must be a number between 0 and ${MAX_LATENCY_MS}`;
       return { hold_ms: ms };
     },
     async apply(rule, ctx) {
@@ -162,7 +184,8 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
     phase: () => 'before_handler',
     parse(request) {
       const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
-      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200) return 'err_msg must be a non-empty string of at most 200 characters';
+      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200)
+        return 'err_msg must be a non-empty string of at most 200 characters';
       return { err_msg: msg };
     },
     async apply(rule) {
@@ -246,7 +269,8 @@ export class FaultTable {
   /** Takes the rules matching this call in this phase, counting the call against each. */
   private take(phase: FaultPhase, infno: string): FaultRule[] {
     const matching = this.rules.filter(
-      (r) => r.phase === phase && (r.infno === null || r.infno === infno) && (r.probability == null || this.random.get(r.id)!() < r.probability),
+      (r) =>
+        r.phase === phase && (r.infno === null || r.infno === infno) && (r.probability == null || this.random.get(r.id)!() < r.probability),
     );
     for (const rule of matching) {
       if (rule.remaining !== null) rule.remaining -= 1;

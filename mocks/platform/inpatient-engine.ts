@@ -64,14 +64,23 @@ export function tierRatio(policy: InpatientPolicy, tier: Tier): Decimal {
 
 /** Deductible already taken by this admission's booked settlements (one deductible per stay). */
 export function deductibleUsedInStay(ledger: readonly LedgerEntry[], mdtrtId: string): Decimal {
-  return sumOf(ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === mdtrtId).map((e) => e.amounts.act_pay_dedc));
+  return sumOf(
+    ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === mdtrtId).map((e) => e.amounts.act_pay_dedc),
+  );
 }
 
 /** Pooled fund paid on the person's inpatient settlements counted in `year` (by discharge date). */
 export function inpatientPoolPaidInYear(ledger: readonly LedgerEntry[], psnNo: string, year: number): Decimal {
   return sumOf(
     ledger
-      .filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.encounter === 'inpatient' && e.psn_no === psnNo && yearOf(e.accrual_date ?? e.setl_time) === year)
+      .filter(
+        (e) =>
+          e.kind === 'settlement' &&
+          e.status === 'booked' &&
+          e.encounter === 'inpatient' &&
+          e.psn_no === psnNo &&
+          yearOf(e.accrual_date ?? e.setl_time) === year,
+      )
       .map((e) => e.amounts.hifp_pay),
   );
 }

@@ -3,7 +3,16 @@ import type { Decimal } from 'decimal.js';
 import { dec, sumOf, ZERO } from './money.js';
 import { deductiblePaid, negateSettlement, pooledFundPays, remainingCap } from './policy-engine.js';
 import { yearOf } from './time.js';
-import type { FeeLine, LedgerEntry, OutpatientPolicy, PersonRecord, SettlementAmounts, SettlementResult, Visit, YearAccumulation } from './types.js';
+import type {
+  FeeLine,
+  LedgerEntry,
+  OutpatientPolicy,
+  PersonRecord,
+  SettlementAmounts,
+  SettlementResult,
+  Visit,
+  YearAccumulation,
+} from './types.js';
 
 export interface SettlementBooking {
   setl_id: string;
@@ -162,12 +171,25 @@ interface Change {
  * person's part. Returns the settlements whose benefits moved. Accumulations are by the
  * settlement's own year, so a January refund of a December settlement moves December's year.
  */
-export function rederiveYear(person: PersonRecord, ledger: readonly LedgerEntry[], year: number, policyOf: PolicyOf, refundSetlId: string): Change[] {
+export function rederiveYear(
+  person: PersonRecord,
+  ledger: readonly LedgerEntry[],
+  year: number,
+  policyOf: PolicyOf,
+  refundSetlId: string,
+): Change[] {
   let dedcUsed = ZERO;
   let poolPaid = ZERO;
   const changes: Change[] = [];
   for (const entry of ledger) {
-    if (entry.kind !== 'settlement' || entry.status !== 'booked' || entry.encounter === 'inpatient' || entry.psn_no !== person.psn_no || yearOf(entry.setl_time) !== year) continue;
+    if (
+      entry.kind !== 'settlement' ||
+      entry.status !== 'booked' ||
+      entry.encounter === 'inpatient' ||
+      entry.psn_no !== person.psn_no ||
+      yearOf(entry.setl_time) !== year
+    )
+      continue;
     const current = currentAmounts(entry);
     const policy = policyOf(entry);
     if (policy) {
@@ -175,12 +197,31 @@ export function rederiveYear(person: PersonRecord, ledger: readonly LedgerEntry[
       const dedc = deductiblePaid(inscp, dec(policy.deductible), dedcUsed);
       const hifp = pooledFundPays(inscp, dedc, dec(policy.ratio), remainingCap(dec(policy.annual_cap), poolPaid));
       if (!dedc.equals(current.act_pay_dedc) || !hifp.equals(current.hifp_pay)) {
-        const fund = sumOf([hifp, current.cvlserv_pay, current.hifes_pay, current.hifmi_pay, current.hifob_pay, current.maf_pay, current.oth_pay]);
+        const fund = sumOf([
+          hifp,
+          current.cvlserv_pay,
+          current.hifes_pay,
+          current.hifmi_pay,
+          current.hifob_pay,
+          current.maf_pay,
+          current.oth_pay,
+        ]);
         const psnPart = current.medfee_sumamt.minus(fund);
-        const next: SettlementAmounts = { ...current, act_pay_dedc: dedc, hifp_pay: hifp, fund_pay_sumamt: fund, psn_part_amt: psnPart, psn_cash_pay: psnPart.minus(current.acct_pay) };
+        const next: SettlementAmounts = {
+          ...current,
+          act_pay_dedc: dedc,
+          hifp_pay: hifp,
+          fund_pay_sumamt: fund,
+          psn_part_amt: psnPart,
+          psn_cash_pay: psnPart.minus(current.acct_pay),
+        };
         const change = { entry, act_pay_dedc_delta: dedc.minus(current.act_pay_dedc), fund_pay_delta: hifp.minus(current.hifp_pay) };
         changes.push(change);
-        entry.adjustments.push({ refund_setl_id: refundSetlId, act_pay_dedc_delta: change.act_pay_dedc_delta, fund_pay_delta: change.fund_pay_delta });
+        entry.adjustments.push({
+          refund_setl_id: refundSetlId,
+          act_pay_dedc_delta: change.act_pay_dedc_delta,
+          fund_pay_delta: change.fund_pay_delta,
+        });
         entry.adjusted = next.act_pay_dedc.equals(entry.amounts.act_pay_dedc) && next.hifp_pay.equals(entry.amounts.hifp_pay) ? null : next;
       }
     }
@@ -206,7 +247,14 @@ export interface RefundRecord {
  * refunded settlement plus whatever it paid too much on the later ones; the person gets back the
  * rest. A cleared settlement may be refunded too (清算后退费); the record says so.
  */
-export function refundBooked(ledger: LedgerEntry[], person: PersonRecord, entry: LedgerEntry, visit: Visit | undefined, record: RefundRecord, policyOf: PolicyOf): LedgerEntry {
+export function refundBooked(
+  ledger: LedgerEntry[],
+  person: PersonRecord,
+  entry: LedgerEntry,
+  visit: Visit | undefined,
+  record: RefundRecord,
+  policyOf: PolicyOf,
+): LedgerEntry {
   const policy = policyOf(entry);
   const year = yearOf(entry.setl_time);
   const capLeftBefore = policy ? remainingCap(dec(policy.annual_cap), accumulationOf(person, year).pool_paid) : ZERO;

@@ -2,14 +2,7 @@
  * What happens to a signed, parsed request body: envelope and input validation, msgid / sign_no /
  * insured-area checks, then the transaction. Synchronous, so one call is atomic against the state.
  */
-import {
-  BusinessError,
-  INFCODE_BUSINESS_ERROR,
-  INFCODE_OK,
-  psnNosIn,
-  type RequestEnvelope,
-  type TxOutput,
-} from './envelope.js';
+import { BusinessError, INFCODE_BUSINESS_ERROR, INFCODE_OK, psnNosIn, type RequestEnvelope, type TxOutput } from './envelope.js';
 import { SIGN_IN_FREE, TRANSACTIONS } from './handlers/index.js';
 import { checkInput, checkRequestEnvelope } from './schemas.js';
 import type { MockState } from './state.js';

@@ -11,10 +11,7 @@ import addFormats from 'ajv-formats';
 const SCHEMA_ID_BASE = 'https://yidi-gateway.local/schemas/platform/';
 
 /** Source tree (tsx / vitest) first, then the layout of a `tsc` build (dist/mocks/platform → schemas/platform). */
-const SCHEMA_DIR_CANDIDATES = [
-  new URL('../../schemas/platform/', import.meta.url),
-  new URL('../../../schemas/platform/', import.meta.url),
-];
+const SCHEMA_DIR_CANDIDATES = [new URL('../../schemas/platform/', import.meta.url), new URL('../../../schemas/platform/', import.meta.url)];
 
 export interface SchemaValidators {
   envelopeRequest: ValidateFunction;

@@ -122,7 +122,10 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
   selfCheckOutput(rt, infno, outcome);
   if (appliedFault(res, await rt.state.faults.run('after_handler', infno, ctx))) return;
   res.status(200).json(buildReply({ ...outcome, now: rt.options.clock() }, rt.options.infcodeAsString));
-  rt.logger.info({ infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started }, 'business call');
+  rt.logger.info(
+    { infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started },
+    'business call',
+  );
 }
 
 function businessRoute(rt: Runtime) {

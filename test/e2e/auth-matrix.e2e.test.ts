@@ -4,7 +4,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../gateway/auth/clients.js';
 import { catalog } from '../../gateway/errors/errors.js';
-import { api, startGateway, startMock, TEST_HMAC_ENV, TEST_HMAC_SECRET, TEST_KEYS, tmpDir, writeTestClientsFile, type Reply, type TestGateway } from '../helpers/harness.js';
+import {
+  api,
+  startGateway,
+  startMock,
+  TEST_HMAC_ENV,
+  TEST_HMAC_SECRET,
+  TEST_KEYS,
+  tmpDir,
+  writeTestClientsFile,
+  type Reply,
+  type TestGateway,
+} from '../helpers/harness.js';
 import { JILIN } from './fixtures.js';
 
 let mock: Awaited<ReturnType<typeof startMock>>;
@@ -68,7 +79,9 @@ function expectCatalogError(r: Reply, status: number, code: string) {
 }
 
 describe('auth matrix: each role against each endpoint group', () => {
-  const cases = GROUPS.flatMap((g) => ROLES.map((role) => ({ ...g, role, allowed: g.roles === 'any' || g.roles === 'public' || g.roles.includes(role) })));
+  const cases = GROUPS.flatMap((g) =>
+    ROLES.map((role) => ({ ...g, role, allowed: g.roles === 'any' || g.roles === 'public' || g.roles.includes(role) })),
+  );
 
   it.each(cases)('$role → $group ($method $path): allowed=$allowed', async ({ method, path, body, role, allowed }) => {
     const r = await api(gw.url, method, path, body, {}, { auth: role });
@@ -81,13 +94,16 @@ describe('auth matrix: each role against each endpoint group', () => {
     }
   });
 
-  it.each(GROUPS)('no credential → 401 GW_SEC_UNAUTHENTICATED with WWW-Authenticate (a public group answers): $group', async ({ method, path, body, roles }) => {
-    const r = await api(gw.url, method, path, body, {}, { auth: false });
-    if (roles === 'public') return expect(r.status, r.text.slice(0, 200)).toBe(200);
-    expectCatalogError(r, 401, 'GW_SEC_UNAUTHENTICATED');
-    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer realm="yidi-gateway"/);
-    expect(r.body.error.details.reason).toBe('missing_credentials');
-  });
+  it.each(GROUPS)(
+    'no credential → 401 GW_SEC_UNAUTHENTICATED with WWW-Authenticate (a public group answers): $group',
+    async ({ method, path, body, roles }) => {
+      const r = await api(gw.url, method, path, body, {}, { auth: false });
+      if (roles === 'public') return expect(r.status, r.text.slice(0, 200)).toBe(200);
+      expectCatalogError(r, 401, 'GW_SEC_UNAUTHENTICATED');
+      expect(r.headers.get('www-authenticate')).toMatch(/^Bearer realm="yidi-gateway"/);
+      expect(r.body.error.details.reason).toBe('missing_credentials');
+    },
+  );
 
   it.each(GROUPS)('a wrong key → 401 (a public group answers): $group', async ({ method, path, body, roles }) => {
     const r = await api(gw.url, method, path, body, { 'x-api-key': `${TEST_KEYS.admin}x` });
@@ -132,7 +148,14 @@ describe('credentials', () => {
   });
 
   it('a key past its not_after is refused', async () => {
-    const r = await api(gw.url, 'POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, {}, { auth: 'expired' });
+    const r = await api(
+      gw.url,
+      'POST',
+      '/v1/persons/query',
+      { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token },
+      {},
+      { auth: 'expired' },
+    );
     expectCatalogError(r, 401, 'GW_SEC_UNAUTHENTICATED');
     expect(r.body.error.details.reason).toBe('expired_key');
   });
@@ -147,7 +170,11 @@ describe('credentials', () => {
   it('an oversized body is still a catalog 413 for a client, and a 401 for a stranger (auth before the body is read)', async () => {
     const big = JSON.stringify({ chrg_bchno: 'B', pad: 'x'.repeat(1024 * 1024) });
     expectCatalogError(await api(gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big), 413, 'GW_VAL_BODY_TOO_LARGE');
-    expectCatalogError(await api(gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
+    expectCatalogError(
+      await api(gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big, {}, { auth: false }),
+      401,
+      'GW_SEC_UNAUTHENTICATED',
+    );
   });
 
   it('responses carry security headers and no x-powered-by', async () => {
@@ -164,7 +191,9 @@ function signedHeaders(method: string, target: string, body: string, over: { ts?
   const ts = String(over.ts ?? Math.floor(Date.now() / 1000));
   const nonce = over.nonce ?? randomBytes(12).toString('hex');
   const bodyHash = createHash('sha256').update(body).digest('hex');
-  const sig = createHmac('sha256', over.secret ?? TEST_HMAC_SECRET).update(`${ts}\n${nonce}\n${method}\n${target}\n${bodyHash}`).digest('hex');
+  const sig = createHmac('sha256', over.secret ?? TEST_HMAC_SECRET)
+    .update(`${ts}\n${nonce}\n${method}\n${target}\n${bodyHash}`)
+    .digest('hex');
   return { 'x-api-key': TEST_KEYS.his_signed, 'x-yidi-timestamp': ts, 'x-yidi-nonce': nonce, 'x-yidi-signature': sig };
 }
 
@@ -208,7 +237,13 @@ describe('HMAC request signing (a his client with require_signature)', () => {
   });
 
   it('a signature made with another secret → 401, and the secret never shows in the reply', async () => {
-    const r = await api(gw.url, 'POST', target, body, signedHeaders('POST', target, body, { secret: 'another-secret-of-at-least-32-characters!!' }));
+    const r = await api(
+      gw.url,
+      'POST',
+      target,
+      body,
+      signedHeaders('POST', target, body, { secret: 'another-secret-of-at-least-32-characters!!' }),
+    );
     expectCatalogError(r, 401, 'GW_SEC_SIGNATURE_INVALID');
     expect(r.text).not.toContain(TEST_HMAC_SECRET);
   });
@@ -275,7 +310,9 @@ describe('the clients file is checked at start-up', () => {
       writeFileSync(three, JSON.stringify([{ id: 'x', role: 'his', keys: [k(1), k(2), k(3)] }]));
       await expect(startGateway(mock.url, { API_CLIENTS_FILE: three })).rejects.toThrow(/keys must NOT have more than 2 items/);
       const good = writeTestClientsFile(dir);
-      await expect(startGateway(mock.url, { API_CLIENTS_FILE: good, [TEST_HMAC_ENV]: '' })).rejects.toThrow(new RegExp(`${TEST_HMAC_ENV} must hold its HMAC secret`));
+      await expect(startGateway(mock.url, { API_CLIENTS_FILE: good, [TEST_HMAC_ENV]: '' })).rejects.toThrow(
+        new RegExp(`${TEST_HMAC_ENV} must hold its HMAC secret`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

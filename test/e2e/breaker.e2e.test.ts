@@ -21,7 +21,12 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 10_000) {
 describe('circuit breaker around the platform', () => {
   it('opens under a full outage and fails fast without the network; after recovery a sign-in probe closes it', async () => {
     const { url, port } = await mock.listen(0).then((r) => ({ url: r.url, port: Number(new URL(r.url).port) }));
-    gw = await startGateway(url, { BREAKER_MIN_CALLS: '3', BREAKER_ERROR_PERCENT: '50', BREAKER_RESET_MS: '800', BREAKER_WINDOW_MS: '60000' });
+    gw = await startGateway(url, {
+      BREAKER_MIN_CALLS: '3',
+      BREAKER_ERROR_PERCENT: '50',
+      BREAKER_RESET_MS: '800',
+      BREAKER_WINDOW_MS: '60000',
+    });
     const call = (m: string, p: string, b?: unknown) => api(gw!.url, m, p, b);
     const reg = await call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
     const id = reg.body.visit.visit_id;
@@ -32,8 +37,13 @@ describe('circuit breaker around the platform', () => {
     await mock.close();
     // five calls succeeded before the outage; with 50 % over the window, the sixth failure opens it
     const during = [];
-    for (let i = 0; i < 8; i++) during.push((await call('POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token })).body.error.code);
-    expect(during).toEqual([...Array(6).fill('GW_SYS_PLATFORM_UNAVAILABLE'), 'GW_SYS_PLATFORM_CIRCUIT_OPEN', 'GW_SYS_PLATFORM_CIRCUIT_OPEN']);
+    for (let i = 0; i < 8; i++)
+      during.push((await call('POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token })).body.error.code);
+    expect(during).toEqual([
+      ...Array(6).fill('GW_SYS_PLATFORM_UNAVAILABLE'),
+      'GW_SYS_PLATFORM_CIRCUIT_OPEN',
+      'GW_SYS_PLATFORM_CIRCUIT_OPEN',
+    ]);
     const ready = await call('GET', '/readyz');
     expect([ready.status, ready.body.checks.circuit_breaker]).toEqual([503, 'open']);
 

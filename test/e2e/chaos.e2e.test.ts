@@ -43,10 +43,16 @@ async function settleWithRetries(id: string): Promise<'settled' | 'needs_manual'
     if (r.status === 201) return 'settled';
     const code = r.body?.error?.code as string | undefined;
     if (r.status === 502) {
-      const t = await until(`the resolution of ${r.body.error.transaction_id}`, async () => {
-        const x = await transaction(gw.url, r.body.error.transaction_id);
-        return x.resolution && FINAL.has(x.resolution.state) && (x.resolution.encounter_released || x.resolution.state !== 'reversed') ? x : undefined;
-      }, 30_000);
+      const t = await until(
+        `the resolution of ${r.body.error.transaction_id}`,
+        async () => {
+          const x = await transaction(gw.url, r.body.error.transaction_id);
+          return x.resolution && FINAL.has(x.resolution.state) && (x.resolution.encounter_released || x.resolution.state !== 'reversed')
+            ? x
+            : undefined;
+        },
+        30_000,
+      );
       if (t.resolution.state === 'needs_manual') return 'needs_manual';
       if (t.resolution.state === 'not_booked' && !t.resolution.encounter_released) await sleep(100);
       continue;
@@ -62,7 +68,8 @@ async function settleWithRetries(id: string): Promise<'settled' | 'needs_manual'
 
 describe('chaos: 500 settlements with ~20 % injected faults', () => {
   it('every transaction ends succeeded, rejected, reversed or needs_manual, and the platform ledger agrees with the journal', async () => {
-    const p = (kind: string, probability: number, extra: Record<string, unknown> = {}) => fault(mock.control, { kind, infno: '2207', probability, seed: SEED + probability * 1000 + kind.length, ...extra });
+    const p = (kind: string, probability: number, extra: Record<string, unknown> = {}) =>
+      fault(mock.control, { kind, infno: '2207', probability, seed: SEED + probability * 1000 + kind.length, ...extra });
     await p('drop_reply', 0.03, { after_booking: true });
     await p('timeout_after_booking', 0.02, { hold_ms: 2500 });
     await p('http_500', 0.02, { after_booking: true });
@@ -89,10 +96,20 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     expect(outcomes).toHaveLength(SETTLEMENTS);
 
     // nothing still being reversed or waiting to be rolled back
-    const journal = await until('every reversal to finish', async () => {
-      const all = await gw.gw.store.listTransactions({ infno: '2207', limit: 100_000 });
-      return all.every((t) => t.outcome !== 'unknown' || (t.resolution && FINAL.has(t.resolution.state) && (t.resolution.encounter_released || t.resolution.state === 'needs_manual'))) ? all : undefined;
-    }, 30_000);
+    const journal = await until(
+      'every reversal to finish',
+      async () => {
+        const all = await gw.gw.store.listTransactions({ infno: '2207', limit: 100_000 });
+        return all.every(
+          (t) =>
+            t.outcome !== 'unknown' ||
+            (t.resolution && FINAL.has(t.resolution.state) && (t.resolution.encounter_released || t.resolution.state === 'needs_manual')),
+        )
+          ? all
+          : undefined;
+      },
+      30_000,
+    );
 
     // the chaos was real: many 2207s had an unknown outcome or a refusal
     const unknown = journal.filter((t) => t.outcome === 'unknown');
@@ -111,7 +128,10 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     for (const e of book.filter((x) => x.status === 'booked')) {
       const t = byMsgid.get(e.msgid);
       expect(t, `ledger ${e.setl_id}`).toBeDefined();
-      expect(t!.outcome === 'succeeded' || ['confirmed', 'needs_manual'].includes(t!.resolution?.state ?? ''), `${t!.id} ${t!.outcome} ${t!.resolution?.state}`).toBe(true);
+      expect(
+        t!.outcome === 'succeeded' || ['confirmed', 'needs_manual'].includes(t!.resolution?.state ?? ''),
+        `${t!.id} ${t!.outcome} ${t!.resolution?.state}`,
+      ).toBe(true);
     }
     // every settlement the gateway reports succeeded stands at the platform; every reversal is reversed there
     const ledgerByMsgid = new Map(book.map((e) => [e.msgid, e]));

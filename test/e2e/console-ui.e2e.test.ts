@@ -33,7 +33,17 @@ beforeAll(async () => {
   base = gw.url.replace('127.0.0.1', HOST);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', `--host-resolver-rules=MAP ${HOST} 127.0.0.1`],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
+    ],
   });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -82,7 +92,11 @@ async function waitText(page: Page, selector: string, ...texts: string[]) {
       { timeout: 10_000 },
     );
   } catch (e) {
-    const got = await page.locator(selector).first().textContent().catch(() => null);
+    const got = await page
+      .locator(selector)
+      .first()
+      .textContent()
+      .catch(() => null);
     throw new Error(`${selector} never showed ${JSON.stringify(texts)}; it shows: ${got}`, { cause: e });
   }
 }
@@ -104,8 +118,11 @@ describe('the console page (browser)', () => {
     const html = await r.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
     expect(html).not.toMatch(/\son[a-z]+=|style=/); // no inline handlers or styles
-    for (const asset of ['/console/console.js', '/console/console.css', '/console/error-catalog.json']) expect((await fetch(gw.url + asset)).status, asset).toBe(200);
-    expect((await api(gw.url, 'GET', '/console/nothing.js', undefined, {}, { auth: false })).body.error.code).toBe('GW_VAL_ROUTE_NOT_FOUND');
+    for (const asset of ['/console/console.js', '/console/console.css', '/console/error-catalog.json'])
+      expect((await fetch(gw.url + asset)).status, asset).toBe(200);
+    expect((await api(gw.url, 'GET', '/console/nothing.js', undefined, {}, { auth: false })).body.error.code).toBe(
+      'GW_VAL_ROUTE_NOT_FOUND',
+    );
     expect((await api(gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: false })).status).toBe(401);
   });
 
@@ -157,13 +174,19 @@ describe('the console page (browser)', () => {
       await waitText(page, '#detail-resolution', '待人工处理', '1');
       await waitText(page, '#detail-reversals', '冲正尝试', '结果未知'); // the one 2601, failed
       const text = await page.evaluate(() => document.body.textContent);
-      for (const personal of [JILIN.token, JILIN.certno, JILIN.psn_name, JILIN.card_sn]) expect(text, 'personal data on the page').not.toContain(personal);
+      for (const personal of [JILIN.token, JILIN.certno, JILIN.psn_name, JILIN.card_sn])
+        expect(text, 'personal data on the page').not.toContain(personal);
       expect(text).toContain(`"mdtrt_cert_no": "${JILIN.token[0]}`); // there, masked
       await page.screenshot({ path: path.join(SHOTS, 'console-detail.png'), fullPage: true });
 
       // retry is not what the API offers for a booking transaction: its refusal is shown
       await page.click('#act-retry');
-      await waitText(page, '#notice', catalog.get('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED')!.message, 'only a call that certainly booked nothing is retried');
+      await waitText(
+        page,
+        '#notice',
+        catalog.get('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED')!.message,
+        'only a call that certainly booked nothing is retried',
+      );
 
       // ---- resolve: a reason is required, and the booked choice ----
       const reason = '经办机构柜台核实：平台无此笔结算，患者已自费';
@@ -183,7 +206,11 @@ describe('the console page (browser)', () => {
 
       const after = await api(gw.url, 'GET', `/v1/console/transactions/${t.txid}`, undefined, {}, { auth: 'staff' });
       expect(after.body.resolution).toMatchObject({ state: 'resolved_by_staff', reason, resolved_by: 'test-staff' });
-      const log = (await api(gw.url, 'GET', '/v1/console/audit?action=resolve', undefined, {}, { auth: 'staff' })).body.items as Array<{ actor: string; targets: string[]; reason?: string }>;
+      const log = (await api(gw.url, 'GET', '/v1/console/audit?action=resolve', undefined, {}, { auth: 'staff' })).body.items as Array<{
+        actor: string;
+        targets: string[];
+        reason?: string;
+      }>;
       expect(log).toContainEqual(expect.objectContaining({ actor: 'test-staff', targets: [t.txid], reason }));
       // the visit was released: it settles now
       expect((await settle(gw.url, t.id)).status).toBe(201);

@@ -47,12 +47,25 @@ describe('failed-transaction console (staff)', () => {
     expect(ids(await staff('GET', `/v1/console/transactions?status=needs_manual&visit_id=${b.id}`))).toEqual([b.txid]);
     expect(ids(await staff('GET', `/v1/console/transactions?mdtrt_id=${c.mdtrt_id}&status=unknown&infno=2207`))).toEqual([c.txid]);
     expect(ids(await staff('GET', `/v1/console/transactions?msgid=${a.txid}`))).toEqual([a.txid]);
-    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_manual&psn_no=${JILIN.psn_no}`))).toEqual([a.txid, b.txid, c.txid].sort());
+    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_manual&psn_no=${JILIN.psn_no}`))).toEqual(
+      [a.txid, b.txid, c.txid].sort(),
+    );
     expect(ids(await staff('GET', '/v1/console/transactions?status=needs_manual&psn_no=44000000000000000006'))).toEqual([]);
     expect(ids(await staff('GET', '/v1/console/transactions?status=rejected&infno=1101'))).toEqual([rejectedQuery]);
     expect(ids(await staff('GET', '/v1/console/transactions?category=business&infno=1101'))).toEqual([rejectedQuery]);
-    expect(ids(await staff('GET', `/v1/console/transactions?error_code=GW_SYS_PLATFORM_OUTCOME_UNKNOWN&infno=2207&from=${encodeURIComponent(t0)}`))).toEqual([a.txid, b.txid, c.txid].sort());
-    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_manual&from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`))).toEqual([]);
+    expect(
+      ids(
+        await staff('GET', `/v1/console/transactions?error_code=GW_SYS_PLATFORM_OUTCOME_UNKNOWN&infno=2207&from=${encodeURIComponent(t0)}`),
+      ),
+    ).toEqual([a.txid, b.txid, c.txid].sort());
+    expect(
+      ids(
+        await staff(
+          'GET',
+          `/v1/console/transactions?status=needs_manual&from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+        ),
+      ),
+    ).toEqual([]);
     const badFilter = await staff('GET', '/v1/console/transactions?status=lost');
     expect([badFilter.status, badFilter.body.error.code]).toEqual([400, 'GW_VAL_UNKNOWN_CODE']);
     const his = await api(gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: 'his' });
@@ -71,7 +84,11 @@ describe('failed-transaction console (staff)', () => {
     expect(adminUnmasked.status).toBe(200);
     expect(adminUnmasked.text).toContain(JILIN.token);
     const manualDetail = await staff('GET', `/v1/console/transactions/${a.txid}`);
-    expect(manualDetail.body).toMatchObject({ status: 'needs_manual', retry_allowed: false, resolution: { state: 'needs_manual', attempts: 1 } });
+    expect(manualDetail.body).toMatchObject({
+      status: 'needs_manual',
+      retry_allowed: false,
+      resolution: { state: 'needs_manual', attempts: 1 },
+    });
     expect(manualDetail.body.reversals).toHaveLength(1);
     expect(manualDetail.body.reversals[0]).toMatchObject({ infno: '2601', outcome: 'unknown', reverses: a.txid });
 
@@ -93,21 +110,48 @@ describe('failed-transaction console (staff)', () => {
     // resolve needs a reason; bulk resolve by filter: the platform DID book them (confirmed), the visits stay blocked
     const noReason = await staff('POST', `/v1/console/transactions/${b.txid}/resolve`, { booked: true });
     expect([noReason.status, noReason.body.error.code]).toEqual([400, 'GW_VAL_SCHEMA']);
-    const bulk = await staff('POST', '/v1/console/bulk/resolve', { filter: { status: 'needs_manual', infno: '2207' }, reason: '平台已确认入账，对账补录', booked: true });
+    const bulk = await staff('POST', '/v1/console/bulk/resolve', {
+      filter: { status: 'needs_manual', infno: '2207' },
+      reason: '平台已确认入账，对账补录',
+      booked: true,
+    });
     expect(bulk.status, bulk.text).toBe(200);
     expect(bulk.body.done.sort()).toEqual([b.txid, c.txid].sort());
-    expect((await transaction(gw.url, b.txid)).resolution).toMatchObject({ state: 'confirmed', resolved_by: 'test-staff', reason: '平台已确认入账，对账补录' });
+    expect((await transaction(gw.url, b.txid)).resolution).toMatchObject({
+      state: 'confirmed',
+      resolved_by: 'test-staff',
+      reason: '平台已确认入账，对账补录',
+    });
     expect((await settle(gw.url, b.id)).body.error.code).toBe('GW_BIZ_OUTCOME_UNKNOWN_PENDING');
     // a second bulk on what is already resolved changes nothing
     const again = await staff('POST', '/v1/console/bulk/reverse', { filter: { status: 'confirmed' } });
     expect(again.body.done).toEqual([]);
-    expect(again.body.skipped.map((s: { code: string }) => s.code)).toEqual(['GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', 'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED']);
+    expect(again.body.skipped.map((s: { code: string }) => s.code)).toEqual([
+      'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED',
+      'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED',
+    ]);
     expect((await staff('POST', '/v1/console/bulk/reverse', { filter: {} })).status).toBe(400);
 
     // ---- the audit log: who, when, what, which filter ----
-    const log = (await staff('GET', '/v1/console/audit?limit=1000')).body.items as Array<{ actor: string; action: string; targets: string[]; filter?: Record<string, unknown>; reason?: string; at: string }>;
+    const log = (await staff('GET', '/v1/console/audit?limit=1000')).body.items as Array<{
+      actor: string;
+      action: string;
+      targets: string[];
+      filter?: Record<string, unknown>;
+      reason?: string;
+      at: string;
+    }>;
     const actions = log.map((e) => `${e.actor}:${e.action}`);
-    for (const x of ['test-staff:view_list', 'test-staff:view_detail', 'test-admin:view_personal', 'test-staff:retry', 'test-staff:reverse', 'test-staff:bulk_resolve', 'test-staff:bulk_reverse']) expect(actions).toContain(x);
+    for (const x of [
+      'test-staff:view_list',
+      'test-staff:view_detail',
+      'test-admin:view_personal',
+      'test-staff:retry',
+      'test-staff:reverse',
+      'test-staff:bulk_resolve',
+      'test-staff:bulk_reverse',
+    ])
+      expect(actions).toContain(x);
     const bulkEntry = log.find((e) => e.action === 'bulk_resolve')!;
     expect(bulkEntry).toMatchObject({ filter: { status: 'needs_manual', infno: '2207' }, reason: '平台已确认入账，对账补录' });
     expect(bulkEntry.targets.sort()).toEqual([b.txid, c.txid].sort());

@@ -36,7 +36,9 @@ describe('kill -9 while a settlement is in flight', () => {
 
     // the platform books the settlement but holds its reply
     await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
-    const inFlight = api(first.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' }).catch((e: Error) => e);
+    const inFlight = api(first.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' }).catch(
+      (e: Error) => e,
+    );
     await until('the platform to receive 2207', async () => {
       const calls = (await api(mock.control, 'GET', '/calls?infno=2207')).body as unknown[];
       return calls.length > 0 ? true : undefined;

@@ -7,8 +7,19 @@ export const JILIN = {
   card_no: 'JL0000001',
   card_sn: '220100D156000005000000000000A001',
 };
-export const JILIN_UNFILED = { psn_no: '22000000000000000002', psn_name: '吉未备', certno: '220100197511020002', token: 'EVT22000000000000000002E5F6A7B8' };
-export const JIANGSU = { psn_no: '32000000000000000003', psn_name: '苏转诊', certno: '320100198812080003', token: 'EVT32000000000000000003C9D0E1F2', card_no: 'JS0000003' };
+export const JILIN_UNFILED = {
+  psn_no: '22000000000000000002',
+  psn_name: '吉未备',
+  certno: '220100197511020002',
+  token: 'EVT22000000000000000002E5F6A7B8',
+};
+export const JIANGSU = {
+  psn_no: '32000000000000000003',
+  psn_name: '苏转诊',
+  certno: '320100198812080003',
+  token: 'EVT32000000000000000003C9D0E1F2',
+  card_no: 'JS0000003',
+};
 
 let seq = 0;
 export const uniq = (p: string) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().slice(0, 30);
@@ -33,12 +44,27 @@ export function diagnosesBody(med_type = '11') {
     med_type,
     main_cond_dscr: '咳嗽三天',
     diagnoses: [
-      { diag_type: '1', diag_srt_no: 1, diag_code: 'J06.900', diag_name: '急性上呼吸道感染', diag_dept: '内科门诊', dise_dor_no: 'D440300000001', dise_dor_name: '王医生', diag_time: '2026-11-23 09:10:00' },
+      {
+        diag_type: '1',
+        diag_srt_no: 1,
+        diag_code: 'J06.900',
+        diag_name: '急性上呼吸道感染',
+        diag_dept: '内科门诊',
+        dise_dor_no: 'D440300000001',
+        dise_dor_name: '王医生',
+        diag_time: '2026-11-23 09:10:00',
+      },
     ],
   };
 }
 
-export function line(feedetl_sn: string, med_list_codg: string, cnt: number | string, pric: number | string, extra: Record<string, unknown> = {}) {
+export function line(
+  feedetl_sn: string,
+  med_list_codg: string,
+  cnt: number | string,
+  pric: number | string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     feedetl_sn,
     fee_ocur_time: '2026-11-23 09:20:00',

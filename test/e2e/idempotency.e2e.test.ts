@@ -178,7 +178,9 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
       const r = new Redis('redis://127.0.0.1:6379');
       const appendonly = ((await r.call('CONFIG', 'GET', 'appendonly')) as string[])[1];
       await r.quit();
-      const warnings = gw.logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40 && /PERSISTENCE IS OFF/.test(l.msg));
+      const warnings = gw.logs.lines
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .filter((l) => l.level === 40 && /PERSISTENCE IS OFF/.test(l.msg));
       expect(warnings).toHaveLength(appendonly === 'no' ? 1 : 0);
     });
   }

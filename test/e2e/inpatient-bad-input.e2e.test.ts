@@ -42,7 +42,13 @@ describe('inpatient endpoints refuse bad input with a catalog code, never a 5xx'
 
   it('unknown admission, form or settlement: 404', async () => {
     expect(code(await c.call('GET', '/v1/inpatient/admissions/A2026NOPE'))).toBe('GW_BIZ_ADMISSION_NOT_FOUND');
-    expect((await c.call('POST', '/v1/inpatient/admissions/A2026NOPE/fees', { lines: [ipLine('Z', CODES.nursing, 1, 1, '2026-11-02 10:00:00')] })).status).toBe(404);
+    expect(
+      (
+        await c.call('POST', '/v1/inpatient/admissions/A2026NOPE/fees', {
+          lines: [ipLine('Z', CODES.nursing, 1, 1, '2026-11-02 10:00:00')],
+        })
+      ).status,
+    ).toBe(404);
     const f = await c.call('GET', `/v1/inpatient/admissions/${open}/outside-forms/FNOPE/print`);
     expect([f.status, code(f)]).toEqual([404, 'GW_BIZ_OUTSIDE_FORM_NOT_FOUND']);
     const s = await c.call('POST', '/v1/inpatient/settlements/NOPE/cancel', {});
@@ -61,17 +67,31 @@ describe('inpatient endpoints refuse bad input with a catalog code, never a 5xx'
   });
 
   it('fees, forms and the commitment: malformed bodies, duplicate lines, a stranger on the form, unknown codes', async () => {
-    const dup = await c.call('POST', `/v1/inpatient/admissions/${open}/fees`, { lines: [ipLine('Q1', CODES.nursing, 1, 25, '2026-11-02 11:00:00')] });
+    const dup = await c.call('POST', `/v1/inpatient/admissions/${open}/fees`, {
+      lines: [ipLine('Q1', CODES.nursing, 1, 25, '2026-11-02 11:00:00')],
+    });
     expect([dup.status, code(dup)]).toEqual([422, 'GW_VAL_DUPLICATE_FEE_LINE']);
-    const bad = await c.call('POST', `/v1/inpatient/admissions/${open}/fees`, { lines: [ipLine('Q9', CODES.nursing, 3, '33.333', '2026-11-02 11:00:00', { det_item_fee_sumamt: '99.99' })] });
+    const bad = await c.call('POST', `/v1/inpatient/admissions/${open}/fees`, {
+      lines: [ipLine('Q9', CODES.nursing, 3, '33.333', '2026-11-02 11:00:00', { det_item_fee_sumamt: '99.99' })],
+    });
     expect([bad.status, code(bad)]).toEqual([422, 'GW_VAL_LINE_AMOUNT_MISMATCH']);
     const noPhysician = await c.call('POST', `/v1/inpatient/admissions/${open}/outside-forms`, { form_type: '1', form_date: '2026-11-02' });
     expect([noPhysician.status, code(noPhysician)]).toEqual([400, 'GW_VAL_SCHEMA']);
     const stranger = await c.call('POST', `/v1/inpatient/admissions/${open}/outside-forms`, {
-      form_type: '1', psn_name: '某人', gend: '1', age: 30, dept_name: '普外科', psn_cert_type: '01', certno: '110101199001010000',
-      diagnosis: { diag_code: 'K35.800', diag_name: '急性阑尾炎' }, outside_institution: { name: '外院', code: 'H1' },
-      lines: [ipLine('Q5', CODES.ct, 1, 150, '2026-11-02 12:00:00')], reason: '检查', physician: { name: '李医生', code: 'D1' },
-      insurance_office_stamp: { stamped_by: '医保办', stamped_at: '2026-11-02 12:00:00' }, form_date: '2026-11-02',
+      form_type: '1',
+      psn_name: '某人',
+      gend: '1',
+      age: 30,
+      dept_name: '普外科',
+      psn_cert_type: '01',
+      certno: '110101199001010000',
+      diagnosis: { diag_code: 'K35.800', diag_name: '急性阑尾炎' },
+      outside_institution: { name: '外院', code: 'H1' },
+      lines: [ipLine('Q5', CODES.ct, 1, 150, '2026-11-02 12:00:00')],
+      reason: '检查',
+      physician: { name: '李医生', code: 'D1' },
+      insurance_office_stamp: { stamped_by: '医保办', stamped_at: '2026-11-02 12:00:00' },
+      form_date: '2026-11-02',
     });
     expect(code(stranger)).toBe('GW_ID_PERSON_CREDENTIAL_MISMATCH');
     const rel = await c.call('POST', `/v1/inpatient/admissions/${open}/trauma-commitment`, { signer_relation: '7' });
@@ -84,7 +104,10 @@ describe('inpatient endpoints refuse bad input with a catalog code, never a 5xx'
 
   it('the lifecycle guards: fees cancel, discharge twice, cancel after discharge, discharge cancel, admission cancel', async () => {
     const id = await c.admit(admissionBody(P.hunan.token, '2026-11-04 08:00:00'));
-    await c.fees(id, [ipLine('G1', CODES.nursing, 2, 25, '2026-11-04 10:00:00'), ipLine('G2', CODES.nursing, 1, 25, '2026-11-04 11:00:00')]);
+    await c.fees(id, [
+      ipLine('G1', CODES.nursing, 2, 25, '2026-11-04 10:00:00'),
+      ipLine('G2', CODES.nursing, 1, 25, '2026-11-04 11:00:00'),
+    ]);
     const one = await c.call('POST', `/v1/inpatient/admissions/${id}/fees/cancel`, { feedetl_sn: 'G2' });
     expect(one.status, one.text).toBe(200);
     expect(one.body.admission.unsettled_totals.medfee_sumamt).toBe('50.00');
@@ -103,7 +126,9 @@ describe('inpatient endpoints refuse bad input with a catalog code, never a 5xx'
     const cancelled = await c.call('POST', `/v1/inpatient/admissions/${id}/cancel`, {});
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(cancelled.body.admission.status).toBe('cancelled');
-    const after = await c.call('POST', `/v1/inpatient/admissions/${id}/fees`, { lines: [ipLine('G3', CODES.nursing, 1, 25, '2026-11-04 12:00:00')] });
+    const after = await c.call('POST', `/v1/inpatient/admissions/${id}/fees`, {
+      lines: [ipLine('G3', CODES.nursing, 1, 25, '2026-11-04 12:00:00')],
+    });
     expect([after.status, code(after)]).toEqual([409, 'GW_BIZ_ADMISSION_STATE']);
   });
 

@@ -31,7 +31,17 @@ beforeAll(async () => {
   mock = createMockPlatform({ clock: clock.now });
   const { url } = await mock.listen(0);
   control = url.replace(/\/api$/, '/__mock');
-  const config = loadConfig({ PLATFORM_BASE_URL: url, DATA_DIR: dataDir, LOG_LEVEL: 'debug', PLATFORM_TIMEOUT_MS: '5000', API_CLIENTS_FILE: writeTestClientsFile(dataDir), [TEST_HMAC_ENV]: TEST_HMAC_SECRET }, 'test');
+  const config = loadConfig(
+    {
+      PLATFORM_BASE_URL: url,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'debug',
+      PLATFORM_TIMEOUT_MS: '5000',
+      API_CLIENTS_FILE: writeTestClientsFile(dataDir),
+      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+    },
+    'test',
+  );
   gw = await createGateway(config, { clock, logger: createLogger('debug', new LogCapture()) });
   base = `http://127.0.0.1:${(await gw.start(0, '127.0.0.1')).port}`;
   c = inpatientClient(base);
@@ -49,9 +59,15 @@ beforeEach(async () => {
 type Filing = { file_type: string; mdtrtarea_admvs: string; begndate: string; enddate: string | null; purpose?: string };
 const filingsOf = async (psn_no: string) => ((await api(control, 'GET', `/persons/${psn_no}`)).body as { filings: Filing[] }).filings;
 const addFiling = (psn_no: string, body: unknown) => api(control, 'POST', `/persons/${psn_no}/filings`, body);
-const ledgerOf = async (mdtrt_id: string) => ((await api(control, 'GET', '/ledger')).body as Array<{ mdtrt_id: string }>).filter((e) => e.mdtrt_id === mdtrt_id);
+const ledgerOf = async (mdtrt_id: string) =>
+  ((await api(control, 'GET', '/ledger')).body as Array<{ mdtrt_id: string }>).filter((e) => e.mdtrt_id === mdtrt_id);
 const journal = async (id: string) =>
-  ((await api(base, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' })).body.items as Array<{ infno: string; outcome: string }>).map((t) => `${t.infno}:${t.outcome}`);
+  (
+    (await api(base, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' })).body.items as Array<{
+      infno: string;
+      outcome: string;
+    }>
+  ).map((t) => `${t.infno}:${t.outcome}`);
 
 /** admit → the standard lines (3836.00, in scope 3290.40) → discharge; returns the admission. */
 async function stay(token: string, from: string, to: string) {
@@ -86,8 +102,18 @@ describe('late filing (补办备案): filed before the discharge settlement, set
     //   hifp_pay = round2((3290.40 − 1000) × 0.75) = round2(1717.80) = 1717.80
     //   psn_part = 3836.00 − 1717.80 = 2118.20, no account use: all cash
     const expected = {
-      medfee_sumamt: 3836, fulamt_ownpay_amt: 300, overlmt_selfpay: 80, preselfpay_amt: 165.6, inscp_scp_amt: 3290.4, act_pay_dedc: 1000,
-      hifp_pay: 1717.8, pool_prop_selfpay: 0.75, fund_pay_sumamt: 1717.8, psn_part_amt: 2118.2, acct_pay: 0, psn_cash_pay: 2118.2,
+      medfee_sumamt: 3836,
+      fulamt_ownpay_amt: 300,
+      overlmt_selfpay: 80,
+      preselfpay_amt: 165.6,
+      inscp_scp_amt: 3290.4,
+      act_pay_dedc: 1000,
+      hifp_pay: 1717.8,
+      pool_prop_selfpay: 0.75,
+      fund_pay_sumamt: 1717.8,
+      psn_part_amt: 2118.2,
+      acct_pay: 0,
+      psn_cash_pay: 2118.2,
     };
     const pre = await c.preSettle(s.id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
@@ -95,7 +121,14 @@ describe('late filing (补办备案): filed before the discharge settlement, set
     const setl = await c.settle(s.id, '3836.00', '0', { invono: 'ZYLATE0001' });
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual(expected);
-    const used = { status: 'filed', file_type: '4', term: 'temporary', begndate: '2026-11-20', enddate: '2027-05-19', basis: 'before_discharge' };
+    const used = {
+      status: 'filed',
+      file_type: '4',
+      term: 'temporary',
+      begndate: '2026-11-20',
+      enddate: '2027-05-19',
+      basis: 'before_discharge',
+    };
     expect(setl.body.filing_used).toEqual(used);
     // the settlement keeps which filing it went under
     const shown = await c.call('GET', `/v1/inpatient/settlements/${setl.body.setl_id}`);
@@ -104,7 +137,7 @@ describe('late filing (补办备案): filed before the discharge settlement, set
     expect((await journal(s.id)).slice(0, 4)).toEqual(['2304:succeeded', '1101:succeeded', '2303:succeeded', '1101:succeeded']);
   });
 
-  it('Jilin, filed after the discharge but before the settlement (JL 22 结算前补办): settled at that filing\'s tier (other temporary: −20 points)', async () => {
+  it("Jilin, filed after the discharge but before the settlement (JL 22 结算前补办): settled at that filing's tier (other temporary: −20 points)", async () => {
     const s = await stay(P.jilinUnfiled.token, '2026-11-16', '2026-11-20');
     const refused = await c.settle(s.id, '3836.00');
     expect([refused.status, refused.body.error.code]).toEqual([422, 'GW_FIL_NOT_FILED']);
@@ -116,7 +149,14 @@ describe('late filing (补办备案): filed before the discharge settlement, set
     const setl = await c.settle(s.id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toMatchObject({ act_pay_dedc: 1000, hifp_pay: 1488.76, pool_prop_selfpay: 0.65, psn_cash_pay: 2347.24 });
-    expect(setl.body.filing_used).toEqual({ status: 'filed', file_type: '6', term: 'temporary', begndate: '2026-11-23', enddate: '2027-05-22', basis: 'before_settlement' });
+    expect(setl.body.filing_used).toEqual({
+      status: 'filed',
+      file_type: '6',
+      term: 'temporary',
+      begndate: '2026-11-23',
+      enddate: '2027-05-22',
+      basis: 'before_settlement',
+    });
   });
 });
 
@@ -125,7 +165,9 @@ describe('Liaoning: the insured area files automatically (LN 17, LN 20)', () => 
     expect(await filingsOf(P.liaoning.psn_no)).toEqual([]);
     const s = await stay(P.liaoning.token, '2026-11-23', '2026-11-27');
     // 1101 at admission filed '6' (其他临时外出) from today for 6 months; 2401, 2402 and the discharge 1101 found it valid
-    expect(await filingsOf(P.liaoning.psn_no)).toEqual([{ file_type: '6', mdtrtarea_admvs: '440300', begndate: '2026-11-23', enddate: '2027-05-23' }]);
+    expect(await filingsOf(P.liaoning.psn_no)).toEqual([
+      { file_type: '6', mdtrtarea_admvs: '440300', begndate: '2026-11-23', enddate: '2027-05-23' },
+    ]);
     const setl = await c.settle(s.id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
     // Liaoning: no reduction (LN 5, 20-22): hifp = round2((3290.40 − 800) × 0.85) = 2116.84; psn 1719.16
@@ -157,7 +199,14 @@ describe('Liaoning: the insured area files automatically (LN 17, LN 20)', () => 
       { file_type: '6', mdtrtarea_admvs: '440300', begndate: '2026-11-30', enddate: '2027-05-30' },
     ]);
     // this stay began inside the first filing's validity, so it settles under that one (LN 11: 备案有效期内办理入院手续的，无论出院日期是否超出备案有效期，均属于有效备案)
-    expect(setl.body.filing_used).toEqual({ status: 'filed', file_type: '6', term: 'temporary', begndate: '2026-05-24', enddate: '2026-11-24', basis: 'admission_date' });
+    expect(setl.body.filing_used).toEqual({
+      status: 'filed',
+      file_type: '6',
+      term: 'temporary',
+      begndate: '2026-05-24',
+      enddate: '2026-11-24',
+      basis: 'admission_date',
+    });
     expect(pick(setl.body.slip)).toMatchObject({ medfee_sumamt: 3836, act_pay_dedc: 800, hifp_pay: 2116.84, psn_cash_pay: 1719.16 });
   });
 });

@@ -24,7 +24,17 @@ export const CODES = {
 };
 
 const DIAG = (at: string) => [
-  { diag_type: '1', maindiag_flag: '1', diag_srt_no: 1, diag_code: 'K35.800', diag_name: '急性阑尾炎', diag_dept: '普外科', dise_dor_no: 'D440300000009', dise_dor_name: '李医生', diag_time: at },
+  {
+    diag_type: '1',
+    maindiag_flag: '1',
+    diag_srt_no: 1,
+    diag_code: 'K35.800',
+    diag_name: '急性阑尾炎',
+    diag_dept: '普外科',
+    dise_dor_no: 'D440300000009',
+    dise_dor_name: '李医生',
+    diag_time: at,
+  },
 ];
 
 export function admissionBody(token: string, begntime: string, extra: Record<string, unknown> = {}) {
@@ -50,7 +60,14 @@ export function admissionBody(token: string, begntime: string, extra: Record<str
   };
 }
 
-export function ipLine(feedetl_sn: string, code: string, cnt: number | string, pric: number | string, fee_ocur_time: string, extra: Record<string, unknown> = {}) {
+export function ipLine(
+  feedetl_sn: string,
+  code: string,
+  cnt: number | string,
+  pric: number | string,
+  fee_ocur_time: string,
+  extra: Record<string, unknown> = {},
+) {
   return {
     feedetl_sn,
     fee_ocur_time,
@@ -85,13 +102,32 @@ export function standardLines(day: string) {
     ipLine('S5', CODES.cosmetic, 1, 300, t),
   ];
 }
-export const STANDARD_TOTALS = { medfee_sumamt: '3836.00', fulamt_ownpay_amt: '300.00', overlmt_selfpay: '80.00', preselfpay_amt: '165.60', inscp_scp_amt: '3290.40' };
+export const STANDARD_TOTALS = {
+  medfee_sumamt: '3836.00',
+  fulamt_ownpay_amt: '300.00',
+  overlmt_selfpay: '80.00',
+  preselfpay_amt: '165.60',
+  inscp_scp_amt: '3290.40',
+};
 
 export function dischargeBody(endtime: string) {
   return { endtime, dscg_dept_codg: 'A0302', dscg_dept_name: '普外科', dscg_way: '1', diagnoses: DIAG(endtime) };
 }
 
-export const SLIP_KEYS = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay', 'pool_prop_selfpay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'psn_cash_pay'] as const;
+export const SLIP_KEYS = [
+  'medfee_sumamt',
+  'fulamt_ownpay_amt',
+  'overlmt_selfpay',
+  'preselfpay_amt',
+  'inscp_scp_amt',
+  'act_pay_dedc',
+  'hifp_pay',
+  'pool_prop_selfpay',
+  'fund_pay_sumamt',
+  'psn_part_amt',
+  'acct_pay',
+  'psn_cash_pay',
+] as const;
 export const pick = (slip: Record<string, unknown>) => Object.fromEntries(SLIP_KEYS.map((k) => [k, slip[k]]));
 
 /** The HIS's steps, over HTTP. */

@@ -35,8 +35,18 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     // hifp_pay     = round2((3290.40 − 1000) × 0.85) = round2(1946.84) = 1946.84
     // psn_part     = 3836.00 − 1946.84 = 1889.16, no account use: all cash
     const expected = {
-      medfee_sumamt: 3836, fulamt_ownpay_amt: 300, overlmt_selfpay: 80, preselfpay_amt: 165.6, inscp_scp_amt: 3290.4, act_pay_dedc: 1000,
-      hifp_pay: 1946.84, pool_prop_selfpay: 0.85, fund_pay_sumamt: 1946.84, psn_part_amt: 1889.16, acct_pay: 0, psn_cash_pay: 1889.16,
+      medfee_sumamt: 3836,
+      fulamt_ownpay_amt: 300,
+      overlmt_selfpay: 80,
+      preselfpay_amt: 165.6,
+      inscp_scp_amt: 3290.4,
+      act_pay_dedc: 1000,
+      hifp_pay: 1946.84,
+      pool_prop_selfpay: 0.85,
+      fund_pay_sumamt: 1946.84,
+      psn_part_amt: 1889.16,
+      acct_pay: 0,
+      psn_cash_pay: 1889.16,
     };
     const pre = await c.preSettle(id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
@@ -62,8 +72,18 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836, fulamt_ownpay_amt: 300, overlmt_selfpay: 80, preselfpay_amt: 165.6, inscp_scp_amt: 3290.4, act_pay_dedc: 900,
-      hifp_pay: 1984.03, pool_prop_selfpay: 0.83, fund_pay_sumamt: 1984.03, psn_part_amt: 1851.97, acct_pay: 0, psn_cash_pay: 1851.97,
+      medfee_sumamt: 3836,
+      fulamt_ownpay_amt: 300,
+      overlmt_selfpay: 80,
+      preselfpay_amt: 165.6,
+      inscp_scp_amt: 3290.4,
+      act_pay_dedc: 900,
+      hifp_pay: 1984.03,
+      pool_prop_selfpay: 0.83,
+      fund_pay_sumamt: 1984.03,
+      psn_part_amt: 1851.97,
+      acct_pay: 0,
+      psn_cash_pay: 1851.97,
     });
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '4', enddate: '2027-02-28', basis: 'admission_date' });
   });
@@ -75,8 +95,18 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836, fulamt_ownpay_amt: 300, overlmt_selfpay: 80, preselfpay_amt: 165.6, inscp_scp_amt: 3290.4, act_pay_dedc: 600,
-      hifp_pay: 1614.24, pool_prop_selfpay: 0.6, fund_pay_sumamt: 1614.24, psn_part_amt: 2221.76, acct_pay: 0, psn_cash_pay: 2221.76,
+      medfee_sumamt: 3836,
+      fulamt_ownpay_amt: 300,
+      overlmt_selfpay: 80,
+      preselfpay_amt: 165.6,
+      inscp_scp_amt: 3290.4,
+      act_pay_dedc: 600,
+      hifp_pay: 1614.24,
+      pool_prop_selfpay: 0.6,
+      fund_pay_sumamt: 1614.24,
+      psn_part_amt: 2221.76,
+      acct_pay: 0,
+      psn_cash_pay: 2221.76,
     });
     expect(setl.body.slip.setldetail).toEqual([expect.objectContaining({ fund_pay_type: '390100', fund_payamt: 1614.24 })]);
   });
@@ -88,8 +118,18 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836, fulamt_ownpay_amt: 300, overlmt_selfpay: 80, preselfpay_amt: 165.6, inscp_scp_amt: 3290.4, act_pay_dedc: 800,
-      hifp_pay: 2116.84, pool_prop_selfpay: 0.85, fund_pay_sumamt: 2116.84, psn_part_amt: 1719.16, acct_pay: 0, psn_cash_pay: 1719.16,
+      medfee_sumamt: 3836,
+      fulamt_ownpay_amt: 300,
+      overlmt_selfpay: 80,
+      preselfpay_amt: 165.6,
+      inscp_scp_amt: 3290.4,
+      act_pay_dedc: 800,
+      hifp_pay: 2116.84,
+      pool_prop_selfpay: 0.85,
+      fund_pay_sumamt: 2116.84,
+      psn_part_amt: 1719.16,
+      acct_pay: 0,
+      psn_cash_pay: 1719.16,
     });
     // the 1101 re-check before the discharge settlement saw the insured area's automatic filing
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '6', term: 'temporary', begndate: '2026-11-04' });
@@ -100,13 +140,22 @@ describe('flags at admission', () => {
   it('an emergency admission (住院类型 急诊, med_type 24) of an un-filed patient settles at the emergency tier; without the flag it is refused', async () => {
     const body = admissionBody(P.jilinUnfiled.token, '2026-11-05 02:10:00', { med_type: '24', emergency: true });
     const id = await c.admit(body);
-    await c.fees(id, [ipLine('E1', CODES.nursing, 8, 25, '2026-11-05 03:00:00'), ipLine('E2', CODES.appendectomy, 1, 2400, '2026-11-05 04:00:00')]);
+    await c.fees(id, [
+      ipLine('E1', CODES.nursing, 8, 25, '2026-11-05 03:00:00'),
+      ipLine('E2', CODES.appendectomy, 1, 2400, '2026-11-05 04:00:00'),
+    ]);
     await c.discharge(id, '2026-11-12 10:00:00');
     // in scope 200.00 + 2280.00 = 2480.00, prepay 120.00, total 2600.00
     // Jilin emergency = tier 2 (JL 12): 0.85 − 0.10 = 0.75; hifp = round2((2480 − 1000) × 0.75) = 1110.00; person 1490.00
     const setl = await c.settle(id, '2600.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toMatchObject({ medfee_sumamt: 2600, act_pay_dedc: 1000, hifp_pay: 1110, pool_prop_selfpay: 0.75, psn_cash_pay: 1490 });
+    expect(pick(setl.body.slip)).toMatchObject({
+      medfee_sumamt: 2600,
+      act_pay_dedc: 1000,
+      hifp_pay: 1110,
+      pool_prop_selfpay: 0.75,
+      psn_cash_pay: 1490,
+    });
 
     // the same patient, same kind of stay, no emergency flag: not filed, no direct settlement
     const plain = await c.admit(admissionBody(P.jilinUnfiled.token, '2026-11-14 09:00:00'));
@@ -124,14 +173,27 @@ describe('flags at admission', () => {
     expect(none.status, none.text).toBe(422);
     expect(none.body.error.code).toBe('GW_BIZ_TRAUMA_COMMITMENT_MISSING');
     expect(none.body.error.details.missing.map((m: { field: string }) => m.field)).toEqual([
-      'signer_name', 'signer_relation', 'signer_cert_type', 'signer_certno', 'injury_time', 'injury_place', 'injury_cause', 'signed_at',
+      'signer_name',
+      'signer_relation',
+      'signer_cert_type',
+      'signer_certno',
+      'injury_time',
+      'injury_place',
+      'injury_cause',
+      'signed_at',
     ]);
     expect(none.body.error.details.missing_text).toContain('受伤地点');
 
     // a relative signs (the patient cannot); the cause is not written yet
     const part = await c.call('POST', `/v1/inpatient/admissions/${id}/trauma-commitment`, {
-      signer_name: '吉长红', signer_relation: '2', signer_cert_type: '01', signer_certno: '220100198205060011', signer_tel: '13900000000',
-      injury_time: '2026-11-06 07:30:00', injury_place: '深圳市南山区某小区楼梯间', signed_at: '2026-11-06 09:00:00',
+      signer_name: '吉长红',
+      signer_relation: '2',
+      signer_cert_type: '01',
+      signer_certno: '220100198205060011',
+      signer_tel: '13900000000',
+      injury_time: '2026-11-06 07:30:00',
+      injury_place: '深圳市南山区某小区楼梯间',
+      signed_at: '2026-11-06 09:00:00',
     });
     expect(part.status, part.text).toBe(200);
     expect(part.body).toMatchObject({ complete: false, missing: [{ field: 'injury_cause', label: '外伤经过' }] });
@@ -170,14 +232,28 @@ describe('flags at admission', () => {
 
 describe('maternity (生育住院, med_type 52)', () => {
   it('Liaoning: an un-filed mother is filed automatically at admission and settles at the local ratio (LN 21)', async () => {
-    const id = await c.admit(admissionBody(P.liaoningMother.token, '2026-11-08 06:00:00', { med_type: '52', maternity: { matn_type: '1', geso_val: 39, fetts: 1, fetus_cnt: 1 } }));
-    await c.fees(id, [ipLine('M1', CODES.bed, 6, 50, '2026-11-08 07:00:00'), ipLine('M2', CODES.appendectomy, 1, 2400, '2026-11-08 09:00:00')]);
+    const id = await c.admit(
+      admissionBody(P.liaoningMother.token, '2026-11-08 06:00:00', {
+        med_type: '52',
+        maternity: { matn_type: '1', geso_val: 39, fetts: 1, fetus_cnt: 1 },
+      }),
+    );
+    await c.fees(id, [
+      ipLine('M1', CODES.bed, 6, 50, '2026-11-08 07:00:00'),
+      ipLine('M2', CODES.appendectomy, 1, 2400, '2026-11-08 09:00:00'),
+    ]);
     await c.discharge(id, '2026-11-13 10:00:00');
     // in scope 300.00 + 2280.00 = 2580.00, prepay 120.00, total 2700.00
     // local ratio 0.85, deductible 800: hifp = round2((2580 − 800) × 0.85) = 1513.00; person 1187.00
     const setl = await c.settle(id, '2700.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toMatchObject({ medfee_sumamt: 2700, act_pay_dedc: 800, hifp_pay: 1513, pool_prop_selfpay: 0.85, psn_cash_pay: 1187 });
+    expect(pick(setl.body.slip)).toMatchObject({
+      medfee_sumamt: 2700,
+      act_pay_dedc: 800,
+      hifp_pay: 1513,
+      pool_prop_selfpay: 0.85,
+      psn_cash_pay: 1187,
+    });
     expect(setl.body.slip.med_type).toBe('52');
     const filings = (await mockPerson(P.liaoningMother.psn_no)).filings as Array<Record<string, unknown>>;
     expect(filings).toContainEqual(expect.objectContaining({ begndate: '2026-11-08', purpose: 'birth' }));
@@ -186,7 +262,10 @@ describe('maternity (生育住院, med_type 52)', () => {
 
   it('Jilin: the birth filing lapses after that birth (JL 16); a later stay is no longer filed', async () => {
     const id = await c.admit(admissionBody(P.jilinBirth.token, '2026-11-10 06:00:00', { med_type: '52' }));
-    await c.fees(id, [ipLine('B1', CODES.nursing, 4, 25, '2026-11-10 07:00:00'), ipLine('B2', CODES.appendectomy, 1, 2400, '2026-11-10 09:00:00')]);
+    await c.fees(id, [
+      ipLine('B1', CODES.nursing, 4, 25, '2026-11-10 07:00:00'),
+      ipLine('B2', CODES.appendectomy, 1, 2400, '2026-11-10 09:00:00'),
+    ]);
     await c.discharge(id, '2026-11-14 10:00:00');
     // in scope 100.00 + 2280.00 = 2380.00; long-term (birth) filing: local 0.85, deductible 1000
     // hifp = round2((2380 − 1000) × 0.85) = 1173.00; total 2500.00; person 1327.00
@@ -230,22 +309,41 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
     const id = await c.admit(admissionBody(P.jilin.token, '2026-11-15 08:00:00'));
     await c.fees(id, [ipLine('W1', CODES.nursing, 4, 25, '2026-11-15 10:00:00')]); // 100.00 in scope
 
-    const before = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms`, formBody('2026-11-14', [ipLine('X0', CODES.ct, 1, 150, '2026-11-14 10:00:00')]));
+    const before = await c.call(
+      'POST',
+      `/v1/inpatient/admissions/${id}/outside-forms`,
+      formBody('2026-11-14', [ipLine('X0', CODES.ct, 1, 150, '2026-11-14 10:00:00')]),
+    );
     expect(before.status, before.text).toBe(422);
-    expect(before.body.error).toMatchObject({ code: 'GW_VAL_OUTSIDE_FORM_DATE', details: { form_date: '2026-11-14', stay: { from: '2026-11-15', to: null } } });
+    expect(before.body.error).toMatchObject({
+      code: 'GW_VAL_OUTSIDE_FORM_DATE',
+      details: { form_date: '2026-11-14', stay: { from: '2026-11-15', to: null } },
+    });
 
     // CT at the outside centre: 1 × 150.00, 乙类 10 %: prepay 15.00, in scope 135.00
-    const form = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms`, formBody('2026-11-16', [ipLine('X1', CODES.ct, 1, 150, '2026-11-16 14:00:00')]));
+    const form = await c.call(
+      'POST',
+      `/v1/inpatient/admissions/${id}/outside-forms`,
+      formBody('2026-11-16', [ipLine('X1', CODES.ct, 1, 150, '2026-11-16 14:00:00')]),
+    );
     expect(form.status, form.text).toBe(201);
-    expect(form.body.lines).toEqual([expect.objectContaining({ feedetl_sn: 'X1', inscp_scp_amt: '135.00', preselfpay_amt: '15.00', form_id: form.body.form_id })]);
+    expect(form.body.lines).toEqual([
+      expect.objectContaining({ feedetl_sn: 'X1', inscp_scp_amt: '135.00', preselfpay_amt: '15.00', form_id: form.body.form_id }),
+    ]);
     // the 2301 message carried the outside flags
     const journal = await api(gw.url, 'GET', `/v1/transactions/${form.body.transaction_id}`, undefined, {}, { auth: 'staff' });
     expect(JSON.stringify(journal.body)).toContain('"etip_flag":"1"');
     expect(JSON.stringify(journal.body)).toContain('"etip_hosp_code":"H44030500099"');
 
-    const other = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms`, formBody('2026-11-17', [ipLine('X2', CODES.cefixime, 1, 45.6, '2026-11-17 09:00:00')], { form_type: '2' }));
+    const other = await c.call(
+      'POST',
+      `/v1/inpatient/admissions/${id}/outside-forms`,
+      formBody('2026-11-17', [ipLine('X2', CODES.cefixime, 1, 45.6, '2026-11-17 09:00:00')], { form_type: '2' }),
+    );
     expect(other.status, other.text).toBe(201);
-    const voided = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms/${other.body.form_id}/void`, { reason: '患者未取药' });
+    const voided = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms/${other.body.form_id}/void`, {
+      reason: '患者未取药',
+    });
     expect(voided.status, voided.text).toBe(200);
     const again = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms/${other.body.form_id}/void`, {});
     expect(again.status).toBe(409);
@@ -255,9 +353,15 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       [form.body.form_id, 'active'],
       [other.body.form_id, 'void'],
     ]);
-    expect(list.body.forms[0].form).toMatchObject({ outside_institution: { code: 'H44030500099' }, physician: { name: '李医生' }, insurance_office_stamp: { stamped_by: '医保办王五' } });
+    expect(list.body.forms[0].form).toMatchObject({
+      outside_institution: { code: 'H44030500099' },
+      physician: { name: '李医生' },
+      insurance_office_stamp: { stamped_by: '医保办王五' },
+    });
 
-    const page = await fetch(`${gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, { headers: { 'x-api-key': 'ygk_TEST_his_key_0000000000000000000000000001' } });
+    const page = await fetch(`${gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
+      headers: { 'x-api-key': 'ygk_TEST_his_key_0000000000000000000000000001' },
+    });
     const html = await page.text();
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -267,14 +371,25 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
     expect(html).not.toContain('<急>');
 
     await c.discharge(id, '2026-11-18 10:00:00');
-    const late = await c.call('POST', `/v1/inpatient/admissions/${id}/outside-forms`, formBody('2026-11-19', [ipLine('X3', CODES.ct, 1, 150, '2026-11-19 10:00:00')]));
+    const late = await c.call(
+      'POST',
+      `/v1/inpatient/admissions/${id}/outside-forms`,
+      formBody('2026-11-19', [ipLine('X3', CODES.ct, 1, 150, '2026-11-19 10:00:00')]),
+    );
     expect(late.status).toBe(422);
     expect(late.body.error.code).toBe('GW_VAL_OUTSIDE_FORM_DATE');
 
     // slip: 100.00 (ward) + 150.00 (outside CT) = 250.00; in scope 235.00 < deductible 1000: the fund pays nothing
     const setl = await c.settle(id, '250.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toMatchObject({ medfee_sumamt: 250, preselfpay_amt: 15, inscp_scp_amt: 235, act_pay_dedc: 235, hifp_pay: 0, psn_cash_pay: 250 });
+    expect(pick(setl.body.slip)).toMatchObject({
+      medfee_sumamt: 250,
+      preselfpay_amt: 15,
+      inscp_scp_amt: 235,
+      act_pay_dedc: 235,
+      hifp_pay: 0,
+      psn_cash_pay: 250,
+    });
     const shown = await c.call('GET', `/v1/inpatient/settlements/${setl.body.setl_id}`);
     expect(shown.body.feedetl_sns).toEqual(['W1', 'X1']);
     const booked = (await ledger()).find((e) => e.setl_id === setl.body.setl_id)!;
@@ -290,7 +405,11 @@ describe('a stay across the new year (JL 25, JS 44, HN 51, LN 48)', () => {
       ipLine('Y2', CODES.appendectomy, 1, 2400, '2025-12-30 09:00:00'),
       ipLine('Y3', CODES.nursing, 4, 25, '2026-01-03 10:00:00'),
     ]);
-    expect(up.lines.map((l: { fee_ocur_time: string }) => l.fee_ocur_time)).toEqual(['2025-12-28 10:00:00', '2025-12-30 09:00:00', '2026-01-03 10:00:00']);
+    expect(up.lines.map((l: { fee_ocur_time: string }) => l.fee_ocur_time)).toEqual([
+      '2025-12-28 10:00:00',
+      '2025-12-30 09:00:00',
+      '2026-01-03 10:00:00',
+    ]);
     await c.discharge(id, '2026-01-05 10:00:00');
     // in scope 100 + 2280 + 100 = 2480.00; hifp = round2((2480 − 1000) × 0.85) = 1258.00; total 2600.00
     const setl = await c.settle(id, '2600.00');
@@ -306,7 +425,10 @@ describe('a stay across the new year (JL 25, JS 44, HN 51, LN 48)', () => {
 describe('recall and re-settle (召回重结, LN 54)', () => {
   it('only the latest settlement of a stay can be cancelled; mid-stay settlements share one deductible', async () => {
     const id = await c.admit(admissionBody(P.jilin.token, '2026-11-16 08:00:00'));
-    await c.fees(id, [ipLine('R1', CODES.nursing, 8, 25, '2026-11-16 10:00:00'), ipLine('R2', CODES.appendectomy, 1, 2400, '2026-11-17 10:00:00')]);
+    await c.fees(id, [
+      ipLine('R1', CODES.nursing, 8, 25, '2026-11-16 10:00:00'),
+      ipLine('R2', CODES.appendectomy, 1, 2400, '2026-11-17 10:00:00'),
+    ]);
     const tooEarly = await c.settle(id, '2600.00', '0');
     expect(tooEarly.status).toBe(409);
     expect(tooEarly.body.error.code).toBe('GW_BIZ_ADMISSION_STATE');
@@ -360,8 +482,17 @@ describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
     const mine = list.body.settlements.filter((e: { setl_id: string }) => [s1.body.setl_id, s2.body.setl_id].includes(e.setl_id));
     expect(mine).toEqual([
       expect.objectContaining({
-        setl_id: s1.body.setl_id, certno: '430100196507070005', psn_name: '湘临行', gend: '1', fixmedins_code: 'H44030500001', ipt_no: expect.any(String),
-        invono: 'ZY30000', begntime: '2026-11-17 08:00:00', endtime: '2026-11-25 10:00:00', medfee_sumamt: '30000.00', status: 'booked',
+        setl_id: s1.body.setl_id,
+        certno: '430100196507070005',
+        psn_name: '湘临行',
+        gend: '1',
+        fixmedins_code: 'H44030500001',
+        ipt_no: expect.any(String),
+        invono: 'ZY30000',
+        begntime: '2026-11-17 08:00:00',
+        endtime: '2026-11-25 10:00:00',
+        medfee_sumamt: '30000.00',
+        status: 'booked',
       }),
     ]);
     const his = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'his' });

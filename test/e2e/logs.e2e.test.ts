@@ -17,10 +17,23 @@ afterAll(async () => {
 describe('logs carry no personal data', () => {
   it('a whole flow, including refusals, leaves none of the patient identifiers in the captured log', async () => {
     const call = (m: string, p: string, b?: unknown) => api(gw.url, m, p, b);
-    await call('POST', '/v1/persons/query', { mdtrt_cert_type: '03', mdtrt_cert_no: JILIN.card_no, card_sn: JILIN.card_sn, counter_person: { certno: JILIN.certno, psn_name: JILIN.psn_name } });
-    await call('POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token, counter_person: { certno: JIANGSU.certno } }); // mismatch
+    await call('POST', '/v1/persons/query', {
+      mdtrt_cert_type: '03',
+      mdtrt_cert_no: JILIN.card_no,
+      card_sn: JILIN.card_sn,
+      counter_person: { certno: JILIN.certno, psn_name: JILIN.psn_name },
+    });
+    await call('POST', '/v1/persons/query', {
+      mdtrt_cert_type: '01',
+      mdtrt_cert_no: JILIN.token,
+      counter_person: { certno: JIANGSU.certno },
+    }); // mismatch
     await call('POST', '/v1/persons/query', { mdtrt_cert_type: '02', mdtrt_cert_no: '999999199001011234' }); // unknown person
-    const reg = await call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '02', mdtrt_cert_no: JILIN.certno }, { counter_person: { psn_name: JILIN.psn_name } }));
+    const reg = await call(
+      'POST',
+      '/v1/outpatient/visits',
+      visitBody({ mdtrt_cert_type: '02', mdtrt_cert_no: JILIN.certno }, { counter_person: { psn_name: JILIN.psn_name } }),
+    );
     const id = reg.body.visit.visit_id;
     await call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
     await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'L1', lines: [line('1', CODES.consult, 1, 20)] });
@@ -35,13 +48,25 @@ describe('logs carry no personal data', () => {
     expect(gw.logs.lines.length).toBeGreaterThan(20); // the flow was logged, as structured JSON
     for (const l of gw.logs.lines) expect(() => JSON.parse(l)).not.toThrow();
     expect(text).toContain('"infno":"2207"');
-    for (const secret of [JILIN.psn_name, JILIN.certno, JILIN.token, JILIN.card_no, JILIN.card_sn, JIANGSU.certno, '999999199001011234', 'demo-secret-change-me']) {
+    for (const secret of [
+      JILIN.psn_name,
+      JILIN.certno,
+      JILIN.token,
+      JILIN.card_no,
+      JILIN.card_sn,
+      JIANGSU.certno,
+      '999999199001011234',
+      'demo-secret-change-me',
+    ]) {
       expect(text, `log contains ${secret}`).not.toContain(secret);
     }
   });
 
   it('redacts personal fields even when code logs an object that carries them', async () => {
-    gw.gw.logger.info({ req: { certno: JILIN.certno, nested: { psn_name: JILIN.psn_name, mdtrt_cert_no: JILIN.token } } }, 'should be redacted');
+    gw.gw.logger.info(
+      { req: { certno: JILIN.certno, nested: { psn_name: JILIN.psn_name, mdtrt_cert_no: JILIN.token } } },
+      'should be redacted',
+    );
     const last = gw.logs.lines.at(-1)!;
     expect(last).toContain('[redacted]');
     expect(last).not.toContain(JILIN.certno);

@@ -31,7 +31,9 @@ async function visitReadyToSettle(bchno: string) {
   expect(reg.status, reg.text).toBe(201);
   const id = reg.body.visit.visit_id as string;
   expect((await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBeLessThan(300);
-  expect((await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: bchno, lines: [line('1', CODES.consult, 1, 20)] })).status).toBeLessThan(300);
+  expect(
+    (await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: bchno, lines: [line('1', CODES.consult, 1, 20)] })).status,
+  ).toBeLessThan(300);
   return id;
 }
 
@@ -49,7 +51,9 @@ describe('/metrics (Prometheus)', () => {
     expect(sample(text, settle)).toBe(1);
     expect(sample(text, 'yidi_http_requests_total{method="POST",route="/v1/outpatient/visits/:id/settlement",status="201"}')).toBe(1);
     expect(text).not.toContain(id);
-    expect(text).toMatch(/^yidi_http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/v1\/outpatient\/visits\/:id\/settlement",status="201"\} \d+$/m);
+    expect(text).toMatch(
+      /^yidi_http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/v1\/outpatient\/visits\/:id\/settlement",status="201"\} \d+$/m,
+    );
     expect(sample(text, 'yidi_journal_backlog{outcome="unknown"}')).toBe(0);
     expect(sample(text, 'yidi_journal_backlog{outcome="pending"}')).toBe(0);
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m); // default process metrics

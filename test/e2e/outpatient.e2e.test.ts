@@ -15,7 +15,20 @@ afterAll(async () => {
   await mock?.close();
 });
 
-const SLIP_KEYS = ['medfee_sumamt', 'fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'psn_cash_pay', 'balc'] as const;
+const SLIP_KEYS = [
+  'medfee_sumamt',
+  'fulamt_ownpay_amt',
+  'overlmt_selfpay',
+  'preselfpay_amt',
+  'inscp_scp_amt',
+  'act_pay_dedc',
+  'hifp_pay',
+  'fund_pay_sumamt',
+  'psn_part_amt',
+  'acct_pay',
+  'psn_cash_pay',
+  'balc',
+] as const;
 const pick = (slip: Record<string, unknown>) => Object.fromEntries(SLIP_KEYS.map((k) => [k, slip[k]]));
 
 async function registerAndDiagnose(body: Record<string, unknown>, med_type = '11') {
@@ -31,7 +44,9 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   it('Jilin employee, long-term filing: lookup → register → diagnoses → fees → pre-settle → settle → cancel, amounts as hand-computed', async () => {
     // 1101 lookup with the person at the counter (人卡一致)
     const who = await call('POST', '/v1/persons/query', {
-      mdtrt_cert_type: '03', mdtrt_cert_no: JILIN.card_no, card_sn: JILIN.card_sn,
+      mdtrt_cert_type: '03',
+      mdtrt_cert_no: JILIN.card_no,
+      card_sn: JILIN.card_sn,
       counter_person: { psn_cert_type: '01', certno: JILIN.certno, psn_name: JILIN.psn_name },
     });
     expect(who.status, who.text).toBe(200);
@@ -53,15 +68,31 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     });
     expect(fees.status, fees.text).toBe(201);
     // fulamt 60.00 + overlmt 35.00 + prepay 22.70 + in-scope 261.34 = 379.04
-    expect(fees.body.totals).toEqual({ medfee_sumamt: '379.04', fulamt_ownpay_amt: '60.00', overlmt_selfpay: '35.00', preselfpay_amt: '22.70', inscp_scp_amt: '261.34' });
+    expect(fees.body.totals).toEqual({
+      medfee_sumamt: '379.04',
+      fulamt_ownpay_amt: '60.00',
+      overlmt_selfpay: '35.00',
+      preselfpay_amt: '22.70',
+      inscp_scp_amt: '261.34',
+    });
 
     // Jilin 310 outpatient: deductible 200, ratio 60 %, cap 2000, account balance 500.00
     //   act_pay_dedc = min(261.34, 200) = 200.00
     //   hifp_pay     = round2((261.34 − 200) × 0.60) = round2(36.804) = 36.80
     //   psn_part_amt = 379.04 − 36.80 = 342.24; acct_pay = min(500, 342.24) = 342.24; cash 0.00; balc 157.76
     const expected = {
-      medfee_sumamt: 379.04, fulamt_ownpay_amt: 60, overlmt_selfpay: 35, preselfpay_amt: 22.7, inscp_scp_amt: 261.34, act_pay_dedc: 200,
-      hifp_pay: 36.8, fund_pay_sumamt: 36.8, psn_part_amt: 342.24, acct_pay: 342.24, psn_cash_pay: 0, balc: 157.76,
+      medfee_sumamt: 379.04,
+      fulamt_ownpay_amt: 60,
+      overlmt_selfpay: 35,
+      preselfpay_amt: 22.7,
+      inscp_scp_amt: 261.34,
+      act_pay_dedc: 200,
+      hifp_pay: 36.8,
+      fund_pay_sumamt: 36.8,
+      psn_part_amt: 342.24,
+      acct_pay: 342.24,
+      psn_cash_pay: 0,
+      balc: 157.76,
     };
     const pre = await call('POST', `/v1/outpatient/visits/${id}/pre-settlement`, { medfee_sumamt: '379.04', acct_used_flag: '1' });
     expect(pre.status, pre.text).toBe(200);
@@ -69,7 +100,11 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(pre.text).toContain('"medfee_sumamt":379.04');
     expect(pre.text).toContain('"psn_cash_pay":0.00'); // two decimals on the wire
 
-    const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 379.04, acct_used_flag: '1', invono: 'INV0001' });
+    const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, {
+      medfee_sumamt: 379.04,
+      acct_used_flag: '1',
+      invono: 'INV0001',
+    });
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual(expected);
     expect(setl.body.slip.setldetail).toEqual([expect.objectContaining({ fund_pay_type: '310100', fund_payamt: 36.8 })]);
@@ -97,7 +132,9 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   });
 
   it('Jiangsu employee, referral filing, no account balance: the person pays cash, amounts as hand-computed', async () => {
-    const { id } = await registerAndDiagnose(visitBody({ mdtrt_cert_type: '02', mdtrt_cert_no: JIANGSU.certno }, { counter_person: { certno: JIANGSU.certno } }));
+    const { id } = await registerAndDiagnose(
+      visitBody({ mdtrt_cert_type: '02', mdtrt_cert_no: JIANGSU.certno }, { counter_person: { certno: JIANGSU.certno } }),
+    );
     const fees = await call('POST', `/v1/outpatient/visits/${id}/fees`, {
       chrg_bchno: 'B1',
       lines: [
@@ -108,14 +145,30 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
       ],
     });
     expect(fees.status, fees.text).toBe(201);
-    expect(fees.body.totals).toEqual({ medfee_sumamt: '531.38', fulamt_ownpay_amt: '0.00', overlmt_selfpay: '0.00', preselfpay_amt: '51.60', inscp_scp_amt: '479.78' });
+    expect(fees.body.totals).toEqual({
+      medfee_sumamt: '531.38',
+      fulamt_ownpay_amt: '0.00',
+      overlmt_selfpay: '0.00',
+      preselfpay_amt: '51.60',
+      inscp_scp_amt: '479.78',
+    });
     // Jiangsu 310: deductible 300, ratio 70 %: hifp = round2((479.78 − 300) × 0.70) = round2(125.846) = 125.85
     // psn_part = 531.38 − 125.85 = 405.53, balance 0: all cash
     const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: '531.38', acct_used_flag: '1' });
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 531.38, fulamt_ownpay_amt: 0, overlmt_selfpay: 0, preselfpay_amt: 51.6, inscp_scp_amt: 479.78, act_pay_dedc: 300,
-      hifp_pay: 125.85, fund_pay_sumamt: 125.85, psn_part_amt: 405.53, acct_pay: 0, psn_cash_pay: 405.53, balc: 0,
+      medfee_sumamt: 531.38,
+      fulamt_ownpay_amt: 0,
+      overlmt_selfpay: 0,
+      preselfpay_amt: 51.6,
+      inscp_scp_amt: 479.78,
+      act_pay_dedc: 300,
+      hifp_pay: 125.85,
+      fund_pay_sumamt: 125.85,
+      psn_part_amt: 405.53,
+      acct_pay: 0,
+      psn_cash_pay: 405.53,
+      balc: 0,
     });
   });
 
@@ -152,7 +205,11 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   });
 
   it('an emergency visit must say so in med_type, and a non-emergency one must not', async () => {
-    const em = await call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { emergency: true }));
+    const em = await call(
+      'POST',
+      '/v1/outpatient/visits',
+      visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { emergency: true }),
+    );
     const r1 = await call('POST', `/v1/outpatient/visits/${em.body.visit.visit_id}/diagnoses`, diagnosesBody('11'));
     expect(r1.status).toBe(422);
     expect(r1.body.error.code).toBe('GW_VAL_EMERGENCY_FLAG_MISMATCH');
@@ -162,12 +219,23 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   });
 
   it('stops a visit when the person at the counter is not the credential owner (人卡一致)', async () => {
-    const res = await call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { counter_person: { certno: JIANGSU.certno, psn_name: JIANGSU.psn_name } }));
+    const res = await call(
+      'POST',
+      '/v1/outpatient/visits',
+      visitBody(
+        { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token },
+        { counter_person: { certno: JIANGSU.certno, psn_name: JIANGSU.psn_name } },
+      ),
+    );
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'GW_ID_PERSON_CREDENTIAL_MISMATCH', category: 'security' });
     expect(res.body.error.details.mismatched_fields).toEqual(['certno', 'psn_name']);
     expect(res.text).not.toContain(JILIN.certno); // the refusal names fields, not values
-    const q = await call('POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token, counter_person: { psn_name: '别人' } });
+    const q = await call('POST', '/v1/persons/query', {
+      mdtrt_cert_type: '01',
+      mdtrt_cert_no: JILIN.token,
+      counter_person: { psn_name: '别人' },
+    });
     expect(q.body.error.code).toBe('GW_ID_PERSON_CREDENTIAL_MISMATCH');
   });
 
@@ -195,7 +263,9 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     const { id } = await registerAndDiagnose(visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
     await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'C1', lines: [line('1', CODES.consult, 1, 20)] });
     const before = ((await api(mock.control, 'GET', '/calls?infno=2207')).body as any[]).length;
-    const results = await Promise.all(Array.from({ length: 10 }, () => call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' })),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status !== 201).every((r) => r.status === 409)).toBe(true);
     const after = ((await api(mock.control, 'GET', '/calls?infno=2207')).body as any[]).length;

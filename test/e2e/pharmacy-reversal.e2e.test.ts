@@ -20,7 +20,12 @@ describe('reversal of a pharmacy settlement (2102) whose outcome is unknown', ()
   it('the dropped 2102 is reversed at the platform, the sale is released, and the same sale settles once', async () => {
     const at = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
     const req = {
-      mdtrt_cert_type: '02', mdtrt_cert_no: JILIN.certno, sale_no: uniq('PR'), begntime: at, medfee_sumamt: '36.00', acct_used_flag: '0',
+      mdtrt_cert_type: '02',
+      mdtrt_cert_no: JILIN.certno,
+      sale_no: uniq('PR'),
+      begntime: at,
+      medfee_sumamt: '36.00',
+      acct_used_flag: '0',
       drugdetail: [{ feedetl_sn: 'D1', fee_ocur_time: at, med_list_codg: CODES.amoxicillin, medins_list_codg: 'YP-001', cnt: 3, pric: 12 }],
     };
     await fault(mock.control, { kind: 'drop_reply', infno: '2102', after_booking: true, count: 1 });

@@ -12,9 +12,22 @@ let mock: Awaited<ReturnType<typeof startMock>>;
 let gw: TestGateway;
 const his = <T = any>(method: string, path: string, body?: unknown) => api<T>(gw.url, method, path, body, {}, { auth: 'his' });
 const pos = <T = any>(method: string, path: string, body?: unknown) => api<T>(gw.url, method, path, body, {}, { auth: 'pos' });
-const AMOUNTS = ['medfee_sumamt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'psn_cash_pay'] as const;
+const AMOUNTS = [
+  'medfee_sumamt',
+  'inscp_scp_amt',
+  'act_pay_dedc',
+  'hifp_pay',
+  'fund_pay_sumamt',
+  'psn_part_amt',
+  'acct_pay',
+  'psn_cash_pay',
+] as const;
 const pick = (slip: Record<string, unknown>) => Object.fromEntries(AMOUNTS.map((k) => [k, slip[k]]));
-const accumulations = async () => (await api(mock.control, 'GET', `/persons/${JILIN.psn_no}`)).body.accumulations as Record<string, { dedc_used: number; pool_paid: number }>;
+const accumulations = async () =>
+  (await api(mock.control, 'GET', `/persons/${JILIN.psn_no}`)).body.accumulations as Record<
+    string,
+    { dedc_used: number; pool_paid: number }
+  >;
 const thisYear = () => String(new Date(Date.now() + 8 * 3600_000).getUTCFullYear());
 
 beforeAll(async () => {
@@ -54,13 +67,30 @@ describe('POS basket API (role pos)', () => {
     const b = basket({ total: '90.00' });
     const sale = await pos('POST', '/v1/pos/sales', b);
     expect(sale.status, sale.text).toBe(201);
-    expect(sale.body).toMatchObject({ receipt_no: b.receipt_no, line_ids: ['1', '2'], collect: { total: 90, funds_pay: 0, cash_to_collect: 90 } });
-    expect(pick(sale.body.slip)).toEqual({ medfee_sumamt: 90, inscp_scp_amt: 84, act_pay_dedc: 84, hifp_pay: 0, fund_pay_sumamt: 0, psn_part_amt: 90, acct_pay: 0, psn_cash_pay: 90 });
+    expect(sale.body).toMatchObject({
+      receipt_no: b.receipt_no,
+      line_ids: ['1', '2'],
+      collect: { total: 90, funds_pay: 0, cash_to_collect: 90 },
+    });
+    expect(pick(sale.body.slip)).toEqual({
+      medfee_sumamt: 90,
+      inscp_scp_amt: 84,
+      act_pay_dedc: 84,
+      hifp_pay: 0,
+      fund_pay_sumamt: 0,
+      psn_part_amt: 90,
+      acct_pay: 0,
+      psn_cash_pay: 90,
+    });
     expect(sale.body.slip.med_type).toBe('41');
 
     // a later outpatient settlement: 阿莫西林 10 × 30.00 = 300.00 in scope
     //   act_pay_dedc = min(300, 200 − 84) = 116; hifp = round2(184 × 0.6) = 110.40; cash 189.60
-    const reg = await his('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { begntime: sale.body.slip.setl_time }));
+    const reg = await his(
+      'POST',
+      '/v1/outpatient/visits',
+      visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { begntime: sale.body.slip.setl_time }),
+    );
     const id = reg.body.visit.visit_id as string;
     await his('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
     await his('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines: [line('1', CODES.amoxicillin, 10, 30)] });
@@ -74,15 +104,30 @@ describe('POS basket API (role pos)', () => {
     // the outpatient settlement re-derived without the sale: dedc min(300, 200) = 200, hifp round2(100 × 0.6) = 60 (Δ fund −50.40)
     // the refund: medfee −90; dedc −84 + 84 = 0; hifp −0 − 50.40 = −50.40; psn_part = −90 + 50.40 = −39.60
     expect(refund.body).toMatchObject({ receipt_no: b.receipt_no, refund_type: 'full', status: 'completed', setl_id: sale.body.setl_id });
-    expect(pick(refund.body.cancellation_slip)).toEqual({ medfee_sumamt: -90, inscp_scp_amt: -84, act_pay_dedc: 0, hifp_pay: -50.4, fund_pay_sumamt: -50.4, psn_part_amt: -39.6, acct_pay: 0, psn_cash_pay: -39.6 });
+    expect(pick(refund.body.cancellation_slip)).toEqual({
+      medfee_sumamt: -90,
+      inscp_scp_amt: -84,
+      act_pay_dedc: 0,
+      hifp_pay: -50.4,
+      fund_pay_sumamt: -50.4,
+      psn_part_amt: -39.6,
+      acct_pay: 0,
+      psn_cash_pay: -39.6,
+    });
     expect(refund.body.net_refund).toEqual({ psn_cash_pay: 39.6, acct_pay: 0, fund_pay_sumamt: 50.4 });
     expect((await accumulations())[thisYear()]).toEqual({ dedc_used: 200, pool_paid: 60 });
 
     const after = await pos('GET', `/v1/pos/sales/${b.receipt_no}`);
-    expect(after.body.settlements).toEqual([expect.objectContaining({ setl_id: sale.body.setl_id, status: 'cancelled', cancel_setl_id: refund.body.cancel_setl_id })]);
+    expect(after.body.settlements).toEqual([
+      expect.objectContaining({ setl_id: sale.body.setl_id, status: 'cancelled', cancel_setl_id: refund.body.cancel_setl_id }),
+    ]);
     // the platform saw 2101, 2102 and 2103, each with the msgid the gateway journaled
     const calls = (await api(mock.control, 'GET', '/calls')).body as Array<{ infno: string; infcode: number }>;
-    expect(calls.filter((c) => ['2101', '2102', '2103'].includes(c.infno)).map((c) => `${c.infno}:${c.infcode}`)).toEqual(['2101:0', '2102:0', '2103:0']);
+    expect(calls.filter((c) => ['2101', '2102', '2103'].includes(c.infno)).map((c) => `${c.infno}:${c.infcode}`)).toEqual([
+      '2101:0',
+      '2102:0',
+      '2103:0',
+    ]);
   });
 
   it('refuses a POS total that differs from the items, a repeated receipt, and a benefit-difference refund', async () => {
@@ -113,10 +158,31 @@ describe('pharmacy API (national fields)', () => {
     const sale_no = uniq('PH');
     const at = new Date(Date.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
     const req = {
-      mdtrt_cert_type: '02', mdtrt_cert_no: JILIN.certno, sale_no, begntime: at, medfee_sumamt: '400.00', acct_used_flag: '0',
+      mdtrt_cert_type: '02',
+      mdtrt_cert_no: JILIN.certno,
+      sale_no,
+      begntime: at,
+      medfee_sumamt: '400.00',
+      acct_used_flag: '0',
       drugdetail: [
-        { feedetl_sn: 'D1', fee_ocur_time: at, med_list_codg: CODES.amoxicillin, medins_list_codg: 'YP-001', cnt: 10, pric: 30, rxno: 'RX9' },
-        { feedetl_sn: 'D2', fee_ocur_time: at, med_list_codg: CODES.amoxicillin, medins_list_codg: 'YP-001', cnt: 4, pric: '25.00', det_item_fee_sumamt: '100.00' },
+        {
+          feedetl_sn: 'D1',
+          fee_ocur_time: at,
+          med_list_codg: CODES.amoxicillin,
+          medins_list_codg: 'YP-001',
+          cnt: 10,
+          pric: 30,
+          rxno: 'RX9',
+        },
+        {
+          feedetl_sn: 'D2',
+          fee_ocur_time: at,
+          med_list_codg: CODES.amoxicillin,
+          medins_list_codg: 'YP-001',
+          cnt: 4,
+          pric: '25.00',
+          det_item_fee_sumamt: '100.00',
+        },
       ],
     };
     const pre = await his('POST', '/v1/pharmacy/pre-settlement', req);
@@ -128,7 +194,10 @@ describe('pharmacy API (national fields)', () => {
     expect(setl.body).toMatchObject({ sale_no, status: 'settled', setl_id: expect.any(String) });
     expect(setl.text).not.toContain(JILIN.certno); // the credential number never comes back
 
-    const r = await his('POST', `/v1/pharmacy/settlements/${setl.body.setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['D2'] });
+    const r = await his('POST', `/v1/pharmacy/settlements/${setl.body.setl_id}/refund`, {
+      reason_code: 'drug_return',
+      return_lines: ['D2'],
+    });
     expect(r.status, r.text).toBe(200);
     expect(r.body).toMatchObject({ refund_type: 'partial', status: 'completed', settlement_kind: 'pharmacy', kept_lines: ['D1'] });
     expect(r.body.steps.map((x: any) => `${x.step}:${x.outcome}`)).toEqual(['cancel:succeeded', 'resettle:succeeded']);
@@ -150,7 +219,11 @@ describe('pharmacy API (national fields)', () => {
     const at = '2026-11-23 10:00:00';
     const base = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token, sale_no: uniq('PH'), begntime: at, acct_used_flag: '0' };
     const l = { feedetl_sn: '1', fee_ocur_time: at, med_list_codg: CODES.amoxicillin, medins_list_codg: 'YP', cnt: 3, pric: '1.11' };
-    const lineBad = await his('POST', '/v1/pharmacy/settlements', { ...base, medfee_sumamt: 3.34, drugdetail: [{ ...l, det_item_fee_sumamt: 3.34 }] });
+    const lineBad = await his('POST', '/v1/pharmacy/settlements', {
+      ...base,
+      medfee_sumamt: 3.34,
+      drugdetail: [{ ...l, det_item_fee_sumamt: 3.34 }],
+    });
     expect([lineBad.status, lineBad.body.error.code]).toEqual([422, 'GW_VAL_LINE_AMOUNT_MISMATCH']);
     const totalBad = await his('POST', '/v1/pharmacy/settlements', { ...base, medfee_sumamt: 4, drugdetail: [l] });
     expect([totalBad.status, totalBad.body.error.code]).toEqual([422, 'GW_VAL_TOTAL_MISMATCH']);

@@ -39,9 +39,19 @@ afterAll(async () => {
 });
 
 type Call = { infno: string; msgid: string | null; infcode: number | null };
-type LedgerEntry = { setl_id: string; kind: string; status: string; mdtrt_id: string; msgid: string; feedetl_sns: string[]; amounts: Record<string, number>; orig_setl_id?: string };
+type LedgerEntry = {
+  setl_id: string;
+  kind: string;
+  status: string;
+  mdtrt_id: string;
+  msgid: string;
+  feedetl_sns: string[];
+  amounts: Record<string, number>;
+  orig_setl_id?: string;
+};
 const calls = async (infno: string) => (await api(mock.control, 'GET', `/calls?infno=${infno}`)).body as Call[];
-const ledgerOf = async (mdtrt_id: string) => ((await api(mock.control, 'GET', '/ledger')).body as LedgerEntry[]).filter((e) => e.mdtrt_id === mdtrt_id);
+const ledgerOf = async (mdtrt_id: string) =>
+  ((await api(mock.control, 'GET', '/ledger')).body as LedgerEntry[]).filter((e) => e.mdtrt_id === mdtrt_id);
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
@@ -55,7 +65,13 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_
 
 /** A gateway process on `dataDir`; the reversal worker is kept from acting during the test (its own suites cover it). */
 async function gateway(dataDir: string) {
-  const g = await spawnGateway({ PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, PLATFORM_TIMEOUT_MS: '30000', REVERSAL_FIRST_DELAY_MS: '600000', REVERSAL_INTERVAL_MS: '600000' });
+  const g = await spawnGateway({
+    PLATFORM_BASE_URL: mock.url,
+    DATA_DIR: dataDir,
+    PLATFORM_TIMEOUT_MS: '30000',
+    REVERSAL_FIRST_DELAY_MS: '600000',
+    REVERSAL_INTERVAL_MS: '600000',
+  });
   running.push(g);
   return g;
 }
@@ -71,7 +87,10 @@ async function settledVisit(base: string) {
   expect(reg.status, reg.text).toBe(201);
   const id = reg.body.visit.visit_id as string;
   expect((await call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
-  const fees = await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines: [line('1', CODES.amoxicillin, 10, 30), line('2', CODES.amoxicillin, 4, 25)] });
+  const fees = await call('POST', `/v1/outpatient/visits/${id}/fees`, {
+    chrg_bchno: 'B1',
+    lines: [line('1', CODES.amoxicillin, 10, 30), line('2', CODES.amoxicillin, 4, 25)],
+  });
   expect(fees.status, fees.text).toBe(201);
   const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: '400.00', acct_used_flag: '0' });
   expect(setl.status, setl.text).toBe(201);
@@ -87,7 +106,9 @@ async function settledVisit(base: string) {
 async function killWhileHeld(first: GatewayProcess, setl_id: string, infno: string) {
   const before = (await calls(infno)).length;
   await api(mock.control, 'POST', '/faults', { infno, latency_ms: 1500, count: 1 });
-  const answer = api(first.url, 'POST', `/v1/settlements/${setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] }).catch((e: Error) => e);
+  const answer = api(first.url, 'POST', `/v1/settlements/${setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] }).catch(
+    (e: Error) => e,
+  );
   await until(`the platform to hold ${infno}`, async () => ((await calls(infno)).length > before ? true : undefined));
   first.child.kill('SIGKILL');
   await first.exited;
@@ -129,7 +150,13 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
     const op = await definiteState(second.url, s.setl_id);
     // completed: a 2204 books nothing, so the gateway may withdraw (2205 "0000") and repeat it;
     // only then is the 2207 sent, once
-    expect(op).toMatchObject({ status: 'completed', refund_type: 'partial', returned_lines: ['2'], kept_lines: ['1'], resumed_at: [expect.any(String)] });
+    expect(op).toMatchObject({
+      status: 'completed',
+      refund_type: 'partial',
+      returned_lines: ['2'],
+      kept_lines: ['1'],
+      resumed_at: [expect.any(String)],
+    });
     // cancel −400 (dedc −200, hifp −120, cash −280); re-settle line 1, 300.00: dedc 200, hifp round2(100 × 0.6) = 60, cash 240
     expect(op.cancellation_slip).toMatchObject({ medfee_sumamt: -400, act_pay_dedc: -200, hifp_pay: -120, psn_cash_pay: -280 });
     expect(op.settlement_slip).toMatchObject({ medfee_sumamt: 300, act_pay_dedc: 200, hifp_pay: 60, psn_cash_pay: 240 });
@@ -139,7 +166,11 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
     const ledger = await ledgerOf(s.mdtrt_id);
     const live = ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked');
     expect(live).toHaveLength(1);
-    expect(live[0]).toMatchObject({ setl_id: op.new_setl_id, feedetl_sns: ['1'], amounts: expect.objectContaining({ medfee_sumamt: 300, hifp_pay: 60 }) });
+    expect(live[0]).toMatchObject({
+      setl_id: op.new_setl_id,
+      feedetl_sns: ['1'],
+      amounts: expect.objectContaining({ medfee_sumamt: 300, hifp_pay: 60 }),
+    });
     expect(ledger.find((e) => e.setl_id === s.setl_id)).toMatchObject({ status: 'cancelled' });
     // one 2207 for the kept line (plus the original settlement's): the re-settlement was not doubled
     expect((await calls('2207')).filter((c) => c.infcode === 0)).toHaveLength(2);
@@ -150,7 +181,14 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
       .filter((t) => t.encounter_id === s.id)
       .reverse()
       .map((t) => `${t.infno}:${t.outcome}`);
-    expect(steps.slice(-6)).toEqual(['2208:succeeded', '2205:succeeded', '2204:unknown', '2205:succeeded', '2204:succeeded', '2207:succeeded']);
+    expect(steps.slice(-6)).toEqual([
+      '2208:succeeded',
+      '2205:succeeded',
+      '2204:unknown',
+      '2205:succeeded',
+      '2204:succeeded',
+      '2207:succeeded',
+    ]);
     const visit = await api(second.url, 'GET', `/v1/outpatient/visits/${s.id}`);
     expect(visit.body.pending).toBeUndefined();
     expect(visit.body.settlements).toEqual([
@@ -175,7 +213,12 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
     const op = await definiteState(second.url, s.setl_id);
     // needs_reversal: the gateway cannot know whether that 2207 booked (its answer died with the
     // process) and must not settle the kept line a second time; the 2207 is the one to reverse (冲正)
-    expect(op).toMatchObject({ status: 'needs_reversal', kept_lines: ['1'], resumed_at: [expect.any(String)], reversal: { step: 'resettle', transaction_id: held.msgid } });
+    expect(op).toMatchObject({
+      status: 'needs_reversal',
+      kept_lines: ['1'],
+      resumed_at: [expect.any(String)],
+      reversal: { step: 'resettle', transaction_id: held.msgid },
+    });
     expect(op.cancellation_slip).toMatchObject({ medfee_sumamt: -400 });
     expect(op.new_setl_id).toBeUndefined();
     // the journal names it: outcome unknown, on the visit, which waits for the reversal

@@ -20,7 +20,10 @@ describe('a partial refund whose re-settlement outcome is unknown', () => {
     const reg = await call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
     const id = reg.body.visit.visit_id as string;
     await call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
-    await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'R1', lines: [line('1', CODES.consult, 1, 20), line('2', CODES.amoxicillin, 2, 15)] });
+    await call('POST', `/v1/outpatient/visits/${id}/fees`, {
+      chrg_bchno: 'R1',
+      lines: [line('1', CODES.consult, 1, 20), line('2', CODES.amoxicillin, 2, 15)],
+    });
     const s = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 50, acct_used_flag: '0' });
     expect(s.status, s.text).toBe(201);
 

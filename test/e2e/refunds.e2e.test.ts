@@ -25,7 +25,17 @@ const dataDir = tmpDir('refunds');
 beforeAll(async () => {
   mock = createMockPlatform({ clock: clock.now });
   mockUrl = (await mock.listen(0)).url;
-  const config = loadConfig({ PLATFORM_BASE_URL: mockUrl, DATA_DIR: dataDir, LOG_LEVEL: 'debug', PLATFORM_TIMEOUT_MS: '5000', API_CLIENTS_FILE: writeTestClientsFile(dataDir), [TEST_HMAC_ENV]: TEST_HMAC_SECRET }, 'test');
+  const config = loadConfig(
+    {
+      PLATFORM_BASE_URL: mockUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'debug',
+      PLATFORM_TIMEOUT_MS: '5000',
+      API_CLIENTS_FILE: writeTestClientsFile(dataDir),
+      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+    },
+    'test',
+  );
   gw = await createGateway(config, { clock, logger: createLogger('debug', new LogCapture()) });
   base = `http://127.0.0.1:${(await gw.start(0, '127.0.0.1')).port}`;
 });
@@ -40,21 +50,43 @@ beforeEach(async () => {
 });
 
 const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(base, method, path, body);
-const control = async (method: string, path: string, body?: unknown) => (await api(mockUrl.replace(/\/api$/, '/__mock'), method, path, body)).body;
-const person = async () => (await control('GET', `/persons/${JILIN.psn_no}`)) as { balance: number; accumulations: Record<string, { dedc_used: number; pool_paid: number }> };
-const ledgerEntry = async (setl_id: string) => ((await control('GET', '/ledger')) as Array<Record<string, any>>).find((e) => e.setl_id === setl_id)!;
-const AMOUNTS = ['medfee_sumamt', 'inscp_scp_amt', 'act_pay_dedc', 'hifp_pay', 'fund_pay_sumamt', 'psn_part_amt', 'acct_pay', 'psn_cash_pay'] as const;
+const control = async (method: string, path: string, body?: unknown) =>
+  (await api(mockUrl.replace(/\/api$/, '/__mock'), method, path, body)).body;
+const person = async () =>
+  (await control('GET', `/persons/${JILIN.psn_no}`)) as {
+    balance: number;
+    accumulations: Record<string, { dedc_used: number; pool_paid: number }>;
+  };
+const ledgerEntry = async (setl_id: string) =>
+  ((await control('GET', '/ledger')) as Array<Record<string, any>>).find((e) => e.setl_id === setl_id)!;
+const AMOUNTS = [
+  'medfee_sumamt',
+  'inscp_scp_amt',
+  'act_pay_dedc',
+  'hifp_pay',
+  'fund_pay_sumamt',
+  'psn_part_amt',
+  'acct_pay',
+  'psn_cash_pay',
+] as const;
 const pick = (slip: Record<string, unknown>) => Object.fromEntries(AMOUNTS.map((k) => [k, slip[k]]));
 
 /** One outpatient visit of the Jilin patient, settled without the account: returns its ids and slip. */
 async function settledVisit(lines: Array<ReturnType<typeof line>>, begntime = '2026-11-23 09:00:00') {
-  const reg = await call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { begntime, ipt_otp_no: uniq('MZ') }));
+  const reg = await call(
+    'POST',
+    '/v1/outpatient/visits',
+    visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { begntime, ipt_otp_no: uniq('MZ') }),
+  );
   expect(reg.status, reg.text).toBe(201);
   const id = reg.body.visit.visit_id as string;
   expect((await call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
   const fees = await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines });
   expect(fees.status, fees.text).toBe(201);
-  const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: fees.body.totals.medfee_sumamt, acct_used_flag: '0' });
+  const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, {
+    medfee_sumamt: fees.body.totals.medfee_sumamt,
+    acct_used_flag: '0',
+  });
   expect(setl.status, setl.text).toBe(201);
   return { id, setl_id: setl.body.setl_id as string, slip: setl.body.slip };
 }
@@ -83,14 +115,31 @@ describe('隔笔退费: refunding an earlier outpatient settlement re-derives th
     //   medfee −150.00; act_pay_dedc −150 + 150 = 0; hifp −0 − 90 = −90.00;
     //   psn_part = −150 − (−90) = −60.00: the patient gets 60.00 back, not 150.00
     expect(refund.body).toMatchObject({ refund_type: 'full', status: 'completed', setl_id: s1.setl_id, reason_code: 'patient_request' });
-    expect(pick(refund.body.cancellation_slip)).toEqual({ medfee_sumamt: -150, inscp_scp_amt: -150, act_pay_dedc: 0, hifp_pay: -90, fund_pay_sumamt: -90, psn_part_amt: -60, acct_pay: 0, psn_cash_pay: -60 });
+    expect(pick(refund.body.cancellation_slip)).toEqual({
+      medfee_sumamt: -150,
+      inscp_scp_amt: -150,
+      act_pay_dedc: 0,
+      hifp_pay: -90,
+      fund_pay_sumamt: -90,
+      psn_part_amt: -60,
+      acct_pay: 0,
+      psn_cash_pay: -60,
+    });
     expect(refund.body.net_refund).toEqual({ psn_cash_pay: 60, acct_pay: 0, fund_pay_sumamt: 90 });
     expect(refund.text).toContain('"psn_cash_pay":-60.00');
     // after: dedc_used 150 + 50 = 200; pool paid 0 + 60 = 60
     expect((await person()).accumulations['2026']).toEqual({ dedc_used: 200, pool_paid: 60 });
     // the ledger keeps what was booked and shows what the insured area re-derived
-    expect(await ledgerEntry(s2.setl_id)).toMatchObject({ status: 'booked', amounts: { act_pay_dedc: 50, hifp_pay: 60 }, adjusted: { act_pay_dedc: 150, hifp_pay: 0, psn_cash_pay: 150 } });
-    expect(await ledgerEntry(s3.setl_id)).toMatchObject({ status: 'booked', amounts: { act_pay_dedc: 0, hifp_pay: 90 }, adjusted: { act_pay_dedc: 50, hifp_pay: 60, psn_cash_pay: 90 } });
+    expect(await ledgerEntry(s2.setl_id)).toMatchObject({
+      status: 'booked',
+      amounts: { act_pay_dedc: 50, hifp_pay: 60 },
+      adjusted: { act_pay_dedc: 150, hifp_pay: 0, psn_cash_pay: 150 },
+    });
+    expect(await ledgerEntry(s3.setl_id)).toMatchObject({
+      status: 'booked',
+      amounts: { act_pay_dedc: 0, hifp_pay: 90 },
+      adjusted: { act_pay_dedc: 50, hifp_pay: 60, psn_cash_pay: 90 },
+    });
     expect(await ledgerEntry(s1.setl_id)).toMatchObject({ status: 'cancelled', cancel_setl_id: refund.body.cancel_setl_id });
 
     // the settlement shows its cancellation; a second refund is refused
@@ -101,13 +150,18 @@ describe('隔笔退费: refunding an earlier outpatient settlement re-derives th
     expect(r2.status, r2.text).toBe(200);
     // S2' (dedc 150, hifp 0) refunded; S3 re-derived to dedc 150, hifp 0 (Δ fund −60):
     //   hifp −0 − 60 = −60; psn_part = −150 + 60 = −90
-    expect(pick(r2.body.cancellation_slip)).toMatchObject({ act_pay_dedc: -150 + 100, hifp_pay: -60, psn_part_amt: -90, psn_cash_pay: -90 });
+    expect(pick(r2.body.cancellation_slip)).toMatchObject({
+      act_pay_dedc: -150 + 100,
+      hifp_pay: -60,
+      psn_part_amt: -90,
+      psn_cash_pay: -90,
+    });
     expect((await person()).accumulations['2026']).toEqual({ dedc_used: 150, pool_paid: 0 });
   });
 });
 
 describe('跨年退费 and 清算后退费', () => {
-  it('a refund in January of a December settlement, after December was cleared, moves December\'s accumulations, not January\'s', async () => {
+  it("a refund in January of a December settlement, after December was cleared, moves December's accumulations, not January's", async () => {
     now = new Date('2026-12-20T02:00:00Z');
     // December: 阿莫西林 10 × 30.00 = 300.00: act_pay_dedc 200, hifp round2(100 × 0.6) = 60, cash 240
     const dec = await settledVisit([line('1', CODES.amoxicillin, 10, 30)], '2026-12-20 09:00:00');
@@ -124,7 +178,16 @@ describe('跨年退费 and 清算后退费', () => {
     const refund = await call('POST', `/v1/settlements/${dec.setl_id}/refund`, { reason_code: 'drug_return' });
     expect(refund.status, refund.text).toBe(200);
     // nothing later in 2026 to re-derive: the December amounts negated
-    expect(pick(refund.body.cancellation_slip)).toEqual({ medfee_sumamt: -300, inscp_scp_amt: -300, act_pay_dedc: -200, hifp_pay: -60, fund_pay_sumamt: -60, psn_part_amt: -240, acct_pay: 0, psn_cash_pay: -240 });
+    expect(pick(refund.body.cancellation_slip)).toEqual({
+      medfee_sumamt: -300,
+      inscp_scp_amt: -300,
+      act_pay_dedc: -200,
+      hifp_pay: -60,
+      fund_pay_sumamt: -60,
+      psn_part_amt: -240,
+      acct_pay: 0,
+      psn_cash_pay: -240,
+    });
     expect(refund.body.cancellation_slip.setl_time).toMatch(/^2027-01-05/);
     // December's year is emptied; January's is untouched (the January settlement is not re-derived)
     expect((await person()).accumulations).toEqual({ '2027': { dedc_used: 100, pool_paid: 0 } });
@@ -147,8 +210,18 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
 
     const r = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toMatchObject({ refund_type: 'partial', status: 'completed', settlement_kind: 'outpatient', returned_lines: ['2'], kept_lines: ['1'] });
-    expect(r.body.steps.map((x: any) => [x.step, x.attempt, x.outcome])).toEqual([['cancel', 1, 'succeeded'], ['resettle', 1, 'refused'], ['resettle', 2, 'succeeded']]);
+    expect(r.body).toMatchObject({
+      refund_type: 'partial',
+      status: 'completed',
+      settlement_kind: 'outpatient',
+      returned_lines: ['2'],
+      kept_lines: ['1'],
+    });
+    expect(r.body.steps.map((x: any) => [x.step, x.attempt, x.outcome])).toEqual([
+      ['cancel', 1, 'succeeded'],
+      ['resettle', 1, 'refused'],
+      ['resettle', 2, 'succeeded'],
+    ]);
     expect(r.body.steps[1]).toMatchObject({ code: 'GW_BIZ_PLATFORM_REJECTED', platform_err_msg: '系统繁忙，请稍后再试' });
     // cancel: −400 (dedc −200, hifp −120, cash −280); re-settle line 1, 300.00: dedc 200, hifp 60, cash 240
     expect(pick(r.body.cancellation_slip)).toMatchObject({ medfee_sumamt: -400, act_pay_dedc: -200, hifp_pay: -120, psn_cash_pay: -280 });
@@ -164,7 +237,10 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
       expect.objectContaining({ setl_id: r.body.new_setl_id, status: 'booked' }),
     ]);
     expect(visit.body.pending).toBeUndefined();
-    expect((await call('GET', `/v1/refunds/${r.body.refund_id}`)).body).toMatchObject({ status: 'completed', new_setl_id: r.body.new_setl_id });
+    expect((await call('GET', `/v1/refunds/${r.body.refund_id}`)).body).toMatchObject({
+      status: 'completed',
+      new_setl_id: r.body.new_setl_id,
+    });
     // every platform call of both steps is in the journal, in order (newest first there)
     const journal = await call('GET', '/v1/transactions?limit=1000');
     const calls = (journal.body.items as Array<{ infno: string; outcome: string; encounter_id?: string }>)
@@ -183,7 +259,10 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
     expect([r.status, r.body.error.code]).toEqual([502, 'GW_SYS_REFUND_NEEDS_REVERSAL']);
     expect(r.body.error.details).toMatchObject({ status: 'needs_reversal', setl_id: s.setl_id, kept_lines: ['1'] });
     const op = await call('GET', `/v1/refunds/${r.body.error.details.refund_id}`);
-    expect(op.body).toMatchObject({ status: 'needs_reversal', reversal: { step: 'resettle', code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: r.body.error.transaction_id } });
+    expect(op.body).toMatchObject({
+      status: 'needs_reversal',
+      reversal: { step: 'resettle', code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: r.body.error.transaction_id },
+    });
     // the 2207 the reversal worker must reverse is the unknown one in the journal
     const t = await call('GET', `/v1/transactions/${r.body.error.transaction_id}`);
     expect(t.body).toMatchObject({ infno: '2207', outcome: 'unknown' });
@@ -197,7 +276,11 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
     await control('POST', '/faults', { kind: 'reject', infno: '2207', err_msg: '参保人待遇暂停', count: 3 });
     const r = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'fee_error', return_lines: ['2'] });
     expect([r.status, r.body.error.code]).toEqual([422, 'GW_BIZ_REFUND_RESETTLE_FAILED']);
-    expect(r.body.error.details).toMatchObject({ status: 'resettle_failed', platform_err_msg: '参保人待遇暂停', cancellation_slip: { medfee_sumamt: -400 } });
+    expect(r.body.error.details).toMatchObject({
+      status: 'resettle_failed',
+      platform_err_msg: '参保人待遇暂停',
+      cancellation_slip: { medfee_sumamt: -400 },
+    });
     const op = await call('GET', `/v1/refunds/${r.body.error.details.refund_id}`);
     expect(op.body.steps.filter((x: any) => x.step === 'resettle')).toHaveLength(3);
   });
@@ -206,7 +289,10 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
 describe('bad input on the refund endpoint', () => {
   it('refuses a benefit difference (LN 54), an unknown reason code, an unknown setl_id, a foreign line', async () => {
     const s = await settledVisit([line('1', CODES.amoxicillin, 1, 30)]);
-    const bd = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'benefit_difference', reason: '回参保地报销比例更高' });
+    const bd = await call('POST', `/v1/settlements/${s.setl_id}/refund`, {
+      reason_code: 'benefit_difference',
+      reason: '回参保地报销比例更高',
+    });
     expect([bd.status, bd.body.error.code]).toEqual([422, 'GW_BIZ_REFUND_BENEFIT_DIFFERENCE']);
     expect(bd.body.error.message).toContain('待遇差');
     const unknownReason = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'because' });

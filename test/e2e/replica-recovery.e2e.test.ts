@@ -34,10 +34,15 @@ afterAll(async () => {
 });
 
 describe('start-up recovery on a shared Redis', () => {
-  it('turns a dead replica\'s old pending call into unknown, and leaves a live replica\'s fresh one alone', async () => {
+  it("turns a dead replica's old pending call into unknown, and leaves a live replica's fresh one alone", async () => {
     await store.putTransaction(record('H44030500001202601010000000001', 10)); // 10 minutes: its process is gone
     await store.putTransaction(record('H44030500001209912310000000001', 0)); // just sent by a live replica
-    gw = await startGateway(mock.url, { STORE_BACKEND: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: keyPrefix, PLATFORM_TIMEOUT_MS: '5000' });
+    gw = await startGateway(mock.url, {
+      STORE_BACKEND: 'redis',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: keyPrefix,
+      PLATFORM_TIMEOUT_MS: '5000',
+    });
     const old = await api(gw.url, 'GET', '/v1/transactions/H44030500001202601010000000001');
     const fresh = await api(gw.url, 'GET', '/v1/transactions/H44030500001209912310000000001');
     expect(old.body).toMatchObject({ outcome: 'unknown', error: { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN' } });

@@ -20,7 +20,13 @@ let b: GatewayProcess;
 
 beforeAll(async () => {
   mock = await startMock();
-  const env = (dir: string) => ({ PLATFORM_BASE_URL: mock.url, STORE_BACKEND: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: keyPrefix, DATA_DIR: dir });
+  const env = (dir: string) => ({
+    PLATFORM_BASE_URL: mock.url,
+    STORE_BACKEND: 'redis',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: keyPrefix,
+    DATA_DIR: dir,
+  });
   [a, b] = await Promise.all([spawnGateway(env(dirs[0]!)), spawnGateway(env(dirs[1]!))]);
 });
 
@@ -58,7 +64,10 @@ describe('two gateway processes on one Redis', () => {
     const before = await calls('2207');
     const key = randomUUID();
     const path = `/v1/outpatient/visits/${id}/settlement`;
-    const [ra, rb] = await Promise.all([api(a.url, 'POST', path, SETTLE, { 'idempotency-key': key }), api(b.url, 'POST', path, SETTLE, { 'idempotency-key': key })]);
+    const [ra, rb] = await Promise.all([
+      api(a.url, 'POST', path, SETTLE, { 'idempotency-key': key }),
+      api(b.url, 'POST', path, SETTLE, { 'idempotency-key': key }),
+    ]);
 
     expect(await calls('2207')).toBe(before + 1);
     expect([ra.status, rb.status], `${ra.text}\n${rb.text}`).toEqual([201, 201]);
@@ -91,7 +100,10 @@ describe('two gateway processes on one Redis', () => {
   it('two concurrent registrations of one outpatient number through both: one visit, the other a 409 GW_BIZ_DUPLICATE_VISIT', async () => {
     const body = visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
     const before = await calls('2201');
-    const replies = await Promise.all([api(a.url, 'POST', '/v1/outpatient/visits', body), api(b.url, 'POST', '/v1/outpatient/visits', body)]);
+    const replies = await Promise.all([
+      api(a.url, 'POST', '/v1/outpatient/visits', body),
+      api(b.url, 'POST', '/v1/outpatient/visits', body),
+    ]);
     const statuses = replies.map((r) => r.status).sort();
     expect(statuses, replies.map((r) => r.text).join('\n')).toEqual([201, 409]);
     expect(replies.find((r) => r.status === 409)!.body.error.code).toBe('GW_BIZ_DUPLICATE_VISIT');
@@ -102,7 +114,9 @@ describe('two gateway processes on one Redis', () => {
     const id = await readyToSettle();
     const list = await api(b.url, 'GET', `/v1/transactions?limit=1000`);
     expect(list.status, list.text).toBe(200);
-    const mine = (list.body.items as Array<{ encounter_id?: string; infno: string }>).filter((t) => t.encounter_id === id).map((t) => t.infno);
+    const mine = (list.body.items as Array<{ encounter_id?: string; infno: string }>)
+      .filter((t) => t.encounter_id === id)
+      .map((t) => t.infno);
     expect(mine.sort()).toEqual(['2201', '2203', '2204']);
   });
 });

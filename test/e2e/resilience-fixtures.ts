@@ -41,7 +41,10 @@ export const fault = async (control: string, f: Record<string, unknown>) => {
 };
 
 /** A registered, diagnosed visit of `cred` with one 20.00 consultation line: ready to settle for 20. */
-export async function readyVisit(base: string, cred: { mdtrt_cert_type: string; mdtrt_cert_no: string } = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }) {
+export async function readyVisit(
+  base: string,
+  cred: { mdtrt_cert_type: string; mdtrt_cert_no: string } = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token },
+) {
   const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody(cred));
   if (reg.status !== 201) throw new Error(`registration failed: ${reg.text}`);
   const id = reg.body.visit.visit_id as string;
@@ -53,5 +56,6 @@ export async function readyVisit(base: string, cred: { mdtrt_cert_type: string; 
   return { id, mdtrt_id };
 }
 
-export const settle = (base: string, id: string): Promise<Reply> => api(base, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+export const settle = (base: string, id: string): Promise<Reply> =>
+  api(base, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
 export const transaction = async (base: string, id: string) => (await api(base, 'GET', `/v1/transactions/${id}`)).body;

@@ -20,7 +20,13 @@ afterAll(async () => {
 
 describe('kill -9 in the middle of a reversal', () => {
   it('the restarted gateway resumes the reversal from the journal and completes it; the visit settles again', async () => {
-    const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, PLATFORM_TIMEOUT_MS: '30000', ...FAST_REVERSAL, REVERSAL_BACKOFF_MS: '300' };
+    const env = {
+      PLATFORM_BASE_URL: mock.url,
+      DATA_DIR: dataDir,
+      PLATFORM_TIMEOUT_MS: '30000',
+      ...FAST_REVERSAL,
+      REVERSAL_BACKOFF_MS: '300',
+    };
     const first = await spawnGateway(env);
     const v = await readyVisit(first.url);
     // the settlement is booked but its reply is lost; the first 2601 is held by the platform
@@ -29,7 +35,10 @@ describe('kill -9 in the middle of a reversal', () => {
     const s = await settle(first.url, v.id);
     expect(s.status).toBe(502);
     const txid = s.body.error.transaction_id as string;
-    await until('the platform to receive the 2601', async () => ((await api(mock.control, 'GET', '/calls?infno=2601')).body as unknown[]).length > 0);
+    await until(
+      'the platform to receive the 2601',
+      async () => ((await api(mock.control, 'GET', '/calls?infno=2601')).body as unknown[]).length > 0,
+    );
     // the attempt was written on the original before the 2601 left
     const during = await transaction(first.url, txid);
     expect(during.resolution).toMatchObject({ state: 'reversing', attempts: 1 });
@@ -45,13 +54,23 @@ describe('kill -9 in the middle of a reversal', () => {
     });
     expect(done.resolution.attempts).toBe(2);
     // the interrupted 2601 is in the journal too (outcome unknown after the restart), linked to the original
-    const reversals = (await api(second.url, 'GET', '/v1/transactions?infno=2601')).body.items as Array<{ reverses: string; outcome: string }>;
-    expect(reversals.filter((r) => r.reverses === txid).map((r) => r.outcome).sort()).toEqual(['succeeded', 'unknown']);
+    const reversals = (await api(second.url, 'GET', '/v1/transactions?infno=2601')).body.items as Array<{
+      reverses: string;
+      outcome: string;
+    }>;
+    expect(
+      reversals
+        .filter((r) => r.reverses === txid)
+        .map((r) => r.outcome)
+        .sort(),
+    ).toEqual(['succeeded', 'unknown']);
     const entry = (await ledger(mock.control)).find((e) => e.msgid === txid)!;
     expect(entry.status).toBe('reversed');
 
     const again = await settle(second.url, v.id);
     expect(again.status, again.text).toBe(201);
-    expect((await ledger(mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id && e.kind === 'settlement' && e.status === 'booked')).toHaveLength(1);
+    expect(
+      (await ledger(mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id && e.kind === 'settlement' && e.status === 'booked'),
+    ).toHaveLength(1);
   });
 });

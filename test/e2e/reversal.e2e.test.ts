@@ -16,10 +16,13 @@ beforeEach(async () => {
   await api(mock.control, 'DELETE', '/faults');
 });
 
-const resolutionOf = (id: string) => until(`a final resolution of ${id}`, async () => {
-  const t = await transaction(gw.url, id);
-  return t.resolution && t.resolution.state !== 'reversing' && (t.resolution.encounter_released || t.resolution.state === 'needs_manual') ? t : undefined;
-});
+const resolutionOf = (id: string) =>
+  until(`a final resolution of ${id}`, async () => {
+    const t = await transaction(gw.url, id);
+    return t.resolution && t.resolution.state !== 'reversing' && (t.resolution.encounter_released || t.resolution.state === 'needs_manual')
+      ? t
+      : undefined;
+  });
 
 describe('reversal of booking transactions with an unknown outcome (2601)', () => {
   it('a 2207 whose reply is dropped after booking: 502 with a transaction id, reversed at the platform, the visit settles again — once', async () => {

@@ -35,7 +35,9 @@ async function readyToSettle(base: string): Promise<string> {
   expect(reg.status, reg.text).toBe(201);
   const id = reg.body.visit.visit_id as string;
   expect((await api(base, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
-  expect((await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'K1', lines: [line('1', CODES.consult, 1, 20)] })).status).toBe(201);
+  expect(
+    (await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'K1', lines: [line('1', CODES.consult, 1, 20)] })).status,
+  ).toBe(201);
   return id;
 }
 
@@ -61,7 +63,8 @@ describe('SIGTERM during a burst of settlements', () => {
     children.push(first);
 
     const ids: string[] = [];
-    for (let i = 0; i < BURST; i += 5) ids.push(...(await Promise.all(Array.from({ length: Math.min(5, BURST - i) }, () => readyToSettle(first.url)))));
+    for (let i = 0; i < BURST; i += 5)
+      ids.push(...(await Promise.all(Array.from({ length: Math.min(5, BURST - i) }, () => readyToSettle(first.url)))));
 
     // the platform takes a moment over each settlement, so that the signal finds several in flight
     await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 400 });

@@ -17,7 +17,11 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
-      const r = await fetch(`${target.origin}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, body: Buffer.concat(chunks) });
+      const r = await fetch(`${target.origin}${req.url}`, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks),
+      });
       let text = await r.text();
       const infno = req.url!.split('/').pop()!;
       const spoil = tamper.get(infno);
@@ -50,7 +54,9 @@ async function visitWithFees() {
 describe('a reply whose arithmetic does not hold is never passed on as a slip', () => {
   it('a pre-settlement whose amounts do not add up is a platform error (502), not a quote', async () => {
     const id = await visitWithFees();
-    tamper.set('2206', (r) => { r.output.setlinfo.psn_cash_pay += 0.01; });
+    tamper.set('2206', (r) => {
+      r.output.setlinfo.psn_cash_pay += 0.01;
+    });
     const pre = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/pre-settlement`, { medfee_sumamt: 77, acct_used_flag: '0' });
     tamper.clear();
     expect(pre.status).toBe(502);
@@ -63,7 +69,10 @@ describe('a reply whose arithmetic does not hold is never passed on as a slip', 
     const id = await visitWithFees();
     tamper.set('2207', (r) => {
       const s = r.output.setlinfo;
-      s.medfee_sumamt += 1; s.fulamt_ownpay_amt += 1; s.psn_part_amt += 1; s.psn_cash_pay += 1; // consistent, but not what was sent
+      s.medfee_sumamt += 1;
+      s.fulamt_ownpay_amt += 1;
+      s.psn_part_amt += 1;
+      s.psn_cash_pay += 1; // consistent, but not what was sent
     });
     const setl = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 77, acct_used_flag: '0' });
     tamper.clear();
@@ -76,7 +85,9 @@ describe('a reply whose arithmetic does not hold is never passed on as a slip', 
 
   it('a reply that breaks the interface schema (amount as text) is an invalid reply', async () => {
     const id = await visitWithFees();
-    tamper.set('2206', (r) => { r.output.setlinfo.hifp_pay = 'forty'; });
+    tamper.set('2206', (r) => {
+      r.output.setlinfo.hifp_pay = 'forty';
+    });
     const pre = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/pre-settlement`, { medfee_sumamt: 77, acct_used_flag: '0' });
     tamper.clear();
     expect([pre.status, pre.body.error.code]).toEqual([502, 'GW_SYS_PLATFORM_REPLY_INVALID']);

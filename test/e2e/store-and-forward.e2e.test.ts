@@ -22,8 +22,22 @@ const upload = (ipt_otp_no: string, psn_no = JILIN.psn_no) => ({
   fail_rea: '医保平台中断，患者全自费结算',
   invono: uniq('INV').slice(0, 20),
   lines: [
-    { feedetl_sn: '1', fee_ocur_time: '2026-11-23 09:20:00', med_list_codg: CODES.consult, medins_list_codg: 'H-CONSULT', cnt: 1, pric: '20.00' },
-    { feedetl_sn: '2', fee_ocur_time: '2026-11-23 09:25:00', med_list_codg: CODES.amoxicillin, medins_list_codg: 'H-AMOX', cnt: 3, pric: 8.5 },
+    {
+      feedetl_sn: '1',
+      fee_ocur_time: '2026-11-23 09:20:00',
+      med_list_codg: CODES.consult,
+      medins_list_codg: 'H-CONSULT',
+      cnt: 1,
+      pric: '20.00',
+    },
+    {
+      feedetl_sn: '2',
+      fee_ocur_time: '2026-11-23 09:25:00',
+      med_list_codg: CODES.amoxicillin,
+      medins_list_codg: 'H-AMOX',
+      cnt: 3,
+      pric: 8.5,
+    },
   ],
 });
 
@@ -40,7 +54,14 @@ describe('store-and-forward of self-pay uploads', () => {
     const queued = [];
     for (const [i, otp] of otps.entries()) {
       // the third names a person the platform does not know: it will be refused
-      const r = await api(gw.url, 'POST', '/v1/self-pay-uploads', upload(otp, i === 2 ? '99000000000000000099' : JILIN.psn_no), {}, { auth: 'his' });
+      const r = await api(
+        gw.url,
+        'POST',
+        '/v1/self-pay-uploads',
+        upload(otp, i === 2 ? '99000000000000000099' : JILIN.psn_no),
+        {},
+        { auth: 'his' },
+      );
       expect(r.status, r.text).toBe(202);
       queued.push(r.body);
     }
@@ -67,7 +88,11 @@ describe('store-and-forward of self-pay uploads', () => {
       const all = (await api(gw!.url, 'GET', '/v1/console/self-pay-uploads')).body.items as Array<{ state: string }>;
       return all.every((e) => e.state !== 'pending') ? all : undefined;
     });
-    const all = (await api(gw.url, 'GET', '/v1/console/self-pay-uploads')).body.items as Array<{ seq: number; state: string; last_error?: { platform_err_msg?: string } }>;
+    const all = (await api(gw.url, 'GET', '/v1/console/self-pay-uploads')).body.items as Array<{
+      seq: number;
+      state: string;
+      last_error?: { platform_err_msg?: string };
+    }>;
     expect(all.map((e) => e.state)).toEqual(['delivered', 'delivered', 'rejected', 'delivered', 'delivered']);
     expect(all[2]!.last_error?.platform_err_msg).toMatch(/人员编号不存在/);
 

@@ -95,7 +95,15 @@ export async function startGateway(platformUrl: string, env: Record<string, stri
   const dataDir = env.DATA_DIR ?? tmpDir('gw');
   const clientsFile = env.API_CLIENTS_FILE ?? writeTestClientsFile(dataDir);
   const config = loadConfig(
-    { PLATFORM_BASE_URL: platformUrl, DATA_DIR: dataDir, LOG_LEVEL: 'debug', PLATFORM_TIMEOUT_MS: '5000', [TEST_HMAC_ENV]: TEST_HMAC_SECRET, ...env, API_CLIENTS_FILE: clientsFile },
+    {
+      PLATFORM_BASE_URL: platformUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'debug',
+      PLATFORM_TIMEOUT_MS: '5000',
+      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      ...env,
+      API_CLIENTS_FILE: clientsFile,
+    },
     'test',
   );
   const logs = new LogCapture();
@@ -129,7 +137,14 @@ export interface ApiOptions {
  * One HTTP call. Sends a test API key unless `headers` carry their own x-api-key or Authorization,
  * or `opts.auth` is false.
  */
-export async function api<T = any>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, opts: ApiOptions = {}): Promise<Reply<T>> {
+export async function api<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  opts: ApiOptions = {},
+): Promise<Reply<T>> {
   const hasOwn = Object.keys(headers).some((h) => ['x-api-key', 'authorization'].includes(h.toLowerCase()));
   if (!hasOwn && opts.auth !== false) headers = { 'x-api-key': opts.auth ? TEST_KEYS[opts.auth] : defaultKeyFor(path), ...headers };
   const res = await fetch(base + path, {

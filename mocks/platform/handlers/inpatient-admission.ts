@@ -81,7 +81,12 @@ export function admit(ctx: TxContext): Record<string, unknown> {
     throw new BusinessError('异地就医住院登记时外伤标志(trum_flag)和涉及第三方标志(rel_ttp_flag)不能为空');
   }
   for (const other of state.admissions.values()) {
-    if (other.psn_no === m.psn_no && other.ipt_no === m.ipt_no && other.status !== 'cancelled' && !finalSettlementOf(state.ledger, other.mdtrt_id)) {
+    if (
+      other.psn_no === m.psn_no &&
+      other.ipt_no === m.ipt_no &&
+      other.status !== 'cancelled' &&
+      !finalSettlementOf(state.ledger, other.mdtrt_id)
+    ) {
       throw new BusinessError(`住院号${m.ipt_no}已有未结算的住院登记，请勿重复办理`);
     }
   }

@@ -44,7 +44,10 @@ export function uploadInpatientFees(ctx: TxContext): Record<string, unknown> {
     const pric = dec(d.pric);
     const det = dec(d.det_item_fee_sumamt);
     if (!det.equals(expectedLineTotal(cnt, pric))) throw new BusinessError(`明细项目费用总额与数量×单价不符: ${d.feedetl_sn}`);
-    const classification = classifyFeeLine({ cnt, pric, det_item_fee_sumamt: det }, findCatalogueEntry(ctx.state.catalogue, d.med_list_codg));
+    const classification = classifyFeeLine(
+      { cnt, pric, det_item_fee_sumamt: det },
+      findCatalogueEntry(ctx.state.catalogue, d.med_list_codg),
+    );
     pending.push({
       adm,
       line: {

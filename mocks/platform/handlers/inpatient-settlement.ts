@@ -69,7 +69,12 @@ function requireInpatientPolicy(state: MockState, person: PersonRecord, insutype
  * emergency (视同已备案), or when the insured province files automatically (LN 17/20). Otherwise -2
  * with 备案 in err_msg.
  */
-function stayBasis(state: MockState, person: PersonRecord, adm: Admission, settlementDay: string | null): { basis: StayBasis; filing?: Filing } {
+function stayBasis(
+  state: MockState,
+  person: PersonRecord,
+  adm: Admission,
+  settlementDay: string | null,
+): { basis: StayBasis; filing?: Filing } {
   const area = state.policies.hospital.mdtrtarea_admvs;
   if (!isCrossRegion(person, area)) return { basis: 'local' };
   const filing =
@@ -109,7 +114,10 @@ function prepare(ctx: TxContext): Prepared {
   if (!dec(data.medfee_sumamt).equals(totals.medfee_sumamt)) throw new BusinessError('医疗费总额与上传明细不符');
   const { basis, filing } = stayBasis(state, person, adm, mid ? null : formatDate(ctx.now));
   const policy = requireInpatientPolicy(state, person, data.insutype);
-  const tier = tierOf({ basis, file_type: filing?.file_type, med_type: adm.med_type, emergency: isEmergencyStay(adm) }, policy.tier_reduction);
+  const tier = tierOf(
+    { basis, file_type: filing?.file_type, med_type: adm.med_type, emergency: isEmergencyStay(adm) },
+    policy.tier_reduction,
+  );
   const accrualDate = accrualDateOf(adm, lines, mid);
   const result = computeInpatientSettlement({
     insutype: data.insutype,
@@ -207,7 +215,13 @@ export function cancelInpatientSettlement(ctx: TxContext): Record<string, unknow
   for (const line of adm?.lines ?? []) if (line.setl_id === entry.setl_id) line.setl_id = null;
   recomputePersonTotals(person, state.ledger);
   const reversal = negateSettlement({ amounts: entry.amounts, setldetail: entry.setldetail }, person.balance, capLeftBefore);
-  appendCancellation(state.ledger, entry, { setl_id: cancelSetlId, msgid: ctx.envelope.msgid, infno: ctx.envelope.infno, setl_time: setlTime, result: reversal });
+  appendCancellation(state.ledger, entry, {
+    setl_id: cancelSetlId,
+    msgid: ctx.envelope.msgid,
+    infno: ctx.envelope.infno,
+    setl_time: setlTime,
+    result: reversal,
+  });
   return {
     setlinfo: {
       mdtrt_id: entry.mdtrt_id,

@@ -166,23 +166,35 @@ function requireCancellable(state: MockState, data: SettlementCancelData, booked
 }
 
 /** The policy each settlement of the ledger was computed under (pharmacy purchases: the outpatient one). */
-export const policyOfEntry = (state: MockState) => (entry: LedgerEntry) => outpatientPolicyFor(state.policies, entry.insuplc_admdvs, entry.insutype);
+export const policyOfEntry = (state: MockState) => (entry: LedgerEntry) =>
+  outpatientPolicyFor(state.policies, entry.insuplc_admdvs, entry.insutype);
 
 /**
  * Cancels (退费) a booked settlement — any of the person's, not only the latest (隔笔退费), in a
  * later year (跨年退费) or after clearing (清算后退费): JS 45, HN 52, LN 54. Shared by 2208
  * (outpatient, undoes 2207) and 2103 (pharmacy, undoes 2102).
  */
-export function refundSettlement(ctx: TxContext, data: SettlementCancelData, bookedBy: string): { entry: LedgerEntry; cancellation: LedgerEntry } {
+export function refundSettlement(
+  ctx: TxContext,
+  data: SettlementCancelData,
+  bookedBy: string,
+): { entry: LedgerEntry; cancellation: LedgerEntry } {
   const { state } = ctx;
   const entry = requireCancellable(state, data, bookedBy);
   const person = requirePerson(state, entry.psn_no);
-  const cancellation = refundBooked(state.ledger, person, entry, state.visits.get(entry.mdtrt_id), {
-    setl_id: nextId(state, ID_PREFIX.setl, ctx.now),
-    msgid: ctx.envelope.msgid,
-    infno: ctx.envelope.infno,
-    setl_time: formatDateTime(ctx.now),
-  }, policyOfEntry(state));
+  const cancellation = refundBooked(
+    state.ledger,
+    person,
+    entry,
+    state.visits.get(entry.mdtrt_id),
+    {
+      setl_id: nextId(state, ID_PREFIX.setl, ctx.now),
+      msgid: ctx.envelope.msgid,
+      infno: ctx.envelope.infno,
+      setl_time: formatDateTime(ctx.now),
+    },
+    policyOfEntry(state),
+  );
   return { entry, cancellation };
 }
 

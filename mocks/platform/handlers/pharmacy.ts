@@ -70,7 +70,14 @@ function classifyLines(state: MockState, details: readonly DrugDetail[]): FeeLin
     const det = dec(d.det_item_fee_sumamt);
     if (!det.equals(expectedLineTotal(cnt, pric))) throw new BusinessError(`明细项目费用总额与数量×单价不符: ${d.feedetl_sn}`);
     const classification = classifyFeeLine({ cnt, pric, det_item_fee_sumamt: det }, findCatalogueEntry(state.catalogue, d.med_list_codg));
-    return { feedetl_sn: d.feedetl_sn, chrg_bchno: '0000', med_list_codg: d.med_list_codg, fee_ocur_time: d.fee_ocur_time, classification, setl_id: null };
+    return {
+      feedetl_sn: d.feedetl_sn,
+      chrg_bchno: '0000',
+      med_list_codg: d.med_list_codg,
+      fee_ocur_time: d.fee_ocur_time,
+      classification,
+      setl_id: null,
+    };
   });
 }
 
@@ -163,7 +170,11 @@ export function pharmacySettle(ctx: TxContext): Record<string, unknown> {
     result: p.result,
   });
   applyNewBooking(p.person, entry);
-  return { setlinfo: setlinfoView(ctx, p, { mdtrt_id: mdtrtId, setl_id: setlId }), setldetail: setldetailView(p.result.setldetail), detlcutinfo: detlcutinfo(p.lines) };
+  return {
+    setlinfo: setlinfoView(ctx, p, { mdtrt_id: mdtrtId, setl_id: setlId }),
+    setldetail: setldetailView(p.result.setldetail),
+    detlcutinfo: detlcutinfo(p.lines),
+  };
 }
 
 export function pharmacyCancel(ctx: TxContext): Record<string, unknown> {

@@ -31,10 +31,19 @@ export function uploadsOf(state: MockState): SelfPayUpload[] {
 }
 
 export function selfPayUpload(ctx: TxContext): Record<string, unknown> {
-  const { data } = ctx.envelope.input as unknown as { data: { psn_no: string; ipt_otp_no: string; medfee_sumamt: number; feedetail: unknown[] } };
+  const { data } = ctx.envelope.input as unknown as {
+    data: { psn_no: string; ipt_otp_no: string; medfee_sumamt: number; feedetail: unknown[] };
+  };
   requirePerson(ctx.state, data.psn_no);
   const list = uploadsOf(ctx.state);
   if (list.some((u) => u.ipt_otp_no === data.ipt_otp_no && u.psn_no === data.psn_no)) throw new BusinessError('该就诊自费信息已上传');
-  list.push({ msgid: ctx.envelope.msgid, psn_no: data.psn_no, ipt_otp_no: data.ipt_otp_no, medfee_sumamt: data.medfee_sumamt, lines: data.feedetail.length, received_at: ctx.now.toISOString() });
+  list.push({
+    msgid: ctx.envelope.msgid,
+    psn_no: data.psn_no,
+    ipt_otp_no: data.ipt_otp_no,
+    medfee_sumamt: data.medfee_sumamt,
+    lines: data.feedetail.length,
+    received_at: ctx.now.toISOString(),
+  });
   return {};
 }
