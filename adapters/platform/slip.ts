@@ -67,6 +67,8 @@ export function slipFromOutput(kind: Slip['kind'], output: Record<string, unknow
   const amounts = {} as Record<SlipAmount, Decimal>;
   for (const k of SLIP_AMOUNTS) amounts[k] = dec(s[k]);
   if (s.psn_cash_pay === undefined && s.pdn_cash_pay !== undefined) amounts.psn_cash_pay = dec(s.pdn_cash_pay);
+  // 个人负担 is account + cash by definition (equation 3): a platform that leaves it out (null) means that
+  if (s.psn_part_amt === undefined) amounts.psn_part_amt = amounts.acct_pay.plus(amounts.psn_cash_pay);
   return {
     kind,
     setl_id: str(s.setl_id),

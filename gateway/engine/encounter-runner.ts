@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { EncounterBase, Store, Versioned } from '../store/store.js';
-import { BOOKING_INFNOS, type CallContext } from './platform-client.js';
+import { isReversible } from './call-kinds.js';
+import type { CallContext } from './platform-client.js';
 
 /** What is under way on an encounter. At most one at a time (compare-and-set on the encounter's version). */
 export interface Inflight {
@@ -76,7 +77,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
-      const unknownBooking = isUnknownOutcome(e) && BOOKING_INFNOS.has(infno);
+      const unknownBooking = isUnknownOutcome(e) && isReversible(infno);
       await this.finish(id, token, unknownBooking ? { transaction_id: e.transaction_id } : undefined, (x) => {
         x.last_error = this.errorNote(e);
       });
@@ -110,7 +111,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
       const unknown = isUnknownOutcome(e);
-      await this.finish(draft.id, token, unknown && BOOKING_INFNOS.has(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
+      await this.finish(draft.id, token, unknown && isReversible(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
         failed(x, unknown);
         x.last_error = this.errorNote(e);
       });
@@ -164,7 +165,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
     await this.finish(
       cur.value.id,
       cur.value.inflight.token,
-      BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined,
+      isReversible(transaction.infno) ? { transaction_id: transaction.id } : undefined,
       (e) => {
         e.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
         apply(e);
