@@ -24,8 +24,7 @@ beforeEach(async () => {
 
 const workList = async (from: string) =>
   (await api(gw.url, 'GET', `/v1/console/transactions?status=open&from=${encodeURIComponent(from)}`)).body.items as unknown[];
-const outcome = async (id: string) =>
-  (await api(gw.url, 'GET', `/v1/outcomes/${id}`, undefined, { 'x-api-key': TEST_KEYS.his })).body;
+const outcome = async (id: string) => (await api(gw.url, 'GET', `/v1/outcomes/${id}`, undefined, { 'x-api-key': TEST_KEYS.his })).body;
 
 describe('a lost reply of a call that books nothing (1101, 2206)', () => {
   it('1101: the counter is told nothing was booked and to repeat; the record is final; the work list stays empty', async () => {
