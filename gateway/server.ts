@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { MsgidGenerator, systemClock, type Clock } from '../adapters/platform/msgid.js';
-import { slipFromOutput, slipProblems } from '../adapters/platform/slip.js';
 import { createTransport } from '../adapters/platform/transports.js';
 import type { PlatformTransport } from '../adapters/platform/transport.js';
 import type { GatewayConfig } from './config.js';
@@ -9,9 +8,9 @@ import { InpatientService } from './engine/inpatient.js';
 import { Persons } from './engine/persons.js';
 import { PharmacyService } from './engine/pharmacy.js';
 import { Refunds } from './engine/refunds.js';
-import { output2103AsSlip } from '../adapters/platform/pharmacy-messages.js';
 import { booksNothing } from './engine/call-kinds.js';
 import { PlatformClient, unknownResolution } from './engine/platform-client.js';
+import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
 import { createApp } from './http/app.js';
 import { GatewayMetrics } from './metrics.js';
@@ -30,9 +29,6 @@ export interface GatewayParts {
   store?: Store;
   transport?: PlatformTransport;
 }
-
-const slipCheck = (kind: 'pre_settlement' | 'settlement' | 'cancellation') => (output: Record<string, unknown>) =>
-  slipProblems(slipFromOutput(kind, output));
 
 /** The composition root: config -> store -> transport -> engine -> HTTP. Tests build the same graph. */
 export async function createGateway(config: GatewayConfig, parts: GatewayParts = {}) {
@@ -59,17 +55,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       ip: config.platform.signInIp,
       ttlMs: config.platform.signInTtlMs,
     },
-    replyChecks: {
-      '2206': slipCheck('pre_settlement'),
-      '2207': slipCheck('settlement'),
-      '2208': slipCheck('cancellation'),
-      '2303': slipCheck('pre_settlement'),
-      '2304': slipCheck('settlement'),
-      '2305': slipCheck('cancellation'),
-      '2101': slipCheck('pre_settlement'),
-      '2102': slipCheck('settlement'),
-      '2103': (o) => slipCheck('cancellation')(output2103AsSlip(o)),
-    },
+    replyChecks: SLIP_CHECKS,
     observe: metrics.observePlatform,
     firstReversalDelayMs: config.resilience.reversal.firstDelayMs,
   });

@@ -5,6 +5,7 @@ import { classifyReply, type Classified, type ParsedReply } from '../../adapters
 import type { PlatformTransport } from '../../adapters/platform/transport.js';
 import { GatewayError } from '../errors/errors.js';
 import { booksNothing, callKind } from './call-kinds.js';
+import { readReply } from './reply-reader.js';
 import { CIRCUIT_OPEN_REASON } from '../resilience/circuit-breaker.js';
 import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
@@ -196,7 +197,11 @@ export class PlatformClient {
 
     const started = process.hrtime.bigint();
     const sent = await this.d.transport.send(infno, envelope, { timeoutMs: this.d.timeoutMs });
-    const classified = this.validateReply(infno, classifyReply(sent, msgid), ctx.expect);
+    const check = this.d.replyChecks?.[infno];
+    const classified = readReply(this.d.schemas, infno, classifyReply(sent, msgid), [
+      ...(check ? [check] : []),
+      ...(ctx.expect ? [ctx.expect] : []),
+    ]);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
 
     rec.outcome = classified.outcome;
@@ -240,24 +245,6 @@ export class PlatformClient {
     } catch (cause) {
       throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
     }
-  }
-
-  /**
-   * A reply that breaks its schema or its arithmetic is not a trustworthy answer: the outcome is
-   * unknown. The output is read tolerantly (Schemas.readPlatformReply: null = absent, numbers and
-   * strings for each other, spelling variants); what the engine gets is that reading, while the
-   * journal keeps the reply as it came.
-   */
-  private validateReply(infno: string, c: Classified, expect?: CallContext['expect']): Classified & { output?: Record<string, unknown> } {
-    if (c.outcome !== 'succeeded') return c;
-    const envProblems = this.d.schemas.checkPlatform('envelope.reply', c.reply);
-    const read = this.d.schemas.readPlatformReply(infno, c.reply.output ?? {});
-    const problems = [...envProblems, ...read.problems].map((p) => `${p.field} ${p.problem}`);
-    if (problems.length) return { outcome: 'unknown', reply: c.reply, reason: `reply invalid: ${problems.join('; ')}` };
-    const check = this.d.replyChecks?.[infno];
-    const sums = [...(check ? check(read.value) : []), ...(expect ? expect(read.value) : [])];
-    if (sums.length) return { outcome: 'unknown', reply: c.reply, reason: `slip inconsistent: ${sums.join('; ')}` };
-    return { ...c, output: read.value };
   }
 
   private errorFor(c: Classified, transaction_id: string, infno: string): GatewayError | undefined {
