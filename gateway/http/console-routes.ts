@@ -11,7 +11,7 @@ import type {
   TransactionQuery,
   TransactionRecord,
 } from '../store/store.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, summary } from './transaction-routes.js';

@@ -10,7 +10,7 @@ import type { InpatientTraumaCommitmentRequest } from '../generated/api/inpatien
 import type { OutsideFormRequest } from '../generated/api/outside-form.request.js';
 import type { OutsideFormVoidRequest } from '../generated/api/outside-form-void.request.js';
 import type { SettlementCancelRequest } from '../generated/api/settlement-cancel.request.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 import { outsideFormHtml } from './outside-form-view.js';
 import { slipView } from './slip-view.js';

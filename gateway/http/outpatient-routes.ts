@@ -6,7 +6,7 @@ import type { SettlementCancelRequest } from '../generated/api/settlement-cancel
 import type { SettlementRequest } from '../generated/api/settlement.request.js';
 import type { VisitCreateRequest } from '../generated/api/visit-create.request.js';
 import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 import { slipView } from './slip-view.js';
 

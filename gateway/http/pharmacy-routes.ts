@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Ops } from './openapi.js';
 import type { PharmacySettlementRequest } from '../generated/api/pharmacy-settlement.request.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 import { refundView } from './refund-routes.js';
 import { slipView } from './slip-view.js';

@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/errors.js';
 import type { PosBasketRequest } from '../generated/api/pos-basket.request.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
 import type { StoredSlip } from '../engine/visit.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 import { refundView } from './refund-routes.js';
 import { slipView } from './slip-view.js';

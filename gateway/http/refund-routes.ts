@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Ops } from './openapi.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
 import type { StoredSlip } from '../engine/visit.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 import { slipView } from './slip-view.js';
 
