@@ -32,7 +32,8 @@ const COMPOSITION = ['^gateway/cli/', '^gateway/(server|main|demo)\\.ts$'];
 /** The transport port's implementations, one file per profile (tif-transport.ts, ...): the I/O edge of adapters/. */
 const TRANSPORT_PROFILES = '^adapters/platform/[^/]+-transport\\.ts$';
 
-const npm = (...names) => `^node_modules/(${names.join('|')})/`;
+// not anchored at ^: with a symlinked node_modules (a second worktree) the resolved path is ../…/node_modules/…
+const npm = (...names) => `(^|/)node_modules/(${names.join('|')})/`;
 const core = (...names) => `^(node:)?(${names.join('|')})(/|$)`;
 
 module.exports = {
