@@ -63,10 +63,7 @@ module.exports = {
       comment:
         'gateway/engine is the transaction engine: it knows the transport port (adapters/platform/transport.ts), ' +
         'not the breaker, the reversal worker or store-and-forward that resilience wraps around it; and it never ' +
-        'imports HTTP, auth, metrics, config or the composition root. One known break is listed in ' +
-        '.dependency-cruiser-known-violations.json: platform-client.ts imports CIRCUIT_OPEN_REASON from ' +
-        'circuit-breaker.ts; the constant now lives in the transport port, so the fix is that one import line ' +
-        '(then empty the known-violations file).',
+        'imports HTTP, auth, metrics, config or the composition root.',
       severity: 'error',
       from: { path: ENGINE },
       to: { path: [RESILIENCE, ...EDGE, ...COMPOSITION] },

@@ -6,7 +6,7 @@ import type { PlatformTransport } from '../../adapters/platform/transport.js';
 import { GatewayError } from '../errors/errors.js';
 import { booksNothing, callKind } from './call-kinds.js';
 import { readReply } from './reply-reader.js';
-import { CIRCUIT_OPEN_REASON } from '../resilience/circuit-breaker.js';
+import { CIRCUIT_OPEN_REASON } from '../../adapters/platform/transport.js';
 import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import type { BusinessKeys, Resolution, Store, TransactionRecord } from '../store/store.js';

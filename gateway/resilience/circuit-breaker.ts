@@ -20,7 +20,6 @@ const HARMLESS = new Set(['9001']);
 
 // Defined with the transport port (adapters/platform/transport.ts); re-exported here only until
 // gateway/engine/platform-client.ts imports it from the port (see .dependency-cruiser.cjs).
-export { CIRCUIT_OPEN_REASON };
 
 class PlatformDown extends Error {
   constructor(readonly result: TransportResult) {
