@@ -160,12 +160,13 @@ interface ReplyAlias {
   source: string;
 }
 
-/** A deep copy without the `null`s: a platform's null is an absent value. */
+/** A deep copy without `null` and `""`: both are how real platforms send an absent value (e.g. `"fund_payamt": ""`). */
 function withoutNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.filter((x) => x !== null).map(withoutNulls);
+  const absent = (x: unknown) => x === null || x === '';
+  if (Array.isArray(v)) return v.filter((x) => !absent(x)).map(withoutNulls);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = withoutNulls(x);
+    for (const [k, x] of Object.entries(v)) if (!absent(x)) out[k] = withoutNulls(x);
     return out;
   }
   return v;

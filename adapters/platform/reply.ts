@@ -61,7 +61,7 @@ export function classifyReply(result: TransportResult, sentMsgid?: string): Clas
     return { outcome: 'unknown', httpStatus: result.status, reason: 'malformed reply: it answers another message (msgid differs)' };
   if (reply.infcode === 0) return { outcome: 'succeeded', reply };
   if (reply.infcode === -1) return { outcome: 'unknown', reply, reason: `infcode -1: ${reply.err_msg ?? ''}` };
-  return { outcome: 'rejected', reply, reason: String(reply.err_msg ?? `infcode ${reply.infcode}`) };
+  return { outcome: 'rejected', reply, reason: reply.err_msg ? String(reply.err_msg) : `infcode ${reply.infcode}` };
 }
 
 /** What staff read about a body that is no reply (its text is never quoted: it is untrusted). */

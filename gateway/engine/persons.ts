@@ -56,7 +56,8 @@ export class Persons {
     const person: Person = {
       psn_no: String(base.psn_no),
       psn_name: String(base.psn_name),
-      psn_cert_type: String(base.psn_cert_type),
+      // some platforms send an empty 人员证件类型 ("", read as absent)
+      psn_cert_type: String(base.psn_cert_type ?? ''),
       certno: String(base.certno),
       gend: String(base.gend),
       brdy: base.brdy as string | undefined,
