@@ -26,7 +26,8 @@ import {
   type OutsideForm,
 } from './admission.js';
 import { EncounterRunner, type RequestMeta, type StepResult } from './encounter-runner.js';
-import { asArray, checkHisTotal, classify, expectTotal, lineTotals, lineView, storeSlip, toFeeLine, totalsView } from './fee-lines.js';
+import { classifyAll, checkHisTotal, lineTotals, lineView, toFeeLine, totalsView } from './fee-lines.js';
+import { expectTotal, storeSlip } from './settlement-records.js';
 import { Decimal, sumOf } from './money.js';
 import { checkFormDate, formFeeLines } from './outside-forms.js';
 import type { Persons } from './persons.js';
@@ -558,8 +559,7 @@ export class InpatientService {
 
   /** After a reversal (2601) undid an unknown booking: the admission may take the step again. */
   async releaseAfterReversal(transaction: { id: string; encounter_id?: string }) {
-    if (!transaction.encounter_id) return 'not_waiting' as const;
-    return this.runner.release(transaction.encounter_id, transaction.id, (a) => {
+    return this.runner.release(transaction, (a) => {
       if (a.status === 'admission_unknown') a.status = 'admission_failed';
     });
   }
@@ -594,14 +594,7 @@ export class InpatientService {
       },
       async (a, ctx) => {
         const r = await this.platform.call('2301', msg.feeUpload2301(stayFacts(a), lines), { ...ctx, his_input: hisInput });
-        const results = asArray(r.output.result);
-        classified = lines.map((l) => ({
-          ...classify(
-            l,
-            results.find((x) => String(x.feedetl_sn) === l.feedetl_sn),
-          ),
-          ...(form_id ? { form_id } : {}),
-        }));
+        classified = classifyAll(lines, r.output.result).map((l) => ({ ...l, ...(form_id ? { form_id } : {}) }));
         return {
           transaction_id: r.transaction_id,
           apply: (w: Admission) => {

@@ -2,6 +2,7 @@ import { personQuery1101 } from '../../adapters/platform/outpatient-messages.js'
 import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
 import type { Infno1101Output } from '../generated/platform/1101.output.js';
 import { GatewayError } from '../errors/errors.js';
+import { samePerson } from './encounter-guards.js';
 import { filingOn, scopeOf, type FilingRecord, type FilingStatus, type Scope } from './filing.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
 
@@ -70,6 +71,17 @@ export class Persons {
     return person;
   }
 
+  /** `lookup`, where the HIS also named the person (psn_no): the credential must be that person's. */
+  async identify(
+    q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>,
+    psn_no: string | undefined,
+    ctx: CallContext,
+  ): Promise<Person> {
+    const person = await this.lookup(q, ctx);
+    samePerson(psn_no, person);
+    return person;
+  }
+
   /** The insurance to settle under: the one asked for, else the first active one. */
   insuranceOf(p: Person, insutype?: string): Insurance {
     const ins = insutype
@@ -98,6 +110,14 @@ export class Persons {
       transaction_id,
     };
   }
+}
+
+/** What the journal keeps of an HIS request: the credential travels only in the platform message. */
+export function withoutCredential<T extends { mdtrt_cert_no?: string; card_sn?: string; counter_person?: unknown }>(
+  req: T,
+): Omit<T, 'mdtrt_cert_no' | 'card_sn' | 'counter_person'> {
+  const { mdtrt_cert_no: _n, card_sn: _s, counter_person: _c, ...rest } = req;
+  return rest;
 }
 
 const norm = (s: string) => s.trim().toUpperCase();

@@ -8,7 +8,7 @@ import type { Store } from '../store/store.js';
 import { EncounterRunner, type ErrorNote, type RequestMeta, type RunnableEncounter } from './encounter-runner.js';
 import type { FilingStatus, Scope } from './filing.js';
 import { Decimal, round2, sumOf } from './money.js';
-import { expectTotal, storeSlip } from './fee-lines.js';
+import { expectTotal, storeSlip } from './settlement-records.js';
 import type { Persons } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
 import type { SettlementEntry, StoredSlip } from './visit.js';
@@ -248,8 +248,7 @@ export class PharmacyService {
    * the settlement booked.
    */
   async releaseAfterReversal(transaction: { id: string; infno: string; encounter_id?: string }) {
-    if (!transaction.encounter_id) return 'not_waiting' as const;
-    return this.runner.release(transaction.encounter_id, transaction.id, (s) => {
+    return this.runner.release(transaction, (s) => {
       if (s.status === 'unknown' && transaction.infno === '2102') s.status = 'failed';
     });
   }
