@@ -7,8 +7,9 @@ import type { Store } from '../store/store.js';
 import { isUnknownOutcome, type RequestMeta } from './encounter-runner.js';
 import { Decimal, sumOf } from './money.js';
 import type { OutpatientService } from './outpatient.js';
-import type { PharmacySale, PharmacyService } from './pharmacy.js';
+import type { PharmacyService } from './pharmacy.js';
 import { RefundOps, type RefundOp, type RefundStep } from './refund-op.js';
+import type { PharmacySale } from './sale.js';
 import type { OutpatientVisit, SettlementEntry, StoredSlip } from './visit.js';
 
 /** LN 54: 原则上，异地就医医疗费用完成直接结算的，不得因待遇差等原因办理退费。 */
