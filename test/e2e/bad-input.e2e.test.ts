@@ -1,30 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../gateway/errors/errors.js';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
 let visitId: string;
 let settledVisitId: string;
 let settledBody: Record<string, unknown>;
 
+const sys = mockAndGateway();
 beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-  const reg = await api(gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+  const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
   visitId = reg.body.visit.visit_id;
-  const reg2 = await api(gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+  const reg2 = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
   settledVisitId = reg2.body.visit.visit_id;
-  await api(gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/diagnoses`, diagnosesBody());
-  await api(gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/fees`, { chrg_bchno: 'B', lines: [line('1', CODES.consult, 1, 20)] });
+  await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/diagnoses`, diagnosesBody());
+  await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/fees`, {
+    chrg_bchno: 'B',
+    lines: [line('1', CODES.consult, 1, 20)],
+  });
   settledBody = { medfee_sumamt: 20, acct_used_flag: '0' };
-  const s = await api(gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/settlement`, settledBody);
+  const s = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/settlement`, settledBody);
   expect(s.status, s.text).toBe(201);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
 });
 
 const fee = (over: Record<string, unknown>) => ({ chrg_bchno: 'B9', lines: [{ ...line('9', CODES.consult, 1, 20), ...over }] });
@@ -224,7 +221,7 @@ describe('bad input gets a 4xx with a catalog code, never a 5xx', () => {
   it('has at least 20 cases', () => expect(cases.length).toBeGreaterThanOrEqual(20));
 
   it.each(cases)('%s', async (_name, method, path, body, status, code, headers) => {
-    const r = await api(gw.url, method, path(), body, headers);
+    const r = await api(sys.gw.url, method, path(), body, headers);
     expect(r.status, r.text.slice(0, 300)).toBe(status);
     expect(r.body.error.code).toBe(code);
     const entry = catalog.get(code)!;
@@ -235,14 +232,14 @@ describe('bad input gets a 4xx with a catalog code, never a 5xx', () => {
 
   it('a duplicate outpatient number is refused and points at the existing visit', async () => {
     const body = visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
-    const a = await api(gw.url, 'POST', '/v1/outpatient/visits', body);
-    const b = await api(gw.url, 'POST', '/v1/outpatient/visits', body);
+    const a = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', body);
+    const b = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', body);
     expect(a.status).toBe(201);
     expect([b.status, b.body.error.code, b.body.error.details.visit_id]).toEqual([409, 'GW_BIZ_DUPLICATE_VISIT', a.body.visit.visit_id]);
   });
 
   it('the gateway still serves after all of it', async () => {
-    const r = await api(gw.url, 'GET', `/v1/outpatient/visits/${settledVisitId}`);
+    const r = await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${settledVisitId}`);
     expect(r.status).toBe(200);
     expect(r.body.settlements).toHaveLength(1);
   });

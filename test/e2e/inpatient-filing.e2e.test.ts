@@ -9,47 +9,22 @@
  * The gateway and the mock run on one clock the test moves (the mock checks x-tif timestamps against
  * its own, and files automatically "today").
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../gateway/config.js';
-import { createLogger } from '../../gateway/logger.js';
-import { createGateway, type Gateway } from '../../gateway/server.js';
-import { createMockPlatform, type MockPlatform } from '../../mocks/platform/server.js';
-import { api, LogCapture, TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from '../helpers/harness.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { admissionBody, inpatientClient, P, pick, standardLines, STANDARD_TOTALS } from './inpatient-fixtures.js';
 
 let now = new Date('2026-11-23T02:00:00Z'); // 10:00 in 深圳 (CST)
 const clock = { now: () => new Date(now) };
-let mock: MockPlatform;
+const sys = mockAndGateway({}, { clock });
 let control: string;
-let gw: Gateway;
-let c: ReturnType<typeof inpatientClient>;
 let base: string;
-const dataDir = tmpDir('inpatient-filing');
+let c: ReturnType<typeof inpatientClient>;
 
-beforeAll(async () => {
-  mock = createMockPlatform({ clock: clock.now });
-  const { url } = await mock.listen(0);
-  control = url.replace(/\/api$/, '/__mock');
-  const config = loadConfig(
-    {
-      PLATFORM_BASE_URL: url,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'debug',
-      PLATFORM_TIMEOUT_MS: '5000',
-      API_CLIENTS_FILE: writeTestClientsFile(dataDir),
-      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
-    },
-    'test',
-  );
-  gw = await createGateway(config, { clock, logger: createLogger('debug', new LogCapture()) });
-  base = `http://127.0.0.1:${(await gw.start(0, '127.0.0.1')).port}`;
+beforeAll(() => {
+  control = sys.mock.control;
+  base = sys.gw.url;
   c = inpatientClient(base);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
   now = new Date('2026-11-23T02:00:00Z');

@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { admissionBody, CODES, inpatientClient, ipLine, P, pick, standardLines, STANDARD_TOTALS } from './inpatient-fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
 let c: ReturnType<typeof inpatientClient>;
 
+const sys = mockAndGateway();
 beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-  c = inpatientClient(gw.url);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
+  c = inpatientClient(sys.gw.url);
 });
 
-const ledger = async () => (await api(mock.control, 'GET', '/ledger')).body as Array<Record<string, any>>;
-const mockPerson = async (psn_no: string) => (await api(mock.control, 'GET', `/persons/${psn_no}`)).body as Record<string, any>;
+const ledger = async () => (await api(sys.mock.control, 'GET', '/ledger')).body as Array<Record<string, any>>;
+const mockPerson = async (psn_no: string) => (await api(sys.mock.control, 'GET', `/persons/${psn_no}`)).body as Record<string, any>;
 
 /** admit → standard lines → discharge; returns the admission id. */
 async function standardStay(token: string, from: string, to: string, extra: Record<string, unknown> = {}) {
@@ -59,7 +53,7 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     expect(setl.body.audit).toBe(false);
     expect(setl.text).toContain('"psn_cash_pay":1889.16');
     // the discharge settlement re-checked the filing with 1101 right before the 2304
-    const journal = await api(gw.url, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' });
+    const journal = await api(sys.gw.url, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' });
     const infnos = (journal.body.transactions ?? journal.body.items ?? journal.body).map((t: { infno: string }) => t.infno);
     expect(infnos.slice(0, 2)).toEqual(['2304', '1101']);
   });
@@ -331,7 +325,7 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       expect.objectContaining({ feedetl_sn: 'X1', inscp_scp_amt: '135.00', preselfpay_amt: '15.00', form_id: form.body.form_id }),
     ]);
     // the 2301 message carried the outside flags
-    const journal = await api(gw.url, 'GET', `/v1/transactions/${form.body.transaction_id}`, undefined, {}, { auth: 'staff' });
+    const journal = await api(sys.gw.url, 'GET', `/v1/transactions/${form.body.transaction_id}`, undefined, {}, { auth: 'staff' });
     expect(JSON.stringify(journal.body)).toContain('"etip_flag":"1"');
     expect(JSON.stringify(journal.body)).toContain('"etip_hosp_code":"H44030500099"');
 
@@ -359,7 +353,7 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       insurance_office_stamp: { stamped_by: '医保办王五' },
     });
 
-    const page = await fetch(`${gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
+    const page = await fetch(`${sys.gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
       headers: { 'x-api-key': 'ygk_TEST_his_key_0000000000000000000000000001' },
     });
     const html = await page.text();
@@ -477,7 +471,7 @@ describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
     expect(s2.status, s2.text).toBe(201);
     expect(s2.body.audit).toBe(false);
 
-    const list = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'staff' });
+    const list = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'staff' });
     expect(list.status, list.text).toBe(200);
     const mine = list.body.settlements.filter((e: { setl_id: string }) => [s1.body.setl_id, s2.body.setl_id].includes(e.setl_id));
     expect(mine).toEqual([
@@ -495,12 +489,12 @@ describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
         status: 'booked',
       }),
     ]);
-    const his = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'his' });
+    const his = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'his' });
     expect(his.status).toBe(403);
 
     const recall = await c.call('POST', `/v1/inpatient/settlements/${s1.body.setl_id}/cancel`, {});
     expect(recall.status, recall.text).toBe(200);
-    const after = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements?status=booked', undefined, {}, { auth: 'staff' });
+    const after = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements?status=booked', undefined, {}, { auth: 'staff' });
     expect(after.body.settlements.map((e: { setl_id: string }) => e.setl_id)).not.toContain(s1.body.setl_id);
   });
 });
