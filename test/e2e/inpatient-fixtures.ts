@@ -1,6 +1,7 @@
 /** Inpatient request builders and the synthetic patients used by the inpatient e2e suites. */
 import { expect } from 'vitest';
 import { api, type Reply } from '../helpers/harness.js';
+import { INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { uniq } from './fixtures.js';
 
 /** e-voucher tokens of mocks/platform/data/persons.json */
@@ -114,21 +115,7 @@ export function dischargeBody(endtime: string) {
   return { endtime, dscg_dept_codg: 'A0302', dscg_dept_name: '普外科', dscg_way: '1', diagnoses: DIAG(endtime) };
 }
 
-export const SLIP_KEYS = [
-  'medfee_sumamt',
-  'fulamt_ownpay_amt',
-  'overlmt_selfpay',
-  'preselfpay_amt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'pool_prop_selfpay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-] as const;
-export const pick = (slip: Record<string, unknown>) => Object.fromEntries(SLIP_KEYS.map((k) => [k, slip[k]]));
+export const pick = slipPicker(INPATIENT_SLIP_KEYS);
 
 /** The HIS's steps, over HTTP. */
 export function inpatientClient(base: string) {

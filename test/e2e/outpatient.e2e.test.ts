@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
+import { OUTPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JIANGSU, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
 
@@ -7,21 +8,7 @@ const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(s
 
 const sys = mockAndGateway();
 
-const SLIP_KEYS = [
-  'medfee_sumamt',
-  'fulamt_ownpay_amt',
-  'overlmt_selfpay',
-  'preselfpay_amt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-  'balc',
-] as const;
-const pick = (slip: Record<string, unknown>) => Object.fromEntries(SLIP_KEYS.map((k) => [k, slip[k]]));
+const pick = slipPicker(OUTPATIENT_SLIP_KEYS);
 
 async function registerAndDiagnose(body: Record<string, unknown>, med_type = '11') {
   const reg = await call('POST', '/v1/outpatient/visits', body);

@@ -6,22 +6,13 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
+import { REFUND_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, uniq, visitBody } from './fixtures.js';
 
 const his = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body, {}, { auth: 'his' });
 const pos = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body, {}, { auth: 'pos' });
-const AMOUNTS = [
-  'medfee_sumamt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-] as const;
-const pick = (slip: Record<string, unknown>) => Object.fromEntries(AMOUNTS.map((k) => [k, slip[k]]));
+const pick = slipPicker(REFUND_SLIP_KEYS);
 const accumulations = async () =>
   (await api(sys.mock.control, 'GET', `/persons/${JILIN.psn_no}`)).body.accumulations as Record<
     string,

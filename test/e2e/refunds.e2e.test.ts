@@ -7,6 +7,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
+import { REFUND_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, uniq, visitBody } from './fixtures.js';
 
@@ -27,17 +28,7 @@ const person = async () =>
   };
 const ledgerEntry = async (setl_id: string) =>
   ((await control('GET', '/ledger')) as Array<Record<string, any>>).find((e) => e.setl_id === setl_id)!;
-const AMOUNTS = [
-  'medfee_sumamt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-] as const;
-const pick = (slip: Record<string, unknown>) => Object.fromEntries(AMOUNTS.map((k) => [k, slip[k]]));
+const pick = slipPicker(REFUND_SLIP_KEYS);
 
 /** One outpatient visit of the Jilin patient, settled without the account: returns its ids and slip. */
 async function settledVisit(lines: Array<ReturnType<typeof line>>, begntime = '2026-11-23 09:00:00') {
