@@ -89,6 +89,14 @@ async function settledVisit(base: string) {
   return { id, setl_id: setl.body.setl_id as string, mdtrt_id: (await call('GET', `/v1/outpatient/visits/${id}`)).body.mdtrt_id as string };
 }
 
+/** A gateway process on a fresh data directory (removed after the file), and the visit settled through it. */
+async function settledOnNewGateway(prefix: string) {
+  const dataDir = tmpDir(prefix);
+  dirs.push(dataDir);
+  const first = await gateway(dataDir);
+  return { dataDir, first, s: await settledVisit(first.url) };
+}
+
 /**
  * Starts the partial refund of line 2 with the platform holding `infno` for 1.5 s, kills the
  * gateway (SIGKILL) while the platform holds it, and waits until the platform has run the held
@@ -136,10 +144,7 @@ async function definiteState(base: string, setl_id: string) {
 
 describe('partial refund: the gateway is killed (kill -9) while the platform holds the re-settlement', () => {
   it('held at 2204 (fee upload, books nothing): the restarted gateway withdraws what the platform got, uploads again, settles the kept line once — completed', async () => {
-    const dataDir = tmpDir('refund-restart-a');
-    dirs.push(dataDir);
-    const first = await gateway(dataDir);
-    const s = await settledVisit(first.url);
+    const { dataDir, first, s } = await settledOnNewGateway('refund-restart-a');
 
     const held = await killWhileHeld(first, s.setl_id, '2204');
     // the dead gateway's upload of line 1 reached the platform (infcode 0) but the gateway never learned it
@@ -197,10 +202,7 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
   });
 
   it('held at 2207 (booking): the platform booked it after the gateway died; the restarted gateway never sends it again — needs_reversal naming that 2207', async () => {
-    const dataDir = tmpDir('refund-restart-b');
-    dirs.push(dataDir);
-    const first = await gateway(dataDir);
-    const s = await settledVisit(first.url);
+    const { dataDir, first, s } = await settledOnNewGateway('refund-restart-b');
 
     const held = await killWhileHeld(first, s.setl_id, '2207');
     expect(held.infcode).toBe(0);
