@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { api, type Reply } from '../helpers/harness.js';
 import { INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
-import { admissionFields, dischargeBody } from '../helpers/bodies.js';
+import { admissionFields, dischargeBody, standardLines } from '../helpers/bodies.js';
 import { uniq } from './fixtures.js';
 
 export { dischargeBody, INPATIENT_CODES as CODES, ipLine, standardLines } from '../helpers/bodies.js';
@@ -39,17 +39,31 @@ export function inpatientClient(base: string) {
     expect(r.status, r.text).toBe(status);
     return r;
   };
+  const admission = async (body: Record<string, unknown>) =>
+    ok(await call('POST', '/v1/inpatient/admissions', body), 201).body.admission as Record<string, any>;
+  const admit = async (body: Record<string, unknown>) => (await admission(body)).admission_id as string;
+  const fees = async (id: string, lines: unknown[]) => ok(await call('POST', `/v1/inpatient/admissions/${id}/fees`, { lines }), 201).body;
+  const discharge = async (id: string, endtime: string) =>
+    ok(await call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody(endtime)), 200).body;
   return {
     call,
-    async admit(body: Record<string, unknown>) {
-      const r = ok(await call('POST', '/v1/inpatient/admissions', body), 201);
-      return r.body.admission.admission_id as string;
+    admit,
+    fees,
+    discharge,
+    /** admit → `lines` → discharge at `endtime`; returns the admission id. */
+    async stay(body: Record<string, unknown>, lines: unknown[], endtime: string) {
+      const id = await admit(body);
+      await fees(id, lines);
+      await discharge(id, endtime);
+      return id;
     },
-    async fees(id: string, lines: unknown[]) {
-      return ok(await call('POST', `/v1/inpatient/admissions/${id}/fees`, { lines }), 201).body;
-    },
-    async discharge(id: string, endtime: string) {
-      return ok(await call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody(endtime)), 200).body;
+    /** admit on `from` 08:00 → the standard lines (3836.00, in scope 3290.40) → discharge on `to` 10:00. */
+    async standardStay(token: string, from: string, to: string, extra: Record<string, unknown> = {}) {
+      const adm = await admission(admissionBody(token, `${from} 08:00:00`, extra));
+      const id = adm.admission_id as string;
+      expect((await fees(id, standardLines(from))).totals).toEqual(STANDARD_TOTALS);
+      await discharge(id, `${to} 10:00:00`);
+      return { id, admission: adm, mdtrt_id: adm.mdtrt_id as string };
     },
     settle(id: string, medfee_sumamt: string, mid_setl_flag = '0', extra: Record<string, unknown> = {}) {
       return call('POST', `/v1/inpatient/admissions/${id}/settlement`, { medfee_sumamt, acct_used_flag: '0', mid_setl_flag, ...extra });
