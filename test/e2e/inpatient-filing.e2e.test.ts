@@ -12,7 +12,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { admissionBody, inpatientClient, P, pick, standardLines } from './inpatient-fixtures.js';
+import { admissionBody, inpatientClient, P, pick, standardLines, standardStaySlip } from './inpatient-fixtures.js';
 
 let now = new Date('2026-11-23T02:00:00Z'); // 10:00 in 深圳 (CST)
 const clock = { now: () => new Date(now) };
@@ -66,20 +66,7 @@ describe('late filing (补办备案): filed before the discharge settlement, set
     // Jilin referral = tier 2 (JL 12): 0.85 − 0.10 = 0.75; deductible 1000
     //   hifp_pay = round2((3290.40 − 1000) × 0.75) = round2(1717.80) = 1717.80
     //   psn_part = 3836.00 − 1717.80 = 2118.20, no account use: all cash
-    const expected = {
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 1000,
-      hifp_pay: 1717.8,
-      pool_prop_selfpay: 0.75,
-      fund_pay_sumamt: 1717.8,
-      psn_part_amt: 2118.2,
-      acct_pay: 0,
-      psn_cash_pay: 2118.2,
-    };
+    const expected = standardStaySlip({ act_pay_dedc: 1000, hifp_pay: 1717.8, pool_prop_selfpay: 0.75, psn_cash_pay: 2118.2 });
     const pre = await c.preSettle(s.id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
     expect(pick(pre.body.slip)).toEqual(expected);

@@ -1,7 +1,7 @@
 /** Inpatient request builders and the synthetic patients used by the inpatient e2e suites. */
 import { expect } from 'vitest';
 import { api, type Reply } from '../helpers/harness.js';
-import { INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
+import { cashSlip, INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { admissionFields, dischargeBody, standardLines } from '../helpers/bodies.js';
 import { uniq } from './fixtures.js';
 
@@ -29,6 +29,15 @@ export const STANDARD_TOTALS = {
   preselfpay_amt: '165.60',
   inscp_scp_amt: '3290.40',
 };
+
+/** STANDARD_TOTALS as a slip shows them (numbers). */
+const STANDARD_SLIP_TOTALS = Object.fromEntries(Object.entries(STANDARD_TOTALS).map(([k, v]) => [k, Number(v)])) as {
+  [K in keyof typeof STANDARD_TOTALS]: number;
+};
+
+/** The slip expected of the standard stay settled without the account (cashSlip), from the test's hand-computed pool figures. */
+export const standardStaySlip = (paid: { act_pay_dedc: number; hifp_pay: number; pool_prop_selfpay: number; psn_cash_pay: number }) =>
+  cashSlip(STANDARD_SLIP_TOTALS, paid);
 
 export const pick = slipPicker(INPATIENT_SLIP_KEYS);
 

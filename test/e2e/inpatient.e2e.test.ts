@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { admissionBody, CODES, inpatientClient, ipLine, P, pick } from './inpatient-fixtures.js';
+import { admissionBody, CODES, inpatientClient, ipLine, P, pick, standardStaySlip } from './inpatient-fixtures.js';
 
 let c: ReturnType<typeof inpatientClient>;
 
@@ -19,20 +19,7 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     // act_pay_dedc = min(3290.40, 1000) = 1000.00
     // hifp_pay     = round2((3290.40 − 1000) × 0.85) = round2(1946.84) = 1946.84
     // psn_part     = 3836.00 − 1946.84 = 1889.16, no account use: all cash
-    const expected = {
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 1000,
-      hifp_pay: 1946.84,
-      pool_prop_selfpay: 0.85,
-      fund_pay_sumamt: 1946.84,
-      psn_part_amt: 1889.16,
-      acct_pay: 0,
-      psn_cash_pay: 1889.16,
-    };
+    const expected = standardStaySlip({ act_pay_dedc: 1000, hifp_pay: 1946.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1889.16 });
     const pre = await c.preSettle(id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
     expect(pick(pre.body.slip)).toEqual(expected);
@@ -56,20 +43,9 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     // psn_part = 3836.00 − 1984.03 = 1851.97
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 900,
-      hifp_pay: 1984.03,
-      pool_prop_selfpay: 0.83,
-      fund_pay_sumamt: 1984.03,
-      psn_part_amt: 1851.97,
-      acct_pay: 0,
-      psn_cash_pay: 1851.97,
-    });
+    expect(pick(setl.body.slip)).toEqual(
+      standardStaySlip({ act_pay_dedc: 900, hifp_pay: 1984.03, pool_prop_selfpay: 0.83, psn_cash_pay: 1851.97 }),
+    );
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '4', enddate: '2027-02-28', basis: 'admission_date' });
   });
 
@@ -79,20 +55,9 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     // psn_part = 3836.00 − 1614.24 = 2221.76
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 600,
-      hifp_pay: 1614.24,
-      pool_prop_selfpay: 0.6,
-      fund_pay_sumamt: 1614.24,
-      psn_part_amt: 2221.76,
-      acct_pay: 0,
-      psn_cash_pay: 2221.76,
-    });
+    expect(pick(setl.body.slip)).toEqual(
+      standardStaySlip({ act_pay_dedc: 600, hifp_pay: 1614.24, pool_prop_selfpay: 0.6, psn_cash_pay: 2221.76 }),
+    );
     expect(setl.body.slip.setldetail).toEqual([expect.objectContaining({ fund_pay_type: '390100', fund_payamt: 1614.24 })]);
   });
 
@@ -102,20 +67,9 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     // psn_part = 3836.00 − 2116.84 = 1719.16
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 800,
-      hifp_pay: 2116.84,
-      pool_prop_selfpay: 0.85,
-      fund_pay_sumamt: 2116.84,
-      psn_part_amt: 1719.16,
-      acct_pay: 0,
-      psn_cash_pay: 1719.16,
-    });
+    expect(pick(setl.body.slip)).toEqual(
+      standardStaySlip({ act_pay_dedc: 800, hifp_pay: 2116.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1719.16 }),
+    );
     // the 1101 re-check before the discharge settlement saw the insured area's automatic filing
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '6', term: 'temporary', begndate: '2026-11-04' });
   });

@@ -23,3 +23,18 @@ export const slipPicker =
   (keys: readonly string[]) =>
   (slip: SlipJson): SlipJson =>
     Object.fromEntries(keys.map((k) => [k, slip[k]]));
+
+/**
+ * The slip expected of a settlement without the account, from the figures a test works out by
+ * hand: the pool is the only fund (fund_pay_sumamt = hifp_pay) and the person pays the rest in cash
+ * (psn_part_amt = psn_cash_pay, acct_pay 0). Throws when the figures break medfee = funds + person.
+ */
+export function cashSlip(
+  totals: { medfee_sumamt: number } & Record<string, number>,
+  paid: { act_pay_dedc: number; hifp_pay: number; psn_cash_pay: number } & Record<string, number>,
+) {
+  const cents = (n: number) => Math.round(n * 100);
+  if (cents(totals.medfee_sumamt) !== cents(paid.hifp_pay) + cents(paid.psn_cash_pay))
+    throw new Error(`cashSlip: ${totals.medfee_sumamt} ≠ hifp_pay ${paid.hifp_pay} + psn_cash_pay ${paid.psn_cash_pay}`);
+  return { ...totals, ...paid, fund_pay_sumamt: paid.hifp_pay, psn_part_amt: paid.psn_cash_pay, acct_pay: 0 };
+}
