@@ -36,31 +36,31 @@ export function diagnosesBody(med_type = '11') {
   };
 }
 
+type Amount = number | string;
 type Billing = { bilg_dept_codg: string; bilg_dept_name: string; bilg_dr_codg: string; bilg_dr_name: string };
 
-/** A fee line of the hospital catalogue's code, billed by `by` (department and doctor). */
-function feeLine<C extends number | string, P extends number | string>(
-  by: Billing,
-  feedetl_sn: string,
-  med_list_codg: string,
-  cnt: C,
-  pric: P,
-  fee_ocur_time: string,
-  extra: Record<string, unknown>,
-) {
-  return { feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg: `H-${med_list_codg.slice(0, 10)}`, cnt, pric, ...by, ...extra };
-}
+/** Fee lines billed by `by` (department and doctor): (feedetl_sn, catalogue code, cnt, pric, fee_ocur_time, extra fields). */
+const billedBy =
+  (by: Billing) =>
+  <C extends Amount, P extends Amount>(
+    feedetl_sn: string,
+    med_list_codg: string,
+    cnt: C,
+    pric: P,
+    fee_ocur_time: string,
+    extra: Record<string, unknown> = {},
+  ) => ({ feedetl_sn, fee_ocur_time, med_list_codg, medins_list_codg: `H-${med_list_codg.slice(0, 10)}`, cnt, pric, ...by, ...extra });
 
-const OUTPATIENT_BILLING = { bilg_dept_codg: 'A03', bilg_dept_name: '内科门诊', bilg_dr_codg: 'D440300000001', bilg_dr_name: '王医生' };
+/** Who bills the fee lines of the suites' outpatient visits and inpatient stays. */
+const BILLING = {
+  outpatient: { bilg_dept_codg: 'A03', bilg_dept_name: '内科门诊', bilg_dr_codg: 'D440300000001', bilg_dr_name: '王医生' },
+  inpatient: { bilg_dept_codg: 'A0302', bilg_dept_name: '普外科', bilg_dr_codg: 'D440300000009', bilg_dr_name: '李医生' },
+};
+const outpatientLine = billedBy(BILLING.outpatient);
 
 /** One outpatient fee line, billed by 内科门诊 / 王医生 at 2026-11-23 09:20. */
-export const line = <C extends number | string, P extends number | string>(
-  feedetl_sn: string,
-  med_list_codg: string,
-  cnt: C,
-  pric: P,
-  extra: Record<string, unknown> = {},
-) => feeLine(OUTPATIENT_BILLING, feedetl_sn, med_list_codg, cnt, pric, '2026-11-23 09:20:00', extra);
+export const line = <C extends Amount, P extends Amount>(sn: string, code: string, cnt: C, pric: P, extra: Record<string, unknown> = {}) =>
+  outpatientLine(sn, code, cnt, pric, '2026-11-23 09:20:00', extra);
 
 // ---- inpatient (普外科, 李医生, 急性阑尾炎) ----
 
@@ -105,17 +105,8 @@ export const admissionFields = (begntime: string) => ({
   diagnoses: inpatientDiagnoses(begntime),
 });
 
-const INPATIENT_BILLING = { bilg_dept_codg: 'A0302', bilg_dept_name: '普外科', bilg_dr_codg: 'D440300000009', bilg_dr_name: '李医生' };
-
 /** One inpatient fee line, billed by 普外科 / 李医生. */
-export const ipLine = <C extends number | string, P extends number | string>(
-  feedetl_sn: string,
-  code: string,
-  cnt: C,
-  pric: P,
-  fee_ocur_time: string,
-  extra: Record<string, unknown> = {},
-) => feeLine(INPATIENT_BILLING, feedetl_sn, code, cnt, pric, fee_ocur_time, extra);
+export const ipLine = billedBy(BILLING.inpatient);
 
 /**
  * The standard stay's five lines, all on `day` (yyyy-MM-dd):
