@@ -96,10 +96,15 @@ const EXTRA_RUNS = {
   order: (c: BenchConfig) => c.extraOrder,
 };
 
-/** (d), (e): a setup on the scenario's own system (OWN_SYSTEM_NOTE), its iterations topped up per run. */
-const onOwnSystem =
-  (makeSetup: (sides: Sides) => SetupWithQueues & { init(): Promise<void> }) =>
-  async (ctx: ScenarioContext): Promise<PreparedScenario> => {
+/**
+ * (d), (e): a scenario on its own system (OWN_SYSTEM_NOTE), timed as the extra runs, available when
+ * the gateway's OpenAPI document has `route`; its setup's iterations are topped up per run.
+ */
+const onOwnSystem = (route: RegExp, what: string, makeSetup: (sides: Sides) => SetupWithQueues & { init(): Promise<void> }) => ({
+  ...EXTRA_RUNS,
+  warmupIterationsPerConnection: 12,
+  unavailable: routeMissing(route, what),
+  async prepare(ctx: ScenarioContext): Promise<PreparedScenario> {
     const own = await startOwnSystem(ctx.platformLatencyMs);
     try {
       const setup = makeSetup(own.sides);
@@ -116,7 +121,8 @@ const onOwnSystem =
       await own.close();
       throw e;
     }
-  };
+  },
+});
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -180,11 +186,8 @@ export const SCENARIOS: Scenario[] = [
     unit: 'iteration',
     iteration:
       "gateway: POST /v1/inpatient/admissions/{id}/settlement (discharge settlement, mid_setl_flag 0) — 1 request, 2 platform calls: the gateway re-checks the filing with 1101 right before the 2304; baseline: POST /forward/1101 then /forward/2304 — 2 requests, the same 2 platform calls. Compared per settlement (settlements/s; p50/p99 of a whole settlement, the baseline's two requests summed). Stays admitted (2401), charged (2301, five lines, 3836.00) and discharged (2402) beforehand, unmeasured",
-    ...EXTRA_RUNS,
-    warmupIterationsPerConnection: 12,
     maxPreparedPerConnection: 50,
-    unavailable: routeMissing(/^\/v1\/inpatient\/.*settlement/, 'inpatient settlement'),
-    prepare: onOwnSystem((sides) => new InpatientSetup(sides)),
+    ...onOwnSystem(/^\/v1\/inpatient\/.*settlement/, 'inpatient settlement', (sides) => new InpatientSetup(sides)),
   },
   {
     id: 'e',
@@ -192,10 +195,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'refund, full (2208)',
     iteration:
       "gateway: POST /v1/settlements/{setl_id}/refund { reason_code: patient_request } with its Idempotency-Key → 2208; baseline: POST /forward/2208 — 1 request, 1 platform call per side; outpatient settlements (one fee line) made beforehand, unmeasured, refunded newest first (the mock re-derives a person's later settlements of the year on each 2208, alike on both sides)",
-    ...EXTRA_RUNS,
-    warmupIterationsPerConnection: 12,
     maxPreparedPerConnection: 30,
-    unavailable: routeMissing(/^\/v1\/settlements\/.*refund/, 'refund'),
-    prepare: onOwnSystem((sides) => new RefundSetup(sides)),
+    ...onOwnSystem(/^\/v1\/settlements\/.*refund/, 'refund', (sides) => new RefundSetup(sides)),
   },
 ];
