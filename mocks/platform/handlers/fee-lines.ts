@@ -3,6 +3,7 @@ import { type Catalogue, findCatalogueEntry } from '../catalogue.js';
 import { BusinessError } from '../envelope.js';
 import { dec } from '../money.js';
 import { classifyFeeLine, expectedLineTotal } from '../policy-engine.js';
+import { hisFields } from '../his-fields.js';
 import type { FeeLine } from '../types.js';
 
 /** The fields of an uploaded line the platform computes with. */
@@ -32,5 +33,6 @@ export function classifyUpload(catalogue: Catalogue, d: UploadedLine, chrgBchno:
     fee_ocur_time: d.fee_ocur_time,
     classification: classifyFeeLine({ cnt, pric, det_item_fee_sumamt: det }, findCatalogueEntry(catalogue, d.med_list_codg)),
     setl_id: null,
+    his_fields: hisFields('feedetail', d),
   };
 }

@@ -7,6 +7,7 @@
  * with the outpatient settlements — so a pharmacy refund re-derives later outpatient settlements
  * too (隔笔退费 covers "普通门诊、药店费用", LN 54).
  */
+import { hisFields } from '../his-fields.js';
 import { applyNewBooking } from '../ledger.js';
 import { autoFileTemporary } from '../registry.js';
 import { ID_PREFIX, nextId } from '../state.js';
@@ -84,6 +85,9 @@ export function pharmacySettle(ctx: TxContext): Record<string, unknown> {
     dise_codg: null,
     status: 'open',
     lines: p.lines,
+    opened_by: 'pharmacy',
+    mdtrt_cert_type: p.info.mdtrt_cert_type,
+    his_fields: hisFields('mdtrtinfo', p.info),
   };
   state.visits.set(visit.mdtrt_id, visit);
   const entry = bookCall(ctx, { visit, person: p.person, med_type: p.info.med_type, chrg_bchno: '0000', lines: p.lines, result: p.result });
