@@ -2,12 +2,22 @@
  * The mock settlement platform over real HTTP: tif signature, envelope checks, 9001, 1101, the
  * outpatient flow 2201→2203→2204→2206→2207→2208 with hand-computed amounts, and the control API.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Decimal } from 'decimal.js';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkOutput, checkReplyEnvelope } from '../mocks/platform/schemas.js';
+import { type CallOptions, MockClient } from '../mocks/platform/client.js';
+import {
+  CODES,
+  type FeeLineSpec,
+  feeUpload,
+  registration,
+  settleData,
+  settleInScope,
+  settlementData,
+  visitInfo,
+} from '../mocks/platform/sample-inputs.js';
 import { createMockPlatform, type MockPlatform } from '../mocks/platform/server.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,7 +28,6 @@ const NOW = new Date('2026-11-20T02:00:00Z');
 const TODAY = '2026-11-20';
 const PAASID = 'test-paasid';
 const SECRET = 'test-secret';
-const HOSPITAL = { code: 'H44030500001', name: '深圳市示例人民医院', area: '440300' };
 
 const JILIN_FILED = {
   psn_no: '22000000000000000001',
@@ -31,15 +40,6 @@ const JILIN_FILED = {
 const JILIN_UNFILED = { psn_no: '22000000000000000002', area: '220100', token: 'EVT22000000000000000002E5F6A7B8' };
 const LIAONING = { psn_no: '21000000000000000004', area: '210100', token: 'EVT21000000000000000004A3B4C5D6' };
 
-const CODES = {
-  consult: '001102000010000', // 普通门诊诊查费 甲类, cap 20.00
-  amoxicillin: 'XJ01CAA040A001010100000', // 甲类
-  metformin: 'XA10BAE062A001010103213', // 甲类
-  atorvastatin: 'XC10AAA020A001010104433', // 乙类 selfpay 0.10
-  ct: '002103000010000', // 乙类 selfpay 0.10, cap 150.00
-  laser: '003114000050000', // 丙类
-};
-
 type Json = Record<string, any>;
 
 /** Everything the mock logs during this file (checked for errors and personal data at the end). */
@@ -47,80 +47,19 @@ const logLines: string[] = [];
 const captureLogger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
 
 let platform: MockPlatform;
-let baseUrl: string;
-let origin: string;
-let msgSeq = 0;
-let signNo = '';
+let client: MockClient<Json>;
 
-function nextMsgid(): string {
-  msgSeq += 1;
-  return `${HOSPITAL.code}20261120100000${String(msgSeq).padStart(4, '0')}`;
-}
-
-function tifHeaders(overrides: Record<string, string> = {}): Record<string, string> {
-  const timestamp = String(Math.floor(NOW.getTime() / 1000));
-  const nonce = randomUUID();
-  const signature = createHash('sha256').update(`${timestamp}${SECRET}${nonce}${timestamp}`).digest('hex');
-  return {
-    'content-type': 'application/json',
-    'x-tif-paasid': PAASID,
-    'x-tif-timestamp': timestamp,
-    'x-tif-nonce': nonce,
-    'x-tif-signature': signature,
-    ...overrides,
-  };
-}
-
-interface EnvelopeOptions {
-  insuplc?: string;
-  signNo?: string | null;
-  msgid?: string;
-}
-
-function envelope(infno: string, input: Json, opts: EnvelopeOptions = {}): Json {
-  const env: Json = {
-    infno,
-    msgid: opts.msgid ?? nextMsgid(),
-    mdtrtarea_admvs: HOSPITAL.area,
-    insuplc_admdvs: opts.insuplc ?? '',
-    recer_sys_code: 'YBXT',
-    infver: 'V1.0',
-    opter_type: '1',
-    opter: '0001',
-    opter_name: '测试收费员',
-    inf_time: '2026-11-20 10:00:00',
-    fixmedins_code: HOSPITAL.code,
-    fixmedins_name: HOSPITAL.name,
-    input,
-  };
-  const sign = opts.signNo === undefined ? signNo : opts.signNo;
-  if (sign !== null) env.sign_no = sign;
-  return env;
-}
-
-async function post(path: string, body: string, headers: Record<string, string>): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${baseUrl}/${path}`, { method: 'POST', headers, body });
-  return { status: res.status, body: (await res.json()) as Json };
-}
-
-/** A signed business call; returns the parsed reply (HTTP 200 asserted). */
-async function call(infno: string, input: Json, opts: EnvelopeOptions = {}): Promise<Json> {
-  const res = await post(infno, JSON.stringify(envelope(infno, input, opts)), tifHeaders());
-  expect(res.status).toBe(200);
-  expect(checkReplyEnvelope(res.body)).toBeNull();
-  return res.body;
-}
-
+const nextMsgid = (): string => client.nextMsgid();
+const tifHeaders = (overrides: Record<string, string> = {}) => client.tifHeaders(overrides);
+const envelope = (infno: string, input: Json, opts: CallOptions = {}): Json => client.envelope(infno, input, opts);
+const post = (path: string, body: string, headers: Record<string, string>) => client.post(path, body, headers);
+/** A signed business call; returns the parsed reply (HTTP 200 and a valid reply envelope asserted). */
+const call = (infno: string, input: object, opts: CallOptions = {}): Promise<Json> => client.call(infno, input, opts);
 /** A success reply: infcode 0, and the output validates against <infno>.output.json. */
-async function callOk(infno: string, input: Json, opts: EnvelopeOptions = {}): Promise<Json> {
-  const reply = await call(infno, input, opts);
-  expect(reply.err_msg, `${infno} err_msg`).toBeNull();
-  expect(reply.infcode).toBe(0);
-  expect(checkOutput(infno, reply.output)).toBeNull();
-  return reply.output as Json;
-}
+const callOk = (infno: string, input: object, opts: CallOptions = {}): Promise<Json> => client.callOk(infno, input, opts);
+const control = (method: string, path: string, body?: Json): Promise<any> => client.control(method, path, body);
 
-async function expectRefused(infno: string, input: Json, errMsg: string | RegExp, opts: EnvelopeOptions = {}): Promise<Json> {
+async function expectRefused(infno: string, input: object, errMsg: string | RegExp, opts: CallOptions = {}): Promise<Json> {
   const reply = await call(infno, input, opts);
   expect(reply.infcode).toBe(-2);
   expect(reply.output).toBeNull();
@@ -129,137 +68,14 @@ async function expectRefused(infno: string, input: Json, errMsg: string | RegExp
   return reply;
 }
 
-async function control(method: string, path: string, body?: Json): Promise<any> {
-  const res = await fetch(`${origin}/__mock${path}`, {
-    method,
-    headers: body ? { 'content-type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return res.status === 204 ? null : res.json();
-}
-
-async function signIn(): Promise<string> {
-  const out = await callOk('9001', { signIn: { opter_no: '0001', mac: '00-16-3E-00-00-01', ip: '10.0.0.8' } }, { signNo: null });
-  return out.signinoutb.sign_no as string;
-}
-
 // ---------------------------------------------------------------------------------------------
 // outpatient helpers
 
-interface FeeLineSpec {
-  sn: string;
-  code: string;
-  cnt: number;
-  pric: number;
-  det: number;
-  batch?: string;
-}
-
 async function register(psnNo: string, area: string, token: string, iptOtpNo: string, extra: Json = {}): Promise<string> {
-  const out = await callOk(
-    '2201',
-    {
-      data: {
-        psn_no: psnNo,
-        insutype: '310',
-        begntime: '2026-11-20 09:30:00',
-        mdtrt_cert_type: '01',
-        mdtrt_cert_no: token,
-        ipt_otp_no: iptOtpNo,
-        atddr_no: 'D440300000001',
-        dr_name: '王医生',
-        dept_code: 'A03',
-        dept_name: '内科',
-        caty: 'A03',
-        ...extra,
-      },
-    },
-    { insuplc: area },
-  );
+  const out = await callOk('2201', registration(psnNo, token, iptOtpNo, extra), { insuplc: area });
   expect(out.data.psn_no).toBe(psnNo);
   expect(out.data.ipt_otp_no).toBe(iptOtpNo);
   return out.data.mdtrt_id as string;
-}
-
-function visitInfo(mdtrtId: string, psnNo: string, medType: string, erFlag?: string): Json {
-  return {
-    mdtrtinfo: {
-      mdtrt_id: mdtrtId,
-      psn_no: psnNo,
-      med_type: medType,
-      begntime: '2026-11-20 09:30:00',
-      dise_codg: 'I10.x00',
-      dise_name: '高血压',
-      ...(erFlag ? { er_flag: erFlag } : {}),
-    },
-    diseinfo: [
-      {
-        diag_type: '1',
-        diag_srt_no: 1,
-        diag_code: 'I10.x00',
-        diag_name: '高血压',
-        diag_dept: '内科',
-        dise_dor_no: 'D440300000001',
-        dise_dor_name: '王医生',
-        diag_time: '2026-11-20 09:40:00',
-        vali_flag: '1',
-      },
-    ],
-  };
-}
-
-function feeUpload(mdtrtId: string, psnNo: string, lines: FeeLineSpec[]): Json {
-  return {
-    feedetail: lines.map((l) => ({
-      feedetl_sn: l.sn,
-      mdtrt_id: mdtrtId,
-      psn_no: psnNo,
-      chrg_bchno: l.batch ?? 'B001',
-      rx_circ_flag: '0',
-      fee_ocur_time: '2026-11-20 09:50:00',
-      med_list_codg: l.code,
-      medins_list_codg: `HIS-${l.code}`,
-      det_item_fee_sumamt: l.det,
-      cnt: l.cnt,
-      pric: l.pric,
-      bilg_dept_codg: 'A03',
-      bilg_dept_name: '内科',
-      bilg_dr_codg: 'D440300000001',
-      bilg_dr_name: '王医生',
-      hosp_appr_flag: '1',
-    })),
-  };
-}
-
-/** The 2206 input ({ data }) for all unsettled lines of a visit. */
-function settlementData(mdtrtId: string, psnNo: string, token: string, medfee: number, acct: '0' | '1', medType = '11'): Json {
-  return {
-    data: {
-      psn_no: psnNo,
-      mdtrt_cert_type: '01',
-      mdtrt_cert_no: token,
-      med_type: medType,
-      medfee_sumamt: medfee,
-      psn_setlway: '01',
-      mdtrt_id: mdtrtId,
-      chrg_bchno: '0000',
-      acct_used_flag: acct,
-      insutype: '310',
-    },
-  };
-}
-
-/** 2207 also carries the slip's breakdown (not part of 2206.input.json). */
-function settleData(base: Json, breakdown: { fulamt: number; overlmt: number; preselfpay: number; inscp: number }): Json {
-  return {
-    data: {
-      ...base.data,
-      fulamt_ownpay_amt: breakdown.fulamt,
-      overlmt_selfpay: breakdown.overlmt,
-      preselfpay_amt: breakdown.preselfpay,
-      inscp_scp_amt: breakdown.inscp,
-    },
-  };
 }
 
 /** Every field 2207.output.json / 2208.output.json names under setlinfo. */
@@ -307,6 +123,8 @@ const WORKED_LINES: FeeLineSpec[] = [
   { sn: '4', code: CODES.ct, cnt: 1, pric: 160.0, det: 160.0 },
   { sn: '5', code: CODES.laser, cnt: 1, pric: 260.0, det: 260.0 },
 ];
+/** The funds other than the pooled fund pay nothing in this mock. */
+const NO_OTHER_FUNDS = { cvlserv_pay: 0, hifes_pay: 0, hifmi_pay: 0, hifob_pay: 0, maf_pay: 0, oth_pay: 0 };
 const WORKED_BREAKDOWN = { fulamt: 260.0, overlmt: 15.0, preselfpay: 28.71, inscp: 315.34 };
 const WORKED_SETTLEMENT = {
   medfee_sumamt: 619.05,
@@ -317,12 +135,7 @@ const WORKED_SETTLEMENT = {
   act_pay_dedc: 200.0,
   hifp_pay: 69.2,
   pool_prop_selfpay: 0.6,
-  cvlserv_pay: 0,
-  hifes_pay: 0,
-  hifmi_pay: 0,
-  hifob_pay: 0,
-  maf_pay: 0,
-  oth_pay: 0,
+  ...NO_OTHER_FUNDS,
   fund_pay_sumamt: 69.2,
   psn_part_amt: 549.85,
   acct_pay: 500.0,
@@ -352,8 +165,7 @@ async function settleWorked(mdtrtId: string): Promise<Json> {
 beforeAll(async () => {
   platform = createMockPlatform({ paasid: PAASID, secret: SECRET, clock: () => NOW, logger: captureLogger });
   const { url } = await platform.listen(0);
-  baseUrl = url;
-  origin = new URL(url).origin;
+  client = new MockClient<Json>({ url, paasid: PAASID, secret: SECRET, clock: () => NOW });
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
 });
 
@@ -363,7 +175,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await control('POST', '/reset');
-  signNo = await signIn();
+  await client.signIn();
 });
 
 describe('tif transport signature', () => {
@@ -454,7 +266,7 @@ describe('envelope checks', () => {
     expect(await control('POST', '/sign-ins/expire')).toEqual({ expired: 1 });
     const msgid = nextMsgid();
     await expectRefused('1101', input, '签到信息无效，请重新签到', { msgid });
-    signNo = await signIn();
+    await client.signIn();
     await callOk('1101', input, { msgid }); // the refused call did not use up its msgid
   });
 
@@ -475,8 +287,9 @@ describe('envelope checks', () => {
 
 describe('9001 sign-in', () => {
   it('issues distinct sign numbers of at most 30 characters', async () => {
-    const second = await signIn();
-    expect(second).not.toBe(signNo);
+    const first = client.signNo;
+    const second = await client.signIn();
+    expect(second).not.toBe(first);
     expect(second.length).toBeLessThanOrEqual(30);
   });
 });
@@ -680,11 +493,7 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     //    act_pay_dedc = min(300, 200) = 200; hifp = round2(100 × 0.60) = 60.00; psn_part = 240.00 (cash)
     const a = await register(p.psn_no, p.area, p.token, 'MZ-A');
     await callOk('2204', feeUpload(a, p.psn_no, [{ sn: 'a1', code: CODES.amoxicillin, cnt: 10, pric: 30, det: 300 }]), { insuplc: p.area });
-    const settledA = await callOk(
-      '2207',
-      settleData(settlementData(a, p.psn_no, p.token, 300, '0'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 300 }),
-      { insuplc: p.area },
-    );
+    const settledA = await callOk('2207', settleInScope(a, p.psn_no, p.token, 300, '0'), { insuplc: p.area });
     expect(settledA.setlinfo).toMatchObject({
       act_pay_dedc: 200,
       hifp_pay: 60,
@@ -699,11 +508,7 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
     //    psn_part = 40.00; acct_pay = min(500, 40) = 40.00; cash 0; balc 460.00; cap left 2000 − 60 = 1940
     const b = await register(p.psn_no, p.area, p.token, 'MZ-B');
     await callOk('2204', feeUpload(b, p.psn_no, [{ sn: 'b1', code: CODES.metformin, cnt: 4, pric: 25, det: 100 }]), { insuplc: p.area });
-    const settledB = await callOk(
-      '2207',
-      settleData(settlementData(b, p.psn_no, p.token, 100, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 100 }),
-      { insuplc: p.area },
-    );
+    const settledB = await callOk('2207', settleInScope(b, p.psn_no, p.token, 100, '1'), { insuplc: p.area });
     expect(settledB.setlinfo).toMatchObject({ act_pay_dedc: 0, hifp_pay: 60, psn_part_amt: 40, acct_pay: 40, psn_cash_pay: 0, balc: 460 });
     expect(settledB.setldetail[0]).toMatchObject({ crt_payb_lmt_amt: 1940 });
     expectInvariants(settledB);
@@ -828,11 +633,7 @@ describe('cross-region filing', () => {
     });
     // 沈阳 310: deductible 100, ratio 0.50, cap 1500; inscp 37.00 → act_pay_dedc = min(37, 100) = 37.00;
     // hifp = round2(0 × 0.50) = 0; psn_part 37.00; acct_pay = min(200, 37) = 37.00; cash 0; balc 163.00
-    const settled = await callOk(
-      '2207',
-      settleData(settlementData(mdtrtId, p.psn_no, p.token, 37, '1'), { fulamt: 0, overlmt: 0, preselfpay: 0, inscp: 37 }),
-      { insuplc: p.area },
-    );
+    const settled = await callOk('2207', settleInScope(mdtrtId, p.psn_no, p.token, 37, '1'), { insuplc: p.area });
     expect(settled.setlinfo).toMatchObject({
       act_pay_dedc: 37,
       hifp_pay: 0,
@@ -879,7 +680,7 @@ describe('control API faults', () => {
   });
 
   it('clears faults and rejects a malformed fault', async () => {
-    const bad = await fetch(`${origin}/__mock/faults`, {
+    const bad = await fetch(`${client.origin}/__mock/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ latency_ms: -1 }),

@@ -75,54 +75,30 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-const FAULT_KINDS: Record<string, FaultKind> = {
-  latency: {
-    parse(request) {
-      const ms = request.latency_ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) {
-        return `latency_ms must be a number between 0 and ${MAX_LATENCY_MS}`;
-      }
-      return { latency_ms: ms };
-    },
-    async apply(rule, ctx) {
-      await sleep(Number(rule.params.latency_ms), ctx.signal);
-      return { action: 'continue' };
-    },
-  },
-  /** A definite business refusal (infcode -2, err_msg), before the transaction runs: nothing booked. */
-  reject: {
-    parse(request) {
-      const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
-      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200)
-        return 'err_msg must be a non-empty string of at most 200 characters';
-      return { err_msg: msg };
-    },
-    async apply(rule) {
-      return {
-        action: 'respond',
-        status: 200,
-        body: {
-          infcode: -2,
-          inf_refmsgid: null,
-          refmsg_time: null,
-          respond_time: null,
-          err_msg: rule.params.err_msg,
-          warn_msg: null,
-          output: null,
-        },
-      };
-    },
-  },
-  /** The connection is dropped without a reply; with after_booking the transaction WAS booked (outcome unknown to the caller). */
-  drop_reply: {
-    parse() {
-      return {};
-    },
-    async apply() {
-      return { action: 'destroy' };
-    },
-  },
-};
+/** A duration parameter (latency_ms, hold_ms): a number of ms up to MAX_LATENCY_MS, or a message. */
+function durationParam(request: FaultRequest, name: 'latency_ms' | 'hold_ms', fallback?: number): FaultParams | string {
+  const ms = request[name] === undefined ? fallback : request[name];
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) {
+    return `${name} must be a number between 0 and ${MAX_LATENCY_MS}`;
+  }
+  return { [name]: ms };
+}
+
+/** The err_msg of a refusal (default 模拟平台业务拒绝), or a message. */
+function errMsgParam(request: FaultRequest): FaultParams | string {
+  const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
+  if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200)
+    return 'err_msg must be a non-empty string of at most 200 characters';
+  return { err_msg: msg };
+}
+
+/** Waits the rule's `name` parameter, then lets the call carry on. */
+const waitFor =
+  (name: 'latency_ms' | 'hold_ms') =>
+  async (rule: FaultRule, ctx: FaultContext): Promise<FaultOutcome> => {
+    await sleep(Number(rule.params[name]), ctx.signal);
+    return { action: 'continue' };
+  };
 
 /** A reply envelope with this infcode and err_msg and no output. */
 const replyWith = (infcode: number, err_msg: string) => ({
@@ -135,6 +111,30 @@ const replyWith = (infcode: number, err_msg: string) => ({
   output: null,
 });
 
+/** Answers infcode -2 with the rule's err_msg. */
+async function refuse(rule: FaultRule): Promise<FaultOutcome> {
+  return { action: 'respond', status: 200, body: replyWith(-2, String(rule.params.err_msg)) };
+}
+
+const FAULT_KINDS: Record<string, FaultKind> = {
+  latency: {
+    parse: (request) => durationParam(request, 'latency_ms'),
+    apply: waitFor('latency_ms'),
+  },
+  /** A definite business refusal (infcode -2, err_msg), before the transaction runs: nothing booked. */
+  reject: {
+    parse: errMsgParam,
+    apply: refuse,
+  },
+  /** The connection is dropped without a reply; with after_booking the transaction WAS booked (outcome unknown to the caller). */
+  drop_reply: {
+    parse: () => ({}),
+    async apply() {
+      return { action: 'destroy' };
+    },
+  },
+};
+
 const DEFAULT_HOLD_MS = 30_000;
 
 /** The failures a real platform shows (issue 5): each says whether the transaction was booked. */
@@ -142,16 +142,8 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
   /** Books, then holds the reply longer than the caller waits: a timeout after the request left. */
   timeout_after_booking: {
     phase: () => 'after_handler',
-    parse(request) {
-      const ms = request.hold_ms === undefined ? DEFAULT_HOLD_MS : request.hold_ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS)
-        return `hold_ms must be a number between 0 and ${MAX_LATENCY_MS}`;
-      return { hold_ms: ms };
-    },
-    async apply(rule, ctx) {
-      await sleep(Number(rule.params.hold_ms), ctx.signal);
-      return { action: 'continue' };
-    },
+    parse: (request) => durationParam(request, 'hold_ms', DEFAULT_HOLD_MS),
+    apply: waitFor('hold_ms'),
   },
   /** HTTP 500 from the platform's front, before the transaction (or after it, with after_booking). */
   http_500: {
@@ -182,15 +174,8 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
   /** infcode -2: a business refusal, before the transaction runs (nothing booked). */
   'infcode_-2': {
     phase: () => 'before_handler',
-    parse(request) {
-      const msg = request.err_msg === undefined ? '模拟平台业务拒绝' : request.err_msg;
-      if (typeof msg !== 'string' || msg.length === 0 || msg.length > 200)
-        return 'err_msg must be a non-empty string of at most 200 characters';
-      return { err_msg: msg };
-    },
-    async apply(rule) {
-      return { action: 'respond', status: 200, body: replyWith(-2, String(rule.params.err_msg)) };
-    },
+    parse: errMsgParam,
+    apply: refuse,
   },
   /**
    * The platform is down: every matching call is dropped before it is read (nothing booked). To the

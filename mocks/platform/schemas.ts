@@ -1,6 +1,8 @@
 /**
  * JSON Schema validation of the national interface messages (schemas/platform, draft 2020-12).
- * Every schema file is loaded and compiled once per process, on first use.
+ * Every schema file is loaded and compiled once per process, on first use. The mock's own files
+ * (data/schemas: the inquiries 5201/5203/5204, which the gateway's schemas do not cover yet) fill
+ * in where schemas/platform has no file of that name; schemas/platform wins where both have one.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,21 +11,32 @@ import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
 const SCHEMA_ID_BASE = 'https://yidi-gateway.local/schemas/platform/';
+const MOCK_SCHEMA_ID_BASE = 'https://yidi-gateway.local/mocks/platform/data/schemas/';
 
 /** Source tree (tsx / vitest) first, then the layout of a `tsc` build (dist/mocks/platform → schemas/platform). */
 const SCHEMA_DIR_CANDIDATES = [new URL('../../schemas/platform/', import.meta.url), new URL('../../../schemas/platform/', import.meta.url)];
+const MOCK_SCHEMA_DIR_CANDIDATES = [
+  new URL('./data/schemas/', import.meta.url),
+  new URL('../../../mocks/platform/data/schemas/', import.meta.url),
+];
 
 export interface SchemaValidators {
   envelopeRequest: ValidateFunction;
   byFile: Map<string, ValidateFunction>;
+  /** the schema documents by file name, as read (for walking an output's shape: reply-style.ts) */
+  documents: Map<string, Record<string, unknown>>;
 }
 
 let cached: SchemaValidators | null = null;
 
-export function schemaDirectory(): string {
-  const found = SCHEMA_DIR_CANDIDATES.map((url) => fileURLToPath(url)).find((dir) => existsSync(dir));
-  if (!found) throw new Error(`schemas/platform not found (looked in ${SCHEMA_DIR_CANDIDATES.join(', ')})`);
+function firstDirectory(candidates: readonly URL[], what: string): string {
+  const found = candidates.map((url) => fileURLToPath(url)).find((dir) => existsSync(dir));
+  if (!found) throw new Error(`${what} not found (looked in ${candidates.join(', ')})`);
   return found;
+}
+
+export function schemaDirectory(): string {
+  return firstDirectory(SCHEMA_DIR_CANDIDATES, 'schemas/platform');
 }
 
 function readSchemaFiles(dir: string): Array<{ file: string; schema: Record<string, unknown> }> {
@@ -36,17 +49,24 @@ function readSchemaFiles(dir: string): Array<{ file: string; schema: Record<stri
 function compileAll(): SchemaValidators {
   const ajv = new Ajv2020.default({ allErrors: false, strict: true, logger: false });
   addFormats.default(ajv);
-  const files = readSchemaFiles(schemaDirectory());
+  const platform = readSchemaFiles(schemaDirectory()).map((f) => ({ ...f, base: SCHEMA_ID_BASE }));
+  const taken = new Set(platform.map((f) => f.file));
+  const own = readSchemaFiles(firstDirectory(MOCK_SCHEMA_DIR_CANDIDATES, 'mocks/platform/data/schemas'))
+    .filter((f) => !taken.has(f.file))
+    .map((f) => ({ ...f, base: MOCK_SCHEMA_ID_BASE }));
+  const files = [...platform, ...own];
   for (const { schema } of files) ajv.addSchema(schema);
   const byFile = new Map<string, ValidateFunction>();
-  for (const { file } of files) {
-    const validate = ajv.getSchema(`${SCHEMA_ID_BASE}${file}`);
-    if (!validate) throw new Error(`schema ${file} has no $id under ${SCHEMA_ID_BASE}`);
+  const documents = new Map<string, Record<string, unknown>>();
+  for (const { file, schema, base } of files) {
+    const validate = ajv.getSchema(`${base}${file}`);
+    if (!validate) throw new Error(`schema ${file} has no $id under ${base}`);
     byFile.set(file, validate);
+    documents.set(file, schema);
   }
   const envelopeRequest = byFile.get('envelope.request.json');
   if (!envelopeRequest) throw new Error('envelope.request.json missing');
-  return { envelopeRequest, byFile };
+  return { envelopeRequest, byFile, documents };
 }
 
 export function validators(): SchemaValidators {
@@ -93,4 +113,9 @@ export function checkOutput(infno: string, output: unknown): string | null {
 
 export function checkReplyEnvelope(reply: unknown): string | null {
   return check(validators().byFile.get('envelope.reply.json'), reply, 'reply');
+}
+
+/** The output schema document of an infno (<infno>.output.json), if there is one. */
+export function outputSchemaDocument(infno: string): Record<string, unknown> | undefined {
+  return validators().documents.get(`${infno}.output.json`);
 }

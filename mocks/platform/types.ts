@@ -111,6 +111,12 @@ export interface LineClassification {
   med_chrgitm_type: string;
 }
 
+/**
+ * What the HIS sent about a visit, stay or fee line that the platform keeps to answer inquiries
+ * with: the input fields named like a field of the 5201 mdtrtinfo or the 5204 fee detail (his-fields.ts).
+ */
+export type HisFields = Record<string, string | number>;
+
 /** An uploaded fee line of a visit. setl_id null = unsettled. */
 export interface FeeLine {
   feedetl_sn: string;
@@ -119,6 +125,7 @@ export interface FeeLine {
   fee_ocur_time: string;
   classification: LineClassification;
   setl_id: string | null;
+  his_fields: HisFields;
 }
 
 export interface Visit {
@@ -132,6 +139,10 @@ export interface Visit {
   dise_codg: string | null;
   status: 'open' | 'cancelled';
   lines: FeeLine[];
+  /** 2201 registration, or the 就诊 a pharmacy sale (2102) opens for itself */
+  opened_by: 'registration' | 'pharmacy';
+  mdtrt_cert_type: string;
+  his_fields: HisFields;
 }
 
 /** The amounts of one settlement (all Decimal, rounded to 2 places except pool_prop_selfpay). */
@@ -244,6 +255,11 @@ export interface Admission {
   rel_ttp_flag: string | null;
   status: 'admitted' | 'discharged' | 'cancelled';
   lines: InpatientFeeLine[];
+  mdtrt_cert_type: string;
+  /** from 2401 (and 2403) */
+  his_fields: HisFields;
+  /** from 2402 出院 (dscg_* and the like); null while in hospital (2405 undoes it) */
+  discharge_fields: HisFields | null;
 }
 
 export interface SignIn {

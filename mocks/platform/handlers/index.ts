@@ -6,6 +6,7 @@ import { cancelRegistration, registerVisit, uploadVisitInfo } from './outpatient
 import { admit, cancelAdmission, cancelDischarge, changeAdmission, discharge } from './inpatient-admission.js';
 import { cancelInpatientFees, uploadInpatientFees } from './inpatient-fees.js';
 import { cancelInpatientSettlement, preSettleInpatient, settleInpatient } from './inpatient-settlement.js';
+import { feeInquiry, settlementInquiry, visitInquiry } from './inquiry.js';
 import { personInfo } from './person-info.js';
 import { pharmacyCancel, pharmacyPreSettle, pharmacySettle } from './pharmacy.js';
 import { reverse } from './reversal.js';
@@ -39,6 +40,9 @@ export const TRANSACTIONS: Readonly<Record<string, TxHandler>> = {
   '2303': preSettleInpatient,
   '2304': settleInpatient,
   '2305': cancelInpatientSettlement,
+  '5201': visitInquiry,
+  '5203': settlementInquiry,
+  '5204': feeInquiry,
 };
 
 /** Transactions that need no sign_no. */

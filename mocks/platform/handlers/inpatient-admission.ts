@@ -1,5 +1,6 @@
 /** 2401 入院办理, 2403 住院信息变更, 2404 入院撤销, 2402 出院办理, 2405 出院撤销. */
 import { BusinessError } from '../envelope.js';
+import { hisFields } from '../his-fields.js';
 import { EMERGENCY_INPATIENT, MATERNITY_INPATIENT } from '../inpatient-engine.js';
 import { autoFilesCrossRegion } from '../policies.js';
 import { autoFileTemporary, isCrossRegion, validFilingOn } from '../registry.js';
@@ -103,6 +104,9 @@ export function admit(ctx: TxContext): Record<string, unknown> {
     rel_ttp_flag: m.rel_ttp_flag ?? null,
     status: 'admitted',
     lines: [],
+    mdtrt_cert_type: m.mdtrt_cert_type,
+    his_fields: hisFields('mdtrtinfo', m),
+    discharge_fields: null,
   };
   state.admissions.set(adm.mdtrt_id, adm);
   autoFileStay(state, person, adm);
@@ -117,6 +121,7 @@ export function changeAdmission(ctx: TxContext): Record<string, unknown> {
   adm.med_type = a.med_type;
   adm.trum_flag = a.trum_flag ?? adm.trum_flag;
   adm.rel_ttp_flag = a.rel_ttp_flag ?? adm.rel_ttp_flag;
+  Object.assign(adm.his_fields, hisFields('mdtrtinfo', a));
   return {};
 }
 
@@ -138,6 +143,7 @@ export function discharge(ctx: TxContext): Record<string, unknown> {
   if (d.endtime < adm.begntime) throw new BusinessError('出院时间早于入院时间');
   adm.endtime = d.endtime;
   adm.status = 'discharged';
+  adm.discharge_fields = hisFields('mdtrtinfo', d);
   autoFileStay(state, requirePerson(state, adm.psn_no), adm);
   return {};
 }
@@ -149,5 +155,6 @@ export function cancelDischarge(ctx: TxContext): Record<string, unknown> {
   if (finalSettlementOf(ctx.state.ledger, adm.mdtrt_id)) throw new BusinessError('该住院已出院结算，请先撤销结算');
   adm.status = 'admitted';
   adm.endtime = null;
+  adm.discharge_fields = null;
   return {};
 }

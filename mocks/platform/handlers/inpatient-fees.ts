@@ -1,25 +1,17 @@
 /** 2301 住院费用明细上传 (classified under the treatment area's catalogue), 2302 住院费用明细撤销. */
-import { findCatalogueEntry } from '../catalogue.js';
 import { BusinessError } from '../envelope.js';
-import { dec } from '../money.js';
-import { classifyFeeLine, expectedLineTotal } from '../policy-engine.js';
 import type { Admission, InpatientFeeLine } from '../types.js';
 import { lineResultView } from '../views.js';
 import type { TxContext } from './context.js';
+import { classifyUpload, duplicateSn, type UploadedLine } from './fee-lines.js';
 import { finalSettlementOf, requireAdmission } from './inpatient-admission.js';
 
 /** feedetl_sn "0000" = every unsettled line of the stay. */
 export const ALL_LINES = '0000';
 
-interface InpatientFeeInput {
-  feedetl_sn: string;
+interface InpatientFeeInput extends UploadedLine {
   mdtrt_id: string;
   psn_no: string;
-  fee_ocur_time: string;
-  med_list_codg: string;
-  det_item_fee_sumamt: number;
-  cnt: number;
-  pric: number;
   etip_flag?: string;
   etip_hosp_code?: string;
 }
@@ -37,30 +29,11 @@ export function uploadInpatientFees(ctx: TxContext): Record<string, unknown> {
     const adm = requireAdmission(ctx.state, d.mdtrt_id, d.psn_no);
     if (finalSettlementOf(ctx.state.ledger, adm.mdtrt_id)) throw new BusinessError('该住院已出院结算，不能上传费用');
     if (adm.lines.some((l) => l.feedetl_sn === d.feedetl_sn) || pending.some((p) => p.adm === adm && p.line.feedetl_sn === d.feedetl_sn)) {
-      throw new BusinessError(`费用明细流水号重复: ${d.feedetl_sn}`);
+      throw duplicateSn(d.feedetl_sn);
     }
     if (d.etip_flag === '1' && !d.etip_hosp_code) throw new BusinessError(`外检标志为是时外检医院编码不能为空: ${d.feedetl_sn}`);
-    const cnt = dec(d.cnt);
-    const pric = dec(d.pric);
-    const det = dec(d.det_item_fee_sumamt);
-    if (!det.equals(expectedLineTotal(cnt, pric))) throw new BusinessError(`明细项目费用总额与数量×单价不符: ${d.feedetl_sn}`);
-    const classification = classifyFeeLine(
-      { cnt, pric, det_item_fee_sumamt: det },
-      findCatalogueEntry(ctx.state.catalogue, d.med_list_codg),
-    );
-    pending.push({
-      adm,
-      line: {
-        feedetl_sn: d.feedetl_sn,
-        chrg_bchno: '',
-        med_list_codg: d.med_list_codg,
-        fee_ocur_time: d.fee_ocur_time,
-        classification,
-        setl_id: null,
-        etip_flag: d.etip_flag ?? null,
-        etip_hosp_code: d.etip_hosp_code ?? null,
-      },
-    });
+    const line = classifyUpload(ctx.state.catalogue, d, '');
+    pending.push({ adm, line: { ...line, etip_flag: d.etip_flag ?? null, etip_hosp_code: d.etip_hosp_code ?? null } });
   }
   for (const { adm, line } of pending) adm.lines.push(line);
   return { result: pending.map(({ line }) => lineResultView(line.feedetl_sn, line.classification)) };

@@ -9,28 +9,21 @@ import {
   type StayBasis,
   type Tier,
 } from '../inpatient-engine.js';
-import { appendCancellation, bookSettlement, findLedgerEntry, markCancelled, recomputePersonTotals } from '../ledger.js';
+import { appendCancellation, findLedgerEntry, markCancelled, recomputePersonTotals } from '../ledger.js';
 import { dec, ZERO } from '../money.js';
 import { autoFilesCrossRegion } from '../policies.js';
-import { negateSettlement, remainingCap, sumLines } from '../policy-engine.js';
+import { negateSettlement, remainingCap } from '../policy-engine.js';
 import { isCrossRegion, validFilingOn } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
 import { datePart, formatDate, formatDateTime, yearOf } from '../time.js';
 import type { Admission, Filing, InpatientFeeLine, InpatientPolicy, LedgerEntry, PersonRecord, SettlementResult } from '../types.js';
-import { amountsView, baseinfoView, setldetailView } from '../views.js';
-import { requireInsutype, requirePerson, type TxContext } from './context.js';
+import { requirePerson, type TxContext } from './context.js';
 import { autoFileStay, finalSettlementOf, isEmergencyStay, requireAdmission } from './inpatient-admission.js';
-import { checkCredentialBelongsTo } from './outpatient-visit.js';
+import { bookCall, cancellationReply, type SettlingRequest, settlementReply, settlingParty, totalsMatching } from './settlements.js';
 
-interface InpatientSettlementData {
-  psn_no: string;
-  mdtrt_cert_type: string;
-  mdtrt_cert_no?: string;
-  medfee_sumamt: number;
+interface InpatientSettlementData extends SettlingRequest {
   psn_setlway: string;
   mdtrt_id: string;
-  insutype: string;
-  acct_used_flag: string;
   invono?: string;
   mid_setl_flag: string;
 }
@@ -97,11 +90,8 @@ function accrualDateOf(adm: Admission, lines: readonly InpatientFeeLine[], mid: 
 function prepare(ctx: TxContext): Prepared {
   const { data } = ctx.envelope.input as unknown as { data: InpatientSettlementData };
   const { state } = ctx;
-  const person = requirePerson(state, data.psn_no);
-  const adm = requireAdmission(state, data.mdtrt_id, data.psn_no);
-  requireInsutype(person, data.insutype);
+  const { person, encounter: adm } = settlingParty(ctx, data, () => requireAdmission(state, data.mdtrt_id, data.psn_no));
   if (data.insutype !== adm.insutype) throw new BusinessError('险种类型与住院登记不符');
-  checkCredentialBelongsTo(state, person, data.mdtrt_cert_type, data.mdtrt_cert_no, undefined);
   const mid = data.mid_setl_flag === MID_STAY;
   if (mid && adm.status !== 'admitted') throw new BusinessError('已办理出院，请办理出院结算');
   if (!mid && adm.status !== 'discharged') throw new BusinessError('未办理出院，不能出院结算');
@@ -110,8 +100,7 @@ function prepare(ctx: TxContext): Prepared {
   if (adm.trum_flag === '1' && adm.rel_ttp_flag === '1') throw new BusinessError('外伤涉及第三方责任，医保基金不予支付，不能直接结算');
   const lines = adm.lines.filter((l) => l.setl_id === null);
   if (lines.length === 0) throw new BusinessError('无待结算的费用明细');
-  const totals = sumLines(lines.map((l) => l.classification));
-  if (!dec(data.medfee_sumamt).equals(totals.medfee_sumamt)) throw new BusinessError('医疗费总额与上传明细不符');
+  const totals = totalsMatching(lines, data.medfee_sumamt);
   const { basis, filing } = stayBasis(state, person, adm, mid ? null : formatDate(ctx.now));
   const policy = requireInpatientPolicy(state, person, data.insutype);
   const tier = tierOf(
@@ -132,28 +121,13 @@ function prepare(ctx: TxContext): Prepared {
   return { data, person, adm, lines, basis, tier, accrualDate, result };
 }
 
-function setlinfoView(ctx: TxContext, p: Prepared, setlId: string | null): Record<string, unknown> {
-  return {
-    mdtrt_id: p.adm.mdtrt_id,
-    ...(setlId === null ? {} : { setl_id: setlId }),
-    ...baseinfoView(p.person, ctx.now),
-    insutype: p.data.insutype,
-    psn_type: p.person.psn_type,
-    cvlserv_flag: p.person.cvlserv_flag,
-    setl_time: formatDateTime(ctx.now),
-    mdtrt_cert_type: p.data.mdtrt_cert_type,
-    med_type: p.adm.med_type,
-    ...amountsView(p.result.amounts),
-    medins_setl_id: ctx.envelope.msgid,
-    clr_optins: p.person.insuplc_admdvs,
-    clr_way: '1',
-    clr_type: INPATIENT_CLR_TYPE,
-  };
+function reply(ctx: TxContext, p: Prepared, setlId: string | null): Record<string, unknown> {
+  const place = { mdtrt_id: p.adm.mdtrt_id, setl_id: setlId, med_type: p.adm.med_type, clr_type: INPATIENT_CLR_TYPE };
+  return settlementReply(ctx, p.person, p.data, p.result, place);
 }
 
 export function preSettleInpatient(ctx: TxContext): Record<string, unknown> {
-  const p = prepare(ctx);
-  return { setlinfo: setlinfoView(ctx, p, null), setldetail: setldetailView(p.result.setldetail) };
+  return reply(ctx, prepare(ctx), null);
 }
 
 /** JL 16: a birth filing (异地生育) lapses after that birth: it ends on the discharge date. */
@@ -167,17 +141,12 @@ export function settleInpatient(ctx: TxContext): Record<string, unknown> {
   const p = prepare(ctx);
   const { state } = ctx;
   if (p.basis === 'auto_filing') autoFileStay(state, p.person, p.adm);
-  const setlId = nextId(state, ID_PREFIX.setl, ctx.now);
-  const entry = bookSettlement(state.ledger, {
-    setl_id: setlId,
-    msgid: ctx.envelope.msgid,
-    infno: ctx.envelope.infno,
+  const entry = bookCall(ctx, {
     visit: p.adm,
     person: p.person,
     med_type: p.adm.med_type,
     chrg_bchno: '',
     lines: p.lines,
-    setl_time: formatDateTime(ctx.now),
     result: p.result,
   });
   entry.encounter = 'inpatient';
@@ -185,7 +154,7 @@ export function settleInpatient(ctx: TxContext): Record<string, unknown> {
   entry.mid_setl_flag = p.data.mid_setl_flag;
   recomputePersonTotals(p.person, state.ledger);
   if (p.adm.med_type === MATERNITY_INPATIENT && p.data.mid_setl_flag !== MID_STAY) lapseBirthFilings(p.person, p.accrualDate);
-  return { setlinfo: setlinfoView(ctx, p, setlId), setldetail: setldetailView(p.result.setldetail) };
+  return reply(ctx, p, entry.setl_id);
 }
 
 /** 召回 only the latest settlement of a stay: 不得隔次召回 (LN 54). */
@@ -215,26 +184,12 @@ export function cancelInpatientSettlement(ctx: TxContext): Record<string, unknow
   for (const line of adm?.lines ?? []) if (line.setl_id === entry.setl_id) line.setl_id = null;
   recomputePersonTotals(person, state.ledger);
   const reversal = negateSettlement({ amounts: entry.amounts, setldetail: entry.setldetail }, person.balance, capLeftBefore);
-  appendCancellation(state.ledger, entry, {
+  const cancellation = appendCancellation(state.ledger, entry, {
     setl_id: cancelSetlId,
     msgid: ctx.envelope.msgid,
     infno: ctx.envelope.infno,
     setl_time: setlTime,
     result: reversal,
   });
-  return {
-    setlinfo: {
-      mdtrt_id: entry.mdtrt_id,
-      setl_id: cancelSetlId,
-      psn_no: entry.psn_no,
-      insutype: entry.insutype,
-      med_type: entry.med_type,
-      clr_optins: entry.insuplc_admdvs,
-      setl_time: setlTime,
-      ...amountsView(reversal.amounts),
-      medins_setl_id: ctx.envelope.msgid,
-      clr_type: INPATIENT_CLR_TYPE,
-    },
-    setldetail: setldetailView(reversal.setldetail),
-  };
+  return cancellationReply(ctx, entry, cancellation, INPATIENT_CLR_TYPE);
 }

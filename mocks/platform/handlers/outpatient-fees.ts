@@ -1,26 +1,18 @@
 /** 2204 门诊费用明细上传 (classified under the treatment area's catalogue), 2205 费用明细撤销. */
-import { findCatalogueEntry } from '../catalogue.js';
 import { BusinessError } from '../envelope.js';
-import { dec } from '../money.js';
-import { classifyFeeLine, expectedLineTotal } from '../policy-engine.js';
 import type { MockState } from '../state.js';
 import type { FeeLine, Visit } from '../types.js';
 import { lineResultView } from '../views.js';
 import { requireOpenVisit, requireVisit, type TxContext } from './context.js';
+import { classifyUpload, duplicateSn, type UploadedLine } from './fee-lines.js';
 
 /** chrg_bchno "0000" = every batch. */
 export const ALL_BATCHES = '0000';
 
-interface FeeDetailInput {
-  feedetl_sn: string;
+interface FeeDetailInput extends UploadedLine {
   mdtrt_id: string;
   psn_no: string;
   chrg_bchno: string;
-  fee_ocur_time: string;
-  med_list_codg: string;
-  det_item_fee_sumamt: number;
-  cnt: number;
-  pric: number;
 }
 
 interface FeeUploadInput {
@@ -38,29 +30,14 @@ interface PendingLine {
 
 function refuseDuplicateSn(visit: Visit, sn: string, pending: readonly PendingLine[]): void {
   const taken = visit.lines.some((l) => l.feedetl_sn === sn) || pending.some((p) => p.visit === visit && p.line.feedetl_sn === sn);
-  if (taken) throw new BusinessError(`费用明细流水号重复: ${sn}`);
+  if (taken) throw duplicateSn(sn);
 }
 
 /** Checks one uploaded line and classifies it; nothing is stored yet. */
 function prepareLine(state: MockState, detail: FeeDetailInput, pending: readonly PendingLine[]): PendingLine {
   const visit = requireOpenVisit(state, detail.mdtrt_id, detail.psn_no);
   refuseDuplicateSn(visit, detail.feedetl_sn, pending);
-  const cnt = dec(detail.cnt);
-  const pric = dec(detail.pric);
-  const det = dec(detail.det_item_fee_sumamt);
-  if (!det.equals(expectedLineTotal(cnt, pric))) {
-    throw new BusinessError(`明细项目费用总额与数量×单价不符: ${detail.feedetl_sn}`);
-  }
-  const entry = findCatalogueEntry(state.catalogue, detail.med_list_codg);
-  const classification = classifyFeeLine({ cnt, pric, det_item_fee_sumamt: det }, entry);
-  const line: FeeLine = {
-    feedetl_sn: detail.feedetl_sn,
-    chrg_bchno: detail.chrg_bchno,
-    med_list_codg: detail.med_list_codg,
-    fee_ocur_time: detail.fee_ocur_time,
-    classification,
-    setl_id: null,
-  };
+  const line = classifyUpload(state.catalogue, detail, detail.chrg_bchno);
   return { visit, line };
 }
 

@@ -1,30 +1,21 @@
 /** 2206 门诊预结算 (a quote), 2207 门诊结算 (booked), 2208 门诊结算撤销. */
 import { BusinessError } from '../envelope.js';
-import { applyNewBooking, bookSettlement, findLedgerEntry, liveSettlementOf, refundBooked } from '../ledger.js';
-import { dec } from '../money.js';
-import { autoFilesCrossRegion, outpatientPolicyFor } from '../policies.js';
-import { computeOutpatientSettlement, sumLines } from '../policy-engine.js';
-import { accumulationFor, autoFileTemporary, isCrossRegion, validFilingOn } from '../registry.js';
+import { applyNewBooking, findLedgerEntry, liveSettlementOf, refundBooked } from '../ledger.js';
+import { outpatientPolicyFor } from '../policies.js';
+import { autoFileTemporary } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
-import { calendarYear, datePart, formatDateTime } from '../time.js';
-import type { FeeLine, LedgerEntry, OutpatientPolicy, PersonRecord, SettlementResult, Visit } from '../types.js';
-import { amountsView, baseinfoView, setldetailView } from '../views.js';
-import { requireInsutype, requireOpenVisit, requirePerson, type TxContext } from './context.js';
+import { datePart, formatDateTime } from '../time.js';
+import type { FeeLine, LedgerEntry, PersonRecord, SettlementResult, Visit } from '../types.js';
+import { requireOpenVisit, requirePerson, type TxContext } from './context.js';
 import { inBatch } from './outpatient-fees.js';
-import { checkCredentialBelongsTo } from './outpatient-visit.js';
+import type { FilingBasis, SettlingRequest } from './settlements.js';
+import { bookCall, cancellationReply, priceOutpatient, settlementReply, settlingParty } from './settlements.js';
 
-interface SettlementData {
-  psn_no: string;
-  mdtrt_cert_type: string;
-  mdtrt_cert_no?: string;
-  card_sn?: string;
+interface SettlementData extends SettlingRequest {
   med_type: string;
-  medfee_sumamt: number;
   psn_setlway: string;
   mdtrt_id: string;
   chrg_bchno: string;
-  acct_used_flag: string;
-  insutype: string;
 }
 
 interface SettlementCancelData {
@@ -32,9 +23,6 @@ interface SettlementCancelData {
   mdtrt_id: string;
   psn_no: string;
 }
-
-/** Why a settlement may proceed as direct settlement (直接结算). */
-type FilingBasis = 'local' | 'filed' | 'emergency' | 'auto_filing';
 
 interface PreparedSettlement {
   data: SettlementData;
@@ -54,25 +42,6 @@ function isEmergency(visit: Visit, medType: string): boolean {
   return visit.er_flag === EMERGENCY_FLAG || visit.med_type === EMERGENCY_MED_TYPE || medType === EMERGENCY_MED_TYPE;
 }
 
-/**
- * A cross-region patient needs a filing valid on the visit date, unless the visit is an emergency
- * (视同已备案, JS 37 / HN 55 / LN 22) or the insured province files automatically (LN 20-22).
- */
-function filingBasis(state: MockState, person: PersonRecord, visit: Visit, medType: string): FilingBasis {
-  const area = state.policies.hospital.mdtrtarea_admvs;
-  if (!isCrossRegion(person, area)) return 'local';
-  if (validFilingOn(person, area, datePart(visit.begntime))) return 'filed';
-  if (isEmergency(visit, medType)) return 'emergency';
-  if (autoFilesCrossRegion(state.policies, person.insuplc_admdvs)) return 'auto_filing';
-  throw new BusinessError('参保人未办理异地就医备案');
-}
-
-function requirePolicy(state: MockState, person: PersonRecord, insutype: string): OutpatientPolicy {
-  const policy = outpatientPolicyFor(state.policies, person.insuplc_admdvs, insutype);
-  if (!policy) throw new BusinessError(`参保地未配置门诊待遇政策: ${person.insuplc_admdvs}/${insutype}`);
-  return policy;
-}
-
 function refuseIfSettled(state: MockState, visit: Visit): void {
   if (liveSettlementOf(state.ledger, visit.mdtrt_id)) throw new BusinessError('该就诊已结算，请勿重复结算');
 }
@@ -87,72 +56,30 @@ function unsettledLines(visit: Visit, chrgBchno: string): FeeLine[] {
 function prepareSettlement(ctx: TxContext): PreparedSettlement {
   const { data } = ctx.envelope.input as unknown as { data: SettlementData };
   const { state } = ctx;
-  const person = requirePerson(state, data.psn_no);
-  const visit = requireOpenVisit(state, data.mdtrt_id, data.psn_no);
-  requireInsutype(person, data.insutype);
-  checkCredentialBelongsTo(state, person, data.mdtrt_cert_type, data.mdtrt_cert_no, data.card_sn);
+  const { person, encounter: visit } = settlingParty(ctx, data, () => requireOpenVisit(state, data.mdtrt_id, data.psn_no));
   refuseIfSettled(state, visit);
   const lines = unsettledLines(visit, data.chrg_bchno);
-  const totals = sumLines(lines.map((l) => l.classification));
-  if (!dec(data.medfee_sumamt).equals(totals.medfee_sumamt)) throw new BusinessError('医疗费总额与上传明细不符');
-  const basis = filingBasis(state, person, visit, data.med_type);
-  const result = computeOutpatientSettlement({
-    insutype: data.insutype,
-    totals,
-    policy: requirePolicy(state, person, data.insutype),
-    accumulation: accumulationFor(person, calendarYear(ctx.now)),
-    balance: person.balance,
-    useAccount: data.acct_used_flag === '1',
-  });
-  return { data, person, visit, lines, basis, result };
+  const priced = priceOutpatient(ctx, person, data, lines, { on: datePart(visit.begntime), emergency: isEmergency(visit, data.med_type) });
+  return { data, person, visit, lines, ...priced };
 }
 
-function setlinfoView(ctx: TxContext, p: PreparedSettlement, setlId: string | null): Record<string, unknown> {
-  return {
-    mdtrt_id: p.visit.mdtrt_id,
-    ...(setlId === null ? {} : { setl_id: setlId }),
-    ...baseinfoView(p.person, ctx.now),
-    insutype: p.data.insutype,
-    psn_type: p.person.psn_type,
-    cvlserv_flag: p.person.cvlserv_flag,
-    setl_time: formatDateTime(ctx.now),
-    mdtrt_cert_type: p.data.mdtrt_cert_type,
-    med_type: p.data.med_type,
-    ...amountsView(p.result.amounts),
-    medins_setl_id: ctx.envelope.msgid,
-    clr_optins: p.person.insuplc_admdvs,
-    clr_way: '1',
-    clr_type: OUTPATIENT_CLR_TYPE,
-  };
+function reply(ctx: TxContext, p: PreparedSettlement, setlId: string | null): Record<string, unknown> {
+  const place = { mdtrt_id: p.visit.mdtrt_id, setl_id: setlId, med_type: p.data.med_type, clr_type: OUTPATIENT_CLR_TYPE };
+  return settlementReply(ctx, p.person, p.data, p.result, place);
 }
 
 export function preSettle(ctx: TxContext): Record<string, unknown> {
-  const prepared = prepareSettlement(ctx);
-  return { setlinfo: setlinfoView(ctx, prepared, null), setldetail: setldetailView(prepared.result.setldetail) };
+  return reply(ctx, prepareSettlement(ctx), null);
 }
 
 export function settle(ctx: TxContext): Record<string, unknown> {
   const prepared = prepareSettlement(ctx);
-  const { state } = ctx;
-  const { person, visit } = prepared;
-  if (prepared.basis === 'auto_filing') {
-    autoFileTemporary(person, state.policies.hospital.mdtrtarea_admvs, datePart(visit.begntime));
-  }
-  const setlId = nextId(state, ID_PREFIX.setl, ctx.now);
-  const entry = bookSettlement(state.ledger, {
-    setl_id: setlId,
-    msgid: ctx.envelope.msgid,
-    infno: ctx.envelope.infno,
-    visit,
-    person,
-    med_type: prepared.data.med_type,
-    chrg_bchno: prepared.data.chrg_bchno,
-    lines: prepared.lines,
-    setl_time: formatDateTime(ctx.now),
-    result: prepared.result,
-  });
+  const { person, visit, data } = prepared;
+  if (prepared.basis === 'auto_filing') autoFileTemporary(person, ctx.state.policies.hospital.mdtrtarea_admvs, datePart(visit.begntime));
+  const booking = { visit, person, med_type: data.med_type, chrg_bchno: data.chrg_bchno, lines: prepared.lines, result: prepared.result };
+  const entry = bookCall(ctx, booking);
   applyNewBooking(person, entry);
-  return { setlinfo: setlinfoView(ctx, prepared, setlId), setldetail: setldetailView(prepared.result.setldetail) };
+  return reply(ctx, prepared, entry.setl_id);
 }
 
 function requireCancellable(state: MockState, data: SettlementCancelData, bookedBy: string): LedgerEntry {
@@ -201,22 +128,6 @@ export function refundSettlement(
 export function cancelSettlement(ctx: TxContext): Record<string, unknown> {
   const { data } = ctx.envelope.input as unknown as { data: SettlementCancelData };
   const { entry, cancellation } = refundSettlement(ctx, data, '2207');
-  const amounts = amountsView(cancellation.amounts);
-  return {
-    setlinfo: {
-      mdtrt_id: entry.mdtrt_id,
-      setl_id: cancellation.setl_id,
-      psn_no: entry.psn_no,
-      insutype: entry.insutype,
-      med_type: entry.med_type,
-      clr_optins: entry.insuplc_admdvs,
-      setl_time: cancellation.setl_time,
-      ...amounts,
-      // the public interface spells the cash field pdn_cash_pay in 2208; both are sent
-      pdn_cash_pay: amounts.psn_cash_pay,
-      medins_setl_id: ctx.envelope.msgid,
-      clr_type: OUTPATIENT_CLR_TYPE,
-    },
-    setldetail: setldetailView(cancellation.setldetail),
-  };
+  // the public interface spells the cash field pdn_cash_pay in 2208; both are sent
+  return cancellationReply(ctx, entry, cancellation, OUTPATIENT_CLR_TYPE, (a) => ({ pdn_cash_pay: a.psn_cash_pay! }));
 }

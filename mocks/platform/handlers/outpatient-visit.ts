@@ -1,5 +1,6 @@
 /** 2201 门诊挂号, 2202 挂号撤销, 2203 就诊信息上传. */
 import { BusinessError } from '../envelope.js';
+import { hisFields } from '../his-fields.js';
 import { liveSettlementOf } from '../ledger.js';
 import { findByCredential } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
@@ -72,6 +73,9 @@ export function registerVisit(ctx: TxContext): Record<string, unknown> {
     dise_codg: null,
     status: 'open',
     lines: [],
+    opened_by: 'registration',
+    mdtrt_cert_type: data.mdtrt_cert_type,
+    his_fields: hisFields('mdtrtinfo', data),
   };
   ctx.state.visits.set(visit.mdtrt_id, visit);
   return { data: { mdtrt_id: visit.mdtrt_id, psn_no: visit.psn_no, ipt_otp_no: visit.ipt_otp_no } };
@@ -93,5 +97,6 @@ export function uploadVisitInfo(ctx: TxContext): Record<string, unknown> {
   visit.med_type = mdtrtinfo.med_type;
   visit.dise_codg = mdtrtinfo.dise_codg ?? visit.dise_codg;
   visit.er_flag = mdtrtinfo.er_flag ?? visit.er_flag;
+  Object.assign(visit.his_fields, hisFields('mdtrtinfo', mdtrtinfo));
   return {};
 }
