@@ -185,9 +185,10 @@ module.exports = {
       name: 'no-orphans',
       comment:
         'A module nothing imports and that imports nothing is likely dead. The console page script ' +
-        '(gateway/console/console.js) is loaded by the browser, not imported.',
+        '(gateway/console/console.js) is loaded by the browser, not imported; mocks/platform/sample-inputs.ts ' +
+        'is imported by the mock test files only (test/ is not cruised).',
       severity: 'error',
-      from: { orphan: true, pathNot: ['^gateway/console/', GENERATED] },
+      from: { orphan: true, pathNot: ['^gateway/console/', '^mocks/platform/sample-inputs\\.ts$', GENERATED] },
       to: {},
     },
     // Unresolvable imports are left to tsc (npm run typecheck runs first in npm test).
