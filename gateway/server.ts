@@ -8,7 +8,7 @@ import { InpatientService } from './engine/inpatient.js';
 import { Persons } from './engine/persons.js';
 import { PharmacyService } from './engine/pharmacy.js';
 import { Refunds } from './engine/refunds.js';
-import { booksNothing } from './engine/call-kinds.js';
+import { booksNothing, callKind } from './engine/call-kinds.js';
 import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
@@ -75,8 +75,16 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     settings: { ...config.resilience.reversal, platformTimeoutMs: config.platform.timeoutMs },
     hooks: {
-      outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) },
-      inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) },
+      outpatient: {
+        undone: (t) => outpatient.releaseAfterReversal(t),
+        inquiryPlan: (t) => outpatient.inquiryPlan(t),
+        inquired: (t) => outpatient.inquired(t),
+      },
+      inpatient: {
+        undone: (t) => inpatient.releaseAfterReversal(t),
+        inquiryPlan: (t) => inpatient.inquiryPlan(t),
+        inquired: (t) => inpatient.inquired(t),
+      },
       pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) },
     },
     onResolved: (t) => refunds.onReversalResolved(t),
@@ -240,7 +248,11 @@ async function recoverPending(
   for (const t of pending) {
     t.outcome = 'unknown';
     t.updated_at = new Date().toISOString();
-    const code = booksNothing(t.infno) ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED' : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+    const code = booksNothing(t.infno)
+      ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED'
+      : callKind(t.infno) === 'inquiry'
+        ? 'GW_SYS_PLATFORM_OUTCOME_INQUIRING'
+        : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
     t.error = { code, reason: 'the gateway stopped while the call was in flight' };
     t.resolution ??= unknownResolution(t.infno, t.created_at, t.updated_at, timing);
     await store.putTransaction(t);

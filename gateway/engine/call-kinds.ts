@@ -34,3 +34,6 @@ export const isReversible = (infno: string) => callKind(infno) === 'reversible';
 
 /** A call that books nothing: a lost reply is final at once and the call may simply be repeated. */
 export const booksNothing = (infno: string) => callKind(infno) === 'no_booking';
+
+/** An unknown outcome of `infno` keeps its encounter waiting until it is resolved (reversed or inquired). */
+export const waitsOnUnknown = (infno: string) => ['reversible', 'inquiry'].includes(callKind(infno));

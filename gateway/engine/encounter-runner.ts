@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, EncounterBase, Store, Versioned } from '../store/store.js';
-import { isReversible } from './call-kinds.js';
+import { waitsOnUnknown } from './call-kinds.js';
 import type { CallContext } from './platform-client.js';
 
 /** What is under way on an encounter. At most one at a time (compare-and-set on the encounter's version). */
@@ -97,7 +97,12 @@ const STALE_INFLIGHT_MS = 120_000;
 export function isUnknownOutcome(e: unknown): e is GatewayError {
   return (
     e instanceof GatewayError &&
-    ['GW_SYS_PLATFORM_OUTCOME_UNKNOWN', 'GW_SYS_PLATFORM_REPLY_INVALID', 'GW_SYS_SLIP_INCONSISTENT'].includes(e.code)
+    [
+      'GW_SYS_PLATFORM_OUTCOME_UNKNOWN',
+      'GW_SYS_PLATFORM_OUTCOME_INQUIRING',
+      'GW_SYS_PLATFORM_REPLY_INVALID',
+      'GW_SYS_SLIP_INCONSISTENT',
+    ].includes(e.code)
   );
 }
 
@@ -129,7 +134,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
-      const unknownBooking = isUnknownOutcome(e) && isReversible(infno);
+      const unknownBooking = isUnknownOutcome(e) && waitsOnUnknown(infno);
       await this.finish(id, token, unknownBooking ? { transaction_id: e.transaction_id } : undefined, (x) => {
         x.last_error = this.errorNote(e);
       });
@@ -163,7 +168,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
       const unknown = isUnknownOutcome(e);
-      await this.finish(draft.id, token, unknown && isReversible(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
+      await this.finish(draft.id, token, unknown && waitsOnUnknown(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
         failed(x, unknown);
         x.last_error = this.errorNote(e);
       });
@@ -228,7 +233,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
     await this.finish(
       cur.value.id,
       cur.value.inflight.token,
-      isReversible(transaction.infno) ? { transaction_id: transaction.id } : undefined,
+      waitsOnUnknown(transaction.infno) ? { transaction_id: transaction.id } : undefined,
       (e) => {
         e.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
         apply(e);
@@ -245,6 +250,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
   async release(
     transaction: { id: string; encounter_id?: string },
     apply: (e: E) => void = () => {},
+    indexes?: Record<string, string>,
   ): Promise<'released' | 'not_waiting' | 'still_running'> {
     if (!transaction.encounter_id) return 'not_waiting';
     for (;;) {
@@ -257,7 +263,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       e.inflight = undefined;
       apply(e);
       e.updated_at = this.clock.now().toISOString();
-      if (await this.store.saveEncounter(e, cur.version)) return 'released';
+      if (await this.store.saveEncounter(e, cur.version, indexes)) return 'released';
     }
   }
 

@@ -8,13 +8,14 @@ import type { InpatientSettlementRequest } from '../generated/api/inpatient-sett
 import type { InpatientTraumaCommitmentRequest } from '../generated/api/inpatient-trauma-commitment.request.js';
 import type { OutsideFormRequest } from '../generated/api/outside-form.request.js';
 import { GatewayError } from '../errors/errors.js';
-import type { Store } from '../store/store.js';
+import type { Store, TransactionRecord } from '../store/store.js';
 import { type Admission, finalSettlement, latestSettlement } from './admission.js';
 import { admissionView, checkMedType, mustBeOpen, stateError, stayFacts } from './admission-rules.js';
 import { auditList } from './audit-register.js';
 import { nothingSettledUnder } from './encounter-guards.js';
 import { openingDraft, type RequestMeta } from './encounter-runner.js';
 import { InpatientFees } from './inpatient-fees.js';
+import { type InquiryPlan, inquiryPlan } from './inquiries.js';
 import { InpatientSettlements } from './inpatient-settlement.js';
 import { type Hospital, nowOf, runOnStay, type StayDeps, stayContext, stayRunner } from './inpatient-stay.js';
 import { checkFormDate } from './outside-forms.js';
@@ -278,6 +279,42 @@ export class InpatientService {
   async recoverAfterCrash(transaction: { id: string; infno: string; encounter_id?: string }) {
     await this.d.runner.recover(transaction, (a) => {
       if (a.status === 'admitting') a.status = 'admission_unknown';
+    });
+  }
+
+  /**
+   * Inquiry hook (reversal worker): how to find out what became of an unknown write of the stay —
+   * discharge (2402), its cancellation (2405), the admission's cancellation (2404), a change (2403).
+   * A fee upload (2301) has none yet: its lines may belong to an outside-purchase form; staff decide.
+   */
+  async inquiryPlan(transaction: TransactionRecord): Promise<InquiryPlan | undefined> {
+    if (!['2402', '2404', '2405', '2403'].includes(transaction.infno)) return undefined;
+    const a = transaction.encounter_id ? await this.d.runner.load(transaction.encounter_id) : undefined;
+    if (!a) return undefined;
+    const f = a.value.facts;
+    return inquiryPlan(transaction, {
+      psn_no: f.psn_no,
+      mdtrt_id: f.mdtrt_id,
+      begntime: f.begntime,
+      med_type: f.med_type,
+      default_med_type: f.med_type,
+    });
+  }
+
+  /** Inquiry hook: the stay takes the platform's answer (done: the step happened; not_done: it did not) and is released. */
+  async inquired(transaction: TransactionRecord) {
+    const done = transaction.resolution?.state === 'done';
+    return this.d.runner.release(transaction, (a) => {
+      if (!done) return;
+      if (transaction.infno === '2402') {
+        a.status = 'discharged';
+        a.facts.endtime = (transaction.stages.his_input as InpatientDischargeRequest).endtime;
+      }
+      if (transaction.infno === '2405') {
+        a.status = 'admitted';
+        delete a.facts.endtime;
+      }
+      if (transaction.infno === '2404') a.status = 'cancelled';
     });
   }
 

@@ -5,10 +5,11 @@ import type { SettlementRequest } from '../generated/api/settlement.request.js';
 import type { VisitCreateRequest } from '../generated/api/visit-create.request.js';
 import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
 import { GatewayError } from '../errors/errors.js';
-import type { Store } from '../store/store.js';
+import type { Store, TransactionRecord } from '../store/store.js';
 import { cancellable, distinctLineIds, notSettled, nothingSettledUnder, notYetUploaded, settleable } from './encounter-guards.js';
 import { EncounterRunner, encounterContext, openingDraft, type RequestMeta, runState, type StepResult } from './encounter-runner.js';
 import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
+import { type InquiryPlan, inquiryPlan } from './inquiries.js';
 import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
 import { type Persons, withoutCredential } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
@@ -283,6 +284,57 @@ export class OutpatientService {
    */
   async releaseAfterReversal(transaction: { id: string; encounter_id?: string }) {
     return this.runner.release(transaction);
+  }
+
+  /** Inquiry hook (reversal worker): how to find out what became of an unknown write of the visit. */
+  async inquiryPlan(transaction: TransactionRecord): Promise<InquiryPlan | undefined> {
+    const v = transaction.encounter_id ? await this.runner.load(transaction.encounter_id) : undefined;
+    if (!v) return undefined;
+    const f = v.value.facts;
+    return inquiryPlan(transaction, {
+      psn_no: f.psn_no,
+      mdtrt_id: f.mdtrt_id,
+      begntime: f.begntime,
+      med_type: f.med_type,
+      ipt_otp_no: f.ipt_otp_no,
+      default_med_type: f.emergency ? EMERGENCY_MED_TYPE : '11',
+    });
+  }
+
+  /**
+   * Inquiry hook: the platform's answer on an unknown write of the visit (resolution done /
+   * not_done). A registration it holds is adopted with its mdtrt_id; one it does not hold failed, and
+   * the HIS may register the 门诊号 again. Fee lines it holds are taken with its classification.
+   * Whatever it does not hold did not happen: the HIS sends it again.
+   */
+  async inquired(transaction: TransactionRecord) {
+    const r = transaction.resolution;
+    const done = r?.state === 'done';
+    const learned = r?.learned ?? {};
+    if (transaction.infno === '2201') {
+      const mdtrt_id = done ? learned.mdtrt_id : undefined;
+      return this.runner.release(
+        transaction,
+        (v) => {
+          v.status = mdtrt_id ? 'registered' : 'registration_failed';
+          if (mdtrt_id) v.facts.mdtrt_id = mdtrt_id;
+        },
+        mdtrt_id ? { mdtrt_id } : undefined,
+      );
+    }
+    return this.runner.release(transaction, (v) => {
+      if (!done) return;
+      if (transaction.infno === '2202') v.status = 'cancelled';
+      if (transaction.infno === '2204') {
+        const req = transaction.stages.his_input as FeesUploadRequest;
+        v.lines.push(
+          ...classifyAll(
+            req.lines.map((l) => toFeeLine(req.chrg_bchno, l)),
+            learned.lines ?? [],
+          ),
+        );
+      }
+    });
   }
 
   // ---- the state machine's mechanics ----------------------------------------------------------

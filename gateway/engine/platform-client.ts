@@ -20,6 +20,11 @@ export function openResolution(at: string): Resolution {
   return { state: 'reversing', attempts: 0, next_at: at, reversal_ids: [] };
 }
 
+/** A write 2601 does not reverse, with an unknown outcome: what the platform holds is asked (gateway/engine/inquiries.ts). */
+export function openInquiry(at: string): Resolution {
+  return { state: 'inquiring', attempts: 0, next_at: at, reversal_ids: [], inquiry_ids: [] };
+}
+
 /**
  * When the first 2601 of a booking sent at `sentAt` may go: once the original can no longer be
  * processed — its send time (journaled write-ahead, so a restart does not move it) + the platform
@@ -32,12 +37,14 @@ export function firstReversalAt(sentAt: string, timeoutMs: number, marginMs: num
 
 /**
  * How an unknown outcome of `infno` is made final (call-kinds.ts): a reversible booking enters the
- * reversal queue; a call that books nothing is final at once (nothing to do, nobody's work); any
- * other kind has no resolution yet.
+ * reversal queue; any other write is inquired; a call that books nothing is final at once (nothing
+ * to do, nobody's work); a 2601's own word is kept on the original it reverses.
  */
 export function unknownResolution(infno: string, sentAt: string, now: string, timing: { timeoutMs: number; marginMs: number }) {
   const kind = callKind(infno);
   if (kind === 'reversible') return openResolution(firstReversalAt(sentAt, timing.timeoutMs, timing.marginMs));
+  // asked no earlier than a 2601 would be: before that a late original could still change the answer
+  if (kind === 'inquiry') return openInquiry(firstReversalAt(sentAt, timing.timeoutMs, timing.marginMs));
   if (kind === 'no_booking') {
     const final: Resolution = {
       state: 'not_booked',
@@ -264,7 +271,9 @@ export class PlatformClient {
             ? 'GW_SYS_PLATFORM_REPLY_INVALID'
             : safe
               ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED'
-              : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+              : callKind(infno) === 'inquiry'
+                ? 'GW_SYS_PLATFORM_OUTCOME_INQUIRING'
+                : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
         return new GatewayError(code, {
           transaction_id,
           details: { reason: c.reason, platform_err_msg: c.reply?.err_msg ?? undefined, ...(safe ? { nothing_booked: true } : {}) },

@@ -19,7 +19,17 @@ import { OPEN_STATES } from '../resilience/reversal-worker.js';
 import { sentStages } from '../engine/platform-client.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
-const RESOLUTIONS: ResolutionState[] = ['reversing', 'reversed', 'not_booked', 'confirmed', 'needs_manual', 'resolved_by_staff'];
+const RESOLUTIONS: ResolutionState[] = [
+  'reversing',
+  'inquiring',
+  'reversed',
+  'not_booked',
+  'confirmed',
+  'done',
+  'not_done',
+  'needs_manual',
+  'resolved_by_staff',
+];
 const UPLOAD_STATUSES = { pending_upload: 'pending', rejected_upload: 'rejected', delivered_upload: 'delivered' } as const;
 /**
  * `failed` (the default): everything that did not simply succeed. `open`: the work list — unknown

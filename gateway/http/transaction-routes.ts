@@ -123,7 +123,9 @@ export function outcomeRoutes(d: AppDeps) {
         infno: t.infno,
         outcome: t.outcome,
         resolution: t.resolution?.state,
-        final: t.outcome !== 'pending' && (t.outcome !== 'unknown' || (t.resolution !== undefined && t.resolution.state !== 'reversing')),
+        final:
+          t.outcome !== 'pending' &&
+          (t.outcome !== 'unknown' || (t.resolution !== undefined && !['reversing', 'inquiring'].includes(t.resolution.state))),
         error: t.error?.code,
         updated_at: t.updated_at,
       };

@@ -1,8 +1,9 @@
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
-import { isReversible } from '../engine/call-kinds.js';
-import { firstReversalAt, openResolution, type PlatformClient } from '../engine/platform-client.js';
+import { callKind, isReversible } from '../engine/call-kinds.js';
+import type { InquiryPlan } from '../engine/inquiries.js';
+import { firstReversalAt, openInquiry, openResolution, type PlatformClient } from '../engine/platform-client.js';
 import type { Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { BreakerState } from './circuit-breaker.js';
 
@@ -14,6 +15,10 @@ import type { BreakerState } from './circuit-breaker.js';
  */
 export interface ReversalHooks {
   undone(tx: TransactionRecord): Promise<'released' | 'not_waiting' | 'still_running'>;
+  /** how to find out what became of an unknown write of this encounter (none: staff decide) */
+  inquiryPlan?(tx: TransactionRecord): Promise<InquiryPlan | undefined>;
+  /** the inquiry's verdict on `tx` (its resolution: done / not_done, `learned`): the encounter takes it and is released */
+  inquired?(tx: TransactionRecord): Promise<'released' | 'not_waiting' | 'still_running'>;
 }
 
 export interface ReversalSettings {
@@ -49,8 +54,11 @@ const NOT_SENT_CODES = new Set(['GW_SYS_PLATFORM_UNAVAILABLE', 'GW_SYS_PLATFORM_
 const SCAN_LIMIT = 5_000;
 const CONCURRENCY = 4;
 
-export const OPEN_STATES: ReadonlySet<Resolution['state']> = new Set(['reversing', 'needs_manual']);
+export const OPEN_STATES: ReadonlySet<Resolution['state']> = new Set(['reversing', 'inquiring', 'needs_manual']);
 const UNDONE: ReadonlySet<Resolution['state']> = new Set(['reversed', 'not_booked', 'resolved_by_staff']);
+/** the verdicts of an inquiry, which the encounter takes (inquired) */
+const INQUIRED: ReadonlySet<Resolution['state']> = new Set(['done', 'not_done']);
+const isInquired = (infno: string) => callKind(infno) === 'inquiry';
 
 /**
  * The reversal worker (冲正): every booking transaction whose outcome is unknown is reversed with
@@ -96,7 +104,7 @@ export class ReversalWorker {
   async tick(): Promise<void> {
     const now = this.d.clock.now().getTime();
     const unknown = await this.d.store.listTransactions({ outcome: 'unknown', limit: SCAN_LIMIT });
-    const work = unknown.filter((t) => isReversible(t.infno) && this.needsWork(t, now));
+    const work = unknown.filter((t) => (isReversible(t.infno) || isInquired(t.infno)) && this.needsWork(t, now));
     for (let i = 0; i < work.length; i += CONCURRENCY) {
       if (this.stopped) return;
       await Promise.all(work.slice(i, i + CONCURRENCY).map((t) => this.process(t)));
@@ -106,25 +114,26 @@ export class ReversalWorker {
   private needsWork(t: TransactionRecord, now: number): boolean {
     const r = t.resolution;
     if (!r) return true;
-    if (r.state === 'reversing') return Date.parse(r.next_at) <= now;
-    return UNDONE.has(r.state) && !r.encounter_released && t.encounter_id !== undefined;
+    if (r.state === 'reversing' || r.state === 'inquiring') return Date.parse(r.next_at) <= now;
+    return (UNDONE.has(r.state) || INQUIRED.has(r.state)) && !r.encounter_released && t.encounter_id !== undefined;
   }
 
   private async process(t: TransactionRecord) {
     try {
       if (!t.resolution) {
-        // left pending by a crash: the first 2601 still waits from the original's send time, not from the restart
-        t.resolution = openResolution(firstReversalAt(t.created_at, this.d.settings.platformTimeoutMs, this.d.settings.firstDelayMs));
+        // left pending by a crash: the first 2601 (or inquiry) still waits from the original's send time, not from the restart
+        const at = firstReversalAt(t.created_at, this.d.settings.platformTimeoutMs, this.d.settings.firstDelayMs);
+        t.resolution = isReversible(t.infno) ? openResolution(at) : openInquiry(at);
         await this.d.store.putTransaction(t);
         return;
       }
-      if (t.resolution.state === 'reversing') {
-        // the platform is not answering: attempts wait for the breaker to close (none is spent)
-        if (this.d.breaker.state() !== 'closed') return;
-        await this.attempt(t);
-      } else {
-        await this.rollBack(t);
-      }
+      const state = t.resolution.state;
+      // the platform is not answering: attempts wait for the breaker to close (none is spent)
+      if ((state === 'reversing' || state === 'inquiring') && this.d.breaker.state() !== 'closed') return;
+      if (state === 'reversing') await this.attempt(t);
+      else if (state === 'inquiring') await this.inquire(t);
+      else if (INQUIRED.has(state)) await this.adopt(t);
+      else await this.rollBack(t);
     } catch (e) {
       this.d.logger.error(
         { transaction_id: t.id, code: (e as GatewayError).code, err: { message: (e as Error).message } },
@@ -204,6 +213,82 @@ export class ReversalWorker {
     );
     if (UNDONE.has(ar.state)) await this.rollBack(after);
     if (!OPEN_STATES.has(ar.state)) await this.tellResolved(after);
+  }
+
+  /**
+   * One inquiry for the unknown write `t` (gateway/engine/inquiries.ts), under a lease: ask the
+   * platform what it holds (5201 / 5204), record the verdict on `t`, and let the encounter take it.
+   * An answer that does not tell, or an encounter kind with no inquiry for `t`, goes to staff at once.
+   */
+  private async inquire(t: TransactionRecord) {
+    const { store, clock, settings, logger } = this.d;
+    const r = t.resolution!;
+    const leaseSeconds = Math.max(30, Math.ceil((settings.backoffMaxMs * 2) / 1000));
+    if ((await store.nextSequence(`inquiry:${t.id}:${r.next_at}`, leaseSeconds)) !== 1) return;
+    const cur = await store.getTransaction(t.id);
+    if (cur?.resolution?.state !== 'inquiring' || cur.resolution.next_at !== r.next_at) return;
+    const res = cur.resolution;
+    const now = clock.now();
+    const tooOld = now.getTime() - Date.parse(cur.created_at) > settings.maxAgeMs;
+    if (res.attempts >= settings.maxAttempts || tooOld)
+      return this.giveUp(cur, tooOld ? `not decided within ${settings.maxAgeMs} ms` : `not decided after ${res.attempts} inquiries`);
+    const enc = cur.encounter_id ? await store.getEncounter(cur.encounter_id) : undefined;
+    const plan = enc ? await this.d.hooks[enc.value.kind]?.inquiryPlan?.(cur) : undefined;
+    if (!plan) return this.giveUp(cur, `no inquiry tells what became of ${cur.infno}: staff decide`);
+
+    let verdict: ReturnType<InquiryPlan['decide']>;
+    res.inquiry_ids ??= [];
+    if (plan.ask) {
+      res.attempts += 1;
+      res.next_at = new Date(now.getTime() + this.backoff(res.attempts)).toISOString();
+      await store.putTransaction(cur);
+      try {
+        const ok = await this.d.platform.call(plan.ask.infno, plan.ask.input, {
+          insuplc_admdvs: insuredAreaOf(cur),
+          keys: cur.keys,
+          request_id: `inquiry:${cur.id}`,
+          parent_id: cur.id,
+        });
+        res.inquiry_ids.push(ok.transaction_id);
+        verdict = plan.decide(ok.output);
+      } catch (e) {
+        if (!(e instanceof GatewayError)) throw e;
+        if (e.transaction_id) res.inquiry_ids.push(e.transaction_id);
+        const msg = String((e.details as { platform_err_msg?: string } | undefined)?.platform_err_msg ?? '');
+        res.last_error = `${plan.ask.infno} ${e.code}${msg ? `: ${msg}` : ''}`;
+        if (NOT_SENT_CODES.has(e.code)) res.attempts = Math.max(0, res.attempts - 1);
+        else if (res.attempts >= settings.maxAttempts) res.state = 'needs_manual';
+        cur.updated_at = clock.now().toISOString();
+        await store.putTransaction(cur);
+        logger.warn({ transaction_id: cur.id, infno: cur.infno, attempts: res.attempts, error: res.last_error }, 'inquiry failed');
+        return;
+      }
+    } else verdict = plan.decide({});
+
+    if (verdict.verdict === 'undecided') return this.giveUp(cur, `the inquiry does not tell: ${verdict.why}`);
+    res.state = verdict.verdict;
+    res.resolved_at = clock.now().toISOString();
+    if (verdict.verdict === 'done' && (verdict.mdtrt_id || verdict.lines))
+      res.learned = { mdtrt_id: verdict.mdtrt_id, lines: verdict.lines };
+    delete res.last_error;
+    cur.updated_at = res.resolved_at;
+    await store.putTransaction(cur);
+    logger.warn({ transaction_id: cur.id, infno: cur.infno, state: res.state, inquiries: res.inquiry_ids?.length }, 'resolved by inquiry');
+    await this.adopt(cur);
+  }
+
+  /** The encounter takes the inquiry's verdict on `t` and is released. */
+  private async adopt(t: TransactionRecord) {
+    if (!t.encounter_id || !t.resolution) return;
+    const enc = await this.d.store.getEncounter(t.encounter_id);
+    const hook = enc ? this.d.hooks[enc.value.kind] : undefined;
+    const r = hook?.inquired ? await hook.inquired(t) : 'not_waiting';
+    if (r === 'still_running') return;
+    const cur = (await this.d.store.getTransaction(t.id)) ?? t;
+    if (!cur.resolution) return;
+    cur.resolution.encounter_released = true;
+    await this.d.store.putTransaction(cur);
+    await this.tellResolved(cur);
   }
 
   private async giveUp(t: TransactionRecord, why: string) {

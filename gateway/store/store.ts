@@ -43,7 +43,16 @@ export interface TransactionRecord {
   reverses?: string;
 }
 
-export type ResolutionState = 'reversing' | 'reversed' | 'not_booked' | 'confirmed' | 'needs_manual' | 'resolved_by_staff';
+export type ResolutionState =
+  | 'reversing'
+  | 'inquiring'
+  | 'reversed'
+  | 'not_booked'
+  | 'confirmed'
+  | 'done'
+  | 'not_done'
+  | 'needs_manual'
+  | 'resolved_by_staff';
 
 export interface Resolution {
   state: ResolutionState;
@@ -53,6 +62,10 @@ export interface Resolution {
   next_at: string;
   /** msgids of the 2601 messages sent for it */
   reversal_ids: string[];
+  /** msgids of the inquiries (5201 / 5204) sent for it (a write 2601 does not reverse) */
+  inquiry_ids?: string[];
+  /** what an inquiry learned that the encounter adopts (state `done`) */
+  learned?: { mdtrt_id?: string; lines?: Array<Record<string, unknown>> };
   last_error?: string;
   /** the encounter was released (rolled back) after the reversal */
   encounter_released?: boolean;
