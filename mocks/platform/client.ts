@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { checkOutput, checkReplyEnvelope } from './schemas.js';
+import { createMockPlatform, type MockOptions, type MockPlatform } from './server.js';
 import { compactDateTime, formatDateTime } from './time.js';
 
 export interface MockClientOptions {
@@ -122,6 +123,12 @@ export class MockClient<J extends object = Loose> {
     return (res.status === 204 ? null : await res.json()) as T;
   }
 
+  /** Back to the seeded state (POST /__mock/reset), then a fresh 9001. */
+  async resetAndSignIn(): Promise<void> {
+    await this.control('POST', '/reset');
+    await this.signIn();
+  }
+
   /** 9001 with a fresh msgid; the sign_no becomes the default of later calls. */
   async signIn(): Promise<string> {
     const out = (await this.callOk(
@@ -134,4 +141,15 @@ export class MockClient<J extends object = Loose> {
     this.signNo = String(out.signinoutb?.sign_no);
     return this.signNo;
   }
+}
+
+/** A mock platform listening on an ephemeral port, and a client for it (paasid and secret shared). */
+export async function startMockWithClient<J extends object = Loose>(
+  options: Partial<MockOptions> & { clock: () => Date },
+): Promise<{ platform: MockPlatform; client: MockClient<J> }> {
+  const paasid = options.paasid ?? 'mock-test';
+  const secret = options.secret ?? 'mock-test-secret';
+  const platform = createMockPlatform({ ...options, paasid, secret });
+  const { url } = await platform.listen(0);
+  return { platform, client: new MockClient<J>({ url, paasid, secret, clock: options.clock }) };
 }
