@@ -103,7 +103,10 @@ export class MockClient<J extends object = Loose> {
     return res.body;
   }
 
-  /** A success: infcode 0, err_msg null, and the output satisfies <infno>.output.json; returns the output. */
+  /**
+   * A success of a strict-style mock: infcode 0, err_msg null, and the output satisfies
+   * <infno>.output.json; returns the output.
+   */
   async callOk(infno: string, input: object, opts: CallOptions = {}): Promise<J> {
     const reply = (await this.call(infno, input, opts)) as Loose;
     if (reply.infcode !== 0 || reply.err_msg !== null)
@@ -129,17 +132,17 @@ export class MockClient<J extends object = Loose> {
     await this.signIn();
   }
 
-  /** 9001 with a fresh msgid; the sign_no becomes the default of later calls. */
+  /** 9001 with a fresh msgid; the sign_no becomes the default of later calls. Reads either reply style. */
   async signIn(): Promise<string> {
-    const out = (await this.callOk(
-      '9001',
-      { signIn: { opter_no: '0001', mac: '00-16-3E-00-00-01', ip: '10.0.0.8' } },
-      { signNo: null },
-    )) as {
-      signinoutb?: { sign_no?: string };
+    const input = { signIn: { opter_no: '0001', mac: '00-16-3E-00-00-01', ip: '10.0.0.8' } };
+    const reply = (await this.call('9001', input, { signNo: null })) as {
+      infcode?: unknown;
+      output?: { signinoutb?: { sign_no?: unknown } };
     };
-    this.signNo = String(out.signinoutb?.sign_no);
-    return this.signNo;
+    const signNo = reply.output?.signinoutb?.sign_no;
+    if (Number(reply.infcode) !== 0 || typeof signNo !== 'string') throw new Error(`9001: ${JSON.stringify(reply)}`);
+    this.signNo = signNo;
+    return signNo;
   }
 }
 
