@@ -12,6 +12,7 @@ import { Decimal } from 'decimal.js';
 import * as ip from '../adapters/platform/inpatient-messages.js';
 import * as msg from '../adapters/platform/outpatient-messages.js';
 import type { InpatientDischargeRequest } from '../gateway/generated/api/inpatient-discharge.request.js';
+import { admissionFields, dischargeBody, standardLines } from '../test/helpers/bodies.js';
 import { expectStatus, pool, postJson } from './http.js';
 import { IterationQueue, idem, type Iteration, type SideName, type Sides, type Step } from './setup.js';
 import {
@@ -29,44 +30,11 @@ const SETUP_CONCURRENCY = 10;
 const MDTRTAREA_ADMVS = '440300';
 /** Inside every bench person's filing (mocks/README.md): Jilin long-term, Jiangsu referral from 2026-09-01, Hunan temporary from 2026-10-01. */
 const ADMITTED = '2026-11-02 08:00:00';
-const FEES_AT = '2026-11-02 10:00:00';
+const FEES_DAY = '2026-11-02'; // standardLines bills at 10:00
 const DISCHARGED = '2026-11-09 10:00:00';
 
-const DIAG = (at: string) => [
-  {
-    diag_type: '1',
-    maindiag_flag: '1',
-    diag_srt_no: 1,
-    diag_code: 'K35.800',
-    diag_name: '急性阑尾炎',
-    diag_dept: '普外科',
-    dise_dor_no: 'D440300000009',
-    dise_dor_name: '李医生',
-    diag_time: at,
-  },
-];
-
-const line = (feedetl_sn: string, code: string, cnt: number, pric: string): HisFeeLine => ({
-  feedetl_sn,
-  fee_ocur_time: FEES_AT,
-  med_list_codg: code,
-  medins_list_codg: `H-${code.slice(0, 10)}`,
-  cnt,
-  pric,
-  bilg_dept_codg: 'A0302',
-  bilg_dept_name: '普外科',
-  bilg_dr_codg: 'D440300000009',
-  bilg_dr_name: '李医生',
-});
-
-/** The e2e suite's standard stay: bed over its cap, nursing 甲类, appendectomy 乙类, cefixime 乙类, a 丙类 item — 3836.00. */
-const LINES = [
-  line('S1', '001103000010000', 8, '60.00'),
-  line('S2', '001202000010000', 8, '25.00'),
-  line('S3', '003307010010000', 1, '2400.00'),
-  line('S4', 'XJ01DDA096A001010203981', 10, '45.60'),
-  line('S5', '003114000050000', 1, '300.00'),
-];
+/** The e2e suites' standard stay (test/helpers/bodies.ts), prices with two decimals: bed over its cap, nursing 甲类, appendectomy 乙类, cefixime 乙类, a 丙类 item — 3836.00. */
+const LINES: HisFeeLine[] = standardLines(FEES_DAY).map((l) => ({ ...l, pric: new Decimal(l.pric).toFixed(2) }));
 const TOTAL = LINES.reduce((s, l) => s.plus(new Decimal(l.pric).times(l.cnt)), new Decimal(0)).toFixed(2);
 
 const runTag = Date.now().toString(36).toUpperCase();
@@ -76,24 +44,11 @@ function admissionRequest(i: number) {
   return {
     ...credential(i),
     ipt_no: `ZY${runTag}${(seq++).toString(36).toUpperCase()}`.slice(0, 30),
-    begntime: ADMITTED,
-    med_type: '21',
-    emergency: false,
-    trum_flag: '0',
-    rel_ttp_flag: '0',
-    atddr_no: 'D440300000009',
-    chfpdr_name: '李医生',
-    adm_diag_dscr: '急性阑尾炎',
-    adm_dept_codg: 'A0302',
-    adm_dept_name: '普外科',
-    adm_bed: '12-03',
-    dscg_maindiag_code: 'K35.800',
-    dscg_maindiag_name: '急性阑尾炎',
-    diagnoses: DIAG(ADMITTED),
+    ...admissionFields(ADMITTED),
   };
 }
 
-const DISCHARGE = { endtime: DISCHARGED, dscg_dept_codg: 'A0302', dscg_dept_name: '普外科', dscg_way: '1', diagnoses: DIAG(DISCHARGED) };
+const DISCHARGE = dischargeBody(DISCHARGED);
 const SETTLE_OPTIONS: ip.InpatientSettleOptions = { psn_setlway: '01', acct_used_flag: '0', mid_setl_flag: '0' };
 const GATEWAY_SETTLE = JSON.stringify({ medfee_sumamt: TOTAL, acct_used_flag: '0', mid_setl_flag: '0' });
 

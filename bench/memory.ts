@@ -16,7 +16,7 @@ import autocannon from 'autocannon';
 import { stopAll } from './children.js';
 import { round } from './load.js';
 import { mib, procMemory } from './measure.js';
-import { loadAverageNow, machineConditions, renderMemoryCheck, writeResults } from './report.js';
+import { loadAverageNow, resultsHead, renderMemoryCheck, writeResults } from './report.js';
 import { settlementBodies } from './journal.js';
 import { removeTempDirs, startGateway, startMock, type GatewayHandle } from './system.js';
 import { DIAGNOSES, visitRequest } from './workload.js';
@@ -166,13 +166,7 @@ async function main() {
   const lastPeriodic = taken[taken.length - 1]!;
   const end = idle.settlements > lastPeriodic.settlements ? idle : lastPeriodic;
   const doc = {
-    schema_version: 1,
-    kind: 'memory_check',
-    generated_at: new Date(t0).toISOString(),
-    duration_s: elapsed(),
-    conditions: {
-      ...machineConditions(),
-      load_average_at_start: loadAtStart,
+    ...resultsHead('memory_check', t0, elapsed(), loadAtStart, {
       concurrency: CONNECTIONS,
       platform_latency_ms: 0,
       fee_lines: 1,
@@ -181,7 +175,7 @@ async function main() {
       gateway:
         'bench/gateway-process.ts under tsx: NODE_ENV=production configuration, lmdb in a fresh temp directory, LOG_LEVEL=info written to /dev/null',
       baseline: 'none (memory check of the gateway alone)',
-    },
+    }),
     memory_check: {
       status: 'measured' as const,
       settlements_planned: SETTLEMENTS,

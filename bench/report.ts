@@ -27,6 +27,26 @@ export function machineConditions() {
 /** 1, 5 and 15 minutes: a shared machine's other work shows here. */
 export const loadAverageNow = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
+/**
+ * The head of a results document: schema version, kind, start time and duration, and its
+ * conditions — the machine's, the load average at the start, then the run's own.
+ */
+export function resultsHead<K extends string, C extends object>(
+  kind: K,
+  t0: number,
+  duration_s: number,
+  loadAtStart: number[],
+  conditions: C,
+) {
+  return {
+    schema_version: 1,
+    kind,
+    generated_at: new Date(t0).toISOString(),
+    duration_s,
+    conditions: { ...machineConditions(), load_average_at_start: loadAtStart, ...conditions },
+  };
+}
+
 export function validateResults(doc: unknown): string[] {
   const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
   addFormats(ajv);

@@ -17,7 +17,7 @@ import { measureLmdb } from './journal.js';
 import { aggregate, round, runLoad, type LoadRun } from './load.js';
 import { mib, procMemory, RssSampler } from './measure.js';
 import { redisJournal } from './redis.js';
-import { loadAverageNow, machineConditions, renderTable, writeResults } from './report.js';
+import { loadAverageNow, resultsHead, renderTable, writeResults } from './report.js';
 import { SCENARIOS, type Scenario, type ScenarioContext, type SideName } from './scenarios.js';
 import { removeTempDirs, setPlatformLatency, startBaseline, startGateway, startMock } from './system.js';
 
@@ -214,13 +214,7 @@ async function main(c: BenchConfig) {
     const redis = await redisJournal(mock.url, c.journalSettlements, c.feeLines);
 
     const doc = {
-      schema_version: 1,
-      kind: 'overhead',
-      generated_at: new Date(t0).toISOString(),
-      duration_s: elapsed(),
-      conditions: {
-        ...machineConditions(),
-        load_average_at_start: loadAtStart,
+      ...resultsHead('overhead', t0, elapsed(), loadAtStart, {
         concurrency: c.connections,
         platform_latency_ms: c.platformLatencyMs,
         order: c.order,
@@ -235,7 +229,7 @@ async function main(c: BenchConfig) {
         gateway:
           'bench/gateway-process.ts under tsx: NODE_ENV=production configuration, lmdb in a fresh temp directory, LOG_LEVEL=info written to /dev/null',
         baseline: 'bench/baseline-server.ts under tsx: express + axios pass-through building the same envelope (adapters/platform), no log',
-      },
+      }),
       scenarios,
       gateway_memory: {
         peak_rss_mib: mib(end.hwm)!,

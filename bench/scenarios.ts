@@ -80,14 +80,49 @@ const OWN_SYSTEM_NOTE = {
     "the scenario's own mock, gateway and baseline (bench/system.ts startOwnSystem), same configuration and platform latency as the run's: the mock walks a person's ledger on each inpatient settlement and each refund (annual cap, 隔笔退费 re-derivation), so on the run's mock, after (a), the mock itself would limit both sides",
 };
 
+type SetupWithQueues = { queues: Record<SideName, Workload>; prepare(side: SideName, n: number): Promise<void> };
+
 /** Whole iterations per connection; what is left over from a run is used by the next. */
-const topUpBy =
-  (ctx: ScenarioContext, setup: { queues: Record<SideName, Workload>; prepare(side: SideName, n: number): Promise<void> }) =>
-  async (side: SideName, iterations: number) => {
-    const want = Math.ceil(iterations / ctx.connections) * ctx.connections;
-    const missing = want - setup.queues[side].remaining();
-    if (missing > 0) await setup.prepare(side, missing);
-  };
+const topUpBy = (ctx: ScenarioContext, setup: SetupWithQueues) => async (side: SideName, iterations: number) => {
+  const want = Math.ceil(iterations / ctx.connections) * ctx.connections;
+  const missing = want - setup.queues[side].remaining();
+  if (missing > 0) await setup.prepare(side, missing);
+};
+
+/** (c), (d), (e): the extra runs' duration, warm-up and order of sides. */
+const EXTRA_RUNS = {
+  durationS: (c: BenchConfig) => c.extraRunS,
+  warmupS: (c: BenchConfig) => c.extraWarmupS,
+  order: (c: BenchConfig) => c.extraOrder,
+};
+
+/**
+ * (d), (e): a scenario on its own system (OWN_SYSTEM_NOTE), timed as the extra runs, available when
+ * the gateway's OpenAPI document has `route`; its setup's iterations are topped up per run.
+ */
+const onOwnSystem = (route: RegExp, what: string, makeSetup: (sides: Sides) => SetupWithQueues & { init(): Promise<void> }) => ({
+  ...EXTRA_RUNS,
+  warmupIterationsPerConnection: 12,
+  unavailable: routeMissing(route, what),
+  async prepare(ctx: ScenarioContext): Promise<PreparedScenario> {
+    const own = await startOwnSystem(ctx.platformLatencyMs);
+    try {
+      const setup = makeSetup(own.sides);
+      await setup.init();
+      return {
+        workload: (side) => setup.queues[side],
+        topUp: topUpBy(ctx, setup),
+        sides: own.sides,
+        gatewayPid: own.gateway.pid,
+        notes: OWN_SYSTEM_NOTE,
+        close: own.close,
+      };
+    } catch (e) {
+      await own.close();
+      throw e;
+    }
+  },
+});
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -103,12 +138,7 @@ export const SCENARIOS: Scenario[] = [
       await setup.init();
       return {
         workload: (side) => setup.queues[side],
-        async topUp(side, iterations) {
-          // whole iterations per connection; what is left over from a run is used by the next
-          const want = Math.ceil(iterations / ctx.connections) * ctx.connections;
-          const missing = want - setup.queues[side].remaining();
-          if (missing > 0) await setup.prepare(side, missing);
-        },
+        topUp: topUpBy(ctx, setup),
       };
     },
   },
@@ -131,9 +161,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'person lookup (1101) with the breaker open',
     iteration:
       'gateway: POST /v1/persons/query answered at once with 503 GW_SYS_PLATFORM_CIRCUIT_OPEN (the breaker open, no platform call); baseline: POST /forward/1101, which has no breaker: it waits for the silent platform until its axios timeout (platform_timeout_ms), then 504 — 1 request per side; the 503 and 504 are the expected answers (expected_non2xx), not errors; a dedicated mock, gateway and baseline (see setup)',
-    durationS: (c) => c.extraRunS,
-    warmupS: (c) => c.extraWarmupS,
-    order: (c) => c.extraOrder,
+    ...EXTRA_RUNS,
     async unavailable(ctx) {
       const r = await getJson<{ checks?: Record<string, string> }>(`${ctx.sides.gateway.url}/readyz`, ctx.ops);
       return r.body?.checks?.circuit_breaker === undefined ? 'the gateway has no circuit breaker (/readyz reports none)' : undefined;
@@ -158,30 +186,8 @@ export const SCENARIOS: Scenario[] = [
     unit: 'iteration',
     iteration:
       "gateway: POST /v1/inpatient/admissions/{id}/settlement (discharge settlement, mid_setl_flag 0) — 1 request, 2 platform calls: the gateway re-checks the filing with 1101 right before the 2304; baseline: POST /forward/1101 then /forward/2304 — 2 requests, the same 2 platform calls. Compared per settlement (settlements/s; p50/p99 of a whole settlement, the baseline's two requests summed). Stays admitted (2401), charged (2301, five lines, 3836.00) and discharged (2402) beforehand, unmeasured",
-    durationS: (c) => c.extraRunS,
-    warmupS: (c) => c.extraWarmupS,
-    warmupIterationsPerConnection: 12,
     maxPreparedPerConnection: 50,
-    order: (c) => c.extraOrder,
-    unavailable: routeMissing(/^\/v1\/inpatient\/.*settlement/, 'inpatient settlement'),
-    async prepare(ctx) {
-      const own = await startOwnSystem(ctx.platformLatencyMs);
-      try {
-        const setup = new InpatientSetup(own.sides);
-        await setup.init();
-        return {
-          workload: (side) => setup.queues[side],
-          topUp: topUpBy(ctx, setup),
-          sides: own.sides,
-          gatewayPid: own.gateway.pid,
-          notes: OWN_SYSTEM_NOTE,
-          close: own.close,
-        };
-      } catch (e) {
-        await own.close();
-        throw e;
-      }
-    },
+    ...onOwnSystem(/^\/v1\/inpatient\/.*settlement/, 'inpatient settlement', (sides) => new InpatientSetup(sides)),
   },
   {
     id: 'e',
@@ -189,29 +195,7 @@ export const SCENARIOS: Scenario[] = [
     title: 'refund, full (2208)',
     iteration:
       "gateway: POST /v1/settlements/{setl_id}/refund { reason_code: patient_request } with its Idempotency-Key → 2208; baseline: POST /forward/2208 — 1 request, 1 platform call per side; outpatient settlements (one fee line) made beforehand, unmeasured, refunded newest first (the mock re-derives a person's later settlements of the year on each 2208, alike on both sides)",
-    durationS: (c) => c.extraRunS,
-    warmupS: (c) => c.extraWarmupS,
-    warmupIterationsPerConnection: 12,
     maxPreparedPerConnection: 30,
-    order: (c) => c.extraOrder,
-    unavailable: routeMissing(/^\/v1\/settlements\/.*refund/, 'refund'),
-    async prepare(ctx) {
-      const own = await startOwnSystem(ctx.platformLatencyMs);
-      try {
-        const setup = new RefundSetup(own.sides);
-        await setup.init();
-        return {
-          workload: (side) => setup.queues[side],
-          topUp: topUpBy(ctx, setup),
-          sides: own.sides,
-          gatewayPid: own.gateway.pid,
-          notes: OWN_SYSTEM_NOTE,
-          close: own.close,
-        };
-      } catch (e) {
-        await own.close();
-        throw e;
-      }
-    },
+    ...onOwnSystem(/^\/v1\/settlements\/.*refund/, 'refund', (sides) => new RefundSetup(sides)),
   },
 ];

@@ -9,6 +9,7 @@ import { Decimal } from 'decimal.js';
 import type * as msg from '../adapters/platform/outpatient-messages.js';
 import type { VisitCreateRequest } from '../gateway/generated/api/visit-create.request.js';
 import type { VisitDiagnosesRequest } from '../gateway/generated/api/visit-diagnoses.request.js';
+import { diagnosesBody, line, visitFields } from '../test/helpers/bodies.js';
 
 /** Cross-region patients filed for the visit date (mocks/README.md); credential type 02 = certno. */
 export const PERSONS = [
@@ -17,9 +18,8 @@ export const PERSONS = [
   { psn_no: '43000000000000000005', certno: '430100196507070005' }, // Hunan, temporary filing, insutype 390
 ] as const;
 
-/** Inside every seeded filing's validity (the mock checks the visit date, not today's). */
+/** Inside every seeded filing's validity (the mock checks the visit date, not today's); the fee lines are billed at 09:20. */
 const VISIT_TIME = '2026-11-23 09:00:00';
-const FEE_TIME = '2026-11-23 09:20:00';
 
 export const credential = (i: number) => ({ mdtrt_cert_type: '02', mdtrt_cert_no: PERSONS[i % PERSONS.length]!.certno });
 
@@ -31,32 +31,12 @@ export function visitRequest(personIndex: number, side: 'G' | 'B' | 'J' | 'M'): 
   return {
     ...credential(personIndex),
     ipt_otp_no: `${side}${runTag}${(visitSeq++).toString(36).toUpperCase()}`.slice(0, 30),
-    begntime: VISIT_TIME,
-    atddr_no: 'D440300000001',
-    dr_name: '王医生',
-    dept_code: 'A03',
-    dept_name: '内科门诊',
-    caty: 'A03',
-    emergency: false,
+    ...visitFields(VISIT_TIME),
   };
 }
 
-export const DIAGNOSES: VisitDiagnosesRequest = {
-  med_type: '11',
-  main_cond_dscr: '咳嗽三天',
-  diagnoses: [
-    {
-      diag_type: '1',
-      diag_srt_no: 1,
-      diag_code: 'J06.900',
-      diag_name: '急性上呼吸道感染',
-      diag_dept: '内科门诊',
-      dise_dor_no: 'D440300000001',
-      dise_dor_name: '王医生',
-      diag_time: '2026-11-23 09:10:00',
-    },
-  ],
-};
+/** The e2e suites' diagnoses (test/helpers/bodies.ts): 急性上呼吸道感染, med_type 11. */
+export const DIAGNOSES = diagnosesBody() as VisitDiagnosesRequest;
 
 /** A mix of the mock catalogue: 甲类, 乙类 with self-pay shares, price-capped services, 丙类. */
 const ITEMS: Array<[code: string, cnt: number, pric: string]> = [
@@ -85,21 +65,11 @@ export interface HisFeeLine {
   bilg_dr_name: string;
 }
 
+/** n fee lines from ITEMS, as the e2e suites write them (test/helpers/bodies.ts line()). */
 export function hisFeeLines(n: number): HisFeeLine[] {
   return Array.from({ length: n }, (_, i) => {
     const [code, cnt, pric] = ITEMS[i % ITEMS.length]!;
-    return {
-      feedetl_sn: String(i + 1),
-      fee_ocur_time: FEE_TIME,
-      med_list_codg: code,
-      medins_list_codg: `H-${code.slice(0, 10)}`,
-      cnt,
-      pric,
-      bilg_dept_codg: 'A03',
-      bilg_dept_name: '内科门诊',
-      bilg_dr_codg: 'D440300000001',
-      bilg_dr_name: '王医生',
-    };
+    return line(String(i + 1), code, cnt, pric);
   });
 }
 

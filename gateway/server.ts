@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { MsgidGenerator, systemClock, type Clock } from '../adapters/platform/msgid.js';
-import { slipFromOutput, slipProblems } from '../adapters/platform/slip.js';
 import { createTransport } from '../adapters/platform/transports.js';
 import type { PlatformTransport } from '../adapters/platform/transport.js';
 import type { GatewayConfig } from './config.js';
@@ -9,8 +8,9 @@ import { InpatientService } from './engine/inpatient.js';
 import { Persons } from './engine/persons.js';
 import { PharmacyService } from './engine/pharmacy.js';
 import { Refunds } from './engine/refunds.js';
-import { output2103AsSlip } from '../adapters/platform/pharmacy-messages.js';
-import { PlatformClient } from './engine/platform-client.js';
+import { booksNothing } from './engine/call-kinds.js';
+import { PlatformClient, unknownResolution } from './engine/platform-client.js';
+import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
 import { createApp } from './http/app.js';
 import { GatewayMetrics } from './metrics.js';
@@ -29,9 +29,6 @@ export interface GatewayParts {
   store?: Store;
   transport?: PlatformTransport;
 }
-
-const slipCheck = (kind: 'pre_settlement' | 'settlement' | 'cancellation') => (output: Record<string, unknown>) =>
-  slipProblems(slipFromOutput(kind, output));
 
 /** The composition root: config -> store -> transport -> engine -> HTTP. Tests build the same graph. */
 export async function createGateway(config: GatewayConfig, parts: GatewayParts = {}) {
@@ -58,17 +55,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       ip: config.platform.signInIp,
       ttlMs: config.platform.signInTtlMs,
     },
-    replyChecks: {
-      '2206': slipCheck('pre_settlement'),
-      '2207': slipCheck('settlement'),
-      '2208': slipCheck('cancellation'),
-      '2303': slipCheck('pre_settlement'),
-      '2304': slipCheck('settlement'),
-      '2305': slipCheck('cancellation'),
-      '2101': slipCheck('pre_settlement'),
-      '2102': slipCheck('settlement'),
-      '2103': (o) => slipCheck('cancellation')(output2103AsSlip(o)),
-    },
+    replyChecks: SLIP_CHECKS,
     observe: metrics.observePlatform,
     firstReversalDelayMs: config.resilience.reversal.firstDelayMs,
   });
@@ -86,7 +73,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     breaker: transport,
     clock,
     logger,
-    settings: config.resilience.reversal,
+    settings: { ...config.resilience.reversal, platformTimeoutMs: config.platform.timeoutMs },
     hooks: {
       outpatient: { undone: (t) => outpatient.releaseAfterReversal(t) },
       inpatient: { undone: (t) => inpatient.releaseAfterReversal(t) },
@@ -131,6 +118,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const encounterServices = [outpatient, inpatient, pharmacy];
   // Shared Redis: a pending record is a dead process's only once it is older than any call can be.
   const deadAfterMs = store.backend === 'redis' ? config.platform.timeoutMs + 30_000 : 0;
+  const reversalTiming = { timeoutMs: config.platform.timeoutMs, marginMs: config.resilience.reversal.firstDelayMs };
   return {
     app,
     store,
@@ -139,7 +127,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     metrics,
     /** Marks what a previous process left pending as unknown, then listens. */
     async start(port = config.http.port, host = config.http.host) {
-      await recoverPending(store, encounterServices, logger, deadAfterMs);
+      await recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming);
       startupSignIn = platform
         .currentSignNo()
         .catch((e) =>
@@ -153,7 +141,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
               store.pruneIdempotency();
             }, 600_000)
           : setInterval(() => {
-              recoverPending(store, encounterServices, logger, deadAfterMs).catch((e: Error) =>
+              recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming).catch((e: Error) =>
                 logger.error({ err: e.message }, 'pending-call sweep failed'),
               );
             }, 15_000);
@@ -245,13 +233,16 @@ async function recoverPending(
   encounters: Array<Pick<OutpatientService, 'recoverAfterCrash'>>,
   logger: Logger,
   olderThanMs: number,
+  timing: { timeoutMs: number; marginMs: number },
 ) {
   const cutoff = new Date(Date.now() - olderThanMs).toISOString();
   const pending = (await store.listTransactions({ outcome: 'pending', limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
   for (const t of pending) {
     t.outcome = 'unknown';
     t.updated_at = new Date().toISOString();
-    t.error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', reason: 'the gateway stopped while the call was in flight' };
+    const code = booksNothing(t.infno) ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED' : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+    t.error = { code, reason: 'the gateway stopped while the call was in flight' };
+    t.resolution ??= unknownResolution(t.infno, t.created_at, t.updated_at, timing);
     await store.putTransaction(t);
     for (const e of encounters) await e.recoverAfterCrash(t);
   }

@@ -34,29 +34,43 @@ export class Schemas {
   readonly codes = new Map<string, CodeTable>();
   readonly api = new Map<string, Record<string, unknown>>();
   private readonly ajv: Ajv2020;
+  private readonly replyAjv: Ajv2020;
+  private readonly aliases: ReplyAlias[];
   private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly compiledReplies = new Map<string, ValidateFunction>();
 
   constructor(root = projectPath('schemas')) {
     for (const { file, json } of readJsonDir(path.join(root, 'codes'))) {
       this.codes.set(file.replace(/\.json$/, ''), { title: String(json.title), values: json.values as Record<string, string> });
     }
-    this.ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
-    addFormats(this.ajv);
-    this.ajv.addKeyword({
+    this.ajv = this.newAjv({});
+    // Replies are read tolerantly (design.md): a second instance of the same schemas whose validation
+    // also coerces scalars to the type the schema names (ajv's own coerceTypes: "12.50" -> 12.5 where a
+    // number is wanted, 3 -> "3" where a string is, a lone object where an array is).
+    this.replyAjv = this.newAjv({ coerceTypes: 'array' });
+    for (const dir of ['platform', 'api']) {
+      for (const { file, json } of readJsonDir(path.join(root, dir))) {
+        this.ajv.addSchema(json);
+        if (dir === 'platform') this.replyAjv.addSchema(json);
+        if (dir === 'api') this.api.set(file.replace(/\.json$/, ''), json);
+      }
+    }
+    this.aliases = JSON.parse(readFileSync(path.join(root, 'reply-aliases.json'), 'utf8')).aliases as ReplyAlias[];
+  }
+
+  private newAjv(extra: { coerceTypes?: 'array' }): Ajv2020 {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true, ...extra });
+    addFormats(ajv);
+    ajv.addKeyword({
       keyword: 'x-code-table',
       type: 'string',
       schemaType: 'string',
       validate: (table: string, data: string) => this.codes.get(table)?.values[data] !== undefined,
     });
-    this.ajv.addKeyword({ keyword: 'x-decimal', type: ['number', 'string'], schemaType: 'object', validate: decimalOk });
-    this.ajv.addKeyword({ keyword: 'x-source' });
-    this.ajv.addKeyword({ keyword: 'x-note' });
-    for (const dir of ['platform', 'api']) {
-      for (const { file, json } of readJsonDir(path.join(root, dir))) {
-        this.ajv.addSchema(json);
-        if (dir === 'api') this.api.set(file.replace(/\.json$/, ''), json);
-      }
-    }
+    ajv.addKeyword({ keyword: 'x-decimal', type: ['number', 'string'], schemaType: 'object', validate: decimalOk });
+    ajv.addKeyword({ keyword: 'x-source' });
+    ajv.addKeyword({ keyword: 'x-note' });
+    return ajv;
   }
 
   private validator(id: string): ValidateFunction {
@@ -74,7 +88,41 @@ export class Schemas {
   compileAll(): void {
     for (const id of Object.keys((this.ajv as unknown as { schemas: Record<string, unknown> }).schemas)) {
       if (id.startsWith('https://yidi-gateway.local/')) this.validator(id);
+      const output = /\/platform\/(\d{4})\.output\.json$/.exec(id);
+      if (output) this.replyValidator(output[1]!);
     }
+  }
+
+  /**
+   * Reads a platform reply's `output` the way real platforms send it (design.md: tolerant where it
+   * may be, strict where it must be): `null` means absent, the spelling variants of
+   * schemas/reply-aliases.json are read under their canonical name, numbers and strings are taken
+   * for each other where the schema names one of them, and extra fields stay. What the schema
+   * requires must still be there. Returns the read copy (the original is left as it came, for the
+   * journal) and the problems, empty when it fits.
+   */
+  readPlatformReply(
+    infno: string,
+    output: unknown,
+  ): { value: Record<string, unknown>; problems: Array<{ field: string; problem: string }> } {
+    const value = withoutNulls(output ?? {}) as Record<string, unknown>;
+    if (typeof value !== 'object' || Array.isArray(value))
+      return { value: {}, problems: [{ field: 'output', problem: 'must be an object' }] };
+    applyAliases(
+      value,
+      this.aliases.filter((a) => a.infno === infno || a.infno === '*'),
+    );
+    const v = this.replyValidator(infno);
+    return { value, problems: !v || v(value) ? [] : (v.errors ?? []).map(describe) };
+  }
+
+  private replyValidator(infno: string): ValidateFunction | undefined {
+    let v = this.compiledReplies.get(infno);
+    if (!v) {
+      v = this.replyAjv.getSchema(platformId(`${infno}.output`));
+      if (v) this.compiledReplies.set(infno, v);
+    }
+    return v;
   }
 
   hasPlatform(name: string): boolean {
@@ -99,6 +147,39 @@ export class Schemas {
   checkPlatform(name: string, message: unknown): Array<{ field: string; problem: string }> {
     const v = this.validator(platformId(name));
     return v(message) ? [] : (v.errors ?? []).map(describe);
+  }
+}
+
+/** A spelling variant a platform sends for a field (e.g. 2208 `pdn_cash_pay` for `psn_cash_pay`). */
+interface ReplyAlias {
+  infno: string;
+  /** the object the field sits in, as a dotted path from `output` ("" = output itself) */
+  at: string;
+  variant: string;
+  canonical: string;
+  source: string;
+}
+
+/** A deep copy without `null` and `""`: both are how real platforms send an absent value (e.g. `"fund_payamt": ""`). */
+function withoutNulls(v: unknown): unknown {
+  const absent = (x: unknown) => x === null || x === '';
+  if (Array.isArray(v)) return v.filter((x) => !absent(x)).map(withoutNulls);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (!absent(x)) out[k] = withoutNulls(x);
+    return out;
+  }
+  return v;
+}
+
+function applyAliases(output: Record<string, unknown>, aliases: ReplyAlias[]) {
+  for (const a of aliases) {
+    const at = a.at ? a.at.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], output) : output;
+    for (const obj of Array.isArray(at) ? at : [at]) {
+      if (!obj || typeof obj !== 'object') continue;
+      const o = obj as Record<string, unknown>;
+      if (o[a.canonical] === undefined && o[a.variant] !== undefined) o[a.canonical] = o[a.variant];
+    }
   }
 }
 

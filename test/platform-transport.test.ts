@@ -66,25 +66,26 @@ describe('tif transport (nock)', () => {
 });
 
 describe('tif transport over real sockets', () => {
-  it('classifies a timeout after the request left as unknown', async () => {
-    const server = net.createServer(() => {}); // accepts, reads, never answers
+  /** Sends one 2207 to `server` (listening on an ephemeral port) through a tif transport; closes both after. */
+  async function sendTo(server: net.Server, timeoutMs: number) {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
     const t = createTifTransport({ ...cfg, baseUrl: `http://127.0.0.1:${port}/api` }, clock);
-    const r = await t.send('2207', { x: 1 }, { timeoutMs: 300 });
+    const r = await t.send('2207', { x: 1 }, { timeoutMs });
     t.close();
     server.close();
+    return r;
+  }
+
+  it('classifies a timeout after the request left as unknown', async () => {
+    const server = net.createServer(() => {}); // accepts, reads, never answers
+    const r = await sendTo(server, 300);
     expect(r.kind).toBe('unknown');
   });
 
   it('classifies a connection reset after the request left as unknown', async () => {
     const server = net.createServer((sock) => sock.once('data', () => sock.destroy()));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = (server.address() as net.AddressInfo).port;
-    const t = createTifTransport({ ...cfg, baseUrl: `http://127.0.0.1:${port}/api` }, clock);
-    const r = await t.send('2207', { x: 1 }, { timeoutMs: 2000 });
-    t.close();
-    server.close();
+    const r = await sendTo(server, 2000);
     expect(r.kind).toBe('unknown');
   });
 

@@ -190,6 +190,8 @@ export function preSettle2303(f: AdmissionFacts, o: InpatientSettleOptions, t: S
       medfee_sumamt: money(t.medfee_sumamt),
       psn_setlway: o.psn_setlway,
       mdtrt_id: f.mdtrt_id,
+      // the admission's 医疗类别 (e.g. 52 生育住院, LN 21): public HIS code sends it on 2303/2304
+      med_type: f.med_type,
       acct_used_flag: o.acct_used_flag,
       insutype: f.insutype,
       invono: o.invono,

@@ -33,7 +33,7 @@ export function parseInfcode(v: unknown): number | undefined {
  *   any other non-zero code: rejected, a business error with err_msg.
  * The envelope's schema validation happens in the engine, which owns the validators.
  */
-export function classifyReply(result: TransportResult): Classified {
+export function classifyReply(result: TransportResult, sentMsgid?: string): Classified {
   if (result.kind === 'not_sent') return { outcome: 'not_sent', reason: result.reason };
   if (result.kind === 'unknown') return { outcome: 'unknown', reason: result.reason };
   let body: unknown;
@@ -54,8 +54,22 @@ export function classifyReply(result: TransportResult): Classified {
     };
   }
   if (result.status >= 500) return { outcome: 'unknown', reply, httpStatus: result.status, reason: `HTTP ${result.status}` };
-  if (!reply) return { outcome: 'unknown', httpStatus: result.status, reason: 'malformed reply' };
+  if (!reply) return { outcome: 'unknown', httpStatus: result.status, reason: `malformed reply: ${whatIsWrong(result.rawBody, obj)}` };
+  // a platform that echoes the msgid answered another message: this reply says nothing of ours
+  const echoed = typeof obj?.msgid === 'string' ? obj.msgid : undefined;
+  if (sentMsgid && echoed && echoed !== sentMsgid)
+    return { outcome: 'unknown', httpStatus: result.status, reason: 'malformed reply: it answers another message (msgid differs)' };
   if (reply.infcode === 0) return { outcome: 'succeeded', reply };
   if (reply.infcode === -1) return { outcome: 'unknown', reply, reason: `infcode -1: ${reply.err_msg ?? ''}` };
-  return { outcome: 'rejected', reply, reason: String(reply.err_msg ?? `infcode ${reply.infcode}`) };
+  return { outcome: 'rejected', reply, reason: reply.err_msg ? String(reply.err_msg) : `infcode ${reply.infcode}` };
+}
+
+/** What staff read about a body that is no reply (its text is never quoted: it is untrusted). */
+function whatIsWrong(raw: string, obj: Record<string, unknown> | undefined): string {
+  const t = raw.trim();
+  if (obj) return 'no infcode in the reply';
+  if (!t) return 'the body is empty';
+  if (t.startsWith('<')) return 'the body is an HTML or XML page, not JSON';
+  if (t.startsWith('{') || t.startsWith('[')) return 'the JSON is cut off or broken';
+  return 'the body is not JSON';
 }

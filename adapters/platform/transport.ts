@@ -10,6 +10,13 @@ export type TransportResult =
   /** The request may have reached the platform, but no answer came (timeout after sending, reset). */
   | { kind: 'unknown'; reason: string };
 
+/**
+ * The `not_sent` reason of a call refused in front of the transport because the platform is held to
+ * be down (the circuit breaker, gateway/resilience/circuit-breaker.ts). Part of the port's vocabulary,
+ * so that the engine can tell "circuit open" from "platform unreachable" without importing resilience.
+ */
+export const CIRCUIT_OPEN_REASON = 'circuit open';
+
 export interface SendOptions {
   /** Aborts the HTTP request after this many milliseconds. */
   timeoutMs: number;

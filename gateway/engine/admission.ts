@@ -26,29 +26,6 @@ export interface OutsideForm {
   void_reason?: string;
 }
 
-/** What the insured area may query about a settlement of ≥ 30,000 yuan (费用协查: JS 56, HN 76, LN 77). */
-export interface AuditRecord {
-  setl_id: string;
-  admission_id: string;
-  mdtrt_id: string;
-  psn_no: string;
-  insuplc_admdvs: string;
-  certno: string;
-  psn_name: string;
-  gend: string;
-  fixmedins_code: string;
-  fixmedins_name: string;
-  ipt_no: string;
-  invono?: string;
-  begntime: string;
-  endtime?: string;
-  medfee_sumamt: string;
-  stay_total: string;
-  mid_setl_flag: string;
-  settled_at: string;
-  status: 'booked' | 'cancelled';
-}
-
 /** A settlement of the stay: mid-stay (中途结算) or at discharge; with the filing status it was settled under. */
 export interface InpatientSettlement extends SettlementEntry {
   mid_setl_flag: string;
@@ -83,11 +60,3 @@ export const bookedSettlements = (a: Admission) => a.settlements.filter((s) => s
 export const finalSettlement = (a: Admission) => a.settlements.find((s) => s.status === 'booked' && s.mid_setl_flag === '0');
 /** 召回重结: only this one may be cancelled (LN 54). */
 export const latestSettlement = (a: Admission) => bookedSettlements(a).at(-1);
-
-/** The staff list of settlements marked for 费用协查, one document updated by compare-and-set. */
-export interface AuditRegister {
-  id: string;
-  kind: 'audit_register';
-  entries: AuditRecord[];
-}
-export const AUDIT_REGISTER_ID = 'audit-register:inpatient';

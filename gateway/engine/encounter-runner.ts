@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
-import type { EncounterBase, Store, Versioned } from '../store/store.js';
-import { BOOKING_INFNOS, type CallContext } from './platform-client.js';
+import type { BusinessKeys, EncounterBase, Store, Versioned } from '../store/store.js';
+import { isReversible } from './call-kinds.js';
+import type { CallContext } from './platform-client.js';
 
 /** What is under way on an encounter. At most one at a time (compare-and-set on the encounter's version). */
 export interface Inflight {
@@ -22,6 +23,8 @@ export interface ErrorNote {
 
 /** Any encounter (outpatient visit, admission, pharmacy sale) the runner can guard. */
 export interface RunnableEncounter extends EncounterBase {
+  status: string;
+  created_at: string;
   updated_at: string;
   inflight?: Inflight;
   last_error?: ErrorNote;
@@ -35,6 +38,56 @@ export interface StepResult<E> {
   transaction_id: string;
   apply: (e: E) => void;
   indexes?: Record<string, string>;
+}
+
+/** The journal context of a call for an encounter: its insured area, its id, the request, its business keys. */
+export function encounterContext(
+  e: { id: string; insuplc_admdvs?: string },
+  meta: RequestMeta,
+  keys: BusinessKeys,
+  extra: Partial<CallContext> = {},
+): CallContext {
+  return { insuplc_admdvs: e.insuplc_admdvs, encounter_id: e.id, request_id: meta.request_id, keys, ...extra };
+}
+
+/** An encounter's id: its kind's letter (V visit, A admission, P sale, R refund), the day, and 12 random hex digits. */
+export function newEncounterId(prefix: string, now: string): string {
+  return `${prefix}${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+}
+
+/**
+ * The common fields of an encounter about to be opened, already taken for `op` (what `open` saves):
+ * a new one, or `existing` again — an encounter whose opening failed keeps its id and creation time.
+ */
+export function openingDraft<K extends string, S extends string>(
+  existing: RunnableEncounter | undefined,
+  prefix: string,
+  kind: K,
+  status: S,
+  op: string,
+  now: string,
+) {
+  const inflight: Inflight = { op, token: randomUUID(), since: now };
+  return {
+    id: existing?.id ?? newEncounterId(prefix, now),
+    kind,
+    status,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+    inflight,
+  };
+}
+
+/** What the HIS sees of the runner's hold on an encounter: the step under way or waiting, the last error. */
+export function runState(e: RunnableEncounter) {
+  return {
+    pending: e.inflight
+      ? { op: e.inflight.op, outcome: e.inflight.outcome ?? 'in_flight', transaction_id: e.inflight.transaction_id }
+      : undefined,
+    last_error: e.last_error,
+    created_at: e.created_at,
+    updated_at: e.updated_at,
+  };
 }
 
 /** An inflight marker older than this, whose call never got journaled, was left by a crash. */
@@ -76,7 +129,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
-      const unknownBooking = isUnknownOutcome(e) && BOOKING_INFNOS.has(infno);
+      const unknownBooking = isUnknownOutcome(e) && isReversible(infno);
       await this.finish(id, token, unknownBooking ? { transaction_id: e.transaction_id } : undefined, (x) => {
         x.last_error = this.errorNote(e);
       });
@@ -110,12 +163,23 @@ export class EncounterRunner<E extends RunnableEncounter> {
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
       const unknown = isUnknownOutcome(e);
-      await this.finish(draft.id, token, unknown && BOOKING_INFNOS.has(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
+      await this.finish(draft.id, token, unknown && isReversible(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
         failed(x, unknown);
         x.last_error = this.errorNote(e);
       });
       throw e;
     }
+  }
+
+  /**
+   * The encounter already under the unique index `key` (ipt_otp_no, ipt_no, sale_no), if any. It may
+   * be opened again only where its opening failed (status `retryable`); any other is a duplicate.
+   */
+  async reopenable(key: string, value: string, retryable: string, duplicate: (e: E) => GatewayError): Promise<Versioned<E> | undefined> {
+    const id = await this.store.findEncounterId(key, value);
+    const existing = id ? await this.load(id) : undefined;
+    if (existing && existing.value.status !== retryable) throw duplicate(existing.value);
+    return existing;
   }
 
   /** Takes the encounter for `op` after `guard` accepted its state. */
@@ -164,7 +228,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
     await this.finish(
       cur.value.id,
       cur.value.inflight.token,
-      BOOKING_INFNOS.has(transaction.infno) ? { transaction_id: transaction.id } : undefined,
+      isReversible(transaction.infno) ? { transaction_id: transaction.id } : undefined,
       (e) => {
         e.last_error = { code: 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN', transaction_id: transaction.id, at: this.clock.now().toISOString() };
         apply(e);
@@ -173,22 +237,22 @@ export class EncounterRunner<E extends RunnableEncounter> {
   }
 
   /**
-   * The unknown outcome `transactionId` the encounter waits on was resolved (reversed, found not
+   * The unknown outcome `transaction` the encounter waits on was resolved (reversed, found not
    * booked at the platform, or settled by staff): the encounter is free again so that the HIS can
    * try again. 'still_running': the original call's run has not yet marked the encounter (ask
    * again later); 'not_waiting': the encounter does not wait on this transaction.
    */
   async release(
-    encounterId: string,
-    transactionId: string,
+    transaction: { id: string; encounter_id?: string },
     apply: (e: E) => void = () => {},
   ): Promise<'released' | 'not_waiting' | 'still_running'> {
+    if (!transaction.encounter_id) return 'not_waiting';
     for (;;) {
-      const cur = await this.load(encounterId);
+      const cur = await this.load(transaction.encounter_id);
       const inflight = cur?.value.inflight;
       if (!cur || !inflight) return 'not_waiting';
       if (inflight.outcome !== 'unknown') return inflight.transaction_id === undefined ? 'still_running' : 'not_waiting';
-      if (inflight.transaction_id !== transactionId) return 'not_waiting';
+      if (inflight.transaction_id !== transaction.id) return 'not_waiting';
       const e: E = structuredClone(cur.value);
       e.inflight = undefined;
       apply(e);

@@ -1,15 +1,14 @@
 /**
- * Fee lines and slips as every encounter (outpatient visit, inpatient admission) keeps them: the
- * HIS line checked and turned into Decimals, the platform's classification of it (2204 / 2301
- * result), the totals a settlement restates, and the slip at rest. Pure.
+ * Fee lines as every encounter keeps them: the HIS line checked and turned into Decimals (a pharmacy
+ * sale's drug lines too), the platform's classification of it (2204 / 2301 result), and the totals a
+ * settlement restates. Pure.
  */
 import type { FeeLine, SettlementTotals } from '../../adapters/platform/outpatient-messages.js';
-import { SLIP_AMOUNTS, type Slip } from '../../adapters/platform/slip.js';
 import { GatewayError } from '../errors/errors.js';
 import { Decimal, round2, sumOf } from './money.js';
-import type { StoredFeeLine, StoredSlip } from './visit.js';
+import type { StoredFeeLine } from './visit.js';
 
-export const asArray = (v: unknown): Record<string, unknown>[] =>
+const asArray = (v: unknown): Record<string, unknown>[] =>
   Array.isArray(v) ? v : v && typeof v === 'object' ? [v as Record<string, unknown>] : [];
 
 /** The fields of an HIS fee line the gateway reads; every other field travels on as `extra`. */
@@ -24,8 +23,8 @@ export interface LineInput {
   prd_days?: number | string;
 }
 
-/** Checks det_item_fee_sumamt = round2(cnt × pric) and turns the amounts into Decimals. */
-export function toFeeLine(chrg_bchno: string, l: LineInput): FeeLine {
+/** A line's amounts as Decimals, its total round2(cnt × pric): the HIS's det_item_fee_sumamt, if sent, must be that. */
+export function checkedAmounts(l: Pick<LineInput, 'feedetl_sn' | 'cnt' | 'pric' | 'det_item_fee_sumamt'>) {
   const cnt = new Decimal(l.cnt);
   const pric = new Decimal(l.pric);
   const computed = round2(cnt.times(pric));
@@ -38,6 +37,12 @@ export function toFeeLine(chrg_bchno: string, l: LineInput): FeeLine {
       },
     });
   }
+  return { cnt, pric, det_item_fee_sumamt: computed };
+}
+
+/** Checks det_item_fee_sumamt = round2(cnt × pric) and turns the amounts into Decimals. */
+export function toFeeLine(chrg_bchno: string, l: LineInput): FeeLine {
+  const { cnt, pric, det_item_fee_sumamt: computed } = checkedAmounts(l);
   const {
     feedetl_sn,
     fee_ocur_time,
@@ -71,6 +76,20 @@ export function classify(l: FeeLine, r: Record<string, unknown> | undefined): St
   };
 }
 
+/** The lines with the platform's classification, matched by feedetl_sn to the upload's `result` rows. */
+export function classifyAll(lines: FeeLine[], result: unknown): StoredFeeLine[] {
+  const rows = asArray(result);
+  return lines.map((l) =>
+    classify(
+      l,
+      rows.find((x) => String(x.feedetl_sn) === l.feedetl_sn),
+    ),
+  );
+}
+
+/** The lines no standing settlement has settled. */
+export const unsettled = <L extends StoredFeeLine>(lines: L[]): L[] => lines.filter((l) => l.setl_id === undefined);
+
 export function lineView(l: StoredFeeLine) {
   const { extra: _e, ...rest } = l;
   return rest;
@@ -101,27 +120,4 @@ export function checkHisTotal(lines: StoredFeeLine[], his_total: Decimal.Value) 
       details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length },
     });
   }
-}
-
-/** The platform must settle the total that was sent; a reply for another total is not trusted. */
-export const expectTotal = (sent: Decimal) => (output: Record<string, unknown>) => {
-  const got = (output.setlinfo as Record<string, unknown> | undefined)?.medfee_sumamt;
-  return got !== undefined && new Decimal(got as Decimal.Value).abs().eq(sent)
-    ? []
-    : [`medfee_sumamt ${String(got)} ≠ sent ${sent.toFixed(2)}`];
-};
-
-export function storeSlip(slip: Slip): StoredSlip {
-  return {
-    ...slip,
-    pool_prop_selfpay: slip.pool_prop_selfpay?.toString(),
-    amounts: Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, slip.amounts[k].toFixed(2)])),
-    setldetail: slip.setldetail.map((d) => ({
-      fund_pay_type: d.fund_pay_type,
-      fund_pay_type_name: d.fund_pay_type_name,
-      inscp_scp_amt: d.inscp_scp_amt.toFixed(2),
-      crt_payb_lmt_amt: d.crt_payb_lmt_amt.toFixed(2),
-      fund_payamt: d.fund_payamt.toFixed(2),
-    })),
-  };
 }

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import * as msg from '../../adapters/platform/outpatient-messages.js';
-import { slipFromOutput, type Slip } from '../../adapters/platform/slip.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { FeesUploadRequest } from '../generated/api/fees-upload.request.js';
 import type { SettlementRequest } from '../generated/api/settlement.request.js';
@@ -8,17 +6,17 @@ import type { VisitCreateRequest } from '../generated/api/visit-create.request.j
 import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
-import { EncounterRunner, type RequestMeta, type StepResult } from './encounter-runner.js';
-import { asArray, checkHisTotal, classify, expectTotal, lineTotals, lineView, storeSlip, toFeeLine, totalsView } from './fee-lines.js';
-import type { Persons } from './persons.js';
+import { cancellable, distinctLineIds, notSettled, nothingSettledUnder, notYetUploaded, settleable } from './encounter-guards.js';
+import { EncounterRunner, encounterContext, openingDraft, type RequestMeta, runState, type StepResult } from './encounter-runner.js';
+import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
+import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
+import { type Persons, withoutCredential } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
-import { liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredFeeLine } from './visit.js';
-
-export type { RequestMeta };
-/** moved to fee-lines.ts (shared with inpatient); re-exported for the modules that import it from here */
-export { storeSlip };
+import { cancellationRecord, settlementRecord, settlementSummary } from './settlement-records.js';
+import { type Cancellation, liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredSlip } from './visit.js';
 
 const EMERGENCY_MED_TYPE = '13';
+const ALL_BATCHES = '0000';
 
 /**
  * Outpatient direct settlement (门诊直接结算): registration, visit information, fees, pre-settlement,
@@ -35,35 +33,22 @@ export class OutpatientService {
     private readonly persons: Persons,
     private readonly clock: Clock,
   ) {
-    this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', (v, meta) =>
-      this.ctx(v, meta),
-    );
+    this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', ctxOf);
   }
 
   // ---- registration (1101 + 2201) -------------------------------------------------------------
   async register(req: VisitCreateRequest, meta: RequestMeta) {
-    const existingId = await this.store.findEncounterId('ipt_otp_no', req.ipt_otp_no);
-    const existing = existingId ? await this.runner.load(existingId) : undefined;
-    if (existing && existing.value.status !== 'registration_failed') {
-      throw new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: existing.value.id, status: existing.value.status } });
-    }
-    const person = await this.persons.lookup(req, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_otp_no } });
-    if (req.psn_no && req.psn_no !== person.psn_no) {
-      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
-        transaction_id: person.transaction_id,
-        details: { mismatched_fields: ['psn_no'] },
-      });
-    }
+    const existing = await this.runner.reopenable(
+      'ipt_otp_no',
+      req.ipt_otp_no,
+      'registration_failed',
+      (v) => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: v.id, status: v.status } }),
+    );
+    const person = await this.persons.identify(req, req.psn_no, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_otp_no } });
     const view = this.persons.view(person, req.begntime, req.insutype, !!req.counter_person);
     const insutype = this.persons.insuranceOf(person, req.insutype).insutype;
-    const now = this.clock.now().toISOString();
-    const token = randomUUID();
     const visit: OutpatientVisit = {
-      id: existing?.value.id ?? `V${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-      kind: 'outpatient',
-      status: 'registering',
-      created_at: existing?.value.created_at ?? now,
-      updated_at: now,
+      ...openingDraft(existing?.value, 'V', 'outpatient', 'registering', 'register', this.now()),
       facts: {
         psn_no: person.psn_no,
         insutype,
@@ -81,7 +66,6 @@ export class OutpatientService {
       diagnosed: false,
       lines: [],
       settlements: [],
-      inflight: { op: 'register', token, since: now },
     };
     const r = await this.runner.open(
       visit,
@@ -93,7 +77,7 @@ export class OutpatientService {
         const call = await this.platform.call(
           '2201',
           msg.register2201(req, person.psn_no, insutype),
-          this.ctx(v, meta, { his_input: redactCredential(req) }),
+          ctxOf(v, meta, { his_input: withoutCredential(req) }),
         );
         const { mdtrt_id } = call.output.data as { mdtrt_id: string };
         return {
@@ -124,7 +108,7 @@ export class OutpatientService {
       meta,
       (v) => {
         mustBeRegistered(v);
-        if (liveSettlement(v)) throw new GatewayError('GW_BIZ_VISIT_HAS_SETTLEMENT', { details: { setl_id: liveSettlement(v)?.setl_id } });
+        nothingSettledUnder(liveSettlement(v));
       },
       async (v, ctx) => {
         const r = await this.platform.call('2202', msg.cancelRegistration2202(facts(v)), ctx);
@@ -145,8 +129,7 @@ export class OutpatientService {
       '2203',
       meta,
       (v) => {
-        mustBeRegistered(v);
-        noLiveSettlement(v);
+        mustBeOpen(v);
         const isEmergencyType = req.med_type === EMERGENCY_MED_TYPE;
         if (isEmergencyType !== v.facts.emergency) {
           throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', {
@@ -171,34 +154,22 @@ export class OutpatientService {
     );
   }
 
-  // ---- fee upload (2204) ----------------------------------------------------------------------
+  // ---- fee upload (2204) and cancel (2205) ----------------------------------------------------
   async uploadFees(id: string, req: FeesUploadRequest, meta: RequestMeta) {
     const lines = req.lines.map((l) => toFeeLine(req.chrg_bchno, l));
-    const seen = new Set<string>();
-    for (const l of lines) {
-      if (seen.has(l.feedetl_sn)) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: l.feedetl_sn } });
-      seen.add(l.feedetl_sn);
-    }
-    let classified: StoredFeeLine[] = [];
+    const ids = distinctLineIds(lines);
+    let classified: OutpatientVisit['lines'] = [];
     const result = await this.run(
       id,
       '2204',
       meta,
       (v) => {
-        mustBeRegistered(v);
-        noLiveSettlement(v);
-        const dup = v.lines.find((x) => seen.has(x.feedetl_sn));
-        if (dup) throw new GatewayError('GW_VAL_DUPLICATE_FEE_LINE', { details: { feedetl_sn: dup.feedetl_sn } });
+        mustBeOpen(v);
+        notYetUploaded(v.lines, ids);
       },
       async (v, ctx) => {
         const r = await this.platform.call('2204', msg.feeUpload2204(facts(v), lines), { ...ctx, his_input: req });
-        const results = asArray(r.output.result);
-        classified = lines.map((l) =>
-          classify(
-            l,
-            results.find((x) => String(x.feedetl_sn) === l.feedetl_sn),
-          ),
-        );
+        classified = classifyAll(lines, r.output.result);
         return {
           transaction_id: r.transaction_id,
           apply: (w: OutpatientVisit) => {
@@ -210,31 +181,21 @@ export class OutpatientService {
     return { ...result, chrg_bchno: req.chrg_bchno, lines: classified.map(lineView), totals: totalsView(classified) };
   }
 
-  // ---- fee cancel (2205) ----------------------------------------------------------------------
   async cancelFees(id: string, chrg_bchno: string, meta: RequestMeta) {
-    return this.run(
-      id,
-      '2205',
-      meta,
-      (v) => {
-        mustBeRegistered(v);
-        noLiveSettlement(v);
-      },
-      async (v, ctx) => {
-        const r = await this.platform.call('2205', msg.feeCancel2205(facts(v), chrg_bchno), ctx);
-        return {
-          transaction_id: r.transaction_id,
-          apply: (w: OutpatientVisit) => {
-            w.lines = w.lines.filter((l) => l.setl_id !== undefined || (chrg_bchno !== '0000' && l.chrg_bchno !== chrg_bchno));
-          },
-        };
-      },
-    );
+    return this.run(id, '2205', meta, mustBeOpen, async (v, ctx) => {
+      const r = await this.platform.call('2205', msg.feeCancel2205(facts(v), chrg_bchno), ctx);
+      return {
+        transaction_id: r.transaction_id,
+        apply: (w: OutpatientVisit) => {
+          w.lines = w.lines.filter((l) => l.setl_id !== undefined || (chrg_bchno !== ALL_BATCHES && l.chrg_bchno !== chrg_bchno));
+        },
+      };
+    });
   }
 
   // ---- pre-settlement (2206) and settlement (2207) --------------------------------------------
   async preSettle(id: string, req: SettlementRequest, meta: RequestMeta) {
-    let slip: Slip | undefined;
+    let slip: StoredSlip | undefined;
     const r = await this.run(
       id,
       '2206',
@@ -242,16 +203,15 @@ export class OutpatientService {
       (v) => settleGuard(v, req),
       async (v, ctx) => {
         const { opts, totals } = settlementInputs(v, req);
-        const call = await this.platform.call('2206', msg.preSettle2206(facts(v), opts, totals), {
-          ...ctx,
+        const quote = await slipCall(this.platform, '2206', msg.preSettle2206(facts(v), opts, totals), ctx, 'pre_settlement', {
           his_input: req,
-          expect: expectTotal(totals.medfee_sumamt),
+          total: totals.medfee_sumamt,
         });
-        slip = slipFromOutput('pre_settlement', call.output);
-        return { transaction_id: call.transaction_id, apply: () => {} };
+        slip = quote.slip;
+        return { transaction_id: quote.transaction_id, apply: () => {} };
       },
     );
-    return { ...r, slip: storeSlip(slip!) };
+    return { ...r, slip: slip! };
   }
 
   async settle(id: string, req: SettlementRequest, meta: RequestMeta) {
@@ -263,32 +223,13 @@ export class OutpatientService {
       (v) => settleGuard(v, req),
       async (v, ctx) => {
         const { opts, totals, lines } = settlementInputs(v, req);
-        const call = await this.platform.call('2207', msg.settle2207(facts(v), opts, totals), {
-          ...ctx,
-          keys: { ...ctx.keys, invono: req.invono },
+        const { transaction_id, slip } = await slipCall(this.platform, '2207', msg.settle2207(facts(v), opts, totals), ctx, 'settlement', {
+          keys: { invono: req.invono },
           his_input: req,
-          expect: expectTotal(totals.medfee_sumamt),
+          total: totals.medfee_sumamt,
         });
-        const slip = slipFromOutput('settlement', call.output);
-        const setl_id = slip.setl_id ?? '';
-        entry = {
-          setl_id,
-          status: 'booked',
-          transaction_id: call.transaction_id,
-          settled_at: this.clock.now().toISOString(),
-          invono: req.invono,
-          feedetl_sns: lines.map((l) => l.feedetl_sn),
-          slip: storeSlip(slip),
-        };
-        const booked = entry;
-        return {
-          transaction_id: call.transaction_id,
-          indexes: { setl_id },
-          apply: (w: OutpatientVisit) => {
-            w.settlements.push(booked);
-            for (const l of w.lines) if (booked.feedetl_sns.includes(l.feedetl_sn)) l.setl_id = setl_id;
-          },
-        };
+        entry = settlementRecord(transaction_id, slip, lines, req.invono, this.now());
+        return settlementStep(entry);
       },
     );
     return { ...r, setl_id: entry!.setl_id, slip: entry!.slip };
@@ -296,54 +237,32 @@ export class OutpatientService {
 
   // ---- settlement cancel (2208) ---------------------------------------------------------------
   async cancelSettlement(setl_id: string, reason: string | undefined, meta: RequestMeta) {
-    const id = await this.store.findEncounterId('setl_id', setl_id);
-    if (!id) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
-    let cancellation: SettlementEntry['cancellation'];
+    const id = await settlementOwner(this.store, setl_id);
+    let cancellation: Cancellation | undefined;
     const r = await this.run(
       id,
       '2208',
       meta,
-      (v) => {
-        const s = v.settlements.find((x) => x.setl_id === setl_id);
-        if (!s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
-        if (s.status === 'cancelled')
-          throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { setl_id, cancellation: s.cancellation?.setl_id } });
-      },
+      (v) => cancellable(v.settlements, setl_id),
       async (v, ctx) => {
-        const call = await this.platform.call('2208', msg.cancelSettlement2208(facts(v), setl_id), {
-          ...ctx,
-          keys: { ...ctx.keys, setl_id },
-          his_input: { setl_id, reason },
-        });
-        const slip = slipFromOutput('cancellation', call.output);
-        cancellation = {
-          setl_id: slip.setl_id,
-          transaction_id: call.transaction_id,
-          cancelled_at: this.clock.now().toISOString(),
-          reason,
-          slip: storeSlip(slip),
-        };
-        const done = cancellation;
-        return {
-          transaction_id: call.transaction_id,
-          apply: (w: OutpatientVisit) => {
-            const s = w.settlements.find((x) => x.setl_id === setl_id)!;
-            s.status = 'cancelled';
-            s.cancellation = done;
-            for (const l of w.lines) if (l.setl_id === setl_id) delete l.setl_id;
-          },
-        };
+        const { transaction_id, slip } = await slipCall(
+          this.platform,
+          '2208',
+          msg.cancelSettlement2208(facts(v), setl_id),
+          ctx,
+          'cancellation',
+          { keys: { setl_id }, his_input: { setl_id, reason } },
+        );
+        cancellation = cancellationRecord(transaction_id, slip, reason, this.now());
+        return cancellationStep(setl_id, cancellation);
       },
     );
     return { ...r, setl_id, cancel_setl_id: cancellation!.setl_id, slip: cancellation!.slip };
   }
 
   async settlement(setl_id: string) {
-    const id = await this.store.findEncounterId('setl_id', setl_id);
-    const v = id ? await this.runner.load(id) : undefined;
-    const s = v?.value.settlements.find((x) => x.setl_id === setl_id);
-    if (!v || !s) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id } });
-    return { visit_id: v.value.id, ...s };
+    const { encounter, settlement } = await findSettlement(this.store, this.runner, setl_id);
+    return { visit_id: encounter.id, ...settlement };
   }
 
   /**
@@ -363,19 +282,12 @@ export class OutpatientService {
    * can be settled again; after a 2208 the settlement stays booked and may be cancelled again.
    */
   async releaseAfterReversal(transaction: { id: string; encounter_id?: string }) {
-    if (!transaction.encounter_id) return 'not_waiting' as const;
-    return this.runner.release(transaction.encounter_id, transaction.id);
+    return this.runner.release(transaction);
   }
 
   // ---- the state machine's mechanics ----------------------------------------------------------
-  private ctx(v: OutpatientVisit, meta: RequestMeta, extra: Partial<CallContext> = {}): CallContext {
-    return {
-      insuplc_admdvs: v.insuplc_admdvs,
-      encounter_id: v.id,
-      request_id: meta.request_id,
-      keys: { psn_no: v.facts.psn_no, mdtrt_id: v.facts.mdtrt_id, ipt_otp_no: v.facts.ipt_otp_no },
-      ...extra,
-    };
+  private now() {
+    return this.clock.now().toISOString();
   }
 
   private async run(
@@ -390,7 +302,11 @@ export class OutpatientService {
   }
 }
 
-// ---- pure helpers (the ones shared with inpatient live in fee-lines.ts) --------------------------
+// ---- pure helpers ---------------------------------------------------------------------------------
+
+function ctxOf(v: OutpatientVisit, meta: RequestMeta, extra: Partial<CallContext> = {}): CallContext {
+  return encounterContext(v, meta, { psn_no: v.facts.psn_no, mdtrt_id: v.facts.mdtrt_id, ipt_otp_no: v.facts.ipt_otp_no }, extra);
+}
 
 function facts(v: OutpatientVisit): msg.VisitFacts {
   return { ...v.facts, mdtrt_id: v.facts.mdtrt_id ?? '' };
@@ -405,26 +321,24 @@ function mustBeRegistered(v: OutpatientVisit) {
     });
 }
 
-function noLiveSettlement(v: OutpatientVisit) {
-  const s = liveSettlement(v);
-  if (s) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { setl_id: s.setl_id } });
+/** Registered and not settled: the visit still takes diagnoses and fees. */
+function mustBeOpen(v: OutpatientVisit) {
+  mustBeRegistered(v);
+  notSettled(liveSettlement(v));
 }
 
 function selectedLines(v: OutpatientVisit, chrg_bchno: string) {
-  return v.lines.filter((l) => l.setl_id === undefined && (chrg_bchno === '0000' || l.chrg_bchno === chrg_bchno));
+  return unsettled(v.lines).filter((l) => chrg_bchno === ALL_BATCHES || l.chrg_bchno === chrg_bchno);
 }
 
 function settleGuard(v: OutpatientVisit, req: SettlementRequest) {
-  mustBeRegistered(v);
-  noLiveSettlement(v);
+  mustBeOpen(v);
   if (!v.diagnosed) throw new GatewayError('GW_BIZ_VISIT_NO_DIAGNOSIS');
-  const lines = selectedLines(v, req.chrg_bchno ?? '0000');
-  if (!lines.length) throw new GatewayError('GW_BIZ_VISIT_NO_FEES');
-  checkHisTotal(lines, req.medfee_sumamt);
+  settleable(selectedLines(v, req.chrg_bchno ?? ALL_BATCHES), req.medfee_sumamt);
 }
 
 function settlementInputs(v: OutpatientVisit, req: SettlementRequest) {
-  const chrg_bchno = req.chrg_bchno ?? '0000';
+  const chrg_bchno = req.chrg_bchno ?? ALL_BATCHES;
   const lines = selectedLines(v, chrg_bchno);
   return {
     lines,
@@ -451,24 +365,8 @@ export function visitView(v: OutpatientVisit) {
     filing: v.filing,
     diagnosed: v.diagnosed,
     lines: v.lines.length,
-    unsettled_lines: v.lines.filter((l) => l.setl_id === undefined).length,
-    settlements: v.settlements.map((s) => ({
-      setl_id: s.setl_id,
-      status: s.status,
-      transaction_id: s.transaction_id,
-      cancel_setl_id: s.cancellation?.setl_id,
-    })),
-    pending: v.inflight
-      ? { op: v.inflight.op, outcome: v.inflight.outcome ?? 'in_flight', transaction_id: v.inflight.transaction_id }
-      : undefined,
-    last_error: v.last_error,
-    created_at: v.created_at,
-    updated_at: v.updated_at,
+    unsettled_lines: unsettled(v.lines).length,
+    settlements: v.settlements.map(settlementSummary),
+    ...runState(v),
   };
-}
-
-function redactCredential(req: VisitCreateRequest) {
-  // The journal keeps what the HIS sent, but the credential travels only in the platform message.
-  const { mdtrt_cert_no: _n, card_sn: _s, counter_person: _c, ...rest } = req;
-  return rest;
 }

@@ -2,6 +2,7 @@ import { personQuery1101 } from '../../adapters/platform/outpatient-messages.js'
 import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
 import type { Infno1101Output } from '../generated/platform/1101.output.js';
 import { GatewayError } from '../errors/errors.js';
+import { samePerson } from './encounter-guards.js';
 import { filingOn, scopeOf, type FilingRecord, type FilingStatus, type Scope } from './filing.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
 
@@ -56,7 +57,8 @@ export class Persons {
     const person: Person = {
       psn_no: String(base.psn_no),
       psn_name: String(base.psn_name),
-      psn_cert_type: String(base.psn_cert_type),
+      // some platforms send an empty 人员证件类型 ("", read as absent)
+      psn_cert_type: String(base.psn_cert_type ?? ''),
       certno: String(base.certno),
       gend: String(base.gend),
       brdy: base.brdy as string | undefined,
@@ -66,6 +68,17 @@ export class Persons {
       transaction_id: r.transaction_id,
     };
     checkIdentity(person, q, r.transaction_id);
+    return person;
+  }
+
+  /** `lookup`, where the HIS also named the person (psn_no): the credential must be that person's. */
+  async identify(
+    q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>,
+    psn_no: string | undefined,
+    ctx: CallContext,
+  ): Promise<Person> {
+    const person = await this.lookup(q, ctx);
+    samePerson(psn_no, person);
     return person;
   }
 
@@ -97,6 +110,14 @@ export class Persons {
       transaction_id,
     };
   }
+}
+
+/** What the journal keeps of an HIS request: the credential travels only in the platform message. */
+export function withoutCredential<T extends { mdtrt_cert_no?: string; card_sn?: string; counter_person?: unknown }>(
+  req: T,
+): Omit<T, 'mdtrt_cert_no' | 'card_sn' | 'counter_person'> {
+  const { mdtrt_cert_no: _n, card_sn: _s, counter_person: _c, ...rest } = req;
+  return rest;
 }
 
 const norm = (s: string) => s.trim().toUpperCase();

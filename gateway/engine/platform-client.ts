@@ -4,14 +4,13 @@ import type { Clock, MsgidGenerator } from '../../adapters/platform/msgid.js';
 import { classifyReply, type Classified, type ParsedReply } from '../../adapters/platform/reply.js';
 import type { PlatformTransport } from '../../adapters/platform/transport.js';
 import { GatewayError } from '../errors/errors.js';
-import { CIRCUIT_OPEN_REASON } from '../resilience/circuit-breaker.js';
+import { booksNothing, callKind } from './call-kinds.js';
+import { readReply } from './reply-reader.js';
+import { CIRCUIT_OPEN_REASON } from '../../adapters/platform/transport.js';
 import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import type { BusinessKeys, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { Schemas } from '../validation.js';
-
-/** Transactions that book or unbook money at the platform: an unknown outcome of these needs a reversal (2601). */
-export const BOOKING_INFNOS = new Set(['2207', '2208', '2304', '2305', '2102', '2103', '2401', '2404', '2402', '2405']);
 
 /**
  * A booking transaction whose outcome is unknown enters the durable reversal queue (the journal
@@ -19,6 +18,39 @@ export const BOOKING_INFNOS = new Set(['2207', '2208', '2304', '2305', '2102', '
  */
 export function openResolution(at: string): Resolution {
   return { state: 'reversing', attempts: 0, next_at: at, reversal_ids: [] };
+}
+
+/**
+ * When the first 2601 of a booking sent at `sentAt` may go: once the original can no longer be
+ * processed — its send time (journaled write-ahead, so a restart does not move it) + the platform
+ * timeout + a margin. A reversal sent earlier could reach the platform before a late original,
+ * find nothing, and let the original book afterwards (issue 10).
+ */
+export function firstReversalAt(sentAt: string, timeoutMs: number, marginMs: number): string {
+  return new Date(Date.parse(sentAt) + timeoutMs + marginMs).toISOString();
+}
+
+/**
+ * How an unknown outcome of `infno` is made final (call-kinds.ts): a reversible booking enters the
+ * reversal queue; a call that books nothing is final at once (nothing to do, nobody's work); any
+ * other kind has no resolution yet.
+ */
+export function unknownResolution(infno: string, sentAt: string, now: string, timing: { timeoutMs: number; marginMs: number }) {
+  const kind = callKind(infno);
+  if (kind === 'reversible') return openResolution(firstReversalAt(sentAt, timing.timeoutMs, timing.marginMs));
+  if (kind === 'no_booking') {
+    const final: Resolution = {
+      state: 'not_booked',
+      attempts: 0,
+      next_at: now,
+      reversal_ids: [],
+      reason: `${infno} books nothing: the outcome is final and the call may be repeated`,
+      resolved_at: now,
+      encounter_released: true,
+    };
+    return final;
+  }
+  return undefined;
 }
 
 interface PlatformErrorMap {
@@ -165,13 +197,17 @@ export class PlatformClient {
 
     const started = process.hrtime.bigint();
     const sent = await this.d.transport.send(infno, envelope, { timeoutMs: this.d.timeoutMs });
-    const classified = this.validateReply(infno, classifyReply(sent), ctx.expect);
+    const check = this.d.replyChecks?.[infno];
+    const classified = readReply(this.d.schemas, infno, classifyReply(sent, msgid), [
+      ...(check ? [check] : []),
+      ...(ctx.expect ? [ctx.expect] : []),
+    ]);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
 
     rec.outcome = classified.outcome;
     rec.updated_at = this.d.clock.now().toISOString();
     if ('reply' in classified && classified.reply) rec.stages.reply = classified.reply;
-    const error = this.errorFor(classified, msgid);
+    const error = this.errorFor(classified, msgid, infno);
     if (error) {
       rec.error = {
         code: error.code,
@@ -179,11 +215,14 @@ export class PlatformClient {
         platform_err_msg: platformErrMsg(classified),
       };
     }
-    if (classified.outcome === 'unknown' && BOOKING_INFNOS.has(infno)) {
-      rec.resolution = openResolution(new Date(this.d.clock.now().getTime() + (this.d.firstReversalDelayMs ?? 0)).toISOString());
+    if (classified.outcome === 'unknown') {
+      rec.resolution = unknownResolution(infno, rec.created_at, rec.updated_at, {
+        timeoutMs: this.d.timeoutMs,
+        marginMs: this.d.firstReversalDelayMs ?? 0,
+      });
     }
     if (classified.outcome === 'succeeded') {
-      const out = classified.reply.output ?? {};
+      const out = classified.output ?? {};
       const setl = (out.setlinfo ?? out.data) as Record<string, unknown> | undefined;
       if (setl && typeof setl.setl_id === 'string') rec.keys.setl_id ??= setl.setl_id;
       if (setl && typeof setl.mdtrt_id === 'string') rec.keys.mdtrt_id ??= setl.mdtrt_id;
@@ -197,7 +236,7 @@ export class PlatformClient {
     }
     if (error) throw error;
     const ok = classified as Extract<Classified, { outcome: 'succeeded' }>;
-    return { kind: 'ok', result: { transaction_id: msgid, output: ok.reply.output ?? {}, reply: ok.reply } };
+    return { kind: 'ok', result: { transaction_id: msgid, output: classified.output ?? {}, reply: ok.reply } };
   }
 
   private async journal(rec: TransactionRecord) {
@@ -208,22 +247,7 @@ export class PlatformClient {
     }
   }
 
-  /** A reply that breaks its schema or its arithmetic is not a trustworthy answer: the outcome is unknown. */
-  private validateReply(infno: string, c: Classified, expect?: CallContext['expect']): Classified {
-    if (c.outcome !== 'succeeded') return c;
-    const envProblems = this.d.schemas.checkPlatform('envelope.reply', c.reply);
-    const outProblems = this.d.schemas.hasPlatform(`${infno}.output`)
-      ? this.d.schemas.checkPlatform(`${infno}.output`, c.reply.output ?? {})
-      : [];
-    const problems = [...envProblems, ...outProblems].map((p) => `${p.field} ${p.problem}`);
-    if (problems.length) return { outcome: 'unknown', reply: c.reply, reason: `reply invalid: ${problems.join('; ')}` };
-    const check = this.d.replyChecks?.[infno];
-    const sums = [...(check ? check(c.reply.output ?? {}) : []), ...(expect ? expect(c.reply.output ?? {}) : [])];
-    if (sums.length) return { outcome: 'unknown', reply: c.reply, reason: `slip inconsistent: ${sums.join('; ')}` };
-    return c;
-  }
-
-  private errorFor(c: Classified, transaction_id: string): GatewayError | undefined {
+  private errorFor(c: Classified, transaction_id: string, infno: string): GatewayError | undefined {
     switch (c.outcome) {
       case 'succeeded':
         return undefined;
@@ -233,12 +257,18 @@ export class PlatformClient {
           details: { reason: c.reason },
         });
       case 'unknown': {
+        const safe = booksNothing(infno);
         const code = c.reason.startsWith('slip inconsistent')
           ? 'GW_SYS_SLIP_INCONSISTENT'
-          : c.reason.startsWith('reply invalid') || c.reason === 'malformed reply'
+          : c.reason.startsWith('reply invalid') || c.reason.startsWith('malformed reply')
             ? 'GW_SYS_PLATFORM_REPLY_INVALID'
-            : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
-        return new GatewayError(code, { transaction_id, details: { reason: c.reason, platform_err_msg: c.reply?.err_msg ?? undefined } });
+            : safe
+              ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED'
+              : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+        return new GatewayError(code, {
+          transaction_id,
+          details: { reason: c.reason, platform_err_msg: c.reply?.err_msg ?? undefined, ...(safe ? { nothing_booked: true } : {}) },
+        });
       }
       case 'rejected': {
         const msg = platformErrMsg(c) ?? '';

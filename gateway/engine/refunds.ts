@@ -1,15 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
-import { isUnknownOutcome, type RequestMeta } from './encounter-runner.js';
+import { isUnknownOutcome, newEncounterId, type RequestMeta } from './encounter-runner.js';
 import { Decimal, sumOf } from './money.js';
 import type { OutpatientService } from './outpatient.js';
-import type { PharmacySale, PharmacyService } from './pharmacy.js';
+import type { PharmacyService } from './pharmacy.js';
 import { RefundOps, type RefundOp, type RefundStep } from './refund-op.js';
-import type { OutpatientVisit, SettlementEntry, StoredSlip } from './visit.js';
+import { netRefund, opView, slipAmounts } from './refund-view.js';
+import type { PharmacySale } from './sale.js';
+import type { OutpatientVisit, SettlementEntry } from './visit.js';
 
 /** LN 54: 原则上，异地就医医疗费用完成直接结算的，不得因待遇差等原因办理退费。 */
 const BENEFIT_DIFFERENCE = 'benefit_difference';
@@ -84,7 +85,7 @@ export class Refunds {
 
     const now = this.clock.now().toISOString();
     const op: RefundOp = {
-      id: `R${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      id: newEncounterId('R', now),
       kind: 'refund_op',
       status: 'cancelling',
       created_at: now,
@@ -368,47 +369,4 @@ const isUnknown = (e: GatewayError): boolean => e.code === 'GW_BIZ_OUTCOME_UNKNO
 function errorFields(e: GatewayError) {
   const d = e.details as { platform_err_msg?: string } | undefined;
   return { code: e.code, transaction_id: e.transaction_id, ...(d?.platform_err_msg ? { platform_err_msg: d.platform_err_msg } : {}) };
-}
-
-const amt = (s: StoredSlip | undefined, k: string) => new Decimal(s?.amounts[k] ?? 0);
-
-/** A slip's identity and amounts, flat, as numbers on the wire (for error details). */
-const slipAmounts = (s: StoredSlip) => ({
-  setl_id: s.setl_id,
-  setl_time: s.setl_time,
-  ...Object.fromEntries(Object.entries(s.amounts).map(([k, v]) => [k, new Decimal(v)])),
-});
-
-/** Money back to the person (positive) from a cancellation slip and, for a partial refund, the re-settlement. */
-function netRefund(cancel: StoredSlip, resettle?: StoredSlip) {
-  return {
-    psn_cash_pay: amt(cancel, 'psn_cash_pay').neg().minus(amt(resettle, 'psn_cash_pay')),
-    acct_pay: amt(cancel, 'acct_pay').neg().minus(amt(resettle, 'acct_pay')),
-    fund_pay_sumamt: amt(cancel, 'fund_pay_sumamt').neg().minus(amt(resettle, 'fund_pay_sumamt')),
-  };
-}
-
-export function opView(op: RefundOp) {
-  return {
-    refund_id: op.id,
-    refund_type: 'partial' as const,
-    status: op.status,
-    setl_id: op.setl_id,
-    settlement_kind: op.target.kind,
-    reason_code: op.reason_code,
-    returned_lines: op.return_lines,
-    kept_lines: op.keep_lines,
-    cancel_setl_id: op.cancel?.cancel_setl_id,
-    new_setl_id: op.resettle?.setl_id,
-    transaction_id: op.resettle?.transaction_id ?? op.cancel?.transaction_id,
-    cancellation_slip: op.cancel?.slip,
-    settlement_slip: op.resettle?.slip,
-    net_refund: op.cancel && op.status === 'completed' ? netRefund(op.cancel.slip, op.resettle?.slip) : undefined,
-    steps: op.steps,
-    resumed_at: op.resumed_at,
-    reversal: op.reversal,
-    error: op.error,
-    created_at: op.created_at,
-    updated_at: op.updated_at,
-  };
 }

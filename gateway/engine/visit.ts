@@ -33,7 +33,16 @@ export interface SettlementEntry {
   invono?: string;
   feedetl_sns: string[];
   slip: StoredSlip;
-  cancellation?: { setl_id?: string; transaction_id: string; cancelled_at: string; reason?: string; slip: StoredSlip };
+  cancellation?: Cancellation;
+}
+
+/** The cancellation (2208 / 2305 / 2103) of a settlement: its own setl_id and slip. */
+export interface Cancellation {
+  setl_id?: string;
+  transaction_id: string;
+  cancelled_at: string;
+  reason?: string;
+  slip: StoredSlip;
 }
 
 export type VisitStatus = 'registering' | 'registered' | 'registration_failed' | 'registration_unknown' | 'cancelled';

@@ -1,23 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Clock } from '../../adapters/platform/msgid.js';
-import type { ApiClients, AuthenticatedClient } from '../auth/clients.js';
-import type { GatewayMetrics } from '../metrics.js';
+import type { AuthenticatedClient } from '../auth/clients.js';
+import type { AppDeps } from './deps.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
-import type { OutpatientService } from '../engine/outpatient.js';
-import type { InpatientService } from '../engine/inpatient.js';
-import type { Persons } from '../engine/persons.js';
-import type { PharmacyService } from '../engine/pharmacy.js';
-import type { Refunds } from '../engine/refunds.js';
-import type { PlatformClient } from '../engine/platform-client.js';
-import type { BreakerTransport } from '../resilience/circuit-breaker.js';
-import type { ReversalWorker } from '../resilience/reversal-worker.js';
-import type { StoreAndForward } from '../resilience/store-and-forward.js';
 import { consoleOps, consoleRoutes } from './console-routes.js';
 import { selfPayOps, selfPayRoutes } from './self-pay-routes.js';
-import type { Store } from '../store/store.js';
-import type { Schemas } from '../validation.js';
 import { buildOpenApi, type Ops } from './openapi.js';
 import { outpatientOps, outpatientRoutes } from './outpatient-routes.js';
 import { inpatientOps, inpatientRoutes } from './inpatient-routes.js';
@@ -32,31 +20,6 @@ import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './
 import { idempotency } from './idempotency.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
 import { rateLimitPerClient, securityHeaders } from './security.js';
-
-export interface AppDeps {
-  schemas: Schemas;
-  store: Store;
-  platform: PlatformClient;
-  breaker: BreakerTransport;
-  persons: Persons;
-  outpatient: OutpatientService;
-  inpatient: InpatientService;
-  pharmacy: PharmacyService;
-  refunds: Refunds;
-  logger: Logger;
-  bodyLimitBytes: number;
-  mode: string;
-  clock: Clock;
-  /** API clients and the default per-client rate limit (gateway/auth/) */
-  auth: { clients: ApiClients; rateLimitPerMinute: number };
-  metrics: GatewayMetrics;
-  /** set while the gateway drains for shutdown */
-  lifecycle: { draining: boolean };
-  /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs (gateway/http/idempotency.ts) */
-  idempotency: { ttlSeconds: number; waitMs: number };
-  /** issue 5: the reversal worker, store-and-forward, and the self-pay upload's (unverified) infno */
-  resilience: { reversals: ReversalWorker; uploads: StoreAndForward; selfPayInfno: string };
-}
 
 /**
  * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { catalog, GatewayError } from '../errors/errors.js';
-import { BOOKING_INFNOS } from '../engine/platform-client.js';
+import { callKind } from '../engine/call-kinds.js';
 import { SELF_PAY_QUEUE } from '../resilience/store-and-forward.js';
 import type {
   AuditEntry,
@@ -11,17 +11,22 @@ import type {
   TransactionQuery,
   TransactionRecord,
 } from '../store/store.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, summary } from './transaction-routes.js';
+import { OPEN_STATES } from '../resilience/reversal-worker.js';
 import { sentStages } from '../engine/platform-client.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
 const RESOLUTIONS: ResolutionState[] = ['reversing', 'reversed', 'not_booked', 'confirmed', 'needs_manual', 'resolved_by_staff'];
 const UPLOAD_STATUSES = { pending_upload: 'pending', rejected_upload: 'rejected', delivered_upload: 'delivered' } as const;
-/** `failed` (the default): everything that did not simply succeed. */
-const STATUSES = ['failed', ...OUTCOMES, ...RESOLUTIONS, ...Object.keys(UPLOAD_STATUSES)];
+/**
+ * `failed` (the default): everything that did not simply succeed. `open`: the work list — unknown
+ * outcomes not yet made final (reversing, needs_manual, or not yet resolved); a call that books
+ * nothing is final at once and never in it.
+ */
+const STATUSES = ['failed', 'open', ...OUTCOMES, ...RESOLUTIONS, ...Object.keys(UPLOAD_STATUSES)];
 const FILTER_FIELDS = [
   'status',
   'infno',
@@ -299,6 +304,7 @@ async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
   } else {
     const q: TransactionQuery = { from: f.from, to: f.to, infno: f.infno, encounter_id: f.visit_id, limit: SCAN };
     if ((OUTCOMES as string[]).includes(f.status)) q.outcome = f.status as Outcome;
+    else if (f.status === 'open') q.outcome = 'unknown';
     else if ((RESOLUTIONS as string[]).includes(f.status)) q.outcome = 'unknown';
     const key = (['setl_id', 'mdtrt_id', 'invono', 'psn_no'] as const).find((k) => f[k] !== undefined);
     if (key) q.key = { name: key, value: f[key]! };
@@ -312,6 +318,7 @@ async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
 
 function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
   if (f.status === 'failed' && t.outcome === 'succeeded') return false;
+  if (f.status === 'open' && !(t.outcome === 'unknown' && (!t.resolution || OPEN_STATES.has(t.resolution.state)))) return false;
   if ((OUTCOMES as string[]).includes(f.status) && t.outcome !== f.status) return false;
   if ((RESOLUTIONS as string[]).includes(f.status) && t.resolution?.state !== f.status) return false;
   if (f.infno && t.infno !== f.infno) return false;
@@ -353,7 +360,7 @@ async function mustGet(d: AppDeps, id: string) {
 function retryRefusal(d: AppDeps, t: TransactionRecord): string | undefined {
   if (t.outcome !== 'not_sent' && t.outcome !== 'rejected')
     return `outcome ${t.outcome}: only a call that certainly booked nothing is retried`;
-  if (BOOKING_INFNOS.has(t.infno) || t.infno === '2601')
+  if (callKind(t.infno) === 'reversible' || callKind(t.infno) === 'reversal')
     return 'a booking transaction is never repeated blindly; the HIS repeats it through its encounter';
   if (t.encounter_id) return 'it belongs to an encounter: the HIS repeats it through the encounter, which re-checks its state';
   if (t.infno === d.resilience.selfPayInfno) return 'a self-pay upload is retried with /v1/console/self-pay-uploads/{seq}/retry';
@@ -385,7 +392,7 @@ export const consoleOps: Ops = {
   '/v1/console/transactions': {
     get: {
       summary:
-        'Failed transactions: status (failed, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit',
+        'Failed transactions: status (failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit',
       status: 200,
     },
   },

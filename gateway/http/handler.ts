@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import type { Schemas } from '../validation.js';
 import { sendJson } from './money-json.js';
 
 /** Wraps an async route: its result is sent as JSON with the given status; a thrown error goes to the error handler. */
@@ -13,3 +14,9 @@ export function handle(status: number, fn: (req: Request) => Promise<unknown>) {
 }
 
 export const meta = (req: Request) => ({ request_id: req.id });
+
+/** A request body checked against its API schema (schemas/api/<name>.json); an absent body is checked as `{}`. */
+export const apiBody =
+  (schemas: Schemas) =>
+  <T>(name: string, b: unknown): T =>
+    schemas.checkApi<T>(name, b ?? {});

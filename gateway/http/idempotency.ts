@@ -25,6 +25,8 @@ const TRANSIENT = new Set([
   'GW_BIZ_OUTCOME_UNKNOWN_PENDING',
   'GW_SYS_PLATFORM_UNAVAILABLE',
   'GW_SYS_PLATFORM_CIRCUIT_OPEN',
+  // a lost reply of a call that books nothing: the same request, under the same key, may run again
+  'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED',
 ]);
 
 /**

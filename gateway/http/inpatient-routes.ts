@@ -10,10 +10,10 @@ import type { InpatientTraumaCommitmentRequest } from '../generated/api/inpatien
 import type { OutsideFormRequest } from '../generated/api/outside-form.request.js';
 import type { OutsideFormVoidRequest } from '../generated/api/outside-form-void.request.js';
 import type { SettlementCancelRequest } from '../generated/api/settlement-cancel.request.js';
-import type { AppDeps } from './app.js';
-import { handle, meta } from './handler.js';
+import type { AppDeps } from './deps.js';
+import { apiBody, handle, meta } from './handler.js';
 import { outsideFormHtml } from './outside-form-view.js';
-import { slipView } from './slip-view.js';
+import { settlementView, withSlip } from './slip-view.js';
 
 /**
  * Inpatient direct settlement, named for what the ward and the counter do. Recall has its own
@@ -23,9 +23,8 @@ import { slipView } from './slip-view.js';
 export function inpatientRoutes(d: AppDeps) {
   const r = Router();
   const s = d.inpatient;
-  const body = <T>(name: string, b: unknown) => d.schemas.checkApi<T>(name, b ?? {});
+  const body = apiBody(d.schemas);
   const id = (req: Request) => req.params.id as string;
-  const withSlip = <T extends { slip: Parameters<typeof slipView>[0] }>(x: T) => ({ ...x, slip: slipView(x.slip) });
 
   r.post(
     '/inpatient/admissions',
@@ -123,14 +122,7 @@ export function inpatientRoutes(d: AppDeps) {
   );
   r.get(
     '/inpatient/settlements/:setl_id',
-    handle(200, async (req) => {
-      const x = await s.settlement(req.params.setl_id as string);
-      return {
-        ...x,
-        slip: slipView(x.slip),
-        cancellation: x.cancellation ? { ...x.cancellation, slip: slipView(x.cancellation.slip) } : undefined,
-      };
-    }),
+    handle(200, async (req) => settlementView(await s.settlement(req.params.setl_id as string))),
   );
   // staff (another module maps /v1/audit to the staff role)
   r.get(

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { GatewayError } from '../errors/errors.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 
 export function opsRoutes(d: AppDeps, openapi: unknown) {

@@ -6,15 +6,15 @@ import type { SettlementCancelRequest } from '../generated/api/settlement-cancel
 import type { SettlementRequest } from '../generated/api/settlement.request.js';
 import type { VisitCreateRequest } from '../generated/api/visit-create.request.js';
 import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.request.js';
-import type { AppDeps } from './app.js';
-import { handle, meta } from './handler.js';
-import { slipView } from './slip-view.js';
+import type { AppDeps } from './deps.js';
+import { apiBody, handle, meta } from './handler.js';
+import { settlementView, withSlip } from './slip-view.js';
 
 /** Outpatient direct settlement, named for what the counter does. */
 export function outpatientRoutes(d: AppDeps) {
   const r = Router();
   const o = d.outpatient;
-  const body = <T>(name: string, b: unknown) => d.schemas.checkApi<T>(name, b ?? {});
+  const body = apiBody(d.schemas);
 
   r.post(
     '/outpatient/visits',
@@ -46,36 +46,26 @@ export function outpatientRoutes(d: AppDeps) {
   );
   r.post(
     '/outpatient/visits/:id/pre-settlement',
-    handle(200, async (req) => {
-      const res = await o.preSettle(req.params.id as string, body<SettlementRequest>('settlement.request', req.body), meta(req));
-      return { ...res, slip: slipView(res.slip) };
-    }),
+    handle(200, async (req) =>
+      withSlip(await o.preSettle(req.params.id as string, body<SettlementRequest>('settlement.request', req.body), meta(req))),
+    ),
   );
   r.post(
     '/outpatient/visits/:id/settlement',
-    handle(201, async (req) => {
-      const res = await o.settle(req.params.id as string, body<SettlementRequest>('settlement.request', req.body), meta(req));
-      return { ...res, slip: slipView(res.slip) };
-    }),
+    handle(201, async (req) =>
+      withSlip(await o.settle(req.params.id as string, body<SettlementRequest>('settlement.request', req.body), meta(req))),
+    ),
   );
   r.post(
     '/settlements/:setl_id/cancel',
     handle(200, async (req) => {
       const b = body<SettlementCancelRequest>('settlement-cancel.request', req.body);
-      const res = await o.cancelSettlement(req.params.setl_id as string, b.reason, meta(req));
-      return { ...res, slip: slipView(res.slip) };
+      return withSlip(await o.cancelSettlement(req.params.setl_id as string, b.reason, meta(req)));
     }),
   );
   r.get(
     '/settlements/:setl_id',
-    handle(200, async (req) => {
-      const s = await o.settlement(req.params.setl_id as string);
-      return {
-        ...s,
-        slip: slipView(s.slip),
-        cancellation: s.cancellation ? { ...s.cancellation, slip: slipView(s.cancellation.slip) } : undefined,
-      };
-    }),
+    handle(200, async (req) => settlementView(await o.settlement(req.params.setl_id as string))),
   );
   return r;
 }

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Ops } from './openapi.js';
 import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 
 export function personRoutes(d: AppDeps) {

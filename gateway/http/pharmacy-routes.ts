@@ -1,49 +1,35 @@
 import { Router } from 'express';
 import type { Ops } from './openapi.js';
 import type { PharmacySettlementRequest } from '../generated/api/pharmacy-settlement.request.js';
-import type { RefundRequest } from '../generated/api/refund.request.js';
-import type { AppDeps } from './app.js';
-import { handle, meta } from './handler.js';
-import { refundView } from './refund-routes.js';
-import { slipView } from './slip-view.js';
+import type { AppDeps } from './deps.js';
+import { apiBody, handle, meta } from './handler.js';
+import { refundSettlement } from './refund-routes.js';
+import { settlementView, withSlip } from './slip-view.js';
 
 /** Pharmacy direct settlement (药店购药) for the hospital pharmacy's system and POS integrators (roles his, pos). */
 export function pharmacyRoutes(d: AppDeps) {
   const r = Router();
   const p = d.pharmacy;
-  const body = <T>(name: string, b: unknown) => d.schemas.checkApi<T>(name, b ?? {});
+  const body = apiBody(d.schemas);
 
   r.post(
     '/pharmacy/pre-settlement',
-    handle(200, async (req) => {
-      const res = await p.preSettle(body<PharmacySettlementRequest>('pharmacy-settlement.request', req.body), meta(req));
-      return { ...res, slip: slipView(res.slip) };
-    }),
+    handle(200, async (req) =>
+      withSlip(await p.preSettle(body<PharmacySettlementRequest>('pharmacy-settlement.request', req.body), meta(req))),
+    ),
   );
   r.post(
     '/pharmacy/settlements',
-    handle(201, async (req) => {
-      const res = await p.settle(body<PharmacySettlementRequest>('pharmacy-settlement.request', req.body), meta(req));
-      return { ...res, slip: slipView(res.slip) };
-    }),
+    handle(201, async (req) =>
+      withSlip(await p.settle(body<PharmacySettlementRequest>('pharmacy-settlement.request', req.body), meta(req))),
+    ),
   );
   r.get(
     '/pharmacy/settlements/:setl_id',
-    handle(200, async (req) => {
-      const s = await p.settlement(req.params.setl_id as string);
-      return {
-        ...s,
-        slip: slipView(s.slip),
-        cancellation: s.cancellation ? { ...s.cancellation, slip: slipView(s.cancellation.slip) } : undefined,
-      };
-    }),
+    handle(200, async (req) => settlementView(await p.settlement(req.params.setl_id as string))),
   );
-  r.post(
-    '/pharmacy/settlements/:setl_id/refund',
-    handle(200, async (req) =>
-      refundView(await d.refunds.refund(req.params.setl_id as string, body<RefundRequest>('refund.request', req.body), meta(req))),
-    ),
-  );
+  // the same refund as /v1/settlements/{setl_id}/refund, under the pharmacy's own path
+  r.post('/pharmacy/settlements/:setl_id/refund', refundSettlement(d));
   return r;
 }
 

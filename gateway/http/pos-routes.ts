@@ -5,10 +5,9 @@ import { GatewayError } from '../errors/errors.js';
 import type { PosBasketRequest } from '../generated/api/pos-basket.request.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
 import type { StoredSlip } from '../engine/visit.js';
-import type { AppDeps } from './app.js';
-import { handle, meta } from './handler.js';
-import { refundView } from './refund-routes.js';
-import { slipView } from './slip-view.js';
+import type { AppDeps } from './deps.js';
+import { apiBody, handle, meta } from './handler.js';
+import { refundView, slipView } from './slip-view.js';
 import { Decimal } from 'decimal.js';
 
 /**
@@ -17,8 +16,9 @@ import { Decimal } from 'decimal.js';
  */
 export function posRoutes(d: AppDeps) {
   const r = Router();
+  const body = apiBody(d.schemas);
   const basket = (b: unknown) => {
-    const x = d.schemas.checkApi<PosBasketRequest>('pos-basket.request', b ?? {});
+    const x = body<PosBasketRequest>('pos-basket.request', b);
     const problem = basketProblem(x);
     if (problem) throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: problem });
     return basketToPharmacyRequest(x, localNow(d.clock.now()));
@@ -64,7 +64,7 @@ export function posRoutes(d: AppDeps) {
   r.post(
     '/pos/sales/:receipt_no/refund',
     handle(200, async (req) => {
-      const b = d.schemas.checkApi<RefundRequest>('refund.request', req.body ?? {});
+      const b = body<RefundRequest>('refund.request', req.body);
       const s = await d.pharmacy.bySaleNo(req.params.receipt_no as string);
       const live = s.settlements.find((x) => x.status === 'booked');
       if (!live) throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { receipt_no: s.sale_no } });

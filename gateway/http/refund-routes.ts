@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import type { Ops } from './openapi.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
-import type { StoredSlip } from '../engine/visit.js';
-import type { AppDeps } from './app.js';
-import { handle, meta } from './handler.js';
-import { slipView } from './slip-view.js';
+import type { AppDeps } from './deps.js';
+import { apiBody, handle, meta } from './handler.js';
+import { refundView } from './slip-view.js';
 
 /**
  * Refunds (退费) of any earlier outpatient or pharmacy settlement by setl_id (隔笔退费, 跨年退费,
@@ -12,18 +11,7 @@ import { slipView } from './slip-view.js';
  */
 export function refundRoutes(d: AppDeps) {
   const r = Router();
-  r.post(
-    '/settlements/:setl_id/refund',
-    handle(200, async (req) =>
-      refundView(
-        await d.refunds.refund(
-          req.params.setl_id as string,
-          d.schemas.checkApi<RefundRequest>('refund.request', req.body ?? {}),
-          meta(req),
-        ),
-      ),
-    ),
-  );
+  r.post('/settlements/:setl_id/refund', refundSettlement(d));
   r.get(
     '/refunds/:refund_id',
     handle(200, async (req) => refundView(await d.refunds.get(req.params.refund_id as string))),
@@ -31,13 +19,12 @@ export function refundRoutes(d: AppDeps) {
   return r;
 }
 
-/** Slips as the HIS receives them (two-decimal numbers). */
-export function refundView<T extends { cancellation_slip?: StoredSlip; settlement_slip?: StoredSlip }>(r: T) {
-  return {
-    ...r,
-    cancellation_slip: r.cancellation_slip ? slipView(r.cancellation_slip) : undefined,
-    settlement_slip: r.settlement_slip ? slipView(r.settlement_slip) : undefined,
-  };
+/** POST …/{setl_id}/refund: a refund of the settlement `setl_id` (mounted here and under /v1/pharmacy). */
+export function refundSettlement(d: AppDeps) {
+  const body = apiBody(d.schemas);
+  return handle(200, async (req) =>
+    refundView(await d.refunds.refund(req.params.setl_id as string, body<RefundRequest>('refund.request', req.body), meta(req))),
+  );
 }
 
 export const refundOps: Ops = {

@@ -4,7 +4,7 @@ import { GatewayError } from '../errors/errors.js';
 import type { SelfPayUploadRequest } from '../generated/api/self-pay-upload.request.js';
 import { round2, sumOf } from '../engine/money.js';
 import { SELF_PAY_QUEUE } from '../resilience/store-and-forward.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 

@@ -18,3 +18,26 @@ export function slipView(s: StoredSlip) {
     })),
   };
 }
+
+/** An engine result that carries one slip (quote, settlement, cancellation), its slip as the HIS receives it. */
+export function withSlip<T extends { slip: StoredSlip }>(x: T) {
+  return { ...x, slip: slipView(x.slip) };
+}
+
+/** A stored settlement (outpatient, inpatient, pharmacy) and its cancellation if any, both slips as the HIS receives them. */
+export function settlementView<T extends { slip: StoredSlip; cancellation?: { slip: StoredSlip } }>(s: T) {
+  return {
+    ...s,
+    slip: slipView(s.slip),
+    cancellation: s.cancellation ? withSlip(s.cancellation) : undefined,
+  };
+}
+
+/** A refund (whole or partial: the cancellation and the settlement of the kept lines), its slips as the HIS receives them. */
+export function refundView<T extends { cancellation_slip?: StoredSlip; settlement_slip?: StoredSlip }>(r: T) {
+  return {
+    ...r,
+    cancellation_slip: r.cancellation_slip ? slipView(r.cancellation_slip) : undefined,
+    settlement_slip: r.settlement_slip ? slipView(r.settlement_slip) : undefined,
+  };
+}

@@ -3,7 +3,7 @@ import { sentStages } from '../engine/platform-client.js';
 import type { Ops } from './openapi.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];

@@ -1,6 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { classifyReply } from '../../adapters/platform/reply.js';
-import type { PlatformTransport, SendOptions, TransportResult } from '../../adapters/platform/transport.js';
+import { CIRCUIT_OPEN_REASON, type PlatformTransport, type SendOptions, type TransportResult } from '../../adapters/platform/transport.js';
 import type { Logger } from '../logger.js';
 
 export interface BreakerSettings {
@@ -18,7 +18,8 @@ export type BreakerState = 'closed' | 'open' | 'half_open';
 /** 9001 sign-in books nothing and names no patient: the only call allowed to test a recovering platform. */
 const HARMLESS = new Set(['9001']);
 
-export const CIRCUIT_OPEN_REASON = 'circuit open';
+// Defined with the transport port (adapters/platform/transport.ts); re-exported here only until
+// gateway/engine/platform-client.ts imports it from the port (see .dependency-cruiser.cjs).
 
 class PlatformDown extends Error {
   constructor(readonly result: TransportResult) {

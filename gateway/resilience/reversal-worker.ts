@@ -1,7 +1,8 @@
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
-import { BOOKING_INFNOS, openResolution, type PlatformClient } from '../engine/platform-client.js';
+import { isReversible } from '../engine/call-kinds.js';
+import { firstReversalAt, openResolution, type PlatformClient } from '../engine/platform-client.js';
 import type { Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { BreakerState } from './circuit-breaker.js';
 
@@ -17,7 +18,10 @@ export interface ReversalHooks {
 
 export interface ReversalSettings {
   intervalMs: number;
+  /** the margin after the platform timeout before the first 2601 (from the original's send time) */
   firstDelayMs: number;
+  /** how long the platform may take to answer a call (PLATFORM_TIMEOUT_MS) */
+  platformTimeoutMs: number;
   maxAttempts: number;
   maxAgeMs: number;
   backoffBaseMs: number;
@@ -36,9 +40,10 @@ export interface ReversalWorkerDeps {
   onResolved?: (t: TransactionRecord) => Promise<void>;
 }
 
-/** The platform's words for "nothing to reverse" and "reversed already" (mock: handlers/reversal.ts). */
+/** The platform's words for "nothing to reverse", "reversed already" and "this cannot be reversed" (mock: handlers/reversal.ts). */
 const NOT_BOOKED = /原交易不存在/;
 const ALREADY_REVERSED = /原交易已冲正/;
+const NOT_REVERSIBLE = /不支持冲正|不允许冲正|不能冲正|不可冲正/;
 const NOT_SENT_CODES = new Set(['GW_SYS_PLATFORM_UNAVAILABLE', 'GW_SYS_PLATFORM_CIRCUIT_OPEN']);
 /** At most this many records are looked at per scan (the journal is the queue; scans stay bounded). */
 const SCAN_LIMIT = 5_000;
@@ -91,7 +96,7 @@ export class ReversalWorker {
   async tick(): Promise<void> {
     const now = this.d.clock.now().getTime();
     const unknown = await this.d.store.listTransactions({ outcome: 'unknown', limit: SCAN_LIMIT });
-    const work = unknown.filter((t) => BOOKING_INFNOS.has(t.infno) && this.needsWork(t, now));
+    const work = unknown.filter((t) => isReversible(t.infno) && this.needsWork(t, now));
     for (let i = 0; i < work.length; i += CONCURRENCY) {
       if (this.stopped) return;
       await Promise.all(work.slice(i, i + CONCURRENCY).map((t) => this.process(t)));
@@ -108,7 +113,8 @@ export class ReversalWorker {
   private async process(t: TransactionRecord) {
     try {
       if (!t.resolution) {
-        t.resolution = openResolution(new Date(this.d.clock.now().getTime() + this.d.settings.firstDelayMs).toISOString());
+        // left pending by a crash: the first 2601 still waits from the original's send time, not from the restart
+        t.resolution = openResolution(firstReversalAt(t.created_at, this.d.settings.platformTimeoutMs, this.d.settings.firstDelayMs));
         await this.d.store.putTransaction(t);
         return;
       }
@@ -167,6 +173,8 @@ export class ReversalWorker {
       const msg = String((e.details as { platform_err_msg?: string } | undefined)?.platform_err_msg ?? '');
       if (NOT_BOOKED.test(msg)) outcome = { state: 'not_booked' };
       else if (ALREADY_REVERSED.test(msg)) outcome = { state: 'reversed' };
+      // asking again would get the same answer: staff decide at once, with the platform's words
+      else if (NOT_REVERSIBLE.test(msg)) outcome = { state: 'needs_manual', error: `2601 refused as not reversible: ${msg}` };
       else outcome = { error: `${e.code}${msg ? `: ${msg}` : ''}`, notSent: NOT_SENT_CODES.has(e.code) };
     }
 
@@ -174,7 +182,10 @@ export class ReversalWorker {
     const after = (await store.getTransaction(cur.id)) ?? cur;
     const ar = after.resolution ?? res;
     if (sentId && !ar.reversal_ids.includes(sentId)) ar.reversal_ids.push(sentId);
-    if (outcome.state) {
+    if (outcome.state === 'needs_manual') {
+      ar.state = 'needs_manual';
+      ar.last_error = outcome.error;
+    } else if (outcome.state) {
       ar.state = outcome.state;
       ar.resolved_at = clock.now().toISOString();
       delete ar.last_error;
@@ -247,7 +258,7 @@ export class ReversalWorker {
   /** Queue a reversal now: an unknown booking transaction that is reversing or needs manual handling. */
   async reverseNow(id: string): Promise<TransactionRecord> {
     const t = await this.mustGet(id);
-    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno))
+    if (t.outcome !== 'unknown' || !isReversible(t.infno))
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
         details: { id, action: 'reverse', why: 'only a booking transaction with an unknown outcome is reversed' },
       });
@@ -269,7 +280,7 @@ export class ReversalWorker {
    */
   async resolve(id: string, by: string, reason: string, booked: boolean): Promise<TransactionRecord> {
     const t = await this.mustGet(id);
-    if (t.outcome !== 'unknown' || !BOOKING_INFNOS.has(t.infno))
+    if (t.outcome !== 'unknown' || !isReversible(t.infno))
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
         details: { id, action: 'resolve', why: 'only a booking transaction with an unknown outcome is resolved' },
       });

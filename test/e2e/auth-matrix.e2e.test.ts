@@ -1,13 +1,12 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../gateway/auth/clients.js';
 import { catalog } from '../../gateway/errors/errors.js';
 import {
   api,
   startGateway,
-  startMock,
   TEST_HMAC_ENV,
   TEST_HMAC_SECRET,
   TEST_KEYS,
@@ -16,10 +15,8 @@ import {
   type Reply,
   type TestGateway,
 } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN } from './fixtures.js';
-
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
 
 /** Ready = signed in to the platform; a gateway stopped before its start-up sign-in is journaled would lose that write. */
 async function ready(t: TestGateway) {
@@ -30,15 +27,8 @@ async function ready(t: TestGateway) {
   throw new Error('gateway not ready');
 }
 
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-  await ready(gw);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
+const sys = mockAndGateway();
+beforeAll(() => ready(sys.gw));
 
 type Role = 'his' | 'pos' | 'staff' | 'admin';
 const ROLES: Role[] = ['his', 'pos', 'staff', 'admin'];
@@ -84,7 +74,7 @@ describe('auth matrix: each role against each endpoint group', () => {
   );
 
   it.each(cases)('$role → $group ($method $path): allowed=$allowed', async ({ method, path, body, role, allowed }) => {
-    const r = await api(gw.url, method, path, body, {}, { auth: role });
+    const r = await api(sys.gw.url, method, path, body, {}, { auth: role });
     if (allowed) {
       expect([401, 403], `${r.status} ${r.text.slice(0, 200)}`).not.toContain(r.status);
       expect(r.status).toBeLessThan(500);
@@ -97,7 +87,7 @@ describe('auth matrix: each role against each endpoint group', () => {
   it.each(GROUPS)(
     'no credential → 401 GW_SEC_UNAUTHENTICATED with WWW-Authenticate (a public group answers): $group',
     async ({ method, path, body, roles }) => {
-      const r = await api(gw.url, method, path, body, {}, { auth: false });
+      const r = await api(sys.gw.url, method, path, body, {}, { auth: false });
       if (roles === 'public') return expect(r.status, r.text.slice(0, 200)).toBe(200);
       expectCatalogError(r, 401, 'GW_SEC_UNAUTHENTICATED');
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer realm="yidi-gateway"/);
@@ -106,7 +96,7 @@ describe('auth matrix: each role against each endpoint group', () => {
   );
 
   it.each(GROUPS)('a wrong key → 401 (a public group answers): $group', async ({ method, path, body, roles }) => {
-    const r = await api(gw.url, method, path, body, { 'x-api-key': `${TEST_KEYS.admin}x` });
+    const r = await api(sys.gw.url, method, path, body, { 'x-api-key': `${TEST_KEYS.admin}x` });
     if (roles === 'public') return expect(r.status, r.text.slice(0, 200)).toBe(200);
     expectCatalogError(r, 401, 'GW_SEC_UNAUTHENTICATED');
     expect(r.headers.get('www-authenticate')).toContain('error="invalid_token"');
@@ -114,42 +104,42 @@ describe('auth matrix: each role against each endpoint group', () => {
   });
 
   it('the unknown-path 404 comes after authentication', async () => {
-    expectCatalogError(await api(gw.url, 'GET', '/v1/nothing-here', undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
-    expectCatalogError(await api(gw.url, 'GET', '/v1/nothing-here', undefined, {}, { auth: 'pos' }), 404, 'GW_VAL_ROUTE_NOT_FOUND');
+    expectCatalogError(await api(sys.gw.url, 'GET', '/v1/nothing-here', undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
+    expectCatalogError(await api(sys.gw.url, 'GET', '/v1/nothing-here', undefined, {}, { auth: 'pos' }), 404, 'GW_VAL_ROUTE_NOT_FOUND');
   });
 
   it('/healthz needs nothing', async () => {
-    const r = await api(gw.url, 'GET', '/healthz', undefined, {}, { auth: false });
+    const r = await api(sys.gw.url, 'GET', '/healthz', undefined, {}, { auth: false });
     expect([r.status, r.body.status]).toEqual([200, 'ok']);
     // and a wrong key does not hurt it either (a load balancer's probe sends none)
-    expect((await api(gw.url, 'GET', '/healthz', undefined, { 'x-api-key': 'nope' })).status).toBe(200);
+    expect((await api(sys.gw.url, 'GET', '/healthz', undefined, { 'x-api-key': 'nope' })).status).toBe(200);
   });
 
   it('a path spelled in other case or with doubled slashes is still its group (no way round the table)', async () => {
-    expectCatalogError(await api(gw.url, 'GET', '/V1/Transactions', undefined, {}, { auth: 'his' }), 403, 'GW_SEC_FORBIDDEN');
-    expectCatalogError(await api(gw.url, 'GET', '/v1//transactions', undefined, {}, { auth: 'his' }), 403, 'GW_SEC_FORBIDDEN');
-    expectCatalogError(await api(gw.url, 'POST', '/V1/PERSONS/query', {}, {}, { auth: 'pos' }), 403, 'GW_SEC_FORBIDDEN');
+    expectCatalogError(await api(sys.gw.url, 'GET', '/V1/Transactions', undefined, {}, { auth: 'his' }), 403, 'GW_SEC_FORBIDDEN');
+    expectCatalogError(await api(sys.gw.url, 'GET', '/v1//transactions', undefined, {}, { auth: 'his' }), 403, 'GW_SEC_FORBIDDEN');
+    expectCatalogError(await api(sys.gw.url, 'POST', '/V1/PERSONS/query', {}, {}, { auth: 'pos' }), 403, 'GW_SEC_FORBIDDEN');
   });
 });
 
 describe('credentials', () => {
   it('Authorization: Bearer works as well as x-api-key', async () => {
-    const r = await api(gw.url, 'GET', '/metrics', undefined, { authorization: `Bearer ${TEST_KEYS.admin}` });
+    const r = await api(sys.gw.url, 'GET', '/metrics', undefined, { authorization: `Bearer ${TEST_KEYS.admin}` });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
   });
 
   it('during a rotation both keys of a client work', async () => {
     const body = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token };
-    const a = await api(gw.url, 'POST', '/v1/persons/query', body, {}, { auth: 'his' });
-    const b = await api(gw.url, 'POST', '/v1/persons/query', body, {}, { auth: 'his_rotated' });
+    const a = await api(sys.gw.url, 'POST', '/v1/persons/query', body, {}, { auth: 'his' });
+    const b = await api(sys.gw.url, 'POST', '/v1/persons/query', body, {}, { auth: 'his_rotated' });
     expect([a.status, b.status], b.text.slice(0, 200)).toEqual([200, 200]);
     expect(b.body.person.psn_no ?? b.body.psn_no ?? JSON.stringify(b.body)).toContain(JILIN.psn_no);
   });
 
   it('a key past its not_after is refused', async () => {
     const r = await api(
-      gw.url,
+      sys.gw.url,
       'POST',
       '/v1/persons/query',
       { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token },
@@ -162,23 +152,23 @@ describe('credentials', () => {
 
   it('a key of the wrong length or with odd bytes is a 401, not a 500', async () => {
     for (const key of ['x', 'k'.repeat(4000), 'ygk_\u00e9\u00e9']) {
-      const r = await api(gw.url, 'GET', '/openapi.json', undefined, { 'x-api-key': key });
+      const r = await api(sys.gw.url, 'GET', '/openapi.json', undefined, { 'x-api-key': key });
       expect(r.status).toBe(401);
     }
   });
 
   it('an oversized body is still a catalog 413 for a client, and a 401 for a stranger (auth before the body is read)', async () => {
     const big = JSON.stringify({ chrg_bchno: 'B', pad: 'x'.repeat(1024 * 1024) });
-    expectCatalogError(await api(gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big), 413, 'GW_VAL_BODY_TOO_LARGE');
+    expectCatalogError(await api(sys.gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big), 413, 'GW_VAL_BODY_TOO_LARGE');
     expectCatalogError(
-      await api(gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big, {}, { auth: false }),
+      await api(sys.gw.url, 'POST', '/v1/outpatient/visits/V000000/fees', big, {}, { auth: false }),
       401,
       'GW_SEC_UNAUTHENTICATED',
     );
   });
 
   it('responses carry security headers and no x-powered-by', async () => {
-    const r = await api(gw.url, 'GET', '/v1/codes/med_type');
+    const r = await api(sys.gw.url, 'GET', '/v1/codes/med_type');
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     expect(r.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(r.headers.get('strict-transport-security')).toBeTruthy();
@@ -202,19 +192,19 @@ describe('HMAC request signing (a his client with require_signature)', () => {
   const body = JSON.stringify({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
 
   it('a valid signature passes', async () => {
-    const r = await api(gw.url, 'POST', target, body, signedHeaders('POST', target, body));
+    const r = await api(sys.gw.url, 'POST', target, body, signedHeaders('POST', target, body));
     expect(r.status, r.text.slice(0, 200)).toBe(200);
   });
 
   it('a signed GET with a query string passes; the query is covered by the signature', async () => {
-    const ok = await api(gw.url, 'GET', '/v1/codes/med_type?x=1', undefined, signedHeaders('GET', '/v1/codes/med_type?x=1', ''));
+    const ok = await api(sys.gw.url, 'GET', '/v1/codes/med_type?x=1', undefined, signedHeaders('GET', '/v1/codes/med_type?x=1', ''));
     expect(ok.status).toBe(200);
-    const moved = await api(gw.url, 'GET', '/v1/codes/med_type?x=2', undefined, signedHeaders('GET', '/v1/codes/med_type?x=1', ''));
+    const moved = await api(sys.gw.url, 'GET', '/v1/codes/med_type?x=2', undefined, signedHeaders('GET', '/v1/codes/med_type?x=1', ''));
     expectCatalogError(moved, 401, 'GW_SEC_SIGNATURE_INVALID');
   });
 
   it('the key alone is not enough', async () => {
-    const r = await api(gw.url, 'POST', target, body, { 'x-api-key': TEST_KEYS.his_signed });
+    const r = await api(sys.gw.url, 'POST', target, body, { 'x-api-key': TEST_KEYS.his_signed });
     expectCatalogError(r, 401, 'GW_SEC_SIGNATURE_INVALID');
     expect(r.body.error.details.reason).toBe('missing_signature_headers');
     expect(r.headers.get('www-authenticate')).toMatch(/^YIDI-HMAC-SHA256 /);
@@ -224,21 +214,27 @@ describe('HMAC request signing (a his client with require_signature)', () => {
     ['301 s in the past', -301],
     ['301 s in the future', 301],
   ])('a timestamp %s → 401 timestamp_out_of_window', async (_n, offset) => {
-    const r = await api(gw.url, 'POST', target, body, signedHeaders('POST', target, body, { ts: Math.floor(Date.now() / 1000) + offset }));
+    const r = await api(
+      sys.gw.url,
+      'POST',
+      target,
+      body,
+      signedHeaders('POST', target, body, { ts: Math.floor(Date.now() / 1000) + offset }),
+    );
     expectCatalogError(r, 401, 'GW_SEC_SIGNATURE_INVALID');
     expect(r.body.error.details.reason).toBe('timestamp_out_of_window');
   });
 
   it('a tampered body → 401 signature_mismatch', async () => {
     const other = JSON.stringify({ mdtrt_cert_type: '01', mdtrt_cert_no: 'EVT32000000000000000003C9D0E1F2' });
-    const r = await api(gw.url, 'POST', target, other, signedHeaders('POST', target, body));
+    const r = await api(sys.gw.url, 'POST', target, other, signedHeaders('POST', target, body));
     expectCatalogError(r, 401, 'GW_SEC_SIGNATURE_INVALID');
     expect(r.body.error.details.reason).toBe('signature_mismatch');
   });
 
   it('a signature made with another secret → 401, and the secret never shows in the reply', async () => {
     const r = await api(
-      gw.url,
+      sys.gw.url,
       'POST',
       target,
       body,
@@ -250,51 +246,42 @@ describe('HMAC request signing (a his client with require_signature)', () => {
 
   it('a replayed nonce → 401 nonce_replayed, even with a fresh signature', async () => {
     const first = signedHeaders('POST', target, body);
-    expect((await api(gw.url, 'POST', target, body, first)).status).toBe(200);
-    const replay = await api(gw.url, 'POST', target, body, first);
+    expect((await api(sys.gw.url, 'POST', target, body, first)).status).toBe(200);
+    const replay = await api(sys.gw.url, 'POST', target, body, first);
     expectCatalogError(replay, 401, 'GW_SEC_SIGNATURE_INVALID');
     expect(replay.body.error.details.reason).toBe('nonce_replayed');
-    const resigned = await api(gw.url, 'POST', target, body, signedHeaders('POST', target, body, { nonce: first['x-yidi-nonce'] }));
+    const resigned = await api(sys.gw.url, 'POST', target, body, signedHeaders('POST', target, body, { nonce: first['x-yidi-nonce'] }));
     expect(resigned.body.error.details.reason).toBe('nonce_replayed');
   });
 });
 
 describe('logs', () => {
   it('name the client, never its key or signing secret', async () => {
-    await api(gw.url, 'GET', '/v1/codes/med_type', undefined, {}, { auth: 'pos' });
-    const text = gw.logs.text;
+    await api(sys.gw.url, 'GET', '/v1/codes/med_type', undefined, {}, { auth: 'pos' });
+    const text = sys.gw.logs.text;
     expect(text).toContain('"client":"test-pos"');
     for (const secret of [...Object.values(TEST_KEYS), TEST_HMAC_SECRET]) expect(text, 'a key is in the log').not.toContain(secret);
   });
 });
 
 describe('rate limit per client', () => {
-  let limited: TestGateway;
   // its own mock: two gateways on one mock may draw the same msgid in the same second (the mock refuses a repeat)
-  let ownMock: Awaited<ReturnType<typeof startMock>>;
-  beforeAll(async () => {
-    ownMock = await startMock();
-    limited = await startGateway(ownMock.url, { RATE_LIMIT_PER_MINUTE: '3' });
-    await ready(limited);
-  });
-  afterAll(async () => {
-    await limited?.stop();
-    await ownMock?.close();
-  });
+  const limited = mockAndGateway({ RATE_LIMIT_PER_MINUTE: '3' });
+  beforeAll(() => ready(limited.gw));
 
   it('the request over the limit gets 429 GW_SEC_RATE_LIMITED; another client is not affected', async () => {
     const statuses: number[] = [];
     let last: Reply | undefined;
     for (let i = 0; i < 4; i++) {
-      last = await api(limited.url, 'GET', '/v1/codes/med_type', undefined, {}, { auth: 'pos' });
+      last = await api(limited.gw.url, 'GET', '/v1/codes/med_type', undefined, {}, { auth: 'pos' });
       statuses.push(last.status);
     }
     expect(statuses).toEqual([200, 200, 200, 429]);
     expectCatalogError(last!, 429, 'GW_SEC_RATE_LIMITED');
     expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await api(limited.url, 'GET', '/v1/codes/med_type', undefined, {}, { auth: 'staff' })).status).toBe(200);
+    expect((await api(limited.gw.url, 'GET', '/v1/codes/med_type', undefined, {}, { auth: 'staff' })).status).toBe(200);
     // liveness is never rate limited
-    expect((await api(limited.url, 'GET', '/healthz', undefined, {}, { auth: false })).status).toBe(200);
+    expect((await api(limited.gw.url, 'GET', '/healthz', undefined, {}, { auth: false })).status).toBe(200);
   });
 });
 
@@ -304,13 +291,13 @@ describe('the clients file is checked at start-up', () => {
     try {
       const bad = path.join(dir, 'bad.json');
       writeFileSync(bad, JSON.stringify([{ id: 'x', role: 'root', keys: [{ key_id: 'k1', sha256: 'abc' }] }]));
-      await expect(startGateway(mock.url, { API_CLIENTS_FILE: bad })).rejects.toThrow(/not a valid clients file.*role/);
+      await expect(startGateway(sys.mock.url, { API_CLIENTS_FILE: bad })).rejects.toThrow(/not a valid clients file.*role/);
       const three = path.join(dir, 'three.json');
       const k = (n: number) => ({ key_id: `k${n}`, sha256: sha256Hex(`key-${n}`) });
       writeFileSync(three, JSON.stringify([{ id: 'x', role: 'his', keys: [k(1), k(2), k(3)] }]));
-      await expect(startGateway(mock.url, { API_CLIENTS_FILE: three })).rejects.toThrow(/keys must NOT have more than 2 items/);
+      await expect(startGateway(sys.mock.url, { API_CLIENTS_FILE: three })).rejects.toThrow(/keys must NOT have more than 2 items/);
       const good = writeTestClientsFile(dir);
-      await expect(startGateway(mock.url, { API_CLIENTS_FILE: good, [TEST_HMAC_ENV]: '' })).rejects.toThrow(
+      await expect(startGateway(sys.mock.url, { API_CLIENTS_FILE: good, [TEST_HMAC_ENV]: '' })).rejects.toThrow(
         new RegExp(`${TEST_HMAC_ENV} must hold its HMAC secret`),
       );
     } finally {

@@ -1,32 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../gateway/errors/errors.js';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
 let visitId: string;
 let settledVisitId: string;
 let settledBody: Record<string, unknown>;
 
+const sys = mockAndGateway();
 beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-  const reg = await api(gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+  const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
   visitId = reg.body.visit.visit_id;
-  const reg2 = await api(gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+  const reg2 = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
   settledVisitId = reg2.body.visit.visit_id;
-  await api(gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/diagnoses`, diagnosesBody());
-  await api(gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/fees`, { chrg_bchno: 'B', lines: [line('1', CODES.consult, 1, 20)] });
+  await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/diagnoses`, diagnosesBody());
+  await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/fees`, {
+    chrg_bchno: 'B',
+    lines: [line('1', CODES.consult, 1, 20)],
+  });
   settledBody = { medfee_sumamt: 20, acct_used_flag: '0' };
-  const s = await api(gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/settlement`, settledBody);
+  const s = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${settledVisitId}/settlement`, settledBody);
   expect(s.status, s.text).toBe(201);
 });
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
 
+/** The path of one of the test visit's endpoints, read when the case runs (the visit is registered in beforeAll). */
+const ofVisit = (endpoint: string) => () => `/v1/outpatient/visits/${visitId}/${endpoint}`;
 const fee = (over: Record<string, unknown>) => ({ chrg_bchno: 'B9', lines: [{ ...line('9', CODES.consult, 1, 20), ...over }] });
 
 type Case = [
@@ -114,78 +113,43 @@ const cases: Case[] = [
     400,
     'GW_VAL_UNKNOWN_CODE',
   ],
-  ['an unknown med_type', 'POST', () => `/v1/outpatient/visits/${visitId}/diagnoses`, diagnosesBody('77'), 400, 'GW_VAL_UNKNOWN_CODE'],
-  ['diagnoses missing', 'POST', () => `/v1/outpatient/visits/${visitId}/diagnoses`, { med_type: '11' }, 400, 'GW_VAL_SCHEMA'],
-  ['a negative quantity', 'POST', () => `/v1/outpatient/visits/${visitId}/fees`, fee({ cnt: -1 }), 400, 'GW_VAL_AMOUNT_FORMAT'],
-  [
-    'a price that is not a number',
-    'POST',
-    () => `/v1/outpatient/visits/${visitId}/fees`,
-    fee({ pric: 'abc' }),
-    400,
-    'GW_VAL_AMOUNT_FORMAT',
-  ],
-  [
-    'a line total with three decimals',
-    'POST',
-    () => `/v1/outpatient/visits/${visitId}/fees`,
-    fee({ det_item_fee_sumamt: '20.001' }),
-    400,
-    'GW_VAL_AMOUNT_FORMAT',
-  ],
+  ['an unknown med_type', 'POST', ofVisit('diagnoses'), diagnosesBody('77'), 400, 'GW_VAL_UNKNOWN_CODE'],
+  ['diagnoses missing', 'POST', ofVisit('diagnoses'), { med_type: '11' }, 400, 'GW_VAL_SCHEMA'],
+  ['a negative quantity', 'POST', ofVisit('fees'), fee({ cnt: -1 }), 400, 'GW_VAL_AMOUNT_FORMAT'],
+  ['a price that is not a number', 'POST', ofVisit('fees'), fee({ pric: 'abc' }), 400, 'GW_VAL_AMOUNT_FORMAT'],
+  ['a line total with three decimals', 'POST', ofVisit('fees'), fee({ det_item_fee_sumamt: '20.001' }), 400, 'GW_VAL_AMOUNT_FORMAT'],
   [
     'a line total that is not quantity × price',
     'POST',
-    () => `/v1/outpatient/visits/${visitId}/fees`,
+    ofVisit('fees'),
     fee({ det_item_fee_sumamt: 19.99 }),
     422,
     'GW_VAL_LINE_AMOUNT_MISMATCH',
   ],
-  [
-    'a fee line without the ordering doctor code',
-    'POST',
-    () => `/v1/outpatient/visits/${visitId}/fees`,
-    fee({ bilg_dr_codg: undefined }),
-    400,
-    'GW_VAL_SCHEMA',
-  ],
+  ['a fee line without the ordering doctor code', 'POST', ofVisit('fees'), fee({ bilg_dr_codg: undefined }), 400, 'GW_VAL_SCHEMA'],
   [
     'the same feedetl_sn twice',
     'POST',
-    () => `/v1/outpatient/visits/${visitId}/fees`,
+    ofVisit('fees'),
     { chrg_bchno: 'B8', lines: [line('7', CODES.consult, 1, 20), line('7', CODES.consult, 1, 20)] },
     422,
     'GW_VAL_DUPLICATE_FEE_LINE',
   ],
-  ['no fee lines', 'POST', () => `/v1/outpatient/visits/${visitId}/fees`, { chrg_bchno: 'B7', lines: [] }, 400, 'GW_VAL_SCHEMA'],
-  [
-    'an absurd amount',
-    'POST',
-    () => `/v1/outpatient/visits/${visitId}/settlement`,
-    { medfee_sumamt: 1e20, acct_used_flag: '0' },
-    400,
-    'GW_VAL_AMOUNT_FORMAT',
-  ],
+  ['no fee lines', 'POST', ofVisit('fees'), { chrg_bchno: 'B7', lines: [] }, 400, 'GW_VAL_SCHEMA'],
+  ['an absurd amount', 'POST', ofVisit('settlement'), { medfee_sumamt: 1e20, acct_used_flag: '0' }, 400, 'GW_VAL_AMOUNT_FORMAT'],
   [
     'a total with three decimals',
     'POST',
-    () => `/v1/outpatient/visits/${visitId}/settlement`,
+    ofVisit('settlement'),
     { medfee_sumamt: '12.345', acct_used_flag: '0' },
     400,
     'GW_VAL_AMOUNT_FORMAT',
   ],
-  [
-    'an unknown account flag',
-    'POST',
-    () => `/v1/outpatient/visits/${visitId}/settlement`,
-    { medfee_sumamt: 20, acct_used_flag: '7' },
-    400,
-    'GW_VAL_UNKNOWN_CODE',
-  ],
+  ['an unknown account flag', 'POST', ofVisit('settlement'), { medfee_sumamt: 20, acct_used_flag: '7' }, 400, 'GW_VAL_UNKNOWN_CODE'],
   [
     'settlement before diagnoses',
     'POST',
-    () => `/v1/outpatient/visits/${visitId}/settlement`,
+    ofVisit('settlement'),
     { medfee_sumamt: 20, acct_used_flag: '0' },
     409,
     'GW_BIZ_VISIT_NO_DIAGNOSIS',
@@ -198,14 +162,7 @@ const cases: Case[] = [
     409,
     'GW_BIZ_VISIT_ALREADY_SETTLED',
   ],
-  [
-    'a 1 MB body',
-    'POST',
-    () => `/v1/outpatient/visits/${visitId}/fees`,
-    JSON.stringify({ chrg_bchno: 'B', pad: 'x'.repeat(1024 * 1024) }),
-    413,
-    'GW_VAL_BODY_TOO_LARGE',
-  ],
+  ['a 1 MB body', 'POST', ofVisit('fees'), JSON.stringify({ chrg_bchno: 'B', pad: 'x'.repeat(1024 * 1024) }), 413, 'GW_VAL_BODY_TOO_LARGE'],
   [
     'an unknown visit',
     'POST',
@@ -224,7 +181,7 @@ describe('bad input gets a 4xx with a catalog code, never a 5xx', () => {
   it('has at least 20 cases', () => expect(cases.length).toBeGreaterThanOrEqual(20));
 
   it.each(cases)('%s', async (_name, method, path, body, status, code, headers) => {
-    const r = await api(gw.url, method, path(), body, headers);
+    const r = await api(sys.gw.url, method, path(), body, headers);
     expect(r.status, r.text.slice(0, 300)).toBe(status);
     expect(r.body.error.code).toBe(code);
     const entry = catalog.get(code)!;
@@ -235,14 +192,14 @@ describe('bad input gets a 4xx with a catalog code, never a 5xx', () => {
 
   it('a duplicate outpatient number is refused and points at the existing visit', async () => {
     const body = visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
-    const a = await api(gw.url, 'POST', '/v1/outpatient/visits', body);
-    const b = await api(gw.url, 'POST', '/v1/outpatient/visits', body);
+    const a = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', body);
+    const b = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', body);
     expect(a.status).toBe(201);
     expect([b.status, b.body.error.code, b.body.error.details.visit_id]).toEqual([409, 'GW_BIZ_DUPLICATE_VISIT', a.body.visit.visit_id]);
   });
 
   it('the gateway still serves after all of it', async () => {
-    const r = await api(gw.url, 'GET', `/v1/outpatient/visits/${settledVisitId}`);
+    const r = await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${settledVisitId}`);
     expect(r.status).toBe(200);
     expect(r.body.settlements).toHaveLength(1);
   });

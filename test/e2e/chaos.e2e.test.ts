@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import type { TransactionRecord } from '../../gateway/store/store.js';
 import { JIANGSU, JILIN } from './fixtures.js';
 import { FAST_REVERSAL, fault, ledger, readyVisit, settle, sleep, transaction, until } from './resilience-fixtures.js';
@@ -16,22 +17,13 @@ const SEED = 20261123;
 const LOCAL = { token: 'EVT44000000000000000006C1D2E3F4' };
 const PERSONS = [JILIN.token, LOCAL.token, JIANGSU.token];
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url, {
-    ...FAST_REVERSAL,
-    PLATFORM_TIMEOUT_MS: '1000',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    BREAKER_MIN_CALLS: '20',
-    BREAKER_RESET_MS: '300',
-    REVERSAL_MAX_ATTEMPTS: '6',
-  });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
+const sys = mockAndGateway({
+  ...FAST_REVERSAL,
+  PLATFORM_TIMEOUT_MS: '1000',
+  RATE_LIMIT_PER_MINUTE: '1000000',
+  BREAKER_MIN_CALLS: '20',
+  BREAKER_RESET_MS: '300',
+  REVERSAL_MAX_ATTEMPTS: '6',
 });
 
 const FINAL = new Set(['reversed', 'not_booked', 'needs_manual', 'confirmed']);
@@ -39,14 +31,14 @@ const FINAL = new Set(['reversed', 'not_booked', 'needs_manual', 'confirmed']);
 /** The HIS side of one visit: settle until it is settled (or the platform needs a person to look). */
 async function settleWithRetries(id: string): Promise<'settled' | 'needs_manual'> {
   for (let i = 0; i < 12; i++) {
-    const r = await settle(gw.url, id);
+    const r = await settle(sys.gw.url, id);
     if (r.status === 201) return 'settled';
     const code = r.body?.error?.code as string | undefined;
     if (r.status === 502) {
       const t = await until(
         `the resolution of ${r.body.error.transaction_id}`,
         async () => {
-          const x = await transaction(gw.url, r.body.error.transaction_id);
+          const x = await transaction(sys.gw.url, r.body.error.transaction_id);
           return x.resolution && FINAL.has(x.resolution.state) && (x.resolution.encounter_released || x.resolution.state !== 'reversed')
             ? x
             : undefined;
@@ -69,7 +61,7 @@ async function settleWithRetries(id: string): Promise<'settled' | 'needs_manual'
 describe('chaos: 500 settlements with ~20 % injected faults', () => {
   it('every transaction ends succeeded, rejected, reversed or needs_manual, and the platform ledger agrees with the journal', async () => {
     const p = (kind: string, probability: number, extra: Record<string, unknown> = {}) =>
-      fault(mock.control, { kind, infno: '2207', probability, seed: SEED + probability * 1000 + kind.length, ...extra });
+      fault(sys.mock.control, { kind, infno: '2207', probability, seed: SEED + probability * 1000 + kind.length, ...extra });
     await p('drop_reply', 0.03, { after_booking: true });
     await p('timeout_after_booking', 0.02, { hold_ms: 2500 });
     await p('http_500', 0.02, { after_booking: true });
@@ -80,7 +72,7 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     await p('infcode_-2', 0.04, { err_msg: '模拟：结算服务繁忙，请重试' });
     await p('latency', 0.1, { latency_ms: 30 });
     // reversals fail now and then too: they are retried
-    await fault(mock.control, { kind: 'http_500', infno: '2601', probability: 0.15, seed: SEED });
+    await fault(sys.mock.control, { kind: 'http_500', infno: '2601', probability: 0.15, seed: SEED });
 
     const outcomes: Array<{ id: string; mdtrt_id: string; result: string }> = [];
     let next = 0;
@@ -88,7 +80,7 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < SETTLEMENTS) {
           const n = next++;
-          const v = await readyVisit(gw.url, { mdtrt_cert_type: '01', mdtrt_cert_no: PERSONS[n % PERSONS.length]! });
+          const v = await readyVisit(sys.gw.url, { mdtrt_cert_type: '01', mdtrt_cert_no: PERSONS[n % PERSONS.length]! });
           outcomes.push({ ...v, result: await settleWithRetries(v.id) });
         }
       }),
@@ -99,7 +91,7 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     const journal = await until(
       'every reversal to finish',
       async () => {
-        const all = await gw.gw.store.listTransactions({ infno: '2207', limit: 100_000 });
+        const all = await sys.gw.gw.store.listTransactions({ infno: '2207', limit: 100_000 });
         return all.every(
           (t) =>
             t.outcome !== 'unknown' ||
@@ -123,7 +115,7 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     }
 
     const byMsgid = new Map<string, TransactionRecord>(journal.map((t) => [t.id, t]));
-    const book = (await ledger(mock.control)).filter((e) => e.infno === '2207' && e.kind === 'settlement');
+    const book = (await ledger(sys.mock.control)).filter((e) => e.infno === '2207' && e.kind === 'settlement');
     // every settlement booked and standing at the platform is one the gateway reports as booked (or flags for staff)
     for (const e of book.filter((x) => x.status === 'booked')) {
       const t = byMsgid.get(e.msgid);
@@ -150,7 +142,8 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     const manual = outcomes.filter((x) => x.result === 'needs_manual');
     expect(outcomes.filter((x) => x.result === 'settled').length + manual.length).toBe(SETTLEMENTS);
     // whatever needs a person is in the console
-    const listed = (await api(gw.url, 'GET', '/v1/console/transactions?status=needs_manual&infno=2207&limit=1000')).body.items as unknown[];
+    const listed = (await api(sys.gw.url, 'GET', '/v1/console/transactions?status=needs_manual&infno=2207&limit=1000')).body
+      .items as unknown[];
     expect(listed).toHaveLength(journal.filter((t) => t.resolution?.state === 'needs_manual').length);
   }, 150_000);
 });

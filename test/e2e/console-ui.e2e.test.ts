@@ -9,7 +9,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../gateway/errors/errors.js';
-import { api, startGateway, startMock, TEST_KEYS, type TestGateway } from '../helpers/harness.js';
+import { api, TEST_KEYS } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN } from './fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
@@ -22,15 +23,12 @@ const SHOTS = path.join(tmpdir(), 'yidi-console-ui');
  */
 const HOST = 'yidi-gateway.hospital.test';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800' });
 let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url, { ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800' });
-  base = gw.url.replace('127.0.0.1', HOST);
+  base = sys.gw.url.replace('127.0.0.1', HOST);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -49,19 +47,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
-  await gw?.stop();
-  await mock?.close();
 });
 
 /** A settlement (2207) whose reply was dropped and whose one reversal attempt failed: needs_manual. */
 async function needsManual() {
-  const v = await readyVisit(gw.url);
-  await fault(mock.control, { kind: 'drop_reply', infno: '2207', count: 1 });
-  await fault(mock.control, { kind: 'http_500', infno: '2601' }); // every 2601 fails
-  const s = await settle(gw.url, v.id);
+  const v = await readyVisit(sys.gw.url);
+  await fault(sys.mock.control, { kind: 'drop_reply', infno: '2207', count: 1 });
+  await fault(sys.mock.control, { kind: 'http_500', infno: '2601' }); // every 2601 fails
+  const s = await settle(sys.gw.url, v.id);
   expect(s.status, s.text).toBe(502);
   const txid = s.body.error.transaction_id as string;
-  await until('needs_manual', async () => (await transaction(gw.url, txid)).resolution?.state === 'needs_manual');
+  await until('needs_manual', async () => (await transaction(sys.gw.url, txid)).resolution?.state === 'needs_manual');
   return { ...v, txid };
 }
 
@@ -108,7 +104,7 @@ async function connect(page: Page, key: string) {
 
 describe('the console page (browser)', () => {
   it('is served publicly with a CSP that allows no inline script, and its data needs a key', async () => {
-    const r = await fetch(`${gw.url}/console`);
+    const r = await fetch(`${sys.gw.url}/console`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = r.headers.get('content-security-policy') ?? '';
@@ -119,11 +115,11 @@ describe('the console page (browser)', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
     expect(html).not.toMatch(/\son[a-z]+=|style=/); // no inline handlers or styles
     for (const asset of ['/console/console.js', '/console/console.css', '/console/error-catalog.json'])
-      expect((await fetch(gw.url + asset)).status, asset).toBe(200);
-    expect((await api(gw.url, 'GET', '/console/nothing.js', undefined, {}, { auth: false })).body.error.code).toBe(
+      expect((await fetch(sys.gw.url + asset)).status, asset).toBe(200);
+    expect((await api(sys.gw.url, 'GET', '/console/nothing.js', undefined, {}, { auth: false })).body.error.code).toBe(
       'GW_VAL_ROUTE_NOT_FOUND',
     );
-    expect((await api(gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: false })).status).toBe(401);
+    expect((await api(sys.gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: false })).status).toBe(401);
   });
 
   it('a wrong key shows the 401 message, a his key the 403 message', async () => {
@@ -204,16 +200,16 @@ describe('the console page (browser)', () => {
       await page.click('#back');
       await waitText(page, '#list-count', '共 0 条');
 
-      const after = await api(gw.url, 'GET', `/v1/console/transactions/${t.txid}`, undefined, {}, { auth: 'staff' });
+      const after = await api(sys.gw.url, 'GET', `/v1/console/transactions/${t.txid}`, undefined, {}, { auth: 'staff' });
       expect(after.body.resolution).toMatchObject({ state: 'resolved_by_staff', reason, resolved_by: 'test-staff' });
-      const log = (await api(gw.url, 'GET', '/v1/console/audit?action=resolve', undefined, {}, { auth: 'staff' })).body.items as Array<{
+      const log = (await api(sys.gw.url, 'GET', '/v1/console/audit?action=resolve', undefined, {}, { auth: 'staff' })).body.items as Array<{
         actor: string;
         targets: string[];
         reason?: string;
       }>;
       expect(log).toContainEqual(expect.objectContaining({ actor: 'test-staff', targets: [t.txid], reason }));
       // the visit was released: it settles now
-      expect((await settle(gw.url, t.id)).status).toBe(201);
+      expect((await settle(sys.gw.url, t.id)).status).toBe(201);
 
       // ---- the audit log tab, newest first: the resolve is on top ----
       await page.click('#tab-btn-audit');

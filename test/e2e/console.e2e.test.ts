@@ -1,32 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN } from './fixtures.js';
 import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url, { ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800' });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800' });
 
-const staff = (m: string, p: string, b?: unknown) => api(gw.url, m, p, b, {}, { auth: 'staff' });
-const admin = (m: string, p: string, b?: unknown) => api(gw.url, m, p, b, {}, { auth: 'admin' });
+const staff = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'staff' });
+const admin = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'admin' });
 const ids = (r: { body: { items: Array<{ id: string }> } }) => r.body.items.map((i) => i.id).sort();
 
 /** A visit whose 2207 was booked but timed out, and whose one reversal attempt failed: needs_manual. */
 async function needsManual() {
-  const v = await readyVisit(gw.url);
-  await fault(mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: 1500, count: 1 });
-  await fault(mock.control, { kind: 'http_500', infno: '2601', count: 1 });
-  const s = await settle(gw.url, v.id);
+  const v = await readyVisit(sys.gw.url);
+  await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: 1500, count: 1 });
+  await fault(sys.mock.control, { kind: 'http_500', infno: '2601', count: 1 });
+  const s = await settle(sys.gw.url, v.id);
   expect(s.status).toBe(502);
   const txid = s.body.error.transaction_id as string;
-  await until('needs_manual', async () => (await transaction(gw.url, txid)).resolution?.state === 'needs_manual');
+  await until('needs_manual', async () => (await transaction(sys.gw.url, txid)).resolution?.state === 'needs_manual');
   return { ...v, txid };
 }
 
@@ -37,8 +29,8 @@ describe('failed-transaction console (staff)', () => {
     const b = await needsManual();
     const c = await needsManual();
     // a stand-alone person query the platform refused (nothing booked, no visit): the one kind staff may retry
-    await fault(mock.control, { kind: 'infcode_-2', infno: '1101', err_msg: '模拟：服务繁忙', count: 1 });
-    const q = await api(gw.url, 'POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
+    await fault(sys.mock.control, { kind: 'infcode_-2', infno: '1101', err_msg: '模拟：服务繁忙', count: 1 });
+    const q = await api(sys.gw.url, 'POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
     expect(q.status).toBe(422);
     const rejectedQuery = q.body.error.transaction_id as string;
 
@@ -68,7 +60,7 @@ describe('failed-transaction console (staff)', () => {
     ).toEqual([]);
     const badFilter = await staff('GET', '/v1/console/transactions?status=lost');
     expect([badFilter.status, badFilter.body.error.code]).toEqual([400, 'GW_VAL_UNKNOWN_CODE']);
-    const his = await api(gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: 'his' });
+    const his = await api(sys.gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: 'his' });
     expect([his.status, his.body.error.code]).toEqual([403, 'GW_SEC_FORBIDDEN']);
 
     // ---- detail: every stage, personal fields masked; only admin sees them, audited ----
@@ -98,14 +90,14 @@ describe('failed-transaction console (staff)', () => {
     const retried = await staff('POST', `/v1/console/transactions/${rejectedQuery}/retry`);
     expect(retried.status, retried.text).toBe(200);
     expect(retried.body).toMatchObject({ retried: rejectedQuery, outcome: 'succeeded' });
-    expect((await transaction(gw.url, retried.body.transaction_id)).parent_id).toBe(rejectedQuery);
+    expect((await transaction(sys.gw.url, retried.body.transaction_id)).parent_id).toBe(rejectedQuery);
 
     // reverse now: the platform answers this time; the visit is released and settles
     const rev = await staff('POST', `/v1/console/transactions/${a.txid}/reverse`);
     expect(rev.status, rev.text).toBe(202);
-    await until('the reversal of a', async () => (await transaction(gw.url, a.txid)).resolution?.encounter_released === true);
-    expect((await ledger(mock.control)).find((e) => e.msgid === a.txid)?.status).toBe('reversed');
-    expect((await settle(gw.url, a.id)).status).toBe(201);
+    await until('the reversal of a', async () => (await transaction(sys.gw.url, a.txid)).resolution?.encounter_released === true);
+    expect((await ledger(sys.mock.control)).find((e) => e.msgid === a.txid)?.status).toBe('reversed');
+    expect((await settle(sys.gw.url, a.id)).status).toBe(201);
 
     // resolve needs a reason; bulk resolve by filter: the platform DID book them (confirmed), the visits stay blocked
     const noReason = await staff('POST', `/v1/console/transactions/${b.txid}/resolve`, { booked: true });
@@ -117,12 +109,12 @@ describe('failed-transaction console (staff)', () => {
     });
     expect(bulk.status, bulk.text).toBe(200);
     expect(bulk.body.done.sort()).toEqual([b.txid, c.txid].sort());
-    expect((await transaction(gw.url, b.txid)).resolution).toMatchObject({
+    expect((await transaction(sys.gw.url, b.txid)).resolution).toMatchObject({
       state: 'confirmed',
       resolved_by: 'test-staff',
       reason: '平台已确认入账，对账补录',
     });
-    expect((await settle(gw.url, b.id)).body.error.code).toBe('GW_BIZ_OUTCOME_UNKNOWN_PENDING');
+    expect((await settle(sys.gw.url, b.id)).body.error.code).toBe('GW_BIZ_OUTCOME_UNKNOWN_PENDING');
     // a second bulk on what is already resolved changes nothing
     const again = await staff('POST', '/v1/console/bulk/reverse', { filter: { status: 'confirmed' } });
     expect(again.body.done).toEqual([]);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startMock, tmpDir } from '../helpers/harness.js';
 import { spawnGateway } from '../helpers/process.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
 
 let mock: Awaited<ReturnType<typeof startMock>>;
 const dataDir = tmpDir('crash');
@@ -14,16 +15,6 @@ afterAll(async () => {
   await mock?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('kill -9 while a settlement is in flight', () => {
   it('the restarted gateway shows the 2207 in its journal as outcome unknown, and refuses to settle the visit again', async () => {
@@ -39,10 +30,14 @@ describe('kill -9 while a settlement is in flight', () => {
     const inFlight = api(first.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' }).catch(
       (e: Error) => e,
     );
-    await until('the platform to receive 2207', async () => {
-      const calls = (await api(mock.control, 'GET', '/calls?infno=2207')).body as unknown[];
-      return calls.length > 0 ? true : undefined;
-    });
+    await until(
+      'the platform to receive 2207',
+      async () => {
+        const calls = (await api(mock.control, 'GET', '/calls?infno=2207')).body as unknown[];
+        return calls.length > 0 ? true : undefined;
+      },
+      10_000,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     expect(await inFlight).toBeInstanceOf(Error); // the HIS lost its connection: no answer at all

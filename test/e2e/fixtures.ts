@@ -1,4 +1,7 @@
 /** Synthetic patients of the mock platform (mocks/platform/data/persons.json) and request builders. */
+import { visitFields } from '../helpers/bodies.js';
+
+export { diagnosesBody, line } from '../helpers/bodies.js';
 export const JILIN = {
   psn_no: '22000000000000000001',
   psn_name: '吉长青',
@@ -25,59 +28,7 @@ let seq = 0;
 export const uniq = (p: string) => `${p}${Date.now().toString(36)}${(seq++).toString(36)}`.toUpperCase().slice(0, 30);
 
 export function visitBody(cred: { mdtrt_cert_type: string; mdtrt_cert_no: string; card_sn?: string }, extra: Record<string, unknown> = {}) {
-  return {
-    ...cred,
-    ipt_otp_no: uniq('MZ'),
-    begntime: '2026-11-23 09:00:00',
-    atddr_no: 'D440300000001',
-    dr_name: '王医生',
-    dept_code: 'A03',
-    dept_name: '内科门诊',
-    caty: 'A03',
-    emergency: false,
-    ...extra,
-  };
-}
-
-export function diagnosesBody(med_type = '11') {
-  return {
-    med_type,
-    main_cond_dscr: '咳嗽三天',
-    diagnoses: [
-      {
-        diag_type: '1',
-        diag_srt_no: 1,
-        diag_code: 'J06.900',
-        diag_name: '急性上呼吸道感染',
-        diag_dept: '内科门诊',
-        dise_dor_no: 'D440300000001',
-        dise_dor_name: '王医生',
-        diag_time: '2026-11-23 09:10:00',
-      },
-    ],
-  };
-}
-
-export function line(
-  feedetl_sn: string,
-  med_list_codg: string,
-  cnt: number | string,
-  pric: number | string,
-  extra: Record<string, unknown> = {},
-) {
-  return {
-    feedetl_sn,
-    fee_ocur_time: '2026-11-23 09:20:00',
-    med_list_codg,
-    medins_list_codg: `H-${med_list_codg.slice(0, 10)}`,
-    cnt,
-    pric,
-    bilg_dept_codg: 'A03',
-    bilg_dept_name: '内科门诊',
-    bilg_dr_codg: 'D440300000001',
-    bilg_dr_name: '王医生',
-    ...extra,
-  };
+  return { ...cred, ipt_otp_no: uniq('MZ'), ...visitFields('2026-11-23 09:00:00'), ...extra };
 }
 
 export const CODES = {

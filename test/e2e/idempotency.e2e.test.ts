@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
 
 /**
@@ -10,14 +11,6 @@ import { CODES, diagnosesBody, JILIN, JILIN_UNFILED, line, visitBody } from './f
  */
 const SETTLE = { medfee_sumamt: 20, acct_used_flag: '0' };
 const WAIT_MS = 4000;
-
-// one mock platform per suite: two gateways with separate stores keep separate msgid counters
-// (a real platform would refuse their colliding msgids; replicas share Redis for that reason)
-let mock: Awaited<ReturnType<typeof startMock>>;
-
-async function settlementCalls(): Promise<number> {
-  return ((await api(mock.control, 'GET', '/calls?infno=2207')).body as unknown[]).length;
-}
 
 async function readyToSettle(base: string, token = JILIN.token): Promise<string> {
   const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: token }));
@@ -37,27 +30,24 @@ const backends: Array<[string, () => Record<string, string>]> = [
 
 describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
   const env: Record<string, string> = { ...envOf(), IDEMPOTENCY_WAIT_MS: String(WAIT_MS), PLATFORM_TIMEOUT_MS: '15000' };
-  let gw: TestGateway;
+  // one mock platform per suite: two gateways with separate stores keep separate msgid counters
+  // (a real platform would refuse their colliding msgids; replicas share Redis for that reason)
+  const sys = mockAndGateway(env, {
+    async afterStop() {
+      if (env.REDIS_KEY_PREFIX) {
+        const r = new Redis('redis://127.0.0.1:6379');
+        const keys = await r.keys(`${env.REDIS_KEY_PREFIX}*`);
+        if (keys.length) await r.del(...keys);
+        await r.quit();
+      }
+    },
+  });
   const settle = (id: string, key: string | undefined, body: unknown = SETTLE) =>
-    api(gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, body, key === undefined ? {} : { 'idempotency-key': key });
-
-  beforeAll(async () => {
-    mock = await startMock();
-    gw = await startGateway(mock.url, env);
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await mock?.close();
-    if (env.REDIS_KEY_PREFIX) {
-      const r = new Redis('redis://127.0.0.1:6379');
-      const keys = await r.keys(`${env.REDIS_KEY_PREFIX}*`);
-      if (keys.length) await r.del(...keys);
-      await r.quit();
-    }
-  });
+    api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, body, key === undefined ? {} : { 'idempotency-key': key });
+  const settlementCalls = async (): Promise<number> => ((await api(sys.mock.control, 'GET', '/calls?infno=2207')).body as unknown[]).length;
 
   it('50 concurrent identical settlements with one key: one 2207 reaches the platform, and every caller gets the same answer', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     const before = await settlementCalls();
     const key = `setl-${randomUUID()}`;
     const replies = await Promise.all(Array.from({ length: 50 }, () => settle(id, key)));
@@ -72,12 +62,12 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
     // one of them ran; the others were answered from the stored response
     expect(replies.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(49);
 
-    const visit = await api(gw.url, 'GET', `/v1/outpatient/visits/${id}`);
+    const visit = await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${id}`);
     expect(visit.body.settlements).toHaveLength(1);
   });
 
   it('a replay after completion returns the stored status, body and x-transaction-id, marked idempotent-replayed', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     const key = randomUUID();
     const first = await settle(id, key);
     expect(first.status, first.text).toBe(201);
@@ -93,7 +83,7 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
   });
 
   it('the same key with another body is refused with 422 GW_VAL_IDEMPOTENCY_KEY_REUSED, and nothing is sent', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     const key = randomUUID();
     expect((await settle(id, key)).status).toBe(201);
     const before = await settlementCalls();
@@ -101,13 +91,13 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
     expect([reused.status, reused.body.error.code]).toEqual([422, 'GW_VAL_IDEMPOTENCY_KEY_REUSED']);
     expect(reused.body.error.category).toBe('validation');
     // another endpoint with the same key is another request too
-    const other = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/pre-settlement`, SETTLE, { 'idempotency-key': key });
+    const other = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/pre-settlement`, SETTLE, { 'idempotency-key': key });
     expect([other.status, other.body.error?.code]).toEqual([422, 'GW_VAL_IDEMPOTENCY_KEY_REUSED']);
     expect(await settlementCalls()).toBe(before);
   });
 
   it('a validation error before execution does not burn the key: the corrected request with the same key settles', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     const key = randomUUID();
     const before = await settlementCalls();
     const schema = await settle(id, key, { acct_used_flag: '0' }); // medfee_sumamt missing
@@ -122,7 +112,7 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
 
   it('an error once execution began is kept: the retry gets the platform refusal again, without a second call', async () => {
     // unfiled cross-region patient: the platform refuses 2207 (nothing booked)
-    const id = await readyToSettle(gw.url, JILIN_UNFILED.token);
+    const id = await readyToSettle(sys.gw.url, JILIN_UNFILED.token);
     const key = randomUUID();
     const before = await settlementCalls();
     const first = await settle(id, key);
@@ -135,7 +125,7 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
   });
 
   it('a business refusal is kept too: settling a settled visit with a new key is 409, and its retry replays the 409', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     expect((await settle(id, randomUUID())).status).toBe(201);
     const key = randomUUID();
     const refused = await settle(id, key);
@@ -145,13 +135,13 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
   });
 
   it('a duplicate waits for the first request and gets its answer; past IDEMPOTENCY_WAIT_MS it gets 409 GW_BIZ_IDEMPOTENCY_IN_FLIGHT', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     const key = randomUUID();
     // the platform holds its 2207 reply longer than a duplicate waits
-    await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: WAIT_MS + 2000, count: 1 });
+    await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: WAIT_MS + 2000, count: 1 });
     try {
       const first = settle(id, key);
-      await until(async () => ((await api(gw.url, 'GET', `/v1/outpatient/visits/${id}`)).body.pending ? true : undefined));
+      await until(async () => ((await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${id}`)).body.pending ? true : undefined));
       const dup = await settle(id, key);
       expect([dup.status, dup.body.error.code]).toEqual([409, 'GW_BIZ_IDEMPOTENCY_IN_FLIGHT']);
       const done = await first;
@@ -159,17 +149,17 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
       const later = await settle(id, key);
       expect([later.status, later.body.setl_id, later.headers.get('idempotent-replayed')]).toEqual([201, done.body.setl_id, 'true']);
     } finally {
-      await api(mock.control, 'DELETE', '/faults');
+      await api(sys.mock.control, 'DELETE', '/faults');
     }
   });
 
   it('a malformed key is a 400 GW_VAL_SCHEMA, before anything runs', async () => {
-    const id = await readyToSettle(gw.url);
+    const id = await readyToSettle(sys.gw.url);
     for (const key of ['has space', 'x'.repeat(129), 'caf\u00e9']) {
-      const r = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, SETTLE, { 'idempotency-key': key });
+      const r = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, SETTLE, { 'idempotency-key': key });
       expect([r.status, r.body?.error?.code], key).toEqual([400, 'GW_VAL_SCHEMA']);
     }
-    const visit = await api(gw.url, 'GET', `/v1/outpatient/visits/${id}`);
+    const visit = await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${id}`);
     expect(visit.body.settlements).toHaveLength(0);
   });
 
@@ -178,7 +168,7 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
       const r = new Redis('redis://127.0.0.1:6379');
       const appendonly = ((await r.call('CONFIG', 'GET', 'appendonly')) as string[])[1];
       await r.quit();
-      const warnings = gw.logs.lines
+      const warnings = sys.gw.logs.lines
         .map((l) => JSON.parse(l) as { level: number; msg: string })
         .filter((l) => l.level === 40 && /PERSISTENCE IS OFF/.test(l.msg));
       expect(warnings).toHaveLength(appendonly === 'no' ? 1 : 0);

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mockAndGateway } from '../helpers/suite.js';
 import { admissionBody, CODES, dischargeBody, inpatientClient, ipLine, P } from './inpatient-fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
 let c: ReturnType<typeof inpatientClient>;
 let open: string;
 
+const sys = mockAndGateway();
 beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-  c = inpatientClient(gw.url);
+  c = inpatientClient(sys.gw.url);
   open = await c.admit(admissionBody(P.jilin.token, '2026-11-02 08:00:00'));
   await c.fees(open, [ipLine('Q1', CODES.nursing, 2, 25, '2026-11-02 10:00:00')]);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
 });
 
 const code = (r: { body: any }) => r.body?.error?.code;

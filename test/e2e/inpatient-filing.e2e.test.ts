@@ -9,47 +9,22 @@
  * The gateway and the mock run on one clock the test moves (the mock checks x-tif timestamps against
  * its own, and files automatically "today").
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../gateway/config.js';
-import { createLogger } from '../../gateway/logger.js';
-import { createGateway, type Gateway } from '../../gateway/server.js';
-import { createMockPlatform, type MockPlatform } from '../../mocks/platform/server.js';
-import { api, LogCapture, TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from '../helpers/harness.js';
-import { admissionBody, inpatientClient, P, pick, standardLines, STANDARD_TOTALS } from './inpatient-fixtures.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
+import { admissionBody, inpatientClient, P, pick, standardLines, standardStaySlip } from './inpatient-fixtures.js';
 
 let now = new Date('2026-11-23T02:00:00Z'); // 10:00 in 深圳 (CST)
 const clock = { now: () => new Date(now) };
-let mock: MockPlatform;
+const sys = mockAndGateway({}, { clock });
 let control: string;
-let gw: Gateway;
-let c: ReturnType<typeof inpatientClient>;
 let base: string;
-const dataDir = tmpDir('inpatient-filing');
+let c: ReturnType<typeof inpatientClient>;
 
-beforeAll(async () => {
-  mock = createMockPlatform({ clock: clock.now });
-  const { url } = await mock.listen(0);
-  control = url.replace(/\/api$/, '/__mock');
-  const config = loadConfig(
-    {
-      PLATFORM_BASE_URL: url,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'debug',
-      PLATFORM_TIMEOUT_MS: '5000',
-      API_CLIENTS_FILE: writeTestClientsFile(dataDir),
-      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
-    },
-    'test',
-  );
-  gw = await createGateway(config, { clock, logger: createLogger('debug', new LogCapture()) });
-  base = `http://127.0.0.1:${(await gw.start(0, '127.0.0.1')).port}`;
+beforeAll(() => {
+  control = sys.mock.control;
+  base = sys.gw.url;
   c = inpatientClient(base);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
   now = new Date('2026-11-23T02:00:00Z');
@@ -69,21 +44,11 @@ const journal = async (id: string) =>
     }>
   ).map((t) => `${t.infno}:${t.outcome}`);
 
-/** admit → the standard lines (3836.00, in scope 3290.40) → discharge; returns the admission. */
-async function stay(token: string, from: string, to: string) {
-  const r = await c.call('POST', '/v1/inpatient/admissions', admissionBody(token, `${from} 08:00:00`));
-  expect(r.status, r.text).toBe(201);
-  const id = r.body.admission.admission_id as string;
-  expect((await c.fees(id, standardLines(from))).totals).toEqual(STANDARD_TOTALS);
-  await c.discharge(id, `${to} 10:00:00`);
-  return { id, admission: r.body.admission, mdtrt_id: r.body.admission.mdtrt_id as string };
-}
-
 describe('late filing (补办备案): filed before the discharge settlement, settled directly (JS 25, HN 27, LN 17, JL 22)', () => {
   it('Jilin, not filed at admission, files a referral during the stay: refused before, settled at the referral tier after (JL 12: −10 points)', async () => {
     expect(await filingsOf(P.jilinUnfiled.psn_no)).toEqual([]);
     // admission of an un-filed, non-emergency patient is accepted: the filing may still come before the settlement
-    const s = await stay(P.jilinUnfiled.token, '2026-11-16', '2026-11-22');
+    const s = await c.standardStay(P.jilinUnfiled.token, '2026-11-16', '2026-11-22');
     expect(s.admission).toMatchObject({ status: 'admitted', scope: 'cross_province', filing: { status: 'not_filed' } });
 
     const before = await c.preSettle(s.id, '3836.00');
@@ -101,20 +66,7 @@ describe('late filing (补办备案): filed before the discharge settlement, set
     // Jilin referral = tier 2 (JL 12): 0.85 − 0.10 = 0.75; deductible 1000
     //   hifp_pay = round2((3290.40 − 1000) × 0.75) = round2(1717.80) = 1717.80
     //   psn_part = 3836.00 − 1717.80 = 2118.20, no account use: all cash
-    const expected = {
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 1000,
-      hifp_pay: 1717.8,
-      pool_prop_selfpay: 0.75,
-      fund_pay_sumamt: 1717.8,
-      psn_part_amt: 2118.2,
-      acct_pay: 0,
-      psn_cash_pay: 2118.2,
-    };
+    const expected = standardStaySlip({ act_pay_dedc: 1000, hifp_pay: 1717.8, pool_prop_selfpay: 0.75, psn_cash_pay: 2118.2 });
     const pre = await c.preSettle(s.id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
     expect(pick(pre.body.slip)).toEqual(expected);
@@ -138,7 +90,7 @@ describe('late filing (补办备案): filed before the discharge settlement, set
   });
 
   it("Jilin, filed after the discharge but before the settlement (JL 22 结算前补办): settled at that filing's tier (other temporary: −20 points)", async () => {
-    const s = await stay(P.jilinUnfiled.token, '2026-11-16', '2026-11-20');
+    const s = await c.standardStay(P.jilinUnfiled.token, '2026-11-16', '2026-11-20');
     const refused = await c.settle(s.id, '3836.00');
     expect([refused.status, refused.body.error.code]).toEqual([422, 'GW_FIL_NOT_FILED']);
 
@@ -163,7 +115,7 @@ describe('late filing (补办备案): filed before the discharge settlement, set
 describe('Liaoning: the insured area files automatically (LN 17, LN 20)', () => {
   it('an un-filed patient is filed by the first 1101 (获取异地人员信息), on the admission day: one filing, which the stay settles under', async () => {
     expect(await filingsOf(P.liaoning.psn_no)).toEqual([]);
-    const s = await stay(P.liaoning.token, '2026-11-23', '2026-11-27');
+    const s = await c.standardStay(P.liaoning.token, '2026-11-23', '2026-11-27');
     // 1101 at admission filed '6' (其他临时外出) from today for 6 months; 2401, 2402 and the discharge 1101 found it valid
     expect(await filingsOf(P.liaoning.psn_no)).toEqual([
       { file_type: '6', mdtrtarea_admvs: '440300', begndate: '2026-11-23', enddate: '2027-05-23' },

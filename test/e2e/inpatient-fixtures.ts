@@ -1,7 +1,11 @@
 /** Inpatient request builders and the synthetic patients used by the inpatient e2e suites. */
 import { expect } from 'vitest';
 import { api, type Reply } from '../helpers/harness.js';
+import { cashSlip, INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
+import { admissionFields, dischargeBody, standardLines } from '../helpers/bodies.js';
 import { uniq } from './fixtures.js';
+
+export { dischargeBody, INPATIENT_CODES as CODES, ipLine, standardLines } from '../helpers/bodies.js';
 
 /** e-voucher tokens of mocks/platform/data/persons.json */
 export const P = {
@@ -14,94 +18,10 @@ export const P = {
   hunan: { psn_no: '43000000000000000005', token: 'EVT43000000000000000005E7F8A9B0' }, // 390, other temporary 2026-10-01 → 2027-03-31
 };
 
-export const CODES = {
-  bed: '001103000010000', // 床位费 甲类, price cap 50.00
-  nursing: '001202000010000', // 一级护理 甲类
-  appendectomy: '003307010010000', // 阑尾切除术 乙类 5 %
-  cefixime: 'XJ01DDA096A001010203981', // 乙类 10 %
-  cosmetic: '003114000050000', // 丙类
-  ct: '002103000010000', // 乙类 10 %, price cap 150.00
-};
-
-const DIAG = (at: string) => [
-  {
-    diag_type: '1',
-    maindiag_flag: '1',
-    diag_srt_no: 1,
-    diag_code: 'K35.800',
-    diag_name: '急性阑尾炎',
-    diag_dept: '普外科',
-    dise_dor_no: 'D440300000009',
-    dise_dor_name: '李医生',
-    diag_time: at,
-  },
-];
-
 export function admissionBody(token: string, begntime: string, extra: Record<string, unknown> = {}) {
-  return {
-    mdtrt_cert_type: '01',
-    mdtrt_cert_no: token,
-    ipt_no: uniq('ZY'),
-    begntime,
-    med_type: '21',
-    emergency: false,
-    trum_flag: '0',
-    rel_ttp_flag: '0',
-    atddr_no: 'D440300000009',
-    chfpdr_name: '李医生',
-    adm_diag_dscr: '急性阑尾炎',
-    adm_dept_codg: 'A0302',
-    adm_dept_name: '普外科',
-    adm_bed: '12-03',
-    dscg_maindiag_code: 'K35.800',
-    dscg_maindiag_name: '急性阑尾炎',
-    diagnoses: DIAG(begntime),
-    ...extra,
-  };
+  return { mdtrt_cert_type: '01', mdtrt_cert_no: token, ipt_no: uniq('ZY'), ...admissionFields(begntime), ...extra };
 }
 
-export function ipLine(
-  feedetl_sn: string,
-  code: string,
-  cnt: number | string,
-  pric: number | string,
-  fee_ocur_time: string,
-  extra: Record<string, unknown> = {},
-) {
-  return {
-    feedetl_sn,
-    fee_ocur_time,
-    med_list_codg: code,
-    medins_list_codg: `H-${code.slice(0, 10)}`,
-    cnt,
-    pric,
-    bilg_dept_codg: 'A0302',
-    bilg_dept_name: '普外科',
-    bilg_dr_codg: 'D440300000009',
-    bilg_dr_name: '李医生',
-    ...extra,
-  };
-}
-
-/**
- * The standard stay's five lines, all on `day` (yyyy-MM-dd):
- *   bed          8 × 60.00 = 480.00  cap 50: over-limit (60 − 50) × 8 = 80.00, in scope 400.00
- *   nursing      8 × 25.00 = 200.00  甲类: in scope 200.00
- *   appendectomy 1 × 2400.00         乙类 5 %: prepay 120.00, in scope 2280.00
- *   cefixime    10 × 45.60 = 456.00  乙类 10 %: prepay 45.60, in scope 410.40
- *   cosmetic     1 × 300.00          丙类: fully self-paid 300.00
- * totals: medfee 3836.00 = fulamt 300.00 + overlmt 80.00 + prepay 165.60 + in scope 3290.40
- */
-export function standardLines(day: string) {
-  const t = `${day} 10:00:00`;
-  return [
-    ipLine('S1', CODES.bed, 8, '60.00', t),
-    ipLine('S2', CODES.nursing, 8, 25, t),
-    ipLine('S3', CODES.appendectomy, 1, 2400, t),
-    ipLine('S4', CODES.cefixime, 10, '45.60', t),
-    ipLine('S5', CODES.cosmetic, 1, 300, t),
-  ];
-}
 export const STANDARD_TOTALS = {
   medfee_sumamt: '3836.00',
   fulamt_ownpay_amt: '300.00',
@@ -110,25 +30,16 @@ export const STANDARD_TOTALS = {
   inscp_scp_amt: '3290.40',
 };
 
-export function dischargeBody(endtime: string) {
-  return { endtime, dscg_dept_codg: 'A0302', dscg_dept_name: '普外科', dscg_way: '1', diagnoses: DIAG(endtime) };
-}
+/** STANDARD_TOTALS as a slip shows them (numbers). */
+const STANDARD_SLIP_TOTALS = Object.fromEntries(Object.entries(STANDARD_TOTALS).map(([k, v]) => [k, Number(v)])) as {
+  [K in keyof typeof STANDARD_TOTALS]: number;
+};
 
-export const SLIP_KEYS = [
-  'medfee_sumamt',
-  'fulamt_ownpay_amt',
-  'overlmt_selfpay',
-  'preselfpay_amt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'pool_prop_selfpay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-] as const;
-export const pick = (slip: Record<string, unknown>) => Object.fromEntries(SLIP_KEYS.map((k) => [k, slip[k]]));
+/** The slip expected of the standard stay settled without the account (cashSlip), from the test's hand-computed pool figures. */
+export const standardStaySlip = (paid: { act_pay_dedc: number; hifp_pay: number; pool_prop_selfpay: number; psn_cash_pay: number }) =>
+  cashSlip(STANDARD_SLIP_TOTALS, paid);
+
+export const pick = slipPicker(INPATIENT_SLIP_KEYS);
 
 /** The HIS's steps, over HTTP. */
 export function inpatientClient(base: string) {
@@ -137,17 +48,31 @@ export function inpatientClient(base: string) {
     expect(r.status, r.text).toBe(status);
     return r;
   };
+  const admission = async (body: Record<string, unknown>) =>
+    ok(await call('POST', '/v1/inpatient/admissions', body), 201).body.admission as Record<string, any>;
+  const admit = async (body: Record<string, unknown>) => (await admission(body)).admission_id as string;
+  const fees = async (id: string, lines: unknown[]) => ok(await call('POST', `/v1/inpatient/admissions/${id}/fees`, { lines }), 201).body;
+  const discharge = async (id: string, endtime: string) =>
+    ok(await call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody(endtime)), 200).body;
   return {
     call,
-    async admit(body: Record<string, unknown>) {
-      const r = ok(await call('POST', '/v1/inpatient/admissions', body), 201);
-      return r.body.admission.admission_id as string;
+    admit,
+    fees,
+    discharge,
+    /** admit → `lines` → discharge at `endtime`; returns the admission id. */
+    async stay(body: Record<string, unknown>, lines: unknown[], endtime: string) {
+      const id = await admit(body);
+      await fees(id, lines);
+      await discharge(id, endtime);
+      return id;
     },
-    async fees(id: string, lines: unknown[]) {
-      return ok(await call('POST', `/v1/inpatient/admissions/${id}/fees`, { lines }), 201).body;
-    },
-    async discharge(id: string, endtime: string) {
-      return ok(await call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody(endtime)), 200).body;
+    /** admit on `from` 08:00 → the standard lines (3836.00, in scope 3290.40) → discharge on `to` 10:00. */
+    async standardStay(token: string, from: string, to: string, extra: Record<string, unknown> = {}) {
+      const adm = await admission(admissionBody(token, `${from} 08:00:00`, extra));
+      const id = adm.admission_id as string;
+      expect((await fees(id, standardLines(from))).totals).toEqual(STANDARD_TOTALS);
+      await discharge(id, `${to} 10:00:00`);
+      return { id, admission: adm, mdtrt_id: adm.mdtrt_id as string };
     },
     settle(id: string, medfee_sumamt: string, mid_setl_flag = '0', extra: Record<string, unknown> = {}) {
       return call('POST', `/v1/inpatient/admissions/${id}/settlement`, { medfee_sumamt, acct_used_flag: '0', mid_setl_flag, ...extra });

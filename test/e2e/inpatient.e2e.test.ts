@@ -1,53 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
-import { admissionBody, CODES, inpatientClient, ipLine, P, pick, standardLines, STANDARD_TOTALS } from './inpatient-fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
+import { admissionBody, CODES, inpatientClient, ipLine, P, pick, standardStaySlip } from './inpatient-fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
 let c: ReturnType<typeof inpatientClient>;
 
+const sys = mockAndGateway();
 beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-  c = inpatientClient(gw.url);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
+  c = inpatientClient(sys.gw.url);
 });
 
-const ledger = async () => (await api(mock.control, 'GET', '/ledger')).body as Array<Record<string, any>>;
-const mockPerson = async (psn_no: string) => (await api(mock.control, 'GET', `/persons/${psn_no}`)).body as Record<string, any>;
-
-/** admit → standard lines → discharge; returns the admission id. */
-async function standardStay(token: string, from: string, to: string, extra: Record<string, unknown> = {}) {
-  const id = await c.admit(admissionBody(token, `${from} 08:00:00`, extra));
-  const fees = await c.fees(id, standardLines(from));
-  expect(fees.totals).toEqual(STANDARD_TOTALS);
-  await c.discharge(id, `${to} 10:00:00`);
-  return id;
-}
+const ledger = async () => (await api(sys.mock.control, 'GET', '/ledger')).body as Array<Record<string, any>>;
+const mockPerson = async (psn_no: string) => (await api(sys.mock.control, 'GET', `/persons/${psn_no}`)).body as Record<string, any>;
 
 describe('inpatient direct settlement: one patient per province, slips as hand-computed', () => {
   it('Jilin, long-term filing (tier 1, JL 12): local ratio 85 %, deductible 1000', async () => {
-    const id = await standardStay(P.jilin.token, '2026-11-02', '2026-11-09');
+    const { id } = await c.standardStay(P.jilin.token, '2026-11-02', '2026-11-09');
     // act_pay_dedc = min(3290.40, 1000) = 1000.00
     // hifp_pay     = round2((3290.40 − 1000) × 0.85) = round2(1946.84) = 1946.84
     // psn_part     = 3836.00 − 1946.84 = 1889.16, no account use: all cash
-    const expected = {
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 1000,
-      hifp_pay: 1946.84,
-      pool_prop_selfpay: 0.85,
-      fund_pay_sumamt: 1946.84,
-      psn_part_amt: 1889.16,
-      acct_pay: 0,
-      psn_cash_pay: 1889.16,
-    };
+    const expected = standardStaySlip({ act_pay_dedc: 1000, hifp_pay: 1946.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1889.16 });
     const pre = await c.preSettle(id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
     expect(pick(pre.body.slip)).toEqual(expected);
@@ -59,78 +31,45 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     expect(setl.body.audit).toBe(false);
     expect(setl.text).toContain('"psn_cash_pay":1889.16');
     // the discharge settlement re-checked the filing with 1101 right before the 2304
-    const journal = await api(gw.url, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' });
+    const journal = await api(sys.gw.url, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' });
     const infnos = (journal.body.transactions ?? journal.body.items ?? journal.body).map((t: { infno: string }) => t.infno);
     expect(infnos.slice(0, 2)).toEqual(['2304', '1101']);
   });
 
   it('Jiangsu, referral filing (JS 17-19: −5 points): 83 %, deductible 900; the stay began inside the filing and ends after it (JS 13)', async () => {
     // filing 4 转诊 valid 2026-09-01 → 2027-02-28; the stay runs 2027-02-20 → 2027-03-05
-    const id = await standardStay(P.jiangsu.token, '2027-02-20', '2027-03-05');
+    const { id } = await c.standardStay(P.jiangsu.token, '2027-02-20', '2027-03-05');
     // hifp_pay = round2((3290.40 − 900) × (0.88 − 0.05)) = round2(2390.40 × 0.83) = round2(1984.032) = 1984.03
     // psn_part = 3836.00 − 1984.03 = 1851.97
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 900,
-      hifp_pay: 1984.03,
-      pool_prop_selfpay: 0.83,
-      fund_pay_sumamt: 1984.03,
-      psn_part_amt: 1851.97,
-      acct_pay: 0,
-      psn_cash_pay: 1851.97,
-    });
+    expect(pick(setl.body.slip)).toEqual(
+      standardStaySlip({ act_pay_dedc: 900, hifp_pay: 1984.03, pool_prop_selfpay: 0.83, psn_cash_pay: 1851.97 }),
+    );
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '4', enddate: '2027-02-28', basis: 'admission_date' });
   });
 
   it('Hunan, resident insurance 390, other temporary filing (HN 20: −10 points): 60 %, deductible 600', async () => {
-    const id = await standardStay(P.hunan.token, '2026-11-03', '2026-11-10');
+    const { id } = await c.standardStay(P.hunan.token, '2026-11-03', '2026-11-10');
     // hifp_pay = round2((3290.40 − 600) × (0.70 − 0.10)) = round2(2690.40 × 0.60) = 1614.24
     // psn_part = 3836.00 − 1614.24 = 2221.76
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 600,
-      hifp_pay: 1614.24,
-      pool_prop_selfpay: 0.6,
-      fund_pay_sumamt: 1614.24,
-      psn_part_amt: 2221.76,
-      acct_pay: 0,
-      psn_cash_pay: 2221.76,
-    });
+    expect(pick(setl.body.slip)).toEqual(
+      standardStaySlip({ act_pay_dedc: 600, hifp_pay: 1614.24, pool_prop_selfpay: 0.6, psn_cash_pay: 2221.76 }),
+    );
     expect(setl.body.slip.setldetail).toEqual([expect.objectContaining({ fund_pay_type: '390100', fund_payamt: 1614.24 })]);
   });
 
   it('Liaoning, not filed: filed automatically as temporary (LN 17/20), settles at 85 % with deductible 800', async () => {
-    const id = await standardStay(P.liaoning.token, '2026-11-04', '2026-11-11');
+    const { id } = await c.standardStay(P.liaoning.token, '2026-11-04', '2026-11-11');
     // hifp_pay = round2((3290.40 − 800) × 0.85) = round2(2490.40 × 0.85) = 2116.84
     // psn_part = 3836.00 − 2116.84 = 1719.16
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    expect(pick(setl.body.slip)).toEqual({
-      medfee_sumamt: 3836,
-      fulamt_ownpay_amt: 300,
-      overlmt_selfpay: 80,
-      preselfpay_amt: 165.6,
-      inscp_scp_amt: 3290.4,
-      act_pay_dedc: 800,
-      hifp_pay: 2116.84,
-      pool_prop_selfpay: 0.85,
-      fund_pay_sumamt: 2116.84,
-      psn_part_amt: 1719.16,
-      acct_pay: 0,
-      psn_cash_pay: 1719.16,
-    });
+    expect(pick(setl.body.slip)).toEqual(
+      standardStaySlip({ act_pay_dedc: 800, hifp_pay: 2116.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1719.16 }),
+    );
     // the 1101 re-check before the discharge settlement saw the insured area's automatic filing
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '6', term: 'temporary', begndate: '2026-11-04' });
   });
@@ -139,12 +78,11 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
 describe('flags at admission', () => {
   it('an emergency admission (住院类型 急诊, med_type 24) of an un-filed patient settles at the emergency tier; without the flag it is refused', async () => {
     const body = admissionBody(P.jilinUnfiled.token, '2026-11-05 02:10:00', { med_type: '24', emergency: true });
-    const id = await c.admit(body);
-    await c.fees(id, [
-      ipLine('E1', CODES.nursing, 8, 25, '2026-11-05 03:00:00'),
-      ipLine('E2', CODES.appendectomy, 1, 2400, '2026-11-05 04:00:00'),
-    ]);
-    await c.discharge(id, '2026-11-12 10:00:00');
+    const id = await c.stay(
+      body,
+      [ipLine('E1', CODES.nursing, 8, 25, '2026-11-05 03:00:00'), ipLine('E2', CODES.appendectomy, 1, 2400, '2026-11-05 04:00:00')],
+      '2026-11-12 10:00:00',
+    );
     // in scope 200.00 + 2280.00 = 2480.00, prepay 120.00, total 2600.00
     // Jilin emergency = tier 2 (JL 12): 0.85 − 0.10 = 0.75; hifp = round2((2480 − 1000) × 0.75) = 1110.00; person 1490.00
     const setl = await c.settle(id, '2600.00');
@@ -158,9 +96,11 @@ describe('flags at admission', () => {
     });
 
     // the same patient, same kind of stay, no emergency flag: not filed, no direct settlement
-    const plain = await c.admit(admissionBody(P.jilinUnfiled.token, '2026-11-14 09:00:00'));
-    await c.fees(plain, [ipLine('N1', CODES.nursing, 2, 25, '2026-11-14 10:00:00')]);
-    await c.discharge(plain, '2026-11-16 10:00:00');
+    const plain = await c.stay(
+      admissionBody(P.jilinUnfiled.token, '2026-11-14 09:00:00'),
+      [ipLine('N1', CODES.nursing, 2, 25, '2026-11-14 10:00:00')],
+      '2026-11-16 10:00:00',
+    );
     const refused = await c.settle(plain, '50.00');
     expect(refused.status, refused.text).toBe(422);
     expect(refused.body.error).toMatchObject({ code: 'GW_FIL_NOT_FILED', category: 'filing' });
@@ -168,7 +108,7 @@ describe('flags at admission', () => {
   });
 
   it('trauma without a third party: refused until the signed commitment is recorded, naming what is missing; then it settles', async () => {
-    const id = await standardStay(P.jilin.token, '2026-11-06', '2026-11-08', { med_type: '22', trum_flag: '1', rel_ttp_flag: '0' });
+    const { id } = await c.standardStay(P.jilin.token, '2026-11-06', '2026-11-08', { med_type: '22', trum_flag: '1', rel_ttp_flag: '0' });
     const none = await c.settle(id, '3836.00');
     expect(none.status, none.text).toBe(422);
     expect(none.body.error.code).toBe('GW_BIZ_TRAUMA_COMMITMENT_MISSING');
@@ -209,7 +149,7 @@ describe('flags at admission', () => {
   });
 
   it('trauma with a third party: direct settlement refused, the counter is told to settle as self-pay', async () => {
-    const id = await standardStay(P.jiangsu.token, '2026-11-07', '2026-11-09', { med_type: '22', trum_flag: '1', rel_ttp_flag: '1' });
+    const { id } = await c.standardStay(P.jiangsu.token, '2026-11-07', '2026-11-09', { med_type: '22', trum_flag: '1', rel_ttp_flag: '1' });
     for (const r of [await c.preSettle(id, '3836.00'), await c.settle(id, '3836.00')]) {
       expect(r.status, r.text).toBe(422);
       expect(r.body.error).toMatchObject({ code: 'GW_BIZ_TRAUMA_THIRD_PARTY', category: 'business' });
@@ -232,17 +172,14 @@ describe('flags at admission', () => {
 
 describe('maternity (生育住院, med_type 52)', () => {
   it('Liaoning: an un-filed mother is filed automatically at admission and settles at the local ratio (LN 21)', async () => {
-    const id = await c.admit(
+    const id = await c.stay(
       admissionBody(P.liaoningMother.token, '2026-11-08 06:00:00', {
         med_type: '52',
         maternity: { matn_type: '1', geso_val: 39, fetts: 1, fetus_cnt: 1 },
       }),
+      [ipLine('M1', CODES.bed, 6, 50, '2026-11-08 07:00:00'), ipLine('M2', CODES.appendectomy, 1, 2400, '2026-11-08 09:00:00')],
+      '2026-11-13 10:00:00',
     );
-    await c.fees(id, [
-      ipLine('M1', CODES.bed, 6, 50, '2026-11-08 07:00:00'),
-      ipLine('M2', CODES.appendectomy, 1, 2400, '2026-11-08 09:00:00'),
-    ]);
-    await c.discharge(id, '2026-11-13 10:00:00');
     // in scope 300.00 + 2280.00 = 2580.00, prepay 120.00, total 2700.00
     // local ratio 0.85, deductible 800: hifp = round2((2580 − 800) × 0.85) = 1513.00; person 1187.00
     const setl = await c.settle(id, '2700.00');
@@ -261,12 +198,11 @@ describe('maternity (生育住院, med_type 52)', () => {
   });
 
   it('Jilin: the birth filing lapses after that birth (JL 16); a later stay is no longer filed', async () => {
-    const id = await c.admit(admissionBody(P.jilinBirth.token, '2026-11-10 06:00:00', { med_type: '52' }));
-    await c.fees(id, [
-      ipLine('B1', CODES.nursing, 4, 25, '2026-11-10 07:00:00'),
-      ipLine('B2', CODES.appendectomy, 1, 2400, '2026-11-10 09:00:00'),
-    ]);
-    await c.discharge(id, '2026-11-14 10:00:00');
+    const id = await c.stay(
+      admissionBody(P.jilinBirth.token, '2026-11-10 06:00:00', { med_type: '52' }),
+      [ipLine('B1', CODES.nursing, 4, 25, '2026-11-10 07:00:00'), ipLine('B2', CODES.appendectomy, 1, 2400, '2026-11-10 09:00:00')],
+      '2026-11-14 10:00:00',
+    );
     // in scope 100.00 + 2280.00 = 2380.00; long-term (birth) filing: local 0.85, deductible 1000
     // hifp = round2((2380 − 1000) × 0.85) = 1173.00; total 2500.00; person 1327.00
     const setl = await c.settle(id, '2500.00');
@@ -275,9 +211,11 @@ describe('maternity (生育住院, med_type 52)', () => {
     const birth = ((await mockPerson(P.jilinBirth.psn_no)).filings as Array<Record<string, unknown>>).find((f) => f.purpose === 'birth');
     expect(birth).toMatchObject({ begndate: '2026-06-01', enddate: '2026-11-14' });
 
-    const later = await c.admit(admissionBody(P.jilinBirth.token, '2026-11-20 09:00:00'));
-    await c.fees(later, [ipLine('L1', CODES.nursing, 2, 25, '2026-11-20 10:00:00')]);
-    await c.discharge(later, '2026-11-22 10:00:00');
+    const later = await c.stay(
+      admissionBody(P.jilinBirth.token, '2026-11-20 09:00:00'),
+      [ipLine('L1', CODES.nursing, 2, 25, '2026-11-20 10:00:00')],
+      '2026-11-22 10:00:00',
+    );
     const refused = await c.settle(later, '50.00');
     expect(refused.status, refused.text).toBe(422);
     expect(refused.body.error.code).toBe('GW_FIL_NOT_FILED');
@@ -331,7 +269,7 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       expect.objectContaining({ feedetl_sn: 'X1', inscp_scp_amt: '135.00', preselfpay_amt: '15.00', form_id: form.body.form_id }),
     ]);
     // the 2301 message carried the outside flags
-    const journal = await api(gw.url, 'GET', `/v1/transactions/${form.body.transaction_id}`, undefined, {}, { auth: 'staff' });
+    const journal = await api(sys.gw.url, 'GET', `/v1/transactions/${form.body.transaction_id}`, undefined, {}, { auth: 'staff' });
     expect(JSON.stringify(journal.body)).toContain('"etip_flag":"1"');
     expect(JSON.stringify(journal.body)).toContain('"etip_hosp_code":"H44030500099"');
 
@@ -359,7 +297,7 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       insurance_office_stamp: { stamped_by: '医保办王五' },
     });
 
-    const page = await fetch(`${gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
+    const page = await fetch(`${sys.gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
       headers: { 'x-api-key': 'ygk_TEST_his_key_0000000000000000000000000001' },
     });
     const html = await page.text();
@@ -463,21 +401,25 @@ describe('recall and re-settle (召回重结, LN 54)', () => {
 
 describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
   it('a stay of ≥ 30,000.00 yuan is marked and staff can list it with the fields the insured area may query; 29,999.99 is not', async () => {
-    const big = await c.admit(admissionBody(P.hunan.token, '2026-11-17 08:00:00'));
-    await c.fees(big, [ipLine('A1', CODES.appendectomy, 1, '30000.00', '2026-11-18 10:00:00')]);
-    await c.discharge(big, '2026-11-25 10:00:00');
+    const big = await c.stay(
+      admissionBody(P.hunan.token, '2026-11-17 08:00:00'),
+      [ipLine('A1', CODES.appendectomy, 1, '30000.00', '2026-11-18 10:00:00')],
+      '2026-11-25 10:00:00',
+    );
     const s1 = await c.settle(big, '30000.00', '0', { invono: 'ZY30000' });
     expect(s1.status, s1.text).toBe(201);
     expect(s1.body.audit).toBe(true);
 
-    const small = await c.admit(admissionBody(P.hunan.token, '2026-11-19 08:00:00'));
-    await c.fees(small, [ipLine('A2', CODES.appendectomy, 1, '29999.99', '2026-11-19 10:00:00')]);
-    await c.discharge(small, '2026-11-26 10:00:00');
+    const small = await c.stay(
+      admissionBody(P.hunan.token, '2026-11-19 08:00:00'),
+      [ipLine('A2', CODES.appendectomy, 1, '29999.99', '2026-11-19 10:00:00')],
+      '2026-11-26 10:00:00',
+    );
     const s2 = await c.settle(small, '29999.99');
     expect(s2.status, s2.text).toBe(201);
     expect(s2.body.audit).toBe(false);
 
-    const list = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'staff' });
+    const list = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'staff' });
     expect(list.status, list.text).toBe(200);
     const mine = list.body.settlements.filter((e: { setl_id: string }) => [s1.body.setl_id, s2.body.setl_id].includes(e.setl_id));
     expect(mine).toEqual([
@@ -495,12 +437,12 @@ describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
         status: 'booked',
       }),
     ]);
-    const his = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'his' });
+    const his = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'his' });
     expect(his.status).toBe(403);
 
     const recall = await c.call('POST', `/v1/inpatient/settlements/${s1.body.setl_id}/cancel`, {});
     expect(recall.status, recall.text).toBe(200);
-    const after = await api(gw.url, 'GET', '/v1/audit/inpatient-settlements?status=booked', undefined, {}, { auth: 'staff' });
+    const after = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements?status=booked', undefined, {}, { auth: 'staff' });
     expect(after.body.settlements.map((e: { setl_id: string }) => e.setl_id)).not.toContain(s1.body.setl_id);
   });
 });

@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JIANGSU, JILIN, line, visitBody } from './fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
+const sys = mockAndGateway();
 
 describe('logs carry no personal data', () => {
   it('a whole flow, including refusals, leaves none of the patient identifiers in the captured log', async () => {
-    const call = (m: string, p: string, b?: unknown) => api(gw.url, m, p, b);
+    const call = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b);
     await call('POST', '/v1/persons/query', {
       mdtrt_cert_type: '03',
       mdtrt_cert_no: JILIN.card_no,
@@ -41,12 +32,12 @@ describe('logs carry no personal data', () => {
     const s = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '1' });
     expect(s.status, s.text).toBe(201);
     await call('POST', `/v1/settlements/${s.body.setl_id}/cancel`, {});
-    await api(mock.control, 'POST', '/sign-ins/expire');
+    await api(sys.mock.control, 'POST', '/sign-ins/expire');
     await call('POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
 
-    const text = gw.logs.text;
-    expect(gw.logs.lines.length).toBeGreaterThan(20); // the flow was logged, as structured JSON
-    for (const l of gw.logs.lines) expect(() => JSON.parse(l)).not.toThrow();
+    const text = sys.gw.logs.text;
+    expect(sys.gw.logs.lines.length).toBeGreaterThan(20); // the flow was logged, as structured JSON
+    for (const l of sys.gw.logs.lines) expect(() => JSON.parse(l)).not.toThrow();
     expect(text).toContain('"infno":"2207"');
     for (const secret of [
       JILIN.psn_name,
@@ -63,11 +54,11 @@ describe('logs carry no personal data', () => {
   });
 
   it('redacts personal fields even when code logs an object that carries them', async () => {
-    gw.gw.logger.info(
+    sys.gw.gw.logger.info(
       { req: { certno: JILIN.certno, nested: { psn_name: JILIN.psn_name, mdtrt_cert_no: JILIN.token } } },
       'should be redacted',
     );
-    const last = gw.logs.lines.at(-1)!;
+    const last = sys.gw.logs.lines.at(-1)!;
     expect(last).toContain('[redacted]');
     expect(last).not.toContain(JILIN.certno);
     expect(last).not.toContain(JILIN.psn_name);

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url, { PLATFORM_TIMEOUT_MS: '1000' });
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
+const sys = mockAndGateway({ PLATFORM_TIMEOUT_MS: '1000' });
 
 const scrape = async () => {
-  const r = await api(gw.url, 'GET', '/metrics', undefined, {}, { auth: 'admin' });
+  const r = await api(sys.gw.url, 'GET', '/metrics', undefined, {}, { auth: 'admin' });
   expect(r.status).toBe(200);
   return r.text;
 };
@@ -27,12 +18,13 @@ function sample(text: string, series: string): number | undefined {
 }
 
 async function visitReadyToSettle(bchno: string) {
-  const reg = await api(gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+  const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
   expect(reg.status, reg.text).toBe(201);
   const id = reg.body.visit.visit_id as string;
-  expect((await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBeLessThan(300);
+  expect((await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBeLessThan(300);
   expect(
-    (await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: bchno, lines: [line('1', CODES.consult, 1, 20)] })).status,
+    (await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: bchno, lines: [line('1', CODES.consult, 1, 20)] }))
+      .status,
   ).toBeLessThan(300);
   return id;
 }
@@ -40,7 +32,7 @@ async function visitReadyToSettle(bchno: string) {
 describe('/metrics (Prometheus)', () => {
   it('after a settlement shows the 2207 call as succeeded, the request histogram by route pattern, and an empty backlog', async () => {
     const id = await visitReadyToSettle('M1');
-    const s = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+    const s = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
     expect(s.status, s.text).toBe(201);
 
     const text = await scrape();
@@ -61,10 +53,10 @@ describe('/metrics (Prometheus)', () => {
 
   it('a settlement whose reply never comes counts as unknown and shows in the journal backlog until resolved', async () => {
     const id = await visitReadyToSettle('M2');
-    await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 3000, after_booking: true, count: 1 });
-    const s = await api(gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+    await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 3000, after_booking: true, count: 1 });
+    const s = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
     expect(s.body.error.code).toBe('GW_SYS_PLATFORM_OUTCOME_UNKNOWN');
-    await api(mock.control, 'DELETE', '/faults');
+    await api(sys.mock.control, 'DELETE', '/faults');
 
     const text = await scrape();
     expect(sample(text, 'yidi_platform_calls_total{infno="2207",outcome="unknown"}')).toBe(1);
@@ -72,7 +64,7 @@ describe('/metrics (Prometheus)', () => {
   });
 
   it('requests refused before routing are labelled by endpoint group, never by raw path', async () => {
-    await api(gw.url, 'GET', '/v1/transactions/H4403050000120261123000001', undefined, {}, { auth: 'pos' });
+    await api(sys.gw.url, 'GET', '/v1/transactions/H4403050000120261123000001', undefined, {}, { auth: 'pos' });
     const text = await scrape();
     expect(sample(text, 'yidi_http_requests_total{method="GET",route="/v1/transactions/*",status="403"}')).toBe(1);
     expect(text).not.toContain('H4403050000120261123000001');
@@ -80,8 +72,8 @@ describe('/metrics (Prometheus)', () => {
 
   it('is for admins only', async () => {
     for (const role of ['his', 'pos', 'staff'] as const) {
-      expect((await api(gw.url, 'GET', '/metrics', undefined, {}, { auth: role })).status).toBe(403);
+      expect((await api(sys.gw.url, 'GET', '/metrics', undefined, {}, { auth: role })).status).toBe(403);
     }
-    expect((await api(gw.url, 'GET', '/metrics', undefined, {}, { auth: false })).status).toBe(401);
+    expect((await api(sys.gw.url, 'GET', '/metrics', undefined, {}, { auth: false })).status).toBe(401);
   });
 });

@@ -1,35 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { OUTPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JIANGSU, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(gw.url, method, path, body);
+const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body);
 
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
+const sys = mockAndGateway();
 
-const SLIP_KEYS = [
-  'medfee_sumamt',
-  'fulamt_ownpay_amt',
-  'overlmt_selfpay',
-  'preselfpay_amt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-  'balc',
-] as const;
-const pick = (slip: Record<string, unknown>) => Object.fromEntries(SLIP_KEYS.map((k) => [k, slip[k]]));
+const pick = slipPicker(OUTPATIENT_SLIP_KEYS);
 
 async function registerAndDiagnose(body: Record<string, unknown>, med_type = '11') {
   const reg = await call('POST', '/v1/outpatient/visits', body);
@@ -111,7 +90,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(setl.headers.get('x-transaction-id')).toBe(setl.body.transaction_id);
     const setl_id = setl.body.setl_id as string;
 
-    const after = await api(mock.control, 'GET', `/persons/${JILIN.psn_no}`);
+    const after = await api(sys.mock.control, 'GET', `/persons/${JILIN.psn_no}`);
     expect(JSON.stringify(after.body)).toContain('157.76');
 
     const shown = await call('GET', `/v1/settlements/${setl_id}`);
@@ -188,7 +167,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(msg.mdtrtinfo).toMatchObject({ med_type: '13', er_flag: '1' });
     // the sent envelope is shown whole, though the journal keeps its input only once (as the message)
     expect(stages.envelope).toMatchObject({ infno: '2203', input: msg });
-    const stored = await gw.gw.store.getTransaction(t2203.body.items[0].transaction_id);
+    const stored = await sys.gw.gw.store.getTransaction(t2203.body.items[0].transaction_id);
     expect(stored!.stages.envelope).not.toHaveProperty('input');
     const t2201 = await call('GET', `/v1/transactions?infno=2201&mdtrt_id=${visit.body.mdtrt_id}`);
     expect((await call('GET', `/v1/transactions/${t2201.body.items[0].transaction_id}`)).body.stages.message.data.er_flag).toBe('1');
@@ -254,7 +233,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect([moreFees.status, moreFees.body.error.code]).toEqual([409, 'GW_BIZ_VISIT_ALREADY_SETTLED']);
     const cancelReg = await call('POST', `/v1/outpatient/visits/${id}/cancel`);
     expect([cancelReg.status, cancelReg.body.error.code]).toEqual([409, 'GW_BIZ_VISIT_HAS_SETTLEMENT']);
-    const ledger = await api(mock.control, 'GET', '/ledger');
+    const ledger = await api(sys.mock.control, 'GET', '/ledger');
     const booked = (ledger.body as any[]).filter((e) => e.setl_id === ok.body.setl_id);
     expect(booked).toHaveLength(1);
   });
@@ -262,13 +241,13 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   it('ten concurrent settles of one visit book exactly one settlement at the platform', async () => {
     const { id } = await registerAndDiagnose(visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
     await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'C1', lines: [line('1', CODES.consult, 1, 20)] });
-    const before = ((await api(mock.control, 'GET', '/calls?infno=2207')).body as any[]).length;
+    const before = ((await api(sys.mock.control, 'GET', '/calls?infno=2207')).body as any[]).length;
     const results = await Promise.all(
       Array.from({ length: 10 }, () => call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' })),
     );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status !== 201).every((r) => r.status === 409)).toBe(true);
-    const after = ((await api(mock.control, 'GET', '/calls?infno=2207')).body as any[]).length;
+    const after = ((await api(sys.mock.control, 'GET', '/calls?infno=2207')).body as any[]).length;
     expect(after - before).toBe(1);
   });
 
@@ -286,7 +265,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   });
 
   it('re-signs in (9001) when the platform says the sign-in expired, and the call goes through', async () => {
-    await api(mock.control, 'POST', '/sign-ins/expire');
+    await api(sys.mock.control, 'POST', '/sign-ins/expire');
     const who = await call('POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
     expect(who.status, who.text).toBe(200);
     const t = await call('GET', '/v1/transactions?infno=1101&limit=2');

@@ -4,42 +4,25 @@
  * the person's year accumulations with outpatient settlements (the mock prices it with the insured
  * area's outpatient policy), so refunding it re-derives a later outpatient settlement (LN 54).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { REFUND_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, uniq, visitBody } from './fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-const his = <T = any>(method: string, path: string, body?: unknown) => api<T>(gw.url, method, path, body, {}, { auth: 'his' });
-const pos = <T = any>(method: string, path: string, body?: unknown) => api<T>(gw.url, method, path, body, {}, { auth: 'pos' });
-const AMOUNTS = [
-  'medfee_sumamt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-] as const;
-const pick = (slip: Record<string, unknown>) => Object.fromEntries(AMOUNTS.map((k) => [k, slip[k]]));
+const his = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body, {}, { auth: 'his' });
+const pos = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body, {}, { auth: 'pos' });
+const pick = slipPicker(REFUND_SLIP_KEYS);
 const accumulations = async () =>
-  (await api(mock.control, 'GET', `/persons/${JILIN.psn_no}`)).body.accumulations as Record<
+  (await api(sys.mock.control, 'GET', `/persons/${JILIN.psn_no}`)).body.accumulations as Record<
     string,
     { dedc_used: number; pool_paid: number }
   >;
 const thisYear = () => String(new Date(Date.now() + 8 * 3600_000).getUTCFullYear());
 
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
+const sys = mockAndGateway();
 beforeEach(async () => {
-  await api(mock.control, 'POST', '/reset');
+  await api(sys.mock.control, 'POST', '/reset');
 });
 
 function basket(extra: Record<string, unknown> = {}) {
@@ -122,7 +105,7 @@ describe('POS basket API (role pos)', () => {
       expect.objectContaining({ setl_id: sale.body.setl_id, status: 'cancelled', cancel_setl_id: refund.body.cancel_setl_id }),
     ]);
     // the platform saw 2101, 2102 and 2103, each with the msgid the gateway journaled
-    const calls = (await api(mock.control, 'GET', '/calls')).body as Array<{ infno: string; infcode: number }>;
+    const calls = (await api(sys.mock.control, 'GET', '/calls')).body as Array<{ infno: string; infcode: number }>;
     expect(calls.filter((c) => ['2101', '2102', '2103'].includes(c.infno)).map((c) => `${c.infno}:${c.infcode}`)).toEqual([
       '2101:0',
       '2102:0',
@@ -148,7 +131,7 @@ describe('POS basket API (role pos)', () => {
     const unknown = await pos('POST', '/v1/pos/sales/NO-SUCH-RECEIPT/refund', { reason_code: 'drug_return' });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'GW_BIZ_SETTLEMENT_NOT_FOUND']);
     // only the one sale was booked
-    const ledger = (await api(mock.control, 'GET', '/ledger')).body as Array<{ infno: string; status: string }>;
+    const ledger = (await api(sys.mock.control, 'GET', '/ledger')).body as Array<{ infno: string; status: string }>;
     expect(ledger.map((e) => `${e.infno}:${e.status}`)).toEqual(['2102:booked']);
   });
 });
@@ -227,7 +210,7 @@ describe('pharmacy API (national fields)', () => {
     expect([lineBad.status, lineBad.body.error.code]).toEqual([422, 'GW_VAL_LINE_AMOUNT_MISMATCH']);
     const totalBad = await his('POST', '/v1/pharmacy/settlements', { ...base, medfee_sumamt: 4, drugdetail: [l] });
     expect([totalBad.status, totalBad.body.error.code]).toEqual([422, 'GW_VAL_TOTAL_MISMATCH']);
-    const calls = (await api(mock.control, 'GET', '/calls')).body as Array<{ infno: string }>;
+    const calls = (await api(sys.mock.control, 'GET', '/calls')).body as Array<{ infno: string }>;
     expect(calls.filter((c) => c.infno.startsWith('21'))).toEqual([]);
   });
 });

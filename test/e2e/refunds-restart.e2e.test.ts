@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { api, startMock, tmpDir } from '../helpers/harness.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
 
 let mock: Awaited<ReturnType<typeof startMock>>;
 const dirs: string[] = [];
@@ -53,16 +54,6 @@ const calls = async (infno: string) => (await api(mock.control, 'GET', `/calls?i
 const ledgerOf = async (mdtrt_id: string) =>
   ((await api(mock.control, 'GET', '/ledger')).body as LedgerEntry[]).filter((e) => e.mdtrt_id === mdtrt_id);
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A gateway process on `dataDir`; the reversal worker is kept from acting during the test (its own suites cover it). */
 async function gateway(dataDir: string) {
   const g = await spawnGateway({
@@ -98,6 +89,14 @@ async function settledVisit(base: string) {
   return { id, setl_id: setl.body.setl_id as string, mdtrt_id: (await call('GET', `/v1/outpatient/visits/${id}`)).body.mdtrt_id as string };
 }
 
+/** A gateway process on a fresh data directory (removed after the file), and the visit settled through it. */
+async function settledOnNewGateway(prefix: string) {
+  const dataDir = tmpDir(prefix);
+  dirs.push(dataDir);
+  const first = await gateway(dataDir);
+  return { dataDir, first, s: await settledVisit(first.url) };
+}
+
 /**
  * Starts the partial refund of line 2 with the platform holding `infno` for 1.5 s, kills the
  * gateway (SIGKILL) while the platform holds it, and waits until the platform has run the held
@@ -109,14 +108,18 @@ async function killWhileHeld(first: GatewayProcess, setl_id: string, infno: stri
   const answer = api(first.url, 'POST', `/v1/settlements/${setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] }).catch(
     (e: Error) => e,
   );
-  await until(`the platform to hold ${infno}`, async () => ((await calls(infno)).length > before ? true : undefined));
+  await until(`the platform to hold ${infno}`, async () => ((await calls(infno)).length > before ? true : undefined), 20_000);
   first.child.kill('SIGKILL');
   await first.exited;
   expect(await answer).toBeInstanceOf(Error); // the HIS lost its connection: no answer at all
-  const held = await until(`the held ${infno} to run at the platform`, async () => {
-    const c = (await calls(infno))[before];
-    return c && c.infcode !== null ? c : undefined;
-  });
+  const held = await until(
+    `the held ${infno} to run at the platform`,
+    async () => {
+      const c = (await calls(infno))[before];
+      return c && c.infcode !== null ? c : undefined;
+    },
+    20_000,
+  );
   await api(mock.control, 'DELETE', '/faults');
   return held;
 }
@@ -128,19 +131,20 @@ async function definiteState(base: string, setl_id: string) {
   expect(['GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', 'GW_BIZ_REFUND_IN_PROGRESS']).toContain(again.body.error.code);
   const refund_id = again.body.error.details.refund_id as string;
   expect(refund_id).toMatch(/^R\d{8}/);
-  return until('the refund operation to reach a definite state', async () => {
-    const op = await api(base, 'GET', `/v1/refunds/${refund_id}`);
-    expect(op.status, op.text).toBe(200);
-    return ['cancelling', 'resettling'].includes(op.body.status) ? undefined : op.body;
-  });
+  return until(
+    'the refund operation to reach a definite state',
+    async () => {
+      const op = await api(base, 'GET', `/v1/refunds/${refund_id}`);
+      expect(op.status, op.text).toBe(200);
+      return ['cancelling', 'resettling'].includes(op.body.status) ? undefined : op.body;
+    },
+    20_000,
+  );
 }
 
 describe('partial refund: the gateway is killed (kill -9) while the platform holds the re-settlement', () => {
   it('held at 2204 (fee upload, books nothing): the restarted gateway withdraws what the platform got, uploads again, settles the kept line once — completed', async () => {
-    const dataDir = tmpDir('refund-restart-a');
-    dirs.push(dataDir);
-    const first = await gateway(dataDir);
-    const s = await settledVisit(first.url);
+    const { dataDir, first, s } = await settledOnNewGateway('refund-restart-a');
 
     const held = await killWhileHeld(first, s.setl_id, '2204');
     // the dead gateway's upload of line 1 reached the platform (infcode 0) but the gateway never learned it
@@ -198,10 +202,7 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
   });
 
   it('held at 2207 (booking): the platform booked it after the gateway died; the restarted gateway never sends it again — needs_reversal naming that 2207', async () => {
-    const dataDir = tmpDir('refund-restart-b');
-    dirs.push(dataDir);
-    const first = await gateway(dataDir);
-    const s = await settledVisit(first.url);
+    const { dataDir, first, s } = await settledOnNewGateway('refund-restart-b');
 
     const held = await killWhileHeld(first, s.setl_id, '2207');
     expect(held.infcode).toBe(0);

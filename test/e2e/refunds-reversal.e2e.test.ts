@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 import { FAST_REVERSAL, fault, ledger, until } from './resilience-fixtures.js';
 
-let mock: Awaited<ReturnType<typeof startMock>>;
-let gw: TestGateway;
-beforeAll(async () => {
-  mock = await startMock();
-  gw = await startGateway(mock.url, FAST_REVERSAL);
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-});
-const call = (m: string, p: string, b?: unknown) => api(gw.url, m, p, b);
+const sys = mockAndGateway(FAST_REVERSAL);
+const call = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b);
 
 describe('a partial refund whose re-settlement outcome is unknown', () => {
   it('waits for the reversal of that 2207, then settles the kept lines once: one definite end state', async () => {
@@ -28,12 +20,12 @@ describe('a partial refund whose re-settlement outcome is unknown', () => {
     expect(s.status, s.text).toBe(201);
 
     // the platform books the re-settlement of the kept line, but its reply never arrives
-    await fault(mock.control, { kind: 'drop_reply', infno: '2207', after_booking: true, count: 1 });
+    await fault(sys.mock.control, { kind: 'drop_reply', infno: '2207', after_booking: true, count: 1 });
     const r = await call('POST', `/v1/settlements/${s.body.setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] });
     expect([r.status, r.body.error.code]).toEqual([502, 'GW_SYS_REFUND_NEEDS_REVERSAL']);
     const refundId = r.body.error.details.refund_id as string;
     const lost = r.body.error.transaction_id as string;
-    expect((await ledger(mock.control)).find((e) => e.msgid === lost)?.status).toBe('booked');
+    expect((await ledger(sys.mock.control)).find((e) => e.msgid === lost)?.status).toBe('booked');
 
     // the reversal worker undoes the lost 2207, and the refund operation goes on by itself
     const op = await until('the refund to complete', async () => {
@@ -41,7 +33,7 @@ describe('a partial refund whose re-settlement outcome is unknown', () => {
       return o.body.status === 'completed' ? o.body : undefined;
     });
     expect(op.new_setl_id).toBeTruthy();
-    const entries = await ledger(mock.control);
+    const entries = await ledger(sys.mock.control);
     expect(entries.find((e) => e.msgid === lost)?.status).toBe('reversed');
     expect(entries.find((e) => e.setl_id === s.body.setl_id)?.status).toBe('cancelled');
     const live = entries.filter((e) => e.mdtrt_id === reg.body.visit.mdtrt_id && e.kind === 'settlement' && e.status === 'booked');

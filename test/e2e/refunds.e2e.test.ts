@@ -5,53 +5,22 @@
  * platform with a clock the test moves (the gateway runs on the same clock: the mock checks the
  * x-tif timestamp against its own).
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../gateway/config.js';
-import { createLogger } from '../../gateway/logger.js';
-import { createGateway, type Gateway } from '../../gateway/server.js';
-import { createMockPlatform, type MockPlatform } from '../../mocks/platform/server.js';
-import { api, LogCapture, TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from '../helpers/harness.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { api } from '../helpers/harness.js';
+import { REFUND_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
+import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, uniq, visitBody } from './fixtures.js';
 
 let now = new Date('2026-11-23T02:00:00Z'); // 10:00 in 深圳 (CST)
 const clock = { now: () => new Date(now) };
-let mock: MockPlatform;
-let mockUrl: string;
-let gw: Gateway;
-let base: string;
-const dataDir = tmpDir('refunds');
-
-beforeAll(async () => {
-  mock = createMockPlatform({ clock: clock.now });
-  mockUrl = (await mock.listen(0)).url;
-  const config = loadConfig(
-    {
-      PLATFORM_BASE_URL: mockUrl,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'debug',
-      PLATFORM_TIMEOUT_MS: '5000',
-      API_CLIENTS_FILE: writeTestClientsFile(dataDir),
-      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
-    },
-    'test',
-  );
-  gw = await createGateway(config, { clock, logger: createLogger('debug', new LogCapture()) });
-  base = `http://127.0.0.1:${(await gw.start(0, '127.0.0.1')).port}`;
-});
-afterAll(async () => {
-  await gw?.stop();
-  await mock?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const sys = mockAndGateway({}, { clock });
 beforeEach(async () => {
   now = new Date('2026-11-23T02:00:00Z');
   await control('POST', '/reset'); // fresh accumulations; the gateway signs in again by itself
 });
 
-const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(base, method, path, body);
-const control = async (method: string, path: string, body?: unknown) =>
-  (await api(mockUrl.replace(/\/api$/, '/__mock'), method, path, body)).body;
+const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body);
+const control = async (method: string, path: string, body?: unknown) => (await api(sys.mock.control, method, path, body)).body;
 const person = async () =>
   (await control('GET', `/persons/${JILIN.psn_no}`)) as {
     balance: number;
@@ -59,17 +28,7 @@ const person = async () =>
   };
 const ledgerEntry = async (setl_id: string) =>
   ((await control('GET', '/ledger')) as Array<Record<string, any>>).find((e) => e.setl_id === setl_id)!;
-const AMOUNTS = [
-  'medfee_sumamt',
-  'inscp_scp_amt',
-  'act_pay_dedc',
-  'hifp_pay',
-  'fund_pay_sumamt',
-  'psn_part_amt',
-  'acct_pay',
-  'psn_cash_pay',
-] as const;
-const pick = (slip: Record<string, unknown>) => Object.fromEntries(AMOUNTS.map((k) => [k, slip[k]]));
+const pick = slipPicker(REFUND_SLIP_KEYS);
 
 /** One outpatient visit of the Jilin patient, settled without the account: returns its ids and slip. */
 async function settledVisit(lines: Array<ReturnType<typeof line>>, begntime = '2026-11-23 09:00:00') {

@@ -23,7 +23,8 @@ describe('kill -9 in the middle of a reversal', () => {
     const env = {
       PLATFORM_BASE_URL: mock.url,
       DATA_DIR: dataDir,
-      PLATFORM_TIMEOUT_MS: '30000',
+      // the first 2601 waits for the original's send time + this timeout + the margin
+      PLATFORM_TIMEOUT_MS: '3000',
       ...FAST_REVERSAL,
       REVERSAL_BACKOFF_MS: '300',
     };

@@ -6,8 +6,8 @@ import { roleMayCall } from '../../gateway/auth/access.js';
 import { sha256Hex, type ApiClientEntry, type Role } from '../../gateway/auth/clients.js';
 import { loadConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/logger.js';
-import { createGateway, type Gateway } from '../../gateway/server.js';
-import { createMockPlatform } from '../../mocks/platform/server.js';
+import { createGateway, type Gateway, type GatewayParts } from '../../gateway/server.js';
+import { createMockPlatform, type MockOptions } from '../../mocks/platform/server.js';
 
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
 
@@ -69,8 +69,8 @@ export class LogCapture extends Writable {
   }
 }
 
-export async function startMock() {
-  const mock = createMockPlatform();
+export async function startMock(opts: Partial<MockOptions> = {}) {
+  const mock = createMockPlatform(opts);
   const { url } = await mock.listen(0);
   return {
     mock,
@@ -82,6 +82,8 @@ export async function startMock() {
   };
 }
 
+export type TestMock = Awaited<ReturnType<typeof startMock>>;
+
 export interface TestGateway {
   gw: Gateway;
   url: string;
@@ -90,8 +92,15 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-/** A real gateway on an ephemeral port, with a real lmdb directory, talking HTTP to `platformUrl`. */
-export async function startGateway(platformUrl: string, env: Record<string, string> = {}): Promise<TestGateway> {
+/**
+ * A real gateway on an ephemeral port, with a real lmdb directory, talking HTTP to `platformUrl`;
+ * `parts.clock`: a clock the test moves instead of the system's.
+ */
+export async function startGateway(
+  platformUrl: string,
+  env: Record<string, string> = {},
+  parts: Pick<GatewayParts, 'clock'> = {},
+): Promise<TestGateway> {
   const dataDir = env.DATA_DIR ?? tmpDir('gw');
   const clientsFile = env.API_CLIENTS_FILE ?? writeTestClientsFile(dataDir);
   const config = loadConfig(
@@ -107,7 +116,7 @@ export async function startGateway(platformUrl: string, env: Record<string, stri
     'test',
   );
   const logs = new LogCapture();
-  const gw = await createGateway(config, { logger: createLogger('debug', logs) });
+  const gw = await createGateway(config, { ...parts, logger: createLogger('debug', logs) });
   const { port } = await gw.start(0, '127.0.0.1');
   return {
     gw,

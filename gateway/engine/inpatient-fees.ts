@@ -1,0 +1,209 @@
+/**
+ * The stay's fees: fee lines (2301 upload, 2302 cancel) and the outside-purchase forms whose lines
+ * go on the stay (外检/外购: 2301 with etip_flag, voided line by line with 2302).
+ */
+import { randomUUID } from 'node:crypto';
+import * as msg from '../../adapters/platform/inpatient-messages.js';
+import type { FeeLine } from '../../adapters/platform/outpatient-messages.js';
+import type { InpatientFeesRequest } from '../generated/api/inpatient-fees.request.js';
+import type { OutsideFormRequest } from '../generated/api/outside-form.request.js';
+import { GatewayError } from '../errors/errors.js';
+import type { Admission, InpatientFeeLine, OutsideForm } from './admission.js';
+import { admissionView, mustBeOpen, stayFacts } from './admission-rules.js';
+import { distinctLineIds, notYetUploaded } from './encounter-guards.js';
+import type { RequestMeta } from './encounter-runner.js';
+import { classifyAll, lineView, toFeeLine, totalsView } from './fee-lines.js';
+import { nowOf, runOnStay, type StayDeps, stayContext } from './inpatient-stay.js';
+import { checkFormDate, formFeeLines } from './outside-forms.js';
+
+const ALL_LINES = '0000';
+
+export class InpatientFees {
+  constructor(private readonly d: StayDeps) {}
+
+  // ---- fees (2301 / 2302) ---------------------------------------------------------------------
+  async uploadFees(id: string, req: InpatientFeesRequest, meta: RequestMeta) {
+    const lines = req.lines.map((l) => toFeeLine('', l));
+    const classified = await this.upload(id, lines, meta, req);
+    return { ...classified.result, lines: classified.lines.map(lineView), totals: totalsView(classified.lines) };
+  }
+
+  async cancelFees(id: string, feedetl_sn: string, meta: RequestMeta) {
+    return runOnStay(
+      this.d,
+      id,
+      '2302',
+      meta,
+      (a) => {
+        mustBeOpen(a);
+        if (feedetl_sn === ALL_LINES) return;
+        const line = a.lines.find((l) => l.feedetl_sn === feedetl_sn);
+        if (!line)
+          throw new GatewayError('GW_VAL_SCHEMA', { message: `No fee line ${feedetl_sn} on this admission.`, details: { feedetl_sn } });
+        if (line.setl_id) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { feedetl_sn, setl_id: line.setl_id } });
+        if (line.form_id)
+          throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', {
+            message: 'A line of an outside-purchase form is removed by voiding the form.',
+            details: { form_id: line.form_id },
+          });
+      },
+      async (a, ctx) => {
+        const r = await this.d.platform.call('2302', msg.feeCancel2302(stayFacts(a), feedetl_sn), ctx);
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            const gone = (l: InpatientFeeLine) => l.setl_id === undefined && (feedetl_sn === ALL_LINES || l.feedetl_sn === feedetl_sn);
+            const goneForms = new Set(
+              w.lines
+                .filter(gone)
+                .map((l) => l.form_id)
+                .filter(Boolean),
+            );
+            w.lines = w.lines.filter((l) => !gone(l));
+            // "0000" takes every unsettled line, the forms' lines too: those forms are void now
+            for (const f of w.outside_forms) {
+              if (f.status === 'active' && goneForms.has(f.form_id))
+                Object.assign(f, { status: 'void', voided_at: nowOf(this.d), void_reason: '费用明细全部撤销 (2302 "0000")' });
+            }
+          },
+        };
+      },
+    );
+  }
+
+  // ---- outside-purchase forms (2301 with etip_flag / 2302) ------------------------------------
+  async createForm(id: string, req: OutsideFormRequest, meta: RequestMeta) {
+    const current = (await this.d.runner.mustLoad(id)).value;
+    mustBeOpen(current);
+    checkFormDate(req.form_date, current.facts.begntime, current.facts.endtime);
+    if (
+      req.certno.trim().toUpperCase() !== current.person.certno.trim().toUpperCase() ||
+      req.psn_cert_type !== current.person.psn_cert_type
+    ) {
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { details: { mismatched_fields: ['certno'] } });
+    }
+    const form_id = `F${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+    const lines = formFeeLines(req);
+    const { lines: _l, ...form } = req;
+    const r = await this.upload(
+      id,
+      lines,
+      meta,
+      req,
+      form_id,
+      (a) => {
+        checkFormDate(req.form_date, a.facts.begntime, a.facts.endtime);
+      },
+      (a, transaction_id) => {
+        a.outside_forms.push({
+          form_id,
+          status: 'active',
+          form,
+          feedetl_sns: lines.map((l) => l.feedetl_sn),
+          created_at: nowOf(this.d),
+          transaction_id,
+        });
+      },
+    );
+    return {
+      ...r.result,
+      form_id,
+      form: formView(r.result.admission_id, r.form!),
+      lines: r.lines.map(lineView),
+      totals: totalsView(r.lines),
+    };
+  }
+
+  async listForms(id: string) {
+    const a = (await this.d.runner.mustLoad(id)).value;
+    return { admission_id: id, forms: a.outside_forms.map((f) => formView(id, f, a)) };
+  }
+
+  async form(id: string, form_id: string) {
+    const a = (await this.d.runner.mustLoad(id)).value;
+    const f = a.outside_forms.find((x) => x.form_id === form_id);
+    if (!f) throw new GatewayError('GW_BIZ_OUTSIDE_FORM_NOT_FOUND', { details: { form_id } });
+    return { admission: a, form: f, lines: a.lines.filter((l) => l.form_id === form_id) };
+  }
+
+  /** Voids a form: each of its (unsettled) lines is cancelled with 2302; progress is kept line by line. */
+  async voidForm(id: string, form_id: string, reason: string | undefined, meta: RequestMeta) {
+    const { runner, platform } = this.d;
+    const { encounter, token } = await runner.take(id, '2302', (a) => {
+      mustBeOpen(a);
+      const f = a.outside_forms.find((x) => x.form_id === form_id);
+      if (!f) throw new GatewayError('GW_BIZ_OUTSIDE_FORM_NOT_FOUND', { details: { form_id } });
+      if (f.status === 'void') throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', { details: { form_id } });
+      if (a.lines.some((l) => l.form_id === form_id && l.setl_id))
+        throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', { details: { form_id, settled: true } });
+    });
+    const ctx = stayContext(encounter, meta);
+    const cancelled: string[] = [];
+    const transactions: string[] = [];
+    try {
+      for (const l of encounter.lines.filter((x) => x.form_id === form_id)) {
+        const r = await platform.call('2302', msg.feeCancel2302(stayFacts(encounter), l.feedetl_sn), {
+          ...ctx,
+          his_input: { form_id, reason },
+        });
+        cancelled.push(l.feedetl_sn);
+        transactions.push(r.transaction_id);
+      }
+    } catch (e) {
+      await runner.finish(id, token, undefined, (a) => {
+        a.lines = a.lines.filter((l) => !cancelled.includes(l.feedetl_sn));
+        a.last_error = runner.errorNote(e);
+      });
+      throw e;
+    }
+    const saved = await runner.finish(id, token, undefined, (a) => {
+      a.lines = a.lines.filter((l) => !cancelled.includes(l.feedetl_sn));
+      const f = a.outside_forms.find((x) => x.form_id === form_id)!;
+      Object.assign(f, { status: 'void', voided_at: nowOf(this.d), void_reason: reason });
+    });
+    return { admission: admissionView(saved), form_id, status: 'void', transaction_ids: transactions, transaction_id: transactions.at(-1) };
+  }
+
+  /** Fee upload shared by plain lines and form lines: guard, 2301, classification, then `also` on success. */
+  private async upload(
+    id: string,
+    lines: FeeLine[],
+    meta: RequestMeta,
+    hisInput: unknown,
+    form_id?: string,
+    extraGuard?: (a: Admission) => void,
+    also?: (a: Admission, transaction_id: string) => void,
+  ) {
+    const ids = distinctLineIds(lines);
+    let classified: InpatientFeeLine[] = [];
+    let form: OutsideForm | undefined;
+    const result = await runOnStay(
+      this.d,
+      id,
+      '2301',
+      meta,
+      (a) => {
+        mustBeOpen(a);
+        extraGuard?.(a);
+        notYetUploaded(a.lines, ids);
+      },
+      async (a, ctx) => {
+        const r = await this.d.platform.call('2301', msg.feeUpload2301(stayFacts(a), lines), { ...ctx, his_input: hisInput });
+        classified = classifyAll(lines, r.output.result).map((l) => ({ ...l, ...(form_id ? { form_id } : {}) }));
+        return {
+          transaction_id: r.transaction_id,
+          apply: (w: Admission) => {
+            w.lines.push(...classified);
+            also?.(w, r.transaction_id);
+            form = w.outside_forms.find((f) => f.form_id === form_id);
+          },
+        };
+      },
+    );
+    return { result: { admission_id: id, admission: result.admission, transaction_id: result.transaction_id }, lines: classified, form };
+  }
+}
+
+function formView(admission_id: string, f: OutsideForm, a?: Admission) {
+  return { admission_id, ...f, lines: a?.lines.filter((l) => l.form_id === f.form_id).map(lineView) };
+}
