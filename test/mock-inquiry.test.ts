@@ -4,20 +4,9 @@
  * 5204 (fee lines).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CallOptions, MockClient } from '../mocks/platform/client.js';
-import {
-  admission,
-  CODES,
-  discharge,
-  feeUpload,
-  inpatientFees,
-  inpatientSettlement,
-  pharmacyPurchase,
-  registration,
-  settleInScope,
-  visitInfo,
-} from '../mocks/platform/sample-inputs.js';
-import { createMockPlatform, type MockPlatform } from '../mocks/platform/server.js';
+import { type CallOptions, type MockClient, startMockWithClient } from '../mocks/platform/client.js';
+import * as inputs from '../mocks/platform/sample-inputs.js';
+import type { MockPlatform } from '../mocks/platform/server.js';
 
 type Json = Record<string, any>;
 
@@ -37,36 +26,27 @@ const linesOf = async (mdtrtId: string, setlId?: string) =>
   (await ok('5204', { data: { psn_no: P.psn_no, mdtrt_id: mdtrtId, ...(setlId ? { setl_id: setlId } : {}) } })).feedetail as Json[];
 
 async function register(iptOtpNo: string): Promise<string> {
-  return (await ok('2201', registration(P.psn_no, P.token, iptOtpNo))).data.mdtrt_id as string;
+  return (await ok('2201', inputs.registration(P.psn_no, P.token, iptOtpNo))).data.mdtrt_id as string;
 }
 
 /** 2201 → 2203 → 2204 (two 甲类 lines, 37.00 + 50.00 in batch B001 / B002) → 2207 (87.00, no account). */
 async function settledVisit(iptOtpNo: string, msgid?: string) {
   const mdtrtId = await register(iptOtpNo);
-  await ok('2203', visitInfo(mdtrtId, P.psn_no, '11'));
+  await ok('2203', inputs.visitInfo(mdtrtId, P.psn_no, '11'));
   const lines = [
-    { sn: 'L1', code: CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 },
-    { sn: 'L2', code: CODES.metformin, cnt: 2, pric: 25, det: 50, batch: 'B002' },
+    { sn: 'L1', code: inputs.CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 },
+    { sn: 'L2', code: inputs.CODES.metformin, cnt: 2, pric: 25, det: 50, batch: 'B002' },
   ];
-  await ok('2204', feeUpload(mdtrtId, P.psn_no, lines));
-  const settled = await ok('2207', settleInScope(mdtrtId, P.psn_no, P.token, 87, '0'), { ...AS_P, ...(msgid ? { msgid } : {}) });
+  await ok('2204', inputs.feeUpload(mdtrtId, P.psn_no, lines));
+  const settled = await ok('2207', inputs.settleInScope(mdtrtId, P.psn_no, P.token, 87, '0'), { ...AS_P, ...(msgid ? { msgid } : {}) });
   return { mdtrtId, setlId: settled.setlinfo.setl_id as string, setlinfo: settled.setlinfo as Json };
 }
 
 beforeAll(async () => {
-  platform = createMockPlatform({ paasid: 'p', secret: 's', clock: () => NOW });
-  const { url } = await platform.listen(0);
-  client = new MockClient<Json>({ url, paasid: 'p', secret: 's', clock: () => NOW });
+  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW }));
 });
-
-afterAll(async () => {
-  await platform.close();
-});
-
-beforeEach(async () => {
-  await client.control('POST', '/reset');
-  await client.signIn();
-});
+afterAll(() => platform.close());
+beforeEach(() => client.resetAndSignIn());
 
 describe('5201 就诊信息查询', () => {
   it('lists a registration after 2201, completes it after 2203, and drops it after 2202', async () => {
@@ -87,7 +67,7 @@ describe('5201 就诊信息查询', () => {
     });
     expect(visit!.med_type).toBeUndefined(); // not known before 2203
 
-    await ok('2203', visitInfo(mdtrtId, P.psn_no, '11'));
+    await ok('2203', inputs.visitInfo(mdtrtId, P.psn_no, '11'));
     expect((await visits())[0]).toMatchObject({ mdtrt_id: mdtrtId, med_type: '11', dise_codg: 'I10.x00', dise_name: '高血压' });
 
     await ok('2202', { data: { psn_no: P.psn_no, mdtrt_id: mdtrtId, ipt_otp_no: 'MZ-1' } });
@@ -98,8 +78,8 @@ describe('5201 就诊信息查询', () => {
   it('filters by mdtrt_id, begntime / endtime and med_type, and shows only the person asked for', async () => {
     const a = await register('MZ-A');
     const b = await register('MZ-B');
-    await ok('2203', visitInfo(b, P.psn_no, '13'));
-    await ok('2201', registration(OTHER.psn_no, OTHER.token, 'MZ-O'), { insuplc: OTHER.area });
+    await ok('2203', inputs.visitInfo(b, P.psn_no, '13'));
+    await ok('2201', inputs.registration(OTHER.psn_no, OTHER.token, 'MZ-O'), { insuplc: OTHER.area });
     expect((await visits()).map((v) => v.mdtrt_id)).toEqual([a, b]);
     expect((await visits({ mdtrt_id: b })).map((v) => v.mdtrt_id)).toEqual([b]);
     // a: med_type not known yet, so it matches any med_type
@@ -111,7 +91,7 @@ describe('5201 就诊信息查询', () => {
   });
 
   it('shows a stay from 2401, its discharge after 2402, none after 2405, and drops it after 2404', async () => {
-    const out = await ok('2401', admission(P.psn_no, P.token, 'ZY-1'));
+    const out = await ok('2401', inputs.admission(P.psn_no, P.token, 'ZY-1'));
     const mdtrtId = out.result.mdtrt_id as string;
     const [stay] = await visits();
     expect(stay).toMatchObject({
@@ -125,7 +105,7 @@ describe('5201 就诊信息查询', () => {
     });
     expect(stay!.endtime).toBeUndefined();
 
-    await ok('2402', discharge(mdtrtId, P.psn_no, '2026-11-19 10:00:00'));
+    await ok('2402', inputs.discharge(mdtrtId, P.psn_no, '2026-11-19 10:00:00'));
     expect((await visits())[0]).toMatchObject({
       endtime: '2026-11-19 10:00:00',
       ipt_days: 9,
@@ -147,7 +127,7 @@ describe('5201 就诊信息查询', () => {
     const msgid = client.nextMsgid();
     const sale = await ok(
       '2102',
-      pharmacyPurchase(P.psn_no, P.token, [{ sn: 'D1', code: CODES.amoxicillin, cnt: 1, pric: 18.5, det: 18.5 }]),
+      inputs.pharmacyPurchase(P.psn_no, P.token, [{ sn: 'D1', code: inputs.CODES.amoxicillin, cnt: 1, pric: 18.5, det: 18.5 }]),
       {
         ...AS_P,
         msgid,
@@ -226,10 +206,10 @@ describe('5203 结算信息查询', () => {
   });
 
   it('shows an inpatient settlement with the stay dates and clr_type 21', async () => {
-    const mdtrtId = (await ok('2401', admission(P.psn_no, P.token, 'ZY-S'))).result.mdtrt_id as string;
-    await ok('2301', inpatientFees(mdtrtId, P.psn_no, [{ sn: 'I1', code: CODES.bed, cnt: 9, pric: 50, det: 450 }]));
-    await ok('2402', discharge(mdtrtId, P.psn_no));
-    const settled = await ok('2304', inpatientSettlement(mdtrtId, P.psn_no, P.token, 450));
+    const mdtrtId = (await ok('2401', inputs.admission(P.psn_no, P.token, 'ZY-S'))).result.mdtrt_id as string;
+    await ok('2301', inputs.inpatientFees(mdtrtId, P.psn_no, [{ sn: 'I1', code: inputs.CODES.bed, cnt: 9, pric: 50, det: 450 }]));
+    await ok('2402', inputs.discharge(mdtrtId, P.psn_no));
+    const settled = await ok('2304', inputs.inpatientSettlement(mdtrtId, P.psn_no, P.token, 450));
     expect((await settlementOf({ mdtrt_id: mdtrtId })).setlinfo).toMatchObject({
       setl_id: settled.setlinfo.setl_id,
       begndate: '2026-11-10',
@@ -251,8 +231,11 @@ describe('5203 结算信息查询', () => {
 describe('5204 费用明细查询', () => {
   it('lists the lines with what the HIS uploaded, the setl_id that covers them, and follows 2205', async () => {
     const mdtrtId = await register('MZ-F');
-    await ok('2204', feeUpload(mdtrtId, P.psn_no, [{ sn: 'F1', code: CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 }]));
-    await ok('2204', feeUpload(mdtrtId, P.psn_no, [{ sn: 'F2', code: CODES.laser, cnt: 1, pric: 260, det: 260, batch: 'B009' }]));
+    await ok('2204', inputs.feeUpload(mdtrtId, P.psn_no, [{ sn: 'F1', code: inputs.CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 }]));
+    await ok(
+      '2204',
+      inputs.feeUpload(mdtrtId, P.psn_no, [{ sn: 'F2', code: inputs.CODES.laser, cnt: 1, pric: 260, det: 260, batch: 'B009' }]),
+    );
     const lines = await linesOf(mdtrtId);
     expect(lines.map((l) => l.feedetl_sn)).toEqual(['F1', 'F2']);
     expect(lines[0]).toMatchObject({
@@ -264,9 +247,9 @@ describe('5204 费用明细查询', () => {
       det_item_fee_sumamt: 37,
       inscp_scp_amt: 37,
       chrgitm_lv: '1',
-      med_list_codg: CODES.amoxicillin,
-      hilist_code: CODES.amoxicillin,
-      medins_list_codg: `HIS-${CODES.amoxicillin}`,
+      med_list_codg: inputs.CODES.amoxicillin,
+      hilist_code: inputs.CODES.amoxicillin,
+      medins_list_codg: `HIS-${inputs.CODES.amoxicillin}`,
       bilg_dr_codg: 'D440300000001',
       hosp_appr_flag: '1',
     });
@@ -276,7 +259,7 @@ describe('5204 费用明细查询', () => {
     await ok('2205', { data: { mdtrt_id: mdtrtId, chrg_bchno: 'B009', psn_no: P.psn_no } });
     expect((await linesOf(mdtrtId)).map((l) => l.feedetl_sn)).toEqual(['F1']);
 
-    const settled = await ok('2207', settleInScope(mdtrtId, P.psn_no, P.token, 37, '0'));
+    const settled = await ok('2207', inputs.settleInScope(mdtrtId, P.psn_no, P.token, 37, '0'));
     const setlId = settled.setlinfo.setl_id as string;
     expect((await linesOf(mdtrtId)).map((l) => [l.feedetl_sn, l.setl_id, l.med_type])).toEqual([['F1', setlId, undefined]]);
     expect(await linesOf(mdtrtId, setlId)).toHaveLength(1);
@@ -284,8 +267,8 @@ describe('5204 费用明细查询', () => {
   });
 
   it("lists a stay's lines with the outside-test flags, and nothing for an unknown or cancelled visit", async () => {
-    const mdtrtId = (await ok('2401', admission(P.psn_no, P.token, 'ZY-F'))).result.mdtrt_id as string;
-    const upload = inpatientFees(mdtrtId, P.psn_no, [{ sn: 'I1', code: CODES.ct, cnt: 1, pric: 160, det: 160 }]) as Json;
+    const mdtrtId = (await ok('2401', inputs.admission(P.psn_no, P.token, 'ZY-F'))).result.mdtrt_id as string;
+    const upload = inputs.inpatientFees(mdtrtId, P.psn_no, [{ sn: 'I1', code: inputs.CODES.ct, cnt: 1, pric: 160, det: 160 }]) as Json;
     upload.feedetail[0].etip_flag = '1';
     upload.feedetail[0].etip_hosp_code = 'H44030500002';
     await ok('2301', upload);
@@ -294,7 +277,7 @@ describe('5204 费用明细查询', () => {
     ]);
     expect(await linesOf('no-such-visit')).toEqual([]);
     const visit = await register('MZ-X');
-    await ok('2204', feeUpload(visit, P.psn_no, [{ sn: 'X1', code: CODES.amoxicillin, cnt: 1, pric: 1, det: 1 }]));
+    await ok('2204', inputs.feeUpload(visit, P.psn_no, [{ sn: 'X1', code: inputs.CODES.amoxicillin, cnt: 1, pric: 1, det: 1 }]));
     await ok('2202', { data: { psn_no: P.psn_no, mdtrt_id: visit, ipt_otp_no: 'MZ-X' } });
     expect(await linesOf(visit)).toEqual([]);
   });

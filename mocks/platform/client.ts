@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { checkOutput, checkReplyEnvelope } from './schemas.js';
+import { createMockPlatform, type MockOptions, type MockPlatform } from './server.js';
 import { compactDateTime, formatDateTime } from './time.js';
 
 export interface MockClientOptions {
@@ -102,7 +103,10 @@ export class MockClient<J extends object = Loose> {
     return res.body;
   }
 
-  /** A success: infcode 0, err_msg null, and the output satisfies <infno>.output.json; returns the output. */
+  /**
+   * A success of a strict-style mock: infcode 0, err_msg null, and the output satisfies
+   * <infno>.output.json; returns the output.
+   */
   async callOk(infno: string, input: object, opts: CallOptions = {}): Promise<J> {
     const reply = (await this.call(infno, input, opts)) as Loose;
     if (reply.infcode !== 0 || reply.err_msg !== null)
@@ -122,16 +126,33 @@ export class MockClient<J extends object = Loose> {
     return (res.status === 204 ? null : await res.json()) as T;
   }
 
-  /** 9001 with a fresh msgid; the sign_no becomes the default of later calls. */
-  async signIn(): Promise<string> {
-    const out = (await this.callOk(
-      '9001',
-      { signIn: { opter_no: '0001', mac: '00-16-3E-00-00-01', ip: '10.0.0.8' } },
-      { signNo: null },
-    )) as {
-      signinoutb?: { sign_no?: string };
-    };
-    this.signNo = String(out.signinoutb?.sign_no);
-    return this.signNo;
+  /** Back to the seeded state (POST /__mock/reset), then a fresh 9001. */
+  async resetAndSignIn(): Promise<void> {
+    await this.control('POST', '/reset');
+    await this.signIn();
   }
+
+  /** 9001 with a fresh msgid; the sign_no becomes the default of later calls. Reads either reply style. */
+  async signIn(): Promise<string> {
+    const input = { signIn: { opter_no: '0001', mac: '00-16-3E-00-00-01', ip: '10.0.0.8' } };
+    const reply = (await this.call('9001', input, { signNo: null })) as {
+      infcode?: unknown;
+      output?: { signinoutb?: { sign_no?: unknown } };
+    };
+    const signNo = reply.output?.signinoutb?.sign_no;
+    if (Number(reply.infcode) !== 0 || typeof signNo !== 'string') throw new Error(`9001: ${JSON.stringify(reply)}`);
+    this.signNo = signNo;
+    return signNo;
+  }
+}
+
+/** A mock platform listening on an ephemeral port, and a client for it (paasid and secret shared). */
+export async function startMockWithClient<J extends object = Loose>(
+  options: Partial<MockOptions> & { clock: () => Date },
+): Promise<{ platform: MockPlatform; client: MockClient<J> }> {
+  const paasid = options.paasid ?? 'mock-test';
+  const secret = options.secret ?? 'mock-test-secret';
+  const platform = createMockPlatform({ ...options, paasid, secret });
+  const { url } = await platform.listen(0);
+  return { platform, client: new MockClient<J>({ url, paasid, secret, clock: options.clock }) };
 }

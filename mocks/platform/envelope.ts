@@ -26,7 +26,7 @@ export interface ReplyFields {
 }
 
 export interface Reply {
-  infcode: number | string;
+  infcode: number;
   inf_refmsgid: string | null;
   refmsg_time: string | null;
   respond_time: string;
@@ -35,13 +35,10 @@ export interface Reply {
   output: TxOutput | null;
 }
 
-export function wireInfcode(infcode: number, asString: boolean): number | string {
-  return asString ? String(infcode) : infcode;
-}
-
-export function buildReply(fields: ReplyFields, infcodeAsString: boolean): Reply {
+/** The reply envelope of a call (infcode a number: reply-style.ts decides how it goes on the wire). */
+export function buildReply(fields: ReplyFields): Reply {
   return {
-    infcode: wireInfcode(fields.infcode, infcodeAsString),
+    infcode: fields.infcode,
     inf_refmsgid: fields.msgid,
     refmsg_time: fields.refmsgTime,
     respond_time: formatDateTimeMs(fields.now),

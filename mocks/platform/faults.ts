@@ -1,10 +1,16 @@
 /**
  * Injected faults of the control API (POST /__mock/faults). Table-driven: each kind says how to read
  * its parameters and what it does to a matching call; a new kind is one more row in FAULT_KINDS.
+ * Every kind works for every infno (`infno`: one, a list, or absent = all), unless the kind is
+ * about one transaction (reversal_unsupported: 2601).
  */
 
-/** before_handler: before the transaction runs (nothing booked yet); after_handler: after it ran (booked). */
-export type FaultPhase = 'before_handler' | 'after_handler';
+/**
+ * before_handler: before the transaction runs (nothing booked yet); after_handler: after it ran
+ * (booked); in_transaction: in place of the transaction, once the envelope checks passed (the
+ * platform's own business refusal: the msgid is used up, nothing booked).
+ */
+export type FaultPhase = 'before_handler' | 'after_handler' | 'in_transaction';
 
 export interface FaultRequest {
   kind?: unknown;
@@ -22,6 +28,10 @@ export interface FaultRequest {
   hold_ms?: unknown;
   /** infcode_-1: whether the transaction ran (booked) before the system error */
   booked?: unknown;
+  /** late_booking: how long after it arrived the call is booked (and then answered) */
+  delay_ms?: unknown;
+  /** reversal_unsupported: the original infno (or list) whose 2601 is refused */
+  oinfno?: unknown;
 }
 
 export type FaultParams = Record<string, string | number | boolean>;
@@ -29,7 +39,8 @@ export type FaultParams = Record<string, string | number | boolean>;
 export interface FaultRule {
   id: number;
   kind: string;
-  infno: string | null;
+  /** the infno (or list) the rule matches; null = every infno */
+  infno: string | string[] | null;
   phase: FaultPhase;
   /** calls still to affect; null = until cleared */
   remaining: number | null;
@@ -50,12 +61,23 @@ export interface FaultContext {
   signal: AbortSignal;
 }
 
+/** What an in_transaction fault sees of the call: the request envelope, checked. */
+export interface FaultCall {
+  infno: string;
+  input: unknown;
+}
+
 interface FaultKind {
   /** The kind's parameters, or a message saying what is wrong with the request. */
   parse(request: FaultRequest): FaultParams | string;
   /** when the fault strikes, if the kind decides it (else `after_booking`) */
   phase?(request: FaultRequest): FaultPhase;
-  apply(rule: FaultRule, ctx: FaultContext): Promise<FaultOutcome>;
+  /** the one transaction the kind is about, whatever `infno` says */
+  infno?: string;
+  /** before_handler / after_handler kinds: what happens to the call */
+  apply?(rule: FaultRule, ctx: FaultContext): Promise<FaultOutcome>;
+  /** in_transaction kinds: whether the rule concerns this call, and the err_msg it refuses it with */
+  refusal?(rule: FaultRule, call: FaultCall): string | null;
 }
 
 const MAX_LATENCY_MS = 10 * 60 * 1000;
@@ -76,7 +98,9 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** A duration parameter (latency_ms, hold_ms): a number of ms up to MAX_LATENCY_MS, or a message. */
-function durationParam(request: FaultRequest, name: 'latency_ms' | 'hold_ms', fallback?: number): FaultParams | string {
+type Duration = 'latency_ms' | 'hold_ms' | 'delay_ms';
+
+function durationParam(request: FaultRequest, name: Duration, fallback?: number): FaultParams | string {
   const ms = request[name] === undefined ? fallback : request[name];
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) {
     return `${name} must be a number between 0 and ${MAX_LATENCY_MS}`;
@@ -94,7 +118,7 @@ function errMsgParam(request: FaultRequest): FaultParams | string {
 
 /** Waits the rule's `name` parameter, then lets the call carry on. */
 const waitFor =
-  (name: 'latency_ms' | 'hold_ms') =>
+  (name: Duration) =>
   async (rule: FaultRule, ctx: FaultContext): Promise<FaultOutcome> => {
     await sleep(Number(rule.params[name]), ctx.signal);
     return { action: 'continue' };
@@ -178,6 +202,42 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
     apply: refuse,
   },
   /**
+   * The original is booked `delay_ms` after it arrived (a platform working through a queue), then
+   * answered: the caller has usually given up by then. A 2601 arriving meanwhile finds nothing to
+   * reverse (-2 原交易不存在, handlers/reversal.ts), and the booking still happens after it.
+   */
+  late_booking: {
+    phase: () => 'before_handler',
+    parse: (request) => durationParam(request, 'delay_ms'),
+    apply: waitFor('delay_ms'),
+  },
+  /**
+   * 2601 of an original of `oinfno` (a 4-digit string or a list) is refused: infcode -2
+   * `该交易不支持冲正: <oinfno>` (or `err_msg`). -2, not -1: a definite answer that nothing was
+   * reversed, and asking again will not change it; the caller learns what was booked by inquiry
+   * (5201/5203/5204). The same words as the mock's own answer for an original that booked nothing
+   * it can undo (handlers/reversal.ts).
+   */
+  reversal_unsupported: {
+    infno: '2601',
+    phase: () => 'in_transaction',
+    parse(request) {
+      const oinfnos = Array.isArray(request.oinfno) ? request.oinfno : [request.oinfno];
+      if (oinfnos.length === 0 || !oinfnos.every((o) => typeof o === 'string' && /^[0-9]{4}$/.test(o)))
+        return 'oinfno must be a 4-digit string or a list of them';
+      if (request.err_msg !== undefined) {
+        const msg = errMsgParam(request);
+        if (typeof msg === 'string') return msg;
+      }
+      return { oinfno: oinfnos.join(','), ...(request.err_msg === undefined ? {} : { err_msg: String(request.err_msg) }) };
+    },
+    refusal(rule, call) {
+      const oinfno = (call.input as { data?: { oinfno?: unknown } } | null)?.data?.oinfno;
+      if (typeof oinfno !== 'string' || !String(rule.params.oinfno).split(',').includes(oinfno)) return null;
+      return rule.params.err_msg === undefined ? `该交易不支持冲正: ${oinfno}` : String(rule.params.err_msg);
+    },
+  },
+  /**
    * The platform is down: every matching call is dropped before it is read (nothing booked). To the
    * caller a connection reset after connecting is an unknown outcome; a refused connection (not
    * sent) is the mock's listener closed — close() and listen(port) of the mock in-process.
@@ -204,12 +264,26 @@ function seeded(seed: number): () => number {
   };
 }
 
+const isInfno = (v: unknown): v is string => typeof v === 'string' && /^[0-9]{4}$/.test(v);
+
+/** absent: null (every infno); a 4-digit string or a non-empty list of them; undefined = invalid. */
+function parseInfno(value: unknown): string | string[] | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (isInfno(value)) return value;
+  if (Array.isArray(value) && value.length > 0 && value.every(isInfno)) return [...value];
+  return undefined;
+}
+
+const matchesInfno = (rule: FaultRule, infno: string): boolean =>
+  rule.infno === null || (Array.isArray(rule.infno) ? rule.infno.includes(infno) : rule.infno === infno);
+
 function parseCommon(request: FaultRequest): Omit<FaultRule, 'id' | 'params'> | string {
   const kind = request.kind === undefined ? 'latency' : request.kind;
   if (typeof kind !== 'string' || !(kind in FAULT_KINDS)) return `unknown fault kind: ${String(kind)}`;
-  if (request.infno !== undefined && (typeof request.infno !== 'string' || !/^[0-9]{4}$/.test(request.infno))) {
-    return 'infno must be a 4-digit string';
-  }
+  const infno = parseInfno(request.infno);
+  if (infno === undefined) return 'infno must be a 4-digit string or a non-empty list of them';
+  const fixed = FAULT_KINDS[kind]!.infno;
+  if (fixed !== undefined && infno !== null && infno !== fixed) return `${kind} concerns ${fixed} only`;
   if (request.count !== undefined && (!Number.isInteger(request.count) || (request.count as number) < 1)) {
     return 'count must be a positive integer';
   }
@@ -219,7 +293,7 @@ function parseCommon(request: FaultRequest): Omit<FaultRule, 'id' | 'params'> | 
   if (request.seed !== undefined && !Number.isInteger(request.seed)) return 'seed must be an integer';
   return {
     kind,
-    infno: (request.infno as string | undefined) ?? null,
+    infno: fixed ?? infno,
     phase: FAULT_KINDS[kind]!.phase?.(request) ?? (request.after_booking === true ? 'after_handler' : 'before_handler'),
     remaining: (request.count as number | undefined) ?? null,
     probability: (p as number | undefined) ?? null,
@@ -248,14 +322,14 @@ export class FaultTable {
   }
 
   list(): FaultRule[] {
-    return this.rules.map((r) => ({ ...r, params: { ...r.params } }));
+    return this.rules.map((r) => ({ ...r, infno: Array.isArray(r.infno) ? [...r.infno] : r.infno, params: { ...r.params } }));
   }
 
   /** Takes the rules matching this call in this phase, counting the call against each. */
-  private take(phase: FaultPhase, infno: string): FaultRule[] {
+  private take(phase: FaultPhase, infno: string, concerns: (rule: FaultRule) => boolean = () => true): FaultRule[] {
     const matching = this.rules.filter(
       (r) =>
-        r.phase === phase && (r.infno === null || r.infno === infno) && (r.probability == null || this.random.get(r.id)!() < r.probability),
+        r.phase === phase && matchesInfno(r, infno) && concerns(r) && (r.probability == null || this.random.get(r.id)!() < r.probability),
     );
     for (const rule of matching) {
       if (rule.remaining !== null) rule.remaining -= 1;
@@ -265,11 +339,18 @@ export class FaultTable {
   }
 
   /** Applies the matching rules in order; the first outcome other than 'continue' wins. */
-  async run(phase: FaultPhase, infno: string, ctx: FaultContext): Promise<FaultOutcome> {
+  async run(phase: 'before_handler' | 'after_handler', infno: string, ctx: FaultContext): Promise<FaultOutcome> {
     for (const rule of this.take(phase, infno)) {
-      const outcome = await FAULT_KINDS[rule.kind]!.apply(rule, ctx);
+      const outcome = (await FAULT_KINDS[rule.kind]!.apply?.(rule, ctx)) ?? { action: 'continue' };
       if (outcome.action !== 'continue') return outcome;
     }
     return { action: 'continue' };
+  }
+
+  /** in_transaction: the err_msg the platform refuses this (checked) call with instead of running it, if a rule says so. */
+  refusalFor(call: FaultCall): string | null {
+    const refusalOf = (rule: FaultRule) => FAULT_KINDS[rule.kind]!.refusal?.(rule, call) ?? null;
+    const [first] = this.take('in_transaction', call.infno, (rule) => refusalOf(rule) !== null);
+    return first ? refusalOf(first) : null;
   }
 }

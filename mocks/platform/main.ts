@@ -1,8 +1,10 @@
 /**
  * CLI entry of the mock settlement platform.
- * env: MOCK_PORT (9100), MOCK_HOST (127.0.0.1), MOCK_PAASID, MOCK_SECRET, LOG_LEVEL (info).
+ * env: MOCK_PORT (9100), MOCK_HOST (127.0.0.1), MOCK_PAASID, MOCK_SECRET, MOCK_REPLY_STYLE (strict | real,
+ * default strict), LOG_LEVEL (info).
  */
 import { pino } from 'pino';
+import { replyStyleFromEnv } from './reply-style.js';
 import { createMockPlatform, type MockOptions } from './server.js';
 
 const DEFAULT_PORT = 9100;
@@ -16,9 +18,11 @@ function portFromEnv(value: string | undefined): number {
 }
 
 function optionsFromEnv(env: NodeJS.ProcessEnv): Partial<MockOptions> {
+  const replyStyle = replyStyleFromEnv(env);
   return {
     ...(env.MOCK_PAASID ? { paasid: env.MOCK_PAASID } : {}),
     ...(env.MOCK_SECRET ? { secret: env.MOCK_SECRET } : {}),
+    ...(replyStyle ? { replyStyle } : {}),
   };
 }
 
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
   const logger = pino({ name: 'mock-platform', level: process.env.LOG_LEVEL ?? 'info' });
   const platform = createMockPlatform({ ...optionsFromEnv(process.env), logger });
   const { url } = await platform.listen(portFromEnv(process.env.MOCK_PORT), process.env.MOCK_HOST || DEFAULT_HOST);
-  logger.info({ url }, 'mock settlement platform listening');
+  logger.info({ url, replyStyle: platform.replyStyle }, 'mock settlement platform listening');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

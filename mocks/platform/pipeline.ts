@@ -74,6 +74,9 @@ export function processCall(state: MockState, body: unknown, urlInfno: string, n
     // a msgid is used up once the call reaches its transaction (so a call refused for an expired
     // sign_no can be sent again, same msgid, after a new 9001)
     state.msgids.add(envelope.msgid);
+    // an injected refusal in place of the transaction (faults.ts, phase in_transaction)
+    const refusal = state.faults.refusalFor({ infno: envelope.infno, input: envelope.input });
+    if (refusal !== null) throw new BusinessError(refusal);
     const output = TRANSACTIONS[envelope.infno]!({ state, envelope, now });
     return { infcode: INFCODE_OK, msgid, refmsgTime, errMsg: null, output };
   } catch (error) {

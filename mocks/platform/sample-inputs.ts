@@ -200,6 +200,16 @@ export function admission(psnNo: string, token: string, iptNo: string, extra: ob
   };
 }
 
+/** 2403: the admission's details changed (`extra`, e.g. another bed), with its main diagnosis again. */
+export function admissionChange(mdtrtId: string, psnNo: string, iptNo: string, extra: object = {}): object {
+  const { mdtrtinfo, diseinfo } = admission(psnNo, '', iptNo) as { mdtrtinfo: Record<string, unknown>; diseinfo: object[] };
+  const { insutype: _insutype, mdtrt_cert_no: _certNo, ipt_no: _iptNo, ...kept } = mdtrtinfo;
+  return {
+    adminfo: { ...kept, mdtrt_id: mdtrtId, ipt_otp_no: iptNo, ...extra },
+    diseinfo: diseinfo.map((d) => ({ ...d, mdtrt_id: mdtrtId })),
+  };
+}
+
 /** 2301: inpatient fee lines. */
 export function inpatientFees(mdtrtId: string, psnNo: string, lines: FeeLineSpec[]): object {
   return { feedetail: lines.map((l) => ({ feedetl_sn: l.sn, mdtrt_id: mdtrtId, psn_no: psnNo, med_type: '21', ...lineFacts(l) })) };

@@ -8,9 +8,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { pino, type Logger } from 'pino';
 import { TifVerifier } from './auth.js';
 import { CONTROL_PREFIX, controlApi } from './control-api.js';
-import { buildReply, INFCODE_BUSINESS_ERROR, INFCODE_SYSTEM_ERROR, wireInfcode } from './envelope.js';
+import { buildReply, INFCODE_BUSINESS_ERROR, INFCODE_SYSTEM_ERROR } from './envelope.js';
 import type { FaultOutcome } from './faults.js';
 import { processCall, type CallOutcome } from './pipeline.js';
+import { type ReplyStyle, replyStyleFromEnv, shapeReply } from './reply-style.js';
 import { checkOutput, validators } from './schemas.js';
 import { createState, type MockState } from './state.js';
 import type { CallRecord } from './types.js';
@@ -23,6 +24,12 @@ export interface MockOptions {
   clock: () => Date;
   /** send infcode as "0"/"-2" instead of 0/-2 */
   infcodeAsString: boolean;
+  /**
+   * strict: replies as built (absent values left out, numbers); real: as real platforms send them
+   * (nulls for absent fields, amounts and infcode as numbers or strings): reply-style.ts. Default:
+   * MOCK_REPLY_STYLE of the environment, else strict.
+   */
+  replyStyle: ReplyStyle;
   logger?: Logger;
 }
 
@@ -32,6 +39,8 @@ export interface MockPlatform {
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
   state: MockState;
+  /** the reply style in force (the option, else MOCK_REPLY_STYLE, else strict) */
+  readonly replyStyle: ReplyStyle;
 }
 
 export type { MockState } from './state.js';
@@ -42,6 +51,7 @@ const DEFAULT_OPTIONS: Omit<MockOptions, 'logger'> = {
   basePath: '/api',
   clock: () => new Date(),
   infcodeAsString: false,
+  replyStyle: 'strict',
 };
 
 const BODY_LIMIT = '10mb';
@@ -87,12 +97,17 @@ function selfCheckOutput(rt: Runtime, infno: string, outcome: CallOutcome): void
   if (problem) rt.logger.error({ infno, problem }, 'mock reply does not match its output schema');
 }
 
+/** The one way a JSON reply envelope leaves the mock: shaped to the reply style (reply-style.ts). */
+function sendReply(rt: Runtime, res: Response, status: number, infno: string, reply: object): void {
+  res.status(status).json(shapeReply(reply, infno, { style: rt.options.replyStyle, infcodeAsString: rt.options.infcodeAsString }));
+}
+
 /** Applies a fault outcome; true when the fault has answered (or dropped) the call. */
-function appliedFault(res: Response, outcome: FaultOutcome): boolean {
+function appliedFault(rt: Runtime, res: Response, infno: string, outcome: FaultOutcome): boolean {
   if (outcome.action === 'continue') return false;
   if (outcome.action === 'destroy') res.socket?.destroy();
   else if (outcome.action === 'respond_text') res.status(outcome.status).type('text/html').send(outcome.text);
-  else res.status(outcome.status).json(outcome.body);
+  else sendReply(rt, res, outcome.status, infno, outcome.body as object);
   return true;
 }
 
@@ -102,7 +117,7 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
   const auth = rt.verifier.verify(req.headers);
   if (!auth.ok) {
     rt.logger.warn({ infno, reason: auth.reason }, 'signature rejected');
-    res.status(401).json({ infcode: wireInfcode(INFCODE_BUSINESS_ERROR, rt.options.infcodeAsString), err_msg: auth.reason });
+    sendReply(rt, res, 401, infno, { infcode: INFCODE_BUSINESS_ERROR, err_msg: auth.reason });
     return;
   }
   const call = recordCall(rt.state, infno, rt.options.clock());
@@ -110,18 +125,18 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
   if (!parsed.ok) {
     call.infcode = INFCODE_BUSINESS_ERROR;
     const fields = { infcode: INFCODE_BUSINESS_ERROR, msgid: null, refmsgTime: null, now: rt.options.clock(), output: null };
-    res.status(400).json(buildReply({ ...fields, errMsg: '报文校验失败: 请求体不是合法的JSON' }, rt.options.infcodeAsString));
+    sendReply(rt, res, 400, infno, buildReply({ ...fields, errMsg: '报文校验失败: 请求体不是合法的JSON' }));
     return;
   }
   const ctx = { signal: rt.lifetime.signal };
-  if (appliedFault(res, await rt.state.faults.run('before_handler', infno, ctx))) return;
+  if (appliedFault(rt, res, infno, await rt.state.faults.run('before_handler', infno, ctx))) return;
   const now = rt.options.clock();
   const outcome = runCall(rt, parsed.value, infno, now);
   call.msgid = outcome.msgid;
   call.infcode = outcome.infcode;
   selfCheckOutput(rt, infno, outcome);
-  if (appliedFault(res, await rt.state.faults.run('after_handler', infno, ctx))) return;
-  res.status(200).json(buildReply({ ...outcome, now: rt.options.clock() }, rt.options.infcodeAsString));
+  if (appliedFault(rt, res, infno, await rt.state.faults.run('after_handler', infno, ctx))) return;
+  sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: rt.options.clock() }));
   rt.logger.info(
     { infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started },
     'business call',
@@ -138,13 +153,13 @@ function businessRoute(rt: Runtime) {
 }
 
 function errorHandler(rt: Runtime) {
-  return (error: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const status = (error as { status?: unknown }).status;
     const httpStatus = typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
     rt.logger.error({ err: error, httpStatus }, 'request failed');
     if (res.headersSent) return;
     const infcode = httpStatus < 500 ? INFCODE_BUSINESS_ERROR : INFCODE_SYSTEM_ERROR;
-    res.status(httpStatus).json({ infcode: wireInfcode(infcode, rt.options.infcodeAsString), err_msg: '请求无法处理' });
+    sendReply(rt, res, httpStatus, String(req.params.infno ?? ''), { infcode, err_msg: '请求无法处理' });
   };
 }
 
@@ -181,7 +196,12 @@ function stopServer(server: Server): Promise<void> {
 }
 
 export function createMockPlatform(opts: Partial<MockOptions> = {}): MockPlatform {
-  const options: MockOptions = { ...DEFAULT_OPTIONS, ...opts };
+  const options: MockOptions = {
+    ...DEFAULT_OPTIONS,
+    ...opts,
+    // the environment's MOCK_REPLY_STYLE when the caller says nothing (e2e suites start the mock in-process)
+    replyStyle: opts.replyStyle ?? replyStyleFromEnv(process.env) ?? DEFAULT_OPTIONS.replyStyle,
+  };
   const logger = options.logger ?? pino({ level: 'silent' });
   validators(); // compile every schema now, not on the first call
   const rt: Runtime = {
@@ -197,6 +217,7 @@ export function createMockPlatform(opts: Partial<MockOptions> = {}): MockPlatfor
   return {
     app,
     state: rt.state,
+    replyStyle: options.replyStyle,
     async listen(port = 0, host = '127.0.0.1') {
       if (server) throw new Error('mock platform is already listening');
       rt.lifetime = new AbortController();

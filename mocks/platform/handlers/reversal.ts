@@ -6,9 +6,12 @@
  * - a cancellation (2208, 2103, ...) booked by omsgid: undone, the settlement it cancelled is booked
  *   again;
  * - omsgid never booked anything: -2 `原交易不存在` (nothing to reverse: the caller may settle again);
+ *   also when the original arrived but is not booked yet (fault late_booking): the platform holds
+ *   nothing to reverse, and the original is booked afterwards all the same;
  * - omsgid already reversed: -2 `原交易已冲正`;
  * - omsgid succeeded but booked nothing in the ledger (an admission, 2401 ...): -2 `该交易不支持冲正`
- *   (the inpatient handlers may add their own undo here).
+ *   (the inpatient handlers may add their own undo here); the fault reversal_unsupported answers
+ *   the same for a chosen oinfno.
  */
 import { BusinessError } from '../envelope.js';
 import { findLedgerEntry, recomputePersonTotals } from '../ledger.js';
