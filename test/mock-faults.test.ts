@@ -52,7 +52,7 @@ async function lost(infno: string, input: object, fault: Json = { kind: 'drop_re
 }
 
 beforeAll(async () => {
-  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW }));
+  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW, replyStyle: 'strict' }));
 });
 afterAll(() => platform.close());
 beforeEach(() => client.resetAndSignIn());

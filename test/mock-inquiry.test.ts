@@ -43,7 +43,7 @@ async function settledVisit(iptOtpNo: string, msgid?: string) {
 }
 
 beforeAll(async () => {
-  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW }));
+  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW, replyStyle: 'strict' }));
 });
 afterAll(() => platform.close());
 beforeEach(() => client.resetAndSignIn());

@@ -163,7 +163,7 @@ async function settleWorked(mdtrtId: string): Promise<Json> {
 // ---------------------------------------------------------------------------------------------
 
 beforeAll(async () => {
-  platform = createMockPlatform({ paasid: PAASID, secret: SECRET, clock: () => NOW, logger: captureLogger });
+  platform = createMockPlatform({ paasid: PAASID, secret: SECRET, clock: () => NOW, logger: captureLogger, replyStyle: 'strict' });
   const { url } = await platform.listen(0);
   client = new MockClient<Json>({ url, paasid: PAASID, secret: SECRET, clock: () => NOW });
   expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
@@ -695,7 +695,7 @@ describe('control API faults', () => {
 
 describe('infcodeAsString', () => {
   it('sends infcode as a string', async () => {
-    const other = createMockPlatform({ paasid: PAASID, secret: SECRET, clock: () => NOW, infcodeAsString: true });
+    const other = createMockPlatform({ paasid: PAASID, secret: SECRET, clock: () => NOW, infcodeAsString: true, replyStyle: 'strict' });
     const { url } = await other.listen(0);
     try {
       const env = envelope('9001', { signIn: { opter_no: '0001', ip: '10.0.0.8' } }, { signNo: null });

@@ -124,10 +124,11 @@ describe('MOCK_REPLY_STYLE and the replyStyle option', () => {
     const saved = process.env.MOCK_REPLY_STYLE;
     try {
       delete process.env.MOCK_REPLY_STYLE;
-      expect(createMockPlatform().replyStyle).toBe('strict'); // the default, for now
-      process.env.MOCK_REPLY_STYLE = 'real';
+      // real-like by default (issue 10): every e2e suite meets replies as real platforms send them
       expect(createMockPlatform().replyStyle).toBe('real');
-      expect(createMockPlatform({ replyStyle: 'strict' }).replyStyle).toBe('strict');
+      process.env.MOCK_REPLY_STYLE = 'strict';
+      expect(createMockPlatform().replyStyle).toBe('strict');
+      expect(createMockPlatform({ replyStyle: 'real' }).replyStyle).toBe('real');
     } finally {
       if (saved === undefined) delete process.env.MOCK_REPLY_STYLE;
       else process.env.MOCK_REPLY_STYLE = saved;

@@ -1,8 +1,9 @@
 /**
  * JSON Schema validation of the national interface messages (schemas/platform, draft 2020-12).
  * Every schema file is loaded and compiled once per process, on first use. The mock's own files
- * (data/schemas: the inquiries 5201/5203/5204, which the gateway's schemas do not cover yet) fill
- * in where schemas/platform has no file of that name; schemas/platform wins where both have one.
+ * (data/schemas: the inquiries 5201/5203/5204) win over schemas/platform where both have one: the
+ * gateway's files say what the gateway sends (every field the record requires), the mock's what the
+ * mock accepts (psn_no and any filter).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -49,11 +50,14 @@ function readSchemaFiles(dir: string): Array<{ file: string; schema: Record<stri
 function compileAll(): SchemaValidators {
   const ajv = new Ajv2020.default({ allErrors: false, strict: true, logger: false });
   addFormats.default(ajv);
-  const platform = readSchemaFiles(schemaDirectory()).map((f) => ({ ...f, base: SCHEMA_ID_BASE }));
-  const taken = new Set(platform.map((f) => f.file));
-  const own = readSchemaFiles(firstDirectory(MOCK_SCHEMA_DIR_CANDIDATES, 'mocks/platform/data/schemas'))
+  const own = readSchemaFiles(firstDirectory(MOCK_SCHEMA_DIR_CANDIDATES, 'mocks/platform/data/schemas')).map((f) => ({
+    ...f,
+    base: MOCK_SCHEMA_ID_BASE,
+  }));
+  const taken = new Set(own.map((f) => f.file));
+  const platform = readSchemaFiles(schemaDirectory())
     .filter((f) => !taken.has(f.file))
-    .map((f) => ({ ...f, base: MOCK_SCHEMA_ID_BASE }));
+    .map((f) => ({ ...f, base: SCHEMA_ID_BASE }));
   const files = [...platform, ...own];
   for (const { schema } of files) ajv.addSchema(schema);
   const byFile = new Map<string, ValidateFunction>();

@@ -51,7 +51,7 @@ const DEFAULT_OPTIONS: Omit<MockOptions, 'logger'> = {
   basePath: '/api',
   clock: () => new Date(),
   infcodeAsString: false,
-  replyStyle: 'strict',
+  replyStyle: 'real',
 };
 
 const BODY_LIMIT = '10mb';
