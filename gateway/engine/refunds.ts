@@ -1,3 +1,4 @@
+import { callKind } from './call-kinds.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
 import { GatewayError } from '../errors/errors.js';
@@ -141,7 +142,16 @@ export class Refunds {
    */
   async onReversalResolved(t: { id: string; resolution?: { state: string } }) {
     const op = await this.ops.waitingOn(t.id);
-    if (op?.status !== 'needs_reversal' || op.reversal?.transaction_id !== t.id) return;
+    if (op?.reversal?.transaction_id !== t.id) return;
+    if (op.status === 'resettling' && ['done', 'not_done', 'resolved_by_staff', 'confirmed'].includes(t.resolution?.state ?? '')) {
+      // the inquiry the re-settlement waited on has ended and the visit is free: go on
+      await this.ops.update(op.id, (o) => {
+        o.reversal = undefined;
+      });
+      await this.drive(op.id, { request_id: `inquiry:${t.id}` });
+      return;
+    }
+    if (op.status !== 'needs_reversal') return;
     const state = t.resolution?.state;
     const outcome =
       state === 'reversed' || state === 'not_booked' || state === 'resolved_by_staff'
@@ -235,6 +245,13 @@ export class Refunds {
         });
       } catch (e) {
         if (!(e instanceof GatewayError)) throw e;
+        if (waitsOnInquiry(e)) {
+          // the visit waits on the inquiry of a write whose answer was lost (e.g. the 2204 of a process
+          // that died): nothing of this attempt ran; the refund goes on once that inquiry has ended
+          return this.ops.update(op.id, (o) => {
+            o.reversal = { step: 'resettle', transaction_id: e.transaction_id, code: e.code };
+          });
+        }
         const unknown = isUnknown(e);
         const last = attempt >= MAX_RESETTLE_ATTEMPTS;
         op = await this.ops.update(op.id, (o) => {
@@ -364,6 +381,10 @@ function resettledAlready(t: Target, op: RefundOp): SettlementEntry | undefined 
 }
 
 /** Unknown outcome of our own call, or an encounter still blocked by an earlier unknown one. */
+/** The encounter is held by a write under inquiry (call-kinds.ts): not this request's unknown outcome. */
+const waitsOnInquiry = (e: GatewayError): boolean =>
+  e.code === 'GW_BIZ_OUTCOME_UNKNOWN_PENDING' && callKind(String((e.details as { op?: unknown } | undefined)?.op)) === 'inquiry';
+
 const isUnknown = (e: GatewayError): boolean => e.code === 'GW_BIZ_OUTCOME_UNKNOWN_PENDING' || isUnknownOutcome(e);
 
 function errorFields(e: GatewayError) {
