@@ -260,6 +260,10 @@ export interface Admission {
   his_fields: HisFields;
   /** from 2402 出院 (dscg_* and the like); null while in hospital (2405 undoes it) */
   discharge_fields: HisFields | null;
+  /** the msgid of the 2401 that opened it (2601 undoes an admission by it) */
+  opened_by?: string;
+  /** the msgid of the 2601 that undid it */
+  reversed_by?: string;
 }
 
 export interface SignIn {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, startGateway, startMock, TEST_KEYS, type TestGateway } from '../helpers/harness.js';
 import { JILIN } from './fixtures.js';
+import { admissionBody, P } from './inpatient-fixtures.js';
 import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
 let mock: Awaited<ReturnType<typeof startMock>>;
@@ -82,5 +83,23 @@ describe('a 2601 the platform refuses as not reversible', () => {
     // still booked at the platform, and the gateway does not let it be settled a second time
     expect((await ledger(mock.control)).find((e) => e.msgid === id)?.status).toBe('booked');
     expect((await settle(gw.url, v.id)).body.error.code).toBe('GW_BIZ_OUTCOME_UNKNOWN_PENDING');
+  });
+});
+
+describe('an admission (2401, on the reversible list) whose reply was lost after the platform took it', () => {
+  it('is reversed with 2601; the stay is failed and the same 住院号 is admitted again, once', async () => {
+    const body = admissionBody(P.jilin.token, '2026-11-10 08:00:00');
+    await fault(mock.control, { kind: 'drop_reply', infno: '2401', after_booking: true, count: 1 });
+    const lost = await api(gw.url, 'POST', '/v1/inpatient/admissions', body);
+    expect([lost.status, lost.body.error.code]).toEqual([502, 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN']);
+    const id = lost.body.error.transaction_id as string;
+    const t = await until('the 2401 to be reversed', async () => {
+      const x = await transaction(gw.url, id);
+      return x.resolution?.state !== 'reversing' && x.resolution?.encounter_released ? x : undefined;
+    });
+    expect(t.resolution).toMatchObject({ state: 'reversed', attempts: 1 });
+    const again = await api(gw.url, 'POST', '/v1/inpatient/admissions', body);
+    expect(again.status, again.text).toBe(201);
+    expect(again.body.admission.status).toBe('admitted');
   });
 });

@@ -107,6 +107,7 @@ export function admit(ctx: TxContext): Record<string, unknown> {
     mdtrt_cert_type: m.mdtrt_cert_type,
     his_fields: hisFields('mdtrtinfo', m),
     discharge_fields: null,
+    opened_by: ctx.envelope.msgid,
   };
   state.admissions.set(adm.mdtrt_id, adm);
   autoFileStay(state, person, adm);

@@ -9,13 +9,14 @@
  *   also when the original arrived but is not booked yet (fault late_booking): the platform holds
  *   nothing to reverse, and the original is booked afterwards all the same;
  * - omsgid already reversed: -2 `原交易已冲正`;
- * - omsgid succeeded but booked nothing in the ledger (an admission, 2401 ...): -2 `该交易不支持冲正`
- *   (the inpatient handlers may add their own undo here); the fault reversal_unsupported answers
- *   the same for a chosen oinfno.
+ * - an admission (2401, on the public reversible list): undone as if cancelled (2404), while it has
+ *   no fee lines; one that has them: -2 `该住院已有费用，不能冲正`;
+ * - omsgid succeeded but booked nothing this mock can undo (2201 ...): -2 `该交易不支持冲正`; the fault
+ *   reversal_unsupported answers the same for a chosen oinfno.
  */
 import { BusinessError } from '../envelope.js';
 import { findLedgerEntry, recomputePersonTotals } from '../ledger.js';
-import type { LedgerEntry } from '../types.js';
+import type { Admission, LedgerEntry } from '../types.js';
 import { requirePerson, type TxContext } from './context.js';
 
 interface ReversalData {
@@ -31,6 +32,8 @@ export function reverse(ctx: TxContext): Record<string, unknown> {
   const { data } = ctx.envelope.input as unknown as { data: ReversalData };
   const { state } = ctx;
   const entry = state.ledger.find((e) => e.msgid === data.omsgid);
+  const admission = entry ? undefined : [...state.admissions.values()].find((a) => a.opened_by === data.omsgid);
+  if (admission) return reverseAdmission(ctx, admission, data);
   if (!entry) {
     // it ran and succeeded, but booked nothing this mock can undo (e.g. an admission): say so
     const ran = state.calls.some((c) => c.msgid === data.omsgid && c.infcode === 0);
@@ -64,4 +67,14 @@ function reverseCancellation(ctx: TxContext, entry: LedgerEntry): void {
   for (const line of ctx.state.visits.get(original.mdtrt_id)?.lines ?? []) {
     if (sns.has(line.feedetl_sn)) line.setl_id = original.setl_id;
   }
+}
+
+function reverseAdmission(ctx: TxContext, adm: Admission, data: ReversalData): Record<string, unknown> {
+  if (adm.psn_no !== data.psn_no) throw new BusinessError('原交易与人员编号不符');
+  if (data.oinfno !== '2401') throw new BusinessError('原交易编号不符');
+  if (adm.reversed_by) throw new BusinessError(`${ALREADY_REVERSED_MSG}: ${data.omsgid}`);
+  if (adm.lines.length > 0) throw new BusinessError('该住院已有费用，不能冲正');
+  adm.status = 'cancelled';
+  adm.reversed_by = ctx.envelope.msgid ?? undefined;
+  return {};
 }
