@@ -1,3 +1,4 @@
+import { ER_FLAG_PLACEMENTS, type ErFlagPlacement } from '../adapters/platform/outpatient-messages.js';
 import type { EnvelopeSettings } from '../adapters/platform/envelope.js';
 
 /**
@@ -33,6 +34,8 @@ export interface GatewayConfig {
     breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number; rollingWindowMs: number };
   };
   envelope: EnvelopeSettings;
+  /** where the outpatient 门诊急诊标志 goes (OUTPATIENT_ER_FLAG_PLACEMENT; adapters/platform/outpatient-messages.ts) */
+  outpatientErFlagAt: ErFlagPlacement;
   /** issue 5: the reversal worker (冲正) and store-and-forward of uploads (gateway/resilience/) */
   resilience: {
     reversal: {
@@ -166,8 +169,16 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       },
       selfPay: { infno: selfPayInfno(env), intervalMs: int(env, 'SELF_PAY_INTERVAL_MS', 5_000) },
     },
+    outpatientErFlagAt: erFlagPlacement(env),
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+function erFlagPlacement(env: Env): ErFlagPlacement {
+  const v = env.OUTPATIENT_ER_FLAG_PLACEMENT ?? 'fee_exp_content';
+  if (!(ER_FLAG_PLACEMENTS as readonly string[]).includes(v))
+    throw new ConfigError(`OUTPATIENT_ER_FLAG_PLACEMENT must be one of ${ER_FLAG_PLACEMENTS.join(', ')}, got "${v}"`);
+  return v as ErFlagPlacement;
 }
 
 function selfPayInfno(env: Env) {

@@ -62,7 +62,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   // half-open: the breaker's probe is a sign-in, never a patient's transaction
   transport.setProbe(() => platform.signInNow());
   const persons = new Persons(platform, config.envelope.mdtrtarea_admvs);
-  const outpatient = new OutpatientService(store, platform, persons, clock);
+  const outpatient = new OutpatientService(store, platform, persons, clock, config.outpatientErFlagAt);
   const inpatient = new InpatientService(store, platform, persons, clock, config.envelope);
   const pharmacy = new PharmacyService(store, platform, persons, clock);
   const refunds = new Refunds(store, clock, outpatient, pharmacy, logger);

@@ -47,6 +47,18 @@ export interface SettlementTotals {
 
 export const erFlag = (emergency: boolean) => (emergency ? '1' : '0');
 
+/**
+ * Where the outpatient 门诊急诊标志 (er_flag) goes (issue 10; JS 37, HN 55, LN 22 ask that it be
+ * uploaded truthfully). No public field list has er_flag at the top of 2201 or 2203; openhis models
+ * 2204 feedetail[].exp_content — "格式为 JSON 格式的字符串" — as {er_flag} (spec-fields.json 2204).
+ * `fee_exp_content` (the default) follows that record; `visit` puts er_flag on 2201 and 2203 (the
+ * gateway's earlier reading); `both` does both. Configuration: OUTPATIENT_ER_FLAG_PLACEMENT.
+ */
+export type ErFlagPlacement = 'fee_exp_content' | 'visit' | 'both';
+export const ER_FLAG_PLACEMENTS: readonly ErFlagPlacement[] = ['fee_exp_content', 'visit', 'both'];
+const onVisit = (p: ErFlagPlacement, emergency: boolean) => (p === 'fee_exp_content' ? undefined : erFlag(emergency));
+const onFeeLine = (p: ErFlagPlacement, emergency: boolean) => (p === 'visit' ? undefined : JSON.stringify({ er_flag: erFlag(emergency) }));
+
 export function personQuery1101(q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn'>): Infno1101Input {
   return {
     data: clean({
@@ -60,7 +72,12 @@ export function personQuery1101(q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 
   };
 }
 
-export function register2201(req: VisitCreateRequest, psn_no: string, insutype: string): Infno2201Input {
+export function register2201(
+  req: VisitCreateRequest,
+  psn_no: string,
+  insutype: string,
+  placement: ErFlagPlacement = 'fee_exp_content',
+): Infno2201Input {
   return {
     data: clean({
       psn_no,
@@ -75,7 +92,7 @@ export function register2201(req: VisitCreateRequest, psn_no: string, insutype: 
       dept_code: req.dept_code,
       dept_name: req.dept_name,
       caty: req.caty,
-      er_flag: erFlag(req.emergency),
+      er_flag: onVisit(placement, req.emergency),
     }) as Infno2201Input['data'],
   };
 }
@@ -84,7 +101,7 @@ export function cancelRegistration2202(v: VisitFacts): Infno2202Input {
   return { data: { psn_no: v.psn_no, mdtrt_id: v.mdtrt_id, ipt_otp_no: v.ipt_otp_no } };
 }
 
-export function visitInfo2203(v: VisitFacts, req: VisitDiagnosesRequest): Infno2203Input {
+export function visitInfo2203(v: VisitFacts, req: VisitDiagnosesRequest, placement: ErFlagPlacement = 'fee_exp_content'): Infno2203Input {
   const main = req.diagnoses.find((d) => d.diag_srt_no === 1) ?? req.diagnoses[0];
   return {
     mdtrtinfo: clean({
@@ -99,7 +116,7 @@ export function visitInfo2203(v: VisitFacts, req: VisitDiagnosesRequest): Infno2
       birctrl_matn_date: req.birctrl_matn_date,
       matn_type: req.matn_type,
       geso_val: req.geso_val,
-      er_flag: erFlag(v.emergency),
+      er_flag: onVisit(placement, v.emergency),
     }) as Infno2203Input['mdtrtinfo'],
     diseinfo: req.diagnoses.map((d) => ({
       diag_type: d.diag_type,
@@ -115,7 +132,7 @@ export function visitInfo2203(v: VisitFacts, req: VisitDiagnosesRequest): Infno2
   };
 }
 
-export function feeUpload2204(v: VisitFacts, lines: FeeLine[]): Infno2204Input {
+export function feeUpload2204(v: VisitFacts, lines: FeeLine[], placement: ErFlagPlacement = 'fee_exp_content'): Infno2204Input {
   return {
     feedetail: lines.map(
       (l) =>
@@ -126,6 +143,7 @@ export function feeUpload2204(v: VisitFacts, lines: FeeLine[]): Infno2204Input {
           chrg_bchno: l.chrg_bchno,
           rx_circ_flag: l.extra.rx_circ_flag ?? '0',
           hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
+          exp_content: onFeeLine(placement, v.emergency),
           ...l.extra,
         }) as Infno2204Input['feedetail'][number],
     ),

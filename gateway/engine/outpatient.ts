@@ -33,6 +33,8 @@ export class OutpatientService {
     private readonly platform: PlatformClient,
     private readonly persons: Persons,
     private readonly clock: Clock,
+    /** where the 门诊急诊标志 goes (adapters/platform/outpatient-messages.ts ErFlagPlacement) */
+    private readonly erFlagAt: msg.ErFlagPlacement = 'fee_exp_content',
   ) {
     this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', ctxOf);
   }
@@ -77,7 +79,7 @@ export class OutpatientService {
       async (v) => {
         const call = await this.platform.call(
           '2201',
-          msg.register2201(req, person.psn_no, insutype),
+          msg.register2201(req, person.psn_no, insutype, this.erFlagAt),
           ctxOf(v, meta, { his_input: withoutCredential(req) }),
         );
         const { mdtrt_id } = call.output.data as { mdtrt_id: string };
@@ -143,7 +145,7 @@ export class OutpatientService {
         }
       },
       async (v, ctx) => {
-        const r = await this.platform.call('2203', msg.visitInfo2203(facts(v), req), { ...ctx, his_input: req });
+        const r = await this.platform.call('2203', msg.visitInfo2203(facts(v), req, this.erFlagAt), { ...ctx, his_input: req });
         return {
           transaction_id: r.transaction_id,
           apply: (w: OutpatientVisit) => {
@@ -169,7 +171,7 @@ export class OutpatientService {
         notYetUploaded(v.lines, ids);
       },
       async (v, ctx) => {
-        const r = await this.platform.call('2204', msg.feeUpload2204(facts(v), lines), { ...ctx, his_input: req });
+        const r = await this.platform.call('2204', msg.feeUpload2204(facts(v), lines, this.erFlagAt), { ...ctx, his_input: req });
         classified = classifyAll(lines, r.output.result);
         return {
           transaction_id: r.transaction_id,

@@ -151,7 +151,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     });
   });
 
-  it('carries the emergency flag: an un-filed patient settles as filed (视同已备案) with med_type 13 and er_flag 1', async () => {
+  it('carries the emergency flag: an un-filed patient settles as filed (视同已备案) with med_type 13 and er_flag 1 where the record puts it', async () => {
     const body = visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token }, { emergency: true });
     const { id, reg } = await registerAndDiagnose(body, '13');
     expect(reg.body.person.filing.status).toBe('not_filed');
@@ -164,13 +164,21 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     const t2203 = await call('GET', `/v1/transactions?infno=2203&mdtrt_id=${visit.body.mdtrt_id}`);
     const stages = (await call('GET', `/v1/transactions/${t2203.body.items[0].transaction_id}`)).body.stages;
     const msg = stages.message;
-    expect(msg.mdtrtinfo).toMatchObject({ med_type: '13', er_flag: '1' });
+    expect(msg.mdtrtinfo).toMatchObject({ med_type: '13' });
+    // OUTPATIENT_ER_FLAG_PLACEMENT fee_exp_content (the default): no public field list has er_flag on 2201/2203
+    expect(msg.mdtrtinfo).not.toHaveProperty('er_flag');
     // the sent envelope is shown whole, though the journal keeps its input only once (as the message)
     expect(stages.envelope).toMatchObject({ infno: '2203', input: msg });
     const stored = await sys.gw.gw.store.getTransaction(t2203.body.items[0].transaction_id);
     expect(stored!.stages.envelope).not.toHaveProperty('input');
     const t2201 = await call('GET', `/v1/transactions?infno=2201&mdtrt_id=${visit.body.mdtrt_id}`);
-    expect((await call('GET', `/v1/transactions/${t2201.body.items[0].transaction_id}`)).body.stages.message.data.er_flag).toBe('1');
+    expect((await call('GET', `/v1/transactions/${t2201.body.items[0].transaction_id}`)).body.stages.message.data).not.toHaveProperty(
+      'er_flag',
+    );
+    // openhis: 2204 feedetail[].exp_content, a JSON string
+    const t2204 = await call('GET', `/v1/transactions?infno=2204&mdtrt_id=${visit.body.mdtrt_id}`);
+    const lines = (await call('GET', `/v1/transactions/${t2204.body.items[0].transaction_id}`)).body.stages.message.feedetail;
+    expect(lines.map((l: { exp_content: string }) => JSON.parse(l.exp_content))).toEqual([{ er_flag: '1' }]);
   });
 
   it('refuses direct settlement of an un-filed, non-emergency patient with the filing error', async () => {

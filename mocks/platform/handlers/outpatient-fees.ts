@@ -13,6 +13,7 @@ interface FeeDetailInput extends UploadedLine {
   mdtrt_id: string;
   psn_no: string;
   chrg_bchno: string;
+  exp_content?: string;
 }
 
 interface FeeUploadInput {
@@ -48,7 +49,22 @@ export function uploadFees(ctx: TxContext): Record<string, unknown> {
   const pending: PendingLine[] = [];
   for (const detail of feedetail) pending.push(prepareLine(ctx.state, detail, pending));
   for (const { visit, line } of pending) visit.lines.push(line);
+  // the 门诊急诊标志 as openhis sends it: feedetail[].exp_content, a JSON string {"er_flag": "1"}
+  for (const [i, detail] of feedetail.entries()) {
+    const flag = erFlagOf(detail.exp_content);
+    if (flag) pending[i]!.visit.er_flag = flag;
+  }
   return { result: pending.map(({ line }) => lineResultView(line.feedetl_sn, line.classification)) };
+}
+
+function erFlagOf(expContent: unknown): string | undefined {
+  if (typeof expContent !== 'string') return undefined;
+  try {
+    const v = (JSON.parse(expContent) as { er_flag?: unknown } | null)?.er_flag;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function inBatch(line: FeeLine, chrgBchno: string): boolean {

@@ -37,7 +37,7 @@ const EMERGENCY_MED_TYPE = '13';
 const EMERGENCY_FLAG = '1';
 const OUTPATIENT_CLR_TYPE = '11';
 
-/** med_type 13 or er_flag 1 (on 2201/2203), or a settlement declared as 急诊. */
+/** med_type 13 or er_flag 1 (on 2201/2203, or in a 2204 line's exp_content), or a settlement declared as 急诊. */
 function isEmergency(visit: Visit, medType: string): boolean {
   return visit.er_flag === EMERGENCY_FLAG || visit.med_type === EMERGENCY_MED_TYPE || medType === EMERGENCY_MED_TYPE;
 }
