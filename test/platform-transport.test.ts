@@ -130,4 +130,27 @@ describe('reply classification', () => {
     expect(classifyReply(reply(502, 'bad gateway')).outcome).toBe('unknown');
     expect(classifyReply(reply(401, { infcode: -2, err_msg: '签名错误' })).outcome).toBe('rejected');
   });
+
+  it('says in words staff can read what was wrong with a body that is no reply, without quoting it', () => {
+    const reason = (body: string, msgid?: string) => {
+      const c = classifyReply(reply(200, body), msgid);
+      expect(c.outcome).toBe('unknown');
+      return 'reason' in c ? c.reason : '';
+    };
+    expect(reason('')).toBe('malformed reply: the body is empty');
+    expect(reason('<html><body>502 Bad Gateway 张三</body></html>')).toBe('malformed reply: the body is an HTML or XML page, not JSON');
+    expect(reason('{"infcode":0,"output":{"setlinfo":{"setl_id":"1')).toBe('malformed reply: the JSON is cut off or broken');
+    expect(reason('Service Unavailable')).toBe('malformed reply: the body is not JSON');
+    expect(reason('{"output":{}}')).toBe('malformed reply: no infcode in the reply');
+    // a platform that echoes the msgid answered another message
+    expect(reason(JSON.stringify({ infcode: 0, msgid: 'H440305000012026120100000099', output: {} }), 'H440305000012026120100000001')).toBe(
+      'malformed reply: it answers another message (msgid differs)',
+    );
+    // nothing of the body itself reaches the reason (it is untrusted, and may carry personal data)
+    expect(reason('<html>张三 220100198003150001</html>')).not.toMatch(/张三|2201/);
+  });
+
+  it('a refusal with an empty err_msg is named by its infcode', () => {
+    expect(classifyReply(reply(200, { infcode: '1', err_msg: '' }))).toMatchObject({ outcome: 'rejected', reason: 'infcode 1' });
+  });
 });
