@@ -79,6 +79,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
         undone: (t) => outpatient.releaseAfterReversal(t),
         inquiryPlan: (t) => outpatient.inquiryPlan(t),
         inquired: (t) => outpatient.inquired(t),
+        bookingInquiry: (t) => outpatient.bookingInquiry(t),
       },
       inpatient: {
         undone: (t) => inpatient.releaseAfterReversal(t),

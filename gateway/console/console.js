@@ -38,9 +38,13 @@ const INFNO = {
 /** Outcomes and resolution states (the API's `status` filter), in Chinese with the API's word. */
 const STATUS = {
   failed: '全部失败（未成功）',
+  open: '待办（结果未定）',
   needs_manual: '待人工处理',
   unknown: '结果未知',
   reversing: '冲正中',
+  inquiring: '查询中',
+  done: '查询确认：已办理',
+  not_done: '查询确认：未办理',
   rejected: '平台拒绝',
   not_sent: '未发出',
   reversed: '已冲正',
@@ -56,13 +60,17 @@ const STATUS = {
 /** The status filter's options, in the order the office works them. */
 const STATUS_OPTIONS = [
   'failed',
+  'open',
   'needs_manual',
   'unknown',
   'reversing',
+  'inquiring',
   'rejected',
   'not_sent',
   'reversed',
   'not_booked',
+  'done',
+  'not_done',
   'confirmed',
   'resolved_by_staff',
   'pending_upload',

@@ -51,21 +51,7 @@ export class InpatientFees {
         const r = await this.d.platform.call('2302', msg.feeCancel2302(stayFacts(a), feedetl_sn), ctx);
         return {
           transaction_id: r.transaction_id,
-          apply: (w: Admission) => {
-            const gone = (l: InpatientFeeLine) => l.setl_id === undefined && (feedetl_sn === ALL_LINES || l.feedetl_sn === feedetl_sn);
-            const goneForms = new Set(
-              w.lines
-                .filter(gone)
-                .map((l) => l.form_id)
-                .filter(Boolean),
-            );
-            w.lines = w.lines.filter((l) => !gone(l));
-            // "0000" takes every unsettled line, the forms' lines too: those forms are void now
-            for (const f of w.outside_forms) {
-              if (f.status === 'active' && goneForms.has(f.form_id))
-                Object.assign(f, { status: 'void', voided_at: nowOf(this.d), void_reason: '费用明细全部撤销 (2302 "0000")' });
-            }
-          },
+          apply: (w: Admission) => withdrawLines(w, feedetl_sn, nowOf(this.d)),
         };
       },
     );
@@ -206,4 +192,19 @@ export class InpatientFees {
 
 function formView(admission_id: string, f: OutsideForm, a?: Admission) {
   return { admission_id, ...f, lines: a?.lines.filter((l) => l.form_id === f.form_id).map(lineView) };
+}
+
+/** The unsettled lines a 2302 of `feedetl_sn` withdraws ("0000": every one). */
+export const withdrawnLines = (a: Admission, feedetl_sn: string) =>
+  a.lines.filter((l) => l.setl_id === undefined && (feedetl_sn === ALL_LINES || l.feedetl_sn === feedetl_sn));
+
+/** A 2302 the platform took: its lines leave the stay; "0000" takes the forms' lines too, and those forms are void now. */
+export function withdrawLines(a: Admission, feedetl_sn: string, now: string) {
+  const gone = new Set(withdrawnLines(a, feedetl_sn));
+  const goneForms = new Set([...gone].map((l) => l.form_id).filter(Boolean));
+  a.lines = a.lines.filter((l) => !gone.has(l));
+  for (const f of a.outside_forms) {
+    if (f.status === 'active' && goneForms.has(f.form_id))
+      Object.assign(f, { status: 'void', voided_at: now, void_reason: '费用明细全部撤销 (2302 "0000")' });
+  }
 }

@@ -14,7 +14,8 @@ import { admissionView, checkMedType, mustBeOpen, stateError, stayFacts } from '
 import { auditList } from './audit-register.js';
 import { nothingSettledUnder } from './encounter-guards.js';
 import { openingDraft, type RequestMeta } from './encounter-runner.js';
-import { InpatientFees } from './inpatient-fees.js';
+import { InpatientFees, withdrawLines, withdrawnLines } from './inpatient-fees.js';
+import { classifyAll, toFeeLine } from './fee-lines.js';
 import { type InquiryPlan, inquiryPlan } from './inquiries.js';
 import { InpatientSettlements } from './inpatient-settlement.js';
 import { type Hospital, nowOf, runOnStay, type StayDeps, stayContext, stayRunner } from './inpatient-stay.js';
@@ -284,11 +285,13 @@ export class InpatientService {
 
   /**
    * Inquiry hook (reversal worker): how to find out what became of an unknown write of the stay —
-   * discharge (2402), its cancellation (2405), the admission's cancellation (2404), a change (2403).
-   * A fee upload (2301) has none yet: its lines may belong to an outside-purchase form; staff decide.
+   * discharge (2402), its cancellation (2405), the admission's cancellation (2404), a change (2403),
+   * fee lines uploaded (2301) or withdrawn (2302). The lines of an outside-purchase form (2301 with
+   * etip_flag, sent with the form) have none: the form's own state would need it too; staff decide.
    */
   async inquiryPlan(transaction: TransactionRecord): Promise<InquiryPlan | undefined> {
-    if (!['2402', '2404', '2405', '2403'].includes(transaction.infno)) return undefined;
+    if (!['2402', '2404', '2405', '2403', '2301', '2302'].includes(transaction.infno)) return undefined;
+    if (transaction.infno === '2301' && !plainFeeUpload(transaction)) return undefined;
     const a = transaction.encounter_id ? await this.d.runner.load(transaction.encounter_id) : undefined;
     if (!a) return undefined;
     const f = a.value.facts;
@@ -298,6 +301,7 @@ export class InpatientService {
       begntime: f.begntime,
       med_type: f.med_type,
       default_med_type: f.med_type,
+      cancelled_lines: transaction.infno === '2302' ? withdrawnLines(a.value, lineOf(transaction)).map((l) => l.feedetl_sn) : undefined,
     });
   }
 
@@ -315,6 +319,15 @@ export class InpatientService {
         delete a.facts.endtime;
       }
       if (transaction.infno === '2404') a.status = 'cancelled';
+      if (transaction.infno === '2302') withdrawLines(a, lineOf(transaction), nowOf(this.d));
+      const upload = transaction.infno === '2301' ? plainFeeUpload(transaction) : undefined;
+      if (upload)
+        a.lines.push(
+          ...classifyAll(
+            upload.lines.map((l) => toFeeLine('', l)),
+            transaction.resolution?.learned?.lines ?? [],
+          ),
+        );
     });
   }
 
@@ -325,6 +338,15 @@ export class InpatientService {
     });
   }
 }
+
+/** The HIS's plain fee upload a 2301 carried (not an outside-purchase form's lines). */
+function plainFeeUpload(t: TransactionRecord): InpatientFeesRequest | undefined {
+  const h = t.stages.his_input as (Partial<InpatientFeesRequest> & { form_date?: unknown }) | undefined;
+  return h && Array.isArray(h.lines) && h.form_date === undefined ? (h as InpatientFeesRequest) : undefined;
+}
+
+const lineOf = (t: TransactionRecord) =>
+  String((t.stages.message as { data?: { feedetl_sn?: unknown } } | undefined)?.data?.feedetl_sn ?? '');
 
 const defined = <T extends Record<string, unknown>>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -36,6 +36,8 @@ export interface EncounterFacts {
   ipt_otp_no?: string;
   /** 门诊 or 住院: the 医疗类别 the inquiry names when the encounter has none yet */
   default_med_type: string;
+  /** a fee cancellation (2205 / 2302): the unsettled lines it withdraws */
+  cancelled_lines?: string[];
 }
 
 const rows = (v: unknown): Array<Record<string, unknown>> =>
@@ -119,10 +121,42 @@ export function inquiryPlan(t: Pick<TransactionRecord, 'infno' | 'stages'>, f: E
         },
       };
     }
+    case '2205': // fee lines withdrawn: are they gone?
+    case '2302': {
+      const sent = f.cancelled_lines ?? [];
+      return {
+        ask: ask5204(f),
+        decide: (out) => {
+          const held = feeLines(out).filter((l) => sent.includes(String(l.feedetl_sn)));
+          if (held.length === 0) return { verdict: 'done' };
+          if (held.length === sent.length) return { verdict: 'not_done' };
+          return { verdict: 'undecided', why: `the platform still holds ${held.length} of the ${sent.length} lines withdrawn (5204)` };
+        },
+      };
+    }
     case '2203':
     case '2403':
       return { decide: () => ({ verdict: 'not_done' }) };
     default:
       return undefined;
   }
+}
+
+/**
+ * A settlement (2207 / 2304) that a 2601 found nothing of: does the platform hold the lines it
+ * settled under a setl_id the encounter does not know? 5204 lists each line with the setl_id that
+ * covers it now. done = a booking stands after all (a late original); not_done = nothing stands.
+ */
+export function settlementInquiry(f: EncounterFacts, settledLines: string[], knownSetlIds: string[]): InquiryPlan {
+  return {
+    ask: ask5204(f),
+    decide: (out) => {
+      const foreign = feeLines(out).filter(
+        (l) => settledLines.includes(String(l.feedetl_sn)) && l.setl_id !== undefined && !knownSetlIds.includes(String(l.setl_id)),
+      );
+      if (foreign.length === 0) return { verdict: 'not_done' };
+      const ids = [...new Set(foreign.map((l) => String(l.setl_id)))];
+      return { verdict: 'undecided', why: `the lines are settled under setl_id ${ids.join(', ')}, which the gateway never learnt` };
+    },
+  };
 }

@@ -9,7 +9,7 @@ import type { Store, TransactionRecord } from '../store/store.js';
 import { cancellable, distinctLineIds, notSettled, nothingSettledUnder, notYetUploaded, settleable } from './encounter-guards.js';
 import { EncounterRunner, encounterContext, openingDraft, type RequestMeta, runState, type StepResult } from './encounter-runner.js';
 import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
-import { type InquiryPlan, inquiryPlan } from './inquiries.js';
+import { type InquiryPlan, inquiryPlan, settlementInquiry } from './inquiries.js';
 import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
 import { type Persons, withoutCredential } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
@@ -190,7 +190,8 @@ export class OutpatientService {
       return {
         transaction_id: r.transaction_id,
         apply: (w: OutpatientVisit) => {
-          w.lines = w.lines.filter((l) => l.setl_id !== undefined || (chrg_bchno !== ALL_BATCHES && l.chrg_bchno !== chrg_bchno));
+          const gone = new Set(withdrawn(w, chrg_bchno));
+          w.lines = w.lines.filter((l) => !gone.has(l));
         },
       };
     });
@@ -300,7 +301,21 @@ export class OutpatientService {
       med_type: f.med_type,
       ipt_otp_no: f.ipt_otp_no,
       default_med_type: f.emergency ? EMERGENCY_MED_TYPE : '11',
+      cancelled_lines: transaction.infno === '2205' ? withdrawn(v.value, batchOf(transaction)).map((l) => l.feedetl_sn) : undefined,
     });
+  }
+
+  /** Reversal hook: how to confirm that a 2207 the 2601 found nothing of booked nothing (5204: are its lines settled?). */
+  async bookingInquiry(transaction: TransactionRecord): Promise<InquiryPlan | undefined> {
+    if (transaction.infno !== '2207' || !transaction.encounter_id) return undefined;
+    const v = (await this.runner.load(transaction.encounter_id))?.value;
+    if (!v?.facts.mdtrt_id) return undefined;
+    const f = v.facts;
+    return settlementInquiry(
+      { psn_no: f.psn_no, mdtrt_id: f.mdtrt_id, begntime: f.begntime, default_med_type: '11' },
+      unsettled(v.lines).map((l) => l.feedetl_sn),
+      v.settlements.map((s) => s.setl_id),
+    );
   }
 
   /**
@@ -327,6 +342,10 @@ export class OutpatientService {
     return this.runner.release(transaction, (v) => {
       if (!done) return;
       if (transaction.infno === '2202') v.status = 'cancelled';
+      if (transaction.infno === '2205') {
+        const gone = new Set(withdrawn(v, batchOf(transaction)).map((l) => l.feedetl_sn));
+        v.lines = v.lines.filter((l) => !gone.has(l.feedetl_sn));
+      }
       if (transaction.infno === '2204') {
         const req = transaction.stages.his_input as FeesUploadRequest;
         v.lines.push(
@@ -380,6 +399,14 @@ function mustBeOpen(v: OutpatientVisit) {
   mustBeRegistered(v);
   notSettled(liveSettlement(v));
 }
+
+/** The lines a 2205 of `chrg_bchno` withdraws: the unsettled ones of that batch ("0000": of every batch). */
+function withdrawn(v: OutpatientVisit, chrg_bchno: string) {
+  return v.lines.filter((l) => l.setl_id === undefined && (chrg_bchno === ALL_BATCHES || l.chrg_bchno === chrg_bchno));
+}
+
+const batchOf = (t: TransactionRecord) =>
+  String((t.stages.message as { data?: { chrg_bchno?: unknown } } | undefined)?.data?.chrg_bchno ?? '');
 
 function selectedLines(v: OutpatientVisit, chrg_bchno: string) {
   return unsettled(v.lines).filter((l) => chrg_bchno === ALL_BATCHES || l.chrg_bchno === chrg_bchno);

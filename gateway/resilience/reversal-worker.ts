@@ -19,6 +19,8 @@ export interface ReversalHooks {
   inquiryPlan?(tx: TransactionRecord): Promise<InquiryPlan | undefined>;
   /** the inquiry's verdict on `tx` (its resolution: done / not_done, `learned`): the encounter takes it and is released */
   inquired?(tx: TransactionRecord): Promise<'released' | 'not_waiting' | 'still_running'>;
+  /** how to confirm that a booking a 2601 found nothing of is really not booked (done = it is held after all) */
+  bookingInquiry?(tx: TransactionRecord): Promise<InquiryPlan | undefined>;
 }
 
 export interface ReversalSettings {
@@ -180,7 +182,7 @@ export class ReversalWorker {
       if (!(e instanceof GatewayError)) throw e;
       sentId = e.transaction_id;
       const msg = String((e.details as { platform_err_msg?: string } | undefined)?.platform_err_msg ?? '');
-      if (NOT_BOOKED.test(msg)) outcome = { state: 'not_booked' };
+      if (NOT_BOOKED.test(msg)) outcome = await this.confirmNotBooked(cur);
       else if (ALREADY_REVERSED.test(msg)) outcome = { state: 'reversed' };
       // asking again would get the same answer: staff decide at once, with the platform's words
       else if (NOT_REVERSIBLE.test(msg)) outcome = { state: 'needs_manual', error: `2601 refused as not reversible: ${msg}` };
@@ -213,6 +215,37 @@ export class ReversalWorker {
     );
     if (UNDONE.has(ar.state)) await this.rollBack(after);
     if (!OPEN_STATES.has(ar.state)) await this.tellResolved(after);
+  }
+
+  /**
+   * A 2601 that finds nothing to reverse is confirmed by an inquiry before the booking is called
+   * not_booked (issue 10). Why after the 2601 and not before: a lost booking's only key is its msgid,
+   * which 2601 takes (omsgid); 5203 wants the setl_id the lost reply would have carried. But "nothing
+   * to reverse" can also mean "not booked yet" (a late original): 5204 then shows the visit's lines
+   * settled under a setl_id the gateway never learnt, and staff decide with that in hand. Where the
+   * encounter has no such inquiry (a pharmacy sale: its 就诊 is known only from the lost reply), the
+   * platform's word stands.
+   */
+  private async confirmNotBooked(t: TransactionRecord): Promise<{ state: Resolution['state']; error?: string }> {
+    const enc = t.encounter_id ? await this.d.store.getEncounter(t.encounter_id) : undefined;
+    const plan = enc ? await this.d.hooks[enc.value.kind]?.bookingInquiry?.(t) : undefined;
+    if (!plan?.ask) return { state: 'not_booked' };
+    try {
+      const ok = await this.d.platform.call(plan.ask.infno, plan.ask.input, {
+        insuplc_admdvs: insuredAreaOf(t),
+        keys: t.keys,
+        request_id: `inquiry:${t.id}`,
+        parent_id: t.id,
+      });
+      const v = plan.decide(ok.output);
+      if (v.verdict === 'not_done') return { state: 'not_booked' };
+      const why = v.verdict === 'undecided' ? v.why : 'the platform holds it';
+      return { state: 'needs_manual', error: `2601 found nothing to reverse, but ${plan.ask.infno} says: ${why}` };
+    } catch (e) {
+      if (!(e instanceof GatewayError)) throw e;
+      // the confirmation could not be had: staff decide rather than call it not booked unconfirmed
+      return { state: 'needs_manual', error: `2601 found nothing to reverse; the ${plan.ask.infno} to confirm it failed (${e.code})` };
+    }
   }
 
   /**
@@ -361,14 +394,27 @@ export class ReversalWorker {
    * Staff settled it by other means (a reversal at the platform's counter, a phone call), with a
    * reason. booked=false: nothing stands at the platform, the encounter is released; booked=true:
    * the platform did book it (confirmed) and the encounter stays blocked until reconciliation
-   * brings the booking in — the gateway never lets a confirmed booking be settled twice.
+   * brings the booking in — the gateway never lets a confirmed booking be settled twice. A write
+   * under inquiry that no inquiry could decide: booked=true, the step happened (done), false, it did
+   * not (not_done); the encounter takes that and is released.
    */
   async resolve(id: string, by: string, reason: string, booked: boolean): Promise<TransactionRecord> {
     const t = await this.mustGet(id);
-    if (t.outcome !== 'unknown' || !isReversible(t.infno))
+    if (t.outcome !== 'unknown' || !(isReversible(t.infno) || isInquired(t.infno)))
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
-        details: { id, action: 'resolve', why: 'only a booking transaction with an unknown outcome is resolved' },
+        details: { id, action: 'resolve', why: 'only a write with an unknown outcome that is not final is resolved' },
       });
+    if (isInquired(t.infno)) {
+      const r = t.resolution ?? openInquiry(this.d.clock.now().toISOString());
+      if (!OPEN_STATES.has(r.state))
+        throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });
+      const at = this.d.clock.now().toISOString();
+      t.resolution = { ...r, state: booked ? 'done' : 'not_done', resolved_by: by, reason, resolved_at: at };
+      t.updated_at = at;
+      await this.d.store.putTransaction(t);
+      await this.adopt(t);
+      return (await this.d.store.getTransaction(id)) ?? t;
+    }
     const r = t.resolution ?? openResolution(this.d.clock.now().toISOString());
     if (!OPEN_STATES.has(r.state))
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });

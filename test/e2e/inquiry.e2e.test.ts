@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
-import { admissionBody, dischargeBody, inpatientClient, P } from './inpatient-fixtures.js';
+import { admissionBody, dischargeBody, inpatientClient, P, standardLines } from './inpatient-fixtures.js';
 import { FAST_REVERSAL, fault, transaction, until } from './resilience-fixtures.js';
 
 const sys = mockAndGateway({ ...FAST_REVERSAL, PLATFORM_TIMEOUT_MS: '1000' });
@@ -110,5 +110,65 @@ describe('a discharge (2402) whose reply was lost', () => {
     expect(t.resolution.state).toBe('not_done');
     expect((await ip().call('GET', `/v1/inpatient/admissions/${id}`)).body.status).toBe('admitted');
     await ip().discharge(id, '2026-11-06 10:00:00');
+  });
+});
+
+describe('fee lines withdrawn (2205) or uploaded on a stay (2301) whose reply was lost after the platform took them', () => {
+  it('2205: 5204 shows the batch gone; the visit drops it too and takes a new batch', async () => {
+    const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody(cred));
+    const id = reg.body.visit.visit_id as string;
+    await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
+    await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines: [line('1', CODES.consult, 1, 20)] });
+    await fault(sys.mock.control, { kind: 'drop_reply', infno: '2205', after_booking: true, count: 1 });
+    const lost = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees/cancel`, { chrg_bchno: 'B1' });
+    expect(lost.body.error.code).toBe('GW_SYS_PLATFORM_OUTCOME_INQUIRING');
+    const t = await resolved(lost.body.error.transaction_id);
+    expect(t.resolution.state).toBe('done');
+    expect((await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${id}`)).body).toMatchObject({ lines: 0 });
+    const again = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, {
+      chrg_bchno: 'B2',
+      lines: [line('1', CODES.consult, 1, 20)],
+    });
+    expect(again.status, again.text).toBe(201);
+  });
+
+  it('2301: 5204 shows the lines; the stay holds them and discharges', async () => {
+    const id = await inpatientClient(sys.gw.url).admit(admissionBody(P.jilin.token, '2026-11-12 08:00:00'));
+    await fault(sys.mock.control, { kind: 'drop_reply', infno: '2301', after_booking: true, count: 1 });
+    const lost = await api(sys.gw.url, 'POST', `/v1/inpatient/admissions/${id}/fees`, { lines: standardLines('2026-11-12') });
+    expect(lost.body.error.code).toBe('GW_SYS_PLATFORM_OUTCOME_INQUIRING');
+    const t = await resolved(lost.body.error.transaction_id);
+    expect(t.resolution.state).toBe('done');
+    const a = (await api(sys.gw.url, 'GET', `/v1/inpatient/admissions/${id}`)).body;
+    expect(a.lines).toBe(standardLines('2026-11-12').length);
+  });
+});
+
+describe('what no inquiry can decide', () => {
+  it('goes to the work list; staff say it did not happen, the visit is released, and the HIS withdraws and uploads again', async () => {
+    const t0 = new Date().toISOString();
+    const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody(cred));
+    const id = reg.body.visit.visit_id as string;
+    await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
+    await fault(sys.mock.control, { kind: 'drop_reply', infno: '2204', after_booking: true, count: 1 });
+    await fault(sys.mock.control, { kind: 'reject', infno: '5204', err_msg: '系统繁忙，请稍后再试', count: 100 });
+    const body = { chrg_bchno: 'B1', lines: [line('1', CODES.consult, 1, 20)] };
+    const lost = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, body);
+    const txid = lost.body.error.transaction_id as string;
+    const t = await until('the inquiry to give up', async () => {
+      const x = await transaction(sys.gw.url, txid);
+      return x.resolution?.state === 'needs_manual' ? x : undefined;
+    });
+    expect(t.resolution.last_error).toContain('系统繁忙');
+    expect((await workList(t0)).map((x) => (x as { id: string }).id)).toContain(txid);
+    await api(sys.mock.control, 'DELETE', '/faults');
+
+    const done = await api(sys.gw.url, 'POST', `/v1/console/transactions/${txid}/resolve`, { reason: '电话确认平台未收到', booked: false });
+    expect(done.status, done.text).toBe(200);
+    const after = await transaction(sys.gw.url, txid);
+    expect(after.resolution).toMatchObject({ state: 'not_done', encounter_released: true });
+    expect(await workList(t0)).toEqual([]);
+    expect((await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees/cancel`, { chrg_bchno: '0000' })).status).toBe(200);
+    expect((await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, body)).status).toBe(201);
   });
 });

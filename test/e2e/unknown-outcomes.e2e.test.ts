@@ -103,3 +103,39 @@ describe('an admission (2401, on the reversible list) whose reply was lost after
     expect(again.body.admission.status).toBe('admitted');
   });
 });
+
+describe('a 2601 that finds nothing to reverse is confirmed by an inquiry before the booking is called not booked', () => {
+  it('the platform says 原交易不存在 but 5204 shows the lines settled: staff decide, with the setl_id the gateway never learnt', async () => {
+    const v = await readyVisit(gw.url);
+    await fault(mock.control, { kind: 'drop_reply', infno: '2207', after_booking: true, count: 1 });
+    await fault(mock.control, { kind: 'reject', infno: '2601', err_msg: '原交易不存在', count: 1 });
+    const lost = await settle(gw.url, v.id);
+    const id = lost.body.error.transaction_id as string;
+    const t = await until('the confirmation to reach staff', async () => {
+      const x = await transaction(gw.url, id);
+      return x.resolution?.state === 'needs_manual' ? x : undefined;
+    });
+    const booked = (await ledger(mock.control)).find((e) => e.msgid === id);
+    expect(booked?.status).toBe('booked');
+    expect(t.resolution.last_error).toContain(`setl_id ${booked!.setl_id}`);
+    // the visit is not released: it is never settled a second time
+    expect((await settle(gw.url, v.id)).body.error.code).toBe('GW_BIZ_OUTCOME_UNKNOWN_PENDING');
+  });
+
+  it('nothing was booked (infcode -1 before booking): 5204 agrees, not_booked, and the visit settles', async () => {
+    const v = await readyVisit(gw.url);
+    await fault(mock.control, { kind: 'infcode_-1', infno: '2207', booked: false, count: 1 });
+    const lost = await settle(gw.url, v.id);
+    const id = lost.body.error.transaction_id as string;
+    const t = await until('the reversal to end', async () => {
+      const x = await transaction(gw.url, id);
+      return x.resolution?.state !== 'reversing' && x.resolution?.encounter_released ? x : undefined;
+    });
+    expect(t.resolution.state).toBe('not_booked');
+    const inquiries = (await api(gw.url, 'GET', '/v1/transactions?infno=5204', undefined, {}, { auth: 'staff' })).body.items as Array<{
+      parent_id?: string;
+    }>;
+    expect(inquiries.some((x) => x.parent_id === id)).toBe(true);
+    expect((await settle(gw.url, v.id)).status).toBe(201);
+  });
+});
