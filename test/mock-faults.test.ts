@@ -3,10 +3,10 @@
  * on by asking the inquiries what was booked), a 2601 refused for a given oinfno, and an original
  * booked late, after the 2601 that looked for it.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CallOptions, type MockClient, startMockWithClient } from '../mocks/platform/client.js';
+import { describe, expect, it } from 'vitest';
+import type { CallOptions, MockClient } from '../mocks/platform/client.js';
+import { mockWithClient } from './helpers/mock-client.js';
 import * as inputs from '../mocks/platform/sample-inputs.js';
-import type { MockPlatform } from '../mocks/platform/server.js';
 
 type Json = Record<string, any>;
 
@@ -16,7 +16,6 @@ const AS_P: CallOptions = { insuplc: P.area };
 const LINE = { sn: 'L1', code: inputs.CODES.amoxicillin, cnt: 2, pric: 18.5, det: 37 };
 const BED = { sn: 'I1', code: inputs.CODES.bed, cnt: 9, pric: 50, det: 450 };
 
-let platform: MockPlatform;
 let client: MockClient<Json>;
 
 const ok = (infno: string, input: object, opts: CallOptions = AS_P) => client.callOk(infno, input, opts);
@@ -51,11 +50,12 @@ async function lost(infno: string, input: object, fault: Json = { kind: 'drop_re
   return msgid;
 }
 
-beforeAll(async () => {
-  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW, replyStyle: 'strict' }));
-});
-afterAll(() => platform.close());
-beforeEach(() => client.resetAndSignIn());
+mockWithClient<Json>(
+  () => NOW,
+  (c) => {
+    client = c;
+  },
+);
 
 describe('a reply lost after booking, for any infno', () => {
   it('outpatient 1101 → 2201 → 2203 → 2204 → 2206 → 2207 → 2208 → 2601: each booked, each learnt by inquiry', async () => {

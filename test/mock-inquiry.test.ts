@@ -3,10 +3,10 @@
  * 2201/2202/2203 and 2401/2402/2403/2404/2405 leave them), 5203 (settlement and refund records),
  * 5204 (fee lines).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CallOptions, type MockClient, startMockWithClient } from '../mocks/platform/client.js';
+import { describe, expect, it } from 'vitest';
+import type { CallOptions, MockClient } from '../mocks/platform/client.js';
+import { mockWithClient } from './helpers/mock-client.js';
 import * as inputs from '../mocks/platform/sample-inputs.js';
-import type { MockPlatform } from '../mocks/platform/server.js';
 
 type Json = Record<string, any>;
 
@@ -16,7 +16,6 @@ const P = { psn_no: '22000000000000000001', area: '220100', token: 'EVT220000000
 const OTHER = { psn_no: '32000000000000000003', area: '320100', token: 'EVT32000000000000000003C9D0E1F2' };
 const AS_P: CallOptions = { insuplc: P.area };
 
-let platform: MockPlatform;
 let client: MockClient<Json>;
 
 const ok = (infno: string, input: object, opts: CallOptions = AS_P) => client.callOk(infno, input, opts);
@@ -42,11 +41,12 @@ async function settledVisit(iptOtpNo: string, msgid?: string) {
   return { mdtrtId, setlId: settled.setlinfo.setl_id as string, setlinfo: settled.setlinfo as Json };
 }
 
-beforeAll(async () => {
-  ({ platform, client } = await startMockWithClient<Json>({ clock: () => NOW, replyStyle: 'strict' }));
-});
-afterAll(() => platform.close());
-beforeEach(() => client.resetAndSignIn());
+mockWithClient<Json>(
+  () => NOW,
+  (c) => {
+    client = c;
+  },
+);
 
 describe('5201 就诊信息查询', () => {
   it('lists a registration after 2201, completes it after 2203, and drops it after 2202', async () => {

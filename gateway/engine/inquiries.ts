@@ -91,23 +91,18 @@ export function inquiryPlan(t: Pick<TransactionRecord, 'infno' | 'stages'>, f: E
     case '2404':
       return { ask: ask5201(f, true), decide: (out) => (ours(out, f) ? { verdict: 'not_done' } : { verdict: 'done' }) };
     case '2402': // discharged: the stay has its end
+    case '2405': {
+      // discharge cancelled: the stay has no end again
+      const discharging = t.infno === '2402';
       return {
         ask: ask5201(f, true),
         decide: (out) => {
           const row = ours(out, f);
           if (!row) return { verdict: 'undecided', why: 'the platform does not list the stay (5201)' };
-          return row.endtime ? { verdict: 'done' } : { verdict: 'not_done' };
+          return !!row.endtime === discharging ? { verdict: 'done' } : { verdict: 'not_done' };
         },
       };
-    case '2405': // discharge cancelled: the stay has no end again
-      return {
-        ask: ask5201(f, true),
-        decide: (out) => {
-          const row = ours(out, f);
-          if (!row) return { verdict: 'undecided', why: 'the platform does not list the stay (5201)' };
-          return row.endtime ? { verdict: 'not_done' } : { verdict: 'done' };
-        },
-      };
+    }
     case '2204': // fee upload: are the lines there?
     case '2301': {
       const sent = sentLines(t.stages.message);

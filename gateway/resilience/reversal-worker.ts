@@ -144,22 +144,35 @@ export class ReversalWorker {
     }
   }
 
-  /** One 2601 attempt for `t`, under a lease. */
-  private async attempt(t: TransactionRecord) {
-    const { store, clock, settings, logger } = this.d;
+  /**
+   * The scheduled step (a 2601 or an inquiry) of `t`, under a lease, re-read: undefined when another
+   * replica (or the previous process) holds it or has moved it on; given up (staff) when its
+   * attempts or its age ran out.
+   */
+  private async take(t: TransactionRecord, state: 'reversing' | 'inquiring', what: string) {
+    const { store, clock, settings } = this.d;
     const r = t.resolution!;
     const leaseSeconds = Math.max(30, Math.ceil((settings.backoffMaxMs * 2) / 1000));
     // the lease names this scheduled attempt (next_at changes with every attempt and every staff 'reverse')
-    if ((await store.nextSequence(`reversal:${t.id}:${r.next_at}`, leaseSeconds)) !== 1) return;
-    // re-read: another replica (or the previous process) may have moved it on meanwhile
+    if ((await store.nextSequence(`${state}:${t.id}:${r.next_at}`, leaseSeconds)) !== 1) return undefined;
     const cur = await store.getTransaction(t.id);
-    if (cur?.resolution?.state !== 'reversing' || cur.resolution.next_at !== r.next_at) return;
+    if (cur?.resolution?.state !== state || cur.resolution.next_at !== r.next_at) return undefined;
     const res = cur.resolution;
-    const now = clock.now();
-    const tooOld = now.getTime() - Date.parse(cur.created_at) > settings.maxAgeMs;
+    const tooOld = clock.now().getTime() - Date.parse(cur.created_at) > settings.maxAgeMs;
     if (res.attempts >= settings.maxAttempts || tooOld) {
-      return this.giveUp(cur, tooOld ? `not reversed within ${settings.maxAgeMs} ms` : `not reversed after ${res.attempts} attempts`);
+      await this.giveUp(cur, tooOld ? `not ${what} within ${settings.maxAgeMs} ms` : `not ${what} after ${res.attempts} attempts`);
+      return undefined;
     }
+    return { cur, res };
+  }
+
+  /** One 2601 attempt for `t`, under a lease. */
+  private async attempt(t: TransactionRecord) {
+    const { store, clock, settings, logger } = this.d;
+    const taken = await this.take(t, 'reversing', 'reversed');
+    if (!taken) return;
+    const { cur, res } = taken;
+    const now = clock.now();
     const psn_no = psnNoOf(cur);
     if (!psn_no) return this.giveUp(cur, 'no psn_no to reverse with');
 
@@ -255,16 +268,10 @@ export class ReversalWorker {
    */
   private async inquire(t: TransactionRecord) {
     const { store, clock, settings, logger } = this.d;
-    const r = t.resolution!;
-    const leaseSeconds = Math.max(30, Math.ceil((settings.backoffMaxMs * 2) / 1000));
-    if ((await store.nextSequence(`inquiry:${t.id}:${r.next_at}`, leaseSeconds)) !== 1) return;
-    const cur = await store.getTransaction(t.id);
-    if (cur?.resolution?.state !== 'inquiring' || cur.resolution.next_at !== r.next_at) return;
-    const res = cur.resolution;
+    const taken = await this.take(t, 'inquiring', 'decided');
+    if (!taken) return;
+    const { cur, res } = taken;
     const now = clock.now();
-    const tooOld = now.getTime() - Date.parse(cur.created_at) > settings.maxAgeMs;
-    if (res.attempts >= settings.maxAttempts || tooOld)
-      return this.giveUp(cur, tooOld ? `not decided within ${settings.maxAgeMs} ms` : `not decided after ${res.attempts} inquiries`);
     const enc = cur.encounter_id ? await store.getEncounter(cur.encounter_id) : undefined;
     const plan = enc ? await this.d.hooks[enc.value.kind]?.inquiryPlan?.(cur) : undefined;
     if (!plan) return this.giveUp(cur, `no inquiry tells what became of ${cur.infno}: staff decide`);
@@ -404,26 +411,20 @@ export class ReversalWorker {
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
         details: { id, action: 'resolve', why: 'only a write with an unknown outcome that is not final is resolved' },
       });
-    if (isInquired(t.infno)) {
-      const r = t.resolution ?? openInquiry(this.d.clock.now().toISOString());
-      if (!OPEN_STATES.has(r.state))
-        throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });
-      const at = this.d.clock.now().toISOString();
-      t.resolution = { ...r, state: booked ? 'done' : 'not_done', resolved_by: by, reason, resolved_at: at };
-      t.updated_at = at;
-      await this.d.store.putTransaction(t);
-      await this.adopt(t);
-      return (await this.d.store.getTransaction(id)) ?? t;
-    }
-    const r = t.resolution ?? openResolution(this.d.clock.now().toISOString());
+    const inquired = isInquired(t.infno);
+    const now = this.d.clock.now().toISOString();
+    const r = t.resolution ?? (inquired ? openInquiry(now) : openResolution(now));
     if (!OPEN_STATES.has(r.state))
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'resolve', why: `already ${r.state}` } });
-    const at = this.d.clock.now().toISOString();
-    t.resolution = { ...r, state: booked ? 'confirmed' : 'resolved_by_staff', resolved_by: by, reason, resolved_at: at };
-    t.updated_at = at;
+    const state = inquired ? (booked ? 'done' : 'not_done') : booked ? 'confirmed' : 'resolved_by_staff';
+    t.resolution = { ...r, state, resolved_by: by, reason, resolved_at: now };
+    t.updated_at = now;
     await this.d.store.putTransaction(t);
-    if (!booked) await this.rollBack(t);
-    await this.tellResolved(t);
+    if (inquired) await this.adopt(t);
+    else {
+      if (!booked) await this.rollBack(t);
+      await this.tellResolved(t);
+    }
     return (await this.d.store.getTransaction(id)) ?? t;
   }
 
