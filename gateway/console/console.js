@@ -57,10 +57,10 @@ const STATUS = {
   rejected_upload: '自费上传：被拒',
   delivered_upload: '自费上传：已上传',
 };
-/** The status filter's options, in the order the office works them. */
+/** The status filter's options, in the order the office works them: the work list (open) first. */
 const STATUS_OPTIONS = [
-  'failed',
   'open',
+  'failed',
   'needs_manual',
   'unknown',
   'reversing',
@@ -342,7 +342,8 @@ const dayEnd = (d) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefin
 function filterValues() {
   const v = (id) => $(id).value.trim();
   return {
-    status: v('f-status') || 'failed',
+    // the work list first: what is not final yet (a query or quote that got no answer never is)
+    status: v('f-status') || 'open',
     from: dayStart(v('f-from')),
     to: dayEnd(v('f-to')),
     infno: v('f-infno'),

@@ -147,6 +147,11 @@ describe('the console page (browser)', () => {
       // the key lives in this tab's sessionStorage only, and never in a URL
       expect(await page.evaluate(() => [Object.values(sessionStorage), localStorage.length])).toEqual([[TEST_KEYS.staff], 0]);
 
+      // the list opens on the work list (what is not final yet), and the needs_manual settlement is in it
+      expect(await page.inputValue('#f-status')).toBe('open');
+      await page.click('#search');
+      await page.waitForSelector(`#tx-rows tr[data-id="${t.txid}"]`);
+
       // ---- the list, filtered to needs_manual ----
       await page.selectOption('#f-status', 'needs_manual');
       await page.click('#search');
