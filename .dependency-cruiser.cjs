@@ -7,7 +7,7 @@
  *   adapters/            pure translations: HIS/POS -> canonical, canonical -> platform message,
  *                        reply -> result, envelope, msgid, the transport port and its profiles
  *   shared               gateway/errors/ (the catalog), gateway/store/ (the Store port and its two
- *                        backends), gateway/logger.ts, gateway/paths.ts, gateway/validation.ts (ajv)
+ *                        backends), gateway/logger.ts, gateway/paths.ts, gateway/privacy.ts (the personal-data list), gateway/validation.ts (ajv)
  *   gateway/engine/      the transaction engine: journal, encounter state, settlement flows
  *   gateway/resilience/  circuit breaker, reversal worker, store-and-forward
  *   edge                 gateway/http/ (express), gateway/auth/ (API clients, roles, signatures),
@@ -22,7 +22,7 @@
 
 const ADAPTERS = '^adapters/';
 const GENERATED = '^gateway/generated/';
-const SHARED = ['^gateway/(errors|store)/', '^gateway/(logger|paths|validation)\\.ts$'];
+const SHARED = ['^gateway/(errors|store)/', '^gateway/(logger|paths|privacy|validation)\\.ts$'];
 const ENGINE = '^gateway/engine/';
 const RESILIENCE = '^gateway/resilience/';
 const HTTP = '^gateway/http/';

@@ -1,32 +1,16 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { PERSONAL_FIELDS, redactText } from './privacy.js';
 
 /**
- * Personal data never reaches a log line (design.md invariants): these paths are censored wherever
- * they appear, compiled once by pino. A test reads the real log output of a whole flow.
+ * Personal data never reaches a log line (design.md invariants): the fields of gateway/privacy.ts
+ * are censored wherever they appear, compiled once by pino; the text under `err` and `error` (an
+ * error message may quote the platform's err_msg, which can carry anything) goes through
+ * redactText's patterns — the call sites that know the encounter add its names and credential
+ * numbers. A test reads the real log output of whole flows (test/e2e/logs.e2e.test.ts).
  */
-export const PERSONAL_DATA_FIELDS = [
-  'certno',
-  'psn_name',
-  'mdtrt_cert_no',
-  'card_sn',
-  'tel',
-  'phone',
-  'mob',
-  'conn_tel',
-  'addr',
-  'authorization',
-  'x-api-key',
-  'x-tif-signature',
-  'secret',
-  'token',
-  'ec_token',
-  'cainfo',
-  'sign_no',
-];
-
 function redactPaths(): string[] {
   const paths: string[] = [];
-  for (const f of PERSONAL_DATA_FIELDS) {
+  for (const f of PERSONAL_FIELDS) {
     const key = /^[a-z_]+$/.test(f) ? f : `["${f}"]`;
     const join = (prefix: string) => (key.startsWith('[') ? `${prefix}${key}` : `${prefix}.${key}`);
     paths.push(key, join('*'), join('*.*'), join('*.*.*'), join('*.*.*.*'));
@@ -34,14 +18,24 @@ function redactPaths(): string[] {
   return paths;
 }
 
+/** Every string inside `v` through the patterns of redactText (ID and phone numbers, card-like runs). */
+function redactStrings(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return redactText(v);
+  if (depth > 6 || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => redactStrings(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x, depth + 1)]));
+}
+
+const freeText = (v: unknown) => redactStrings(v instanceof Error ? pino.stdSerializers.err(v) : v);
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
       base: { service: 'yidi-gateway' },
       redact: { paths: redactPaths(), censor: '[redacted]' },
-      // error messages may quote a platform err_msg, which can contain a name: keep them, they are
-      // the platform's words about a transaction, but never log request or reply bodies whole.
+      // never log request or reply bodies whole; error text is the platform's words, kept but redacted
+      serializers: { err: freeText, error: freeText },
     },
     destination,
   );

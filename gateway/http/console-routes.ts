@@ -14,7 +14,8 @@ import type {
 import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
-import { maskStages, summary } from './transaction-routes.js';
+import { maskStages, staffSummary, summary } from './transaction-routes.js';
+import { personalValues, redactText } from '../privacy.js';
 import { OPEN_STATES } from '../resilience/reversal-worker.js';
 import { sentStages } from '../engine/platform-client.js';
 
@@ -120,12 +121,15 @@ export function consoleRoutes(d: AppDeps) {
       const reversals = await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)));
       await audit(req, { action: unmasked ? 'view_personal' : 'view_detail', targets: [id] });
       return {
-        ...item(t),
+        ...item(t, unmasked),
         retry_allowed: retryRefusal(d, t) === undefined,
         stages: unmasked ? sentStages(t.stages) : maskStages(sentStages(t.stages)),
         reversals: reversals
           .filter((x): x is TransactionRecord => !!x)
-          .map((x) => ({ ...summary(x), stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages)) })),
+          .map((x) => ({
+            ...(unmasked ? summary(x) : staffSummary(x, personalValues(t.stages, x.stages))),
+            stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages)),
+          })),
       };
     }),
   );
@@ -323,7 +327,7 @@ async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
   return records
     .filter((t) => matches(t, f))
     .slice(0, f.limit)
-    .map(item);
+    .map((t) => item(t));
 }
 
 function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
@@ -343,19 +347,24 @@ function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
   return true;
 }
 
-function item(t: TransactionRecord) {
+/** unmasked (admin, audited): the platform's words as stored; else redacted (README "Personal data") */
+function item(t: TransactionRecord, unmasked = false) {
   return {
     type: 'transaction' as const,
     id: t.id,
     status: t.resolution?.state ?? t.outcome,
     category: t.error ? catalog.get(t.error.code)?.category : undefined,
-    ...summary(t),
+    ...(unmasked ? summary(t) : staffSummary(t)),
   };
 }
 
 function uploadView(u: OutboxEntry) {
   const { input: _i, ...rest } = u;
-  return { type: 'upload' as const, status: `${u.state}_upload`, ...rest };
+  const last_error = u.last_error && {
+    ...u.last_error,
+    platform_err_msg: redactText(u.last_error.platform_err_msg, personalValues(u.input)),
+  };
+  return { type: 'upload' as const, status: `${u.state}_upload`, ...rest, last_error };
 }
 
 // ---- actions ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
 import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
+import { maskPersonal, personalValues, redactText } from '../privacy.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
 const KEYS: Array<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono'];
@@ -17,7 +18,7 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const q = parseQuery(req.query as Record<string, unknown>);
       const items = await d.store.listTransactions(q);
-      return { items: items.map(summary), count: items.length };
+      return { items: items.map((t) => staffSummary(t)), count: items.length };
     }),
   );
   r.get(
@@ -25,7 +26,7 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
-      return { ...summary(t), stages: maskStages(sentStages(t.stages)) };
+      return maskedView(t);
     }),
   );
   return r;
@@ -85,18 +86,36 @@ export function summary(t: TransactionRecord) {
   };
 }
 
-const PERSONAL = new Set(['certno', 'psn_name', 'mdtrt_cert_no', 'card_sn', 'cainfo', 'sign_no', 'brdy']);
-
-/** Personal fields are masked (a later issue lets privileged roles see them, with an audit record). */
+/**
+ * Personal fields are masked for staff by the one field list (gateway/privacy.ts); an admin may ask
+ * the console for them unmasked, audited.
+ */
 export function maskStages(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(maskStages);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, PERSONAL.has(k) && typeof x === 'string' ? mask(x) : maskStages(x)]));
-  }
-  return v;
+  return maskPersonal(v);
 }
 
-const mask = (s: string) => (s.length <= 2 ? '*'.repeat(s.length) : `${s[0]}${'*'.repeat(Math.max(1, s.length - 2))}${s[s.length - 1]}`);
+/**
+ * A transaction as staff see it by default: the stages masked by field, and the platform's own
+ * words (err_msg kept on the error, a reversal's or inquiry's last_error) with ID and phone numbers
+ * and the encounter's names and credential numbers redacted — staff need the platform's words, not
+ * the ID number inside them. The stored record keeps them as they came (admin, unmasked).
+ */
+export function staffSummary(t: TransactionRecord, known: readonly string[] = personalValues(t.stages)) {
+  const s = summary(t);
+  return {
+    ...s,
+    error: s.error && {
+      ...s.error,
+      reason: redactText(s.error.reason, known),
+      platform_err_msg: redactText(s.error.platform_err_msg, known),
+    },
+    resolution: s.resolution && { ...s.resolution, last_error: redactText(s.resolution.last_error, known) },
+  };
+}
+
+export function maskedView(t: TransactionRecord) {
+  return { ...staffSummary(t), stages: maskStages(sentStages(t.stages)) };
+}
 
 export const transactionOps: Ops = {
   '/v1/transactions': {

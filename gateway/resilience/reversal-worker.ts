@@ -1,6 +1,7 @@
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
+import { errForLog, personalValues, redactText } from '../privacy.js';
 import { callKind, isReversible } from '../engine/call-kinds.js';
 import type { InquiryPlan } from '../engine/inquiries.js';
 import { firstReversalAt, openInquiry, openResolution, type PlatformClient } from '../engine/platform-client.js';
@@ -94,9 +95,7 @@ export class ReversalWorker {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.running = this.tick()
-        .catch((e) =>
-          this.d.logger.error({ err: { message: (e as Error).message, code: (e as GatewayError).code } }, 'reversal scan failed'),
-        )
+        .catch((e) => this.d.logger.error({ err: errForLog(e) }, 'reversal scan failed'))
         .finally(() => this.schedule(this.d.settings.intervalMs));
     }, ms);
     this.timer.unref();
@@ -138,7 +137,7 @@ export class ReversalWorker {
       else await this.rollBack(t);
     } catch (e) {
       this.d.logger.error(
-        { transaction_id: t.id, code: (e as GatewayError).code, err: { message: (e as Error).message } },
+        { transaction_id: t.id, code: (e as GatewayError).code, err: errForLog(e, personalValues(t.stages)) },
         'reversal step failed; it is retried at the next scan',
       );
     }
@@ -223,7 +222,15 @@ export class ReversalWorker {
     after.updated_at = clock.now().toISOString();
     await store.putTransaction(after);
     logger.warn(
-      { transaction_id: after.id, infno: after.infno, reversal_id: sentId, state: ar.state, attempts: ar.attempts, error: ar.last_error },
+      {
+        transaction_id: after.id,
+        infno: after.infno,
+        reversal_id: sentId,
+        state: ar.state,
+        attempts: ar.attempts,
+        // the platform's words may quote the patient: redacted here, kept as they came in the journal
+        error: redactText(ar.last_error, personalValues(after.stages)),
+      },
       'reversal attempt (2601)',
     );
     if (UNDONE.has(ar.state)) await this.rollBack(after);
@@ -300,7 +307,15 @@ export class ReversalWorker {
         else if (res.attempts >= settings.maxAttempts) res.state = 'needs_manual';
         cur.updated_at = clock.now().toISOString();
         await store.putTransaction(cur);
-        logger.warn({ transaction_id: cur.id, infno: cur.infno, attempts: res.attempts, error: res.last_error }, 'inquiry failed');
+        logger.warn(
+          {
+            transaction_id: cur.id,
+            infno: cur.infno,
+            attempts: res.attempts,
+            error: redactText(res.last_error, personalValues(cur.stages)),
+          },
+          'inquiry failed',
+        );
         return;
       }
     } else verdict = plan.decide({});
@@ -347,7 +362,7 @@ export class ReversalWorker {
       await this.d.onResolved?.(t);
     } catch (e) {
       this.d.logger.error(
-        { transaction_id: t.id, err: (e as Error).message },
+        { transaction_id: t.id, err: errForLog(e, personalValues(t.stages)).message },
         'a resolution listener failed; the resolution itself stands',
       );
     }
