@@ -1,3 +1,5 @@
+import type { Store, TransactionRecord } from './store/store.js';
+
 /**
  * Personal data (个人信息), in one place (issue 13): the field list that pino redacts in log lines,
  * that the console and GET /v1/transactions/{id} mask for staff, and the text redaction of what the
@@ -85,11 +87,43 @@ export function maskValue(s: string): string {
   return s.length <= 2 ? '*'.repeat(s.length) : `${s[0]}${'*'.repeat(Math.max(1, s.length - 2))}${s[s.length - 1]}`;
 }
 
-/** Every value under a personal field is masked, however deep; anything else is walked. */
-export function maskPersonal(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(maskPersonal);
+/**
+ * Free-text fields: the platform's words (err_msg, warn_msg ...) and the HIS's (memo, reasons,
+ * descriptions). No field list reaches into them; redactText does, in staff views and log lines.
+ */
+export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set([
+  'err_msg',
+  'warn_msg',
+  'platform_err_msg',
+  'last_error',
+  'setl_proc_info',
+  'fail_rea',
+  'stmt_rslt_dscr',
+  'memo',
+  'reason',
+  'injury_cause',
+  'injury_place',
+  'main_cond_dscr',
+  'adm_diag_dscr',
+]);
+
+/**
+ * Every value under a personal field is masked, however deep; free text is redacted (redactText,
+ * with the `known` names and numbers of the person); anything else is walked.
+ */
+export function maskPersonal(v: unknown, known: readonly string[] = []): unknown {
+  if (Array.isArray(v)) return v.map((x) => maskPersonal(x, known));
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, PERSONAL_FIELD_SET.has(k) ? maskAll(x) : maskPersonal(x)]));
+    return Object.fromEntries(
+      Object.entries(v).map(([k, x]) => [
+        k,
+        PERSONAL_FIELD_SET.has(k)
+          ? maskAll(x)
+          : FREE_TEXT_FIELDS.has(k) && typeof x === 'string'
+            ? redactText(x, known)
+            : maskPersonal(x, known),
+      ]),
+    );
   }
   return v;
 }
@@ -121,6 +155,33 @@ export function personalValues(...vs: unknown[]): string[] {
   };
   for (const v of vs) walk(v, false, 0);
   return [...out];
+}
+
+/**
+ * The names and credential numbers the gateway holds for the person of `t`: its own stages, its
+ * encounter, and the person lookups (1101) of the same visit or person, whose replies carry the
+ * name and ID number a message of a visit opened by e-voucher does not. Read only where platform
+ * text is about to be logged or shown (a reversal attempt, an inquiry, a staff view), never per
+ * request: a lookup that finds nothing walks the succeeded part of the journal.
+ */
+export async function knownPersonalValues(
+  store: Pick<Store, 'getEncounter' | 'listTransactions'>,
+  t: TransactionRecord,
+): Promise<string[]> {
+  const found: unknown[] = [t.stages];
+  try {
+    if (t.encounter_id) found.push((await store.getEncounter(t.encounter_id))?.value);
+    for (const name of ['ipt_otp_no', 'psn_no'] as const) {
+      const value = t.keys[name];
+      if (!value) continue;
+      const lookups = await store.listTransactions({ outcome: 'succeeded', infno: '1101', key: { name, value }, limit: 3 });
+      found.push(...lookups.map((x) => x.stages));
+      if (lookups.length) break;
+    }
+  } catch {
+    // the patterns of redactText still apply; a store hiccup must not stop a log line
+  }
+  return personalValues(...found);
 }
 
 // ---- free text (platform err_msg / warn_msg, HIS free text) -----------------------------------
@@ -159,8 +220,16 @@ export function redactText(s: string | undefined, known: readonly string[] = [])
   for (const k of [...known].filter((x) => x.length >= 2).sort((a, b) => b.length - a.length)) {
     if (out.includes(k)) out = out.split(k).join('[redacted]');
   }
-  return out.replace(DIGIT_RUN, (run) => classify(run) ?? run);
+  return out.replace(DIGIT_RUN, (run) => classify(run) ?? run).replace(NAMED, (_m, marker: string) => `${marker}[redacted]`);
 }
+
+/**
+ * A name as the platform words it when it is not one the gateway knows: 2–4 Chinese characters
+ * (or a name with ·) right after 参保人/患者/姓名/联系人/代办人/承诺人 and before a bracket,
+ * punctuation or the end (参保人吉长青(…)信息核验失败). Known values catch the rest.
+ */
+const NAMED =
+  /(参保人员?|患者|病人|姓名[:：]?|联系人|代办人|承诺人)(?!\[redacted|身份|信息|证件|凭证|编号|类型|状态|参保|待遇|账户|已|未|不|无|的|在|为|是|与|和|及)[\u4e00-\u9fa5·]{2,4}(?=[(（[【,，。；;:：\s]|$|的|信息|身份|证件|凭证)/g;
 
 /** An error as a log line may carry it: code and a redacted message, never a body. */
 export function errForLog(e: unknown, known: readonly string[] = []): { message?: string; code?: string; name?: string } {

@@ -15,7 +15,7 @@ import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, staffSummary, summary } from './transaction-routes.js';
-import { personalValues, redactText } from '../privacy.js';
+import { knownPersonalValues, personalValues, redactText } from '../privacy.js';
 import { OPEN_STATES } from '../resilience/reversal-worker.js';
 import { sentStages } from '../engine/platform-client.js';
 
@@ -118,17 +118,18 @@ export function consoleRoutes(d: AppDeps) {
         });
       }
       const t = await mustGet(d, id);
+      const known = unmasked ? [] : await knownPersonalValues(d.store, t);
       const reversals = await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)));
       await audit(req, { action: unmasked ? 'view_personal' : 'view_detail', targets: [id] });
       return {
-        ...item(t, unmasked),
+        ...item(t, unmasked, known),
         retry_allowed: retryRefusal(d, t) === undefined,
-        stages: unmasked ? sentStages(t.stages) : maskStages(sentStages(t.stages)),
+        stages: unmasked ? sentStages(t.stages) : maskStages(sentStages(t.stages), known),
         reversals: reversals
           .filter((x): x is TransactionRecord => !!x)
           .map((x) => ({
-            ...(unmasked ? summary(x) : staffSummary(x, personalValues(t.stages, x.stages))),
-            stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages)),
+            ...(unmasked ? summary(x) : staffSummary(x, [...known, ...personalValues(x.stages)])),
+            stages: unmasked ? sentStages(x.stages) : maskStages(sentStages(x.stages), known),
           })),
       };
     }),
@@ -348,13 +349,13 @@ function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
 }
 
 /** unmasked (admin, audited): the platform's words as stored; else redacted (README "Personal data") */
-function item(t: TransactionRecord, unmasked = false) {
+function item(t: TransactionRecord, unmasked = false, known?: readonly string[]) {
   return {
     type: 'transaction' as const,
     id: t.id,
     status: t.resolution?.state ?? t.outcome,
     category: t.error ? catalog.get(t.error.code)?.category : undefined,
-    ...(unmasked ? summary(t) : staffSummary(t)),
+    ...(unmasked ? summary(t) : staffSummary(t, known)),
   };
 }
 

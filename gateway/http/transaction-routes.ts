@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
 import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
-import { maskPersonal, personalValues, redactText } from '../privacy.js';
+import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
 const KEYS: Array<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono'];
@@ -26,7 +26,7 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
-      return maskedView(t);
+      return maskedView(t, await knownPersonalValues(d.store, t));
     }),
   );
   return r;
@@ -90,15 +90,17 @@ export function summary(t: TransactionRecord) {
  * Personal fields are masked for staff by the one field list (gateway/privacy.ts); an admin may ask
  * the console for them unmasked, audited.
  */
-export function maskStages(v: unknown): unknown {
-  return maskPersonal(v);
+export function maskStages(v: unknown, known?: readonly string[]): unknown {
+  return maskPersonal(v, known);
 }
 
 /**
  * A transaction as staff see it by default: the stages masked by field, and the platform's own
  * words (err_msg kept on the error, a reversal's or inquiry's last_error) with ID and phone numbers
  * and the encounter's names and credential numbers redacted — staff need the platform's words, not
- * the ID number inside them. The stored record keeps them as they came (admin, unmasked).
+ * the ID number inside them. The stored record keeps them as they came (admin, unmasked). `known`:
+ * the person's names and numbers (knownPersonalValues, for one record); lists use the record's own
+ * stages and redactText's patterns.
  */
 export function staffSummary(t: TransactionRecord, known: readonly string[] = personalValues(t.stages)) {
   const s = summary(t);
@@ -113,8 +115,8 @@ export function staffSummary(t: TransactionRecord, known: readonly string[] = pe
   };
 }
 
-export function maskedView(t: TransactionRecord) {
-  return { ...staffSummary(t), stages: maskStages(sentStages(t.stages)) };
+export function maskedView(t: TransactionRecord, known?: readonly string[]) {
+  return { ...staffSummary(t, known), stages: maskStages(sentStages(t.stages), known ?? personalValues(t.stages)) };
 }
 
 export const transactionOps: Ops = {

@@ -1,7 +1,7 @@
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
-import { errForLog, personalValues, redactText } from '../privacy.js';
+import { errForLog, knownPersonalValues, personalValues, redactText } from '../privacy.js';
 import { callKind, isReversible } from '../engine/call-kinds.js';
 import type { InquiryPlan } from '../engine/inquiries.js';
 import { firstReversalAt, openInquiry, openResolution, type PlatformClient } from '../engine/platform-client.js';
@@ -229,7 +229,7 @@ export class ReversalWorker {
         state: ar.state,
         attempts: ar.attempts,
         // the platform's words may quote the patient: redacted here, kept as they came in the journal
-        error: redactText(ar.last_error, personalValues(after.stages)),
+        error: redactText(ar.last_error, await knownPersonalValues(store, after)),
       },
       'reversal attempt (2601)',
     );
