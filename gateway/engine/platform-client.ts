@@ -201,6 +201,7 @@ export class PlatformClient {
     };
     // Write-ahead: the record is durable before a byte leaves for the platform.
     await this.journal(rec);
+    logger.debug({ infno, transaction_id: msgid, request_id: ctx.request_id }, 'journal write-ahead done; sending');
 
     const started = process.hrtime.bigint();
     const sent = await this.d.transport.send(infno, envelope, { timeoutMs: this.d.timeoutMs });
@@ -210,6 +211,8 @@ export class PlatformClient {
       ...(ctx.expect ? [ctx.expect] : []),
     ]);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    // the classification only: the reply's words stay in the journal (staff see them redacted)
+    logger.debug({ infno, transaction_id: msgid, outcome: classified.outcome, ms: Math.round(ms) }, 'platform reply classified');
 
     rec.outcome = classified.outcome;
     rec.updated_at = this.d.clock.now().toISOString();

@@ -19,6 +19,7 @@ import { sendJson } from './money-json.js';
 import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './transaction-routes.js';
 import { idempotency } from './idempotency.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
+import { SIGNATURE_HEADERS } from '../auth/signature.js';
 import { rateLimitPerClient, securityHeaders } from './security.js';
 
 /**
@@ -33,18 +34,25 @@ export function createApp(d: AppDeps) {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  app.use(requestLogger(d.logger));
   app.use(accessLog(d.logger));
   app.use(d.metrics.httpMiddleware());
   app.use(closeWhileDraining(d.lifecycle));
   app.use(securityHeaders());
   app.use(authenticate(d.auth.clients, d.clock));
+  app.use(step('authenticated', (req) => ({ client: req.client?.id, role: req.client?.role })));
   app.use(rateLimitPerClient(d.auth.rateLimitPerMinute));
   app.use(authorize());
+  app.use(step('authorized', (req) => ({ role: req.client?.role })));
   app.use(requireJsonBody);
   app.use(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody }));
+  app.use(step('body read', (req) => ({ bytes: Number(req.get('content-length') ?? 0) || undefined })));
   app.use(verifySignature(d.auth.clients, d.store, d.clock));
+  app.use(step('signature', (req) => ({ signed: req.get(SIGNATURE_HEADERS.signature) !== undefined })));
   // Idempotency-Key: after auth (the key is scoped by client) and the body (it is fingerprinted)
+  app.use(idempotencyTrace);
   app.use(idempotency({ store: d.store, logger: d.logger, ...d.idempotency }));
+  app.use(step('idempotency', idempotencyDecision));
 
   // Route modules: each brings its router (mounted under /v1) and its OpenAPI operations.
   // A new flow (inpatient, pharmacy, console ...) adds one line here.
@@ -76,6 +84,43 @@ export function createApp(d: AppDeps) {
   return app;
 }
 
+/**
+ * Debug lines of the request path (LOG_LEVEL=debug): one per step a request passed, with the request
+ * id and what the step decided — never a body, a header value or a path parameter beyond the route.
+ * A refused request leaves the path through errorHandler, which logs why (warn).
+ */
+function step(name: string, fields: (req: Request) => Record<string, unknown>) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    if (req.log.isLevelEnabled('debug')) req.log.debug({ step: name, ...fields(req) }, `request step: ${name}`);
+    next();
+  };
+}
+
+/** The idempotency decision as the middleware took it: a stored answer replayed is seen on the response. */
+function idempotencyTrace(req: Request, res: Response, next: NextFunction) {
+  if (req.get('idempotency-key') !== undefined && req.log.isLevelEnabled('debug')) {
+    res.on('finish', () => {
+      if (res.getHeader('idempotent-replayed') === 'true')
+        req.log.debug({ step: 'idempotency', decision: 'replayed', status: res.statusCode }, 'request step: idempotency');
+    });
+  }
+  next();
+}
+
+/** what the idempotency middleware decided, for a request it let through (a replay answers before this) */
+function idempotencyDecision(req: Request) {
+  if (req.get('idempotency-key') === undefined) return { decision: 'no key' };
+  if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) || !req.path.startsWith('/v1/')) return { decision: 'not applicable' };
+  return { decision: 'claimed: first run of this key' };
+}
+
+function requestLogger(logger: Logger) {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    req.log = logger.child({ request_id: req.id });
+    next();
+  };
+}
+
 interface RouteModule {
   router: express.Router;
   ops: Ops;
@@ -86,6 +131,8 @@ declare module 'express-serve-static-core' {
     id: string;
     /** the authenticated caller (gateway/http/auth.ts); absent only on /healthz */
     client?: AuthenticatedClient;
+    /** the gateway's logger with this request's id (debug lines of the request path) */
+    log: Logger;
   }
 }
 

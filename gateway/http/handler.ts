@@ -5,6 +5,8 @@ import { sendJson } from './money-json.js';
 /** Wraps an async route: its result is sent as JSON with the given status; a thrown error goes to the error handler. */
 export function handle(status: number, fn: (req: Request) => Promise<unknown>) {
   return (req: Request, res: Response, next: NextFunction) => {
+    // the route that runs, as declared (path parameters not filled in: they are visit and settlement ids)
+    req.log?.debug({ step: 'route', method: req.method, route: `${req.baseUrl}${req.route?.path ?? ''}` }, 'request step: route');
     fn(req).then((body) => {
       const tx = (body as { transaction_id?: unknown } | undefined)?.transaction_id;
       if (typeof tx === 'string') res.setHeader('x-transaction-id', tx);

@@ -106,6 +106,7 @@ export class ReversalWorker {
     const now = this.d.clock.now().getTime();
     const unknown = await this.d.store.listTransactions({ outcome: 'unknown', limit: SCAN_LIMIT });
     const work = unknown.filter((t) => (isReversible(t.infno) || isInquired(t.infno)) && this.needsWork(t, now));
+    if (work.length) this.d.logger.debug({ unknown: unknown.length, due: work.length }, 'reversal scan');
     for (let i = 0; i < work.length; i += CONCURRENCY) {
       if (this.stopped) return;
       await Promise.all(work.slice(i, i + CONCURRENCY).map((t) => this.process(t)));
@@ -129,6 +130,7 @@ export class ReversalWorker {
         return;
       }
       const state = t.resolution.state;
+      this.d.logger.debug({ transaction_id: t.id, infno: t.infno, state, attempts: t.resolution.attempts }, 'reversal step');
       // the platform is not answering: attempts wait for the breaker to close (none is spent)
       if ((state === 'reversing' || state === 'inquiring') && this.d.breaker.state() !== 'closed') return;
       if (state === 'reversing') await this.attempt(t);

@@ -102,7 +102,9 @@ export class StoreAndForward {
   /** One round over `queue`: in order, until an upload gets no definite answer. */
   async deliver(queue: string): Promise<void> {
     const { store, clock, logger } = this.d;
-    for (const head of await store.listOutbox(queue, { state: 'pending' })) {
+    const pending = await store.listOutbox(queue, { state: 'pending' });
+    if (pending.length) logger.debug({ queue, pending: pending.length, breaker: this.d.breaker.state() }, 'store-and-forward round');
+    for (const head of pending) {
       if (this.stopped || this.d.breaker.state() !== 'closed') return;
       // replicas on one store: only the first to lease this attempt sends it
       if ((await store.nextSequence(`upload:${queue}:${head.seq}:${head.attempts}`, 120)) !== 1) return;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { JILIN } from './fixtures.js';
+import { JILIN, visitBody } from './fixtures.js';
 import { admissionBody, P } from './inpatient-fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
@@ -73,5 +73,56 @@ describe('personal data in the platform’s words and in the staff views (issue 
     }
     const unmasked = await admin(`/v1/console/transactions/${id}?unmasked=true`);
     expect(unmasked.text).toContain(coner.tel);
+  });
+
+  it('LOG_LEVEL=debug: every step of one request and of the reversal worker is logged at debug, none with the patient’s name or ID', async () => {
+    const from = sys.gw.logs.lines.length;
+    const rid = 'debug-trace-1';
+    const body = visitBody(
+      { mdtrt_cert_type: '02', mdtrt_cert_no: JILIN.certno },
+      { counter_person: { psn_name: JILIN.psn_name, certno: JILIN.certno } },
+    );
+    const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', body, {
+      'x-request-id': rid,
+      'idempotency-key': 'debug-trace-key-1',
+    });
+    expect(reg.status, reg.text).toBe(201);
+    const again = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', body, {
+      'x-request-id': `${rid}-again`,
+      'idempotency-key': 'debug-trace-key-1',
+    });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const lines = sys.gw.logs.lines.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const debug = lines.filter((l) => l.level === 20);
+    const mine = debug.filter((l) => l.request_id === rid);
+    expect(mine.map((l) => l.step ?? l.msg)).toEqual(
+      expect.arrayContaining([
+        'authenticated',
+        'authorized',
+        'body read',
+        'signature',
+        'idempotency',
+        'route',
+        'journal write-ahead done; sending',
+      ]),
+    );
+    expect(mine.find((l) => l.step === 'idempotency')?.decision).toBe('claimed: first run of this key');
+    expect(mine.find((l) => l.step === 'route')?.route).toBe('/v1/outpatient/visits');
+    expect(debug.some((l) => l.msg === 'platform reply classified')).toBe(true);
+    expect(debug.find((l) => l.request_id === `${rid}-again` && l.step === 'idempotency')?.decision).toBe('replayed');
+
+    // a worker's steps: a reversal scan and its step
+    const v = await readyVisit(sys.gw.url);
+    await fault(sys.mock.control, { kind: 'drop_reply', infno: '2207', after_booking: true, count: 1 });
+    const lost = await settle(sys.gw.url, v.id);
+    const txid = lost.body.error.transaction_id as string;
+    await until('the reversal', async () => (await transaction(sys.gw.url, txid)).resolution?.state === 'reversed');
+    const workerDebug = sys.gw.logs.lines.slice(from).filter((l) => l.includes('"level":20'));
+    expect(workerDebug.some((l) => l.includes('"msg":"reversal scan"'))).toBe(true);
+    expect(workerDebug.some((l) => l.includes('"msg":"reversal step"') && l.includes(txid))).toBe(true);
+
+    for (const l of sys.gw.logs.lines.slice(from)) {
+      for (const secret of [JILIN.psn_name, JILIN.certno, JILIN.token, 'debug-trace-key-1']) expect(l).not.toContain(secret);
+    }
   });
 });
