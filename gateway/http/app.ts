@@ -20,6 +20,7 @@ import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './
 import { idempotency } from './idempotency.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
 import { SIGNATURE_HEADERS } from '../auth/signature.js';
+import { redactText } from '../privacy.js';
 import { rateLimitPerClient, securityHeaders } from './security.js';
 
 /**
@@ -161,7 +162,8 @@ function accessLog(logger: Logger) {
           request_id: req.id,
           client: req.client?.id,
           method: req.method,
-          path: req.originalUrl.split('?')[0],
+          // a path could carry anything a client put in it (an ID number as a visit id): its patterns are redacted
+          path: redactText(req.originalUrl.split('?')[0]),
           status: res.statusCode,
           ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6),
         },

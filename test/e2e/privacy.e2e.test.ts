@@ -125,4 +125,13 @@ describe('personal data in the platform’s words and in the staff views (issue 
       for (const secret of [JILIN.psn_name, JILIN.certno, JILIN.token, 'debug-trace-key-1']) expect(l).not.toContain(secret);
     }
   });
+
+  it('an ID number a client puts in a path stays out of the access log and the debug lines', async () => {
+    const from = sys.gw.logs.lines.length;
+    const r = await staff(`/v1/transactions/${JILIN.certno}`);
+    expect(r.status).toBe(404);
+    const lines = sys.gw.logs.lines.slice(from);
+    expect(lines.some((l) => l.includes('"msg":"request"') && l.includes('/v1/transactions/[redacted id]'))).toBe(true);
+    for (const l of lines) expect(l).not.toContain(JILIN.certno);
+  });
 });
