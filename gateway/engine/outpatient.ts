@@ -7,7 +7,16 @@ import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.req
 import { GatewayError } from '../errors/errors.js';
 import type { Store, TransactionRecord } from '../store/store.js';
 import { cancellable, distinctLineIds, notSettled, nothingSettledUnder, notYetUploaded, settleable } from './encounter-guards.js';
-import { EncounterRunner, encounterContext, openingDraft, type RequestMeta, runState, type StepResult } from './encounter-runner.js';
+import {
+  EncounterRunner,
+  encounterContext,
+  failedAs,
+  openedStep,
+  openingDraft,
+  type RequestMeta,
+  runState,
+  type StepResult,
+} from './encounter-runner.js';
 import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
 import { OutpatientInquiries, withdrawn } from './outpatient-inquiry.js';
 import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
@@ -90,18 +99,9 @@ export class OutpatientService {
           ctxOf(v, meta, { his_input: withoutCredential(req) }),
         );
         const { mdtrt_id } = call.output.data as { mdtrt_id: string };
-        return {
-          transaction_id: call.transaction_id,
-          indexes: { mdtrt_id },
-          apply: (w: OutpatientVisit) => {
-            w.status = 'registered';
-            w.facts.mdtrt_id = mdtrt_id;
-          },
-        };
+        return openedStep<OutpatientVisit>(call.transaction_id, mdtrt_id, 'registered');
       },
-      (v, unknown) => {
-        v.status = unknown ? 'registration_unknown' : 'registration_failed';
-      },
+      failedAs<OutpatientVisit>('registration_unknown', 'registration_failed'),
     );
     return { visit: visitView(r.encounter), person: view, transaction_id: r.transaction_id };
   }
