@@ -32,6 +32,10 @@ export function createApp(d: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Paths are matched case-sensitively everywhere (this app and every Router({ caseSensitive: true })):
+  // the Idempotency-Key middleware reserves keys for paths starting with exactly `/v1/`, so the
+  // routes that run must be exactly those; `/V1/...` meets the 404, never an unguarded route.
+  app.set('case sensitive routing', true);
   app.use(requestId);
   app.use(accessLog(d.logger));
   app.use(d.metrics.httpMiddleware());
