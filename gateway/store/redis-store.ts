@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { GatewayError } from '../errors/errors.js';
 import type {
   AuditEntry,
   AuditQuery,
@@ -23,8 +24,44 @@ export interface RedisStoreOptions {
   /** Sentinel: ioredis asks these for the current master of `sentinelName` */
   sentinels?: Array<{ host: string; port: number }>;
   sentinelName?: string;
-  /** connection errors (ioredis reconnects by itself; calls made meanwhile fail after a few retries) */
+  /** connection errors (ioredis reconnects by itself; calls made meanwhile fail at once) */
   onError?: (e: Error) => void;
+  /** connect and command timeout (default 1000 ms): how long a call waits for a Redis that does not answer */
+  timeoutMs?: number;
+}
+
+/** The Store methods whose failures are mapped by storeFault (every one that talks to Redis). */
+const GUARDED = [
+  'putTransaction',
+  'getTransaction',
+  'listTransactions',
+  'getEncounter',
+  'saveEncounter',
+  'findEncounterId',
+  'nextSequence',
+  'claimIdempotency',
+  'completeIdempotency',
+  'releaseIdempotency',
+  'appendOutbox',
+  'listOutbox',
+  'updateOutbox',
+  'appendAudit',
+  'listAudit',
+  'ping',
+] as const satisfies ReadonlyArray<keyof Store>;
+
+/** Replies that mean "Redis cannot serve now" (loading, a replica during failover, ...), not a bug of ours. */
+const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|BUSY|MISCONF)\b/;
+
+/**
+ * A Redis that cannot be reached (no connection, timed out, retries exhausted, failing over) is
+ * 503 GW_SYS_STORE_UNAVAILABLE for the caller; any other reply error (a script or type error: ours)
+ * stays what it is, a 500.
+ */
+function storeFault(e: unknown): never {
+  if (e instanceof GatewayError) throw e;
+  if (e instanceof ReplyError && !UNAVAILABLE_REPLY.test((e as Error).message)) throw e;
+  throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause: e, details: { store: 'redis' } });
 }
 
 /**
@@ -111,12 +148,21 @@ export class RedisStore implements Store {
   constructor(opts: RedisStoreOptions) {
     const options: RedisOptions = {
       lazyConnect: true,
-      // fail a call after a few reconnect attempts rather than queue it for minutes: the caller
-      // maps the failure to GW_SYS_STORE_UNAVAILABLE, and nothing is sent to the platform
-      maxRetriesPerRequest: 3,
+      // Redis away -> a call fails at once (or within a second) as 503 GW_SYS_STORE_UNAVAILABLE, and
+      // nothing is sent to the platform (the journal write-ahead failed): no offline queue for calls
+      // made while disconnected, one retry for a call caught by a dropped connection, and timeouts
+      // for a Redis that accepts the connection but does not answer. ioredis keeps reconnecting.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: opts.timeoutMs ?? 1000,
+      commandTimeout: opts.timeoutMs ?? 1000,
       ...(opts.sentinels?.length ? { sentinels: opts.sentinels, name: opts.sentinelName ?? 'mymaster' } : {}),
     };
     this.redis = new Redis(opts.url, options);
+    for (const m of GUARDED) {
+      const f = (this[m] as (...a: unknown[]) => Promise<unknown>).bind(this);
+      (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => f(...a).catch(storeFault);
+    }
     this.p = opts.keyPrefix;
     this.redis.on('error', (e: Error) => opts.onError?.(e));
     this.redis.defineCommand('yidiSaveEncounter', { lua: SAVE_ENCOUNTER });
