@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { MsgidGenerator, systemClock, type Clock } from '../adapters/platform/msgid.js';
 import { createTransport } from '../adapters/platform/transports.js';
@@ -98,6 +99,8 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     intervalMs: config.resilience.selfPay.intervalMs,
   });
+  /** this process's boot id: its Idempotency-Key claims carry it, so the next start knows them for a dead holder's */
+  const bootId = randomUUID();
   /** draining: set by stop(); /readyz answers 503 and responses close their connections */
   const lifecycle = { draining: false };
   const app = createApp({
@@ -117,7 +120,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute },
     metrics,
     lifecycle,
-    idempotency: config.idempotency,
+    idempotency: { ...config.idempotency, holder: bootId },
     resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno },
   });
 
@@ -127,6 +130,13 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const encounterServices = [outpatient, inpatient, pharmacy];
   // Shared Redis: a pending record is a dead process's only once it is older than any call can be.
   const deadAfterMs = store.backend === 'redis' ? config.platform.timeoutMs + 30_000 : 0;
+  // An Idempotency-Key claim spans its whole request (a renewed sign-in and the call itself): on
+  // Redis another replica's claim is a dead one's only once older than two calls can take.
+  const claimsDeadAfterMs = store.backend === 'redis' ? 2 * config.platform.timeoutMs + 30_000 : 0;
+  const recover = async () => {
+    await recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming);
+    await releaseDeadClaims(store, bootId, claimsDeadAfterMs, logger);
+  };
   const reversalTiming = { timeoutMs: config.platform.timeoutMs, marginMs: config.resilience.reversal.firstDelayMs };
   return {
     app,
@@ -134,9 +144,12 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     platform,
     metrics,
-    /** Marks what a previous process left pending as unknown, then listens. */
+    /**
+     * Marks what a previous process left pending as unknown and releases its Idempotency-Key claims
+     * (a same-key retry is then answered from the journal, not 409 until the lease lapses), then listens.
+     */
     async start(port = config.http.port, host = config.http.host) {
-      await recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming);
+      await recover();
       startupSignIn = platform
         .currentSignNo()
         .catch((e) =>
@@ -150,9 +163,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
               store.pruneIdempotency();
             }, 600_000)
           : setInterval(() => {
-              recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming).catch((e: Error) =>
-                logger.error({ err: e.message }, 'pending-call sweep failed'),
-              );
+              recover().catch((e: Error) => logger.error({ err: e.message }, 'pending-call sweep failed'));
             }, 15_000);
       maintenance.unref();
       // partial refunds a previous process left between their steps: finished in the background
@@ -228,6 +239,17 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     );
   }
   return s;
+}
+
+/**
+ * The Idempotency-Key claims of dead processes: on the embedded store every claim at start-up not
+ * made by this boot (only this process writes); on Redis those of other boots older than
+ * `olderThanMs`. Runs after recoverPending, so a retry under the same key meets the journal's answer
+ * (the unknown outcome, or a fresh run when the call books nothing).
+ */
+async function releaseDeadClaims(store: Store, bootId: string, olderThanMs: number, logger: Logger) {
+  const count = await store.releaseIdempotencyClaims({ notHeldBy: bootId, claimedBefore: Date.now() - olderThanMs });
+  if (count) logger.warn({ count }, 'Idempotency-Key claims left by a stopped process were released');
 }
 
 /**

@@ -25,13 +25,17 @@ import { rateLimitPerClient, securityHeaders } from './security.js';
  * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->
  * security headers -> authenticate (API key -> req.client) -> rate limit per client -> authorize
  * (role by path, gateway/auth/access.ts) -> JSON body (content type, size limit, raw bytes kept) ->
- * HMAC signature (HIS clients that sign) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
+ * HMAC signature (HIS clients that sign; before a malformed body is refused) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
  * -> response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
  */
 export function createApp(d: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Paths are matched case-sensitively everywhere (this app and every Router({ caseSensitive: true })):
+  // the Idempotency-Key middleware reserves keys for paths starting with exactly `/v1/`, so the
+  // routes that run must be exactly those; `/V1/...` meets the 404, never an unguarded route.
+  app.set('case sensitive routing', true);
   app.use(requestId);
   app.use(accessLog(d.logger));
   app.use(d.metrics.httpMiddleware());
@@ -41,8 +45,11 @@ export function createApp(d: AppDeps) {
   app.use(rateLimitPerClient(d.auth.rateLimitPerMinute));
   app.use(authorize());
   app.use(requireJsonBody);
-  app.use(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody }));
+  // a client that must sign is refused for a bad signature before it learns whether its JSON parses:
+  // a parse error waits (the raw bytes are kept) until the signature has been checked
+  app.use(deferParseError(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody })));
   app.use(verifySignature(d.auth.clients, d.store, d.clock));
+  app.use(raiseDeferredParseError);
   // Idempotency-Key: after auth (the key is scoped by client) and the body (it is fingerprinted)
   app.use(idempotency({ store: d.store, logger: d.logger, ...d.idempotency }));
 
@@ -123,6 +130,25 @@ function accessLog(logger: Logger) {
     });
     next();
   };
+}
+
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+const PARSE_ERROR = Symbol('json parse error');
+
+/** Runs body-parser, holding back a malformed-JSON error (its raw bytes are already in req.rawBody). */
+function deferParseError(parse: Middleware): Middleware {
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      if ((err as { type?: string } | undefined)?.type === 'entity.parse.failed') {
+        (req as unknown as Record<symbol, unknown>)[PARSE_ERROR] = err;
+        return next();
+      }
+      next(err as Error);
+    });
+}
+
+function raiseDeferredParseError(req: Request, _res: Response, next: NextFunction) {
+  next((req as unknown as Record<symbol, unknown>)[PARSE_ERROR]);
 }
 
 function requireJsonBody(req: Request, _res: Response, next: NextFunction) {

@@ -11,9 +11,14 @@ export interface IdempotencyOptions {
   ttlSeconds: number;
   /** how long a duplicate waits for the first request with its key to finish */
   waitMs: number;
+  /** this process's boot id, written into each claim: recovery at the next start knows whose claims are dead */
+  holder?: string;
 }
 
-/** An in-flight claim lapses after this long (its holder crashed); longer than any request may run. */
+/**
+ * An in-flight claim lapses after this long; longer than any request may run. A crashed holder's
+ * claims are released sooner, by the next start-up's recovery (gateway/server.ts, by boot id).
+ */
 const LEASE_SECONDS = 300;
 const POLL_MS = 50;
 const KEY_FORMAT = /^[\x21-\x7e]{1,128}$/;
@@ -56,7 +61,7 @@ export function idempotency(o: IdempotencyOptions) {
       const fingerprint = fingerprintOf(req);
       const deadline = Date.now() + o.waitMs;
       for (;;) {
-        const c = await o.store.claimIdempotency(scope, fingerprint, LEASE_SECONDS);
+        const c = await o.store.claimIdempotency(scope, fingerprint, LEASE_SECONDS, o.holder);
         if (c.state === 'mismatch') throw new GatewayError('GW_VAL_IDEMPOTENCY_KEY_REUSED', { details: { idempotency_key: key } });
         if (c.state === 'done') return replay(res, c.response);
         if (c.state === 'claimed') {
