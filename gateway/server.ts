@@ -206,14 +206,14 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     s.pruneIdempotency();
     return s;
   }
-  const { url, keyPrefix, sentinels, sentinelName } = config.store;
+  const { url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs } = config.store;
   let lastError = 0;
   const onError = (e: Error) => {
     // ioredis retries every few hundred ms while Redis is away: one line per 10 s is enough
     if (Date.now() - lastError > 10_000) logger.error({ store: 'redis', err: e.message }, 'Redis connection error');
     lastError = Date.now();
   };
-  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, onError }).connect();
+  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError }).connect();
   const persistence = await s.checkPersistence();
   // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
   if (persistence === 'off') {

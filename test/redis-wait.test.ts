@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisStore, StoreNotReplicatedError } from '../gateway/store/redis-store.js';
+import type { TransactionRecord } from '../gateway/store/store.js';
+import { api, startGateway, startMock } from './helpers/harness.js';
+import { JILIN, visitBody } from './e2e/fixtures.js';
+
+/**
+ * WAIT (REDIS_WAIT_REPLICAS): a write counts only once a replica holds it. The Redis at
+ * 127.0.0.1:6379 has no replica, so a store that waits for one must refuse every write, promptly;
+ * the Sentinel failover suite (test/e2e/sentinel-failover.e2e.test.ts) shows the other side.
+ */
+const URL = 'redis://127.0.0.1:6379';
+const keyPrefix = `yidi-test:wait:${randomUUID()}:`;
+const opened: RedisStore[] = [];
+const open = async (waitReplicas: number) => {
+  const s = await new RedisStore({ url: URL, keyPrefix, waitReplicas, waitTimeoutMs: 100 }).connect();
+  opened.push(s);
+  return s;
+};
+
+const tx = (id: string): TransactionRecord => ({
+  id,
+  infno: '2207',
+  outcome: 'pending',
+  created_at: '2026-11-23T01:00:00.000Z',
+  updated_at: '2026-11-23T01:00:00.000Z',
+  keys: {},
+  stages: {},
+});
+
+afterAll(async () => {
+  const s = await open(0);
+  const keys = await s.redis.keys(`${keyPrefix}*`);
+  if (keys.length) await s.redis.del(...keys);
+  for (const o of opened) await o.close();
+});
+
+describe('RedisStore with waitReplicas', () => {
+  it('fails a journal write that no replica acknowledged within the timeout, and every other kind of write too', async () => {
+    const s = await open(1);
+    await expect(s.putTransaction(tx('T1'))).rejects.toBeInstanceOf(StoreNotReplicatedError);
+    await expect(s.putTransaction(tx('T1'))).rejects.toThrow(/0 of 1 Redis replicas acknowledged the write within 100 ms/);
+    await expect(s.saveEncounter({ id: 'E1', kind: 'outpatient' }, null)).rejects.toBeInstanceOf(StoreNotReplicatedError);
+    await expect(s.claimIdempotency('K1', 'f', 60)).rejects.toBeInstanceOf(StoreNotReplicatedError);
+    await expect(s.appendAudit({ at: '2026-11-23T01:00:00.000Z', actor: 'a', action: 'x' } as never)).rejects.toBeInstanceOf(
+      StoreNotReplicatedError,
+    );
+    await expect(s.appendOutbox({ queue: 'q', state: 'queued' } as never)).rejects.toBeInstanceOf(StoreNotReplicatedError);
+  });
+
+  it('without waitReplicas the same writes are acknowledged as before (Redis applied the refused ones all the same)', async () => {
+    const s = await open(0);
+    await s.putTransaction(tx('T2'));
+    expect((await s.getTransaction('T2'))?.id).toBe('T2');
+    // what WAIT refused was written on the master: it may or may not survive a failover, so the caller was told it failed
+    expect((await s.getTransaction('T1'))?.id).toBe('T1');
+  });
+});
+
+describe('a gateway whose journal write-ahead is not replicated', () => {
+  it('answers 503 GW_SYS_STORE_UNAVAILABLE and sends nothing to the platform', async () => {
+    const mock = await startMock();
+    const gw = await startGateway(mock.url, {
+      STORE_BACKEND: 'redis',
+      REDIS_URL: URL,
+      // a prefix of its own: the records refused above are pending, and start-up recovery would write them
+      REDIS_KEY_PREFIX: `${keyPrefix}gw:`,
+      REDIS_WAIT_REPLICAS: '1',
+      REDIS_WAIT_TIMEOUT_MS: '100',
+    });
+    try {
+      const r = await api(gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+      expect(r.status, r.text).toBe(503);
+      expect(r.body.error.code).toBe('GW_SYS_STORE_UNAVAILABLE');
+      const calls = (await api(mock.control, 'GET', '/calls')).body as Array<{ infno: string }>;
+      // not even the sign-in (9001): its write-ahead is refused like every other
+      expect(calls.map((c) => c.infno)).toEqual([]);
+    } finally {
+      await gw.stop();
+      await mock.close();
+    }
+  });
+});
