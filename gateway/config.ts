@@ -135,7 +135,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
             sentinelName: env.REDIS_SENTINEL_NAME,
             // with Sentinel there are replicas to fail over to: a write counts once one of them has it
             waitReplicas: int(env, 'REDIS_WAIT_REPLICAS', env.REDIS_SENTINELS ? 1 : 0),
-            waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 1000),
+            waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
         : { backend, path: env.DATA_DIR ?? './data' },
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },

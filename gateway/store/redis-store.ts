@@ -31,7 +31,7 @@ export interface RedisStoreOptions {
    * write the gateway already answered 2xx for.
    */
   waitReplicas?: number;
-  /** how long a write waits for those replicas before it fails (the caller answers 503) */
+  /** how long a write waits for those replicas before it fails (the caller answers 503); default 500 ms */
   waitTimeoutMs?: number;
 }
 
@@ -137,7 +137,7 @@ export class RedisStore implements Store {
     this.redis = new Redis(opts.url, options);
     this.p = opts.keyPrefix;
     this.waitReplicas = opts.waitReplicas ?? 0;
-    this.waitTimeoutMs = opts.waitTimeoutMs ?? 1000;
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? 500;
     this.redis.on('connect', () => this.connection++);
     this.redis.on('error', (e: Error) => opts.onError?.(e));
     this.redis.defineCommand('yidiSaveEncounter', { lua: SAVE_ENCOUNTER });
