@@ -227,6 +227,21 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
       'Redis persistence could not be checked (CONFIG GET refused): make sure AOF is on (appendonly yes), or a Redis restart loses the settlement journal.',
     );
   }
+  // WAIT needs replicas: with fewer than asked for every write is refused (503) until they come
+  if (waitReplicas > 0) {
+    const replicas = await s.connectedReplicas();
+    if (replicas < waitReplicas) {
+      logger.warn(
+        { store: 'redis', replicas, wait_replicas: waitReplicas },
+        `Redis has ${replicas} connected replica(s) and REDIS_WAIT_REPLICAS is ${waitReplicas}: every write is refused (503 GW_SYS_STORE_UNAVAILABLE) until enough replicas are in sync.`,
+      );
+    }
+  } else if (sentinels?.length) {
+    logger.warn(
+      { store: 'redis' },
+      'REDIS_WAIT_REPLICAS=0 with Sentinels: a failover may lose writes the gateway already acknowledged (replication is asynchronous).',
+    );
+  }
   return s;
 }
 

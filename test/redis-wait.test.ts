@@ -4,11 +4,13 @@ import { RedisStore, StoreNotReplicatedError } from '../gateway/store/redis-stor
 import type { TransactionRecord } from '../gateway/store/store.js';
 import { api, startGateway, startMock } from './helpers/harness.js';
 import { JILIN, visitBody } from './e2e/fixtures.js';
+import { ask, freePort, kill9, type RedisProcess, startRedis, stopAndRemove, waitFor } from './helpers/redis-sentinel.js';
 
 /**
  * WAIT (REDIS_WAIT_REPLICAS): a write counts only once a replica holds it. The Redis at
  * 127.0.0.1:6379 has no replica, so a store that waits for one must refuse every write, promptly;
- * the Sentinel failover suite (test/e2e/sentinel-failover.e2e.test.ts) shows the other side.
+ * a master with a replica of its own (child processes) acknowledges them until the replica dies.
+ * The Sentinel failover suite (test/e2e/sentinel-failover.e2e.test.ts) shows what it is for.
  */
 const URL = 'redis://127.0.0.1:6379';
 const keyPrefix = `yidi-test:wait:${randomUUID()}:`;
@@ -93,5 +95,34 @@ describe('a gateway whose journal write-ahead is not replicated', () => {
       await gw.stop();
       await mock.close();
     }
+  });
+});
+
+describe('RedisStore with waitReplicas on a master with a replica', () => {
+  let master: RedisProcess | undefined;
+  let replica: RedisProcess | undefined;
+  afterAll(async () => {
+    await stopAndRemove(replica);
+    await stopAndRemove(master);
+  });
+
+  it('acknowledges writes the replica holds; once the replica is gone, refuses them within the timeout', async () => {
+    const [pm, pr] = await Promise.all([freePort(), freePort()]);
+    master = await startRedis(pm);
+    replica = await startRedis(pr, pm);
+    await waitFor('the replica in sync', async () => /master_link_status:up/.test(await ask<string>(pr, 'INFO', 'replication')));
+    const s = await new RedisStore({ url: `redis://127.0.0.1:${pm}`, keyPrefix, waitReplicas: 1, waitTimeoutMs: 300 }).connect();
+    opened.push(s);
+    expect(await s.connectedReplicas()).toBe(1);
+
+    await s.putTransaction(tx('R1'));
+    expect(await s.saveEncounter({ id: 'E1', kind: 'outpatient' }, null)).toBe(true);
+    // what was acknowledged is on the replica already, not only on its way there
+    expect(await ask(pr, 'GET', `${keyPrefix}tx:R1`)).toContain('"id":"R1"');
+    expect(await ask(pr, 'HGET', `${keyPrefix}enc:E1`, 'v')).toBe('1');
+
+    await kill9(replica);
+    await waitFor('the master to miss its replica', async () => (await s.connectedReplicas()) === 0);
+    expect(await refusal(s.putTransaction(tx('R2')))).toBeInstanceOf(StoreNotReplicatedError);
   });
 });

@@ -189,6 +189,12 @@ export class RedisStore implements Store {
     }
   }
 
+  /** How many replicas the master has now (INFO replication), for the start-up check of waitReplicas. */
+  async connectedReplicas(): Promise<number> {
+    const info = await this.redis.info('replication');
+    return Number(info.match(/^connected_slaves:(\d+)/m)?.[1] ?? 0);
+  }
+
   private k(...parts: string[]) {
     return this.p + parts.join(':');
   }
