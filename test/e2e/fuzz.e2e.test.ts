@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, defaultKeyFor } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
+import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261301);
@@ -31,7 +32,12 @@ interface Operation {
 
 let doc: Json;
 let operations: Operation[] = [];
+/** a registered visit, so that spoilt requests on its endpoints reach the engine and the platform too */
+let visitId = 'X';
 beforeAll(async () => {
+  const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+  expect(reg.status, reg.text).toBe(201);
+  visitId = reg.body.visit.visit_id;
   const r = await api(sys.gw.url, 'GET', '/openapi.json');
   expect(r.status).toBe(200);
   doc = r.body;
@@ -154,8 +160,18 @@ const badValue: fc.Arbitrary<Json> = fc.oneof(
 
 type Body = { json: Json } | { raw: string } | undefined;
 
+/** Valid bodies of the outpatient flow, the start of their mutations (the schema's sample is for the rest). */
+const VALID: Record<string, () => Json> = {
+  'POST /v1/persons/query': () => ({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }),
+  'POST /v1/outpatient/visits': () => visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }),
+  'POST /v1/outpatient/visits/{id}/diagnoses': () => diagnosesBody(),
+  'POST /v1/outpatient/visits/{id}/fees': () => ({ chrg_bchno: 'F1', lines: [line('1', CODES.consult, 1, 20, { prd_days: 3 })] }),
+  'POST /v1/outpatient/visits/{id}/pre-settlement': () => ({ medfee_sumamt: 20, acct_used_flag: '0' }),
+};
+
 function bodyArb(op: Operation): fc.Arbitrary<Body> {
-  const base = op.bodySchema ? sample(op.bodySchema, '') : {};
+  const valid = VALID[`${op.method} ${op.path}`];
+  const base = valid ? valid() : op.bodySchema ? sample(op.bodySchema, '') : {};
   const paths = pathsOf(base);
   return fc.oneof(
     { weight: 1, arbitrary: fc.constant({ json: base }) },
@@ -203,7 +219,10 @@ function bodyArb(op: Operation): fc.Arbitrary<Body> {
   );
 }
 
+/** stands for the registered visit's id (known only once beforeAll ran) */
+const REAL_ID = '\u0000real';
 const paramValue = fc.oneof(
+  fc.constant(REAL_ID),
   fc.constantFrom('X', '0', '-1', 'null', 'undefined', '..', '.', '%2e%2e', '%00', '%ZZ', '%C0%AE', 'a%2Fb', '__proto__', 'constructor'),
   fc.constantFrom('2026-02-31', '吉长青', '𠮷'.repeat(40)).map(encodeURIComponent),
   fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/),
@@ -234,7 +253,8 @@ interface Sent {
 async function send(op: Operation, params: string[], body: Body, h: HeaderChoice): Promise<Sent> {
   let path = op.path;
   op.params.forEach((p, i) => {
-    path = path.replace(`{${p}}`, params[i] ?? 'X');
+    const v = params[i] ?? 'X';
+    path = path.replace(`{${p}}`, v === REAL_ID ? visitId : v);
   });
   const key = defaultKeyFor(op.path);
   if (h.upperCase) path = path.replace(/^\/v1\//, '/V1/');
