@@ -14,6 +14,7 @@ import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
 import { createApp } from './http/app.js';
+import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
 import { withCircuitBreaker } from './resilience/circuit-breaker.js';
 import { ReversalWorker } from './resilience/reversal-worker.js';
@@ -174,6 +175,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
         const s = app.listen(port, host, () => resolve(s));
       });
       server.requestTimeout = 60_000;
+      answerParserErrors(server, logger);
       const addr = server.address();
       return { port: typeof addr === 'object' && addr ? addr.port : port };
     },
