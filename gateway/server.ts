@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { MsgidGenerator, systemClock, type Clock } from '../adapters/platform/msgid.js';
 import { createTransport } from '../adapters/platform/transports.js';
@@ -13,6 +14,7 @@ import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
 import { createApp } from './http/app.js';
+import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
 import { withCircuitBreaker } from './resilience/circuit-breaker.js';
 import { ReversalWorker } from './resilience/reversal-worker.js';
@@ -98,6 +100,8 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     intervalMs: config.resilience.selfPay.intervalMs,
   });
+  /** this process's boot id: its Idempotency-Key claims carry it, so the next start knows them for a dead holder's */
+  const bootId = randomUUID();
   /** draining: set by stop(); /readyz answers 503 and responses close their connections */
   const lifecycle = { draining: false };
   const app = createApp({
@@ -117,7 +121,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute },
     metrics,
     lifecycle,
-    idempotency: config.idempotency,
+    idempotency: { ...config.idempotency, holder: bootId },
     resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno },
   });
 
@@ -127,6 +131,13 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const encounterServices = [outpatient, inpatient, pharmacy];
   // Shared Redis: a pending record is a dead process's only once it is older than any call can be.
   const deadAfterMs = store.backend === 'redis' ? config.platform.timeoutMs + 30_000 : 0;
+  // An Idempotency-Key claim spans its whole request (a renewed sign-in and the call itself): on
+  // Redis another replica's claim is a dead one's only once older than two calls can take.
+  const claimsDeadAfterMs = store.backend === 'redis' ? 2 * config.platform.timeoutMs + 30_000 : 0;
+  const recover = async () => {
+    await recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming);
+    await releaseDeadClaims(store, bootId, claimsDeadAfterMs, logger);
+  };
   const reversalTiming = { timeoutMs: config.platform.timeoutMs, marginMs: config.resilience.reversal.firstDelayMs };
   return {
     app,
@@ -134,9 +145,12 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     platform,
     metrics,
-    /** Marks what a previous process left pending as unknown, then listens. */
+    /**
+     * Marks what a previous process left pending as unknown and releases its Idempotency-Key claims
+     * (a same-key retry is then answered from the journal, not 409 until the lease lapses), then listens.
+     */
     async start(port = config.http.port, host = config.http.host) {
-      await recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming);
+      await recover();
       startupSignIn = platform
         .currentSignNo()
         .catch((e) =>
@@ -150,9 +164,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
               store.pruneIdempotency();
             }, 600_000)
           : setInterval(() => {
-              recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming).catch((e: Error) =>
-                logger.error({ err: e.message }, 'pending-call sweep failed'),
-              );
+              recover().catch((e: Error) => logger.error({ err: e.message }, 'pending-call sweep failed'));
             }, 15_000);
       maintenance.unref();
       // partial refunds a previous process left between their steps: finished in the background
@@ -163,6 +175,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
         const s = app.listen(port, host, () => resolve(s));
       });
       server.requestTimeout = 60_000;
+      answerParserErrors(server, logger);
       const addr = server.address();
       return { port: typeof addr === 'object' && addr ? addr.port : port };
     },
@@ -206,14 +219,14 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     s.pruneIdempotency();
     return s;
   }
-  const { url, keyPrefix, sentinels, sentinelName } = config.store;
+  const { url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs } = config.store;
   let lastError = 0;
   const onError = (e: Error) => {
     // ioredis retries every few hundred ms while Redis is away: one line per 10 s is enough
     if (Date.now() - lastError > 10_000) logger.error({ store: 'redis', err: e.message }, 'Redis connection error');
     lastError = Date.now();
   };
-  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, onError }).connect();
+  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError }).connect();
   const persistence = await s.checkPersistence();
   // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
   if (persistence === 'off') {
@@ -227,7 +240,33 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
       'Redis persistence could not be checked (CONFIG GET refused): make sure AOF is on (appendonly yes), or a Redis restart loses the settlement journal.',
     );
   }
+  // WAIT needs replicas: with fewer than asked for every write is refused (503) until they come
+  if (waitReplicas > 0) {
+    const replicas = await s.connectedReplicas();
+    if (replicas < waitReplicas) {
+      logger.warn(
+        { store: 'redis', replicas, wait_replicas: waitReplicas },
+        `Redis has ${replicas} connected replica(s) and REDIS_WAIT_REPLICAS is ${waitReplicas}: every write is refused (503 GW_SYS_STORE_UNAVAILABLE) until enough replicas are in sync.`,
+      );
+    }
+  } else if (sentinels?.length) {
+    logger.warn(
+      { store: 'redis' },
+      'REDIS_WAIT_REPLICAS=0 with Sentinels: a failover may lose writes the gateway already acknowledged (replication is asynchronous).',
+    );
+  }
   return s;
+}
+
+/**
+ * The Idempotency-Key claims of dead processes: on the embedded store every claim at start-up not
+ * made by this boot (only this process writes); on Redis those of other boots older than
+ * `olderThanMs`. Runs after recoverPending, so a retry under the same key meets the journal's answer
+ * (the unknown outcome, or a fresh run when the call books nothing).
+ */
+async function releaseDeadClaims(store: Store, bootId: string, olderThanMs: number, logger: Logger) {
+  const count = await store.releaseIdempotencyClaims({ notHeldBy: bootId, claimedBefore: Date.now() - olderThanMs });
+  if (count) logger.warn({ count }, 'Idempotency-Key claims left by a stopped process were released');
 }
 
 /**

@@ -266,6 +266,44 @@ describe.each([
       expect((await store.claimIdempotency(`his-b:${key}`, 'fp-B', 60)).state).toBe('claimed');
     });
 
+    it("recovery releases a dead holder's claim at once (not after its lease); live holders', later and done records stay", async () => {
+      const dead = `boot-${randomUUID()}`;
+      const live = `boot-${randomUUID()}`;
+      const k = (n: string) => `anonymous:${randomUUID()}-${n}`;
+      const [deadKey, liveKey, laterKey, doneKey, anonKey] = ['dead', 'live', 'later', 'done', 'anon'].map(k) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
+      const d = (await store.claimIdempotency(deadKey, 'fp-A', 300, dead)) as { state: 'claimed'; token: string };
+      expect(d.state).toBe('claimed');
+      expect((await store.claimIdempotency(liveKey, 'fp-A', 300, live)).state).toBe('claimed');
+      expect((await store.claimIdempotency(anonKey, 'fp-A', 300)).state).toBe('claimed');
+      const done = (await store.claimIdempotency(doneKey, 'fp-A', 300, dead)) as { token: string };
+      expect(await store.completeIdempotency(doneKey, done.token, response, 60)).toBe(true);
+      const cutoff = Date.now();
+      await sleep(5);
+      expect((await store.claimIdempotency(laterKey, 'fp-A', 300, dead)).state).toBe('claimed');
+
+      // the dead holder's and the holderless claim made by the cutoff go (with the earlier tests' claims); nothing else
+      expect(await store.releaseIdempotencyClaims({ notHeldBy: live, claimedBefore: cutoff })).toBeGreaterThanOrEqual(2);
+      expect(await store.claimIdempotency(liveKey, 'fp-A', 300, live)).toEqual({ state: 'in_flight' });
+      expect(await store.claimIdempotency(laterKey, 'fp-A', 300, live)).toEqual({ state: 'in_flight' });
+      expect(await store.claimIdempotency(doneKey, 'fp-A', 300, live)).toEqual({ state: 'done', response });
+      // a released key is free for the retry (any body), and the dead claimant can no longer complete it
+      const retry = await store.claimIdempotency(deadKey, 'fp-A', 300, live);
+      expect(retry.state).toBe('claimed');
+      expect(await store.completeIdempotency(deadKey, d.token, response, 60)).toBe(false);
+      expect((await store.claimIdempotency(anonKey, 'fp-B', 300, live)).state).toBe('claimed');
+      // nothing more to release; the live holder's own claims are never its own dead ones
+      expect(await store.releaseIdempotencyClaims({ notHeldBy: live, claimedBefore: cutoff })).toBe(0);
+      expect(await store.releaseIdempotencyClaims({ notHeldBy: live, claimedBefore: Date.now() })).toBe(1); // laterKey
+      expect((await store.claimIdempotency(laterKey, 'fp-B', 300, live)).state).toBe('claimed');
+      expect(await store.claimIdempotency(deadKey, 'fp-A', 300, live)).toEqual({ state: 'in_flight' });
+    });
+
     it('of 50 concurrent claims of one key, exactly one wins', async () => {
       const key = `anonymous:${randomUUID()}`;
       const got = await Promise.all(Array.from({ length: 50 }, () => store.claimIdempotency(key, 'fp-A', 60)));

@@ -5,11 +5,18 @@ import type { Role } from './clients.js';
  * flow adds its row here; README.md ("Authentication and roles") shows the same matrix.
  * 'public' needs no credential; 'any' needs one of any role. A path no row matches needs a
  * credential of any role and then meets the usual 404.
+ * A public row is public only for exactly the paths it lists (`only`, case and all): anything else
+ * under it (`/healthz/x`, `/console/nothing-here`) needs a credential like any unknown path, so an
+ * anonymous caller learns nothing from a 404 there (401 first).
  */
-export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | readonly Role[] }> = [
-  { prefix: '/healthz', roles: 'public' },
+export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | readonly Role[]; only?: readonly string[] }> = [
+  { prefix: '/healthz', roles: 'public', only: ['/healthz'] },
   // the console page's static files hold no data; the page calls /v1/console with the staff member's key
-  { prefix: '/console', roles: 'public' },
+  {
+    prefix: '/console',
+    roles: 'public',
+    only: ['/console', '/console/console.js', '/console/console.css', '/console/error-catalog.json', '/console/index.html'],
+  },
   { prefix: '/readyz', roles: ['staff', 'admin'] },
   { prefix: '/metrics', roles: ['admin'] },
   { prefix: '/openapi.json', roles: 'any' },
@@ -32,9 +39,9 @@ export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | r
 const rows = [...ACCESS].sort((a, b) => b.prefix.length - a.prefix.length);
 
 /**
- * Express routes ignore case and repeated slashes do not route, so the table is matched on the
- * lower-cased path with slashes collapsed: `/V1/Persons/query` is the persons group, not an
- * unknown path that any role may reach.
+ * Routes match case-sensitively (gateway/http/app.ts) and repeated slashes do not route; the
+ * restricting rows are matched on the lower-cased path with slashes collapsed all the same (the
+ * stricter reading: `/V1/Persons/query` asks for the persons group's roles before its 404).
  */
 export function normalisePath(path: string): string {
   return path.toLowerCase().replace(/\/{2,}/g, '/');
@@ -42,7 +49,12 @@ export function normalisePath(path: string): string {
 
 export function accessRule(path: string): { prefix?: string; roles: 'public' | 'any' | readonly Role[] } {
   const p = normalisePath(path);
-  for (const r of rows) if (p === r.prefix || p.startsWith(`${r.prefix}/`)) return r;
+  for (const r of rows) {
+    if (!(p === r.prefix || p.startsWith(`${r.prefix}/`))) continue;
+    // a public row: only its listed paths, exactly as sent; the rest of its prefix is an unknown path
+    if (r.only && !r.only.includes(path)) return { roles: 'any' };
+    return r;
+  }
   return { roles: 'any' };
 }
 

@@ -17,6 +17,7 @@ import { posOps, posRoutes } from './pos-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
 import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './transaction-routes.js';
+import { boundedIdentifiers, boundedJsonDepth } from './input-limits.js';
 import { idempotency } from './idempotency.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
 import { SIGNATURE_HEADERS } from '../auth/signature.js';
@@ -27,13 +28,17 @@ import { rateLimitPerClient, securityHeaders } from './security.js';
  * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->
  * security headers -> authenticate (API key -> req.client) -> rate limit per client -> authorize
  * (role by path, gateway/auth/access.ts) -> JSON body (content type, size limit, raw bytes kept) ->
- * HMAC signature (HIS clients that sign) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
+ * HMAC signature (HIS clients that sign; before a malformed body is refused) -> input limits (identifier length, JSON depth) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
  * -> response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
  */
 export function createApp(d: AppDeps) {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Paths are matched case-sensitively everywhere (this app and every Router({ caseSensitive: true })):
+  // the Idempotency-Key middleware reserves keys for paths starting with exactly `/v1/`, so the
+  // routes that run must be exactly those; `/V1/...` meets the 404, never an unguarded route.
+  app.set('case sensitive routing', true);
   app.use(requestId);
   app.use(requestLogger(d.logger));
   app.use(accessLog(d.logger));
@@ -46,10 +51,16 @@ export function createApp(d: AppDeps) {
   app.use(authorize());
   app.use(step('authorized', (req) => ({ role: req.client?.role })));
   app.use(requireJsonBody);
-  app.use(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody }));
-  app.use(step('body read', (req) => ({ bytes: Number(req.get('content-length') ?? 0) || undefined })));
+  // a client that must sign is refused for a bad signature before it learns whether its JSON parses:
+  // a parse error waits (the raw bytes are kept) until the signature has been checked
+  app.use(deferParseError(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody })));
   app.use(verifySignature(d.auth.clients, d.store, d.clock));
   app.use(step('signature', (req) => ({ signed: req.get(SIGNATURE_HEADERS.signature) !== undefined })));
+  app.use(raiseDeferredParseError);
+  app.use(step('body read', (req) => ({ bytes: Number(req.get('content-length') ?? 0) || undefined })));
+  // input limits (issue 13): no identifier longer than a store key may be, no body nested deeper than 64
+  app.use('/v1', boundedIdentifiers);
+  app.use(boundedJsonDepth);
   // Idempotency-Key: after auth (the key is scoped by client) and the body (it is fingerprinted)
   app.use(idempotencyTrace);
   app.use(idempotency({ store: d.store, logger: d.logger, ...d.idempotency }));
@@ -172,6 +183,25 @@ function accessLog(logger: Logger) {
     });
     next();
   };
+}
+
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+const PARSE_ERROR = Symbol('json parse error');
+
+/** Runs body-parser, holding back a malformed-JSON error (its raw bytes are already in req.rawBody). */
+function deferParseError(parse: Middleware): Middleware {
+  return (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      if ((err as { type?: string } | undefined)?.type === 'entity.parse.failed') {
+        (req as unknown as Record<symbol, unknown>)[PARSE_ERROR] = err;
+        return next();
+      }
+      next(err as Error);
+    });
+}
+
+function raiseDeferredParseError(req: Request, _res: Response, next: NextFunction) {
+  next((req as unknown as Record<symbol, unknown>)[PARSE_ERROR]);
 }
 
 function requireJsonBody(req: Request, _res: Response, next: NextFunction) {

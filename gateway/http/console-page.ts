@@ -17,7 +17,7 @@ const PAGE_DIR = projectPath('gateway/console');
  * browser ask for the page's own script, stylesheet and API calls over https and break the page.
  */
 export function consolePage() {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   r.use('/console', helmet.contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } }));
   r.get('/console', (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('cache-control', 'no-cache');

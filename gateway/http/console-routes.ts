@@ -86,7 +86,7 @@ export interface ConsoleFilter {
  * is never repeated blindly (design.md). Self-pay uploads are retried with their own action.
  */
 export function consoleRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   const audit = (req: Request, e: Omit<AuditEntry, 'at' | 'actor' | 'role' | 'request_id'>) =>
     d.store.appendAudit({
       at: d.clock.now().toISOString(),

@@ -40,7 +40,7 @@ export interface AppDeps {
   /** set while the gateway drains for shutdown */
   lifecycle: { draining: boolean };
   /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs (gateway/http/idempotency.ts) */
-  idempotency: { ttlSeconds: number; waitMs: number };
+  idempotency: { ttlSeconds: number; waitMs: number; holder?: string };
   /** issue 5: the reversal worker, store-and-forward, and the self-pay upload's (unverified) infno */
   resilience: { reversals: ReversalWorker; uploads: StoreAndForward; selfPayInfno: string };
 }

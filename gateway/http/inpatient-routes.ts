@@ -21,7 +21,7 @@ import { settlementView, withSlip } from './slip-view.js';
  * outpatient refund's (only the latest settlement of a stay, LN 54), and so does its infno.
  */
 export function inpatientRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   const s = d.inpatient;
   const body = apiBody(d.schemas);
   const id = (req: Request) => req.params.id as string;

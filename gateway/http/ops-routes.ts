@@ -4,7 +4,7 @@ import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 
 export function opsRoutes(d: AppDeps, openapi: unknown) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', mode: d.mode });
   });

@@ -12,7 +12,7 @@ import { settlementView, withSlip } from './slip-view.js';
 
 /** Outpatient direct settlement, named for what the counter does. */
 export function outpatientRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   const o = d.outpatient;
   const body = apiBody(d.schemas);
 

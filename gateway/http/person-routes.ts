@@ -5,7 +5,7 @@ import type { AppDeps } from './deps.js';
 import { handle, meta } from './handler.js';
 
 export function personRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   /** 1101 with insurance, cross-region scope and filing status; 人卡一致 when counter_person is given. */
   r.post(
     '/persons/query',

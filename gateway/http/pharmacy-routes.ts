@@ -8,7 +8,7 @@ import { settlementView, withSlip } from './slip-view.js';
 
 /** Pharmacy direct settlement (药店购药) for the hospital pharmacy's system and POS integrators (roles his, pos). */
 export function pharmacyRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   const p = d.pharmacy;
   const body = apiBody(d.schemas);
 

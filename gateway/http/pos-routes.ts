@@ -15,7 +15,7 @@ import { Decimal } from 'decimal.js';
  * basket is mapped by adapters/pos/basket.ts onto the pharmacy flow (1101 + 2101/2102/2103).
  */
 export function posRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   const body = apiBody(d.schemas);
   const basket = (b: unknown) => {
     const x = body<PosBasketRequest>('pos-basket.request', b);

@@ -10,7 +10,7 @@ import { refundView } from './slip-view.js';
  * 清算后退费: JS 45, HN 52, LN 54); `/v1/settlements/{setl_id}/cancel` stays the outpatient cancel.
  */
 export function refundRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   r.post('/settlements/:setl_id/refund', refundSettlement(d));
   r.get(
     '/refunds/:refund_id',

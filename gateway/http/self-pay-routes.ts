@@ -15,7 +15,7 @@ import type { Ops } from './openapi.js';
  * the queue (not yet delivered); the entry's `seq` and `id` let staff find it.
  */
 export function selfPayRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   r.post(
     '/self-pay-uploads',
     handle(202, async (req) => {

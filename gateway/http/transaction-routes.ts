@@ -12,7 +12,7 @@ const KEYS: Array<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_o
 
 /** The journal, for staff: find any transaction by outcome, infno, date or business key. */
 export function transactionRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   r.get(
     '/transactions',
     handle(200, async (req) => {
@@ -133,7 +133,7 @@ export const transactionOps: Ops = {
  * resolution, no stages, no personal data.
  */
 export function outcomeRoutes(d: AppDeps) {
-  const r = Router();
+  const r = Router({ caseSensitive: true });
   r.get(
     '/outcomes/:id',
     handle(200, async (req) => {

@@ -144,13 +144,20 @@ export class LmdbStore implements Store {
     for (const { key, value } of this.seqs.getRange()) if (value.expires <= now) this.seqs.removeSync(key);
   }
 
-  async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number): Promise<IdempotencyClaim> {
+  async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number, holder?: string): Promise<IdempotencyClaim> {
     const now = Date.now();
     const r = await this.db.transaction((): IdempotencyClaim => {
       const cur = this.idem.get(key);
       if (cur && cur.expires > now) return answerFor(cur, fingerprint);
       const token = randomUUID();
-      this.idem.putSync(key, { fingerprint, state: 'in_flight', token, expires: now + toMs(leaseSeconds) });
+      this.idem.putSync(key, {
+        fingerprint,
+        state: 'in_flight',
+        token,
+        expires: now + toMs(leaseSeconds),
+        ...(holder ? { holder } : {}),
+        claimed_at: now,
+      });
       return { state: 'claimed', token };
     });
     await this.db.flushed;
@@ -174,6 +181,20 @@ export class LmdbStore implements Store {
       if (cur && cur.state === 'in_flight' && cur.token === token) this.idem.removeSync(key);
     });
     await this.db.flushed;
+  }
+
+  async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
+    const n = await this.db.transaction(() => {
+      let released = 0;
+      for (const { key, value } of this.idem.getRange()) {
+        if (value.state !== 'in_flight' || value.holder === q.notHeldBy || (value.claimed_at ?? 0) > q.claimedBefore) continue;
+        this.idem.removeSync(key);
+        released++;
+      }
+      return released;
+    });
+    await this.db.flushed;
+    return n;
   }
 
   /** Forgets expired Idempotency-Key records (called at start-up; reads ignore them anyway). */

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, ReplyError, type RedisOptions } from 'ioredis';
+import { GatewayError } from '../errors/errors.js';
 import type {
   AuditEntry,
   AuditQuery,
@@ -23,8 +24,58 @@ export interface RedisStoreOptions {
   /** Sentinel: ioredis asks these for the current master of `sentinelName` */
   sentinels?: Array<{ host: string; port: number }>;
   sentinelName?: string;
-  /** connection errors (ioredis reconnects by itself; calls made meanwhile fail after a few retries) */
+  /** connection errors (ioredis reconnects by itself; calls made meanwhile fail at once) */
   onError?: (e: Error) => void;
+  /** connect and command timeout (default 1000 ms): how long a call waits for a Redis that does not answer */
+  timeoutMs?: number;
+  /**
+   * WAIT: a write is acknowledged only once this many replicas hold it (0 = at once, as Redis does).
+   * Redis replicates asynchronously: without it a failover may promote a replica that never got a
+   * write the gateway already answered 2xx for.
+   */
+  waitReplicas?: number;
+  /** how long a write waits for those replicas before it fails (the caller answers 503); default 500 ms */
+  waitTimeoutMs?: number;
+}
+
+/** The Store methods whose failures are mapped by storeFault (every one that talks to Redis). */
+const GUARDED = [
+  'putTransaction',
+  'getTransaction',
+  'listTransactions',
+  'getEncounter',
+  'saveEncounter',
+  'findEncounterId',
+  'nextSequence',
+  'claimIdempotency',
+  'completeIdempotency',
+  'releaseIdempotency',
+  'releaseIdempotencyClaims',
+  'appendOutbox',
+  'listOutbox',
+  'updateOutbox',
+  'appendAudit',
+  'listAudit',
+  'ping',
+] as const satisfies ReadonlyArray<keyof Store>;
+
+/** Replies that mean "Redis cannot serve now" (loading, a replica during failover, ...), not a bug of ours. */
+const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|BUSY|MISCONF)\b/;
+
+/**
+ * A Redis that cannot be reached (no connection, timed out, retries exhausted, failing over) is
+ * 503 GW_SYS_STORE_UNAVAILABLE for the caller; any other reply error (a script or type error: ours)
+ * stays what it is, a 500.
+ */
+function storeFault(e: unknown): never {
+  if (e instanceof GatewayError) throw e;
+  if (e instanceof ReplyError && !UNAVAILABLE_REPLY.test((e as Error).message)) throw e;
+  throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause: e, details: { store: 'redis' } });
+}
+
+/** A write Redis applied but too few replicas acknowledged in time: it may not survive a failover. */
+export class StoreNotReplicatedError extends Error {
+  override name = 'StoreNotReplicatedError';
 }
 
 /**
@@ -56,20 +107,28 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n
 `;
 
-/** Claim: SET NX with the lease, else hand back what is there (the caller reads it with answerFor). */
+/**
+ * Claim: SET NX with the lease, and the key in the in-flight index (sorted set by claim time, for
+ * releaseIdempotencyClaims); else hand back what is there (the caller reads it with answerFor).
+ * KEYS[1] = the record, KEYS[2] = the index; ARGV[1] = record JSON, ARGV[2] = lease ms, ARGV[3] = claim time, ARGV[4] = index member.
+ */
 const CLAIM = `
 local ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
-if ok then return false end
+if ok then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+  return false
+end
 return redis.call('GET', KEYS[1])
 `;
 
-/** Complete / release: only while the in-flight record still carries this claimant's token. */
+/** Complete / release: only while the in-flight record still carries this claimant's token; either leaves the index. */
 const COMPLETE = `
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 0 end
 local rec = cjson.decode(cur)
 if rec.state ~= 'in_flight' or rec.token ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[4])
 return 1
 `;
 const RELEASE = `
@@ -78,6 +137,28 @@ if not cur then return 0 end
 local rec = cjson.decode(cur)
 if rec.state ~= 'in_flight' or rec.token ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+`;
+/**
+ * A dead holder's claim: forgotten if it is still in flight, not held by ARGV[1] (the live boot) and
+ * claimed at or before ARGV[2] — re-checked here, since the key may have been claimed afresh since
+ * the index was read: 1. A gone or finished record just leaves the index: 2. A live claim stays: 0.
+ */
+const RELEASE_DEAD = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  return 2
+end
+local rec = cjson.decode(cur)
+if rec.state ~= 'in_flight' then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  return 2
+end
+if rec.holder == ARGV[1] or (tonumber(rec.claimed_at) or 0) > tonumber(ARGV[2]) then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[3])
 return 1
 `;
 
@@ -101,29 +182,47 @@ const PAGE = 200;
  * Journal records are JSON strings with a sorted set of msgids (all score 0, so the set is in msgid
  * order = time order, like lmdb's keys); every multi-key write is one script or MULTI, and every
  * call resolves only once Redis acknowledged it. Durability across a Redis restart needs AOF
- * (checked at start-up, see checkPersistence).
+ * (checked at start-up, see checkPersistence); across a Sentinel failover, `waitReplicas` (WAIT
+ * after every write: what the gateway acknowledged is on a replica that can be promoted).
  */
 export class RedisStore implements Store {
   readonly backend = 'redis' as const;
   readonly redis: Redis;
   private readonly p: string;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
+  /** counts connections: a WAIT answered on another connection than its write's says nothing about it */
+  private connection = 0;
 
   constructor(opts: RedisStoreOptions) {
     const options: RedisOptions = {
       lazyConnect: true,
-      // fail a call after a few reconnect attempts rather than queue it for minutes: the caller
-      // maps the failure to GW_SYS_STORE_UNAVAILABLE, and nothing is sent to the platform
-      maxRetriesPerRequest: 3,
+      // Redis away -> a call fails at once (or within a second) as 503 GW_SYS_STORE_UNAVAILABLE, and
+      // nothing is sent to the platform (the journal write-ahead failed): no offline queue for calls
+      // made while disconnected, one retry for a call caught by a dropped connection, and timeouts
+      // for a Redis that accepts the connection but does not answer. ioredis keeps reconnecting.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: opts.timeoutMs ?? 1000,
+      commandTimeout: opts.timeoutMs ?? 1000,
       ...(opts.sentinels?.length ? { sentinels: opts.sentinels, name: opts.sentinelName ?? 'mymaster' } : {}),
     };
     this.redis = new Redis(opts.url, options);
+    for (const m of GUARDED) {
+      const f = (this[m] as (...a: unknown[]) => Promise<unknown>).bind(this);
+      (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => f(...a).catch(storeFault);
+    }
     this.p = opts.keyPrefix;
+    this.waitReplicas = opts.waitReplicas ?? 0;
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? 500;
+    this.redis.on('connect', () => this.connection++);
     this.redis.on('error', (e: Error) => opts.onError?.(e));
     this.redis.defineCommand('yidiSaveEncounter', { lua: SAVE_ENCOUNTER });
     this.redis.defineCommand('yidiNextSequence', { numberOfKeys: 1, lua: NEXT_SEQUENCE });
-    this.redis.defineCommand('yidiClaim', { numberOfKeys: 1, lua: CLAIM });
-    this.redis.defineCommand('yidiComplete', { numberOfKeys: 1, lua: COMPLETE });
-    this.redis.defineCommand('yidiRelease', { numberOfKeys: 1, lua: RELEASE });
+    this.redis.defineCommand('yidiClaim', { numberOfKeys: 2, lua: CLAIM });
+    this.redis.defineCommand('yidiComplete', { numberOfKeys: 2, lua: COMPLETE });
+    this.redis.defineCommand('yidiRelease', { numberOfKeys: 2, lua: RELEASE });
+    this.redis.defineCommand('yidiReleaseDead', { numberOfKeys: 2, lua: RELEASE_DEAD });
     this.redis.defineCommand('yidiAppendOrdered', { numberOfKeys: 3, lua: APPEND_ORDERED });
   }
 
@@ -168,8 +267,34 @@ export class RedisStore implements Store {
     }
   }
 
+  /** How many replicas the master has now (INFO replication), for the start-up check of waitReplicas. */
+  async connectedReplicas(): Promise<number> {
+    const info = await this.redis.info('replication');
+    return Number(info.match(/^connected_slaves:(\d+)/m)?.[1] ?? 0);
+  }
+
   private k(...parts: string[]) {
     return this.p + parts.join(':');
+  }
+
+  /**
+   * Runs a write and resolves only once `waitReplicas` replicas hold it. WAIT counts the replication
+   * offset of this connection, i.e. every write it sent so far (the msgid counter's INCR before a
+   * journal write included). A reconnect between the write's reply and WAIT's (a failover) fails the
+   * write: the new connection's offset says nothing about it.
+   */
+  private async replicated<T>(write: () => Promise<T>): Promise<T> {
+    const result = await write();
+    if (this.waitReplicas === 0) return result;
+    const connection = this.connection;
+    const acked = Number(await this.redis.wait(this.waitReplicas, this.waitTimeoutMs));
+    if (connection !== this.connection) throw new StoreNotReplicatedError('Redis reconnected before the write was replicated');
+    if (acked < this.waitReplicas) {
+      throw new StoreNotReplicatedError(
+        `${acked} of ${this.waitReplicas} Redis replicas acknowledged the write within ${this.waitTimeoutMs} ms`,
+      );
+    }
+    return result;
   }
 
   // ---- journal --------------------------------------------------------------------------------
@@ -180,9 +305,11 @@ export class RedisStore implements Store {
       if (o === rec.outcome) m.zadd(this.k('tx-outcome', o), 0, rec.id);
       else m.zrem(this.k('tx-outcome', o), rec.id);
     }
-    const r = await m.exec();
-    const failed = r?.find(([e]) => e);
-    if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+    await this.replicated(async () => {
+      const r = await m.exec();
+      const failed = r?.find(([e]) => e);
+      if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+    });
   }
 
   async getTransaction(id: string) {
@@ -217,7 +344,7 @@ export class RedisStore implements Store {
   async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
     const keys = [this.k('enc', value.id), ...Object.entries(indexes).map(([name, v]) => this.k('idx', name, v))];
     const args = [expectedVersion === null ? '' : String(expectedVersion), JSON.stringify(value), value.id];
-    const r = await (this.redis as unknown as Scripts).yidiSaveEncounter(keys.length, ...keys, ...args);
+    const r = await this.replicated(() => (this.redis as unknown as Scripts).yidiSaveEncounter(keys.length, ...keys, ...args));
     return r === 1;
   }
 
@@ -231,10 +358,27 @@ export class RedisStore implements Store {
   }
 
   // ---- Idempotency-Key ------------------------------------------------------------------------
-  async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number): Promise<IdempotencyClaim> {
+  async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number, holder?: string): Promise<IdempotencyClaim> {
     const token = crypto.randomUUID();
-    const mine: IdempotencyRecord = { fingerprint, state: 'in_flight', token, expires: Date.now() + toMs(leaseSeconds) };
-    const r = await (this.redis as unknown as Scripts).yidiClaim(this.k('idem', key), JSON.stringify(mine), String(toMs(leaseSeconds)));
+    const now = Date.now();
+    const mine: IdempotencyRecord = {
+      fingerprint,
+      state: 'in_flight',
+      token,
+      expires: now + toMs(leaseSeconds),
+      ...(holder ? { holder } : {}),
+      claimed_at: now,
+    };
+    const r = await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiClaim(
+        this.k('idem', key),
+        this.k('idem-in-flight'),
+        JSON.stringify(mine),
+        String(toMs(leaseSeconds)),
+        String(now),
+        key,
+      ),
+    );
     if (r === null) return { state: 'claimed', token };
     // the record vanished between SET NX and GET (it expired): count it as in flight, the caller asks again
     return r ? answerFor(JSON.parse(r) as IdempotencyRecord, fingerprint) : { state: 'in_flight' };
@@ -247,21 +391,55 @@ export class RedisStore implements Store {
     const fingerprint = (JSON.parse(cur) as IdempotencyRecord).fingerprint;
     const done: IdempotencyRecord = { fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) };
     // the script re-checks the token atomically: the fingerprint read above cannot have changed while it holds
-    return (await (this.redis as unknown as Scripts).yidiComplete(k, token, JSON.stringify(done), String(toMs(ttlSeconds)))) === 1;
+    const ok = await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiComplete(
+        k,
+        this.k('idem-in-flight'),
+        token,
+        JSON.stringify(done),
+        String(toMs(ttlSeconds)),
+        key,
+      ),
+    );
+    return ok === 1;
   }
 
   async releaseIdempotency(key: string, token: string) {
-    await (this.redis as unknown as Scripts).yidiRelease(this.k('idem', key), token);
+    await this.replicated(() => (this.redis as unknown as Scripts).yidiRelease(this.k('idem', key), this.k('idem-in-flight'), token, key));
+  }
+
+  async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
+    let released = 0;
+    // the index holds every claim taken since it existed; older claims (without it) just lapse with their lease
+    for (let kept = 0; ; ) {
+      const keys = await this.redis.zrangebyscore(this.k('idem-in-flight'), '-inf', String(q.claimedBefore), 'LIMIT', kept, PAGE);
+      for (const key of keys) {
+        const r = await this.replicated(() =>
+          (this.redis as unknown as Scripts).yidiReleaseDead(
+            this.k('idem', key),
+            this.k('idem-in-flight'),
+            q.notHeldBy,
+            String(q.claimedBefore),
+            key,
+          ),
+        );
+        if (r === 1) released++;
+        else if (r === 0) kept++; // a live claim stays in the index: the next page starts after it
+      }
+      if (keys.length < PAGE) return released;
+    }
   }
 
   // ---- store-and-forward queues (a sorted set by seq, one JSON string per entry) --------------
   async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
     const seq = Number(
-      await (this.redis as unknown as Scripts).yidiAppendOrdered(
-        this.k('outbox-seq', entry.queue),
-        this.k('outbox-index', entry.queue),
-        this.k('outbox', entry.queue, ''),
-        JSON.stringify(entry),
+      await this.replicated(() =>
+        (this.redis as unknown as Scripts).yidiAppendOrdered(
+          this.k('outbox-seq', entry.queue),
+          this.k('outbox-index', entry.queue),
+          this.k('outbox', entry.queue, ''),
+          JSON.stringify(entry),
+        ),
       ),
     );
     return { ...entry, seq };
@@ -285,17 +463,19 @@ export class RedisStore implements Store {
   }
 
   async updateOutbox(entry: OutboxEntry) {
-    await this.redis.set(this.k('outbox', entry.queue, String(entry.seq)), JSON.stringify(entry));
+    await this.replicated(() => this.redis.set(this.k('outbox', entry.queue, String(entry.seq)), JSON.stringify(entry)));
   }
 
   // ---- audit log (same shape: the sequence orders it; nothing ever rewrites an entry) ---------
   async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
     const seq = Number(
-      await (this.redis as unknown as Scripts).yidiAppendOrdered(
-        this.k('audit-seq'),
-        this.k('audit-index'),
-        this.k('audit', ''),
-        JSON.stringify(entry),
+      await this.replicated(() =>
+        (this.redis as unknown as Scripts).yidiAppendOrdered(
+          this.k('audit-seq'),
+          this.k('audit-index'),
+          this.k('audit', ''),
+          JSON.stringify(entry),
+        ),
       ),
     );
     return { ...entry, seq };
@@ -334,8 +514,9 @@ export class RedisStore implements Store {
 interface Scripts {
   yidiSaveEncounter(numKeys: number, ...keysAndArgs: string[]): Promise<number>;
   yidiNextSequence(key: string, ttlMs: string): Promise<number>;
-  yidiClaim(key: string, record: string, leaseMs: string): Promise<string | null | false>;
-  yidiComplete(key: string, token: string, record: string, ttlMs: string): Promise<number>;
-  yidiRelease(key: string, token: string): Promise<number>;
+  yidiClaim(key: string, index: string, record: string, leaseMs: string, at: string, member: string): Promise<string | null | false>;
+  yidiComplete(key: string, index: string, token: string, record: string, ttlMs: string, member: string): Promise<number>;
+  yidiRelease(key: string, index: string, token: string, member: string): Promise<number>;
+  yidiReleaseDead(key: string, index: string, liveHolder: string, claimedBefore: string, member: string): Promise<number>;
   yidiAppendOrdered(counter: string, index: string, prefix: string, entry: string): Promise<number>;
 }

@@ -164,6 +164,9 @@ export interface IdempotencyRecord {
   response?: StoredResponse;
   /** epoch ms; lmdb checks it, Redis lets PX expire the key */
   expires: number;
+  /** in flight: the process (boot id) that holds the claim, and when it claimed it (epoch ms) */
+  holder?: string;
+  claimed_at?: number;
 }
 
 export interface Store {
@@ -194,11 +197,18 @@ export interface Store {
    * lapses) and 'claimed' with its token; otherwise what is there: 'mismatch' when the fingerprint
    * differs, 'in_flight', or 'done' with the stored response. Expired records count as absent.
    */
-  claimIdempotency(key: string, fingerprint: string, leaseSeconds: number): Promise<IdempotencyClaim>;
+  claimIdempotency(key: string, fingerprint: string, leaseSeconds: number, holder?: string): Promise<IdempotencyClaim>;
   /** Stores the response for `ttlSeconds`, only while `token` still holds the claim; false otherwise. */
   completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number): Promise<boolean>;
   /** Forgets the claim (nothing was executed: the same key may be sent again), only while `token` holds it. */
   releaseIdempotency(key: string, token: string): Promise<void>;
+  /**
+   * Start-up recovery: forgets the in-flight claims of dead holders — every claim not held by
+   * `notHeldBy` (the live process's boot id) and made at or before `claimedBefore` (epoch ms; a claim
+   * without a holder or time counts as old) — so a same-key retry is answered from the journal now,
+   * not after the lease. Done records are untouched. Returns how many claims it released.
+   */
+  releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }): Promise<number>;
 
   /** Appends to the ordered queue `entry.queue` and returns the entry with its sequence number. */
   appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry>;

@@ -115,6 +115,16 @@ describe('auth matrix: each role against each endpoint group', () => {
     expect((await api(sys.gw.url, 'GET', '/healthz', undefined, { 'x-api-key': 'nope' })).status).toBe(200);
   });
 
+  it('public means exactly /healthz and the console page files: anything else under them needs a key before its 404 (issue 13)', async () => {
+    for (const p of ['/healthz/x', '/HEALTHZ', '/console/nothing-here', '/console/x/y.js', '/Console', '/console/CONSOLE.JS']) {
+      expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
+      expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: 'staff' }), 404, 'GW_VAL_ROUTE_NOT_FOUND');
+    }
+    for (const p of ['/healthz', '/console', '/console/console.js', '/console/console.css', '/console/error-catalog.json']) {
+      expect([p, (await api(sys.gw.url, 'GET', p, undefined, {}, { auth: false })).status]).toEqual([p, 200]);
+    }
+  });
+
   it('a path spelled in other case or with doubled slashes is still its group (no way round the table)', async () => {
     expectCatalogError(await api(sys.gw.url, 'GET', '/V1/Transactions', undefined, {}, { auth: 'his' }), 403, 'GW_SEC_FORBIDDEN');
     expectCatalogError(await api(sys.gw.url, 'GET', '/v1//transactions', undefined, {}, { auth: 'his' }), 403, 'GW_SEC_FORBIDDEN');
@@ -201,6 +211,16 @@ describe('HMAC request signing (a his client with require_signature)', () => {
     expect(ok.status).toBe(200);
     const moved = await api(sys.gw.url, 'GET', '/v1/codes/med_type?x=2', undefined, signedHeaders('GET', '/v1/codes/med_type?x=1', ''));
     expectCatalogError(moved, 401, 'GW_SEC_SIGNATURE_INVALID');
+  });
+
+  it('malformed JSON from a client that must sign: the signature is checked first (401), then the body (400) (issue 13)', async () => {
+    const bad = '{"mdtrt_cert_type": "01",';
+    const unsigned = await api(sys.gw.url, 'POST', target, bad, { 'x-api-key': TEST_KEYS.his_signed });
+    expectCatalogError(unsigned, 401, 'GW_SEC_SIGNATURE_INVALID');
+    expect(unsigned.body.error.details.reason).toBe('missing_signature_headers');
+    const wrong = await api(sys.gw.url, 'POST', target, bad, signedHeaders('POST', target, body));
+    expectCatalogError(wrong, 401, 'GW_SEC_SIGNATURE_INVALID');
+    expectCatalogError(await api(sys.gw.url, 'POST', target, bad, signedHeaders('POST', target, bad)), 400, 'GW_VAL_MALFORMED_JSON');
   });
 
   it('the key alone is not enough', async () => {

@@ -1,0 +1,84 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, startMock, tmpDir } from '../helpers/harness.js';
+import { spawnGateway } from '../helpers/process.js';
+import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
+
+/**
+ * Issue 13 item 6: kill -9 while requests with an Idempotency-Key are in flight. The restarted
+ * gateway releases the dead process's claims at start-up (they name its boot id), so the HIS's
+ * retry under the same key is answered from the journal at once — the unknown settlement outcome, or
+ * a fresh run of a query that books nothing — not 409 GW_BIZ_IDEMPOTENCY_IN_FLIGHT until the
+ * 5-minute lease lapses.
+ */
+let mock: Awaited<ReturnType<typeof startMock>>;
+const dataDir = tmpDir('crash-idem');
+
+beforeAll(async () => {
+  mock = await startMock();
+});
+afterAll(async () => {
+  await mock?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const calls = async (infno: string) => ((await api(mock.control, 'GET', `/calls?infno=${infno}`)).body as unknown[]).length;
+
+describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () => {
+  it('the same-key retries after the restart get the journal’s answer, never 409 IN_FLIGHT; the settlement is not sent again', async () => {
+    // a short wait for a key's first request: a claim left standing would show as a quick 409 IN_FLIGHT
+    const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, PLATFORM_TIMEOUT_MS: '30000', IDEMPOTENCY_WAIT_MS: '1000' };
+    const first = await spawnGateway(env);
+    const reg = await api(first.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+    expect(reg.status, reg.text).toBe(201);
+    const id = reg.body.visit.visit_id as string;
+    await api(first.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
+    await api(first.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'K1', lines: [line('1', CODES.consult, 1, 20)] });
+
+    // the platform books the settlement but holds its reply; a person query (books nothing) hangs too
+    await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
+    await api(mock.control, 'POST', '/faults', { infno: '1101', latency_ms: 20_000, count: 1 });
+    const settle = (base: string) =>
+      api(
+        base,
+        'POST',
+        `/v1/outpatient/visits/${id}/settlement`,
+        { medfee_sumamt: 20, acct_used_flag: '0' },
+        { 'idempotency-key': 'crash-setl-1' },
+      );
+    const query = (base: string) =>
+      api(base, 'POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { 'idempotency-key': 'crash-query-1' });
+    const queriesBefore = await calls('1101');
+    const inFlight = [settle(first.url).catch((e: Error) => e), query(first.url).catch((e: Error) => e)];
+    await until(
+      'the platform to receive 2207 and 1101',
+      async () => (await calls('2207')) > 0 && (await calls('1101')) > queriesBefore,
+      10_000,
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+    for (const r of await Promise.all(inFlight)) expect(r).toBeInstanceOf(Error); // no answer at all
+    await api(mock.control, 'DELETE', '/faults');
+
+    const second = await spawnGateway(env);
+    try {
+      expect(second.output()).toMatch(/Idempotency-Key claims left by a stopped process were released/);
+      // the booking: its outcome is unknown (being resolved), and the retry says so instead of sending it again
+      for (let i = 0; i < 2; i++) {
+        const retry = await settle(second.url);
+        expect([retry.status, retry.body.error?.code], retry.text.slice(0, 300)).toEqual([409, 'GW_BIZ_OUTCOME_UNKNOWN_PENDING']);
+      }
+      expect(await calls('2207')).toBe(1);
+      // the query booked nothing: the retry runs it again and gets its answer
+      const q = await query(second.url);
+      expect(q.status, q.text.slice(0, 300)).toBe(200);
+      expect(await calls('1101')).toBe(queriesBefore + 2);
+      const replay = await query(second.url);
+      expect([replay.status, replay.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  }, 60_000);
+});
