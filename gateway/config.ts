@@ -16,7 +16,16 @@ export interface GatewayConfig {
   auth: { clientsFile?: string; rateLimitPerMinute: number; secretOf: (envName: string) => string | undefined };
   store:
     | { backend: 'lmdb'; path: string }
-    | { backend: 'redis'; url: string; keyPrefix: string; sentinels?: Array<{ host: string; port: number }>; sentinelName?: string };
+    | {
+        backend: 'redis';
+        url: string;
+        keyPrefix: string;
+        sentinels?: Array<{ host: string; port: number }>;
+        sentinelName?: string;
+        /** WAIT after every write: acknowledged only once this many replicas hold it, within waitTimeoutMs */
+        waitReplicas: number;
+        waitTimeoutMs: number;
+      };
   /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs for the first to finish */
   idempotency: { ttlSeconds: number; waitMs: number };
   platform: {
@@ -124,6 +133,9 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
             keyPrefix: env.REDIS_KEY_PREFIX ?? 'yidi:',
             sentinels: sentinels(env.REDIS_SENTINELS),
             sentinelName: env.REDIS_SENTINEL_NAME,
+            // with Sentinel there are replicas to fail over to: a write counts once one of them has it
+            waitReplicas: int(env, 'REDIS_WAIT_REPLICAS', env.REDIS_SENTINELS ? 1 : 0),
+            waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
         : { backend, path: env.DATA_DIR ?? './data' },
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },

@@ -14,6 +14,7 @@ import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
 import { createApp } from './http/app.js';
+import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
 import { withCircuitBreaker } from './resilience/circuit-breaker.js';
 import { ReversalWorker } from './resilience/reversal-worker.js';
@@ -182,6 +183,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
         const s = app.listen(port, host, () => resolve(s));
       });
       server.requestTimeout = 60_000;
+      answerParserErrors(server, logger);
       const addr = server.address();
       return { port: typeof addr === 'object' && addr ? addr.port : port };
     },
@@ -230,14 +232,14 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     s.pruneIdempotency();
     return s;
   }
-  const { url, keyPrefix, sentinels, sentinelName } = config.store;
+  const { url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs } = config.store;
   let lastError = 0;
   const onError = (e: Error) => {
     // ioredis retries every few hundred ms while Redis is away: one line per 10 s is enough
     if (Date.now() - lastError > 10_000) logger.error({ store: 'redis', err: e.message }, 'Redis connection error');
     lastError = Date.now();
   };
-  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, onError }).connect();
+  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError }).connect();
   const persistence = await s.checkPersistence();
   // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
   if (persistence === 'off') {
@@ -249,6 +251,21 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     logger.warn(
       { store: 'redis' },
       'Redis persistence could not be checked (CONFIG GET refused): make sure AOF is on (appendonly yes), or a Redis restart loses the settlement journal.',
+    );
+  }
+  // WAIT needs replicas: with fewer than asked for every write is refused (503) until they come
+  if (waitReplicas > 0) {
+    const replicas = await s.connectedReplicas();
+    if (replicas < waitReplicas) {
+      logger.warn(
+        { store: 'redis', replicas, wait_replicas: waitReplicas },
+        `Redis has ${replicas} connected replica(s) and REDIS_WAIT_REPLICAS is ${waitReplicas}: every write is refused (503 GW_SYS_STORE_UNAVAILABLE) until enough replicas are in sync.`,
+      );
+    }
+  } else if (sentinels?.length) {
+    logger.warn(
+      { store: 'redis' },
+      'REDIS_WAIT_REPLICAS=0 with Sentinels: a failover may lose writes the gateway already acknowledged (replication is asynchronous).',
     );
   }
   return s;

@@ -61,6 +61,10 @@ export class Schemas {
   private newAjv(extra: { coerceTypes?: 'array' }): Ajv2020 {
     const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true, ...extra });
     addFormats(ajv);
+    // the interface's own date forms, checked as real calendar dates and clock times (issue 13:
+    // 2026-02-31 and 1900-02-29 are not days, 24:00:00 is not a time)
+    ajv.addFormat('calendar-date', { type: 'string', validate: isCalendarDate });
+    ajv.addFormat('calendar-datetime', { type: 'string', validate: isCalendarDateTime });
     ajv.addKeyword({
       keyword: 'x-code-table',
       type: 'string',
@@ -181,6 +185,23 @@ function applyAliases(output: Record<string, unknown>, aliases: ReplyAlias[]) {
       if (o[a.canonical] === undefined && o[a.variant] !== undefined) o[a.canonical] = o[a.variant];
     }
   }
+}
+
+/** `yyyy-MM-dd` naming a day that exists (Gregorian leap years: 2000 and 2024 have a 29 February, 1900 does not). */
+export function isCalendarDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!;
+  return d <= days;
+}
+
+/** `yyyy-MM-dd HH:mm:ss` (hospital local time): a real day and a real clock time (no leap second, no 24:00). */
+export function isCalendarDateTime(s: string): boolean {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(s);
+  return !!m && isCalendarDate(m[1]!) && Number(m[2]) < 24 && Number(m[3]) < 60 && Number(m[4]) < 60;
 }
 
 const platformId = (name: string) => `https://yidi-gateway.local/schemas/platform/${name}.json`;

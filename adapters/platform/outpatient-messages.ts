@@ -145,6 +145,8 @@ export function feeUpload2204(v: VisitFacts, lines: FeeLine[], placement: ErFlag
           hosp_appr_flag: l.extra.hosp_appr_flag ?? '0',
           exp_content: onFeeLine(placement, v.emergency),
           ...l.extra,
+          // 数值型 on 2204 (a string on 2101/2102): the HIS line carries it as it came, a number or a decimal string
+          prd_days: l.extra.prd_days === undefined ? undefined : Number(l.extra.prd_days),
         }) as Infno2204Input['feedetail'][number],
     ),
   };

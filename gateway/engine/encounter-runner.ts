@@ -40,6 +40,28 @@ export interface StepResult<E> {
   indexes?: Record<string, string>;
 }
 
+/** An encounter its opening call (2201, 2401) gives a 就诊ID. */
+type Opened = { status: string; facts: { mdtrt_id?: string } };
+
+/** The opening call's answer: the encounter takes the platform's mdtrt_id (indexed) and its open status. */
+export function openedStep<E extends Opened>(transaction_id: string, mdtrt_id: string, status: E['status']): StepResult<E> {
+  return {
+    transaction_id,
+    indexes: { mdtrt_id },
+    apply: (w) => {
+      w.status = status;
+      w.facts.mdtrt_id = mdtrt_id;
+    },
+  };
+}
+
+/** How a failed opening call marks the encounter: `unknown` when the platform may have acted. */
+export const failedAs =
+  <E extends { status: string }>(unknown: E['status'], failed: E['status']) =>
+  (e: E, isUnknown: boolean) => {
+    e.status = isUnknown ? unknown : failed;
+  };
+
 /** The journal context of a call for an encounter: its insured area, its id, the request, its business keys. */
 export function encounterContext(
   e: { id: string; insuplc_admdvs?: string },

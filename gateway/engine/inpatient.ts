@@ -13,7 +13,7 @@ import { type Admission, finalSettlement, latestSettlement } from './admission.j
 import { admissionView, checkMedType, mustBeOpen, stateError, stayFacts } from './admission-rules.js';
 import { auditList } from './audit-register.js';
 import { nothingSettledUnder } from './encounter-guards.js';
-import { openingDraft, type RequestMeta } from './encounter-runner.js';
+import { failedAs, openedStep, openingDraft, type RequestMeta } from './encounter-runner.js';
 import { InpatientFees, withdrawLines, withdrawnLines } from './inpatient-fees.js';
 import { classifyAll, toFeeLine } from './fee-lines.js';
 import { type InquiryPlan, inquiryPlan } from './inquiries.js';
@@ -101,18 +101,9 @@ export class InpatientService {
       async (a) => {
         const call = await platform.call('2401', input, stayContext(a, meta, { his_input: hisInput }));
         const { mdtrt_id } = (call.output.result ?? call.output.data) as { mdtrt_id: string };
-        return {
-          transaction_id: call.transaction_id,
-          indexes: { mdtrt_id },
-          apply: (w: Admission) => {
-            w.status = 'admitted';
-            w.facts.mdtrt_id = mdtrt_id;
-          },
-        };
+        return openedStep<Admission>(call.transaction_id, mdtrt_id, 'admitted');
       },
-      (a, unknown) => {
-        a.status = unknown ? 'admission_unknown' : 'admission_failed';
-      },
+      failedAs<Admission>('admission_unknown', 'admission_failed'),
     );
     return { admission: admissionView(r.encounter), person: view, transaction_id: r.transaction_id };
   }

@@ -7,17 +7,31 @@ import type { VisitDiagnosesRequest } from '../generated/api/visit-diagnoses.req
 import { GatewayError } from '../errors/errors.js';
 import type { Store, TransactionRecord } from '../store/store.js';
 import { cancellable, distinctLineIds, notSettled, nothingSettledUnder, notYetUploaded, settleable } from './encounter-guards.js';
-import { EncounterRunner, encounterContext, openingDraft, type RequestMeta, runState, type StepResult } from './encounter-runner.js';
+import {
+  EncounterRunner,
+  encounterContext,
+  failedAs,
+  openedStep,
+  openingDraft,
+  type RequestMeta,
+  runState,
+  type StepResult,
+} from './encounter-runner.js';
 import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
-import { type InquiryPlan, inquiryPlan, settlementInquiry } from './inquiries.js';
+import { OutpatientInquiries, withdrawn } from './outpatient-inquiry.js';
 import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
 import { type Persons, withoutCredential } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
 import { cancellationRecord, settlementRecord, settlementSummary } from './settlement-records.js';
-import { type Cancellation, liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredSlip } from './visit.js';
-
-const EMERGENCY_MED_TYPE = '13';
-const ALL_BATCHES = '0000';
+import {
+  ALL_BATCHES,
+  type Cancellation,
+  EMERGENCY_MED_TYPE,
+  liveSettlement,
+  type OutpatientVisit,
+  type SettlementEntry,
+  type StoredSlip,
+} from './visit.js';
 
 /**
  * Outpatient direct settlement (门诊直接结算): registration, visit information, fees, pre-settlement,
@@ -27,6 +41,7 @@ const ALL_BATCHES = '0000';
  */
 export class OutpatientService {
   private readonly runner: EncounterRunner<OutpatientVisit>;
+  private readonly inquiries: OutpatientInquiries;
 
   constructor(
     private readonly store: Store,
@@ -37,6 +52,7 @@ export class OutpatientService {
     private readonly erFlagAt: msg.ErFlagPlacement = 'fee_exp_content',
   ) {
     this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', ctxOf);
+    this.inquiries = new OutpatientInquiries(this.runner);
   }
 
   // ---- registration (1101 + 2201) -------------------------------------------------------------
@@ -83,18 +99,9 @@ export class OutpatientService {
           ctxOf(v, meta, { his_input: withoutCredential(req) }),
         );
         const { mdtrt_id } = call.output.data as { mdtrt_id: string };
-        return {
-          transaction_id: call.transaction_id,
-          indexes: { mdtrt_id },
-          apply: (w: OutpatientVisit) => {
-            w.status = 'registered';
-            w.facts.mdtrt_id = mdtrt_id;
-          },
-        };
+        return openedStep<OutpatientVisit>(call.transaction_id, mdtrt_id, 'registered');
       },
-      (v, unknown) => {
-        v.status = unknown ? 'registration_unknown' : 'registration_failed';
-      },
+      failedAs<OutpatientVisit>('registration_unknown', 'registration_failed'),
     );
     return { visit: visitView(r.encounter), person: view, transaction_id: r.transaction_id };
   }
@@ -289,73 +296,15 @@ export class OutpatientService {
     return this.runner.release(transaction);
   }
 
-  /** Inquiry hook (reversal worker): how to find out what became of an unknown write of the visit. */
-  async inquiryPlan(transaction: TransactionRecord): Promise<InquiryPlan | undefined> {
-    const v = transaction.encounter_id ? await this.runner.load(transaction.encounter_id) : undefined;
-    if (!v) return undefined;
-    const f = v.value.facts;
-    return inquiryPlan(transaction, {
-      psn_no: f.psn_no,
-      mdtrt_id: f.mdtrt_id,
-      begntime: f.begntime,
-      med_type: f.med_type,
-      ipt_otp_no: f.ipt_otp_no,
-      default_med_type: f.emergency ? EMERGENCY_MED_TYPE : '11',
-      cancelled_lines: transaction.infno === '2205' ? withdrawn(v.value, batchOf(transaction)).map((l) => l.feedetl_sn) : undefined,
-    });
+  /** Inquiry hooks (reversal worker): outpatient-inquiry.ts. */
+  inquiryPlan(transaction: TransactionRecord) {
+    return this.inquiries.plan(transaction);
   }
-
-  /** Reversal hook: how to confirm that a 2207 the 2601 found nothing of booked nothing (5204: are its lines settled?). */
-  async bookingInquiry(transaction: TransactionRecord): Promise<InquiryPlan | undefined> {
-    if (transaction.infno !== '2207' || !transaction.encounter_id) return undefined;
-    const v = (await this.runner.load(transaction.encounter_id))?.value;
-    if (!v?.facts.mdtrt_id) return undefined;
-    const f = v.facts;
-    return settlementInquiry(
-      { psn_no: f.psn_no, mdtrt_id: f.mdtrt_id, begntime: f.begntime, default_med_type: '11' },
-      unsettled(v.lines).map((l) => l.feedetl_sn),
-      v.settlements.map((s) => s.setl_id),
-    );
+  bookingInquiry(transaction: TransactionRecord) {
+    return this.inquiries.bookingPlan(transaction);
   }
-
-  /**
-   * Inquiry hook: the platform's answer on an unknown write of the visit (resolution done /
-   * not_done). A registration it holds is adopted with its mdtrt_id; one it does not hold failed, and
-   * the HIS may register the 门诊号 again. Fee lines it holds are taken with its classification.
-   * Whatever it does not hold did not happen: the HIS sends it again.
-   */
-  async inquired(transaction: TransactionRecord) {
-    const r = transaction.resolution;
-    const done = r?.state === 'done';
-    const learned = r?.learned ?? {};
-    if (transaction.infno === '2201') {
-      const mdtrt_id = done ? learned.mdtrt_id : undefined;
-      return this.runner.release(
-        transaction,
-        (v) => {
-          v.status = mdtrt_id ? 'registered' : 'registration_failed';
-          if (mdtrt_id) v.facts.mdtrt_id = mdtrt_id;
-        },
-        mdtrt_id ? { mdtrt_id } : undefined,
-      );
-    }
-    return this.runner.release(transaction, (v) => {
-      if (!done) return;
-      if (transaction.infno === '2202') v.status = 'cancelled';
-      if (transaction.infno === '2205') {
-        const gone = new Set(withdrawn(v, batchOf(transaction)).map((l) => l.feedetl_sn));
-        v.lines = v.lines.filter((l) => !gone.has(l.feedetl_sn));
-      }
-      if (transaction.infno === '2204') {
-        const req = transaction.stages.his_input as FeesUploadRequest;
-        v.lines.push(
-          ...classifyAll(
-            req.lines.map((l) => toFeeLine(req.chrg_bchno, l)),
-            learned.lines ?? [],
-          ),
-        );
-      }
-    });
+  inquired(transaction: TransactionRecord) {
+    return this.inquiries.adopt(transaction);
   }
 
   // ---- the state machine's mechanics ----------------------------------------------------------
@@ -399,14 +348,6 @@ function mustBeOpen(v: OutpatientVisit) {
   mustBeRegistered(v);
   notSettled(liveSettlement(v));
 }
-
-/** The lines a 2205 of `chrg_bchno` withdraws: the unsettled ones of that batch ("0000": of every batch). */
-function withdrawn(v: OutpatientVisit, chrg_bchno: string) {
-  return v.lines.filter((l) => l.setl_id === undefined && (chrg_bchno === ALL_BATCHES || l.chrg_bchno === chrg_bchno));
-}
-
-const batchOf = (t: TransactionRecord) =>
-  String((t.stages.message as { data?: { chrg_bchno?: unknown } } | undefined)?.data?.chrg_bchno ?? '');
 
 function selectedLines(v: OutpatientVisit, chrg_bchno: string) {
   return unsettled(v.lines).filter((l) => chrg_bchno === ALL_BATCHES || l.chrg_bchno === chrg_bchno);

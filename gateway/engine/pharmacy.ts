@@ -4,7 +4,7 @@ import type { PharmacySettlementRequest } from '../generated/api/pharmacy-settle
 import { GatewayError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
 import { addLineId, cancellable, notSettled } from './encounter-guards.js';
-import { EncounterRunner, encounterContext, openingDraft, type RequestMeta } from './encounter-runner.js';
+import { EncounterRunner, encounterContext, failedAs, openingDraft, type RequestMeta } from './encounter-runner.js';
 import { findSettlement, settlementOwner, slipCall } from './encounter-steps.js';
 import { checkedAmounts } from './fee-lines.js';
 import { Decimal, sumOf } from './money.js';
@@ -92,9 +92,7 @@ export class PharmacyService {
           },
         };
       },
-      (s, unknown) => {
-        s.status = unknown ? 'unknown' : 'failed';
-      },
+      failedAs<PharmacySale>('unknown', 'failed'),
     );
     return { ...saleView(r.encounter), setl_id: entry!.setl_id, transaction_id: entry!.transaction_id, slip: entry!.slip };
   }

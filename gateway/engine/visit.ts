@@ -63,6 +63,11 @@ export interface OutpatientVisit extends RunnableEncounter {
   last_error?: ErrorNote;
 }
 
+/** 医疗类别 13 急诊 (domain.md §3) */
+export const EMERGENCY_MED_TYPE = '13';
+/** chrg_bchno "0000": every batch (2205) */
+export const ALL_BATCHES = '0000';
+
 export const liveSettlement = (v: OutpatientVisit) => v.settlements.find((s) => s.status === 'booked');
 
 export type { Decimal };

@@ -17,6 +17,7 @@ import { posOps, posRoutes } from './pos-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
 import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './transaction-routes.js';
+import { boundedIdentifiers, boundedJsonDepth } from './input-limits.js';
 import { idempotency } from './idempotency.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
 import { rateLimitPerClient, securityHeaders } from './security.js';
@@ -25,7 +26,7 @@ import { rateLimitPerClient, securityHeaders } from './security.js';
  * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->
  * security headers -> authenticate (API key -> req.client) -> rate limit per client -> authorize
  * (role by path, gateway/auth/access.ts) -> JSON body (content type, size limit, raw bytes kept) ->
- * HMAC signature (HIS clients that sign; before a malformed body is refused) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
+ * HMAC signature (HIS clients that sign; before a malformed body is refused) -> input limits (identifier length, JSON depth) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
  * -> response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
  */
 export function createApp(d: AppDeps) {
@@ -50,6 +51,9 @@ export function createApp(d: AppDeps) {
   app.use(deferParseError(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody })));
   app.use(verifySignature(d.auth.clients, d.store, d.clock));
   app.use(raiseDeferredParseError);
+  // input limits (issue 13): no identifier longer than a store key may be, no body nested deeper than 64
+  app.use('/v1', boundedIdentifiers);
+  app.use(boundedJsonDepth);
   // Idempotency-Key: after auth (the key is scoped by client) and the body (it is fingerprinted)
   app.use(idempotency({ store: d.store, logger: d.logger, ...d.idempotency }));
 

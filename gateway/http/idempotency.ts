@@ -85,14 +85,40 @@ export function fingerprintOf(req: Request): string {
     .digest('hex');
 }
 
+/**
+ * Key order does not matter; `undefined` members are left out (as in JSON.stringify). Iterative, so
+ * that a body nested thousands deep cannot overflow the stack (issue 13): it is refused later, by
+ * the input limits or its schema, as a 400.
+ */
 export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  const out: string[] = [];
+  // work list, last first: a value still to write, or text (a bracket, a comma, a key) to write as it is
+  const todo: Array<{ value: unknown } | string> = [{ value: v }];
+  while (todo.length) {
+    const t = todo.pop()!;
+    if (typeof t === 'string') {
+      out.push(t);
+      continue;
+    }
+    const x = t.value;
+    if (Array.isArray(x)) {
+      todo.push(']');
+      for (let i = x.length - 1; i >= 0; i--) todo.push({ value: x[i] }, ...(i > 0 ? [','] : []));
+      out.push('[');
+    } else if (x && typeof x === 'object') {
+      const entries = Object.entries(x as Record<string, unknown>).filter(([, y]) => y !== undefined);
+      entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      todo.push('}');
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, y] = entries[i]!;
+        todo.push({ value: y }, `${i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+      }
+      out.push('{');
+    } else {
+      out.push(JSON.stringify(x) ?? 'null');
+    }
   }
-  return JSON.stringify(v) ?? 'null';
+  return out.join('');
 }
 
 /**

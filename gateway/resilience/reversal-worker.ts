@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the worker's queue is one journal scan, and its two ways of making an
+// unknown outcome final (2601 reversal, inquiry) share the lease, the backoff, the give-up to staff
+// and the staff actions; the rules of each live elsewhere (engine/call-kinds.ts, engine/inquiries.ts).
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';

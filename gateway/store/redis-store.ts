@@ -28,6 +28,14 @@ export interface RedisStoreOptions {
   onError?: (e: Error) => void;
   /** connect and command timeout (default 1000 ms): how long a call waits for a Redis that does not answer */
   timeoutMs?: number;
+  /**
+   * WAIT: a write is acknowledged only once this many replicas hold it (0 = at once, as Redis does).
+   * Redis replicates asynchronously: without it a failover may promote a replica that never got a
+   * write the gateway already answered 2xx for.
+   */
+  waitReplicas?: number;
+  /** how long a write waits for those replicas before it fails (the caller answers 503); default 500 ms */
+  waitTimeoutMs?: number;
 }
 
 /** The Store methods whose failures are mapped by storeFault (every one that talks to Redis). */
@@ -64,6 +72,11 @@ function storeFault(e: unknown): never {
   if (e instanceof GatewayError) throw e;
   if (e instanceof ReplyError && !UNAVAILABLE_REPLY.test((e as Error).message)) throw e;
   throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause: e, details: { store: 'redis' } });
+}
+
+/** A write Redis applied but too few replicas acknowledged in time: it may not survive a failover. */
+export class StoreNotReplicatedError extends Error {
+  override name = 'StoreNotReplicatedError';
 }
 
 /**
@@ -174,12 +187,17 @@ const PAGE = 200;
  * Journal records are JSON strings with a sorted set of msgids (all score 0, so the set is in msgid
  * order = time order, like lmdb's keys); every multi-key write is one script or MULTI, and every
  * call resolves only once Redis acknowledged it. Durability across a Redis restart needs AOF
- * (checked at start-up, see checkPersistence).
+ * (checked at start-up, see checkPersistence); across a Sentinel failover, `waitReplicas` (WAIT
+ * after every write: what the gateway acknowledged is on a replica that can be promoted).
  */
 export class RedisStore implements Store {
   readonly backend = 'redis' as const;
   readonly redis: Redis;
   private readonly p: string;
+  private readonly waitReplicas: number;
+  private readonly waitTimeoutMs: number;
+  /** counts connections: a WAIT answered on another connection than its write's says nothing about it */
+  private connection = 0;
 
   constructor(opts: RedisStoreOptions) {
     const options: RedisOptions = {
@@ -200,6 +218,9 @@ export class RedisStore implements Store {
       (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => f(...a).catch(storeFault);
     }
     this.p = opts.keyPrefix;
+    this.waitReplicas = opts.waitReplicas ?? 0;
+    this.waitTimeoutMs = opts.waitTimeoutMs ?? 500;
+    this.redis.on('connect', () => this.connection++);
     this.redis.on('error', (e: Error) => opts.onError?.(e));
     this.redis.defineCommand('yidiSaveEncounter', { lua: SAVE_ENCOUNTER });
     this.redis.defineCommand('yidiNextSequence', { numberOfKeys: 1, lua: NEXT_SEQUENCE });
@@ -251,8 +272,34 @@ export class RedisStore implements Store {
     }
   }
 
+  /** How many replicas the master has now (INFO replication), for the start-up check of waitReplicas. */
+  async connectedReplicas(): Promise<number> {
+    const info = await this.redis.info('replication');
+    return Number(info.match(/^connected_slaves:(\d+)/m)?.[1] ?? 0);
+  }
+
   private k(...parts: string[]) {
     return this.p + parts.join(':');
+  }
+
+  /**
+   * Runs a write and resolves only once `waitReplicas` replicas hold it. WAIT counts the replication
+   * offset of this connection, i.e. every write it sent so far (the msgid counter's INCR before a
+   * journal write included). A reconnect between the write's reply and WAIT's (a failover) fails the
+   * write: the new connection's offset says nothing about it.
+   */
+  private async replicated<T>(write: () => Promise<T>): Promise<T> {
+    const result = await write();
+    if (this.waitReplicas === 0) return result;
+    const connection = this.connection;
+    const acked = Number(await this.redis.wait(this.waitReplicas, this.waitTimeoutMs));
+    if (connection !== this.connection) throw new StoreNotReplicatedError('Redis reconnected before the write was replicated');
+    if (acked < this.waitReplicas) {
+      throw new StoreNotReplicatedError(
+        `${acked} of ${this.waitReplicas} Redis replicas acknowledged the write within ${this.waitTimeoutMs} ms`,
+      );
+    }
+    return result;
   }
 
   // ---- journal --------------------------------------------------------------------------------
@@ -263,9 +310,11 @@ export class RedisStore implements Store {
       if (o === rec.outcome) m.zadd(this.k('tx-outcome', o), 0, rec.id);
       else m.zrem(this.k('tx-outcome', o), rec.id);
     }
-    const r = await m.exec();
-    const failed = r?.find(([e]) => e);
-    if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+    await this.replicated(async () => {
+      const r = await m.exec();
+      const failed = r?.find(([e]) => e);
+      if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
+    });
   }
 
   async getTransaction(id: string) {
@@ -300,7 +349,7 @@ export class RedisStore implements Store {
   async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
     const keys = [this.k('enc', value.id), ...Object.entries(indexes).map(([name, v]) => this.k('idx', name, v))];
     const args = [expectedVersion === null ? '' : String(expectedVersion), JSON.stringify(value), value.id];
-    const r = await (this.redis as unknown as Scripts).yidiSaveEncounter(keys.length, ...keys, ...args);
+    const r = await this.replicated(() => (this.redis as unknown as Scripts).yidiSaveEncounter(keys.length, ...keys, ...args));
     return r === 1;
   }
 
@@ -325,13 +374,15 @@ export class RedisStore implements Store {
       ...(holder ? { holder } : {}),
       claimed_at: now,
     };
-    const r = await (this.redis as unknown as Scripts).yidiClaim(
-      this.k('idem', key),
-      this.k('idem-in-flight'),
-      JSON.stringify(mine),
-      String(toMs(leaseSeconds)),
-      String(now),
-      key,
+    const r = await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiClaim(
+        this.k('idem', key),
+        this.k('idem-in-flight'),
+        JSON.stringify(mine),
+        String(toMs(leaseSeconds)),
+        String(now),
+        key,
+      ),
     );
     if (r === null) return { state: 'claimed', token };
     // the record vanished between SET NX and GET (it expired): count it as in flight, the caller asks again
@@ -345,22 +396,25 @@ export class RedisStore implements Store {
     const fingerprint = (JSON.parse(cur) as IdempotencyRecord).fingerprint;
     const done: IdempotencyRecord = { fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) };
     // the script re-checks the token atomically: the fingerprint read above cannot have changed while it holds
-    const ok = await (this.redis as unknown as Scripts).yidiComplete(
-      k,
-      this.k('idem-in-flight'),
-      token,
-      JSON.stringify(done),
-      String(toMs(ttlSeconds)),
-      key,
+    const ok = await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiComplete(
+        k,
+        this.k('idem-in-flight'),
+        token,
+        JSON.stringify(done),
+        String(toMs(ttlSeconds)),
+        key,
+      ),
     );
     return ok === 1;
   }
 
   async releaseIdempotency(key: string, token: string) {
-    await (this.redis as unknown as Scripts).yidiRelease(this.k('idem', key), this.k('idem-in-flight'), token, key);
+    await this.replicated(() => (this.redis as unknown as Scripts).yidiRelease(this.k('idem', key), this.k('idem-in-flight'), token, key));
   }
 
   async markAlive(holder: string, ttlSeconds: number) {
+    // not replicated(): a mark lost in a failover is renewed within seconds, and it guards nothing durable
     await this.redis.set(this.k('alive', holder), '1', 'PX', toMs(ttlSeconds));
   }
 
@@ -370,13 +424,15 @@ export class RedisStore implements Store {
     for (let kept = 0; ; ) {
       const keys = await this.redis.zrange(this.k('idem-in-flight'), kept, kept + PAGE - 1);
       for (const key of keys) {
-        const r = await (this.redis as unknown as Scripts).yidiReleaseDead(
-          this.k('idem', key),
-          this.k('idem-in-flight'),
-          q.notHeldBy,
-          String(q.claimedBefore),
-          key,
-          this.k('alive', ''),
+        const r = await this.replicated(() =>
+          (this.redis as unknown as Scripts).yidiReleaseDead(
+            this.k('idem', key),
+            this.k('idem-in-flight'),
+            q.notHeldBy,
+            String(q.claimedBefore),
+            key,
+            this.k('alive', ''),
+          ),
         );
         if (r === 1) released++;
         else if (r === 0) kept++; // a live claim stays in the index: the next page starts after it
@@ -388,11 +444,13 @@ export class RedisStore implements Store {
   // ---- store-and-forward queues (a sorted set by seq, one JSON string per entry) --------------
   async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
     const seq = Number(
-      await (this.redis as unknown as Scripts).yidiAppendOrdered(
-        this.k('outbox-seq', entry.queue),
-        this.k('outbox-index', entry.queue),
-        this.k('outbox', entry.queue, ''),
-        JSON.stringify(entry),
+      await this.replicated(() =>
+        (this.redis as unknown as Scripts).yidiAppendOrdered(
+          this.k('outbox-seq', entry.queue),
+          this.k('outbox-index', entry.queue),
+          this.k('outbox', entry.queue, ''),
+          JSON.stringify(entry),
+        ),
       ),
     );
     return { ...entry, seq };
@@ -416,17 +474,19 @@ export class RedisStore implements Store {
   }
 
   async updateOutbox(entry: OutboxEntry) {
-    await this.redis.set(this.k('outbox', entry.queue, String(entry.seq)), JSON.stringify(entry));
+    await this.replicated(() => this.redis.set(this.k('outbox', entry.queue, String(entry.seq)), JSON.stringify(entry)));
   }
 
   // ---- audit log (same shape: the sequence orders it; nothing ever rewrites an entry) ---------
   async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
     const seq = Number(
-      await (this.redis as unknown as Scripts).yidiAppendOrdered(
-        this.k('audit-seq'),
-        this.k('audit-index'),
-        this.k('audit', ''),
-        JSON.stringify(entry),
+      await this.replicated(() =>
+        (this.redis as unknown as Scripts).yidiAppendOrdered(
+          this.k('audit-seq'),
+          this.k('audit-index'),
+          this.k('audit', ''),
+          JSON.stringify(entry),
+        ),
       ),
     );
     return { ...entry, seq };
