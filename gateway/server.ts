@@ -134,6 +134,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   // An Idempotency-Key claim spans its whole request (a renewed sign-in and the call itself): on
   // Redis another replica's claim is a dead one's only once older than two calls can take.
   const claimsDeadAfterMs = store.backend === 'redis' ? 2 * config.platform.timeoutMs + 30_000 : 0;
+  // this boot's alive mark: other replicas release its claims only once it lapses (or they are old)
+  const markAlive = () => store.markAlive(bootId, ALIVE_TTL_SECONDS);
+  let aliveTimer: NodeJS.Timeout | undefined;
   const recover = async () => {
     await recoverPending(store, encounterServices, logger, deadAfterMs, reversalTiming);
     await releaseDeadClaims(store, bootId, claimsDeadAfterMs, logger);
@@ -150,7 +153,12 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
      * (a same-key retry is then answered from the journal, not 409 until the lease lapses), then listens.
      */
     async start(port = config.http.port, host = config.http.host) {
+      await markAlive();
       await recover();
+      aliveTimer = setInterval(() => {
+        markAlive().catch((e: Error) => logger.error({ err: e.message }, 'could not renew the alive mark'));
+      }, ALIVE_RENEW_MS);
+      aliveTimer.unref();
       startupSignIn = platform
         .currentSignNo()
         .catch((e) =>
@@ -187,6 +195,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     async stop() {
       lifecycle.draining = true;
       clearInterval(maintenance);
+      clearInterval(aliveTimer);
       // a sign-in still being journaled must finish before the store closes
       await Promise.all([reversals.stop(), uploads.stop(), startupSignIn]);
       if (server) {
@@ -211,6 +220,10 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
+
+/** A process renews its alive mark (Idempotency-Key claims name it) every few seconds; it lapses 15 s after the last. */
+const ALIVE_TTL_SECONDS = 15;
+const ALIVE_RENEW_MS = 3_000;
 
 export async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   if (config.store.backend === 'lmdb') {
@@ -260,8 +273,8 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
 
 /**
  * The Idempotency-Key claims of dead processes: on the embedded store every claim at start-up not
- * made by this boot (only this process writes); on Redis those of other boots older than
- * `olderThanMs`. Runs after recoverPending, so a retry under the same key meets the journal's answer
+ * made by this boot (only this process writes); on Redis those of other boots whose alive mark has
+ * lapsed, or older than `olderThanMs` (then their answer is overdue anyway). Runs after recoverPending, so a retry under the same key meets the journal's answer
  * (the unknown outcome, or a fresh run when the call books nothing).
  */
 async function releaseDeadClaims(store: Store, bootId: string, olderThanMs: number, logger: Logger) {

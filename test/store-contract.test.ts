@@ -266,42 +266,42 @@ describe.each([
       expect((await store.claimIdempotency(`his-b:${key}`, 'fp-B', 60)).state).toBe('claimed');
     });
 
-    it("recovery releases a dead holder's claim at once (not after its lease); live holders', later and done records stay", async () => {
-      const dead = `boot-${randomUUID()}`;
-      const live = `boot-${randomUUID()}`;
-      const k = (n: string) => `anonymous:${randomUUID()}-${n}`;
-      const [deadKey, liveKey, laterKey, doneKey, anonKey] = ['dead', 'live', 'later', 'done', 'anon'].map(k) as [
-        string,
-        string,
-        string,
-        string,
-        string,
-      ];
-      const d = (await store.claimIdempotency(deadKey, 'fp-A', 300, dead)) as { state: 'claimed'; token: string };
-      expect(d.state).toBe('claimed');
-      expect((await store.claimIdempotency(liveKey, 'fp-A', 300, live)).state).toBe('claimed');
-      expect((await store.claimIdempotency(anonKey, 'fp-A', 300)).state).toBe('claimed');
-      const done = (await store.claimIdempotency(doneKey, 'fp-A', 300, dead)) as { token: string };
-      expect(await store.completeIdempotency(doneKey, done.token, response, 60)).toBe(true);
+    it("recovery releases dead holders' claims at once (not after their lease): lapsed alive mark or old; the caller's own, live holders' recent and done records stay", async () => {
+      const me = `boot-${randomUUID()}`;
+      const other = `boot-${randomUUID()}`; // another live process (replica)
+      const dead = `boot-${randomUUID()}`; // its alive mark lapses
+      await store.markAlive(me, 60);
+      await store.markAlive(other, 60);
+      await store.markAlive(dead, 0.2);
+      const k = () => `anonymous:${randomUUID()}`;
+      const [oldOther, oldAnon, done, mine, recentOther, recentDead] = [k(), k(), k(), k(), k(), k()];
+      const first = (await store.claimIdempotency(oldOther, 'fp-A', 300, other)) as { state: 'claimed'; token: string };
+      expect(first.state).toBe('claimed');
+      expect((await store.claimIdempotency(oldAnon, 'fp-A', 300)).state).toBe('claimed');
+      const d = (await store.claimIdempotency(done, 'fp-A', 300, dead)) as { token: string };
+      expect(await store.completeIdempotency(done, d.token, response, 60)).toBe(true);
       const cutoff = Date.now();
       await sleep(5);
-      expect((await store.claimIdempotency(laterKey, 'fp-A', 300, dead)).state).toBe('claimed');
+      expect((await store.claimIdempotency(mine, 'fp-A', 300, me)).state).toBe('claimed');
+      expect((await store.claimIdempotency(recentOther, 'fp-A', 300, other)).state).toBe('claimed');
+      expect((await store.claimIdempotency(recentDead, 'fp-A', 300, dead)).state).toBe('claimed');
+      // while every holder is alive: only the claims made by the cutoff go (with earlier tests' claims)
+      expect(await store.releaseIdempotencyClaims({ notHeldBy: me, claimedBefore: cutoff })).toBeGreaterThanOrEqual(2);
+      for (const key of [mine, recentOther, recentDead])
+        expect(await store.claimIdempotency(key, 'fp-A', 300, me)).toEqual({ state: 'in_flight' });
+      expect(await store.claimIdempotency(done, 'fp-A', 300, me)).toEqual({ state: 'done', response });
+      // a released key is free for the retry (any body), and the old claimant can no longer complete it
+      expect((await store.claimIdempotency(oldOther, 'fp-B', 300, me)).state).toBe('claimed');
+      expect(await store.completeIdempotency(oldOther, first.token, response, 60)).toBe(false);
+      expect((await store.claimIdempotency(oldAnon, 'fp-B', 300, me)).state).toBe('claimed');
 
-      // the dead holder's and the holderless claim made by the cutoff go (with the earlier tests' claims); nothing else
-      expect(await store.releaseIdempotencyClaims({ notHeldBy: live, claimedBefore: cutoff })).toBeGreaterThanOrEqual(2);
-      expect(await store.claimIdempotency(liveKey, 'fp-A', 300, live)).toEqual({ state: 'in_flight' });
-      expect(await store.claimIdempotency(laterKey, 'fp-A', 300, live)).toEqual({ state: 'in_flight' });
-      expect(await store.claimIdempotency(doneKey, 'fp-A', 300, live)).toEqual({ state: 'done', response });
-      // a released key is free for the retry (any body), and the dead claimant can no longer complete it
-      const retry = await store.claimIdempotency(deadKey, 'fp-A', 300, live);
-      expect(retry.state).toBe('claimed');
-      expect(await store.completeIdempotency(deadKey, d.token, response, 60)).toBe(false);
-      expect((await store.claimIdempotency(anonKey, 'fp-B', 300, live)).state).toBe('claimed');
-      // nothing more to release; the live holder's own claims are never its own dead ones
-      expect(await store.releaseIdempotencyClaims({ notHeldBy: live, claimedBefore: cutoff })).toBe(0);
-      expect(await store.releaseIdempotencyClaims({ notHeldBy: live, claimedBefore: Date.now() })).toBe(1); // laterKey
-      expect((await store.claimIdempotency(laterKey, 'fp-B', 300, live)).state).toBe('claimed');
-      expect(await store.claimIdempotency(deadKey, 'fp-A', 300, live)).toEqual({ state: 'in_flight' });
+      // the dead holder's mark lapses: its recent claim goes too; the live ones' stay
+      await sleep(350);
+      expect(await store.releaseIdempotencyClaims({ notHeldBy: me, claimedBefore: cutoff })).toBe(1);
+      expect((await store.claimIdempotency(recentDead, 'fp-B', 300, me)).state).toBe('claimed');
+      expect(await store.claimIdempotency(recentOther, 'fp-A', 300, me)).toEqual({ state: 'in_flight' });
+      expect(await store.claimIdempotency(mine, 'fp-A', 300, me)).toEqual({ state: 'in_flight' });
+      expect(await store.releaseIdempotencyClaims({ notHeldBy: me, claimedBefore: cutoff })).toBe(0);
     });
 
     it('of 50 concurrent claims of one key, exactly one wins', async () => {

@@ -183,11 +183,20 @@ export class LmdbStore implements Store {
     await this.db.flushed;
   }
 
+  async markAlive(holder: string, ttlSeconds: number) {
+    await this.seqs.put(`alive:${holder}`, { n: 0, expires: Date.now() + toMs(ttlSeconds) });
+    await this.db.flushed;
+  }
+
   async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
+    const now = Date.now();
     const n = await this.db.transaction(() => {
       let released = 0;
       for (const { key, value } of this.idem.getRange()) {
-        if (value.state !== 'in_flight' || value.holder === q.notHeldBy || (value.claimed_at ?? 0) > q.claimedBefore) continue;
+        if (value.state !== 'in_flight' || value.holder === q.notHeldBy) continue;
+        const old = (value.claimed_at ?? 0) <= q.claimedBefore;
+        const alive = value.holder !== undefined && (this.seqs.get(`alive:${value.holder}`)?.expires ?? 0) > now;
+        if (!old && alive) continue;
         this.idem.removeSync(key);
         released++;
       }

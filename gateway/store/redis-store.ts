@@ -50,6 +50,7 @@ const GUARDED = [
   'claimIdempotency',
   'completeIdempotency',
   'releaseIdempotency',
+  'markAlive',
   'releaseIdempotencyClaims',
   'appendOutbox',
   'listOutbox',
@@ -141,9 +142,10 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 `;
 /**
- * A dead holder's claim: forgotten if it is still in flight, not held by ARGV[1] (the live boot) and
- * claimed at or before ARGV[2] — re-checked here, since the key may have been claimed afresh since
- * the index was read: 1. A gone or finished record just leaves the index: 2. A live claim stays: 0.
+ * A dead holder's claim: forgotten if it is still in flight, not held by ARGV[1] (the calling boot),
+ * and either claimed at or before ARGV[2] or its holder's alive mark (key ARGV[4] .. holder) is gone —
+ * re-checked here, since the key may have been claimed afresh since the index was read: 1. A gone or
+ * finished record just leaves the index: 2. A live claim stays: 0.
  */
 const RELEASE_DEAD = `
 local cur = redis.call('GET', KEYS[1])
@@ -156,7 +158,10 @@ if rec.state ~= 'in_flight' then
   redis.call('ZREM', KEYS[2], ARGV[3])
   return 2
 end
-if rec.holder == ARGV[1] or (tonumber(rec.claimed_at) or 0) > tonumber(ARGV[2]) then return 0 end
+if rec.holder == ARGV[1] then return 0 end
+local old = (tonumber(rec.claimed_at) or 0) <= tonumber(ARGV[2])
+local alive = type(rec.holder) == 'string' and redis.call('EXISTS', ARGV[4] .. rec.holder) == 1
+if alive and not old then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[3])
 return 1
@@ -408,11 +413,16 @@ export class RedisStore implements Store {
     await this.replicated(() => (this.redis as unknown as Scripts).yidiRelease(this.k('idem', key), this.k('idem-in-flight'), token, key));
   }
 
+  async markAlive(holder: string, ttlSeconds: number) {
+    // not replicated(): a mark lost in a failover is renewed within seconds, and it guards nothing durable
+    await this.redis.set(this.k('alive', holder), '1', 'PX', toMs(ttlSeconds));
+  }
+
   async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
     let released = 0;
     // the index holds every claim taken since it existed; older claims (without it) just lapse with their lease
     for (let kept = 0; ; ) {
-      const keys = await this.redis.zrangebyscore(this.k('idem-in-flight'), '-inf', String(q.claimedBefore), 'LIMIT', kept, PAGE);
+      const keys = await this.redis.zrange(this.k('idem-in-flight'), kept, kept + PAGE - 1);
       for (const key of keys) {
         const r = await this.replicated(() =>
           (this.redis as unknown as Scripts).yidiReleaseDead(
@@ -421,6 +431,7 @@ export class RedisStore implements Store {
             q.notHeldBy,
             String(q.claimedBefore),
             key,
+            this.k('alive', ''),
           ),
         );
         if (r === 1) released++;
@@ -517,6 +528,6 @@ interface Scripts {
   yidiClaim(key: string, index: string, record: string, leaseMs: string, at: string, member: string): Promise<string | null | false>;
   yidiComplete(key: string, index: string, token: string, record: string, ttlMs: string, member: string): Promise<number>;
   yidiRelease(key: string, index: string, token: string, member: string): Promise<number>;
-  yidiReleaseDead(key: string, index: string, liveHolder: string, claimedBefore: string, member: string): Promise<number>;
+  yidiReleaseDead(key: string, index: string, caller: string, claimedBefore: string, member: string, alivePrefix: string): Promise<number>;
   yidiAppendOrdered(counter: string, index: string, prefix: string, entry: string): Promise<number>;
 }

@@ -202,11 +202,14 @@ export interface Store {
   completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number): Promise<boolean>;
   /** Forgets the claim (nothing was executed: the same key may be sent again), only while `token` holds it. */
   releaseIdempotency(key: string, token: string): Promise<void>;
+  /** Marks the process `holder` (a boot id) alive for `ttlSeconds`; a live process renews it well before that. */
+  markAlive(holder: string, ttlSeconds: number): Promise<void>;
   /**
-   * Start-up recovery: forgets the in-flight claims of dead holders — every claim not held by
-   * `notHeldBy` (the live process's boot id) and made at or before `claimedBefore` (epoch ms; a claim
-   * without a holder or time counts as old) — so a same-key retry is answered from the journal now,
-   * not after the lease. Done records are untouched. Returns how many claims it released.
+   * Recovery: forgets the in-flight claims of dead holders — every claim not held by `notHeldBy`
+   * (the calling process's boot id) that was made at or before `claimedBefore` (epoch ms; a claim
+   * without a holder or time counts as old), or whose holder's markAlive has lapsed (or never was) —
+   * so a same-key retry is answered from the journal now, not after the lease. Done records are
+   * untouched. Returns how many claims it released.
    */
   releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }): Promise<number>;
 

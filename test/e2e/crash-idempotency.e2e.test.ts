@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startMock, tmpDir } from '../helpers/harness.js';
 import { spawnGateway } from '../helpers/process.js';
@@ -81,4 +83,68 @@ describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () 
       await second.exited;
     }
   }, 60_000);
+});
+
+describe('kill -9 of one replica with an Idempotency-Key request in flight (Redis store)', () => {
+  it('another process releases the dead replica’s claim once its alive mark lapses: the retry is answered, the settlement not sent again', async () => {
+    const prefix = `yidi-test:crash-idem:${randomUUID()}:`;
+    const env = {
+      PLATFORM_BASE_URL: mock.url,
+      STORE_BACKEND: 'redis',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: prefix,
+      PLATFORM_TIMEOUT_MS: '30000',
+      IDEMPOTENCY_WAIT_MS: '500',
+    };
+    const first = await spawnGateway(env);
+    let second: Awaited<ReturnType<typeof spawnGateway>> | undefined;
+    try {
+      const reg = await api(first.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+      expect(reg.status, reg.text).toBe(201);
+      const id = reg.body.visit.visit_id as string;
+      await api(first.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
+      await api(first.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'K1', lines: [line('1', CODES.consult, 1, 20)] });
+      const settlementsBefore = await calls('2207');
+      await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
+      const settle = (base: string) =>
+        api(
+          base,
+          'POST',
+          `/v1/outpatient/visits/${id}/settlement`,
+          { medfee_sumamt: 20, acct_used_flag: '0' },
+          { 'idempotency-key': 'crash-setl-r' },
+        );
+      const inFlight = settle(first.url).catch((e: Error) => e);
+      await until('the platform to receive 2207', async () => (await calls('2207')) > settlementsBefore, 10_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(await inFlight).toBeInstanceOf(Error);
+      await api(mock.control, 'DELETE', '/faults');
+
+      second = await spawnGateway(env);
+      const s = second;
+      // within the alive mark's 15 s and the 15 s sweep: never the 5-minute lease
+      const answer = await until(
+        'the claim of the dead replica to be released',
+        async () => {
+          const r = await settle(s.url);
+          return r.body?.error?.code === 'GW_BIZ_IDEMPOTENCY_IN_FLIGHT' ? undefined : r;
+        },
+        45_000,
+      );
+      expect(answer.status, answer.text.slice(0, 300)).toBe(409);
+      expect(['GW_BIZ_OUTCOME_UNKNOWN_PENDING', 'GW_BIZ_VISIT_BUSY']).toContain(answer.body.error.code);
+      expect(await calls('2207')).toBe(settlementsBefore + 1);
+    } finally {
+      if (first.child.exitCode === null && first.child.signalCode === null) first.child.kill('SIGKILL');
+      if (second) {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+      const r = new Redis('redis://127.0.0.1:6379');
+      const keys = await r.keys(`${prefix}*`);
+      if (keys.length) await r.del(...keys);
+      await r.quit();
+    }
+  }, 90_000);
 });
