@@ -237,7 +237,7 @@ export class PlatformClient {
       if (setl && typeof setl.setl_id === 'string') rec.keys.setl_id ??= setl.setl_id;
       if (setl && typeof setl.mdtrt_id === 'string') rec.keys.mdtrt_id ??= setl.mdtrt_id;
     }
-    await this.journal(rec);
+    await this.journal(rec, infno);
     logger.info({ infno, transaction_id: msgid, outcome: rec.outcome, ms: Math.round(ms), code: error?.code }, 'platform call');
     this.d.observe?.(infno, rec.outcome, ms);
 
@@ -249,11 +249,29 @@ export class PlatformClient {
     return { kind: 'ok', result: { transaction_id: msgid, output: classified.output ?? {}, reply: ok.reply } };
   }
 
-  private async journal(rec: TransactionRecord) {
+  /**
+   * Writes the record. Before sending (no `sentInfno`) a failure means nothing was sent. After the
+   * platform had the message, a failure leaves the record pending in the journal (the start-up and
+   * periodic recovery make it unknown and resolve it by kind): the HIS is told what an unknown
+   * outcome of that infno means, never "nothing was sent".
+   */
+  private async journal(rec: TransactionRecord, sentInfno?: string) {
     try {
       await this.d.store.putTransaction(rec);
     } catch (cause) {
-      throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
+      if (!sentInfno) throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
+      const kind = callKind(sentInfno);
+      const code =
+        kind === 'no_booking'
+          ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED'
+          : kind === 'inquiry'
+            ? 'GW_SYS_PLATFORM_OUTCOME_INQUIRING'
+            : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+      throw new GatewayError(code, {
+        cause,
+        transaction_id: rec.id,
+        details: { reason: 'sent, but the journal store failed before the outcome was written' },
+      });
     }
   }
 

@@ -99,7 +99,7 @@ export interface TestGateway {
 export async function startGateway(
   platformUrl: string,
   env: Record<string, string> = {},
-  parts: Pick<GatewayParts, 'clock'> = {},
+  parts: Pick<GatewayParts, 'clock' | 'store'> = {},
 ): Promise<TestGateway> {
   const dataDir = env.DATA_DIR ?? tmpDir('gw');
   const clientsFile = env.API_CLIENTS_FILE ?? writeTestClientsFile(dataDir);

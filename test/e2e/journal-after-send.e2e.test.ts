@@ -1,0 +1,57 @@
+/**
+ * The journal store fails after the platform had the message (the outcome write): the HIS is told
+ * what an unknown outcome of that transaction means, never "nothing was sent", and the write-ahead
+ * record stays in the journal for recovery. A real lmdb store, with its outcome writes refused while
+ * `failing` is set (fault injection around the real store, not a fake of it).
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LmdbStore } from '../../gateway/store/lmdb-store.js';
+import type { Store, TransactionRecord } from '../../gateway/store/store.js';
+import { api, startGateway, startMock, type TestGateway, tmpDir } from '../helpers/harness.js';
+import { JILIN } from './fixtures.js';
+import { readyVisit, settle } from './resilience-fixtures.js';
+
+let mock: Awaited<ReturnType<typeof startMock>>;
+let gw: TestGateway;
+let failing = false;
+const dir = tmpDir('journal-after-send');
+const real = new LmdbStore(dir);
+const store = new Proxy(real, {
+  get(target, prop, receiver) {
+    if (prop === 'putTransaction')
+      return async (t: TransactionRecord) => {
+        if (failing && t.outcome !== 'pending') throw new Error('disk full (injected)');
+        return target.putTransaction(t);
+      };
+    const v = Reflect.get(target, prop, receiver);
+    return typeof v === 'function' ? v.bind(target) : v;
+  },
+}) as Store;
+
+beforeAll(async () => {
+  mock = await startMock();
+  gw = await startGateway(mock.url, { DATA_DIR: dir }, { store });
+});
+afterAll(async () => {
+  await gw?.stop();
+  await mock?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the journal fails after the platform had the message', () => {
+  it('a query: nothing booked, safe to repeat; a settlement: an unknown outcome, not to be repeated; the write-ahead record stays', async () => {
+    const v = await readyVisit(gw.url);
+    failing = true;
+    const q = await api(gw.url, 'POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token });
+    const s = await settle(gw.url, v.id);
+    failing = false;
+    expect([q.status, q.body.error.code]).toEqual([502, 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED']);
+    expect([s.status, s.body.error.code]).toEqual([502, 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN']);
+    expect(s.body.error.details.reason).toMatch(/journal store failed/);
+    // the platform did book it, and the journal still has the call (pending: recovery resolves it)
+    const booked = (await api(mock.control, 'GET', '/ledger')).body as Array<{ msgid: string; status: string }>;
+    expect(booked.find((e) => e.msgid === s.body.error.transaction_id)?.status).toBe('booked');
+    expect((await store.getTransaction(s.body.error.transaction_id))?.outcome).toBe('pending');
+  });
+});
