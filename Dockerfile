@@ -26,6 +26,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY schemas ./schemas
 COPY gateway/errors/*.json ./gateway/errors/
+# data files the gateway reads at start: which outcome is made final how (issue 10)
+COPY gateway/engine/*.json ./gateway/engine/
 # the insurance office's console page (static files served at /console)
 COPY gateway/console ./gateway/console
 COPY mocks/platform/data ./mocks/platform/data
