@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startMock, tmpDir } from '../helpers/harness.js';
 import { spawnGateway } from '../helpers/process.js';
-import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
-import { until } from './resilience-fixtures.js';
+import { JILIN } from './fixtures.js';
+import { readyVisit, until } from './resilience-fixtures.js';
 
 /**
  * Issue 13 item 6: kill -9 while requests with an Idempotency-Key are in flight. The restarted
@@ -32,11 +32,7 @@ describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () 
     // a short wait for a key's first request: a claim left standing would show as a quick 409 IN_FLIGHT
     const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, PLATFORM_TIMEOUT_MS: '30000', IDEMPOTENCY_WAIT_MS: '1000' };
     const first = await spawnGateway(env);
-    const reg = await api(first.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
-    expect(reg.status, reg.text).toBe(201);
-    const id = reg.body.visit.visit_id as string;
-    await api(first.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
-    await api(first.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'K1', lines: [line('1', CODES.consult, 1, 20)] });
+    const { id } = await readyVisit(first.url);
 
     // the platform books the settlement but holds its reply; a person query (books nothing) hangs too
     await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
@@ -99,11 +95,7 @@ describe('kill -9 of one replica with an Idempotency-Key request in flight (Redi
     const first = await spawnGateway(env);
     let second: Awaited<ReturnType<typeof spawnGateway>> | undefined;
     try {
-      const reg = await api(first.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
-      expect(reg.status, reg.text).toBe(201);
-      const id = reg.body.visit.visit_id as string;
-      await api(first.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
-      await api(first.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'K1', lines: [line('1', CODES.consult, 1, 20)] });
+      const { id } = await readyVisit(first.url);
       const settlementsBefore = await calls('2207');
       await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
       const settle = (base: string) =>

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { api, defaultKeyFor } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
+import { readyVisit } from './resilience-fixtures.js';
 
 /**
  * Issue 13 item 5: paths are matched case-sensitively everywhere. The Idempotency-Key middleware
@@ -21,15 +21,7 @@ function expectNotFound(r: { status: number; body: any; text: string }) {
 describe('paths are case-sensitive (issue 13, item 5)', () => {
   it('a settlement sent twice to /V1/... with one Idempotency-Key: 404 both times, no 2207; /v1/... then settles once', async () => {
     const base = sys.gw.url;
-    const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
-    expect(reg.status, reg.text).toBe(201);
-    const id = reg.body.visit.visit_id as string;
-    expect((await api(base, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
-    const fees = await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, {
-      chrg_bchno: 'K1',
-      lines: [line('1', CODES.consult, 1, 20)],
-    });
-    expect(fees.status, fees.text).toBe(201);
+    const { id } = await readyVisit(base);
 
     const before = await calls('2207');
     const key = `case-${randomUUID()}`;

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, type Reply, startGateway, startMock, type TestGateway, type TestMock } from '../helpers/harness.js';
-import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
-import { until } from './resilience-fixtures.js';
+import { JILIN, visitBody } from './fixtures.js';
+import { readyVisit, until } from './resilience-fixtures.js';
 
 /**
  * Issue 13 item 7: Redis goes away under a running gateway. Every request then answers 503
@@ -80,15 +80,7 @@ const platformCalls = async () => ((await api(mock.control, 'GET', '/calls')).bo
 describe('Redis down under a running gateway (issue 13, item 7)', () => {
   it('answers 503 GW_SYS_STORE_UNAVAILABLE (never 500), sends nothing to the platform, /readyz 503; serves again once Redis is back', async () => {
     const base = gw.url;
-    const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
-    expect(reg.status, reg.text).toBe(201);
-    const id = reg.body.visit.visit_id as string;
-    expect((await api(base, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
-    const fees = await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, {
-      chrg_bchno: 'K1',
-      lines: [line('1', CODES.consult, 1, 20)],
-    });
-    expect(fees.status, fees.text).toBe(201);
+    const { id } = await readyVisit(base);
 
     await kill(redis);
     const before = await platformCalls();
