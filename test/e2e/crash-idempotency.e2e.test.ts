@@ -27,6 +27,10 @@ afterAll(async () => {
 
 const calls = async (infno: string) => ((await api(mock.control, 'GET', `/calls?infno=${infno}`)).body as unknown[]).length;
 
+/** The visit's settlement under one Idempotency-Key (what the HIS resends after a crash). */
+const settleWithKey = (base: string, id: string, key: string) =>
+  api(base, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' }, { 'idempotency-key': key });
+
 describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () => {
   it('the same-key retries after the restart get the journal’s answer, never 409 IN_FLIGHT; the settlement is not sent again', async () => {
     // a short wait for a key's first request: a claim left standing would show as a quick 409 IN_FLIGHT
@@ -37,14 +41,7 @@ describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () 
     // the platform books the settlement but holds its reply; a person query (books nothing) hangs too
     await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
     await api(mock.control, 'POST', '/faults', { infno: '1101', latency_ms: 20_000, count: 1 });
-    const settle = (base: string) =>
-      api(
-        base,
-        'POST',
-        `/v1/outpatient/visits/${id}/settlement`,
-        { medfee_sumamt: 20, acct_used_flag: '0' },
-        { 'idempotency-key': 'crash-setl-1' },
-      );
+    const settle = (base: string) => settleWithKey(base, id, 'crash-setl-1');
     const query = (base: string) =>
       api(base, 'POST', '/v1/persons/query', { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { 'idempotency-key': 'crash-query-1' });
     const queriesBefore = await calls('1101');
@@ -98,14 +95,7 @@ describe('kill -9 of one replica with an Idempotency-Key request in flight (Redi
       const { id } = await readyVisit(first.url);
       const settlementsBefore = await calls('2207');
       await api(mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 20_000, after_booking: true, count: 1 });
-      const settle = (base: string) =>
-        api(
-          base,
-          'POST',
-          `/v1/outpatient/visits/${id}/settlement`,
-          { medfee_sumamt: 20, acct_used_flag: '0' },
-          { 'idempotency-key': 'crash-setl-r' },
-        );
+      const settle = (base: string) => settleWithKey(base, id, 'crash-setl-r');
       const inFlight = settle(first.url).catch((e: Error) => e);
       await until('the platform to receive 2207', async () => (await calls('2207')) > settlementsBefore, 10_000);
       first.child.kill('SIGKILL');
