@@ -1,10 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { accessRule } from './auth/access.js';
+import { SELF_PAY_QUEUE } from './resilience/store-and-forward.js';
 import type { Store } from './store/store.js';
-
-/** Journal backlog is counted up to this many records per outcome on each scrape (a bounded query). */
-export const BACKLOG_SCAN_LIMIT = 10_000;
 
 /**
  * Prometheus metrics of one gateway instance, on its own registry (tests run several gateways in
@@ -47,14 +45,15 @@ export class GatewayMetrics {
       registers,
     });
     new Gauge({
-      name: 'yidi_journal_backlog',
-      help: `Journaled platform calls not yet resolved, by outcome (counted up to ${BACKLOG_SCAN_LIMIT})`,
-      labelNames: ['outcome'],
+      name: 'yidi_open_work',
+      help: "Open work by kind, counted from the store's open-work indexes (0 when everything is done): pending (calls in flight), unresolved, reversing, inquiring, needs_manual, releasing (journal records still to be resolved), self_pay_pending, self_pay_rejected (uploads owed)",
+      labelNames: ['kind'],
       registers,
       async collect() {
-        for (const outcome of ['unknown', 'pending'] as const) {
-          this.set({ outcome }, (await store.listTransactions({ outcome, limit: BACKLOG_SCAN_LIMIT })).length);
-        }
+        const [journal, uploads] = await Promise.all([store.countOpenWork(), store.countOutbox(SELF_PAY_QUEUE)]);
+        for (const [kind, n] of Object.entries(journal)) this.set({ kind }, n);
+        this.set({ kind: 'self_pay_pending' }, uploads.pending);
+        this.set({ kind: 'self_pay_rejected' }, uploads.rejected);
       },
     });
   }

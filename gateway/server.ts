@@ -297,7 +297,8 @@ async function recoverPending(
   timing: { timeoutMs: number; marginMs: number },
 ) {
   const cutoff = new Date(Date.now() - olderThanMs).toISOString();
-  const pending = (await store.listTransactions({ outcome: 'pending', limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
+  // the calls in flight are open work of their own index: this costs what is in flight, not the journal
+  const pending = (await store.listTransactions({ open: ['pending'], to: cutoff, limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
   for (const t of pending) {
     t.outcome = 'unknown';
     t.updated_at = new Date().toISOString();

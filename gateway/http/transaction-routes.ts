@@ -3,6 +3,7 @@ import { sentStages } from '../engine/platform-client.js';
 import type { Ops } from './openapi.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
+import { cursorOf, decodeCursor } from '../store/query.js';
 import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
@@ -18,7 +19,9 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const q = parseQuery(req.query as Record<string, unknown>);
       const items = await d.store.listTransactions(q);
-      return { items: items.map((t) => staffSummary(t)), count: items.length };
+      const last = items[items.length - 1];
+      const next = items.length === (q.limit ?? 100) && last ? { next_cursor: cursorOf(last) } : {};
+      return { items: items.map((t) => staffSummary(t)), count: items.length, ...next };
     }),
   );
   r.get(
@@ -57,6 +60,12 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
   for (const k of KEYS) {
     const v = one(k);
     if (v !== undefined) out.key = { name: k, value: v };
+  }
+  const cursor = one('cursor');
+  if (cursor !== undefined) {
+    if (decodeCursor(cursor) === undefined)
+      throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'cursor', problem: 'is not a cursor this API gave out' } });
+    out.cursor = cursor;
   }
   const limit = one('limit');
   if (limit !== undefined) {

@@ -119,10 +119,21 @@ export interface AuditQuery {
   from?: string;
   to?: string;
   limit?: number;
+  /** the next page: entries older than the one this cursor names (queue-keys.ts auditCursorOf) */
+  cursor?: string;
 }
+
+/** What is still open about a journal record (query.ts openWorkOf): the work the workers and staff see. */
+export type OpenWork = 'pending' | 'unresolved' | 'reversing' | 'inquiring' | 'needs_manual' | 'releasing';
 
 export interface TransactionQuery {
   outcome?: Outcome;
+  /** records of any of these outcomes */
+  outcomes?: Outcome[];
+  /** records that are open work of these kinds (read from their own indexes) */
+  open?: OpenWork[];
+  /** records whose resolution is in this state */
+  resolution?: ResolutionState;
   infno?: string;
   encounter_id?: string;
   /** ISO timestamps, inclusive */
@@ -130,6 +141,8 @@ export interface TransactionQuery {
   to?: string;
   key?: { name: keyof BusinessKeys; value: string };
   limit?: number;
+  /** the next page: records older than the one this cursor names (query.ts cursorOf) */
+  cursor?: string;
 }
 
 export interface Versioned<T> {
@@ -174,8 +187,13 @@ export interface Store {
   /** Creates or replaces a journal record; resolves once durable. */
   putTransaction(rec: TransactionRecord): Promise<void>;
   getTransaction(id: string): Promise<TransactionRecord | undefined>;
-  /** Newest first. */
+  /**
+   * Newest first, through the most selective index the query allows (query.ts plan): by open work,
+   * business key, encounter, resolution, outcome (and infno) or time; never a scan of the journal.
+   */
   listTransactions(q: TransactionQuery): Promise<TransactionRecord[]>;
+  /** How many records are open work of each kind (what the metrics show). */
+  countOpenWork(): Promise<Record<OpenWork, number>>;
 
   getEncounter<T extends EncounterBase>(id: string): Promise<Versioned<T> | undefined>;
   /**
@@ -215,14 +233,20 @@ export interface Store {
 
   /** Appends to the ordered queue `entry.queue` and returns the entry with its sequence number. */
   appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry>;
-  /** The queue's entries in order (oldest first), optionally of one state. */
-  listOutbox(queue: string, q?: { state?: OutboxEntry['state']; limit?: number }): Promise<OutboxEntry[]>;
+  /**
+   * The queue's entries in order (oldest first), optionally of one state (read from that state's
+   * index: the pending entries cost what is pending), from after sequence number `after`.
+   */
+  listOutbox(queue: string, q?: { state?: OutboxEntry['state']; limit?: number; after?: number }): Promise<OutboxEntry[]>;
+  getOutbox(queue: string, seq: number): Promise<OutboxEntry | undefined>;
+  /** How many entries of the queue are in each state. */
+  countOutbox(queue: string): Promise<Record<OutboxEntry['state'], number>>;
   /** Replaces an entry (same queue and seq): delivery state, attempts. */
   updateOutbox(entry: OutboxEntry): Promise<void>;
 
   /** The audit log is append-only: no method changes or removes an entry. */
   appendAudit(entry: AuditEntry): Promise<AuditEntry>;
-  /** Newest first. */
+  /** Newest first, through the actor's or the action's index when the query names one. */
   listAudit(q?: AuditQuery): Promise<AuditEntry[]>;
 
   ping(): Promise<void>;
