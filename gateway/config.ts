@@ -58,6 +58,11 @@ export interface GatewayConfig {
     /** SELF_PAY_UPLOAD_INFNO is UNVERIFIED (no 4xxx self-pay message in the public record) */
     selfPay: { infno: string; intervalMs: number };
   };
+  /**
+   * Retention (issue 11): message bodies of journal records older than hotDays move to daily
+   * archive files in archiveDir (gateway/store/archive.ts, resilience/archiver.ts); open work never.
+   */
+  retention: { hotDays: number; archiveDir: string; intervalMs: number };
   logLevel: string;
 }
 
@@ -180,6 +185,13 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
         backoffMaxMs: int(env, 'REVERSAL_BACKOFF_MAX_MS', 10 * 60_000),
       },
       selfPay: { infno: selfPayInfno(env), intervalMs: int(env, 'SELF_PAY_INTERVAL_MS', 5_000) },
+    },
+    retention: {
+      // 400 days: a cross-year refund (JS 45, HN 52, LN 54) and the previous year's month close
+      // (JS 43) still read their records from the hot store; older bodies are read only by staff
+      hotDays: int(env, 'JOURNAL_HOT_DAYS', 400),
+      archiveDir: env.ARCHIVE_DIR ?? (backend === 'lmdb' ? `${env.DATA_DIR ?? './data'}/archive` : './data/archive'),
+      intervalMs: int(env, 'ARCHIVE_INTERVAL_MS', 3_600_000),
     },
     outpatientErFlagAt: erFlagPlacement(env),
     logLevel: env.LOG_LEVEL ?? 'info',

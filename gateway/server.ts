@@ -19,6 +19,8 @@ import { GatewayMetrics } from './metrics.js';
 import { withCircuitBreaker } from './resilience/circuit-breaker.js';
 import { ReversalWorker } from './resilience/reversal-worker.js';
 import { StoreAndForward } from './resilience/store-and-forward.js';
+import { Archiver } from './resilience/archiver.js';
+import { JournalArchive } from './store/archive.js';
 import { createLogger, type Logger } from './logger.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -100,6 +102,16 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     intervalMs: config.resilience.selfPay.intervalMs,
   });
+  const archive = new JournalArchive(config.retention.archiveDir);
+  const archiver = new Archiver({
+    store,
+    archive,
+    clock,
+    logger,
+    hotDays: config.retention.hotDays,
+    intervalMs: config.retention.intervalMs,
+    timeZoneOffsetMinutes: config.envelope.timeZoneOffsetMinutes,
+  });
   /** this process's boot id: its Idempotency-Key claims carry it, so the next start knows them for a dead holder's */
   const bootId = randomUUID();
   /** draining: set by stop(); /readyz answers 503 and responses close their connections */
@@ -123,6 +135,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     lifecycle,
     idempotency: { ...config.idempotency, holder: bootId },
     resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno },
+    archive,
   });
 
   let server: Server | undefined;
@@ -179,6 +192,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       void refunds.resumeUnfinished();
       reversals.start();
       uploads.start();
+      archiver.start();
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(port, host, () => resolve(s));
       });
@@ -197,7 +211,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       clearInterval(maintenance);
       clearInterval(aliveTimer);
       // a sign-in still being journaled must finish before the store closes
-      await Promise.all([reversals.stop(), uploads.stop(), startupSignIn]);
+      await Promise.all([reversals.stop(), uploads.stop(), archiver.stop(), startupSignIn]);
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

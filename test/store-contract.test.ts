@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../gateway/store/lmdb-store.js';
 import { RedisStore } from '../gateway/store/redis-store.js';
+import { JournalArchive } from '../gateway/store/archive.js';
 import { cursorOf } from '../gateway/store/query.js';
 import { auditCursorOf } from '../gateway/store/queue-keys.js';
 import type { EncounterBase, Resolution, Store, TransactionRecord } from '../gateway/store/store.js';
@@ -258,6 +259,30 @@ describe.each([
       await store.updateOutbox({ ...entries[2]!, state: 'pending' });
       expect((await store.listOutbox(q, { state: 'pending' })).map((e) => e.id)).toEqual(['b', 'c', 'd']);
       expect(await store.countOutbox(q)).toEqual({ pending: 3, delivered: 1, rejected: 0 });
+    });
+
+    it('the archive: a record whose stages went to the archive leaves the hot index, keeps its keys, and its stages read back', async () => {
+      const dir = tmpDir('archive');
+      try {
+        const archive = new JournalArchive(dir);
+        const psn_no = `P-${randomUUID()}`;
+        const [r1, r2] = [tx({ keys: { psn_no }, stages: { message: { a: 1 } } }), tx({ keys: { psn_no }, stages: { message: { b: 2 } } })];
+        for (const r of [r1, r2]) await store.putTransaction(r);
+        const hotIds = async () => ids(await store.listTransactions({ hot: true, key: { name: 'psn_no', value: psn_no } }));
+        expect(await hotIds()).toEqual([r2.id, r1.id]);
+        const at = archive.append('2026-11-23', [r1, r2]);
+        const again = archive.append('2026-11-23', [r2]);
+        expect(again.offset).toBe(at.offset + at.length);
+        for (const r of [r1, r2]) await store.putTransaction({ ...r, stages: {}, archived: at });
+        expect(await hotIds()).toEqual([]);
+        const [b, a] = await store.listTransactions({ key: { name: 'psn_no', value: psn_no } });
+        expect(a!.stages).toEqual({});
+        expect(archive.restore(a!).stages).toEqual(r1.stages);
+        expect(archive.restore(b!).stages).toEqual(r2.stages);
+        expect(archive.stagesOf({ id: r1.id, archived: { ...at, file: '../../etc/passwd' } })).toBeUndefined();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('the audit log by action and by time, paged with a cursor', async () => {

@@ -129,9 +129,13 @@ export function consoleRoutes(d: AppDeps) {
           details: { role: req.client?.role ?? null },
         });
       }
-      const t = await mustGet(d, id);
-      const known = unmasked ? [] : await knownPersonalValues(d.store, t);
-      const reversals = await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)));
+      // an archived record is shown whole: its stages are read back from the archive
+      const restore = (x: TransactionRecord) => d.archive.restore(x);
+      const t = restore(await mustGet(d, id));
+      const known = unmasked ? [] : await knownPersonalValues(d.store, t, restore);
+      const reversals = (await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)))).map((x) =>
+        x ? restore(x) : x,
+      );
       await audit(req, { action: unmasked ? 'view_personal' : 'view_detail', targets: [id] });
       return {
         ...item(t, unmasked, known),

@@ -1,3 +1,4 @@
+import type { JournalArchive } from '../store/archive.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { ApiClients } from '../auth/clients.js';
 import type { InpatientService } from '../engine/inpatient.js';
@@ -43,4 +44,6 @@ export interface AppDeps {
   idempotency: { ttlSeconds: number; waitMs: number; holder?: string };
   /** issue 5: the reversal worker, store-and-forward, and the self-pay upload's (unverified) infno */
   resilience: { reversals: ReversalWorker; uploads: StoreAndForward; selfPayInfno: string };
+  /** where archived message bodies are read back from (issue 11 retention) */
+  archive: JournalArchive;
 }

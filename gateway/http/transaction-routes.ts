@@ -29,7 +29,8 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
-      return maskedView(t, await knownPersonalValues(d.store, t));
+      const restore = (x: TransactionRecord) => d.archive.restore(x);
+      return maskedView(restore(t), await knownPersonalValues(d.store, t, restore));
     }),
   );
   return r;
@@ -79,6 +80,7 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
 
 export function summary(t: TransactionRecord) {
   return {
+    ...(t.archived ? { archived_in: t.archived.file } : {}),
     transaction_id: t.id,
     msgid: t.id,
     infno: t.infno,

@@ -10,7 +10,8 @@ import type { BusinessKeys, OpenWork, ResolutionState, TransactionQuery, Transac
  * - `r:<resolution state>` when it has one;
  * - `w:<open work>` while it is open work (openWorkOf) — it leaves that index when the work is done,
  *   so the reversal worker, crash recovery, metrics and the console's work list cost what is open,
- *   never what the history holds.
+ *   never what the history holds;
+ * - `h` while its stages are in the hot store (the archiver's queue: it leaves once archived).
  */
 export const BUSINESS_KEYS: ReadonlyArray<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono'];
 
@@ -51,6 +52,7 @@ export function indexesOf(r: TransactionRecord): string[] {
   if (r.resolution) out.push(`r:${r.resolution.state}`);
   const w = openWorkOf(r);
   if (w) out.push(`w:${w}`);
+  if (!r.archived) out.push('h');
   return out;
 }
 
@@ -61,6 +63,7 @@ export function indexesOf(r: TransactionRecord): string[] {
  */
 export function plan(q: TransactionQuery): string[] {
   if (q.open?.length) return q.open.map((w) => `w:${w}`);
+  if (q.hot) return ['h'];
   if (q.key) return [`k:${q.key.name}:${part(q.key.value)}`];
   if (q.encounter_id) return [`e:${part(q.encounter_id)}`];
   if (q.resolution) return [`r:${q.resolution}`];
@@ -100,6 +103,7 @@ export function matchesQuery(r: TransactionRecord, q: TransactionQuery): boolean
   if (q.key && r.keys[q.key.name] !== q.key.value) return false;
   if (q.resolution && r.resolution?.state !== q.resolution) return false;
   if (q.open?.length && !q.open.includes(openWorkOf(r) as OpenWork)) return false;
+  if (q.hot && r.archived) return false;
   return true;
 }
 

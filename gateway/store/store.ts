@@ -41,6 +41,15 @@ export interface TransactionRecord {
   resolution?: Resolution;
   /** a 2601 reversal: the msgid of the transaction it reverses (omsgid) */
   reverses?: string;
+  /** its stages were moved to the archive (archive.ts; `stages` is then empty in the hot store) */
+  archived?: ArchivedAt;
+}
+
+/** Where an archived record's stages are: one gzip member of a daily archive file. */
+export interface ArchivedAt {
+  file: string;
+  offset: number;
+  length: number;
 }
 
 export type ResolutionState =
@@ -134,6 +143,8 @@ export interface TransactionQuery {
   open?: OpenWork[];
   /** records whose resolution is in this state */
   resolution?: ResolutionState;
+  /** records whose stages are still in the hot store (not archived) */
+  hot?: boolean;
   infno?: string;
   encounter_id?: string;
   /** ISO timestamps, inclusive */
