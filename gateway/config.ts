@@ -15,7 +15,7 @@ export interface GatewayConfig {
    */
   auth: { clientsFile?: string; rateLimitPerMinute: number; secretOf: (envName: string) => string | undefined };
   store:
-    | { backend: 'lmdb'; path: string }
+    | { backend: 'lmdb'; path: string; mapSizeBytes: number }
     | {
         backend: 'redis';
         url: string;
@@ -142,7 +142,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
             waitReplicas: int(env, 'REDIS_WAIT_REPLICAS', env.REDIS_SENTINELS ? 1 : 0),
             waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
-        : { backend, path: env.DATA_DIR ?? './data' },
+        : { backend, path: env.DATA_DIR ?? './data', mapSizeBytes: int(env, 'LMDB_MAP_SIZE_GIB', 64) * 2 ** 30 },
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },
     platform: {
       profile: 'tif',

@@ -241,7 +241,7 @@ const ALIVE_RENEW_MS = 3_000;
 
 export async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   if (config.store.backend === 'lmdb') {
-    const s = new LmdbStore(config.store.path);
+    const s = new LmdbStore(config.store.path, { mapSizeBytes: config.store.mapSizeBytes });
     s.pruneSequences();
     s.pruneIdempotency();
     return s;

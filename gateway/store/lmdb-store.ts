@@ -28,6 +28,9 @@ import { answerFor, toMs } from './idempotency-record.js';
 import { indexDiff, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
 
+/** 64 GiB of address space: far beyond a year of journal at a large hospital (bench/scale.ts). */
+export const DEFAULT_MAP_SIZE = 64 * 2 ** 30;
+
 const outboxIndexKey = (queue: string, state: string, seq: number) => `${outboxStateIndex(queue, state)} ${outboxMember(seq)}`;
 
 /** Pages of the members of `index` (keys `<index> <member>`) in [gte, lt), newest first. */
@@ -82,8 +85,14 @@ export class LmdbStore implements Store {
   /** the audit log's indexes (queue-keys.ts): key `<index> <member>` */
   private readonly auditIndexes;
 
-  constructor(path: string) {
-    this.db = open({ path, compression: false });
+  /**
+   * `mapSizeBytes`: the virtual address space mapped for the data file (not disk: the file grows
+   * with the data). Large enough that lmdb never has to grow the map — each growth remaps the file,
+   * and lmdb-js keeps the earlier mappings of live readers, which showed as file-backed RSS larger
+   * than the data file (issue 11).
+   */
+  constructor(path: string, opts: { mapSizeBytes?: number } = {}) {
+    this.db = open({ path, compression: false, mapSize: opts.mapSizeBytes ?? DEFAULT_MAP_SIZE });
     this.txns = this.db.openDB<TransactionRecord, string>({ name: 'transactions' });
     this.encounters = this.db.openDB<Versioned<EncounterBase>, string>({ name: 'encounters' });
     this.indexes = this.db.openDB<string, string>({ name: 'indexes' });
