@@ -258,6 +258,8 @@ export class PlatformClient {
   private async journal(rec: TransactionRecord, sentInfno?: string) {
     try {
       await this.d.store.putTransaction(rec);
+      // the write-ahead is the point of no return: on disk (with every write before it) before a byte is sent
+      if (!sentInfno) await this.d.store.sync();
     } catch (cause) {
       if (!sentInfno) throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
       const kind = callKind(sentInfno);

@@ -62,7 +62,7 @@ interface SeqEntry {
 
 /**
  * The embedded store: one lmdb environment in a data directory (a single gateway instance).
- * Writes go through lmdb write transactions and are awaited until flushed to disk.
+ * Writes go through lmdb write transactions, awaited until committed; sync() waits for the disk.
  */
 export class LmdbStore implements Store {
   readonly backend = 'lmdb' as const;
@@ -143,7 +143,6 @@ export class LmdbStore implements Store {
       this.indexTransaction(this.txns.get(rec.id), rec);
       this.txns.putSync(rec.id, rec);
     });
-    await this.db.flushed;
   }
 
   async getTransaction(id: string) {
@@ -180,7 +179,6 @@ export class LmdbStore implements Store {
       for (const [name, v] of Object.entries(indexes)) this.indexes.putSync(`${name}:${v}`, value.id);
       return true;
     });
-    await this.db.flushed;
     return ok;
   }
 
@@ -220,7 +218,6 @@ export class LmdbStore implements Store {
       });
       return { state: 'claimed', token };
     });
-    await this.db.flushed;
     return r;
   }
 
@@ -231,7 +228,6 @@ export class LmdbStore implements Store {
       this.idem.putSync(key, { fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) });
       return true;
     });
-    await this.db.flushed;
     return ok;
   }
 
@@ -240,12 +236,10 @@ export class LmdbStore implements Store {
       const cur = this.idem.get(key);
       if (cur && cur.state === 'in_flight' && cur.token === token) this.idem.removeSync(key);
     });
-    await this.db.flushed;
   }
 
   async markAlive(holder: string, ttlSeconds: number) {
     await this.seqs.put(`alive:${holder}`, { n: 0, expires: Date.now() + toMs(ttlSeconds) });
-    await this.db.flushed;
   }
 
   async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
@@ -262,7 +256,6 @@ export class LmdbStore implements Store {
       }
       return released;
     });
-    await this.db.flushed;
     return n;
   }
 
@@ -282,7 +275,6 @@ export class LmdbStore implements Store {
       this.outboxStates.putSync(outboxIndexKey(e.queue, e.state, seq), true);
       return e;
     });
-    await this.db.flushed;
     return saved;
   }
 
@@ -325,7 +317,6 @@ export class LmdbStore implements Store {
       this.outboxStates.putSync(outboxIndexKey(entry.queue, entry.state, entry.seq), true);
       this.outbox.putSync(outboxKey(entry.queue, entry.seq), entry);
     });
-    await this.db.flushed;
   }
 
   // ---- audit log ------------------------------------------------------------------------------
@@ -338,7 +329,6 @@ export class LmdbStore implements Store {
       for (const i of auditIndexesOf(e)) this.auditIndexes.putSync(`${i} ${auditMemberOf(e)}`, true);
       return e;
     });
-    await this.db.flushed;
     return saved;
   }
 
@@ -353,6 +343,16 @@ export class LmdbStore implements Store {
       q.limit ?? 100,
       (e) => matchesAudit(e, q),
     );
+  }
+
+  /**
+   * lmdb commits in order: a write resolves once committed (visible, and it survives the process —
+   * the kernel holds its pages), and this resolves once everything committed so far is on disk.
+   * So one fsync at the points of no return (gateway/store/store.ts) makes every earlier write
+   * durable too; the writes in between need not each wait for their own.
+   */
+  async sync() {
+    await this.db.flushed;
   }
 
   async ping() {

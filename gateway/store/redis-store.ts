@@ -634,6 +634,12 @@ export class RedisStore implements Store {
     );
   }
 
+  /**
+   * Nothing to wait for: a write resolves once Redis acknowledged it (and, with waitReplicas, once
+   * that many replicas hold it); how Redis itself reaches its disk is its AOF policy (README).
+   */
+  async sync() {}
+
   async ping() {
     await this.redis.ping();
   }
