@@ -1,20 +1,21 @@
 /**
  * `npm run bench:scale` (issue 11): does the gateway's cost stay flat as the journal grows?
  *
- * Per store (lmdb, then Redis on a redis-server of the bench's own), in one run:
- * 1. empty store: the gateway settles outpatient visits (scenario (a): fee upload 2204 + settle
- *    2207, 10 connections, the mock's fixed latency) for BENCH_SCALE_RUN_S, then staff search the
- *    console by key (a settlement id, then a person's failed calls, alternately; one at a time);
- * 2. the gateway stops, the store is filled through the Store port with BENCH_SCALE_RECORDS
- *    journal records shaped like the ones it just wrote (its own 1101/2201/2203/2204/2207 records
- *    as templates, spread over the past year, 50,000 persons, ~1 % rejected, some unknown ones
- *    reversed long ago);
- * 3. the gateway starts on the full store and the same is measured again.
+ * Per store kind (lmdb, then Redis on a redis-server of the bench's own), in one run, two gateways
+ * side by side on two stores of that kind, each against a mock of its own:
+ * - one store is filled through the Store port with BENCH_SCALE_RECORDS journal records shaped like
+ *   the gateway's own (its 1101/2201/2203/2204/2207 records as templates, spread over the past year,
+ *   50,000 persons, ~1 % rejected, some unknown ones reversed long ago); the other stays empty;
+ * - both settle outpatient visits (scenario (a): fee upload 2204 + settle 2207, 10 connections, the
+ *   mock's fixed latency) in alternating runs of BENCH_SCALE_RUN_S (ABBA twice), then staff search
+ *   the console by key (a settlement id, then a person's failed calls), one at a time, alternating
+ *   the two gateways.
  * Figures are ratios full / empty of the same run, and the full store's search p50/p99; memory is
- * the gateway's anonymous RSS and file-backed RSS (lmdb maps its file) apart, after each phase.
+ * each gateway's anonymous RSS and file-backed RSS (lmdb maps its file) apart, at the end.
  * Results: bench/results/scale-<time>.json and scale-latest.json. Nothing here asserts a time.
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LmdbStore } from '../gateway/store/lmdb-store.js';
@@ -22,7 +23,7 @@ import { RedisStore } from '../gateway/store/redis-store.js';
 import type { Store, TransactionRecord } from '../gateway/store/store.js';
 import { stopAll } from './children.js';
 import { getJson } from './http.js';
-import { percentile, round, runLoad } from './load.js';
+import { aggregate, type LoadRun, percentile, round, runLoad } from './load.js';
 import { mib, procMemory } from './measure.js';
 import { startRedisServer } from './redis.js';
 import { loadAverageNow, machineConditions } from './report.js';
@@ -43,67 +44,10 @@ const STORES = (process.env.BENCH_SCALE_STORES ?? 'lmdb,redis').split(',').map((
 const t0 = Date.now();
 const progress = (m: string) => process.stderr.write(`[bench:scale ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${m}\n`);
 
-interface Phase {
-  records_in_store: number;
-  settle: { iterations_per_s: number; requests_per_s: number; p50_ms: number; p99_ms: number; errors: number; non2xx: number };
-  key_search: { searches: number; p50_ms: number; p99_ms: number; non2xx: number };
-  memory_after: { rss_mib: number; rss_anon_mib: number; rss_file_mib: number };
-}
+type Side = 'empty' | 'full';
+const ORDER: Side[] = ['empty', 'full', 'full', 'empty', 'empty', 'full', 'full', 'empty'];
 
-/** Settlements for RUN_S (after a warm-up), then SEARCHES console searches, then the gateway's memory. */
-async function measure(gw: GatewayHandle, baselineUrl: string, targets: () => { setl_id: string; psn_no: string }, records: number) {
-  const sides = { gateway: { url: gw.url, headers: gw.his }, baseline: { url: baselineUrl, headers: {} } };
-  const setup = new SettlementSetup(sides, FEE_LINES);
-  await setup.init();
-  await setup.prepare('gateway', CONNECTIONS * 20);
-  const warm = await runLoad({
-    side: 'gateway',
-    url: gw.url,
-    headers: gw.his,
-    connections: CONNECTIONS,
-    durationS: 2,
-    workload: setup.queues.gateway,
-  });
-  const rate = warm.result.iterations / warm.result.duration_s;
-  await setup.prepare('gateway', Math.ceil((rate * RUN_S * 1.5) / CONNECTIONS) * CONNECTIONS);
-  const run = await runLoad({
-    side: 'gateway',
-    url: gw.url,
-    headers: gw.his,
-    connections: CONNECTIONS,
-    durationS: RUN_S,
-    workload: setup.queues.gateway,
-  });
-
-  const latencies: number[] = [];
-  let non2xx = 0;
-  for (let i = 0; i < SEARCHES; i++) {
-    const t = targets();
-    const q = i % 2 ? `status=succeeded&setl_id=${t.setl_id}` : `status=failed&psn_no=${t.psn_no}`;
-    const start = process.hrtime.bigint();
-    const r = await getJson(`${gw.url}/v1/console/transactions?${q}&limit=50`, gw.ops);
-    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (r.status !== 200) non2xx++;
-  }
-  const sorted = Float64Array.from(latencies).sort();
-  const m = procMemory(gw.pid)!;
-  const phase: Phase = {
-    records_in_store: records,
-    settle: {
-      iterations_per_s: round(run.result.iterations / run.result.duration_s, 1),
-      requests_per_s: round(run.result.rps, 1),
-      p50_ms: run.result.p50_ms,
-      p99_ms: run.result.p99_ms,
-      errors: run.result.errors,
-      non2xx: run.result.non2xx,
-    },
-    key_search: { searches: SEARCHES, p50_ms: round(percentile(sorted, 0.5), 2), p99_ms: round(percentile(sorted, 0.99), 2), non2xx },
-    memory_after: { rss_mib: mib(m.rss)!, rss_anon_mib: mib(m.rss_anon)!, rss_file_mib: mib(m.rss_file)! },
-  };
-  return phase;
-}
-
-/** The gateway's own records of the empty phase, one per infno: what the filled records are shaped like. */
+/** The gateway's own records (one per infno, from the setup's proof settlement): what the filled records are shaped like. */
 async function templates(store: Store): Promise<TransactionRecord[]> {
   const out: TransactionRecord[] = [];
   for (const infno of ['1101', '2201', '2203', '2204', '2207']) {
@@ -150,84 +94,142 @@ async function fill(store: Store, tpl: TransactionRecord[], n: number) {
     if ((i / FILL_BATCH) % 50 === 0)
       progress(`  ${(i + batch.length).toLocaleString('en-US')} of ${n.toLocaleString('en-US')} records written`);
   }
+  await store.sync();
 }
 
-async function oneStore(kind: string, mockUrl: string, baselineUrl: string) {
+/** Console key searches, one at a time, alternating the two gateways: a settlement id, then a person's failed calls. */
+async function searches(gws: Record<Side, GatewayHandle>, target: Record<Side, () => { setl_id: string; psn_no: string }>) {
+  const lat: Record<Side, number[]> = { empty: [], full: [] };
+  let non2xx = 0;
+  for (let i = 0; i < SEARCHES * 2; i++) {
+    const side: Side = i % 2 ? 'full' : 'empty';
+    const t = target[side]();
+    const q = Math.floor(i / 2) % 2 ? `status=succeeded&setl_id=${t.setl_id}` : `status=failed&psn_no=${t.psn_no}`;
+    const start = process.hrtime.bigint();
+    const r = await getJson(`${gws[side].url}/v1/console/transactions?${q}&limit=50`, gws[side].ops);
+    lat[side].push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (r.status !== 200) non2xx++;
+  }
+  const figures = (xs: number[]) => {
+    const sorted = Float64Array.from(xs).sort();
+    return { searches: xs.length, p50_ms: round(percentile(sorted, 0.5), 2), p99_ms: round(percentile(sorted, 0.99), 2) };
+  };
+  return { empty: figures(lat.empty), full: figures(lat.full), non2xx };
+}
+
+const memoryOf = (pid: number) => {
+  const m = procMemory(pid)!;
+  return { rss_mib: mib(m.rss)!, rss_anon_mib: mib(m.rss_anon)!, rss_file_mib: mib(m.rss_file)! };
+};
+
+/**
+ * One store kind: two gateways side by side on two stores of that kind — one stays empty, one is
+ * filled — measured in alternation (ABBA twice), so that a shared machine's other work falls on
+ * both alike.
+ */
+async function oneStore(kind: string, mockUrls: Record<Side, string>, baselineUrl: string) {
   const redis = kind === 'redis' ? await startRedisServer() : undefined;
   if (redis && 'reason' in redis) return { status: 'not_available', reason: redis.reason };
-  const prefix = 'yidi-bench-scale:';
-  const dataDir = path.join(process.env.TMPDIR ?? '/tmp', `yidi-bench-scale-${process.pid}`);
-  const env: Record<string, string> =
-    redis && 'url' in redis ? { STORE_BACKEND: 'redis', REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix } : { DATA_DIR: dataDir };
-  const openStore = async (): Promise<Store> =>
-    redis && 'url' in redis ? new RedisStore({ url: redis.url, keyPrefix: prefix, timeoutMs: 30_000 }).connect() : new LmdbStore(dataDir);
+  const url = redis && 'url' in redis ? redis.url : undefined;
+  const dirs: Record<Side, string> = {
+    empty: path.join(tmpdir(), `yidi-bench-scale-${process.pid}-empty`),
+    full: path.join(tmpdir(), `yidi-bench-scale-${process.pid}-full`),
+  };
+  const envOf = (side: Side): Record<string, string> =>
+    url ? { STORE_BACKEND: 'redis', REDIS_URL: url, REDIS_KEY_PREFIX: `scale-${side}:` } : { DATA_DIR: dirs[side] };
+  const openStore = async (side: Side): Promise<Store> =>
+    url ? new RedisStore({ url, keyPrefix: `scale-${side}:`, timeoutMs: 30_000 }).connect() : new LmdbStore(dirs[side]);
+  const gws: Partial<Record<Side, GatewayHandle>> = {};
   try {
-    progress(`${kind}: empty store`);
-    let gw = await startGateway(mockUrl, env);
-    const emptyTargets: Array<{ setl_id: string; psn_no: string }> = [];
-    let empty: Phase;
-    try {
-      empty = await measure(
-        gw,
-        baselineUrl,
-        () => emptyTargets[Math.floor(Math.random() * emptyTargets.length)] ?? { setl_id: 'none', psn_no: 'none' },
-        0,
-      );
-    } finally {
-      await gw.stop();
-    }
-    let store = await openStore();
+    // the full side first settles one visit of its own (SettlementSetup.init's proof): its records are the templates
+    progress(`${kind}: templates`);
+    gws.full = await startGateway(mockUrls.full, envOf('full'));
+    await new SettlementSetup(
+      { gateway: { url: gws.full.url, headers: gws.full.his }, baseline: { url: baselineUrl, headers: {} } },
+      FEE_LINES,
+    ).init();
+    await gws.full.stop();
+    const store = await openStore('full');
     const tpl = await templates(store);
-    // the empty phase's searches looked for these (a real settlement id, a person): re-run them now for the record
-    progress(`${kind}: filling the store with ${RECORDS.toLocaleString('en-US')} records through the Store port`);
+    progress(`${kind}: filling one store with ${RECORDS.toLocaleString('en-US')} records through the Store port`);
     const fillStart = Date.now();
     await fill(store, tpl, RECORDS);
     const fillS = (Date.now() - fillStart) / 1000;
     await store.close();
-    progress(`${kind}: full store (${round(RECORDS / fillS, 0)} records/s written)`);
-    gw = await startGateway(mockUrl, env);
-    const visits = Math.floor(RECORDS / 5);
-    let full: Phase;
-    try {
-      full = await measure(
-        gw,
-        baselineUrl,
-        () => {
-          const v = Math.floor(Math.random() * visits);
-          return { setl_id: `SS${v}`, psn_no: `SP${String(v % PERSONS).padStart(18, '0')}` };
-        },
-        RECORDS,
-      );
-    } finally {
-      await gw.stop();
+
+    gws.full = await startGateway(mockUrls.full, envOf('full'));
+    gws.empty = await startGateway(mockUrls.empty, envOf('empty'));
+    const g = gws as Record<Side, GatewayHandle>;
+    const setups = Object.fromEntries(
+      (['empty', 'full'] as const).map((side) => [
+        side,
+        new SettlementSetup(
+          { gateway: { url: g[side].url, headers: g[side].his }, baseline: { url: baselineUrl, headers: {} } },
+          FEE_LINES,
+        ),
+      ]),
+    ) as Record<Side, SettlementSetup>;
+    const runs: Record<Side, LoadRun[]> = { empty: [], full: [] };
+    const run = async (side: Side, durationS: number) =>
+      runLoad({ side, url: g[side].url, headers: g[side].his, connections: CONNECTIONS, durationS, workload: setups[side].queues.gateway });
+    let perRun = 0;
+    for (const side of ['empty', 'full'] as const) {
+      await setups[side].init();
+      await setups[side].prepare('gateway', CONNECTIONS * 20);
+      progress(`${kind}: warm-up ${side}`);
+      const w = await run(side, 2);
+      perRun = Math.max(perRun, Math.ceil(((w.result.iterations / w.result.duration_s) * RUN_S * 1.5) / CONNECTIONS) * CONNECTIONS);
     }
-    store = await openStore();
-    await store.close();
+    progress(`${kind}: preparing ${perRun} settlements per run and side`);
+    for (const side of ['empty', 'full'] as const) await setups[side].prepare('gateway', (perRun * ORDER.length) / 2);
+    for (const side of ORDER) {
+      progress(`${kind}: measured run, ${side} store`);
+      runs[side].push(await run(side, RUN_S));
+    }
+    const visits = Math.floor(RECORDS / 5);
+    const emptySetl = await getJson<{ items: Array<{ setl_id?: string; keys?: { setl_id?: string; psn_no?: string } }> }>(
+      `${g.empty.url}/v1/transactions?infno=2207&outcome=succeeded&limit=100`,
+      g.empty.ops,
+    );
+    const known = (emptySetl.body.items ?? []).map((t) => ({ setl_id: t.keys?.setl_id ?? 'none', psn_no: t.keys?.psn_no ?? 'none' }));
+    const search = await searches(g, {
+      empty: () => known[Math.floor(Math.random() * known.length)] ?? { setl_id: 'none', psn_no: 'none' },
+      full: () => {
+        const v = Math.floor(Math.random() * visits);
+        return { setl_id: `SS${v}`, psn_no: `SP${String(v % PERSONS).padStart(18, '0')}` };
+      },
+    });
+    const settle = { empty: aggregate(runs.empty, 'iteration'), full: aggregate(runs.full, 'iteration') };
+    const memory = { empty: memoryOf(g.empty.pid), full: memoryOf(g.full.pid) };
     return {
       status: 'measured',
+      records_in_full_store: RECORDS,
       fill_records_per_s: round(RECORDS / fillS, 0),
-      empty,
-      full,
-      settle_throughput_ratio_full_vs_empty: round(full.settle.iterations_per_s / empty.settle.iterations_per_s, 3),
-      key_search_p99_ms_full: full.key_search.p99_ms,
-      anon_rss_ratio_full_vs_empty: round(full.memory_after.rss_anon_mib / empty.memory_after.rss_anon_mib, 3),
+      settle,
+      key_search: search,
+      memory_after: memory,
+      settle_throughput_ratio_full_vs_empty: round(settle.full.rps / settle.empty.rps, 3),
+      key_search_p99_ms_full: search.full.p99_ms,
+      anon_rss_ratio_full_vs_empty: round(memory.full.rss_anon_mib / memory.empty.rss_anon_mib, 3),
     };
   } finally {
+    for (const gw of Object.values(gws)) await gw?.stop().catch(() => undefined);
     if (redis && 'stop' in redis) await redis.stop().catch(() => undefined);
-    (await import('node:fs')).rmSync(dataDir, { recursive: true, force: true });
+    for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
   }
 }
 
 async function main() {
-  const mock = await startMock();
-  await setPlatformLatency(mock.control, LATENCY_MS);
-  const baseline = await startBaseline(mock.url);
+  // one mock per side: the two gateways' visits never meet, and each mock's state grows alike
+  const mocks = { empty: await startMock(), full: await startMock() };
+  for (const m of Object.values(mocks)) await setPlatformLatency(m.control, LATENCY_MS);
+  const baseline = await startBaseline(mocks.empty.url);
   const results: Record<string, unknown> = {};
   try {
-    for (const kind of STORES) results[kind] = await oneStore(kind, mock.url, baseline.url);
+    for (const kind of STORES) results[kind] = await oneStore(kind, { empty: mocks.empty.url, full: mocks.full.url }, baseline.url);
   } finally {
     await baseline.stop();
-    await mock.stop();
+    for (const m of Object.values(mocks)) await m.stop();
   }
   const doc = {
     kind: 'scale',
