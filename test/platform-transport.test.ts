@@ -56,7 +56,12 @@ describe('tif transport (nock)', () => {
     const t = createTifTransport(cfg, clock);
     const r = await t.send('2207', {}, { timeoutMs: 1000 });
     t.close();
-    expect(r).toEqual({ kind: 'reply', status: 502, rawBody: '<html>bad gateway</html>' });
+    expect(r).toEqual({
+      kind: 'reply',
+      status: 502,
+      rawBody: '<html>bad gateway</html>',
+      wire_digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(classifyReply(r).outcome).toBe('unknown');
   });
 

@@ -216,6 +216,9 @@ export class PlatformClient {
 
     rec.outcome = classified.outcome;
     rec.updated_at = this.d.clock.now().toISOString();
+    // the wire form (encrypted, signed) only as its digest: the message above is the plaintext
+    if (sent.wire_digest) rec.wire_digest = sent.wire_digest;
+    if (sent.reply_wire_digest) rec.reply_wire_digest = sent.reply_wire_digest;
     if ('reply' in classified && classified.reply) rec.stages.reply = classified.reply;
     const error = this.errorFor(classified, msgid, infno);
     if (error) {

@@ -94,6 +94,8 @@ export function summary(t: TransactionRecord) {
     // an unknown booking transaction: how its reversal (冲正) stands (issue 5)
     resolution: t.resolution,
     reverses: t.reverses,
+    wire_digest: t.wire_digest,
+    reply_wire_digest: t.reply_wire_digest,
   };
 }
 

@@ -46,6 +46,13 @@ export interface TransactionRecord {
   resolution?: Resolution;
   /** a 2601 reversal: the msgid of the transaction it reverses (omsgid) */
   reverses?: string;
+  /**
+   * SHA-256 hex of the request body as it went on the wire (the transport profile's encrypted and
+   * signed form), and of the reply body as it came when that differs from the plaintext reply kept
+   * in `stages.reply`. The journal keeps the wire form only as these digests.
+   */
+  wire_digest?: string;
+  reply_wire_digest?: string;
   /** its stages were moved to the archive (archive.ts; `stages` is then empty in the hot store) */
   archived?: ArchivedAt;
 }

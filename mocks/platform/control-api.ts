@@ -140,6 +140,26 @@ export function controlApi(state: MockState, logger: Logger): express.Router {
     res.json({ reset: true });
   });
   router.post('/sign-ins/expire', expireSignIns(state, logger));
+  // jilin-sm: the OAuth2 tokens — revoke every one (the next business call gets 401), or have the
+  // token endpoint refuse the next `count` requests
+  router.get('/tokens', (_req, res) => {
+    res.json({ issued: state.tokens.issued, active: state.tokens.active(Date.now()), refuse_next: state.tokens.refuseNext });
+  });
+  router.post('/tokens/revoke', (_req, res) => {
+    const revoked = state.tokens.revokeAll();
+    logger.info({ revoked }, 'tokens revoked');
+    res.json({ revoked });
+  });
+  router.post('/tokens/refuse', (req, res) => {
+    const count = (req.body as { count?: unknown } | undefined)?.count ?? 1;
+    if (!Number.isInteger(count) || (count as number) < 0) {
+      res.status(400).json({ error: 'count must be a non-negative integer' });
+      return;
+    }
+    state.tokens.refuseNext = count as number;
+    logger.info({ count }, 'the token endpoint refuses the next requests');
+    res.json({ refuse_next: count });
+  });
   router.post('/clearing', clearing(state, logger));
   return router;
 }

@@ -1,6 +1,7 @@
 /** The mock platform's in-memory state, and its reset to the seeded state. */
 import { loadCatalogue, type Catalogue } from './catalogue.js';
 import { FaultTable } from './faults.js';
+import { TokenTable } from './profiles.js';
 import { loadPolicyBook } from './policies.js';
 import { seedRegistry, type PersonRegistry } from './registry.js';
 import { compactDateTime } from './time.js';
@@ -18,6 +19,8 @@ export interface MockState {
   msgids: Set<string>;
   calls: CallRecord[];
   faults: FaultTable;
+  /** jilin-sm: the OAuth2 tokens issued; survives reset (a reset is of the business state, not of the sessions) */
+  tokens: TokenTable;
   /** Feeds generated ids; survives reset so ids stay unique for the process's life. */
   sequence: number;
 }
@@ -34,6 +37,7 @@ export function createState(): MockState {
     msgids: new Set(),
     calls: [],
     faults: new FaultTable(),
+    tokens: new TokenTable(),
     sequence: 0,
   };
 }
@@ -41,7 +45,7 @@ export function createState(): MockState {
 /** Back to the seeded state, in place (holders of `state` keep a valid reference). */
 export function resetState(state: MockState): void {
   const fresh = createState();
-  Object.assign(state, { ...fresh, sequence: state.sequence });
+  Object.assign(state, { ...fresh, sequence: state.sequence, tokens: state.tokens });
 }
 
 /** Id prefixes: 6 digits, then yyyyMMddHHmmss, then an 8-digit sequence (28 chars). */
