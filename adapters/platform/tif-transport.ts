@@ -47,9 +47,19 @@ export function createTifTransport(cfg: TifProfileConfig, clock: Clock): Platfor
         const res = await client.post(`${base}/${encodeURIComponent(infno)}`, JSON.stringify(envelope), {
           headers: tifHeaders(cfg.paasid, cfg.secret, clock.now()),
           signal: controller.signal,
+          // a download (9102) answers with the file's bytes: read as such, and no more of them than allowed
+          ...(opts.file ? { responseType: 'arraybuffer' as const, maxContentLength: opts.file.maxBytes } : {}),
         });
+        if (opts.file) {
+          const bytes = res.data instanceof Uint8Array ? res.data : new Uint8Array(res.data as ArrayBuffer);
+          const contentType = String(res.headers['content-type'] ?? '');
+          return { kind: 'reply', status: res.status, rawBody: Buffer.from(bytes).toString('utf8'), file: { bytes, contentType } };
+        }
         return { kind: 'reply', status: res.status, rawBody: typeof res.data === 'string' ? res.data : String(res.data ?? '') };
       } catch (err) {
+        // the answer was larger than a download may be: it came, but it is not read (a file size limit, not a lost reply)
+        if (opts.file && /maxContentLength/.test((err as Error).message ?? ''))
+          return { kind: 'unknown', reason: `the reply is larger than ${opts.file.maxBytes} bytes (the download size limit)` };
         return classifyFailure(err);
       } finally {
         clearTimeout(timer);

@@ -3,8 +3,11 @@
  * what a reply means is decided by reply.ts.
  */
 export type TransportResult =
-  /** The platform answered with an HTTP response (any status). */
-  | { kind: 'reply'; status: number; rawBody: string }
+  /**
+   * The platform answered with an HTTP response (any status). A download (SendOptions.file) also
+   * carries the body's bytes as they came and their content type: 9102 answers with the file itself.
+   */
+  | { kind: 'reply'; status: number; rawBody: string; file?: { bytes: Uint8Array; contentType: string } }
   /** The request certainly did not reach the platform (connection refused, no route, DNS): safe to repeat. */
   | { kind: 'not_sent'; reason: string }
   /** The request may have reached the platform, but no answer came (timeout after sending, reset). */
@@ -22,6 +25,8 @@ export interface SendOptions {
   timeoutMs: number;
   /** An outside abort (the circuit breaker's timeout, shutdown). */
   signal?: AbortSignal;
+  /** A download: the body is read as bytes (the reply's `file`), and one larger than maxBytes is refused unread. */
+  file?: { maxBytes: number };
 }
 
 export interface PlatformTransport {
