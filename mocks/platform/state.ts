@@ -2,6 +2,7 @@
 import { loadCatalogue, type Catalogue } from './catalogue.js';
 import { FaultTable } from './faults.js';
 import { loadPolicyBook } from './policies.js';
+import { createReconState, type ReconState } from './reconciliation.js';
 import { seedRegistry, type PersonRegistry } from './registry.js';
 import { compactDateTime } from './time.js';
 import type { Admission, CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
@@ -18,6 +19,8 @@ export interface MockState {
   msgids: Set<string>;
   calls: CallRecord[];
   faults: FaultTable;
+  /** reconciliation (对账): kept files, and what a day is told to hold otherwise */
+  recon: ReconState;
   /** Feeds generated ids; survives reset so ids stay unique for the process's life. */
   sequence: number;
 }
@@ -34,6 +37,7 @@ export function createState(): MockState {
     msgids: new Set(),
     calls: [],
     faults: new FaultTable(),
+    recon: createReconState(),
     sequence: 0,
   };
 }
