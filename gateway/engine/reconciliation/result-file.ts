@@ -79,6 +79,7 @@ export function unzipSingleText(zip: Uint8Array, limits: ResultLimits): { name: 
     throw new ResultFileError(`the zip is damaged (${(e as Error).message})`);
   }
   if (failure) throw failure;
+  if (files.length === 0) throw new ResultFileError('it holds no file: the zip is damaged or empty');
   const texts = files.filter((f) => /\.txt$/i.test(f.name));
   if (texts.length !== 1)
     throw new ResultFileError(`it holds ${texts.length} .txt files (${files.map((f) => f.name).join(', ') || 'none'}), not one`);
