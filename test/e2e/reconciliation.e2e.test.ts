@@ -284,3 +284,26 @@ describe('bad input: the run stops with a clear error, the day stays open, nothi
     expect(d.differences[0]).toMatchObject({ kind: 'platform_only', action: { what: 'none' } });
   });
 });
+
+describe('the daily run: at RECON_RUN_AT (default 00:30 China time) for the day before', () => {
+  // a clock the test moves: the gateway's worker and the mock read it
+  let now = Date.parse('2026-11-24T00:20:00+08:00');
+  const clock = { now: () => new Date(now) };
+  const sys = mockAndGateway({ RECON_INTERVAL_MS: '200', RECON_CATCH_UP_DAYS: '1', RECON_GROUPS: '310:11:220100' }, { clock });
+
+  it('before 00:30 the day before is not run yet (the two before it are made up for); from 00:30 it is, once, by the schedule', async () => {
+    // 00:20 on the 24th: the 22nd's run was due (and the 21st is made up for), the 23rd's is not yet
+    const d22 = await dayReaches(sys.gw.url, '2026-11-22', ['balanced']);
+    expect(d22.runs[0]).toMatchObject({ trigger: 'schedule', result: 'balanced' });
+    expect((await reconDay(sys.gw.url, '2026-11-21')).status).toBe('balanced');
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await reconDay(sys.gw.url, '2026-11-23')).status).toBe('not_run');
+    now = Date.parse('2026-11-24T00:30:00+08:00');
+    const d23 = await dayReaches(sys.gw.url, '2026-11-23', ['balanced']);
+    expect(d23.runs).toHaveLength(1);
+    expect(d23.runs[0]).toMatchObject({ trigger: 'schedule', groups: 1 });
+    // a day once run is not run again by the schedule
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await reconDay(sys.gw.url, '2026-11-23')).run_count).toBe(1);
+  });
+});
