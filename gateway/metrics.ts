@@ -70,7 +70,7 @@ export class GatewayMetrics {
     let pending: Promise<ReconciliationStatus> | undefined;
     // one read of the documents per scrape, whichever gauge asks first
     const read = () => {
-      pending ??= status().finally(() => setTimeout(() => (pending = undefined), 1000).unref());
+      pending ??= status().finally(() => setImmediate(() => (pending = undefined)));
       return pending;
     };
     const gauge = (name: string, help: string, pick: (s: ReconciliationStatus) => number) =>

@@ -191,6 +191,18 @@ describe('a month that cannot close while a day is open (HN 48, JS 43: every day
     expect(d5.differences[0]).toMatchObject({ kind: 'platform_only', state: 'open', action: { what: 'none' } });
     expect(d5.differences[0].journal).toBeUndefined();
 
+    // the metrics an alert watches: the open difference, the last balanced day (the month's last), last month not closed
+    const metric = async (name: string) => {
+      const text = (await api(sys.gw.url, 'GET', '/metrics', undefined, {}, { auth: 'admin' })).text;
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    };
+    expect(await metric('yidi_reconciliation_open_differences')).toBe(1);
+    expect(await metric('yidi_reconciliation_previous_month_closed')).toBe(0);
+    expect(await metric('yidi_reconciliation_last_balanced_day_timestamp_seconds')).toBe(
+      Date.parse(`${days.at(-1)}T00:00:00+08:00`) / 1000,
+    );
+    expect(await metric('yidi_reconciliation_days_open_current_month')).toBe(Number(today.slice(8)) - 1);
+
     const refused = await api(sys.gw.url, 'POST', `${path}/close`, undefined, {}, { auth: 'staff' });
     expect([refused.status, refused.body.error.code, refused.body.error.details.open_days]).toEqual([
       409,
@@ -209,6 +221,9 @@ describe('a month that cannot close while a day is open (HN 48, JS 43: every day
     const closed = await api(sys.gw.url, 'POST', `${path}/close`, undefined, {}, { auth: 'staff' });
     expect(closed.status, closed.text).toBe(200);
     expect(closed.body).toMatchObject({ month, open_days: [], closed: { by: 'test-staff' }, warning: { level: 'none' } });
+    expect(await metric('yidi_reconciliation_previous_month_closed')).toBe(1);
+    expect(await metric('yidi_reconciliation_open_differences')).toBe(0);
+    expect(await metric('yidi_reconciliation_close_overdue')).toBe(0);
     const again = await api(sys.gw.url, 'POST', `${path}/close`, undefined, {}, { auth: 'staff' });
     expect(again.body.error.code).toBe('GW_BIZ_RECON_MONTH_CLOSED');
     const rerun = await api(sys.gw.url, 'POST', `/v1/console/reconciliation/days/${open}/run`, undefined, {}, { auth: 'staff' });
