@@ -166,6 +166,38 @@ describe('an orphan: the platform booked, the HIS got a timeout, the reversal wa
     const again = await settle(sys.gw.url, v.id);
     expect(again.status, again.text).toBe(201);
   });
+  it('a late original booked after its reversal found nothing (the gateway took it as not booked): found by its msgid, reversed again, the re-run balances', async () => {
+    const v = await readyVisit(sys.gw.url);
+    // booked 3 s after it arrived: after the call timed out (1 s) and after the first 2601 (1 s + 0.4 s) found nothing
+    await fault(sys.mock.control, { kind: 'late_booking', infno: '2207', delay_ms: 3000, count: 1 });
+    const first = await settle(sys.gw.url, v.id);
+    expect(first.status).toBe(502);
+    const msgid = first.body.error.transaction_id as string;
+    await until('the 2601 to find nothing', async () => (await transaction(sys.gw.url, msgid)).resolution?.state === 'not_booked');
+    await until('the late booking', async () => (await ledger(sys.mock.control)).find((e) => e.msgid === msgid)?.status === 'booked');
+
+    const before = await counts(sys.mock.control);
+    const r = await api(sys.gw.url, 'POST', `/v1/console/reconciliation/days/${day}/run`, undefined, {}, { auth: 'staff' });
+    expect(r.status, r.text).toBe(202);
+    const d = await until(
+      'the re-run to balance',
+      async () => {
+        const x = await reconDay(sys.gw.url, day);
+        return x.status === 'balanced' && x.runs.at(-1).trigger === 'rerun' ? x : undefined;
+      },
+      40_000,
+    );
+    const diff = d.differences.find((x: { msgid?: string }) => x.msgid === msgid);
+    expect(diff).toMatchObject({
+      kind: 'platform_only',
+      state: 'resolved',
+      journal: { resolution: 'reversed' },
+      action: { what: 'reversal_reopened' },
+      resolution: { how: 'reversed' },
+    });
+    expect((await counts(sys.mock.control))['2601']).toBe(before['2601']! + 1);
+    expect((await ledger(sys.mock.control)).find((e) => e.msgid === msgid)?.status).toBe('reversed');
+  });
 });
 
 describe('a month that cannot close while a day is open (HN 48, JS 43: every day reconciled by the 3rd)', () => {
