@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { FaultRequest } from './faults.js';
 import { clearMonth } from './ledger.js';
 import { uploadsOf } from './handlers/self-pay.js';
-import { type Override, platformRows, type ResultFault, totals } from './reconciliation.js';
+import type { Override, ResultFault } from './recon-state.js';
+import { platformRows, totals } from './reconciliation.js';
 import { resetState, type MockState } from './state.js';
 import { ledgerEntryView, personView } from './views.js';
 

@@ -8,42 +8,12 @@
  */
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { dec, sumOf } from './money.js';
+import type { PlatformRow, ResultFault } from './recon-state.js';
 import type { MockState } from './state.js';
 import type { LedgerEntry } from './types.js';
 
 /** 清算类别 by the infno that booked the entry (schemas/codes/clr_type.json). */
 const CLR_TYPE: Readonly<Record<string, string>> = { '2207': '11', '2208': '11', '2304': '21', '2305': '21', '2102': '41', '2103': '41' };
-
-export interface PlatformRow {
-  setl_id: string;
-  mdtrt_id: string;
-  psn_no: string;
-  msgid: string;
-  insutype: string;
-  clr_type: string;
-  setl_optins: string;
-  refd_setl_flag: '0' | '1';
-  day: string;
-  medfee_sumamt: string;
-  fund_pay_sumamt: string;
-  acct_pay: string;
-}
-
-export type Override =
-  | ({ kind: 'extra' } & PlatformRow)
-  | { kind: 'missing'; setl_id: string }
-  | { kind: 'different'; setl_id: string; medfee_sumamt?: string; fund_pay_sumamt?: string; acct_pay?: string };
-
-/** A result file fault: the next 9102 answers this instead of the real file. */
-export type ResultFault = { kind: 'malformed' } | { kind: 'not_zip' } | { kind: 'oversized'; bytes: number };
-
-export interface ReconState {
-  files: Map<string, { filename: string; bytes: Uint8Array }>;
-  overrides: Map<string, Override[]>;
-  resultFaults: ResultFault[];
-}
-
-export const createReconState = (): ReconState => ({ files: new Map(), overrides: new Map(), resultFaults: [] });
 
 const money = (v: { toFixed(n: number): string }) => v.toFixed(2);
 

@@ -2,7 +2,7 @@
 import { loadCatalogue, type Catalogue } from './catalogue.js';
 import { FaultTable } from './faults.js';
 import { loadPolicyBook } from './policies.js';
-import { createReconState, type ReconState } from './reconciliation.js';
+import { createReconState, type ReconState } from './recon-state.js';
 import { seedRegistry, type PersonRegistry } from './registry.js';
 import { compactDateTime } from './time.js';
 import type { Admission, CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
