@@ -56,7 +56,7 @@ describe('kill -9 during a run (embedded store)', () => {
     const first = await spawn(env);
     const before = await calls3201();
     // the first 3201 answers after a moment; the second is held far longer than the test waits
-    await fault(mock.control, { kind: 'latency', infno: '3201', latency_ms: 800, count: 1 });
+    await fault(mock.control, { kind: 'latency', infno: '3201', latency_ms: 2500, count: 1 });
     expect((await run(first.url, day)).status).toBe(202);
     await until('the first 3201', async () => (await calls3201()) === before + 1);
     await fault(mock.control, { kind: 'latency', infno: '3201', latency_ms: 60_000, count: 1 });
@@ -100,7 +100,7 @@ describe('two replicas on one Redis', () => {
   it('a run asked of both at once is one run: one 202, one 409 GW_BIZ_RECON_RUN_IN_PROGRESS, each group asked once', async () => {
     const day = chinaDay(Date.now() - 3 * 86_400_000);
     const before = await calls3201();
-    await fault(mock.control, { kind: 'latency', infno: '3201', latency_ms: 500, count: 1 });
+    await fault(mock.control, { kind: 'latency', infno: '3201', latency_ms: 2000, count: 1 });
     const replies = await Promise.all([run(a.url, day), run(b.url, day)]);
     expect(replies.map((r) => r.status).sort(), replies.map((r) => r.text).join('\n')).toEqual([202, 409]);
     expect(replies.find((r) => r.status === 409)!.body.error.code).toBe('GW_BIZ_RECON_RUN_IN_PROGRESS');
