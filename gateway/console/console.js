@@ -914,7 +914,8 @@ async function loadRecon() {
         'td',
         { class: 'nowrap' },
         h('button', { type: 'button', class: 'recon-open', onclick: () => openReconDay(d.day) }, '明细 ', h('small', {}, 'Details')),
-        m.closed
+        // a day still to come cannot be reconciled yet (today can, so far)
+        m.closed || d.day > ov.body.today
           ? ''
           : h('button', { type: 'button', class: 'recon-run', onclick: () => runReconDay(d.day) }, '对账 ', h('small', {}, 'Run')),
       ),
