@@ -113,6 +113,28 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
     expect(audit.body.items[0]).toMatchObject({ actor: 'test-staff', targets: [`day:${day}`, diff.id] });
   });
 
+  it("a settlement both hold with other amounts (数据不一致): a work item with both sides' amounts, nothing done about it", async () => {
+    const v = await readyVisit(sys.gw.url);
+    const s = await settle(sys.gw.url, v.id);
+    await override(sys.mock.control, day, { kind: 'different', setl_id: s.body.setl_id, medfee_sumamt: '25.00' });
+    const before = await counts(sys.mock.control, ['2601']);
+    const d = await runDay(sys.gw.url, day);
+    expect(d.status).toBe('unbalanced');
+    const diff = d.differences.find((x: { setl_id?: string }) => x.setl_id === s.body.setl_id);
+    expect(diff).toMatchObject({
+      kind: 'amounts_differ',
+      stmt_rslt: '3',
+      state: 'open',
+      platform: { medfee_sumamt: '25.00' },
+      gateway: { medfee_sumamt: '20.00', encounter_id: v.id },
+    });
+    // the work item staff closed before stays closed (the platform still lacks that one)
+    expect(d.differences.filter((x: { kind: string }) => x.kind === 'gateway_only').map((x: { state: string }) => x.state)).toEqual([
+      'resolved',
+    ]);
+    expect(await counts(sys.mock.control, ['2601'])).toEqual(before);
+  });
+
   it('a day in the future is no day to reconcile (400 GW_VAL_RECON_DAY), and an HIS key may not run one (403)', async () => {
     const path = (x: string) => `/v1/console/reconciliation/days/${x}/run`;
     const future = chinaDay(Date.now() + 3 * 86_400_000);
