@@ -295,7 +295,7 @@ describe('bad input: the run stops with a clear error, the day stays open, nothi
     await api(sys.mock.control, 'DELETE', '/faults');
   });
 
-  it('a 3202 refusal, a 9102 JSON error instead of the file, a malformed file, an oversized one: each an error on the run; then a good run', async () => {
+  it("a 3202 refusal, a 9102 JSON error instead of the file, a malformed file, an oversized one: each an error on the run; then a good run, and staff adopt the platform's booking: the re-run balances", async () => {
     await override(sys.mock.control, day, { kind: 'extra' });
     const cases: Array<[string, () => Promise<unknown>, string, RegExp]> = [
       [
@@ -351,6 +351,23 @@ describe('bad input: the run stops with a clear error, the day stays open, nothi
     expect(d.last_error).toBeUndefined();
     expect(d.differences).toHaveLength(1);
     expect(d.differences[0]).toMatchObject({ kind: 'platform_only', action: { what: 'none' } });
+
+    // staff adopt it as the hospital's (no insutype in the journal: named): counted on the gateway's side, the re-run balances
+    const id = d.differences[0].id;
+    const path = `/v1/console/reconciliation/days/${day}/differences/${id}/adopt`;
+    const noReason = await api(sys.gw.url, 'POST', path, {}, {}, { auth: 'staff' });
+    expect([noReason.status, noReason.body.error.code]).toEqual([400, 'GW_VAL_SCHEMA']);
+    const adopted = await api(sys.gw.url, 'POST', path, { reason: '患者已就诊缴费，院内漏记', insutype: '310' }, {}, { auth: 'staff' });
+    expect(adopted.status, adopted.text).toBe(200);
+    expect(adopted.body).toMatchObject({ state: 'fixed', resolution: { how: 'adopted', by: 'test-staff' } });
+    const balanced = await dayReaches(sys.gw.url, day, ['balanced']);
+    expect(balanced.groups[0]).toMatchObject({ count: 1, medfee_sumamt: '20.00', stmt_rslt: '0' });
+    expect(balanced.adopted).toHaveLength(1);
+    expect(balanced.differences[0]).toMatchObject({
+      state: 'resolved',
+      resolution: { how: 'adopted', reason: '患者已就诊缴费，院内漏记' },
+    });
+    expect(balanced.runs.at(-1).trigger).toBe('rerun');
   });
 });
 
