@@ -5,6 +5,9 @@ import { FSI_CALL_SERVICE_PATH, FSI_UPLOAD_PATH, type FsiSettings } from '../ada
 import { JILIN_DEFAULTS, type JilinSettings } from '../adapters/platform/profile-jilin-sm.js';
 import { parseSm2PrivateKey, parseSm2PublicKey, Sm2KeyError, sm2Sign, sm2Verify } from '../adapters/platform/sm.js';
 import { PROFILES, type ProfileName } from '../adapters/platform/transports.js';
+import { parseTimeOfDay } from './engine/reconciliation/calendar.js';
+import type { GroupKey } from './engine/reconciliation/documents.js';
+import type { ReconciliationSettings } from './engine/reconciliation/settings.js';
 
 /**
  * Configuration, read once from the environment by loadConfig() in main.ts and passed down; no
@@ -72,8 +75,13 @@ export interface GatewayConfig {
    * archive files in archiveDir (gateway/store/archive.ts, resilience/archiver.ts); open work never.
    */
   retention: { hotDays: number; archiveDir: string; intervalMs: number };
+  /** issue 12: daily reconciliation with the platform (对账) and month close (gateway/resilience/reconciliation/) */
+  reconciliation: ReconciliationConfig;
   logLevel: string;
 }
+
+/** gateway/engine/reconciliation/settings.ts */
+export type ReconciliationConfig = ReconciliationSettings;
 
 export class ConfigError extends Error {}
 
@@ -219,6 +227,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       intervalMs: int(env, 'ARCHIVE_INTERVAL_MS', 3_600_000),
     },
     outpatientErFlagAt: erFlagPlacement(env),
+    reconciliation: reconciliation(env),
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }
@@ -273,13 +282,6 @@ const oneOf = <T extends string>(env: Env, name: string, values: readonly T[], d
   const v = env[name] || dflt;
   if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${v}"`);
   return v as T;
-};
-
-const flag = (env: Env, name: string, dflt: boolean) => {
-  const v = env[name];
-  if (v === undefined || v === '') return dflt;
-  if (v !== '0' && v !== '1') throw new ConfigError(`${name} must be 0 or 1, got "${v}"`);
-  return v === '1';
 };
 
 function fsiSettings(env: Env, baseUrl: string): FsiSettings {
@@ -352,7 +354,7 @@ function jilinSettings(env: Env, baseUrl: string, mode: GatewayConfig['mode']): 
     tokenPath: env.PLATFORM_TOKEN_PATH || JILIN_DEFAULTS.tokenPath,
     servicePath: env.PLATFORM_SERVICE_PATH || JILIN_DEFAULTS.servicePath,
     tokenTtlSeconds: positiveInt(env, 'PLATFORM_TOKEN_TTL_SECONDS', JILIN_DEFAULTS.tokenTtlSeconds),
-    encrypt: flag(env, 'PLATFORM_ENCRYPT', true),
+    encrypt: bool(env, 'PLATFORM_ENCRYPT', true),
     decryptReply: oneOf(env, 'PLATFORM_DECRYPT_REPLY', ['auto', 'always', 'never'] as const, 'auto'),
     sm2,
     userId,
@@ -364,6 +366,62 @@ function positiveInt(env: Env, name: string, dflt: number) {
   const n = int(env, name, dflt);
   if (n < 1) throw new ConfigError(`${name} must be at least 1`);
   return n;
+}
+
+const bool = (env: Env, name: string, dflt: boolean) => {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  throw new ConfigError(`${name} must be on or off (1 or 0), got "${v}"`);
+};
+
+/**
+ * Reconciliation settings. The detail file's bytes where the public sources disagree default to
+ * their majority (engine/reconciliation/detail-file.ts): no trailing TAB, CRLF, the .zip suffix;
+ * the result file's columns 5/6 to nhis-web's order (stmt_rslt, then refd_setl_flag).
+ */
+function reconciliation(env: Env): ReconciliationConfig {
+  const runAt = env.RECON_RUN_AT ?? '00:30';
+  const runAtMinutes = parseTimeOfDay(runAt);
+  if (runAtMinutes === undefined) throw new ConfigError(`RECON_RUN_AT must be HH:MM (24 h), got "${runAt}"`);
+  const closeByDay = int(env, 'RECON_CLOSE_BY_DAY', 3);
+  if (closeByDay < 1 || closeByDay > 28) throw new ConfigError('RECON_CLOSE_BY_DAY must be 1..28');
+  const leaseMs = int(env, 'RECON_LEASE_MS', 60_000);
+  if (leaseMs < 1_000) throw new ConfigError('RECON_LEASE_MS must be at least 1000');
+  return {
+    schedule: bool(env, 'RECON_SCHEDULE', true),
+    runAt,
+    runAtMinutes,
+    intervalMs: int(env, 'RECON_INTERVAL_MS', 60_000),
+    leaseMs,
+    catchUpDays: int(env, 'RECON_CATCH_UP_DAYS', 7),
+    groups: reconGroups(env.RECON_GROUPS),
+    autoReverse: bool(env, 'RECON_AUTO_REVERSE', true),
+    maxAutoReruns: int(env, 'RECON_MAX_RERUNS', 5),
+    closeByDay,
+    detail: {
+      trailingTab: bool(env, 'RECON_DETAIL_TRAILING_TAB', false),
+      lineBreak: oneOf(env, 'RECON_DETAIL_LINE_BREAK', ['crlf', 'lf'] as const, 'crlf'),
+      zipSuffix: bool(env, 'RECON_DETAIL_ZIP_SUFFIX', true),
+    },
+    resultColumns: oneOf(env, 'RECON_RESULT_COLUMNS', ['stmt_rslt_first', 'refd_setl_flag_first'] as const, 'stmt_rslt_first'),
+    limits: {
+      maxZipBytes: int(env, 'RECON_MAX_FILE_BYTES', 10 * 1024 * 1024),
+      maxTextBytes: int(env, 'RECON_MAX_UNZIPPED_BYTES', 64 * 1024 * 1024),
+      maxRows: int(env, 'RECON_MAX_ROWS', 200_000),
+    },
+  };
+}
+
+/** "310:11:220100,390:21:430100" -> groups */
+function reconGroups(v: string | undefined): GroupKey[] {
+  if (!v) return [];
+  return v.split(',').map((g) => {
+    const m = /^\s*(\d{3}):(\d{2}):(\d{6})\s*$/.exec(g);
+    if (!m) throw new ConfigError(`RECON_GROUPS must be "insutype:clr_type:setl_optins,...", e.g. 310:11:220100; got "${g}"`);
+    return { insutype: m[1]!, clr_type: m[2]!, setl_optins: m[3]! };
+  });
 }
 
 function erFlagPlacement(env: Env): ErFlagPlacement {

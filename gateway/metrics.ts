@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { accessRule } from './auth/access.js';
 import { SELF_PAY_QUEUE } from './resilience/store-and-forward.js';
+import type { ReconciliationStatus } from './resilience/reconciliation/service.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -56,6 +57,53 @@ export class GatewayMetrics {
         this.set({ kind: 'self_pay_rejected' }, uploads.rejected);
       },
     });
+  }
+
+  /**
+   * Reconciliation (对账, issue 12), read from the day documents on each scrape: the last balanced
+   * day, the open differences, the days open in the current month, and whether last month's close
+   * is overdue (alert on it: JS 43 wants it by the 3rd).
+   */
+  watchReconciliation(status: () => Promise<ReconciliationStatus>) {
+    const registers = [this.registry];
+    let pending: Promise<ReconciliationStatus> | undefined;
+    // one read of the documents per scrape, whichever gauge asks first
+    const read = () => {
+      pending ??= status().finally(() => setImmediate(() => (pending = undefined)));
+      return pending;
+    };
+    const gauge = (name: string, help: string, pick: (s: ReconciliationStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.set(pick(await read()));
+        },
+      });
+    gauge(
+      'yidi_reconciliation_last_balanced_day_timestamp_seconds',
+      'Local midnight of the latest balanced reconciliation day (0: none in this or the last month)',
+      (s) => s.last_balanced_day_timestamp,
+    );
+    gauge(
+      'yidi_reconciliation_open_differences',
+      'Reconciliation differences (work items) not resolved, this and the last month',
+      (s) => s.open_differences,
+    );
+    gauge(
+      'yidi_reconciliation_days_open_current_month',
+      'Days of the current month before today that are not balanced (not run counts as open)',
+      (s) => s.days_open_current_month,
+    );
+    gauge('yidi_reconciliation_previous_month_closed', '1 once the last month is closed (every day balanced)', (s) =>
+      s.previous_month_closed ? 1 : 0,
+    );
+    gauge(
+      'yidi_reconciliation_close_overdue',
+      '1 while the last month is not closed after its closing day (RECON_CLOSE_BY_DAY, JS 43)',
+      (s) => (s.close_overdue ? 1 : 0),
+    );
   }
 
   /** PlatformClient's `observe` hook. */

@@ -17,8 +17,12 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 export type WireOutcome = { kind: 'reply'; reply: WireReply } | { kind: 'not_sent'; reason: string } | { kind: 'unknown'; reason: string };
 
 export interface WireClient {
-  /** One POST; `signal` is the call's deadline (withDeadline) or an outside abort. */
-  post(req: WireRequest, signal: AbortSignal): Promise<WireOutcome>;
+  /**
+   * One POST; `signal` is the call's deadline (withDeadline) or an outside abort. `maxBytes` (a
+   * download, SendOptions.file): a reply body larger than that is not read — an unknown outcome
+   * with that reason (the answer came, but it is not taken).
+   */
+  post(req: WireRequest, signal: AbortSignal, maxBytes?: number): Promise<WireOutcome>;
   close(): void;
 }
 
@@ -38,15 +42,21 @@ export function createWireClient(): WireClient {
     validateStatus: () => true,
   });
   return {
-    async post(req, signal) {
+    async post(req, signal, maxBytes) {
       try {
-        const res = await client.post(req.url, req.body, { headers: req.headers, signal });
+        const res = await client.post(req.url, req.body, {
+          headers: req.headers,
+          signal,
+          ...(maxBytes !== undefined ? { maxContentLength: maxBytes } : {}),
+        });
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers ?? {})) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v);
         const data = res.data as unknown;
         const body = Buffer.isBuffer(data) ? data : data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(String(data ?? ''));
         return { kind: 'reply', reply: { status: res.status, headers, body } };
       } catch (err) {
+        if (maxBytes !== undefined && /maxContentLength/.test((err as Error).message ?? ''))
+          return { kind: 'unknown', reason: `the reply is larger than ${maxBytes} bytes (the download size limit)` };
         return classifyFailure(err);
       }
     },
@@ -105,7 +115,7 @@ export function createCodecTransport(profile: string, codec: Codec, client: Wire
     profile,
     send(infno, envelope, opts) {
       const req = codec.encode(infno, envelope);
-      return withDeadline(opts, async (signal) => resultOf(req, await client.post(req, signal), codec.decode));
+      return withDeadline(opts, async (signal) => resultOf(req, await client.post(req, signal, opts.file?.maxBytes), codec.decode));
     },
     close: () => client.close(),
   };

@@ -59,14 +59,14 @@ export function createJilinTransport(s: JilinSettings, clock: Clock, client: Wir
         let t = await currentToken(signal);
         if (!('value' in t)) return { kind: 'not_sent', reason: t.reason };
         let req = encodeJilin(s, infno, envelope, t.value);
-        let res = await client.post(req, signal);
+        let res = await client.post(req, signal, opts.file?.maxBytes);
         if (res.kind === 'reply' && res.reply.status === 401) {
           // expired or revoked: renew once, then send again (a 401 is refused before any business)
           t = await currentToken(signal, t.value);
           if (!('value' in t))
             return { kind: 'not_sent', reason: `the platform refused the token (HTTP 401) and renewing it failed: ${t.reason}` };
           req = encodeJilin(s, infno, envelope, t.value);
-          res = await client.post(req, signal);
+          res = await client.post(req, signal, opts.file?.maxBytes);
         }
         return resultOf(req, res, (reply) => decodeJilin(s, reply));
       });

@@ -43,6 +43,8 @@ export interface SendOptions {
   timeoutMs: number;
   /** An outside abort (the circuit breaker's timeout, shutdown). */
   signal?: AbortSignal;
+  /** A download: the body is read as bytes (the reply's `file`), and one larger than maxBytes is refused unread. */
+  file?: { maxBytes: number };
 }
 
 export interface PlatformTransport {

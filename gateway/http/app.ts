@@ -14,6 +14,7 @@ import { consolePage } from './console-page.js';
 import { personOps, personRoutes } from './person-routes.js';
 import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
 import { posOps, posRoutes } from './pos-routes.js';
+import { reconciliationOps, reconciliationRoutes } from './reconciliation-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
 import { durableAnswers } from './durable-answers.js';
@@ -80,6 +81,7 @@ export function createApp(d: AppDeps) {
     { router: posRoutes(d), ops: posOps },
     { router: refundRoutes(d), ops: refundOps },
     { router: consoleRoutes(d), ops: consoleOps },
+    { router: reconciliationRoutes(d), ops: reconciliationOps },
     { router: selfPayRoutes(d), ops: selfPayOps },
   ];
   const openapi = buildOpenApi(

@@ -10,6 +10,7 @@ import type { Refunds } from '../engine/refunds.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { BreakerTransport } from '../resilience/circuit-breaker.js';
+import type { Reconciliation } from '../resilience/reconciliation/service.js';
 import type { ReversalWorker } from '../resilience/reversal-worker.js';
 import type { StoreAndForward } from '../resilience/store-and-forward.js';
 import type { Store } from '../store/store.js';
@@ -46,4 +47,6 @@ export interface AppDeps {
   resilience: { reversals: ReversalWorker; uploads: StoreAndForward; selfPayInfno: string };
   /** where archived message bodies are read back from (issue 11 retention) */
   archive: JournalArchive;
+  /** issue 12: reconciliation with the platform (对账) and month close */
+  reconciliation: Reconciliation;
 }

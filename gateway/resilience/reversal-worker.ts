@@ -428,6 +428,31 @@ export class ReversalWorker {
   }
 
   /**
+   * Reconciliation (对账) found the platform holding a booking the gateway took as undone — reversed,
+   * not booked, or resolved by staff as not booked: a late original booked after its reversal. The
+   * reversal starts again, a new round of 2601 attempts (the earlier ids stay); while it is open,
+   * this is reverseNow.
+   */
+  async reopen(id: string, why: string): Promise<TransactionRecord> {
+    const t = await this.mustGet(id);
+    if (t.outcome !== 'unknown' || !isReversible(t.infno))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+        details: { id, action: 'reverse', why: 'only a booking transaction with an unknown outcome is reversed' },
+      });
+    const r = t.resolution;
+    if (!r || OPEN_STATES.has(r.state)) return r?.state === 'reversing' ? t : this.reverseNow(id);
+    if (!UNDONE.has(r.state))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: `it is ${r.state}` } });
+    const now = this.d.clock.now().toISOString();
+    const { resolved_at: _at, resolved_by: _by, ...rest } = r;
+    t.resolution = { ...rest, state: 'reversing', attempts: 0, next_at: now, reason: why };
+    t.updated_at = now;
+    await this.d.store.putTransaction(t);
+    this.d.logger.warn({ transaction_id: t.id, infno: t.infno, was: r.state }, 'reversal reopened: the platform still holds the booking');
+    return t;
+  }
+
+  /**
    * Staff settled it by other means (a reversal at the platform's counter, a phone call), with a
    * reason. booked=false: nothing stands at the platform, the encounter is released; booked=true:
    * the platform did book it (confirmed) and the encounter stays blocked until reconciliation

@@ -23,6 +23,7 @@ import {
   sealJilinReply,
 } from './profiles.js';
 import { type ReplyStyle, replyStyleFromEnv, shapeReply } from './reply-style.js';
+import { FILE } from './handlers/reconciliation.js';
 import { checkOutput, validators } from './schemas.js';
 import { createState, type MockState } from './state.js';
 import type { CallRecord } from './types.js';
@@ -236,7 +237,12 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
   call.infcode = outcome.infcode;
   selfCheckOutput(rt, infno, outcome);
   if (appliedFault(rt, res, infno, await rt.state.faults.run('after_handler', infno, ctx))) return;
-  sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: rt.options.clock() }));
+  const file = outcome.infcode === 0 ? (outcome.output?.[FILE] as { filename: string; bytes: Uint8Array } | undefined) : undefined;
+  if (file) {
+    // 9102: the file itself, not a JSON envelope
+    res.status(200).type('application/octet-stream').setHeader('content-disposition', `attachment; filename="${file.filename}"`);
+    res.end(Buffer.from(file.bytes));
+  } else sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: rt.options.clock() }));
   rt.logger.info(
     { infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started },
     'business call',

@@ -3,6 +3,7 @@ import { loadCatalogue, type Catalogue } from './catalogue.js';
 import { FaultTable } from './faults.js';
 import { TokenTable } from './profiles.js';
 import { loadPolicyBook } from './policies.js';
+import { createReconState, type ReconState } from './recon-state.js';
 import { seedRegistry, type PersonRegistry } from './registry.js';
 import { compactDateTime } from './time.js';
 import type { Admission, CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
@@ -21,6 +22,8 @@ export interface MockState {
   faults: FaultTable;
   /** jilin-sm: the OAuth2 tokens issued; survives reset (a reset is of the business state, not of the sessions) */
   tokens: TokenTable;
+  /** reconciliation (对账): kept files, and what a day is told to hold otherwise */
+  recon: ReconState;
   /** Feeds generated ids; survives reset so ids stay unique for the process's life. */
   sequence: number;
 }
@@ -38,6 +41,7 @@ export function createState(): MockState {
     calls: [],
     faults: new FaultTable(),
     tokens: new TokenTable(),
+    recon: createReconState(),
     sequence: 0,
   };
 }
