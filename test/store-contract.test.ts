@@ -212,6 +212,16 @@ describe.each([
         r.id,
       ]);
       expect(await store.listTransactions({ outcome: 'pending', key: { name: 'psn_no', value: `P-${u}` } })).toEqual([]);
+      // what did not succeed, by key, from an index of its own: a rejected call among many succeeded ones
+      const many = Array.from({ length: 30 }, () => tx({ keys: { psn_no: `P-${u}` } }));
+      await Promise.all(many.map((m) => store.putTransaction(m)));
+      const failed = tx({ outcome: 'rejected', keys: { psn_no: `P-${u}` } });
+      await store.putTransaction(failed);
+      expect(ids(await store.listTransactions({ outcomes: ['rejected', 'unknown'], key: { name: 'psn_no', value: `P-${u}` } }))).toEqual([
+        failed.id,
+      ]);
+      await store.putTransaction({ ...failed, outcome: 'succeeded' });
+      expect(await store.listTransactions({ outcome: 'rejected', key: { name: 'psn_no', value: `P-${u}` } })).toEqual([]);
     });
 
     it('pages with a cursor: every record once, newest first, within a date range', async () => {

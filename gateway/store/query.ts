@@ -6,7 +6,8 @@ import type { BusinessKeys, OpenWork, ResolutionState, TransactionQuery, Transac
  * is in time order and a date range, a cursor and "newest first" are a range read on any of them.
  * A record is in:
  * - `t` (all records), `o:<outcome>`, `oi:<outcome>:<infno>`;
- * - `k:<name>:<value>` for each business key, `e:<encounter_id>`;
+ * - `k:<name>:<value>` for each business key, and `kf:<name>:<value>` while its outcome is not
+ *   `succeeded` (a person's failed calls without reading the person's history), `e:<encounter_id>`;
  * - `r:<resolution state>` when it has one;
  * - `w:<open work>` while it is open work (openWorkOf) — it leaves that index when the work is done,
  *   so the reversal worker, crash recovery, metrics and the console's work list cost what is open,
@@ -46,7 +47,10 @@ export function indexesOf(r: TransactionRecord): string[] {
   const out = ['t', `o:${r.outcome}`, `oi:${r.outcome}:${part(r.infno)}`];
   for (const name of BUSINESS_KEYS) {
     const v = r.keys?.[name];
-    if (v) out.push(`k:${name}:${part(v)}`);
+    if (!v) continue;
+    out.push(`k:${name}:${part(v)}`);
+    // what did not simply succeed, by key: "this patient's failed calls" reads those, not the patient's history
+    if (r.outcome !== 'succeeded') out.push(`kf:${name}:${part(v)}`);
   }
   if (r.encounter_id) out.push(`e:${part(r.encounter_id)}`);
   if (r.resolution) out.push(`r:${r.resolution.state}`);
@@ -64,7 +68,10 @@ export function indexesOf(r: TransactionRecord): string[] {
 export function plan(q: TransactionQuery): string[] {
   if (q.open?.length) return q.open.map((w) => `w:${w}`);
   if (q.hot) return ['h'];
-  if (q.key) return [`k:${q.key.name}:${part(q.key.value)}`];
+  if (q.key) {
+    const notSucceeded = q.outcome ? q.outcome !== 'succeeded' : !!q.outcomes?.length && !q.outcomes.includes('succeeded');
+    return [`${notSucceeded ? 'kf' : 'k'}:${q.key.name}:${part(q.key.value)}`];
+  }
   if (q.encounter_id) return [`e:${part(q.encounter_id)}`];
   if (q.resolution) return [`r:${q.resolution}`];
   if (q.outcome === 'pending') return ['w:pending'];
