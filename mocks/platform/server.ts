@@ -12,6 +12,7 @@ import { buildReply, INFCODE_BUSINESS_ERROR, INFCODE_SYSTEM_ERROR } from './enve
 import type { FaultOutcome } from './faults.js';
 import { processCall, type CallOutcome } from './pipeline.js';
 import { type ReplyStyle, replyStyleFromEnv, shapeReply } from './reply-style.js';
+import { businessNow } from './clock.js';
 import { checkOutput, validators } from './schemas.js';
 import { createState, type MockState } from './state.js';
 import type { CallRecord } from './types.js';
@@ -21,7 +22,10 @@ export interface MockOptions {
   secret: string;
   /** default '/api' */
   basePath: string;
+  /** the transport clock (x-tif timestamps); the business clock follows it until POST /__mock/clock moves it */
   clock: () => Date;
+  /** the hospital's treatment area (医保区划, default 440300 from data/policies.json): e.g. 210200 to play a Liaoning hospital */
+  mdtrtareaAdmvs?: string;
   /** send infcode as "0"/"-2" instead of 0/-2 */
   infcodeAsString: boolean;
   /**
@@ -120,23 +124,23 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
     sendReply(rt, res, 401, infno, { infcode: INFCODE_BUSINESS_ERROR, err_msg: auth.reason });
     return;
   }
-  const call = recordCall(rt.state, infno, rt.options.clock());
+  const now = () => businessNow(rt.state.clock, rt.options.clock);
+  const call = recordCall(rt.state, infno, now());
   const parsed = parseBody(req.body);
   if (!parsed.ok) {
     call.infcode = INFCODE_BUSINESS_ERROR;
-    const fields = { infcode: INFCODE_BUSINESS_ERROR, msgid: null, refmsgTime: null, now: rt.options.clock(), output: null };
+    const fields = { infcode: INFCODE_BUSINESS_ERROR, msgid: null, refmsgTime: null, now: now(), output: null };
     sendReply(rt, res, 400, infno, buildReply({ ...fields, errMsg: '报文校验失败: 请求体不是合法的JSON' }));
     return;
   }
   const ctx = { signal: rt.lifetime.signal };
   if (appliedFault(rt, res, infno, await rt.state.faults.run('before_handler', infno, ctx))) return;
-  const now = rt.options.clock();
-  const outcome = runCall(rt, parsed.value, infno, now);
+  const outcome = runCall(rt, parsed.value, infno, now());
   call.msgid = outcome.msgid;
   call.infcode = outcome.infcode;
   selfCheckOutput(rt, infno, outcome);
   if (appliedFault(rt, res, infno, await rt.state.faults.run('after_handler', infno, ctx))) return;
-  sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: rt.options.clock() }));
+  sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: now() }));
   rt.logger.info(
     { infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started },
     'business call',
@@ -166,7 +170,7 @@ function errorHandler(rt: Runtime) {
 function buildApp(rt: Runtime): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(CONTROL_PREFIX, controlApi(rt.state, rt.logger));
+  app.use(CONTROL_PREFIX, controlApi(rt.state, rt.logger, rt.options.clock));
   app.post(`${rt.options.basePath}/:infno`, express.raw({ type: () => true, limit: BODY_LIMIT }), businessRoute(rt));
   app.use(errorHandler(rt));
   return app;
@@ -207,7 +211,7 @@ export function createMockPlatform(opts: Partial<MockOptions> = {}): MockPlatfor
   const rt: Runtime = {
     options,
     logger,
-    state: createState(),
+    state: createState(options.mdtrtareaAdmvs),
     verifier: new TifVerifier(options),
     lifetime: new AbortController(),
   };

@@ -5,7 +5,7 @@ import { cashSlip, INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { admissionFields, dischargeBody, standardLines } from '../helpers/bodies.js';
 import { uniq } from './fixtures.js';
 
-export { dischargeBody, INPATIENT_CODES as CODES, ipLine, standardLines } from '../helpers/bodies.js';
+export { dischargeBody, EMERGENCY_CRITERION, INPATIENT_CODES as CODES, ipLine, standardLines } from '../helpers/bodies.js';
 
 /** e-voucher tokens of mocks/platform/data/persons.json */
 export const P = {
@@ -56,6 +56,8 @@ export function inpatientClient(base: string) {
     ok(await call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody(endtime)), 200).body;
   return {
     call,
+    /** the admission as the gateway answers it (201) */
+    admission,
     admit,
     fees,
     discharge,
