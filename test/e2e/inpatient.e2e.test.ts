@@ -1,7 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { admissionBody, CODES, EMERGENCY_CRITERION, inpatientClient, ipLine, P, pick, standardStaySlip } from './inpatient-fixtures.js';
+import {
+  admissionBody,
+  CODES,
+  EMERGENCY_CRITERION,
+  inpatientClient,
+  ipLine,
+  outsideFormBody,
+  P,
+  pick,
+  standardStaySlip,
+} from './inpatient-fixtures.js';
 
 let c: ReturnType<typeof inpatientClient>;
 
@@ -231,25 +241,9 @@ describe('maternity (生育住院, med_type 52)', () => {
   });
 });
 
-function formBody(form_date: string, lines: unknown[], extra: Record<string, unknown> = {}) {
-  return {
-    form_type: '1',
-    psn_name: P.jilin.name,
-    gend: '1',
-    age: 46,
-    dept_name: '普外科',
-    psn_cert_type: '01',
-    certno: P.jilin.certno,
-    diagnosis: { diag_code: 'K35.800', diag_name: '急性阑尾炎' },
-    outside_institution: { name: '深圳市示例影像中心', code: 'H44030500099' },
-    lines,
-    reason: '本院CT设备检修，需外院检查 <急>',
-    physician: { name: '李医生', code: 'D440300000009' },
-    insurance_office_stamp: { stamped_by: '医保办王五', stamped_at: `${form_date} 11:00:00` },
-    form_date,
-    ...extra,
-  };
-}
+/** The form as an HIS that still sends the patient's identity sends it: it must be the admitted person's. */
+const formBody = (form_date: string, lines: unknown[], extra: Record<string, unknown> = {}) =>
+  outsideFormBody(form_date, lines, { psn_name: P.jilin.name, gend: '1', age: 46, psn_cert_type: '01', certno: P.jilin.certno, ...extra });
 
 describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
   it("a form's lines go up with etip_flag and appear in the slip; a form dated outside the stay is refused; print and void", async () => {

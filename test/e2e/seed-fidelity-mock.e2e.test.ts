@@ -12,7 +12,8 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { REFUND_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { CODES as OP_CODES, diagnosesBody, JILIN, JILIN_UNFILED, line, uniq, visitBody } from './fixtures.js';
+import { CODES as OP_CODES, JILIN, JILIN_UNFILED, line } from './fixtures.js';
+import { readyVisit, settle } from './resilience-fixtures.js';
 import { admissionBody, CODES, inpatientClient, ipLine, P, pick } from './inpatient-fixtures.js';
 
 const HUNAN_TOKEN = P.hunan.token;
@@ -34,22 +35,10 @@ describe('the mock platform, Shenzhen hospital, system clock for the gateway', (
   };
   const refundPick = slipPicker(REFUND_SLIP_KEYS);
 
+  /** An outpatient visit of `token` on `begntime` with `lines`, settled (readyVisit: register, diagnose, fees). */
   async function outpatient(token: string, begntime: string, lines: unknown[]) {
-    const reg = await c.call(
-      'POST',
-      '/v1/outpatient/visits',
-      visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: token }, { begntime, ipt_otp_no: uniq('MZ') }),
-    );
-    expect(reg.status, reg.text).toBe(201);
-    const id = reg.body.visit.visit_id as string;
-    expect((await c.call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
-    const fees = await c.call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines });
-    expect(fees.status, fees.text).toBe(201);
-    const setl = await c.call('POST', `/v1/outpatient/visits/${id}/settlement`, {
-      medfee_sumamt: fees.body.totals.medfee_sumamt,
-      acct_used_flag: '0',
-    });
-    return { id, setl };
+    const v = await readyVisit(sys.gw.url, { mdtrt_cert_type: '01', mdtrt_cert_no: token }, { visit: { begntime }, lines });
+    return { id: v.id, setl: await settle(sys.gw.url, v.id, v.total) };
   }
 
   it('HN 8 (普通门诊费用直接结算的，无需办理异地就医备案登记手续): a Hunan outpatient visit outside any filing settles directly; a Jilin one is refused', async () => {

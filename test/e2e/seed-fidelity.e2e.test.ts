@@ -14,8 +14,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, TEST_KEYS } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { CODES as OP_CODES, diagnosesBody, JIANGSU, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
-import { until } from './resilience-fixtures.js';
+import { CODES as OP_CODES, JIANGSU, JILIN, JILIN_UNFILED, visitBody } from './fixtures.js';
+import { readyVisit, settle, until } from './resilience-fixtures.js';
 import {
   admissionBody,
   CODES,
@@ -23,6 +23,7 @@ import {
   EMERGENCY_CRITERION,
   inpatientClient,
   ipLine,
+  outsideFormBody,
   P,
   pick,
   standardLines,
@@ -41,6 +42,7 @@ beforeEach(async () => {
   await api(sys.mock.control, 'POST', '/reset'); // seeded filings again; the gateway signs in again by itself
 });
 
+const UNFILED = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token };
 const staff = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'staff' });
 const control = async (m: string, p: string, b?: unknown) => (await api(sys.mock.control, m, p, b)).body;
 const addFiling = (psn_no: string, body: unknown) => api(sys.mock.control, 'POST', `/persons/${psn_no}/filings`, body);
@@ -259,10 +261,7 @@ describe('2. self-pay then never direct (JL 22, HN 17); the late-filing deadline
   });
 
   it('JL 22 / HN 17: an outpatient visit paid as self-pay and uploaded is not settled directly either', async () => {
-    const reg = await c.call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token }));
-    const v = reg.body.visit;
-    await c.call('POST', `/v1/outpatient/visits/${v.visit_id}/diagnoses`, diagnosesBody());
-    await c.call('POST', `/v1/outpatient/visits/${v.visit_id}/fees`, { chrg_bchno: 'B1', lines: [line('1', OP_CODES.consult, 1, 20)] });
+    const { visit: v } = await readyVisit(sys.gw.url, UNFILED);
     const up = await api(
       sys.gw.url,
       'POST',
@@ -294,7 +293,7 @@ describe('2. self-pay then never direct (JL 22, HN 17); the late-filing deadline
     expect(up.status, up.text).toBe(202);
     expect(up.body.encounter_kind).toBe('outpatient');
     await addFiling(JILIN_UNFILED.psn_no, { file_type: '2', begndate: '2026-11-01', enddate: null });
-    const r = await c.call('POST', `/v1/outpatient/visits/${v.visit_id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+    const r = await settle(sys.gw.url, v.visit_id);
     expect([r.status, r.body.error.code]).toEqual([409, 'GW_BIZ_SELF_PAY_UPLOADED']);
   });
 
@@ -360,20 +359,7 @@ describe('2. self-pay then never direct (JL 22, HN 17); the late-filing deadline
   });
 });
 
-function formBody(form_date: string, lines: unknown[], extra: Record<string, unknown> = {}) {
-  return {
-    form_type: '1',
-    dept_name: '普外科',
-    diagnosis: { diag_code: 'K35.800', diag_name: '急性阑尾炎' },
-    outside_institution: { name: '深圳市示例影像中心', code: 'H44030500099' },
-    lines,
-    reason: '本院CT设备检修，需外院检查',
-    physician: { name: '李医生', code: 'D440300000009' },
-    insurance_office_stamp: { stamped_by: '医保办王五', stamped_at: `${form_date} 11:00:00` },
-    form_date,
-    ...extra,
-  };
-}
+const formBody = outsideFormBody;
 
 const printed = async (base: string, id: string, form_id: string) =>
   (await fetch(`${base}/v1/inpatient/admissions/${id}/outside-forms/${form_id}/print`, { headers: { 'x-api-key': TEST_KEYS.his } })).text();
@@ -608,26 +594,14 @@ describe('5. the emergency criterion (LN 22: 经就医地定点医疗机构认�
   });
 
   it('LN 22 (门诊急诊转诊标志): an outpatient emergency carries its criterion (a diagnosis and a reason), shown with the settlement', async () => {
-    const bare = await c.call(
-      'POST',
-      '/v1/outpatient/visits',
-      visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token }, { emergency: true }),
-    );
+    const bare = await c.call('POST', '/v1/outpatient/visits', visitBody(UNFILED, { emergency: true }));
     expect([bare.status, bare.body.error.code]).toEqual([422, 'GW_VAL_EMERGENCY_CRITERION_MISSING']);
-    const reg = await c.call(
-      'POST',
-      '/v1/outpatient/visits',
-      visitBody(
-        { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token },
-        { emergency: true, emergency_criterion: { diag_code: 'R10.000', diag_name: '急性腹痛', reason: '剧烈腹痛2小时，需立即处置' } },
-      ),
-    );
-    expect(reg.status, reg.text).toBe(201);
-    const id = reg.body.visit.visit_id as string;
-    expect(reg.body.visit.emergency_criterion).toMatchObject({ basis: 'diagnosis', diag_code: 'R10.000' });
-    await c.call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody('13'));
-    await c.call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'E1', lines: [line('1', OP_CODES.consult, 1, 20)] });
-    const setl = await c.call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+    const { id, visit } = await readyVisit(sys.gw.url, UNFILED, {
+      visit: { emergency: true, emergency_criterion: { diag_code: 'R10.000', diag_name: '急性腹痛', reason: '剧烈腹痛2小时，需立即处置' } },
+      med_type: '13',
+    });
+    expect(visit.emergency_criterion).toMatchObject({ basis: 'diagnosis', diag_code: 'R10.000' });
+    const setl = await settle(sys.gw.url, id);
     expect(setl.status, setl.text).toBe(201);
     expect(setl.body.emergency).toMatchObject({ emergency: true, criterion: { basis: 'diagnosis', reason: '剧烈腹痛2小时，需立即处置' } });
   });
@@ -635,11 +609,8 @@ describe('5. the emergency criterion (LN 22: 经就医地定点医疗机构认�
 
 describe('6. refusals that turn the patient to self-pay say so in Chinese, with the next step', () => {
   it('JL 22 / HN 17: the not-filed refusal of an outpatient visit tells the counter to settle as self-pay and how to claim', async () => {
-    const reg = await c.call('POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token }));
-    const id = reg.body.visit.visit_id as string;
-    await c.call('POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
-    await c.call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'F1', lines: [line('1', OP_CODES.consult, 1, 20)] });
-    const r = await c.call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+    const { id } = await readyVisit(sys.gw.url, UNFILED);
+    const r = await settle(sys.gw.url, id);
     expect(r.body.error).toMatchObject({
       code: 'GW_FIL_NOT_FILED',
       message:
