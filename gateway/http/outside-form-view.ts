@@ -1,4 +1,5 @@
 import type { Admission, InpatientFeeLine, OutsideForm } from '../engine/admission.js';
+import { criterionText } from '../engine/emergency-criteria.js';
 import { type AnnexField, annexOf } from '../engine/outside-form-annexes.js';
 import { formPatient } from '../engine/outside-forms.js';
 import type { CodeTable } from '../validation.js';
@@ -13,7 +14,9 @@ export const escapeHtml = (v: unknown) =>
  * 证明》, HN annex 4 / LN annex 17 《住院期间外院检查治疗或定点药店购药单》, else the hospital's
  * default): its title, then its rows — patient, diagnosis, outside institution, tests or drugs,
  * reason, physician's signature, insurance office stamp, date. The patient's 姓名, 性别, 年龄 and 证件
- * are the 1101 person of the stay (Admission.person), the age on the form's date.
+ * are the 1101 person of the stay (Admission.person), the age on the form's date. The line above
+ * the annex's rows (the gateway's, not the annex's) names the hospital, the form, the stay and, for an
+ * emergency stay, the criterion the hospital applied (LN 22).
  */
 export function outsideFormHtml(
   a: Admission,
@@ -68,7 +71,7 @@ ${rows}
 <body>
 <h1>${e(annex.title)}</h1>
 ${f.status === 'void' ? `<p class="void">已作废 ${e(f.voided_at)} ${e(f.void_reason)}</p>` : ''}
-<p>${e(hospitalName)} · 单号 ${e(f.form_id)} · 住院号 ${e(a.facts.ipt_no)} · 类别 ${e(kind)}</p>
+<p>${e(hospitalName)} · 单号 ${e(f.form_id)} · 住院号 ${e(a.facts.ipt_no)} · 类别 ${e(kind)}${a.facts.emergency ? ` · 住院类型 急诊（认定依据：${e(criterionText(a.emergency_criterion) || '未记录')}）` : ''}</p>
 ${body}
 <p class="src">${e(annex.source)}</p>
 </body></html>

@@ -571,8 +571,16 @@ describe('5. the emergency criterion (LN 22: 经就医地定点医疗机构认�
       ipLine('E1', CODES.nursing, 8, 25, '2026-11-05 03:00:00'),
       ipLine('E2', CODES.appendectomy, 1, 2400, '2026-11-05 04:00:00'),
     ]);
+    // the printed outside form names the stay as an emergency, with the criterion
+    const form = await c.call(
+      'POST',
+      `/v1/inpatient/admissions/${id}/outside-forms`,
+      formBody('2026-11-06', [ipLine('E3', CODES.ct, 1, 150, '2026-11-06 10:00:00')]),
+    );
+    expect(form.status, form.text).toBe(201);
+    expect(await printed(sys.gw.url, id, form.body.form_id)).toContain('住院类型 急诊（认定依据：《急危重病种标准》10 急腹症');
     await c.discharge(id, '2026-11-12 10:00:00');
-    const setl = await c.settle(id, '2600.00');
+    const setl = await c.settle(id, '2750.00');
     expect(setl.status, setl.text).toBe(201);
     expect(setl.body.emergency).toMatchObject({ emergency: true, criterion: { category: '10' } });
     expect((await c.call('GET', `/v1/inpatient/settlements/${setl.body.setl_id}`)).body.emergency.criterion.category).toBe('10');
