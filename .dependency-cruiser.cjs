@@ -29,7 +29,7 @@ const HTTP = '^gateway/http/';
 const EDGE_BESIDE_HTTP = ['^gateway/auth/', '^gateway/(metrics|config)\\.ts$'];
 const EDGE = [HTTP, ...EDGE_BESIDE_HTTP];
 const COMPOSITION = ['^gateway/cli/', '^gateway/(server|main|demo)\\.ts$'];
-/** The transport port's implementations, one file per profile (tif-transport.ts, ...): the I/O edge of adapters/. */
+/** The transport port's implementations (http-transport.ts, the shared HTTP mechanics; tif-, jilin-transport.ts): the I/O edge of adapters/. */
 const TRANSPORT_PROFILES = '^adapters/platform/[^/]+-transport\\.ts$';
 
 // not anchored at ^: with a symlinked node_modules (a second worktree) the resolved path is ../…/node_modules/…
@@ -111,8 +111,8 @@ module.exports = {
     {
       name: 'axios-only-in-transport-profiles',
       comment:
-        'axios is the HTTP client of the transport profiles: only adapters/platform/<profile>-transport.ts (today ' +
-        'tif-transport.ts), the implementations of the PlatformTransport port, may import it. Everything else talks ' +
+        'axios is the HTTP client of the transport profiles: only adapters/platform/<name>-transport.ts (today ' +
+        'http-transport.ts, the mechanics every profile shares), the implementations of the PlatformTransport port, may import it. Everything else talks ' +
         'to the platform through the port (adapters/platform/transport.ts), picked by adapters/platform/transports.ts.',
       severity: 'error',
       from: { pathNot: TRANSPORT_PROFILES },

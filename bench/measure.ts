@@ -26,6 +26,22 @@ export function procMemory(pid: number): ProcMemory | undefined {
   return { rss: field('VmRSS'), hwm: field('VmHWM'), rss_anon: field('RssAnon'), rss_file: field('RssFile') };
 }
 
+/**
+ * CPU seconds a process has used so far (user + system, /proc/<pid>/stat fields 14 and 15, in
+ * clock ticks of 1/100 s on Linux): the difference between two samples says which process a
+ * slowdown is in.
+ */
+export function procCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) may hold spaces: count the fields after its closing parenthesis
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Samples VmRSS of some processes every interval; keeps the peak since the last reset, per process. */
 export class RssSampler {
   private timer?: NodeJS.Timeout;

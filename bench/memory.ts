@@ -15,7 +15,7 @@
 import autocannon from 'autocannon';
 import { stopAll } from './children.js';
 import { round } from './load.js';
-import { mib, procMemory } from './measure.js';
+import { mib, procCpuSeconds, procMemory } from './measure.js';
 import { loadAverageNow, resultsHead, renderMemoryCheck, writeResults } from './report.js';
 import { settlementBodies } from './journal.js';
 import { removeTempDirs, startGateway, startMock, type GatewayHandle } from './system.js';
@@ -45,19 +45,49 @@ interface Sample {
   rss_anon_mib: number;
   rss_file_mib: number;
   heap_used_after_gc_mib: number;
+  /** CPU seconds used so far by the gateway and by the mock: where the time of a slower window goes */
+  gateway_cpu_s: number;
+  mock_cpu_s: number;
 }
 
-async function sample(gw: GatewayHandle, settlements: number, started: number): Promise<Sample> {
+async function sample(gw: GatewayHandle, mockPid: number, settlements: number, started: number): Promise<Sample> {
   const m = procMemory(gw.pid)!; // before the GC, which changes RSS
+  const gatewayCpu = procCpuSeconds(gw.pid) ?? Number.NaN;
+  const mockCpu = procCpuSeconds(mockPid) ?? Number.NaN;
   const heap = await gw.ask<{ heapUsed: number }>({ type: 'memory' });
   return {
     settlements,
+    gateway_cpu_s: round(gatewayCpu, 2),
+    mock_cpu_s: round(mockCpu, 2),
     elapsed_s: round((Date.now() - started) / 1000, 1),
     rss_mib: mib(m.rss)!,
     rss_anon_mib: mib(m.rss_anon)!,
     rss_file_mib: mib(m.rss_file)!,
     heap_used_after_gc_mib: mib(heap.heapUsed)!,
   };
+}
+
+/**
+ * Per window between two samples: settlements per second, and the CPU milliseconds per settlement
+ * of the gateway and of the mock — a window that runs slower says which of the two it is in.
+ */
+function windows(samples: Sample[]) {
+  return samples.slice(1).map((b, i) => {
+    const a = samples[i]!;
+    const n = b.settlements - a.settlements;
+    return {
+      settlements: `${a.settlements}-${b.settlements}`,
+      per_s: round(n / (b.elapsed_s - a.elapsed_s), 1),
+      gateway_cpu_ms_per_settlement: round(((b.gateway_cpu_s - a.gateway_cpu_s) * 1000) / n, 2),
+      mock_cpu_ms_per_settlement: round(((b.mock_cpu_s - a.mock_cpu_s) * 1000) / n, 2),
+    };
+  });
+}
+
+/** The last window's rate against the first's (issue 11: ≥ 0.9 over 50,000 settlements). */
+function windowRatio(samples: Sample[]) {
+  const w = windows(samples);
+  return w.length >= 2 ? round(w[w.length - 1]!.per_s / w[0]!.per_s, 3) : undefined;
 }
 
 async function main() {
@@ -121,7 +151,7 @@ async function main() {
         if (status !== 201) return;
         settled++;
         if (settled % FIRST === 0) {
-          samples.push(sample(gw, settled, started));
+          samples.push(sample(gw, mock.pid, settled, started));
           progress(`${settled.toLocaleString('en-US')} settled`);
         }
       },
@@ -152,7 +182,7 @@ async function main() {
   });
   const duration = (Date.now() - started) / 1000;
   const taken = await Promise.all(samples);
-  const idle = await sample(gw, settled, started);
+  const idle = await sample(gw, mock.pid, settled, started);
   const hwm = procMemory(gw.pid)?.hwm;
   await gw.stop();
   await mock.stop();
@@ -186,6 +216,8 @@ async function main() {
       settlements_per_s: round(settled / duration, 1),
       after_first: first,
       at_end: end,
+      windows: windows(taken),
+      last_vs_first_window_rate: windowRatio(taken),
       rss_growth_ratio: round(end.rss_mib / first.rss_mib, 3),
       rss_anon_growth_ratio: round(end.rss_anon_mib / first.rss_anon_mib, 3),
       heap_growth_ratio: round(end.heap_used_after_gc_mib / first.heap_used_after_gc_mib, 3),

@@ -29,6 +29,24 @@ function redisServerBinary(): string | undefined {
   return ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server'].find((p) => existsSync(p));
 }
 
+/** A redis-server of the bench's own on a free port, nothing on disk (stopped with the bench). */
+export async function startRedisServer(): Promise<{ url: string; stop: () => Promise<void> } | { reason: string }> {
+  const bin = redisServerBinary();
+  if (!bin) return { reason: 'no redis-server on this machine and BENCH_REDIS_URL not set' };
+  const port = await freePort();
+  const server: Child = await startProgram('redis', bin, [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ]);
+  return { url: `redis://127.0.0.1:${port}/0`, stop: () => server.stop() };
+}
+
 /** The line of the child's output that says why it did not start. */
 function refusal(text: string): string {
   const lines = text.split('\n');
@@ -59,21 +77,10 @@ export async function redisJournal(
   const redis = () => new Redis(url!, { lazyConnect: true, maxRetriesPerRequest: 1 }).on('error', () => undefined);
   try {
     if (!url) {
-      const bin = redisServerBinary();
-      if (!bin) return { status: 'not_available', reason: 'no redis-server on this machine and BENCH_REDIS_URL not set' };
-      const port = await freePort();
-      const server: Child = await startProgram('redis', bin, [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ]);
-      stops.push(() => server.stop());
-      url = `redis://127.0.0.1:${port}/0`;
+      const own = await startRedisServer();
+      if ('reason' in own) return { status: 'not_available', reason: own.reason };
+      stops.push(own.stop);
+      url = own.url;
     }
     const probe = redis();
     try {

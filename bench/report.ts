@@ -197,5 +197,11 @@ export function renderMemoryCheck(mc: any): string {
     `  RSS after ${a.settlements.toLocaleString('en-US')}: ${fmt(a.rss_mib)} MiB (anon ${fmt(a.rss_anon_mib)}, file ${fmt(a.rss_file_mib)}, heap after GC ${fmt(a.heap_used_after_gc_mib)})`,
     `  RSS at ${e.settlements.toLocaleString('en-US')}: ${fmt(e.rss_mib)} MiB (anon ${fmt(e.rss_anon_mib)}, file ${fmt(e.rss_file_mib)}, heap after GC ${fmt(e.heap_used_after_gc_mib)})`,
     `  growth: RSS ×${fmt(mc.rss_growth_ratio, 3)}, anon ×${fmt(mc.rss_anon_growth_ratio, 3)}, heap ×${fmt(mc.heap_growth_ratio, 3)}`,
+    ...(mc.windows
+      ? [
+          `  windows (settlements: per s, gateway / mock CPU ms per settlement): ${mc.windows.map((w: any) => `${w.settlements}: ${w.per_s}/s, ${w.gateway_cpu_ms_per_settlement} / ${w.mock_cpu_ms_per_settlement}`).join('; ')}`,
+          `  last window against the first: ×${fmt(mc.last_vs_first_window_rate, 3)}`,
+        ]
+      : []),
   ].join('\n');
 }

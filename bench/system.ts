@@ -103,7 +103,9 @@ export async function startGateway(platformUrl: string, extraEnv: Record<string,
   try {
     const clients = writeClientsFile(confDir);
     const env = { ...platformEnv(platformUrl), DATA_DIR: dataDir, API_CLIENTS_FILE: clients.file, LOG_LEVEL: 'info', ...extraEnv };
-    const gw = await startNodeChild('gateway', benchScript('gateway-process.ts'), env, { nodeArgs: ['--expose-gc'] });
+    // BENCH_CPU_PROF_DIR: the gateway writes a V8 CPU profile there when it stops (README "Performance")
+    const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+    const gw = await startNodeChild('gateway', benchScript('gateway-process.ts'), env, { nodeArgs: ['--expose-gc', ...prof] });
     const url = `http://127.0.0.1:${Number(gw.ready.port)}`;
     // ready = store reachable and signed in (9001) — the first measured call must not pay the sign-in
     await waitFor('gateway /readyz', async () => (await getJson(`${url}/readyz`, clients.ops)).status === 200).catch(async (e: unknown) => {

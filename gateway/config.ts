@@ -1,5 +1,13 @@
+import { statSync, readFileSync } from 'node:fs';
 import { ER_FLAG_PLACEMENTS, type ErFlagPlacement } from '../adapters/platform/outpatient-messages.js';
 import type { EnvelopeSettings } from '../adapters/platform/envelope.js';
+import { FSI_CALL_SERVICE_PATH, FSI_UPLOAD_PATH, type FsiSettings } from '../adapters/platform/profile-fsi-paths.js';
+import { JILIN_DEFAULTS, type JilinSettings } from '../adapters/platform/profile-jilin-sm.js';
+import { parseSm2PrivateKey, parseSm2PublicKey, Sm2KeyError, sm2Sign, sm2Verify } from '../adapters/platform/sm.js';
+import { PROFILES, type ProfileName } from '../adapters/platform/transports.js';
+import { parseTimeOfDay } from './engine/reconciliation/calendar.js';
+import type { GroupKey } from './engine/reconciliation/documents.js';
+import type { ReconciliationSettings } from './engine/reconciliation/settings.js';
 
 /**
  * Configuration, read once from the environment by loadConfig() in main.ts and passed down; no
@@ -15,7 +23,7 @@ export interface GatewayConfig {
    */
   auth: { clientsFile?: string; rateLimitPerMinute: number; secretOf: (envName: string) => string | undefined };
   store:
-    | { backend: 'lmdb'; path: string }
+    | { backend: 'lmdb'; path: string; mapSizeBytes: number }
     | {
         backend: 'redis';
         url: string;
@@ -29,10 +37,14 @@ export interface GatewayConfig {
   /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs for the first to finish */
   idempotency: { ttlSeconds: number; waitMs: number };
   platform: {
-    profile: 'tif';
+    /** PLATFORM_PROFILE: how bytes travel (adapters/platform/transports.ts); README "Transport profiles" */
+    profile: ProfileName;
     baseUrl: string;
+    /** tif: x-tif-paasid and the signing secret */
     paasid: string;
     secret: string;
+    fsi?: FsiSettings;
+    jilin?: JilinSettings;
     timeoutMs: number;
     /** renew the 9001 sign-in after this long even without a rejection */
     signInTtlMs: number;
@@ -58,14 +70,33 @@ export interface GatewayConfig {
     /** SELF_PAY_UPLOAD_INFNO is UNVERIFIED (no 4xxx self-pay message in the public record) */
     selfPay: { infno: string; intervalMs: number };
   };
+  /**
+   * Retention (issue 11): message bodies of journal records older than hotDays move to daily
+   * archive files in archiveDir (gateway/store/archive.ts, resilience/archiver.ts); open work never.
+   */
+  retention: { hotDays: number; archiveDir: string; intervalMs: number };
+  /** issue 12: daily reconciliation with the platform (对账) and month close (gateway/resilience/reconciliation/) */
+  reconciliation: ReconciliationConfig;
   logLevel: string;
 }
+
+/** gateway/engine/reconciliation/settings.ts */
+export type ReconciliationConfig = ReconciliationSettings;
 
 export class ConfigError extends Error {}
 
 /** The mock platform's credentials (mocks/platform/server.ts defaults), used by the demo. */
 const DEMO_PAASID = 'yidi-demo';
 const DEMO_SECRET = 'demo-secret-change-me';
+/** The mock platform's jilin-sm demo credentials (mocks/platform/profiles.ts); a real platform never issues them. */
+const DEMO_JILIN = {
+  PLATFORM_CLIENT_ID: 'yidi-demo-client',
+  PLATFORM_CLIENT_SECRET: 'demo-client-secret-change-me',
+  PLATFORM_USERNAME: 'yidi-demo',
+  PLATFORM_PASSWORD: 'demo-password-change-me',
+  // the demo hospital's SM2 key: its public key is the one the mock checks cainfo with
+  PLATFORM_SM2_PRIVATE_KEY: 'IiGHNvu05mI4MBhvsdtW/4w/4jODliw8Q24amzFB4Po=',
+} as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -80,18 +111,15 @@ const int = (env: Env, name: string, dflt: number) => {
 /** Defaults suit the demo (mock platform on loopback); production must name its platform. */
 export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV === 'production' ? 'production' : 'demo'): GatewayConfig {
   const baseUrl = env.PLATFORM_BASE_URL ?? '';
+  const profile = platformProfile(env);
   if (mode === 'production') {
     const missing = [
-      'PLATFORM_BASE_URL',
-      'PLATFORM_PAASID',
-      'PLATFORM_SECRET',
-      'FIXMEDINS_CODE',
-      'FIXMEDINS_NAME',
-      'MDTRTAREA_ADMVS',
-    ].filter((k) => !env[k]);
+      ...['PLATFORM_BASE_URL', 'FIXMEDINS_CODE', 'FIXMEDINS_NAME', 'MDTRTAREA_ADMVS'].filter((k) => !env[k]),
+      ...missingForProfile(env, profile),
+    ];
     if (missing.length) {
       throw new ConfigError(
-        `production start refused: ${missing.join(', ')} not set. A gateway never settles against the mock platform by accident; run "npm run demo" for the demo.`,
+        `production start refused: ${missing.join(', ')} not set (PLATFORM_PROFILE=${profile}). A gateway never settles against the mock platform by accident; run "npm run demo" for the demo.`,
       );
     }
     if (/127\.0\.0\.1|localhost|\[::1\]/.test(baseUrl) && env.ALLOW_LOOPBACK_PLATFORM !== '1') {
@@ -104,6 +132,13 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       throw new ConfigError(
         'production start refused: PLATFORM_PAASID / PLATFORM_SECRET are the demo values of the mock platform. Set the platform credentials the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.',
       );
+    }
+    if (profile === 'jilin-sm' && env.ALLOW_MOCK_PLATFORM !== '1') {
+      const demo = (Object.keys(DEMO_JILIN) as Array<keyof typeof DEMO_JILIN>).filter((k) => secretSetting(env, k) === DEMO_JILIN[k]);
+      if (demo.length)
+        throw new ConfigError(
+          `production start refused: ${demo.join(', ')} ${demo.length > 1 ? 'are the demo values' : 'is the demo value'} of the mock platform. Set what the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.`,
+        );
     }
   }
   const fixmedins_code = env.FIXMEDINS_CODE ?? 'H44030500001';
@@ -137,13 +172,15 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
             waitReplicas: int(env, 'REDIS_WAIT_REPLICAS', env.REDIS_SENTINELS ? 1 : 0),
             waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
-        : { backend, path: env.DATA_DIR ?? './data' },
+        : { backend, path: env.DATA_DIR ?? './data', mapSizeBytes: int(env, 'LMDB_MAP_SIZE_GIB', 64) * 2 ** 30 },
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },
     platform: {
-      profile: 'tif',
+      profile,
       baseUrl: baseUrl || 'http://127.0.0.1:9100/api',
       paasid: env.PLATFORM_PAASID ?? DEMO_PAASID,
-      secret: env.PLATFORM_SECRET ?? DEMO_SECRET,
+      secret: secretSetting(env, 'PLATFORM_SECRET') ?? DEMO_SECRET,
+      ...(profile === 'fsi-paths' ? { fsi: fsiSettings(env, baseUrl || 'http://127.0.0.1:9100/api') } : {}),
+      ...(profile === 'jilin-sm' ? { jilin: jilinSettings(env, baseUrl || 'http://127.0.0.1:9100/api', mode) } : {}),
       timeoutMs: int(env, 'PLATFORM_TIMEOUT_MS', 15_000),
       signInTtlMs: int(env, 'SIGN_IN_TTL_MS', 12 * 3600_000),
       signInOpterNo: env.SIGN_IN_OPTER_NO ?? env.OPTER ?? 'gateway',
@@ -160,7 +197,8 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       mdtrtarea_admvs: env.MDTRTAREA_ADMVS ?? '440300',
       fixmedins_code,
       fixmedins_name: env.FIXMEDINS_NAME ?? '演示医院（DEMO）',
-      recer_sys_code: env.RECER_SYS_CODE ?? 'YBXT',
+      // jilin-sm: the source always sends sys01
+      recer_sys_code: env.RECER_SYS_CODE ?? (profile === 'jilin-sm' ? 'sys01' : 'YBXT'),
       infver: env.INFVER ?? 'V1.0',
       opter_type: opterType as '1' | '2' | '3',
       opter: env.OPTER ?? 'gateway',
@@ -181,9 +219,209 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       },
       selfPay: { infno: selfPayInfno(env), intervalMs: int(env, 'SELF_PAY_INTERVAL_MS', 5_000) },
     },
+    retention: {
+      // 400 days: a cross-year refund (JS 45, HN 52, LN 54) and the previous year's month close
+      // (JS 43) still read their records from the hot store; older bodies are read only by staff
+      hotDays: int(env, 'JOURNAL_HOT_DAYS', 400),
+      archiveDir: env.ARCHIVE_DIR ?? (backend === 'lmdb' ? `${env.DATA_DIR ?? './data'}/archive` : './data/archive'),
+      intervalMs: int(env, 'ARCHIVE_INTERVAL_MS', 3_600_000),
+    },
     outpatientErFlagAt: erFlagPlacement(env),
+    reconciliation: reconciliation(env),
     logLevel: env.LOG_LEVEL ?? 'info',
   };
+}
+
+function platformProfile(env: Env): ProfileName {
+  const v = env.PLATFORM_PROFILE || 'tif';
+  if (!(PROFILES as readonly string[]).includes(v))
+    throw new ConfigError(`PLATFORM_PROFILE must be one of ${PROFILES.join(', ')}, got "${v}"`);
+  return v as ProfileName;
+}
+
+/** What a production start of `profile` needs that is not set (a secret may come as NAME or NAME_FILE). */
+function missingForProfile(env: Env, profile: ProfileName): string[] {
+  const has = (k: string) => Boolean(env[k]) || Boolean(env[`${k}_FILE`]);
+  const need: Record<ProfileName, string[]> = {
+    tif: ['PLATFORM_PAASID', 'PLATFORM_SECRET'],
+    'fsi-paths': [],
+    'jilin-sm': ['PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET', 'PLATFORM_USERNAME', 'PLATFORM_PASSWORD', 'PLATFORM_SM2_PRIVATE_KEY'],
+  };
+  return need[profile]
+    .filter((k) => !has(k))
+    .map((k) => (k === 'PLATFORM_PAASID' || k === 'PLATFORM_CLIENT_ID' || k === 'PLATFORM_USERNAME' ? k : `${k} (or ${k}_FILE)`));
+}
+
+/**
+ * A secret from the environment (NAME) or from a file (NAME_FILE, e.g. a mounted Docker/Kubernetes
+ * secret). A file readable by group or others is refused: the secret would not be one. The value
+ * is never put into a message.
+ */
+export function secretSetting(env: Env, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (env[name] && file) throw new ConfigError(`${name} and ${name}_FILE are both set: set one`);
+  if (!file) return env[name] || undefined;
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(file);
+  } catch (e) {
+    throw new ConfigError(`${name}_FILE ${file} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (!st.isFile()) throw new ConfigError(`${name}_FILE ${file} is not a file`);
+  if ((st.mode & 0o077) !== 0) {
+    throw new ConfigError(
+      `${name}_FILE ${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): a secret file must be 0600 or 0400 (chmod 600 ${file})`,
+    );
+  }
+  const v = readFileSync(file, 'utf8').trim();
+  if (!v) throw new ConfigError(`${name}_FILE ${file} is empty`);
+  return v;
+}
+
+const oneOf = <T extends string>(env: Env, name: string, values: readonly T[], dflt: T): T => {
+  const v = env[name] || dflt;
+  if (!(values as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${v}"`);
+  return v as T;
+};
+
+function fsiSettings(env: Env, baseUrl: string): FsiSettings {
+  const routing = oneOf(env, 'PLATFORM_FSI_ROUTING', ['call-service', 'service-paths'] as const, 'call-service');
+  const callServicePath = env.PLATFORM_FSI_CALL_SERVICE_PATH || FSI_CALL_SERVICE_PATH;
+  return {
+    baseUrl,
+    routing,
+    callServicePath,
+    uploadPath: env.PLATFORM_FSI_UPLOAD_PATH || (routing === 'service-paths' ? FSI_UPLOAD_PATH : callServicePath),
+    upload: oneOf(env, 'PLATFORM_FSI_UPLOAD', ['multipart', 'json'] as const, 'multipart'),
+    apikey: secretSetting(env, 'PLATFORM_FSI_APIKEY'),
+  };
+}
+
+/**
+ * jilin-sm: every setting checked now, so that a wrong key or a missing secret stops the start with
+ * a message naming the setting — never on the first patient's call. Outside production the mock's
+ * demo credentials fill what is not set.
+ */
+function jilinSettings(env: Env, baseUrl: string, mode: GatewayConfig['mode']): JilinSettings {
+  const production = mode === 'production';
+  const get = (k: keyof typeof DEMO_JILIN) => secretSetting(env, k) ?? (production ? undefined : DEMO_JILIN[k]);
+  const missing = (
+    ['PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET', 'PLATFORM_USERNAME', 'PLATFORM_PASSWORD', 'PLATFORM_SM2_PRIVATE_KEY'] as const
+  ).filter((k) => !get(k));
+  if (missing.length) throw new ConfigError(`PLATFORM_PROFILE=jilin-sm needs ${missing.join(', ')} (each may also come as NAME_FILE)`);
+  const clientId = get('PLATFORM_CLIENT_ID')!;
+  const idBytes = Buffer.byteLength(clientId, 'utf8');
+  if (idBytes !== 16)
+    throw new ConfigError(
+      `PLATFORM_CLIENT_ID must be exactly 16 bytes of UTF-8 (it is the SM4 key of the jilin-sm profile), got ${idBytes}`,
+    );
+  let sm2: JilinSettings['sm2'];
+  try {
+    sm2 = parseSm2PrivateKey(get('PLATFORM_SM2_PRIVATE_KEY')!);
+  } catch (e) {
+    if (e instanceof Sm2KeyError) throw new ConfigError(`PLATFORM_SM2_PRIVATE_KEY is not an SM2 private key: ${e.message}`);
+    throw e;
+  }
+  const publicKey = (name: string) => {
+    const v = env[name];
+    if (!v) return undefined;
+    try {
+      return parseSm2PublicKey(v);
+    } catch (e) {
+      if (e instanceof Sm2KeyError) throw new ConfigError(`${name} is not an SM2 public key: ${e.message}`);
+      throw e;
+    }
+  };
+  // the public key the platform registered for this hospital, if given: the private key must be its pair
+  const registered = publicKey('PLATFORM_SM2_PUBLIC_KEY');
+  if (registered && registered !== sm2.publicKey)
+    throw new ConfigError(
+      'PLATFORM_SM2_PRIVATE_KEY does not belong to PLATFORM_SM2_PUBLIC_KEY: the platform would reject every signature (a wrong or swapped key file?)',
+    );
+  const userId = env.PLATFORM_SM2_USER_ID || JILIN_DEFAULTS.userId;
+  // a signature made now must verify now: the key is usable before the first call needs it
+  const probe = Buffer.from('yidi start-up self-check');
+  if (!sm2Verify(sm2.publicKey, probe, sm2Sign(sm2, probe, userId), userId))
+    throw new ConfigError('PLATFORM_SM2_PRIVATE_KEY: an SM2 signature made with it does not verify (the key is unusable)');
+  return {
+    baseUrl,
+    clientId,
+    clientSecret: get('PLATFORM_CLIENT_SECRET')!,
+    username: get('PLATFORM_USERNAME')!,
+    password: get('PLATFORM_PASSWORD')!,
+    scope: env.PLATFORM_OAUTH_SCOPE || JILIN_DEFAULTS.scope,
+    grantType: env.PLATFORM_OAUTH_GRANT_TYPE || JILIN_DEFAULTS.grantType,
+    tokenPath: env.PLATFORM_TOKEN_PATH || JILIN_DEFAULTS.tokenPath,
+    servicePath: env.PLATFORM_SERVICE_PATH || JILIN_DEFAULTS.servicePath,
+    tokenTtlSeconds: positiveInt(env, 'PLATFORM_TOKEN_TTL_SECONDS', JILIN_DEFAULTS.tokenTtlSeconds),
+    encrypt: bool(env, 'PLATFORM_ENCRYPT', true),
+    decryptReply: oneOf(env, 'PLATFORM_DECRYPT_REPLY', ['auto', 'always', 'never'] as const, 'auto'),
+    sm2,
+    userId,
+    platformPublicKey: publicKey('PLATFORM_SM2_PLATFORM_PUBLIC_KEY'),
+  };
+}
+
+function positiveInt(env: Env, name: string, dflt: number) {
+  const n = int(env, name, dflt);
+  if (n < 1) throw new ConfigError(`${name} must be at least 1`);
+  return n;
+}
+
+const bool = (env: Env, name: string, dflt: boolean) => {
+  const v = env[name];
+  if (v === undefined || v === '') return dflt;
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  throw new ConfigError(`${name} must be on or off (1 or 0), got "${v}"`);
+};
+
+/**
+ * Reconciliation settings. The detail file's bytes where the public sources disagree default to
+ * their majority (engine/reconciliation/detail-file.ts): no trailing TAB, CRLF, the .zip suffix;
+ * the result file's columns 5/6 to nhis-web's order (stmt_rslt, then refd_setl_flag).
+ */
+function reconciliation(env: Env): ReconciliationConfig {
+  const runAt = env.RECON_RUN_AT ?? '00:30';
+  const runAtMinutes = parseTimeOfDay(runAt);
+  if (runAtMinutes === undefined) throw new ConfigError(`RECON_RUN_AT must be HH:MM (24 h), got "${runAt}"`);
+  const closeByDay = int(env, 'RECON_CLOSE_BY_DAY', 3);
+  if (closeByDay < 1 || closeByDay > 28) throw new ConfigError('RECON_CLOSE_BY_DAY must be 1..28');
+  const leaseMs = int(env, 'RECON_LEASE_MS', 60_000);
+  if (leaseMs < 1_000) throw new ConfigError('RECON_LEASE_MS must be at least 1000');
+  return {
+    schedule: bool(env, 'RECON_SCHEDULE', true),
+    runAt,
+    runAtMinutes,
+    intervalMs: int(env, 'RECON_INTERVAL_MS', 60_000),
+    leaseMs,
+    catchUpDays: int(env, 'RECON_CATCH_UP_DAYS', 7),
+    groups: reconGroups(env.RECON_GROUPS),
+    autoReverse: bool(env, 'RECON_AUTO_REVERSE', true),
+    maxAutoReruns: int(env, 'RECON_MAX_RERUNS', 5),
+    closeByDay,
+    detail: {
+      trailingTab: bool(env, 'RECON_DETAIL_TRAILING_TAB', false),
+      lineBreak: oneOf(env, 'RECON_DETAIL_LINE_BREAK', ['crlf', 'lf'] as const, 'crlf'),
+      zipSuffix: bool(env, 'RECON_DETAIL_ZIP_SUFFIX', true),
+    },
+    resultColumns: oneOf(env, 'RECON_RESULT_COLUMNS', ['stmt_rslt_first', 'refd_setl_flag_first'] as const, 'stmt_rslt_first'),
+    limits: {
+      maxZipBytes: int(env, 'RECON_MAX_FILE_BYTES', 10 * 1024 * 1024),
+      maxTextBytes: int(env, 'RECON_MAX_UNZIPPED_BYTES', 64 * 1024 * 1024),
+      maxRows: int(env, 'RECON_MAX_ROWS', 200_000),
+    },
+  };
+}
+
+/** "310:11:220100,390:21:430100" -> groups */
+function reconGroups(v: string | undefined): GroupKey[] {
+  if (!v) return [];
+  return v.split(',').map((g) => {
+    const m = /^\s*(\d{3}):(\d{2}):(\d{6})\s*$/.exec(g);
+    if (!m) throw new ConfigError(`RECON_GROUPS must be "insutype:clr_type:setl_optins,...", e.g. 310:11:220100; got "${g}"`);
+    return { insutype: m[1]!, clr_type: m[2]!, setl_optins: m[3]! };
+  });
 }
 
 function erFlagPlacement(env: Env): ErFlagPlacement {

@@ -1,3 +1,4 @@
+import { MOCK_PROFILES, type MockProfileName } from '../mocks/platform/profiles.js';
 import { createMockPlatform } from '../mocks/platform/server.js';
 import { DEMO_KEYS, ensureDemoClientsFile } from './auth/demo-clients.js';
 import { loadConfig } from './config.js';
@@ -9,7 +10,10 @@ import { createGateway } from './server.js';
  * platform, with synthetic patients. Nothing here reaches a real platform.
  */
 async function demo() {
-  const mock = createMockPlatform();
+  // the mock speaks the transport profile the gateway is configured for (PLATFORM_PROFILE; loadConfig checks it)
+  const wanted = process.env.PLATFORM_PROFILE || 'tif';
+  const profile = ((MOCK_PROFILES as readonly string[]).includes(wanted) ? wanted : 'tif') as MockProfileName;
+  const mock = createMockPlatform({ profile });
   const { url } = await mock.listen(Number(process.env.MOCK_PORT ?? 9100));
   const dataDir = process.env.DATA_DIR ?? './data/demo';
   // API keys: the operator's file if named, else <DATA_DIR>/api-clients.json with the public DEMO keys

@@ -28,7 +28,10 @@ async function main() {
     throw e;
   }
   const { port } = await gw.start();
-  gw.logger.info({ port, mode: config.mode, store: config.store.backend, platform: config.platform.baseUrl }, 'gateway listening');
+  gw.logger.info(
+    { port, mode: config.mode, store: config.store.backend, platform: config.platform.baseUrl, profile: config.platform.profile },
+    'gateway listening',
+  );
   installShutdown(gw);
 }
 

@@ -1,10 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { accessRule } from './auth/access.js';
+import { SELF_PAY_QUEUE } from './resilience/store-and-forward.js';
+import type { ReconciliationStatus } from './resilience/reconciliation/service.js';
 import type { Store } from './store/store.js';
-
-/** Journal backlog is counted up to this many records per outcome on each scrape (a bounded query). */
-export const BACKLOG_SCAN_LIMIT = 10_000;
 
 /**
  * Prometheus metrics of one gateway instance, on its own registry (tests run several gateways in
@@ -54,16 +53,64 @@ export class GatewayMetrics {
       registers,
     });
     new Gauge({
-      name: 'yidi_journal_backlog',
-      help: `Journaled platform calls not yet resolved, by outcome (counted up to ${BACKLOG_SCAN_LIMIT})`,
-      labelNames: ['outcome'],
+      name: 'yidi_open_work',
+      help: "Open work by kind, counted from the store's open-work indexes (0 when everything is done): pending (calls in flight), unresolved, reversing, inquiring, needs_manual, releasing (journal records still to be resolved), self_pay_pending, self_pay_rejected (uploads owed)",
+      labelNames: ['kind'],
       registers,
       async collect() {
-        for (const outcome of ['unknown', 'pending'] as const) {
-          this.set({ outcome }, (await store.listTransactions({ outcome, limit: BACKLOG_SCAN_LIMIT })).length);
-        }
+        const [journal, uploads] = await Promise.all([store.countOpenWork(), store.countOutbox(SELF_PAY_QUEUE)]);
+        for (const [kind, n] of Object.entries(journal)) this.set({ kind }, n);
+        this.set({ kind: 'self_pay_pending' }, uploads.pending);
+        this.set({ kind: 'self_pay_rejected' }, uploads.rejected);
       },
     });
+  }
+
+  /**
+   * Reconciliation (对账, issue 12), read from the day documents on each scrape: the last balanced
+   * day, the open differences, the days open in the current month, and whether last month's close
+   * is overdue (alert on it: JS 43 wants it by the 3rd).
+   */
+  watchReconciliation(status: () => Promise<ReconciliationStatus>) {
+    const registers = [this.registry];
+    let pending: Promise<ReconciliationStatus> | undefined;
+    // one read of the documents per scrape, whichever gauge asks first
+    const read = () => {
+      pending ??= status().finally(() => setImmediate(() => (pending = undefined)));
+      return pending;
+    };
+    const gauge = (name: string, help: string, pick: (s: ReconciliationStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.set(pick(await read()));
+        },
+      });
+    gauge(
+      'yidi_reconciliation_last_balanced_day_timestamp_seconds',
+      'Local midnight of the latest balanced reconciliation day (0: none in this or the last month)',
+      (s) => s.last_balanced_day_timestamp,
+    );
+    gauge(
+      'yidi_reconciliation_open_differences',
+      'Reconciliation differences (work items) not resolved, this and the last month',
+      (s) => s.open_differences,
+    );
+    gauge(
+      'yidi_reconciliation_days_open_current_month',
+      'Days of the current month before today that are not balanced (not run counts as open)',
+      (s) => s.days_open_current_month,
+    );
+    gauge('yidi_reconciliation_previous_month_closed', '1 once the last month is closed (every day balanced)', (s) =>
+      s.previous_month_closed ? 1 : 0,
+    );
+    gauge(
+      'yidi_reconciliation_close_overdue',
+      '1 while the last month is not closed after its closing day (RECON_CLOSE_BY_DAY, JS 43)',
+      (s) => (s.close_overdue ? 1 : 0),
+    );
   }
 
   /** PlatformClient's `observe` hook. */

@@ -167,15 +167,17 @@ export function personalValues(...vs: unknown[]): string[] {
 export async function knownPersonalValues(
   store: Pick<Store, 'getEncounter' | 'listTransactions'>,
   t: TransactionRecord,
+  /** reads an archived record's stages back (store/archive.ts) */
+  restore: (r: TransactionRecord) => TransactionRecord = (r) => r,
 ): Promise<string[]> {
-  const found: unknown[] = [t.stages];
+  const found: unknown[] = [restore(t).stages];
   try {
     if (t.encounter_id) found.push((await store.getEncounter(t.encounter_id))?.value);
     for (const name of ['ipt_otp_no', 'psn_no'] as const) {
       const value = t.keys[name];
       if (!value) continue;
       const lookups = await store.listTransactions({ outcome: 'succeeded', infno: '1101', key: { name, value }, limit: 3 });
-      found.push(...lookups.map((x) => x.stages));
+      found.push(...lookups.map((x) => restore(x).stages));
       if (lookups.length) break;
     }
   } catch {

@@ -18,8 +18,15 @@ import { createApp } from './http/app.js';
 import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
 import { withCircuitBreaker } from './resilience/circuit-breaker.js';
+import { DayDocuments } from './resilience/reconciliation/day-documents.js';
+import { DayRun } from './resilience/reconciliation/day-run.js';
+import { Orphans } from './resilience/reconciliation/orphans.js';
+import { Reconciliation } from './resilience/reconciliation/service.js';
+import { ReconciliationWorker } from './resilience/reconciliation/worker.js';
 import { ReversalWorker } from './resilience/reversal-worker.js';
 import { StoreAndForward } from './resilience/store-and-forward.js';
+import { Archiver } from './resilience/archiver.js';
+import { JournalArchive } from './store/archive.js';
 import { createLogger, type Logger } from './logger.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -103,8 +110,63 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     intervalMs: config.resilience.selfPay.intervalMs,
   });
+  const archive = new JournalArchive(config.retention.archiveDir);
+  const archiver = new Archiver({
+    store,
+    archive,
+    clock,
+    logger,
+    hotDays: config.retention.hotDays,
+    intervalMs: config.retention.intervalMs,
+    timeZoneOffsetMinutes: config.envelope.timeZoneOffsetMinutes,
+  });
   /** this process's boot id: its Idempotency-Key claims carry it, so the next start knows them for a dead holder's */
   const bootId = randomUUID();
+  // issue 12: reconciliation with the platform (对账); its leases name this boot too
+  const offsetMinutes = config.envelope.timeZoneOffsetMinutes;
+  const reconDocs = new DayDocuments(store, clock, bootId);
+  const orphans = new Orphans({
+    store,
+    docs: reconDocs,
+    platform,
+    reversals,
+    clock,
+    logger,
+    autoReverse: config.reconciliation.autoReverse,
+  });
+  const dayRun = new DayRun({
+    store,
+    docs: reconDocs,
+    platform,
+    schemas,
+    clock,
+    logger,
+    orphans,
+    settings: config.reconciliation,
+    fixmedinsCode: config.envelope.fixmedins_code,
+    offsetMinutes,
+  });
+  const reconWorker = new ReconciliationWorker({
+    docs: reconDocs,
+    run: dayRun,
+    orphans,
+    clock,
+    logger,
+    settings: config.reconciliation,
+    offsetMinutes,
+    breaker: transport,
+    // the embedded store has one writer: a lease another boot id holds is a dead process's
+    singleWriter: store.backend === 'lmdb',
+  });
+  const reconciliation = new Reconciliation({
+    docs: reconDocs,
+    worker: reconWorker,
+    orphans,
+    clock,
+    settings: config.reconciliation,
+    offsetMinutes,
+  });
+  metrics.watchReconciliation(() => reconciliation.status());
   /** draining: set by stop(); /readyz answers 503 and responses close their connections */
   const lifecycle = { draining: false };
   const app = createApp({
@@ -127,6 +189,8 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     lifecycle,
     idempotency: { ...config.idempotency, holder: bootId },
     resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno },
+    archive,
+    reconciliation,
   });
 
   let server: Server | undefined;
@@ -152,6 +216,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     platform,
     metrics,
+    reconciliation,
     /**
      * Marks what a previous process left pending as unknown and releases its Idempotency-Key claims
      * (a same-key retry is then answered from the journal, not 409 until the lease lapses), then listens.
@@ -183,6 +248,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       void refunds.resumeUnfinished();
       reversals.start();
       uploads.start();
+      archiver.start();
+      // resumes at once a run a stopped process left, then keeps the daily schedule
+      reconWorker.start();
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(port, host, () => resolve(s));
       });
@@ -201,7 +269,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       clearInterval(maintenance);
       clearInterval(aliveTimer);
       // a sign-in still being journaled must finish before the store closes
-      await Promise.all([reversals.stop(), uploads.stop(), startupSignIn]);
+      await Promise.all([reversals.stop(), uploads.stop(), archiver.stop(), reconWorker.stop(), startupSignIn]);
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {
@@ -231,7 +299,7 @@ const ALIVE_RENEW_MS = 3_000;
 
 export async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
   if (config.store.backend === 'lmdb') {
-    const s = new LmdbStore(config.store.path);
+    const s = new LmdbStore(config.store.path, { mapSizeBytes: config.store.mapSizeBytes });
     s.pruneSequences();
     s.pruneIdempotency();
     return s;
@@ -301,7 +369,8 @@ async function recoverPending(
   timing: { timeoutMs: number; marginMs: number },
 ) {
   const cutoff = new Date(Date.now() - olderThanMs).toISOString();
-  const pending = (await store.listTransactions({ outcome: 'pending', limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
+  // the calls in flight are open work of their own index: this costs what is in flight, not the journal
+  const pending = (await store.listTransactions({ open: ['pending'], to: cutoff, limit: 100_000 })).filter((t) => t.updated_at <= cutoff);
   for (const t of pending) {
     t.outcome = 'unknown';
     t.updated_at = new Date().toISOString();

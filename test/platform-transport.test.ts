@@ -2,7 +2,7 @@ import net from 'node:net';
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tifHeaders, tifSignature } from '../adapters/platform/signature.js';
-import { classifyReply, parseInfcode } from '../adapters/platform/reply.js';
+import { classifyReply, fileOf, parseInfcode, transportOutcome } from '../adapters/platform/reply.js';
 import { createTifTransport } from '../adapters/platform/tif-transport.js';
 import { createTransport } from '../adapters/platform/transports.js';
 
@@ -28,6 +28,26 @@ describe('x-tif signature', () => {
 
 describe('tif transport (nock)', () => {
   afterEach(() => nock.cleanAll());
+
+  it("a download (9102) reads the body as bytes: a zip is the file; a JSON answer is the platform's word; one over the size limit is not read", async () => {
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0xff, 0x00, 0x80, 0x7f]);
+    nock('http://platform.test').post('/fsi/api/9102').reply(200, zip, { 'content-type': 'application/octet-stream' });
+    nock('http://platform.test')
+      .post('/fsi/api/9102')
+      .reply(200, JSON.stringify({ infcode: -2, err_msg: '文件不存在' }), { 'content-type': 'application/json' });
+    nock('http://platform.test').post('/fsi/api/9102').reply(200, Buffer.alloc(4096, 1), { 'content-type': 'application/octet-stream' });
+    const t = createTifTransport(cfg, clock);
+    const file = await t.send('9102', {}, { timeoutMs: 1000, file: { maxBytes: 1024 } });
+    const json = await t.send('9102', {}, { timeoutMs: 1000, file: { maxBytes: 1024 } });
+    const big = await t.send('9102', {}, { timeoutMs: 1000, file: { maxBytes: 1024 } });
+    t.close();
+    // the bytes as they came (not decoded as text), and a file counts as a working platform for the breaker
+    expect(Buffer.from(fileOf(file)!.bytes).equals(zip)).toBe(true);
+    expect(transportOutcome(file)).toBe('succeeded');
+    expect(fileOf(json)).toBeUndefined();
+    expect(classifyReply(json)).toMatchObject({ outcome: 'rejected', reason: '文件不存在' });
+    expect(big).toMatchObject({ kind: 'unknown', reason: 'the reply is larger than 1024 bytes (the download size limit)' });
+  });
 
   it('posts the envelope to baseUrl/infno with the four x-tif headers', async () => {
     let seen: Record<string, string | string[] | undefined> = {};
@@ -56,7 +76,12 @@ describe('tif transport (nock)', () => {
     const t = createTifTransport(cfg, clock);
     const r = await t.send('2207', {}, { timeoutMs: 1000 });
     t.close();
-    expect(r).toEqual({ kind: 'reply', status: 502, rawBody: '<html>bad gateway</html>' });
+    expect(r).toEqual({
+      kind: 'reply',
+      status: 502,
+      rawBody: '<html>bad gateway</html>',
+      wire_digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(classifyReply(r).outcome).toBe('unknown');
   });
 

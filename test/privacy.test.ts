@@ -118,4 +118,24 @@ describe('redactText: untrusted free text', () => {
     expect(logs.text).not.toMatch(/220100198003150001|13912345678/);
     expect(logs.text).toContain('[redacted id]');
   });
+
+  it('censors every listed field at any depth of a log line, also inside an error, and leaves the rest as it was', () => {
+    const logs = new LogCapture();
+    const logger = createLogger('info', logs);
+    const deep = { a: { b: { c: { d: { e: { f: { psn_name: '吉长青' } } } } } } };
+    const input = { infno: '2207', lines: [{ certno: '220100198003150001', fee: 20 }], deep };
+    logger.info(input, 'nested');
+    const err = Object.assign(new Error('failed'), { details: { mdtrt_cert_no: 'EVT22000000000000000001A1B2C3D4' } });
+    logger.error({ err, transaction_id: 'T1' }, 'with error');
+    expect(logs.text).not.toMatch(/吉长青|220100198003150001|EVT22000000000000000001/);
+    const [first, second] = logs.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ infno: '2207', lines: [{ certno: '[redacted]', fee: 20 }] });
+    expect(first.deep.a.b.c.d.e.f.psn_name).toBe('[redacted]');
+    expect(second).toMatchObject({ transaction_id: 'T1', err: { message: 'failed', details: { mdtrt_cert_no: '[redacted]' } } });
+    // the caller's object is not changed
+    expect(input.lines[0]!.certno).toBe('220100198003150001');
+  });
 });

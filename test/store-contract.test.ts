@@ -3,7 +3,10 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../gateway/store/lmdb-store.js';
 import { RedisStore } from '../gateway/store/redis-store.js';
-import type { EncounterBase, Store, TransactionRecord } from '../gateway/store/store.js';
+import { JournalArchive } from '../gateway/store/archive.js';
+import { cursorOf } from '../gateway/store/query.js';
+import { auditCursorOf } from '../gateway/store/queue-keys.js';
+import type { EncounterBase, Resolution, Store, TransactionRecord } from '../gateway/store/store.js';
 import { tmpDir } from './helpers/harness.js';
 
 /**
@@ -146,6 +149,161 @@ describe.each([
       for (let i = 0; i < 450; i++) await store.putTransaction(tx({ infno: '2204' }));
       const found = await store.listTransactions({ encounter_id });
       expect(found.map((r) => r.id)).toEqual([needle.id]);
+    });
+  });
+
+  describe('indexes: open work, business keys, cursors (issue 11)', () => {
+    const resolution = (state: Resolution['state'], over: Partial<Resolution> = {}): Resolution => ({
+      state,
+      attempts: 1,
+      next_at: new Date().toISOString(),
+      reversal_ids: [],
+      ...over,
+    });
+    const ids = (rs: TransactionRecord[]) => rs.map((r) => r.id);
+
+    it('a record is open work while in flight, reversing, inquiring, needs_manual or not yet taken by its encounter; it leaves the index when done', async () => {
+      const before = await store.countOpenWork();
+      const encounter_id = `V-${randomUUID()}`;
+      const r = tx({ encounter_id, outcome: 'pending' });
+      const count = async () => {
+        const now = await store.countOpenWork();
+        return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - before[k as keyof typeof before]]));
+      };
+      const openIds = async () =>
+        ids(await store.listTransactions({ open: ['pending', 'reversing', 'releasing', 'needs_manual'], encounter_id }));
+      await store.putTransaction(r);
+      expect(await count()).toMatchObject({ pending: 1, reversing: 0 });
+      expect(await openIds()).toEqual([r.id]);
+      await store.putTransaction({ ...r, outcome: 'unknown', resolution: resolution('reversing') });
+      expect(await count()).toMatchObject({ pending: 0, reversing: 1 });
+      expect(ids(await store.listTransactions({ open: ['reversing'] }))).toContain(r.id);
+      // a failed 2601 attempt is never work of its own: its original carries it
+      const attempt = tx({ infno: '2601', outcome: 'unknown', reverses: r.id });
+      await store.putTransaction(attempt);
+      expect(await count()).toMatchObject({ unresolved: 0, reversing: 1 });
+      await store.putTransaction({ ...r, outcome: 'unknown', resolution: resolution('reversed') });
+      expect(await count()).toMatchObject({ reversing: 0, releasing: 1 });
+      await store.putTransaction({ ...r, outcome: 'unknown', resolution: resolution('reversed', { encounter_released: true }) });
+      expect(await count()).toMatchObject({ pending: 0, unresolved: 0, reversing: 0, inquiring: 0, needs_manual: 0, releasing: 0 });
+      expect(await openIds()).toEqual([]);
+      // still found by its resolution and its outcome
+      expect(ids(await store.listTransactions({ resolution: 'reversed', encounter_id }))).toEqual([r.id]);
+      expect(ids(await store.listTransactions({ outcomes: ['unknown', 'rejected'], encounter_id }))).toEqual([r.id]);
+    });
+
+    it('finds records by every business key, also a key added by a later write; a changed key leaves its old index', async () => {
+      const u = randomUUID();
+      const r = tx({ keys: { psn_no: `P-${u}` }, outcome: 'pending' });
+      await store.putTransaction(r);
+      const done: TransactionRecord = {
+        ...r,
+        outcome: 'succeeded',
+        keys: { psn_no: `P-${u}`, mdtrt_id: `M-${u}`, setl_id: `S-${u}`, ipt_otp_no: `O-${u}`, invono: `I-${u}` },
+      };
+      await store.putTransaction(done);
+      for (const [name, value] of Object.entries(done.keys))
+        expect(ids(await store.listTransactions({ key: { name: name as keyof TransactionRecord['keys'], value } })), name).toEqual([r.id]);
+      await store.putTransaction({ ...done, keys: { ...done.keys, setl_id: `S2-${u}` } });
+      expect(await store.listTransactions({ key: { name: 'setl_id', value: `S-${u}` } })).toEqual([]);
+      expect(ids(await store.listTransactions({ key: { name: 'setl_id', value: `S2-${u}` } }))).toEqual([r.id]);
+      // outcome and infno together have an index of their own
+      expect(ids(await store.listTransactions({ outcome: 'succeeded', infno: '2207', key: { name: 'psn_no', value: `P-${u}` } }))).toEqual([
+        r.id,
+      ]);
+      expect(await store.listTransactions({ outcome: 'pending', key: { name: 'psn_no', value: `P-${u}` } })).toEqual([]);
+    });
+
+    it('pages with a cursor: every record once, newest first, within a date range', async () => {
+      const psn_no = `P-${randomUUID()}`;
+      const records = Array.from({ length: 250 }, () => tx({ keys: { psn_no } }));
+      await Promise.all(records.map((r) => store.putTransaction(r)));
+      const seen: string[] = [];
+      for (let cursor: string | undefined; ; ) {
+        const page = await store.listTransactions({ key: { name: 'psn_no', value: psn_no }, limit: 100, ...(cursor ? { cursor } : {}) });
+        seen.push(...ids(page));
+        if (page.length < 100) break;
+        cursor = cursorOf(page[page.length - 1]!);
+      }
+      expect(seen).toEqual(ids(records).reverse());
+      const from = records[10]!.created_at;
+      const to = records[19]!.created_at;
+      expect(ids(await store.listTransactions({ key: { name: 'psn_no', value: psn_no }, from, to }))).toEqual(
+        ids(records.slice(10, 20)).reverse(),
+      );
+      expect(ids(await store.listTransactions({ from, to, limit: 1000 }))).toEqual(expect.arrayContaining(ids(records.slice(10, 20))));
+    });
+
+    it('the outbox by state: pending entries come from their own index, an update moves an entry between states', async () => {
+      const q = `self-pay-${randomUUID()}`;
+      const base = {
+        queue: q,
+        infno: '4201',
+        input: {},
+        keys: {},
+        state: 'pending' as const,
+        attempts: 0,
+        transaction_ids: [] as string[],
+      };
+      const at = new Date().toISOString();
+      const entries = [];
+      for (const id of ['a', 'b', 'c', 'd']) entries.push(await store.appendOutbox({ ...base, id, created_at: at, updated_at: at }));
+      await store.updateOutbox({ ...entries[0]!, state: 'delivered' });
+      await store.updateOutbox({ ...entries[2]!, state: 'rejected' });
+      expect(await store.countOutbox(q)).toEqual({ pending: 2, delivered: 1, rejected: 1 });
+      expect((await store.listOutbox(q, { state: 'pending' })).map((e) => e.id)).toEqual(['b', 'd']);
+      expect((await store.listOutbox(q, { state: 'pending', after: entries[1]!.seq })).map((e) => e.id)).toEqual(['d']);
+      expect((await store.listOutbox(q, { after: 2 })).map((e) => e.id)).toEqual(['c', 'd']);
+      expect(await store.getOutbox(q, entries[2]!.seq)).toMatchObject({ id: 'c', state: 'rejected' });
+      expect(await store.getOutbox(q, 99)).toBeUndefined();
+      await store.updateOutbox({ ...entries[2]!, state: 'pending' });
+      expect((await store.listOutbox(q, { state: 'pending' })).map((e) => e.id)).toEqual(['b', 'c', 'd']);
+      expect(await store.countOutbox(q)).toEqual({ pending: 3, delivered: 1, rejected: 0 });
+    });
+
+    it('the archive: a record whose stages went to the archive leaves the hot index, keeps its keys, and its stages read back', async () => {
+      const dir = tmpDir('archive');
+      try {
+        const archive = new JournalArchive(dir);
+        const psn_no = `P-${randomUUID()}`;
+        const [r1, r2] = [tx({ keys: { psn_no }, stages: { message: { a: 1 } } }), tx({ keys: { psn_no }, stages: { message: { b: 2 } } })];
+        for (const r of [r1, r2]) await store.putTransaction(r);
+        const hotIds = async () => ids(await store.listTransactions({ hot: true, key: { name: 'psn_no', value: psn_no } }));
+        expect(await hotIds()).toEqual([r2.id, r1.id]);
+        const at = archive.append('2026-11-23', [r1, r2]);
+        const again = archive.append('2026-11-23', [r2]);
+        expect(again.offset).toBe(at.offset + at.length);
+        for (const r of [r1, r2]) await store.putTransaction({ ...r, stages: {}, archived: at });
+        expect(await hotIds()).toEqual([]);
+        const [b, a] = await store.listTransactions({ key: { name: 'psn_no', value: psn_no } });
+        expect(a!.stages).toEqual({});
+        expect(archive.restore(a!).stages).toEqual(r1.stages);
+        expect(archive.restore(b!).stages).toEqual(r2.stages);
+        expect(archive.stagesOf({ id: r1.id, archived: { ...at, file: '../../etc/passwd' } })).toBeUndefined();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('the audit log by action and by time, paged with a cursor', async () => {
+      const actor = `staff-${randomUUID()}`;
+      const action = `export-${randomUUID()}`;
+      const t0 = Date.now();
+      const written = [];
+      for (let i = 0; i < 7; i++)
+        written.push(
+          await store.appendAudit({ at: new Date(t0 + i * 1000).toISOString(), actor, role: 'staff', action, targets: [String(i)] }),
+        );
+      const seen: number[] = [];
+      for (let cursor: string | undefined; ; ) {
+        const page = await store.listAudit({ action, limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.map((e) => e.seq!));
+        if (page.length < 3) break;
+        cursor = auditCursorOf(page[page.length - 1]!);
+      }
+      expect(seen).toEqual(written.map((e) => e.seq).reverse());
+      const window = await store.listAudit({ from: written[2]!.at, to: written[4]!.at, limit: 1000 });
+      expect(window.filter((e) => e.actor === actor).map((e) => e.targets[0])).toEqual(['4', '3', '2']);
     });
   });
 
@@ -435,5 +593,66 @@ describe('Store contract across two Redis connections (two replicas)', () => {
   it('reports Redis persistence: the test Redis runs without AOF', async () => {
     const appendonly = ((await a.redis.call('CONFIG', 'GET', 'appendonly')) as string[])[1];
     expect(await a.checkPersistence()).toBe(appendonly === 'yes' ? 'aof' : 'off');
+  });
+});
+
+describe('A store of schema version 1 (before the indexes of issue 11) is brought up to date when it is opened', () => {
+  const records = () => {
+    const psn_no = `P-${randomUUID()}`;
+    const open = tx({
+      outcome: 'unknown',
+      keys: { psn_no },
+      resolution: { state: 'needs_manual', attempts: 9, next_at: '', reversal_ids: [] },
+    });
+    return { psn_no, open, done: tx({ keys: { psn_no } }) };
+  };
+  const checkMigrated = async (store: Store & { schemaVersion(): number | Promise<number> }, r: ReturnType<typeof records>) => {
+    expect(await store.schemaVersion()).toBe(2);
+    expect((await store.listTransactions({ key: { name: 'psn_no', value: r.psn_no } })).map((t) => t.id)).toEqual([r.done.id, r.open.id]);
+    expect((await store.listTransactions({ open: ['needs_manual'] })).map((t) => t.id)).toEqual([r.open.id]);
+    expect((await store.countOpenWork()).needs_manual).toBe(1);
+  };
+
+  it('lmdb: the indexes are built from the records', async () => {
+    const dir = tmpDir('migrate');
+    try {
+      const r = records();
+      const s1 = new LmdbStore(dir);
+      await s1.putTransaction(r.open);
+      await s1.putTransaction(r.done);
+      await s1.close();
+      // what a version-1 directory looked like: the records, no indexes, no schema version
+      const { open } = await import('lmdb');
+      const raw = open({ path: dir });
+      for (const name of ['transaction-indexes', 'outbox-states', 'audit-indexes']) raw.openDB({ name }).clearSync();
+      raw.openDB({ name: 'counters' }).removeSync('store-schema');
+      await raw.close();
+      const s2 = new LmdbStore(dir);
+      await checkMigrated(s2, r);
+      await s2.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('redis: the indexes are built from the records listed in tx-index', async () => {
+    const keyPrefix = `yidi-test:migrate:${randomUUID()}:`;
+    const r = records();
+    const s1 = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+    try {
+      await s1.putTransaction(r.open);
+      await s1.putTransaction(r.done);
+      // what a version-1 store looked like: tx:<id> and the tx-index of ids, no indexes, no schema version
+      const derived = [...(await s1.redis.keys(`${keyPrefix}txi:*`)), ...(await s1.redis.keys(`${keyPrefix}txm:*`))];
+      await s1.redis.del(...derived, `${keyPrefix}store-schema`);
+      await s1.redis.zadd(`${keyPrefix}tx-index`, 0, r.open.id, 0, r.done.id);
+      const s2 = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+      await checkMigrated(s2, r);
+      await s2.close();
+    } finally {
+      const keys = await s1.redis.keys(`${keyPrefix}*`);
+      if (keys.length) await s1.redis.del(...keys);
+      await s1.close();
+    }
   });
 });

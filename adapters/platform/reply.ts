@@ -64,6 +64,23 @@ export function classifyReply(result: TransportResult, sentMsgid?: string): Clas
   return { outcome: 'rejected', reply, reason: reply.err_msg ? String(reply.err_msg) : `infcode ${reply.infcode}` };
 }
 
+/**
+ * A download's answer (9102): the file itself on success — a body that is no JSON (nhis-web and
+ * openhis-itaii look for application/octet-stream; a zip begins with "PK"). Anything else is the
+ * platform's JSON word, read as any reply: an error, or a success that brought no file.
+ */
+export function fileOf(result: TransportResult): { bytes: Uint8Array; contentType: string } | undefined {
+  if (result.kind !== 'reply' || !result.file || result.status < 200 || result.status >= 300) return undefined;
+  const { bytes, contentType } = result.file;
+  const zip = bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b;
+  return zip || !/json|text\//i.test(contentType) ? result.file : undefined;
+}
+
+/** The outcome of a transport result (the circuit breaker's measure): a file answered counts as succeeded. */
+export function transportOutcome(result: TransportResult): CallOutcome {
+  return fileOf(result) ? 'succeeded' : classifyReply(result).outcome;
+}
+
 /** What staff read about a body that is no reply (its text is never quoted: it is untrusted). */
 function whatIsWrong(raw: string, obj: Record<string, unknown> | undefined): string {
   const t = raw.trim();

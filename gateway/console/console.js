@@ -31,8 +31,11 @@ const INFNO = {
   2405: '出院撤销',
   2601: '冲正交易',
   3201: '费用结算对总账',
+  3202: '费用结算对明细账',
   4201: '自费病人就诊及费用明细上传',
   9001: '签到',
+  9101: '文件上传',
+  9102: '文件下载',
 };
 
 /** Outcomes and resolution states (the API's `status` filter), in Chinese with the API's word. */
@@ -95,9 +98,23 @@ const AUDIT_ACTION = {
   identity_refused: '人卡不一致（拒绝办理）',
   view_identity_refusals: '查看人卡不一致记录',
   export_identity_refusals: '导出人卡不一致记录',
+  reconciliation_run: '对账：执行',
+  reconciliation_reverse: '对账：冲正',
+  reconciliation_adopt: '对账：采纳',
+  reconciliation_close_difference: '对账：关闭差异',
+  reconciliation_close_month: '对账：月结关账',
+  reconciliation_report: '对账：下载报表',
 };
 const FIELD = { certno: '证件号码', psn_name: '姓名', psn_cert_type: '证件类型' };
 const ENCOUNTER_KIND = { inpatient: '住院', outpatient: '门诊' };
+const DAY_STATUS = { balanced: '已对平', unbalanced: '未对平', error: '对账出错', running: '对账中', not_run: '未对账' };
+const DIFF_KIND = {
+  platform_only: '中心多（平台有、网关无）',
+  gateway_only: '医药机构多（网关有、平台无）',
+  amounts_differ: '数据不一致',
+  unexplained: '总账不平、明细无说明',
+};
+const DIFF_STATE = { open: '待处理', fixing: '处理中', fixed: '已处理，待重新对账', resolved: '已解决' };
 /** Business keys as the records carry them. */
 const KEYS = {
   visit: '网关就诊号',
@@ -116,7 +133,7 @@ const STAGES = [
 const BULK_MAX = 1000;
 
 const $ = (id) => document.getElementById(id);
-const state = { key: null, catalog: {}, detailId: null, tab: 'transactions' };
+const state = { key: null, catalog: {}, detailId: null, tab: 'transactions', reconDay: null };
 
 // ---- small DOM helpers ------------------------------------------------------------------------
 
@@ -921,14 +938,170 @@ const compactFilter = (f) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 
+// ---- reconciliation (对账) and month close -------------------------------------------------------
+
+/** A CSV report: fetched with the key (a link could not carry it), then saved. */
+async function download(path, name) {
+  const res = await fetch(path, { headers: { 'x-api-key': state.key }, cache: 'no-store', credentials: 'omit' });
+  if (!res.ok) return showError('下载失败 Download refused', { status: res.status, error: (await res.json().catch(() => ({}))).error });
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(url);
+}
+
+async function loadRecon() {
+  const ov = await api('GET', '/v1/console/reconciliation');
+  if (!ov.ok) return showError('查询对账失败 Reconciliation refused', ov);
+  const w = ov.body.previous.warning;
+  const banner = $('recon-warning');
+  banner.hidden = w.level === 'none';
+  if (w.level !== 'none')
+    fill(
+      banner,
+      h(
+        'div',
+        { class: 'notice-title' },
+        w.level === 'overdue' ? `${ov.body.previous.month} 逾期未月结` : `${ov.body.previous.month} 待月结`,
+        h('small', {}, ` ${w.level}`),
+      ),
+      h('div', {}, `请于 ${w.close_by} 前完成上月所有结算费用对账并关账；未对平的日期：${ov.body.previous.open_days.join('、') || '无'}`),
+      h('div', {}, h('small', {}, w.message)),
+    );
+  if (!$('r-month').value) $('r-month').value = w.level === 'none' ? ov.body.current.month : ov.body.previous.month;
+  const month = $('r-month').value;
+  const r = await api('GET', `/v1/console/reconciliation/months/${encodeURIComponent(month)}`);
+  if (!r.ok) return showError('查询月报失败 Month refused', r);
+  const m = r.body;
+  fill(
+    $('recon-summary'),
+    h(
+      'b',
+      {},
+      m.closed
+        ? `已关账（${fmtTime(m.closed.at)}，${m.closed.by}）`
+        : `未对平 ${m.open_days.length} 天，未处理差异 ${m.open_differences} 条`,
+    ),
+    h('small', {}, m.closed ? ' closed' : ` ${m.open_days.length} open day(s)`),
+  );
+  const rows = m.days.map((d) =>
+    h(
+      'tr',
+      { dataset: { day: d.day } },
+      h('td', { class: 'nowrap' }, d.day),
+      h('td', {}, h('span', { class: `badge r-${d.status}` }, DAY_STATUS[d.status] ?? d.status, h('small', {}, ` ${d.status}`))),
+      h('td', {}, String(d.count)),
+      h('td', {}, d.medfee_sumamt),
+      h('td', {}, d.fund_pay_sumamt),
+      h('td', {}, d.acct_pay),
+      h('td', {}, String(d.open_differences)),
+      h('td', {}, d.last_error ?? ''),
+      h(
+        'td',
+        { class: 'nowrap' },
+        h('button', { type: 'button', class: 'recon-open', onclick: () => openReconDay(d.day) }, '明细 ', h('small', {}, 'Details')),
+        // a day still to come cannot be reconciled yet (today can, so far)
+        m.closed || d.day > ov.body.today
+          ? ''
+          : h('button', { type: 'button', class: 'recon-run', onclick: () => runReconDay(d.day) }, '对账 ', h('small', {}, 'Run')),
+      ),
+    ),
+  );
+  fill($('recon-rows'), ...rows);
+  if (state.reconDay?.startsWith(month)) await openReconDay(state.reconDay);
+}
+
+async function runReconDay(day) {
+  const r = await api('POST', `/v1/console/reconciliation/days/${day}/run`);
+  if (!r.ok) return showError(`${day} 对账未能开始 Run refused`, r);
+  showOk(`${day} 对账已开始 Run started`, '稍后刷新查看结果 — refresh to see the result');
+  await loadRecon();
+}
+
+async function openReconDay(day) {
+  state.reconDay = day;
+  const r = await api('GET', `/v1/console/reconciliation/days/${day}`);
+  if (!r.ok) return showError('查询对账日失败 Day refused', r);
+  const d = r.body;
+  $('recon-day').hidden = false;
+  fill(
+    $('recon-day-title'),
+    `${day} ${DAY_STATUS[d.status] ?? d.status}`,
+    h('small', {}, ` ${d.status}, ${d.run_count} run(s) `),
+    h(
+      'button',
+      { type: 'button', onclick: () => download(`/v1/console/reconciliation/days/${day}/report.csv`, `reconciliation-${day}.csv`) },
+      '下载日报 CSV ',
+      h('small', {}, 'Day report'),
+    ),
+  );
+  const amounts = (a) => (a ? `${a.medfee_sumamt ?? '—'} / ${a.fund_pay_sumamt ?? '—'} / ${a.acct_pay ?? '—'}` : '—');
+  const act = async (x, action) => {
+    const body = action === 'reverse' ? undefined : { reason: window.prompt('原因 Reason') ?? '' };
+    const res = await api('POST', `/v1/console/reconciliation/days/${day}/differences/${x.id}/${action}`, body);
+    if (!res.ok) showError(`差异 ${x.id} 处理失败 Refused`, res);
+    else showOk(`差异 ${x.id}：${DIFF_STATE[res.body.state] ?? res.body.state}`);
+    await openReconDay(day);
+  };
+  const rows = d.differences.map((x) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, x.id),
+      h('td', {}, DIFF_KIND[x.kind] ?? x.kind, h('small', {}, ` ${x.kind}`)),
+      h('td', {}, DIFF_STATE[x.state] ?? x.state, h('small', {}, ` ${x.state}`)),
+      h(
+        'td',
+        {},
+        keysList(
+          { setl_id: x.setl_id, mdtrt_id: x.mdtrt_id, psn_no: x.psn_no },
+          { msgid: x.msgid, visit: x.journal?.encounter_id ?? x.gateway?.encounter_id },
+        ),
+      ),
+      h('td', {}, amounts(x.platform)),
+      h('td', {}, amounts(x.gateway)),
+      h('td', {}, x.resolution ? `${x.resolution.how}${x.resolution.reason ? `：${x.resolution.reason}` : ''}` : (x.action?.why ?? '')),
+      h(
+        'td',
+        { class: 'nowrap' },
+        x.kind === 'platform_only' && x.state === 'open'
+          ? h('button', { type: 'button', onclick: () => act(x, 'reverse') }, '冲正 ', h('small', {}, 'Reverse'))
+          : '',
+        x.kind === 'platform_only' && x.state === 'open'
+          ? h('button', { type: 'button', onclick: () => act(x, 'adopt') }, '采纳 ', h('small', {}, 'Adopt'))
+          : '',
+        x.state !== 'resolved' ? h('button', { type: 'button', onclick: () => act(x, 'close') }, '关闭 ', h('small', {}, 'Close')) : '',
+      ),
+    ),
+  );
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 8, class: 'empty' }, bi('没有差异', 'No differences.'))));
+  fill($('recon-diff-rows'), ...rows);
+}
+
+async function closeReconMonth() {
+  const month = $('r-month').value;
+  const r = await api('POST', `/v1/console/reconciliation/months/${encodeURIComponent(month)}/close`);
+  if (!r.ok) {
+    const open = r.error?.details?.open_days;
+    showError(
+      `${month} 不能关账 Month not closed`,
+      open ? { ...r, error: { ...r.error, details: { why: `未对平：${open.join('、')}` } } } : r,
+    );
+  } else showOk(`${month} 已关账 Closed`);
+  await loadRecon();
+}
+
 // ---- wiring -----------------------------------------------------------------------------------
 
 function showTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll('.tabs [data-tab]')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
-  for (const t of ['transactions', 'uploads', 'identity', 'audit']) $(`tab-${t}`).hidden = t !== tab;
+  for (const t of ['transactions', 'uploads', 'recon', 'identity', 'audit']) $(`tab-${t}`).hidden = t !== tab;
   if (tab === 'transactions') loadList();
   else if (tab === 'uploads') loadUploads();
+  else if (tab === 'recon') loadRecon();
   else if (tab === 'identity') loadIdentity();
   else loadAudit();
 }
@@ -994,6 +1167,17 @@ function init() {
     loadIdentity();
   });
   $('identity-csv').addEventListener('click', () => exportIdentityCsv());
+  $('recon-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    loadRecon();
+  });
+  $('recon-csv').addEventListener('click', () =>
+    download(
+      `/v1/console/reconciliation/months/${encodeURIComponent($('r-month').value)}/report.csv`,
+      `reconciliation-${$('r-month').value}.csv`,
+    ),
+  );
+  $('recon-close').addEventListener('click', closeReconMonth);
   $('audit-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     loadAudit();

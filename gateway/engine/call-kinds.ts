@@ -37,3 +37,6 @@ export const booksNothing = (infno: string) => callKind(infno) === 'no_booking';
 
 /** An unknown outcome of `infno` keeps its encounter waiting until it is resolved (reversed or inquired). */
 export const waitsOnUnknown = (infno: string) => ['reversible', 'inquiry'].includes(callKind(infno));
+
+/** The infnos call-kinds.json names for `kind`. */
+export const infnosOfKind = (kind: CallKind): readonly string[] => file.kinds[kind].infnos;

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { buildEnvelope, type EnvelopeSettings } from '../../adapters/platform/envelope.js';
 import type { Clock, MsgidGenerator } from '../../adapters/platform/msgid.js';
-import { classifyReply, type Classified, type ParsedReply } from '../../adapters/platform/reply.js';
+import { classifyReply, fileOf, type Classified, type ParsedReply } from '../../adapters/platform/reply.js';
 import type { PlatformTransport } from '../../adapters/platform/transport.js';
 import { GatewayError } from '../errors/errors.js';
 import { booksNothing, callKind } from './call-kinds.js';
@@ -90,6 +91,16 @@ export interface CallSuccess {
   reply: ParsedReply;
 }
 
+/** A download's success (9102): the file as it came; the journal keeps its size, type and SHA-256, not its bytes. */
+export interface DownloadSuccess {
+  transaction_id: string;
+  file: { bytes: Uint8Array; content_type: string };
+}
+
+type Attempt =
+  | { kind: 'ok'; result: CallSuccess; file?: DownloadSuccess['file'] }
+  | { kind: 'sign_in_expired'; transaction_id: string; error: GatewayError };
+
 export interface PlatformClientDeps {
   store: Store;
   transport: PlatformTransport;
@@ -120,15 +131,29 @@ export class PlatformClient {
 
   /** Calls `infno`; resolves with the output on success, throws a GatewayError with a catalog code otherwise. */
   async call(infno: string, input: object, ctx: CallContext = {}): Promise<CallSuccess> {
-    const first = await this.attempt(infno, input, ctx, await this.currentSignNo());
+    return (await this.signedAttempt(infno, input, ctx)).result;
+  }
+
+  /**
+   * A download (9102 文件下载): journaled and sent like any call; a success is the file itself
+   * (not JSON), of at most `maxBytes`. A JSON answer is the platform's word: a refusal throws as
+   * any call's does, a JSON success that brought no file is an invalid reply.
+   */
+  async download(infno: string, input: object, ctx: CallContext, opts: { maxBytes: number }): Promise<DownloadSuccess> {
+    const r = await this.signedAttempt(infno, input, ctx, opts);
+    return { transaction_id: r.result.transaction_id, file: r.file! };
+  }
+
+  private async signedAttempt(infno: string, input: object, ctx: CallContext, file?: { maxBytes: number }) {
+    const first = await this.attempt(infno, input, ctx, await this.currentSignNo(), undefined, file);
     if (first.kind === 'sign_in_expired') {
       // A rejection books nothing, so the same message may be sent again under a new msgid.
       this.signNo = undefined;
-      const retry = await this.attempt(infno, input, { ...ctx }, await this.currentSignNo(), first.transaction_id);
+      const retry = await this.attempt(infno, input, { ...ctx }, await this.currentSignNo(), first.transaction_id, file);
       if (retry.kind === 'sign_in_expired') throw retry.error;
-      return retry.result;
+      return retry;
     }
-    return first.result;
+    return first;
   }
 
   /** The sign_no of a fresh 9001 (cached; concurrent callers share one sign-in). */
@@ -162,7 +187,8 @@ export class PlatformClient {
     ctx: CallContext,
     signNo: string | undefined,
     parentId?: string,
-  ): Promise<{ kind: 'ok'; result: CallSuccess } | { kind: 'sign_in_expired'; transaction_id: string; error: GatewayError }> {
+    download?: { maxBytes: number },
+  ): Promise<Attempt> {
     const { schemas, logger } = this.d;
     const inputProblems = schemas.checkPlatform(`${infno}.input`, input);
     if (inputProblems.length) {
@@ -204,19 +230,26 @@ export class PlatformClient {
     logger.debug({ infno, transaction_id: msgid, request_id: ctx.request_id }, 'journal write-ahead done; sending');
 
     const started = process.hrtime.bigint();
-    const sent = await this.d.transport.send(infno, envelope, { timeoutMs: this.d.timeoutMs });
+    const sent = await this.d.transport.send(infno, envelope, { timeoutMs: this.d.timeoutMs, ...(download ? { file: download } : {}) });
+    const file = download ? fileOf(sent) : undefined;
     const check = this.d.replyChecks?.[infno];
-    const classified = readReply(this.d.schemas, infno, classifyReply(sent, msgid), [
-      ...(check ? [check] : []),
-      ...(ctx.expect ? [ctx.expect] : []),
-    ]);
+    const classified: Classified & { output?: Record<string, unknown> } = file
+      ? { outcome: 'succeeded', reply: { infcode: 0 } }
+      : withoutFile(
+          !!download,
+          readReply(this.d.schemas, infno, classifyReply(sent, msgid), [...(check ? [check] : []), ...(ctx.expect ? [ctx.expect] : [])]),
+        );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     // the classification only: the reply's words stay in the journal (staff see them redacted)
     logger.debug({ infno, transaction_id: msgid, outcome: classified.outcome, ms: Math.round(ms) }, 'platform reply classified');
 
     rec.outcome = classified.outcome;
     rec.updated_at = this.d.clock.now().toISOString();
-    if ('reply' in classified && classified.reply) rec.stages.reply = classified.reply;
+    // the wire form (encrypted, signed) only as its digest: the message above is the plaintext
+    if (sent.wire_digest) rec.wire_digest = sent.wire_digest;
+    if (sent.reply_wire_digest) rec.reply_wire_digest = sent.reply_wire_digest;
+    if (file) rec.stages.reply = { file: fileSummary(file) };
+    else if ('reply' in classified && classified.reply) rec.stages.reply = classified.reply;
     const error = this.errorFor(classified, msgid, infno);
     if (error) {
       rec.error = {
@@ -246,7 +279,11 @@ export class PlatformClient {
     }
     if (error) throw error;
     const ok = classified as Extract<Classified, { outcome: 'succeeded' }>;
-    return { kind: 'ok', result: { transaction_id: msgid, output: classified.output ?? {}, reply: ok.reply } };
+    return {
+      kind: 'ok',
+      result: { transaction_id: msgid, output: classified.output ?? {}, reply: ok.reply },
+      ...(file ? { file: { bytes: file.bytes, content_type: file.contentType } } : {}),
+    };
   }
 
   /**
@@ -258,6 +295,8 @@ export class PlatformClient {
   private async journal(rec: TransactionRecord, sentInfno?: string) {
     try {
       await this.d.store.putTransaction(rec);
+      // the write-ahead is the point of no return: on disk (with every write before it) before a byte is sent
+      if (!sentInfno) await this.d.store.sync();
     } catch (cause) {
       if (!sentInfno) throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
       const kind = callKind(sentInfno);
@@ -310,6 +349,17 @@ export class PlatformClient {
       }
     }
   }
+}
+
+/** A download answered with JSON that says success: no file came, so it is no trustworthy answer. */
+function withoutFile<C extends Classified>(download: boolean, c: C): C | Classified {
+  if (!download || c.outcome !== 'succeeded') return c;
+  return { outcome: 'unknown', reply: c.reply, reason: 'reply invalid: a JSON reply where the file was expected' };
+}
+
+/** What the journal keeps of a downloaded file: not its bytes (they may be large), but what identifies them. */
+function fileSummary(f: { bytes: Uint8Array; contentType: string }) {
+  return { content_type: f.contentType, bytes: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex') };
 }
 
 function platformErrMsg(c: Classified): string | undefined {

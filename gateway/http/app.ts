@@ -14,8 +14,10 @@ import { consolePage } from './console-page.js';
 import { personOps, personRoutes } from './person-routes.js';
 import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
 import { posOps, posRoutes } from './pos-routes.js';
+import { reconciliationOps, reconciliationRoutes } from './reconciliation-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
+import { durableAnswers } from './durable-answers.js';
 import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './transaction-routes.js';
 import { boundedIdentifiers, boundedJsonDepth } from './input-limits.js';
 import { idempotency } from './idempotency.js';
@@ -40,6 +42,7 @@ export function createApp(d: AppDeps) {
   // routes that run must be exactly those; `/V1/...` meets the 404, never an unguarded route.
   app.set('case sensitive routing', true);
   app.use(requestId);
+  app.use(durableAnswers(d.store, d.logger));
   app.use(requestLogger(d.logger));
   app.use(accessLog(d.logger));
   app.use(d.metrics.httpMiddleware());
@@ -78,6 +81,7 @@ export function createApp(d: AppDeps) {
     { router: posRoutes(d), ops: posOps },
     { router: refundRoutes(d), ops: refundOps },
     { router: consoleRoutes(d), ops: consoleOps },
+    { router: reconciliationRoutes(d), ops: reconciliationOps },
     { router: selfPayRoutes(d), ops: selfPayOps },
   ];
   const openapi = buildOpenApi(

@@ -5,6 +5,7 @@ import { SELF_PAY_QUEUE } from '../resilience/store-and-forward.js';
 import type {
   AuditEntry,
   BusinessKeys,
+  OpenWork,
   Outcome,
   OutboxEntry,
   ResolutionState,
@@ -19,7 +20,8 @@ import { knownPersonalValues, maskPersonal, personalValues, redactText } from '.
 import { CHANNEL_TEXT, type IdentityChannel, type IdentityRefusal, refusalsCsv } from '../engine/identity-refusals.js';
 import { criterionText, type EmergencyCriterion } from '../engine/emergency-criteria.js';
 import { type SelfPayMark, selfPayView } from '../engine/self-pay-link.js';
-import { OPEN_STATES } from '../resilience/reversal-worker.js';
+import { cursorOf, decodeCursor, openWorkOf } from '../store/query.js';
+import { auditCursorOf } from '../store/queue-keys.js';
 import { sentStages } from '../engine/platform-client.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
@@ -48,6 +50,7 @@ const FILTER_FIELDS = [
   'to',
   'psn_no',
   'mdtrt_id',
+  'ipt_otp_no',
   'visit_id',
   'setl_id',
   'msgid',
@@ -55,9 +58,16 @@ const FILTER_FIELDS = [
   'error_code',
   'category',
   'limit',
+  'cursor',
 ] as const;
-/** How many journal records one console search reads at most (the page shown is `limit`). */
+/**
+ * How many journal records of the chosen index one console search reads at most when it filters
+ * by error code or category (which no index holds); the page shown is `limit`.
+ */
 const SCAN = 20_000;
+/** The store's open work staff act on (the worker's own steps — in flight, releasing — are not theirs). */
+const STAFF_OPEN: OpenWork[] = ['unresolved', 'reversing', 'inquiring', 'needs_manual'];
+const FAILED: Outcome[] = ['pending', 'rejected', 'unknown', 'not_sent'];
 
 export interface ConsoleFilter {
   status: string;
@@ -66,6 +76,7 @@ export interface ConsoleFilter {
   to?: string;
   psn_no?: string;
   mdtrt_id?: string;
+  ipt_otp_no?: string;
   visit_id?: string;
   setl_id?: string;
   msgid?: string;
@@ -73,6 +84,7 @@ export interface ConsoleFilter {
   error_code?: string;
   category?: string;
   limit: number;
+  cursor?: string;
 }
 
 /**
@@ -103,9 +115,9 @@ export function consoleRoutes(d: AppDeps) {
     '/console/transactions',
     handle(200, async (req) => {
       const f = parseFilter(req.query as Record<string, unknown>);
-      const items = await search(d, f);
+      const { items, next_cursor } = await search(d, f);
       await audit(req, { action: 'view_list', targets: [], filter: f });
-      return { filter: f, items, count: items.length };
+      return { filter: f, items, count: items.length, ...(next_cursor ? { next_cursor } : {}) };
     }),
   );
 
@@ -120,9 +132,13 @@ export function consoleRoutes(d: AppDeps) {
           details: { role: req.client?.role ?? null },
         });
       }
-      const t = await mustGet(d, id);
-      const known = unmasked ? [] : await knownPersonalValues(d.store, t);
-      const reversals = await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)));
+      // an archived record is shown whole: its stages are read back from the archive
+      const restore = (x: TransactionRecord) => d.archive.restore(x);
+      const t = restore(await mustGet(d, id));
+      const known = unmasked ? [] : await knownPersonalValues(d.store, t, restore);
+      const reversals = (await Promise.all((t.resolution?.reversal_ids ?? []).map((x) => d.store.getTransaction(x)))).map((x) =>
+        x ? restore(x) : x,
+      );
       await audit(req, { action: unmasked ? 'view_personal' : 'view_detail', targets: [id] });
       const encounter = t.encounter_id ? await encounterSummary(d, t.encounter_id, unmasked ? undefined : known) : undefined;
       return {
@@ -185,7 +201,7 @@ export function consoleRoutes(d: AppDeps) {
         });
       }
       const f = parseFilter({ ...b.filter, limit: String(b.max ?? 200) });
-      const found = await search(d, f);
+      const { items: found } = await search(d, f);
       const done: string[] = [];
       const skipped: Array<{ id: string; code: string; why?: unknown }> = [];
       for (const x of found) {
@@ -270,14 +286,19 @@ export function consoleRoutes(d: AppDeps) {
       const limit = one('limit') === undefined ? 100 : Number(one('limit'));
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+      const cursor = one('cursor');
+      if (cursor !== undefined && !/^[A-Za-z0-9_-]{1,120}$/.test(cursor))
+        throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'cursor', problem: 'is not a cursor this console gave out' } });
       const items = await d.store.listAudit({
         actor: one('actor'),
         action: one('action'),
         from: isoOrUndefined('from', one('from')),
         to: isoOrUndefined('to', one('to')),
         limit,
+        cursor,
       });
-      return { items, count: items.length };
+      const last = items[items.length - 1];
+      return { items, count: items.length, ...(items.length === limit && last ? { next_cursor: auditCursorOf(last) } : {}) };
     }),
   );
   return r;
@@ -371,7 +392,13 @@ function parseFilter(q: Record<string, unknown>): ConsoleFilter {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
   const f: ConsoleFilter = { status, limit };
-  for (const k of ['psn_no', 'mdtrt_id', 'visit_id', 'setl_id', 'msgid', 'invono', 'error_code'] as const) {
+  const cursor = one('cursor');
+  if (cursor !== undefined) {
+    if (decodeCursor(cursor) === undefined)
+      throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'cursor', problem: 'is not a cursor this console gave out' } });
+    f.cursor = cursor;
+  }
+  for (const k of ['psn_no', 'mdtrt_id', 'ipt_otp_no', 'visit_id', 'setl_id', 'msgid', 'invono', 'error_code'] as const) {
     const v = one(k);
     if (v !== undefined) f[k] = v;
   }
@@ -393,11 +420,12 @@ function isoOrUndefined(field: string, v: string | undefined) {
 
 type Item = ReturnType<typeof item> | ReturnType<typeof uploadView>;
 
-async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
+async function search(d: AppDeps, f: ConsoleFilter): Promise<{ items: Item[]; next_cursor?: string }> {
   if (f.status in UPLOAD_STATUSES) {
     const state = UPLOAD_STATUSES[f.status as keyof typeof UPLOAD_STATUSES];
+    // the uploads of one state are an index of their own: this costs what is in that state
     const uploads = await d.store.listOutbox(SELF_PAY_QUEUE, { state });
-    return uploads
+    const items = uploads
       .filter(
         (u) =>
           (!f.psn_no || u.keys.psn_no === f.psn_no) &&
@@ -408,36 +436,39 @@ async function search(d: AppDeps, f: ConsoleFilter): Promise<Item[]> {
       .filter((u) => !f.msgid || u.transaction_ids.includes(f.msgid))
       .slice(0, f.limit)
       .map(uploadView);
+    return { items };
   }
-  let records: TransactionRecord[];
   if (f.msgid) {
     const t = await d.store.getTransaction(f.msgid);
-    records = t ? [t] : [];
-  } else {
-    const q: TransactionQuery = { from: f.from, to: f.to, infno: f.infno, encounter_id: f.visit_id, limit: SCAN };
-    if ((OUTCOMES as string[]).includes(f.status)) q.outcome = f.status as Outcome;
-    else if (f.status === 'open') q.outcome = 'unknown';
-    else if ((RESOLUTIONS as string[]).includes(f.status)) q.outcome = 'unknown';
-    const key = (['setl_id', 'mdtrt_id', 'invono', 'psn_no'] as const).find((k) => f[k] !== undefined);
-    if (key) q.key = { name: key, value: f[key]! };
-    records = await d.store.listTransactions(q);
+    return { items: t && matches(t, f) ? [item(t)] : [] };
   }
-  return records
-    .filter((t) => matches(t, f))
-    .slice(0, f.limit)
-    .map((t) => item(t));
+  // the query goes to the store's most selective index (store/query.ts plan); what no index holds
+  // (error code, category) is checked here, on at most SCAN records of that index
+  const q: TransactionQuery = { from: f.from, to: f.to, infno: f.infno, encounter_id: f.visit_id, cursor: f.cursor };
+  if ((OUTCOMES as string[]).includes(f.status)) q.outcome = f.status as Outcome;
+  else if (f.status === 'open') q.open = STAFF_OPEN;
+  else if (f.status === 'failed') q.outcomes = FAILED;
+  else if ((RESOLUTIONS as string[]).includes(f.status)) q.resolution = f.status as ResolutionState;
+  const key = (['setl_id', 'mdtrt_id', 'ipt_otp_no', 'invono', 'psn_no'] as const).find((k) => f[k] !== undefined);
+  if (key) q.key = { name: key, value: f[key]! };
+  const residual = f.error_code !== undefined || f.category !== undefined;
+  q.limit = residual ? SCAN : f.limit;
+  const records = (await d.store.listTransactions(q)).filter((t) => matches(t, f)).slice(0, f.limit);
+  const last = records[records.length - 1];
+  return { items: records.map((t) => item(t)), ...(records.length === f.limit && last ? { next_cursor: cursorOf(last) } : {}) };
 }
 
 function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
   if (f.status === 'failed' && t.outcome === 'succeeded') return false;
-  if (f.status === 'open' && !(t.outcome === 'unknown' && (!t.resolution || OPEN_STATES.has(t.resolution.state)))) return false;
+  if (f.status === 'open' && !STAFF_OPEN.includes(openWorkOf(t) as OpenWork)) return false;
+  if (f.status === 'failed' && !FAILED.includes(t.outcome)) return false;
   if ((OUTCOMES as string[]).includes(f.status) && t.outcome !== f.status) return false;
   if ((RESOLUTIONS as string[]).includes(f.status) && t.resolution?.state !== f.status) return false;
   if (f.infno && t.infno !== f.infno) return false;
   if (f.from && t.created_at < f.from) return false;
   if (f.to && t.created_at > f.to) return false;
   if (f.visit_id && t.encounter_id !== f.visit_id) return false;
-  for (const k of ['psn_no', 'mdtrt_id', 'setl_id', 'invono'] as Array<keyof BusinessKeys>) {
+  for (const k of ['psn_no', 'mdtrt_id', 'ipt_otp_no', 'setl_id', 'invono'] as Array<keyof BusinessKeys>) {
     if (f[k as keyof ConsoleFilter] !== undefined && t.keys[k] !== f[k as keyof ConsoleFilter]) return false;
   }
   if (f.error_code && t.error?.code !== f.error_code) return false;

@@ -1,3 +1,4 @@
+import type { JournalArchive } from '../store/archive.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { ApiClients } from '../auth/clients.js';
 import type { IdentityRefusals } from '../engine/identity-refusals.js';
@@ -10,6 +11,7 @@ import type { Refunds } from '../engine/refunds.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { BreakerTransport } from '../resilience/circuit-breaker.js';
+import type { Reconciliation } from '../resilience/reconciliation/service.js';
 import type { ReversalWorker } from '../resilience/reversal-worker.js';
 import type { StoreAndForward } from '../resilience/store-and-forward.js';
 import type { Store } from '../store/store.js';
@@ -46,4 +48,8 @@ export interface AppDeps {
   idempotency: { ttlSeconds: number; waitMs: number; holder?: string };
   /** issue 5: the reversal worker, store-and-forward, and the self-pay upload's (unverified) infno */
   resilience: { reversals: ReversalWorker; uploads: StoreAndForward; selfPayInfno: string };
+  /** where archived message bodies are read back from (issue 11 retention) */
+  archive: JournalArchive;
+  /** issue 12: reconciliation with the platform (对账) and month close */
+  reconciliation: Reconciliation;
 }

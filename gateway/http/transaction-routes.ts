@@ -3,6 +3,7 @@ import { sentStages } from '../engine/platform-client.js';
 import type { Ops } from './openapi.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, Outcome, TransactionQuery, TransactionRecord } from '../store/store.js';
+import { cursorOf, decodeCursor } from '../store/query.js';
 import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
@@ -18,7 +19,9 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const q = parseQuery(req.query as Record<string, unknown>);
       const items = await d.store.listTransactions(q);
-      return { items: items.map((t) => staffSummary(t)), count: items.length };
+      const last = items[items.length - 1];
+      const next = items.length === (q.limit ?? 100) && last ? { next_cursor: cursorOf(last) } : {};
+      return { items: items.map((t) => staffSummary(t)), count: items.length, ...next };
     }),
   );
   r.get(
@@ -26,7 +29,8 @@ export function transactionRoutes(d: AppDeps) {
     handle(200, async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
-      return maskedView(t, await knownPersonalValues(d.store, t));
+      const restore = (x: TransactionRecord) => d.archive.restore(x);
+      return maskedView(restore(t), await knownPersonalValues(d.store, t, restore));
     }),
   );
   return r;
@@ -58,6 +62,12 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
     const v = one(k);
     if (v !== undefined) out.key = { name: k, value: v };
   }
+  const cursor = one('cursor');
+  if (cursor !== undefined) {
+    if (decodeCursor(cursor) === undefined)
+      throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'cursor', problem: 'is not a cursor this API gave out' } });
+    out.cursor = cursor;
+  }
   const limit = one('limit');
   if (limit !== undefined) {
     const n = Number(limit);
@@ -70,6 +80,7 @@ function parseQuery(q: Record<string, unknown>): TransactionQuery {
 
 export function summary(t: TransactionRecord) {
   return {
+    ...(t.archived ? { archived_in: t.archived.file } : {}),
     transaction_id: t.id,
     msgid: t.id,
     infno: t.infno,
@@ -83,6 +94,8 @@ export function summary(t: TransactionRecord) {
     // an unknown booking transaction: how its reversal (冲正) stands (issue 5)
     resolution: t.resolution,
     reverses: t.reverses,
+    wire_digest: t.wire_digest,
+    reply_wire_digest: t.reply_wire_digest,
   };
 }
 

@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import { classifyReply } from '../../adapters/platform/reply.js';
+import { transportOutcome } from '../../adapters/platform/reply.js';
 import { CIRCUIT_OPEN_REASON, type PlatformTransport, type SendOptions, type TransportResult } from '../../adapters/platform/transport.js';
 import type { Logger } from '../logger.js';
 
@@ -40,7 +40,7 @@ export function withCircuitBreaker(inner: PlatformTransport, settings: BreakerSe
   const breaker = new CircuitBreaker(
     async (infno: string, envelope: object, opts: SendOptions) => {
       const result = await inner.send(infno, envelope, opts);
-      const outcome = classifyReply(result).outcome;
+      const outcome = transportOutcome(result);
       if (outcome === 'not_sent' || outcome === 'unknown') throw new PlatformDown(result);
       return result;
     },

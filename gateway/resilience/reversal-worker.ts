@@ -8,7 +8,8 @@ import { errForLog, knownPersonalValues, personalValues, redactText } from '../p
 import { callKind, isReversible } from '../engine/call-kinds.js';
 import type { InquiryPlan } from '../engine/inquiries.js';
 import { firstReversalAt, openInquiry, openResolution, type PlatformClient } from '../engine/platform-client.js';
-import type { Resolution, Store, TransactionRecord } from '../store/store.js';
+import { cursorOf } from '../store/query.js';
+import type { OpenWork, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { BreakerState } from './circuit-breaker.js';
 
 /**
@@ -56,8 +57,9 @@ const NOT_BOOKED = /原交易不存在/;
 const ALREADY_REVERSED = /原交易已冲正/;
 const NOT_REVERSIBLE = /不支持冲正|不允许冲正|不能冲正|不可冲正/;
 const NOT_SENT_CODES = new Set(['GW_SYS_PLATFORM_UNAVAILABLE', 'GW_SYS_PLATFORM_CIRCUIT_OPEN']);
-/** At most this many records are looked at per scan (the journal is the queue; scans stay bounded). */
-const SCAN_LIMIT = 5_000;
+/** The open work the worker takes (store query.ts openWorkOf): read from its own indexes, page by page. */
+const WORKER_OPEN: OpenWork[] = ['unresolved', 'reversing', 'inquiring', 'releasing'];
+const PAGE = 500;
 const CONCURRENCY = 4;
 
 export const OPEN_STATES: ReadonlySet<Resolution['state']> = new Set(['reversing', 'inquiring', 'needs_manual']);
@@ -104,15 +106,23 @@ export class ReversalWorker {
     this.timer.unref();
   }
 
-  /** One scan: every due reversal is attempted, every undone one rolled back. */
+  /**
+   * One scan: every due reversal is attempted, every undone one rolled back. It reads the open work
+   * only (its own indexes, every page of it): a record leaves them once resolved, so the scan costs
+   * what is open, however long the journal.
+   */
   async tick(): Promise<void> {
     const now = this.d.clock.now().getTime();
-    const unknown = await this.d.store.listTransactions({ outcome: 'unknown', limit: SCAN_LIMIT });
-    const work = unknown.filter((t) => (isReversible(t.infno) || isInquired(t.infno)) && this.needsWork(t, now));
-    if (work.length) this.d.logger.debug({ unknown: unknown.length, due: work.length }, 'reversal scan');
-    for (let i = 0; i < work.length; i += CONCURRENCY) {
-      if (this.stopped) return;
-      await Promise.all(work.slice(i, i + CONCURRENCY).map((t) => this.process(t)));
+    for (let cursor: string | undefined; ; ) {
+      const open = await this.d.store.listTransactions({ open: WORKER_OPEN, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const work = open.filter((t) => (isReversible(t.infno) || isInquired(t.infno)) && this.needsWork(t, now));
+      if (work.length) this.d.logger.debug({ open: open.length, due: work.length }, 'reversal scan');
+      for (let i = 0; i < work.length; i += CONCURRENCY) {
+        if (this.stopped) return;
+        await Promise.all(work.slice(i, i + CONCURRENCY).map((t) => this.process(t)));
+      }
+      if (open.length < PAGE) return;
+      cursor = cursorOf(open[open.length - 1]!);
     }
   }
 
@@ -414,6 +424,31 @@ export class ReversalWorker {
     t.resolution = { ...r, state: 'reversing', attempts: 0, next_at: this.d.clock.now().toISOString() };
     t.updated_at = this.d.clock.now().toISOString();
     await this.d.store.putTransaction(t);
+    return t;
+  }
+
+  /**
+   * Reconciliation (对账) found the platform holding a booking the gateway took as undone — reversed,
+   * not booked, or resolved by staff as not booked: a late original booked after its reversal. The
+   * reversal starts again, a new round of 2601 attempts (the earlier ids stay); while it is open,
+   * this is reverseNow.
+   */
+  async reopen(id: string, why: string): Promise<TransactionRecord> {
+    const t = await this.mustGet(id);
+    if (t.outcome !== 'unknown' || !isReversible(t.infno))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+        details: { id, action: 'reverse', why: 'only a booking transaction with an unknown outcome is reversed' },
+      });
+    const r = t.resolution;
+    if (!r || OPEN_STATES.has(r.state)) return r?.state === 'reversing' ? t : this.reverseNow(id);
+    if (!UNDONE.has(r.state))
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { id, action: 'reverse', why: `it is ${r.state}` } });
+    const now = this.d.clock.now().toISOString();
+    const { resolved_at: _at, resolved_by: _by, ...rest } = r;
+    t.resolution = { ...rest, state: 'reversing', attempts: 0, next_at: now, reason: why };
+    t.updated_at = now;
+    await this.d.store.putTransaction(t);
+    this.d.logger.warn({ transaction_id: t.id, infno: t.infno, was: r.state }, 'reversal reopened: the platform still holds the booking');
     return t;
   }
 

@@ -159,7 +159,7 @@ export class StoreAndForward {
 
   /** Staff: a rejected upload goes back into the queue (after the data was corrected at its source). */
   async requeue(queue: string, seq: number): Promise<OutboxEntry> {
-    const e = (await this.d.store.listOutbox(queue)).find((x) => x.seq === seq);
+    const e = await this.d.store.getOutbox(queue, seq);
     if (!e) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { queue, seq } });
     if (e.state !== 'rejected')
       throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', { details: { seq, action: 'retry', why: `upload is ${e.state}` } });

@@ -6,6 +6,7 @@ import type {
   EncounterBase,
   IdempotencyClaim,
   IdempotencyRecord,
+  OpenWork,
   OutboxEntry,
   Store,
   StoredResponse,
@@ -13,9 +14,46 @@ import type {
   TransactionRecord,
   Versioned,
 } from './store.js';
-import { matchesAudit, outboxKey } from './queue-keys.js';
+import {
+  auditIndexesOf,
+  auditMemberOf,
+  auditRangeOf,
+  matchesAudit,
+  outboxKey,
+  outboxMember,
+  outboxStateIndex,
+  planAudit,
+} from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { isIndexedOutcome, matchesQuery } from './query.js';
+import { indexDiff, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
+import { STORE_SCHEMA_VERSION } from './schema-version.js';
+
+/** 64 GiB of address space: far beyond a year of journal at a large hospital (bench/scale.ts). */
+export const DEFAULT_MAP_SIZE = 64 * 2 ** 30;
+
+const outboxIndexKey = (queue: string, state: string, seq: number) => `${outboxStateIndex(queue, state)} ${outboxMember(seq)}`;
+
+/** Pages of the members of `index` (keys `<index> <member>`) in [gte, lt), newest first. */
+async function* members(
+  db: { getRange(o: object): Iterable<{ key: string }> },
+  index: string,
+  range: { gte: string; lt: string },
+  pageSize: number,
+) {
+  const prefix = `${index} `;
+  let page: string[] = [];
+  // reverse: `start` (the upper end) is inclusive, `end` exclusive; no member equals `gte` (members end in |id)
+  for (const { key } of db.getRange({ start: prefix + range.lt, end: prefix + range.gte, reverse: true })) {
+    const m = key.slice(prefix.length);
+    if (m >= range.lt) continue;
+    page.push(m);
+    if (page.length >= pageSize) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length) yield page;
+}
 
 interface SeqEntry {
   n: number;
@@ -24,7 +62,7 @@ interface SeqEntry {
 
 /**
  * The embedded store: one lmdb environment in a data directory (a single gateway instance).
- * Writes go through lmdb write transactions and are awaited until flushed to disk.
+ * Writes go through lmdb write transactions, awaited until committed; sync() waits for the disk.
  */
 export class LmdbStore implements Store {
   readonly backend = 'lmdb' as const;
@@ -40,11 +78,21 @@ export class LmdbStore implements Store {
   private readonly audit;
   /** last sequence numbers of the outbox queues and the audit log (never expire, unlike `seqs`) */
   private readonly counters;
-  /** journal ids by indexed outcome (pending, unknown): key `<outcome>:<id>`, so key order is time order */
-  private readonly byOutcome;
+  /** the journal's secondary indexes (query.ts): key `<index> <member>` */
+  private readonly txIndexes;
+  /** the outbox's index by state: key `<state index> <seq>` */
+  private readonly outboxStates;
+  /** the audit log's indexes (queue-keys.ts): key `<index> <member>` */
+  private readonly auditIndexes;
 
-  constructor(path: string) {
-    this.db = open({ path, compression: false });
+  /**
+   * `mapSizeBytes`: the virtual address space mapped for the data file (not disk: the file grows
+   * with the data). Large enough that lmdb never has to grow the map — each growth remaps the file,
+   * and lmdb-js keeps the earlier mappings of live readers, which showed as file-backed RSS larger
+   * than the data file (issue 11).
+   */
+  constructor(path: string, opts: { mapSizeBytes?: number } = {}) {
+    this.db = open({ path, compression: false, mapSize: opts.mapSizeBytes ?? DEFAULT_MAP_SIZE });
     this.txns = this.db.openDB<TransactionRecord, string>({ name: 'transactions' });
     this.encounters = this.db.openDB<Versioned<EncounterBase>, string>({ name: 'encounters' });
     this.indexes = this.db.openDB<string, string>({ name: 'indexes' });
@@ -53,28 +101,48 @@ export class LmdbStore implements Store {
     this.outbox = this.db.openDB<OutboxEntry, string>({ name: 'outbox' });
     this.audit = this.db.openDB<AuditEntry, number>({ name: 'audit' });
     this.counters = this.db.openDB<number, string>({ name: 'counters' });
-    this.byOutcome = this.db.openDB<true, string>({ name: 'transactions-by-outcome' });
-    this.indexOutcomesOnce();
+    this.txIndexes = this.db.openDB<true, string>({ name: 'transaction-indexes' });
+    this.outboxStates = this.db.openDB<true, string>({ name: 'outbox-states' });
+    this.auditIndexes = this.db.openDB<true, string>({ name: 'audit-indexes' });
+    this.migrate();
   }
 
-  /** A data directory written before the outcome index existed gets it built once, at open. */
-  private indexOutcomesOnce() {
-    if (this.counters.get('outcome-index-built') === 1) return;
+  /**
+   * The store's schema version is written at open; a directory of an older version is brought up
+   * to date once, here (version 2: the indexes of issue 11, built from the records themselves).
+   */
+  private migrate() {
+    const version = this.counters.get('store-schema') ?? (this.counters.getKeysCount() === 0 && this.txns.getKeysCount() === 0 ? 0 : 1);
+    if (version >= STORE_SCHEMA_VERSION) return;
     this.db.transactionSync(() => {
-      for (const { value } of this.txns.getRange())
-        if (isIndexedOutcome(value.outcome)) this.byOutcome.putSync(`${value.outcome}:${value.id}`, true);
-      this.counters.putSync('outcome-index-built', 1);
+      if (version < 2) {
+        for (const { value } of this.txns.getRange()) this.indexTransaction(undefined, value);
+        for (const { value } of this.outbox.getRange())
+          this.outboxStates.putSync(outboxIndexKey(value.queue, value.state, value.seq), true);
+        for (const { value } of this.audit.getRange())
+          for (const i of auditIndexesOf(value)) this.auditIndexes.putSync(`${i} ${auditMemberOf(value)}`, true);
+        this.db.openDB<true, string>({ name: 'transactions-by-outcome' }).clearSync();
+      }
+      this.counters.putSync('store-schema', STORE_SCHEMA_VERSION);
     });
+  }
+
+  /** The schema version of this directory (written at open). */
+  schemaVersion(): number {
+    return this.counters.get('store-schema') ?? 0;
+  }
+
+  private indexTransaction(before: TransactionRecord | undefined, after: TransactionRecord) {
+    const { add, remove } = indexDiff(before, after);
+    for (const r of remove) this.txIndexes.removeSync(`${r.index} ${r.member}`);
+    for (const a of add) this.txIndexes.putSync(`${a.index} ${a.member}`, true);
   }
 
   async putTransaction(rec: TransactionRecord): Promise<void> {
     await this.db.transaction(() => {
-      const before = this.txns.get(rec.id)?.outcome;
-      if (before !== rec.outcome && isIndexedOutcome(before)) this.byOutcome.removeSync(`${before}:${rec.id}`);
-      if (isIndexedOutcome(rec.outcome)) this.byOutcome.putSync(`${rec.outcome}:${rec.id}`, true);
+      this.indexTransaction(this.txns.get(rec.id), rec);
       this.txns.putSync(rec.id, rec);
     });
-    await this.db.flushed;
   }
 
   async getTransaction(id: string) {
@@ -82,25 +150,16 @@ export class LmdbStore implements Store {
   }
 
   async listTransactions(q: TransactionQuery) {
-    const out: TransactionRecord[] = [];
-    const limit = q.limit ?? 100;
-    // msgid = institution code + timestamp + sequence: key order is time order.
-    const records = isIndexedOutcome(q.outcome)
-      ? this.withOutcome(q.outcome)
-      : this.txns.getRange({ reverse: true }).map(({ value }) => value);
-    for (const value of records) {
-      if (matchesQuery(value, q)) out.push(value);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return listJournal(
+      { members: (i, r, n) => members(this.txIndexes, i, r, n), values: async (ids) => ids.map((id) => this.txns.get(id)) },
+      q,
+    );
   }
 
-  private *withOutcome(outcome: string): Generator<TransactionRecord> {
-    const prefix = `${outcome}:`;
-    for (const { key } of this.byOutcome.getRange({ start: `${prefix}\uffff`, end: prefix, reverse: true })) {
-      const rec = this.txns.get(key.slice(prefix.length));
-      if (rec) yield rec;
-    }
+  async countOpenWork() {
+    const out = {} as Record<OpenWork, number>;
+    for (const w of OPEN_WORK) out[w] = this.txIndexes.getKeysCount({ start: `w:${w} `, end: `w:${w} \uffff` });
+    return out;
   }
 
   async getEncounter<T extends EncounterBase>(id: string) {
@@ -120,7 +179,6 @@ export class LmdbStore implements Store {
       for (const [name, v] of Object.entries(indexes)) this.indexes.putSync(`${name}:${v}`, value.id);
       return true;
     });
-    await this.db.flushed;
     return ok;
   }
 
@@ -160,7 +218,6 @@ export class LmdbStore implements Store {
       });
       return { state: 'claimed', token };
     });
-    await this.db.flushed;
     return r;
   }
 
@@ -171,7 +228,6 @@ export class LmdbStore implements Store {
       this.idem.putSync(key, { fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) });
       return true;
     });
-    await this.db.flushed;
     return ok;
   }
 
@@ -180,12 +236,10 @@ export class LmdbStore implements Store {
       const cur = this.idem.get(key);
       if (cur && cur.state === 'in_flight' && cur.token === token) this.idem.removeSync(key);
     });
-    await this.db.flushed;
   }
 
   async markAlive(holder: string, ttlSeconds: number) {
     await this.seqs.put(`alive:${holder}`, { n: 0, expires: Date.now() + toMs(ttlSeconds) });
-    await this.db.flushed;
   }
 
   async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
@@ -202,7 +256,6 @@ export class LmdbStore implements Store {
       }
       return released;
     });
-    await this.db.flushed;
     return n;
   }
 
@@ -219,25 +272,51 @@ export class LmdbStore implements Store {
       this.counters.putSync(`outbox:${entry.queue}`, seq);
       const e: OutboxEntry = { ...entry, seq };
       this.outbox.putSync(outboxKey(entry.queue, seq), e);
+      this.outboxStates.putSync(outboxIndexKey(e.queue, e.state, seq), true);
       return e;
     });
-    await this.db.flushed;
     return saved;
   }
 
-  async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number } = {}) {
+  async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number; after?: number } = {}) {
     const out: OutboxEntry[] = [];
     const limit = q.limit ?? 1000;
-    for (const { value } of this.outbox.getRange({ start: outboxKey(queue, 0), end: outboxKey(queue, Number.MAX_SAFE_INTEGER) })) {
-      if (!q.state || value.state === q.state) out.push(value);
+    const after = q.after ?? 0;
+    if (q.state) {
+      const prefix = `${outboxStateIndex(queue, q.state)} `;
+      for (const { key } of this.outboxStates.getRange({ start: `${prefix}${outboxMember(after + 1)}`, end: `${prefix}\uffff` })) {
+        const e = this.outbox.get(outboxKey(queue, Number(key.slice(prefix.length))));
+        if (e) out.push(e);
+        if (out.length >= limit) break;
+      }
+      return out;
+    }
+    for (const { value } of this.outbox.getRange({ start: outboxKey(queue, after + 1), end: outboxKey(queue, Number.MAX_SAFE_INTEGER) })) {
+      out.push(value);
       if (out.length >= limit) break;
     }
     return out;
   }
 
+  async getOutbox(queue: string, seq: number) {
+    return this.outbox.get(outboxKey(queue, seq));
+  }
+
+  async countOutbox(queue: string) {
+    const count = (state: string) => {
+      const prefix = `${outboxStateIndex(queue, state)} `;
+      return this.outboxStates.getKeysCount({ start: prefix, end: `${prefix}\uffff` });
+    };
+    return { pending: count('pending'), delivered: count('delivered'), rejected: count('rejected') };
+  }
+
   async updateOutbox(entry: OutboxEntry) {
-    await this.outbox.put(outboxKey(entry.queue, entry.seq), entry);
-    await this.db.flushed;
+    await this.db.transaction(() => {
+      const before = this.outbox.get(outboxKey(entry.queue, entry.seq));
+      if (before && before.state !== entry.state) this.outboxStates.removeSync(outboxIndexKey(entry.queue, before.state, entry.seq));
+      this.outboxStates.putSync(outboxIndexKey(entry.queue, entry.state, entry.seq), true);
+      this.outbox.putSync(outboxKey(entry.queue, entry.seq), entry);
+    });
   }
 
   // ---- audit log ------------------------------------------------------------------------------
@@ -247,20 +326,33 @@ export class LmdbStore implements Store {
       this.counters.putSync('audit', seq);
       const e = { ...entry, seq };
       this.audit.putSync(seq, e);
+      for (const i of auditIndexesOf(e)) this.auditIndexes.putSync(`${i} ${auditMemberOf(e)}`, true);
       return e;
     });
-    await this.db.flushed;
     return saved;
   }
 
   async listAudit(q: AuditQuery = {}) {
-    const out: AuditEntry[] = [];
-    const limit = q.limit ?? 100;
-    for (const { value } of this.audit.getRange({ reverse: true })) {
-      if (matchesAudit(value, q)) out.push(value);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return listThroughIndexes<AuditEntry>(
+      {
+        members: (i, r, n) => members(this.auditIndexes, i, r, n),
+        values: async (seqs) => seqs.map((s) => this.audit.get(Number(s))),
+      },
+      planAudit(q),
+      auditRangeOf(q),
+      q.limit ?? 100,
+      (e) => matchesAudit(e, q),
+    );
+  }
+
+  /**
+   * lmdb commits in order: a write resolves once committed (visible, and it survives the process —
+   * the kernel holds its pages), and this resolves once everything committed so far is on disk.
+   * So one fsync at the points of no return (gateway/store/store.ts) makes every earlier write
+   * durable too; the writes in between need not each wait for their own.
+   */
+  async sync() {
+    await this.db.flushed;
   }
 
   async ping() {

@@ -6,6 +6,7 @@ import type {
   EncounterBase,
   IdempotencyClaim,
   IdempotencyRecord,
+  OpenWork,
   OutboxEntry,
   Store,
   StoredResponse,
@@ -13,9 +14,10 @@ import type {
   TransactionRecord,
   Versioned,
 } from './store.js';
-import { matchesAudit } from './queue-keys.js';
+import { auditIndexesOf, auditRangeOf, matchesAudit, outboxMember, outboxStateIndex, planAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { INDEXED_OUTCOMES, isIndexedOutcome, matchesQuery } from './query.js';
+import { indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
+import { STORE_SCHEMA_VERSION } from './schema-version.js';
 
 export interface RedisStoreOptions {
   url: string;
@@ -54,7 +56,10 @@ const GUARDED = [
   'releaseIdempotencyClaims',
   'appendOutbox',
   'listOutbox',
+  'getOutbox',
+  'countOutbox',
   'updateOutbox',
+  'countOpenWork',
   'appendAudit',
   'listAudit',
   'ping',
@@ -168,15 +173,72 @@ return 1
 `;
 
 /**
- * Appends to an ordered list in one step: the next sequence number, the entry (with `seq` set; the
- * entry is a non-empty JSON object) under KEYS[3]..seq, and its place in the index. KEYS[1] = counter, KEYS[2] = index (sorted set),
- * KEYS[3] = the entry key prefix; ARGV[1] = the entry JSON without seq.
+ * A journal record and its index membership in one step (query.ts indexesOf): the record's previous
+ * memberships (kept beside it, KEYS[2]: the member, then one index per line) are left, the new ones
+ * joined. KEYS[1] = the record, KEYS[2] = its membership; ARGV[1] = record JSON, ARGV[2] = the index
+ * key prefix, ARGV[3] = the member, ARGV[4..] = the indexes. (Index keys are derived inside the
+ * script: fine on one Redis or a Sentinel-watched master, not on Redis Cluster.)
  */
-const APPEND_ORDERED = `
+const PUT_TRANSACTION = `
+local old = redis.call('GET', KEYS[2])
+local keep = {}
+for i = 4, #ARGV do keep[ARGV[i]] = true end
+if old then
+  local member = nil
+  for line in string.gmatch(old, '[^\\n]+') do
+    if member == nil then member = line
+    elseif not (keep[line] and member == ARGV[3]) then redis.call('ZREM', ARGV[2] .. line, member) end
+  end
+end
+local list = ARGV[3]
+for i = 4, #ARGV do
+  redis.call('ZADD', ARGV[2] .. ARGV[i], 0, ARGV[3])
+  list = list .. '\\n' .. ARGV[i]
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], list)
+return 1
+`;
+
+/**
+ * Appends to a store-and-forward queue: the next sequence number, the entry (with `seq` spliced in;
+ * cjson would turn an empty array into an object), its place in the queue and in its state's index.
+ * KEYS[1] = counter, KEYS[2] = queue index, KEYS[3] = entry key prefix, KEYS[4] = the state index;
+ * ARGV[1] = the entry JSON without seq.
+ */
+const APPEND_OUTBOX = `
 local seq = redis.call('INCR', KEYS[1])
--- the JSON is spliced, not decoded: cjson would turn an empty array into an object
 redis.call('SET', KEYS[3] .. seq, '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
 redis.call('ZADD', KEYS[2], seq, tostring(seq))
+redis.call('ZADD', KEYS[4], seq, string.format('%016d', seq))
+return seq
+`;
+
+/**
+ * Replaces an outbox entry and moves it between state indexes. KEYS[1] = the entry; ARGV[1] = the
+ * entry JSON, ARGV[2] = the state index prefix (…s:<queue>:), ARGV[3] = the new state, ARGV[4] = the member.
+ */
+const UPDATE_OUTBOX = `
+local old = redis.call('GET', KEYS[1])
+if old then
+  local state = cjson.decode(old).state
+  if state ~= ARGV[3] then redis.call('ZREM', ARGV[2] .. state, ARGV[4]) end
+end
+redis.call('ZADD', ARGV[2] .. ARGV[3], tonumber(ARGV[4]), ARGV[4])
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
+ * Appends to the audit log: the next sequence number, the entry, and its member (<at>|<seq, 16
+ * digits>) in each of its indexes. KEYS[1] = counter, KEYS[2] = entry key prefix; ARGV[1] = entry
+ * JSON without seq, ARGV[2] = at, ARGV[3] = index key prefix, ARGV[4..] = the indexes.
+ */
+const APPEND_AUDIT = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[2] .. seq, '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+local member = ARGV[2] .. '|' .. string.format('%016d', seq)
+for i = 4, #ARGV do redis.call('ZADD', ARGV[3] .. ARGV[i], 0, member) end
 return seq
 `;
 
@@ -228,7 +290,10 @@ export class RedisStore implements Store {
     this.redis.defineCommand('yidiComplete', { numberOfKeys: 2, lua: COMPLETE });
     this.redis.defineCommand('yidiRelease', { numberOfKeys: 2, lua: RELEASE });
     this.redis.defineCommand('yidiReleaseDead', { numberOfKeys: 2, lua: RELEASE_DEAD });
-    this.redis.defineCommand('yidiAppendOrdered', { numberOfKeys: 3, lua: APPEND_ORDERED });
+    this.redis.defineCommand('yidiPutTransaction', { numberOfKeys: 2, lua: PUT_TRANSACTION });
+    this.redis.defineCommand('yidiAppendOutbox', { numberOfKeys: 4, lua: APPEND_OUTBOX });
+    this.redis.defineCommand('yidiUpdateOutbox', { numberOfKeys: 1, lua: UPDATE_OUTBOX });
+    this.redis.defineCommand('yidiAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT });
   }
 
   /** Connects (start-up fails fast when Redis is not there). */
@@ -239,24 +304,50 @@ export class RedisStore implements Store {
       this.redis.disconnect();
       throw e;
     }
-    await this.indexOutcomesOnce();
+    await this.migrate();
     return this;
   }
 
-  /** A journal written before the outcome index existed gets it built once (SET NX marks who builds it). */
-  private async indexOutcomesOnce() {
-    if (!(await this.redis.set(this.k('tx-outcome-built'), '1', 'NX'))) return;
-    for (let start = 0; ; start += PAGE) {
-      const ids = await this.redis.zrange(this.k('tx-index'), start, start + PAGE - 1);
-      if (!ids.length) return;
-      const values = await this.redis.mget(ids.map((id) => this.k('tx', id)));
-      const m = this.redis.multi();
-      for (const s of values) {
-        const rec = s ? (JSON.parse(s) as TransactionRecord) : undefined;
-        if (rec && isIndexedOutcome(rec.outcome)) m.zadd(this.k('tx-outcome', rec.outcome), 0, rec.id);
+  /**
+   * The store's schema version is written at connect; a store of an older version is brought up to
+   * date once (SET NX names the replica that does it; version 2: the indexes of issue 11, built
+   * from the records — a version-1 journal listed its ids in `tx-index`, its outbox and audit log
+   * in `outbox-index:<queue>` and `audit-index`).
+   */
+  private async migrate() {
+    const written = await this.redis.get(this.k('store-schema'));
+    const version = written !== null ? Number(written) : (await this.redis.exists(this.k('tx-index'))) ? 1 : 0;
+    if (version >= STORE_SCHEMA_VERSION) return;
+    if (version === 1 && (await this.redis.set(this.k('store-migrating'), '1', 'EX', 3600, 'NX'))) {
+      for (let start = 0; ; start += PAGE) {
+        const ids = await this.redis.zrange(this.k('tx-index'), start, start + PAGE - 1);
+        if (!ids.length) break;
+        for (const s of await this.redis.mget(ids.map((id) => this.k('tx', id)))) if (s) await this.putTransaction(JSON.parse(s));
       }
-      await m.exec();
+      for (const key of await this.redis.keys(this.k('outbox-index', '*'))) {
+        const queue = key.slice(this.k('outbox-index', '').length);
+        for (const seq of await this.redis.zrange(key, 0, -1)) {
+          const v = await this.redis.get(this.k('outbox', queue, seq));
+          if (v) {
+            const e = JSON.parse(v) as OutboxEntry;
+            await this.redis.zadd(this.k(outboxStateIndex(queue, e.state)), e.seq, outboxMember(e.seq));
+          }
+        }
+      }
+      for (const seq of await this.redis.zrange(this.k('audit-index'), 0, -1)) {
+        const v = await this.redis.get(this.k('audit', seq));
+        if (!v) continue;
+        const e = JSON.parse(v) as AuditEntry;
+        for (const i of auditIndexesOf(e)) await this.redis.zadd(this.k('audi', i), 0, `${e.at}|${outboxMember(e.seq ?? 0)}`);
+      }
+      await this.redis.del(this.k('tx-outcome', 'pending'), this.k('tx-outcome', 'unknown'), this.k('tx-outcome-built'));
     }
+    await this.redis.set(this.k('store-schema'), String(STORE_SCHEMA_VERSION));
+  }
+
+  /** The schema version of this store (written at connect). */
+  async schemaVersion(): Promise<number> {
+    return Number((await this.redis.get(this.k('store-schema'))) ?? 0);
   }
 
   /**
@@ -304,17 +395,16 @@ export class RedisStore implements Store {
 
   // ---- journal --------------------------------------------------------------------------------
   async putTransaction(rec: TransactionRecord): Promise<void> {
-    const m = this.redis.multi().set(this.k('tx', rec.id), JSON.stringify(rec)).zadd(this.k('tx-index'), 0, rec.id);
-    // the indexed outcomes (pending, unknown) each have a set of their own; a record is in at most one
-    for (const o of INDEXED_OUTCOMES) {
-      if (o === rec.outcome) m.zadd(this.k('tx-outcome', o), 0, rec.id);
-      else m.zrem(this.k('tx-outcome', o), rec.id);
-    }
-    await this.replicated(async () => {
-      const r = await m.exec();
-      const failed = r?.find(([e]) => e);
-      if (!r || failed) throw failed?.[0] ?? new Error('redis transaction aborted');
-    });
+    await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiPutTransaction(
+        this.k('tx', rec.id),
+        this.k('txm', rec.id),
+        JSON.stringify(rec),
+        this.k('txi', ''),
+        memberOf(rec),
+        ...indexesOf(rec),
+      ),
+    );
   }
 
   async getTransaction(id: string) {
@@ -323,21 +413,33 @@ export class RedisStore implements Store {
   }
 
   async listTransactions(q: TransactionQuery) {
-    const out: TransactionRecord[] = [];
-    const limit = q.limit ?? 100;
-    for (let start = 0; out.length < limit; start += PAGE) {
-      const index = isIndexedOutcome(q.outcome) ? this.k('tx-outcome', q.outcome) : this.k('tx-index');
-      const ids = await this.redis.zrevrange(index, start, start + PAGE - 1);
-      if (!ids.length) break;
-      const values = await this.redis.mget(ids.map((id) => this.k('tx', id)));
-      for (const s of values) {
-        if (!s) continue;
-        const rec = JSON.parse(s) as TransactionRecord;
-        if (matchesQuery(rec, q)) out.push(rec);
-        if (out.length >= limit) break;
-      }
+    return listJournal(
+      {
+        members: (index, range, n) => this.members(this.k('txi', index), range, n),
+        values: async (ids) => (await this.redis.mget(ids.map((id) => this.k('tx', id)))).map((s) => (s ? JSON.parse(s) : undefined)),
+      },
+      q,
+    );
+  }
+
+  /** Pages of the members of a sorted set (all score 0: lexical order) in [gte, lt), newest first. */
+  private async *members(key: string, range: { gte: string; lt: string }, pageSize: number) {
+    let lt = range.lt === '\uffff' ? '+' : `(${range.lt}`;
+    const gte = range.gte === '' ? '-' : `[${range.gte}`;
+    for (;;) {
+      const page = (await this.redis.call('ZRANGE', key, lt, gte, 'BYLEX', 'REV', 'LIMIT', 0, pageSize)) as string[];
+      if (!page.length) return;
+      yield page;
+      if (page.length < pageSize) return;
+      lt = `(${page[page.length - 1]}`;
     }
-    return out;
+  }
+
+  async countOpenWork() {
+    const m = this.redis.multi();
+    for (const w of OPEN_WORK) m.zcard(this.k('txi', `w:${w}`));
+    const r = (await m.exec()) ?? [];
+    return Object.fromEntries(OPEN_WORK.map((w, i) => [w, Number(r[i]?.[1] ?? 0)])) as Record<OpenWork, number>;
   }
 
   // ---- encounters -----------------------------------------------------------------------------
@@ -441,14 +543,15 @@ export class RedisStore implements Store {
     }
   }
 
-  // ---- store-and-forward queues (a sorted set by seq, one JSON string per entry) --------------
+  // ---- store-and-forward queues (a sorted set by seq per queue and per state, one JSON string per entry)
   async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
     const seq = Number(
       await this.replicated(() =>
-        (this.redis as unknown as Scripts).yidiAppendOrdered(
+        (this.redis as unknown as Scripts).yidiAppendOutbox(
           this.k('outbox-seq', entry.queue),
           this.k('outbox-index', entry.queue),
           this.k('outbox', entry.queue, ''),
+          this.k(outboxStateIndex(entry.queue, entry.state)),
           JSON.stringify(entry),
         ),
       ),
@@ -456,36 +559,59 @@ export class RedisStore implements Store {
     return { ...entry, seq };
   }
 
-  async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number } = {}) {
+  async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number; after?: number } = {}) {
     const out: OutboxEntry[] = [];
     const limit = q.limit ?? 1000;
-    for (let start = 0; out.length < limit; start += PAGE) {
-      const seqs = await this.redis.zrange(this.k('outbox-index', queue), start, start + PAGE - 1);
+    const index = q.state ? this.k(outboxStateIndex(queue, q.state)) : this.k('outbox-index', queue);
+    let after = q.after ?? 0;
+    while (out.length < limit) {
+      const seqs = (await this.redis.zrangebyscore(index, `(${after}`, '+inf', 'LIMIT', 0, PAGE)).map(Number);
       if (!seqs.length) break;
-      const values = await this.redis.mget(seqs.map((n) => this.k('outbox', queue, n)));
+      after = seqs[seqs.length - 1]!;
+      const values = await this.redis.mget(seqs.map((n) => this.k('outbox', queue, String(n))));
       for (const v of values) {
-        if (!v) continue;
-        const e = JSON.parse(v) as OutboxEntry;
-        if (!q.state || e.state === q.state) out.push(e);
+        if (v) out.push(JSON.parse(v) as OutboxEntry);
         if (out.length >= limit) break;
       }
     }
     return out;
   }
 
-  async updateOutbox(entry: OutboxEntry) {
-    await this.replicated(() => this.redis.set(this.k('outbox', entry.queue, String(entry.seq)), JSON.stringify(entry)));
+  async getOutbox(queue: string, seq: number) {
+    const v = await this.redis.get(this.k('outbox', queue, String(seq)));
+    return v ? (JSON.parse(v) as OutboxEntry) : undefined;
   }
 
-  // ---- audit log (same shape: the sequence orders it; nothing ever rewrites an entry) ---------
+  async countOutbox(queue: string) {
+    const [p, d, r] = await Promise.all(
+      (['pending', 'delivered', 'rejected'] as const).map((s) => this.redis.zcard(this.k(outboxStateIndex(queue, s)))),
+    );
+    return { pending: p ?? 0, delivered: d ?? 0, rejected: r ?? 0 };
+  }
+
+  async updateOutbox(entry: OutboxEntry) {
+    await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiUpdateOutbox(
+        this.k('outbox', entry.queue, String(entry.seq)),
+        JSON.stringify(entry),
+        this.k(outboxStateIndex(entry.queue, '')),
+        entry.state,
+        outboxMember(entry.seq),
+      ),
+    );
+  }
+
+  // ---- audit log (the sequence orders it; nothing ever rewrites an entry) ----------------------
   async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
     const seq = Number(
       await this.replicated(() =>
-        (this.redis as unknown as Scripts).yidiAppendOrdered(
+        (this.redis as unknown as Scripts).yidiAppendAudit(
           this.k('audit-seq'),
-          this.k('audit-index'),
           this.k('audit', ''),
           JSON.stringify(entry),
+          entry.at,
+          this.k('audi', ''),
+          ...auditIndexesOf({ ...entry, seq: 0 }),
         ),
       ),
     );
@@ -493,21 +619,26 @@ export class RedisStore implements Store {
   }
 
   async listAudit(q: AuditQuery = {}) {
-    const out: AuditEntry[] = [];
-    const limit = q.limit ?? 100;
-    for (let start = 0; out.length < limit; start += PAGE) {
-      const seqs = await this.redis.zrevrange(this.k('audit-index'), start, start + PAGE - 1);
-      if (!seqs.length) break;
-      const values = await this.redis.mget(seqs.map((n) => this.k('audit', n)));
-      for (const v of values) {
-        if (!v) continue;
-        const e = JSON.parse(v) as AuditEntry;
-        if (matchesAudit(e, q)) out.push(e);
-        if (out.length >= limit) break;
-      }
-    }
-    return out;
+    return listThroughIndexes<AuditEntry>(
+      {
+        members: (index, range, n) => this.members(this.k('audi', index), range, n),
+        values: async (seqs) =>
+          (await this.redis.mget(seqs.map((s) => this.k('audit', String(Number(s)))))).map((v) =>
+            v ? (JSON.parse(v) as AuditEntry) : undefined,
+          ),
+      },
+      planAudit(q),
+      auditRangeOf(q),
+      q.limit ?? 100,
+      (e) => matchesAudit(e, q),
+    );
   }
+
+  /**
+   * Nothing to wait for: a write resolves once Redis acknowledged it (and, with waitReplicas, once
+   * that many replicas hold it); how Redis itself reaches its disk is its AOF policy (README).
+   */
+  async sync() {}
 
   async ping() {
     await this.redis.ping();
@@ -529,5 +660,15 @@ interface Scripts {
   yidiComplete(key: string, index: string, token: string, record: string, ttlMs: string, member: string): Promise<number>;
   yidiRelease(key: string, index: string, token: string, member: string): Promise<number>;
   yidiReleaseDead(key: string, index: string, caller: string, claimedBefore: string, member: string, alivePrefix: string): Promise<number>;
-  yidiAppendOrdered(counter: string, index: string, prefix: string, entry: string): Promise<number>;
+  yidiPutTransaction(
+    key: string,
+    membership: string,
+    record: string,
+    indexPrefix: string,
+    member: string,
+    ...indexes: string[]
+  ): Promise<number>;
+  yidiAppendOutbox(counter: string, index: string, prefix: string, stateIndex: string, entry: string): Promise<number>;
+  yidiUpdateOutbox(key: string, entry: string, stateIndexPrefix: string, state: string, member: string): Promise<number>;
+  yidiAppendAudit(counter: string, prefix: string, entry: string, at: string, indexPrefix: string, ...indexes: string[]): Promise<number>;
 }

@@ -1,7 +1,12 @@
 /**
  * The gateway's one storage port. Two backends implement it (lmdb-store.ts, the embedded default;
  * redis-store.ts for several replicas) and one contract suite (test/store-contract.test.ts) runs
- * against both. Every write resolves only once it is durable.
+ * against both. A write resolves once it is committed — visible to every later read, never lost by
+ * a crash of the gateway's process — and `sync()` resolves once every write committed so far is
+ * durable (survives the machine). The gateway syncs at the two points of no return: before a
+ * message leaves for the platform (the write-ahead, engine/platform-client.ts) and before an answer
+ * leaves for the HIS (http/durable-answers.ts). Both backends commit in order, so a sync makes every
+ * earlier write durable too: one fsync per point instead of one per write (issue 11).
  */
 export type Outcome = 'pending' | 'succeeded' | 'rejected' | 'unknown' | 'not_sent';
 
@@ -41,6 +46,22 @@ export interface TransactionRecord {
   resolution?: Resolution;
   /** a 2601 reversal: the msgid of the transaction it reverses (omsgid) */
   reverses?: string;
+  /**
+   * SHA-256 hex of the request body as it went on the wire (the transport profile's encrypted and
+   * signed form), and of the reply body as it came when that differs from the plaintext reply kept
+   * in `stages.reply`. The journal keeps the wire form only as these digests.
+   */
+  wire_digest?: string;
+  reply_wire_digest?: string;
+  /** its stages were moved to the archive (archive.ts; `stages` is then empty in the hot store) */
+  archived?: ArchivedAt;
+}
+
+/** Where an archived record's stages are: one gzip member of a daily archive file. */
+export interface ArchivedAt {
+  file: string;
+  offset: number;
+  length: number;
 }
 
 export type ResolutionState =
@@ -119,10 +140,23 @@ export interface AuditQuery {
   from?: string;
   to?: string;
   limit?: number;
+  /** the next page: entries older than the one this cursor names (queue-keys.ts auditCursorOf) */
+  cursor?: string;
 }
+
+/** What is still open about a journal record (query.ts openWorkOf): the work the workers and staff see. */
+export type OpenWork = 'pending' | 'unresolved' | 'reversing' | 'inquiring' | 'needs_manual' | 'releasing';
 
 export interface TransactionQuery {
   outcome?: Outcome;
+  /** records of any of these outcomes */
+  outcomes?: Outcome[];
+  /** records that are open work of these kinds (read from their own indexes) */
+  open?: OpenWork[];
+  /** records whose resolution is in this state */
+  resolution?: ResolutionState;
+  /** records whose stages are still in the hot store (not archived) */
+  hot?: boolean;
   infno?: string;
   encounter_id?: string;
   /** ISO timestamps, inclusive */
@@ -130,6 +164,8 @@ export interface TransactionQuery {
   to?: string;
   key?: { name: keyof BusinessKeys; value: string };
   limit?: number;
+  /** the next page: records older than the one this cursor names (query.ts cursorOf) */
+  cursor?: string;
 }
 
 export interface Versioned<T> {
@@ -174,8 +210,13 @@ export interface Store {
   /** Creates or replaces a journal record; resolves once durable. */
   putTransaction(rec: TransactionRecord): Promise<void>;
   getTransaction(id: string): Promise<TransactionRecord | undefined>;
-  /** Newest first. */
+  /**
+   * Newest first, through the most selective index the query allows (query.ts plan): by open work,
+   * business key, encounter, resolution, outcome (and infno) or time; never a scan of the journal.
+   */
   listTransactions(q: TransactionQuery): Promise<TransactionRecord[]>;
+  /** How many records are open work of each kind (what the metrics show). */
+  countOpenWork(): Promise<Record<OpenWork, number>>;
 
   getEncounter<T extends EncounterBase>(id: string): Promise<Versioned<T> | undefined>;
   /**
@@ -215,16 +256,24 @@ export interface Store {
 
   /** Appends to the ordered queue `entry.queue` and returns the entry with its sequence number. */
   appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry>;
-  /** The queue's entries in order (oldest first), optionally of one state. */
-  listOutbox(queue: string, q?: { state?: OutboxEntry['state']; limit?: number }): Promise<OutboxEntry[]>;
+  /**
+   * The queue's entries in order (oldest first), optionally of one state (read from that state's
+   * index: the pending entries cost what is pending), from after sequence number `after`.
+   */
+  listOutbox(queue: string, q?: { state?: OutboxEntry['state']; limit?: number; after?: number }): Promise<OutboxEntry[]>;
+  getOutbox(queue: string, seq: number): Promise<OutboxEntry | undefined>;
+  /** How many entries of the queue are in each state. */
+  countOutbox(queue: string): Promise<Record<OutboxEntry['state'], number>>;
   /** Replaces an entry (same queue and seq): delivery state, attempts. */
   updateOutbox(entry: OutboxEntry): Promise<void>;
 
   /** The audit log is append-only: no method changes or removes an entry. */
   appendAudit(entry: AuditEntry): Promise<AuditEntry>;
-  /** Newest first. */
+  /** Newest first, through the actor's or the action's index when the query names one. */
   listAudit(q?: AuditQuery): Promise<AuditEntry[]>;
 
+  /** Resolves once every write committed so far is durable (see above). */
+  sync(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { checkOutput, checkReplyEnvelope } from './schemas.js';
-import { createMockPlatform, type MockOptions, type MockPlatform } from './server.js';
+import { createMockPlatform, type MockOptionsInput, type MockPlatform } from './server.js';
 import { compactDateTime, formatDateTime } from './time.js';
 
 export interface MockClientOptions {
@@ -148,7 +148,7 @@ export class MockClient<J extends object = Loose> {
 
 /** A mock platform listening on an ephemeral port, and a client for it (paasid and secret shared). */
 export async function startMockWithClient<J extends object = Loose>(
-  options: Partial<MockOptions> & { clock: () => Date },
+  options: MockOptionsInput & { clock: () => Date },
 ): Promise<{ platform: MockPlatform; client: MockClient<J> }> {
   const paasid = options.paasid ?? 'mock-test';
   const secret = options.secret ?? 'mock-test-secret';

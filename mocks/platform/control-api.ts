@@ -5,6 +5,8 @@ import type { FaultRequest } from './faults.js';
 import { businessNow, parseInstant } from './clock.js';
 import { clearMonth } from './ledger.js';
 import { uploadsOf } from './handlers/self-pay.js';
+import type { Override, ResultFault } from './recon-state.js';
+import { platformRows, totals } from './reconciliation.js';
 import { resetState, type MockState } from './state.js';
 import { formatDateTime } from './time.js';
 import { ledgerEntryView, personView } from './views.js';
@@ -115,6 +117,104 @@ function clearing(state: MockState, logger: Logger) {
   };
 }
 
+const AMOUNT = /^-?\d+(\.\d{1,2})?$/;
+const ID = /^[\w-]{1,30}$/;
+
+/**
+ * Reconciliation (对账): the platform is told to hold a day otherwise than its ledger says.
+ * Body: { kind: 'extra', setl_id?, mdtrt_id?, psn_no?, msgid?, insutype?, clr_type?, setl_optins?,
+ * medfee_sumamt?, fund_pay_sumamt?, acct_pay?, refd_setl_flag? } (a booking the hospital does not
+ * know; defaults: 310 / 11 / 220100, 20.00 / 12.00 / 0.00), { kind: 'missing', setl_id } (it lacks
+ * one), { kind: 'different', setl_id, medfee_sumamt?, fund_pay_sumamt?, acct_pay? } (other amounts).
+ */
+function addOverride(state: MockState, logger: Logger) {
+  return (req: Request, res: Response): void => {
+    const day = String(req.params.day);
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const s = (k: string, d?: string) => (b[k] === undefined ? d : String(b[k]));
+    let problem: string | undefined;
+    let o: Override | undefined;
+    if (!isDate(day)) problem = 'day must be yyyy-MM-dd';
+    else if (b.kind === 'extra') {
+      state.sequence += 1;
+      const n = String(state.sequence).padStart(8, '0');
+      o = {
+        kind: 'extra',
+        setl_id: s('setl_id', `EXTRA${day.replace(/-/g, '')}${n}`)!,
+        mdtrt_id: s('mdtrt_id', `EXTRAMD${n}`)!,
+        psn_no: s('psn_no', '22000000000000000001')!,
+        msgid: s('msgid', `EXTRAMSG${day.replace(/-/g, '')}${n}`)!,
+        insutype: s('insutype', '310')!,
+        clr_type: s('clr_type', '11')!,
+        setl_optins: s('setl_optins', '220100')!,
+        refd_setl_flag: s('refd_setl_flag', '0') === '1' ? '1' : '0',
+        day,
+        medfee_sumamt: s('medfee_sumamt', '20.00')!,
+        fund_pay_sumamt: s('fund_pay_sumamt', '12.00')!,
+        acct_pay: s('acct_pay', '0.00')!,
+      };
+      if (![o.medfee_sumamt, o.fund_pay_sumamt, o.acct_pay].every((a) => AMOUNT.test(a)))
+        problem = 'amounts must be decimal strings or numbers';
+      else if (![o.setl_id, o.mdtrt_id, o.psn_no].every((x) => ID.test(x))) problem = 'ids must be 1-30 word characters';
+    } else if (b.kind === 'missing' || b.kind === 'different') {
+      const setl_id = s('setl_id');
+      if (!setl_id) problem = 'setl_id is required';
+      else if (b.kind === 'missing') o = { kind: 'missing', setl_id };
+      else {
+        o = {
+          kind: 'different',
+          setl_id,
+          medfee_sumamt: s('medfee_sumamt'),
+          fund_pay_sumamt: s('fund_pay_sumamt'),
+          acct_pay: s('acct_pay'),
+        };
+        if ([o.medfee_sumamt, o.fund_pay_sumamt, o.acct_pay].some((a) => a !== undefined && !AMOUNT.test(a)))
+          problem = 'amounts must be decimal strings or numbers';
+      }
+    } else problem = "kind must be 'extra', 'missing' or 'different'";
+    if (problem || !o) {
+      res.status(400).json({ error: problem });
+      return;
+    }
+    state.recon.overrides.set(day, [...(state.recon.overrides.get(day) ?? []), o]);
+    logger.info({ day, kind: o.kind }, 'reconciliation override added');
+    res.status(201).json(o);
+  };
+}
+
+function reconDay(state: MockState) {
+  return (req: Request, res: Response): void => {
+    const day = String(req.params.day);
+    const rows = platformRows(state, day);
+    const t = totals(rows);
+    res.json({
+      day,
+      rows,
+      count: t.count,
+      medfee_sumamt: t.medfee_sumamt.toFixed(2),
+      fund_pay_sumamt: t.fund_pay_sumamt.toFixed(2),
+      overrides: state.recon.overrides.get(day) ?? [],
+    });
+  };
+}
+
+/** The next 9102 answers a broken result file: { kind: 'malformed' | 'not_zip' | 'oversized', bytes? (oversized: what it unzips to) }. */
+function addResultFault(state: MockState) {
+  return (req: Request, res: Response): void => {
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    let f: ResultFault | undefined;
+    if (b.kind === 'malformed' || b.kind === 'not_zip') f = { kind: b.kind };
+    else if (b.kind === 'oversized' && Number.isInteger(b.bytes) && (b.bytes as number) > 0 && (b.bytes as number) <= 512 * 1024 * 1024)
+      f = { kind: 'oversized', bytes: b.bytes as number };
+    if (!f) {
+      res.status(400).json({ error: "kind must be 'malformed', 'not_zip' or 'oversized' (with bytes up to 512 MiB)" });
+      return;
+    }
+    state.recon.resultFaults.push(f);
+    res.status(201).json(f);
+  };
+}
+
 function clockView(state: MockState, transport: () => Date) {
   const now = businessNow(state.clock, transport);
   return { now: now.toISOString(), cst: formatDateTime(now), ...state.clock };
@@ -178,6 +278,33 @@ export function controlApi(state: MockState, logger: Logger, transport: () => Da
     state.clock = { mode: 'system' };
     res.json(clockView(state, transport));
   });
+  // jilin-sm: the OAuth2 tokens — revoke every one (the next business call gets 401), or have the
+  // token endpoint refuse the next `count` requests
+  router.get('/tokens', (_req, res) => {
+    res.json({ issued: state.tokens.issued, active: state.tokens.active(Date.now()), refuse_next: state.tokens.refuseNext });
+  });
+  router.post('/tokens/revoke', (_req, res) => {
+    const revoked = state.tokens.revokeAll();
+    logger.info({ revoked }, 'tokens revoked');
+    res.json({ revoked });
+  });
+  router.post('/tokens/refuse', (req, res) => {
+    const count = (req.body as { count?: unknown } | undefined)?.count ?? 1;
+    if (!Number.isInteger(count) || (count as number) < 0) {
+      res.status(400).json({ error: 'count must be a non-negative integer' });
+      return;
+    }
+    state.tokens.refuseNext = count as number;
+    logger.info({ count }, 'the token endpoint refuses the next requests');
+    res.json({ refuse_next: count });
+  });
   router.post('/clearing', clearing(state, logger));
+  router.get('/reconciliation/days/:day', reconDay(state));
+  router.post('/reconciliation/days/:day/overrides', addOverride(state, logger));
+  router.delete('/reconciliation/overrides', (_req, res) => {
+    state.recon.overrides.clear();
+    res.status(204).end();
+  });
+  router.post('/reconciliation/result-faults', addResultFault(state));
   return router;
 }

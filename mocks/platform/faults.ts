@@ -52,7 +52,8 @@ export interface FaultRule {
 /** What a fault does to the call: carry on, answer with this instead, or drop the connection. */
 export type FaultOutcome =
   | { action: 'continue' }
-  | { action: 'respond'; status: number; body: unknown }
+  /** `raw`: the body goes out as it is (not sealed by the profile: jilin-sm encrypts `output`) */
+  | { action: 'respond'; status: number; body: unknown; raw?: boolean }
   /** a body that is not JSON at all (a proxy's error page, a cut-off reply) */
   | { action: 'respond_text'; status: number; text: string }
   | { action: 'destroy' };
@@ -182,6 +183,22 @@ const FAILURE_KINDS: Record<string, FaultKind> = {
     parse: () => ({}),
     async apply() {
       return { action: 'respond_text', status: 200, text: '<html><body>502 Bad Gateway</body>' };
+    },
+  },
+  /**
+   * Books, then answers infcode 0 whose `output` is a string of Base64 that decrypts to nothing
+   * (under jilin-sm: it does not decrypt with the client id; under any profile: no output object).
+   */
+  undecryptable_output: {
+    phase: () => 'after_handler',
+    parse: () => ({}),
+    async apply() {
+      return {
+        action: 'respond',
+        status: 200,
+        raw: true,
+        body: { ...replyWith(0, ''), err_msg: null, output: 'bm90IGVuY3J5cHRlZCBhdCBhbGwsIDMyIGJ5dGVzISE=' },
+      };
     },
   },
   /** infcode -1 (系统异常): the interface says reverse it. `booked` (default true): the transaction ran first. */

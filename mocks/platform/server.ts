@@ -1,6 +1,7 @@
 /**
- * The mock settlement platform: an HTTP server speaking the national interface over the "tif"
- * transport profile (POST {basePath}/{infno}), with a control API for tests under /__mock.
+ * The mock settlement platform: an HTTP server speaking the national interface over a transport
+ * profile (profiles.ts: tif = POST {basePath}/{infno}; fsi-paths; jilin-sm), with a control API for
+ * tests under /__mock.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,8 +12,19 @@ import { CONTROL_PREFIX, controlApi } from './control-api.js';
 import { buildReply, INFCODE_BUSINESS_ERROR, INFCODE_SYSTEM_ERROR } from './envelope.js';
 import type { FaultOutcome } from './faults.js';
 import { processCall, type CallOutcome } from './pipeline.js';
+import {
+  answerTokenRequest,
+  bearerValid,
+  DEMO_JILIN,
+  fsiPathInfno,
+  type JilinMockOptions,
+  type MockProfileName,
+  openJilinEnvelope,
+  sealJilinReply,
+} from './profiles.js';
 import { type ReplyStyle, replyStyleFromEnv, shapeReply } from './reply-style.js';
 import { businessNow } from './clock.js';
+import { FILE } from './handlers/reconciliation.js';
 import { checkOutput, validators } from './schemas.js';
 import { createState, type MockState } from './state.js';
 import type { CallRecord } from './types.js';
@@ -34,6 +46,10 @@ export interface MockOptions {
    * MOCK_REPLY_STYLE of the environment, else strict.
    */
   replyStyle: ReplyStyle;
+  /** the transport profile spoken (profiles.ts; main.ts reads MOCK_PROFILE), default tif */
+  profile: MockProfileName;
+  /** jilin-sm: credentials, the hospital's public key, reply encryption (default: the demo values) */
+  jilin: JilinMockOptions;
   logger?: Logger;
 }
 
@@ -45,7 +61,11 @@ export interface MockPlatform {
   state: MockState;
   /** the reply style in force (the option, else MOCK_REPLY_STYLE, else strict) */
   readonly replyStyle: ReplyStyle;
+  readonly profile: MockProfileName;
 }
+
+/** What createMockPlatform takes: any option, the jilin-sm ones each on its own. */
+export type MockOptionsInput = Partial<Omit<MockOptions, 'jilin'>> & { jilin?: Partial<JilinMockOptions> };
 
 export type { MockState } from './state.js';
 
@@ -56,6 +76,8 @@ const DEFAULT_OPTIONS: Omit<MockOptions, 'logger'> = {
   clock: () => new Date(),
   infcodeAsString: false,
   replyStyle: 'real',
+  profile: 'tif',
+  jilin: DEMO_JILIN,
 };
 
 const BODY_LIMIT = '10mb';
@@ -69,8 +91,8 @@ interface Runtime {
   lifetime: AbortController;
 }
 
-function recordCall(state: MockState, infno: string, now: Date): CallRecord {
-  const call: CallRecord = { infno, msgid: null, at: now.toISOString(), infcode: null };
+function recordCall(state: MockState, infno: string, now: Date, path?: string): CallRecord {
+  const call: CallRecord = { infno, msgid: null, at: now.toISOString(), infcode: null, ...(path ? { path } : {}) };
   state.calls.push(call);
   return call;
 }
@@ -101,9 +123,13 @@ function selfCheckOutput(rt: Runtime, infno: string, outcome: CallOutcome): void
   if (problem) rt.logger.error({ infno, problem }, 'mock reply does not match its output schema');
 }
 
-/** The one way a JSON reply envelope leaves the mock: shaped to the reply style (reply-style.ts). */
-function sendReply(rt: Runtime, res: Response, status: number, infno: string, reply: object): void {
-  res.status(status).json(shapeReply(reply, infno, { style: rt.options.replyStyle, infcodeAsString: rt.options.infcodeAsString }));
+/**
+ * The one way a JSON reply envelope leaves the mock: shaped to the reply style (reply-style.ts), then
+ * sealed by the profile (jilin-sm: `output` encrypted) unless `raw`.
+ */
+function sendReply(rt: Runtime, res: Response, status: number, infno: string, reply: object, raw = false): void {
+  const shaped = shapeReply(reply, infno, { style: rt.options.replyStyle, infcodeAsString: rt.options.infcodeAsString });
+  res.status(status).json(rt.options.profile === 'jilin-sm' && !raw ? sealJilinReply(rt.options.jilin, shaped) : shaped);
 }
 
 /** Applies a fault outcome; true when the fault has answered (or dropped) the call. */
@@ -111,40 +137,131 @@ function appliedFault(rt: Runtime, res: Response, infno: string, outcome: FaultO
   if (outcome.action === 'continue') return false;
   if (outcome.action === 'destroy') res.socket?.destroy();
   else if (outcome.action === 'respond_text') res.status(outcome.status).type('text/html').send(outcome.text);
-  else sendReply(rt, res, outcome.status, infno, outcome.body as object);
+  else sendReply(rt, res, outcome.status, infno, outcome.body as object, outcome.raw);
   return true;
 }
 
-async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Promise<void> {
-  const started = Date.now();
+/** A business request as the profile reads it: the infno and the plaintext envelope, or how it is refused. */
+type Opened =
+  | { ok: true; infno: string; body: unknown; path?: string }
+  /** `record`: the call counts as received (listed by /__mock/calls); `raw`: the refusal goes out unsealed */
+  | { ok: false; infno: string; status: number; reply: object; record: boolean; raw?: boolean; path?: string; log?: string };
+
+const refusal = (rt: Runtime, errMsg: string) =>
+  buildReply({ infcode: INFCODE_BUSINESS_ERROR, msgid: null, refmsgTime: null, now: rt.options.clock(), output: null, errMsg });
+const NOT_JSON = '报文校验失败: 请求体不是合法的JSON';
+
+/** tif: POST {base}/{infno}, the x-tif-* signature checked first. */
+function openTif(rt: Runtime, req: Request): Opened {
   const infno = String(req.params.infno);
   const auth = rt.verifier.verify(req.headers);
   if (!auth.ok) {
-    rt.logger.warn({ infno, reason: auth.reason }, 'signature rejected');
-    sendReply(rt, res, 401, infno, { infcode: INFCODE_BUSINESS_ERROR, err_msg: auth.reason });
-    return;
+    return {
+      ok: false,
+      infno,
+      status: 401,
+      reply: { infcode: INFCODE_BUSINESS_ERROR, err_msg: auth.reason },
+      record: false,
+      log: 'signature rejected',
+    };
   }
-  const now = () => businessNow(rt.state.clock, rt.options.clock);
-  const call = recordCall(rt.state, infno, now());
   const parsed = parseBody(req.body);
-  if (!parsed.ok) {
-    call.infcode = INFCODE_BUSINESS_ERROR;
-    const fields = { infcode: INFCODE_BUSINESS_ERROR, msgid: null, refmsgTime: null, now: now(), output: null };
-    sendReply(rt, res, 400, infno, buildReply({ ...fields, errMsg: '报文校验失败: 请求体不是合法的JSON' }));
+  if (!parsed.ok) return { ok: false, infno, status: 400, reply: refusal(rt, NOT_JSON), record: true };
+  return { ok: true, infno, body: parsed.value };
+}
+
+/** fsi-paths: a per-service path names the infno; the call-service endpoint takes it from the body. */
+function openFsi(rt: Runtime, req: Request): Opened {
+  const path = req.path.slice(rt.options.basePath.length);
+  const mapped = fsiPathInfno(path);
+  if (mapped === undefined) {
+    return {
+      ok: false,
+      infno: '',
+      status: 404,
+      reply: { infcode: INFCODE_BUSINESS_ERROR, err_msg: `接口地址不存在: ${path}` },
+      record: false,
+      path,
+    };
+  }
+  if (/^multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
+    // the front-end's 9101 upload form: the mock keeps no files
+    return { ok: false, infno: '9101', status: 200, reply: refusal(rt, '不支持的交易编号: 9101'), record: true, path };
+  }
+  const parsed = parseBody(req.body);
+  if (!parsed.ok) return { ok: false, infno: mapped ?? '', status: 400, reply: refusal(rt, NOT_JSON), record: true, path };
+  const bodyInfno = (parsed.value as { infno?: unknown } | null)?.infno;
+  return { ok: true, infno: mapped ?? (typeof bodyInfno === 'string' ? bodyInfno : ''), body: parsed.value, path };
+}
+
+/** jilin-sm: a live Bearer token, then the envelope decrypted and its signature verified. */
+function openJilin(rt: Runtime, req: Request): Opened {
+  if (!bearerValid(rt.state.tokens, req.headers, rt.options.clock().getTime())) {
+    return {
+      ok: false,
+      infno: '',
+      status: 401,
+      reply: { error: 'invalid_token', error_description: '令牌无效或已过期' },
+      record: false,
+      raw: true,
+      log: 'token rejected',
+    };
+  }
+  const parsed = parseBody(req.body);
+  if (!parsed.ok) return { ok: false, infno: '', status: 400, reply: refusal(rt, NOT_JSON), record: true };
+  const bodyInfno = (parsed.value as { infno?: unknown } | null)?.infno;
+  const infno = typeof bodyInfno === 'string' ? bodyInfno : '';
+  const opened = openJilinEnvelope(rt.options.jilin, parsed.value);
+  if (!opened.ok) return { ok: false, infno, status: 400, reply: refusal(rt, opened.errMsg), record: true, log: 'envelope refused' };
+  return { ok: true, infno, body: opened.envelope };
+}
+
+const OPENERS: Record<MockProfileName, (rt: Runtime, req: Request) => Opened> = {
+  tif: openTif,
+  'fsi-paths': openFsi,
+  'jilin-sm': openJilin,
+};
+
+async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Promise<void> {
+  const started = Date.now();
+  const opened = OPENERS[rt.options.profile](rt, req);
+  const infno = opened.infno;
+  if (!opened.ok) {
+    if (opened.log) rt.logger.warn({ infno, reason: (opened.reply as { err_msg?: unknown }).err_msg }, opened.log);
+    if (opened.record) recordCall(rt.state, infno, rt.options.clock(), opened.path).infcode = INFCODE_BUSINESS_ERROR;
+    sendReply(rt, res, opened.status, infno, opened.reply, opened.raw);
     return;
   }
+  const call = recordCall(rt.state, infno, rt.options.clock(), opened.path);
   const ctx = { signal: rt.lifetime.signal };
   if (appliedFault(rt, res, infno, await rt.state.faults.run('before_handler', infno, ctx))) return;
-  const outcome = runCall(rt, parsed.value, infno, now());
+  // the business clock (clock.ts: settable by tests for 跨年退费); signatures keep the real one
+  const now = businessNow(rt.state.clock, rt.options.clock);
+  const outcome = runCall(rt, opened.body, infno, now);
   call.msgid = outcome.msgid;
   call.infcode = outcome.infcode;
   selfCheckOutput(rt, infno, outcome);
   if (appliedFault(rt, res, infno, await rt.state.faults.run('after_handler', infno, ctx))) return;
-  sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: now() }));
+  const file = outcome.infcode === 0 ? (outcome.output?.[FILE] as { filename: string; bytes: Uint8Array } | undefined) : undefined;
+  if (file) {
+    // 9102: the file itself, not a JSON envelope
+    res.status(200).type('application/octet-stream').setHeader('content-disposition', `attachment; filename="${file.filename}"`);
+    res.end(Buffer.from(file.bytes));
+  } else sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: businessNow(rt.state.clock, rt.options.clock) }));
   rt.logger.info(
     { infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started },
     'business call',
   );
+}
+
+/** jilin-sm: the OAuth2 token endpoint. */
+function tokenRoute(rt: Runtime) {
+  return (req: Request, res: Response): void => {
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const answer = answerTokenRequest(rt.options.jilin, rt.state.tokens, req.headers, form, rt.options.clock().getTime());
+    if (answer.status !== 200) rt.logger.warn({ status: answer.status, error: answer.body.error }, 'token refused');
+    res.status(answer.status).json(answer.body);
+  };
 }
 
 function businessRoute(rt: Runtime) {
@@ -171,7 +288,14 @@ function buildApp(rt: Runtime): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(CONTROL_PREFIX, controlApi(rt.state, rt.logger, rt.options.clock));
-  app.post(`${rt.options.basePath}/:infno`, express.raw({ type: () => true, limit: BODY_LIMIT }), businessRoute(rt));
+  const base = rt.options.basePath;
+  const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
+  if (rt.options.profile === 'tif') app.post(`${base}/:infno`, raw, businessRoute(rt));
+  if (rt.options.profile === 'fsi-paths') app.post(`${base}/fsi/api/*path`, raw, businessRoute(rt));
+  if (rt.options.profile === 'jilin-sm') {
+    app.post(`${base}${rt.options.jilin.tokenPath}`, express.urlencoded({ extended: false }), tokenRoute(rt));
+    app.post(`${base}${rt.options.jilin.servicePath}`, raw, businessRoute(rt));
+  }
   app.use(errorHandler(rt));
   return app;
 }
@@ -199,10 +323,11 @@ function stopServer(server: Server): Promise<void> {
   });
 }
 
-export function createMockPlatform(opts: Partial<MockOptions> = {}): MockPlatform {
+export function createMockPlatform(opts: MockOptionsInput = {}): MockPlatform {
   const options: MockOptions = {
     ...DEFAULT_OPTIONS,
     ...opts,
+    jilin: { ...DEFAULT_OPTIONS.jilin, ...opts.jilin },
     // the environment's MOCK_REPLY_STYLE when the caller says nothing (e2e suites start the mock in-process)
     replyStyle: opts.replyStyle ?? replyStyleFromEnv(process.env) ?? DEFAULT_OPTIONS.replyStyle,
   };
@@ -222,6 +347,7 @@ export function createMockPlatform(opts: Partial<MockOptions> = {}): MockPlatfor
     app,
     state: rt.state,
     replyStyle: options.replyStyle,
+    profile: options.profile,
     async listen(port = 0, host = '127.0.0.1') {
       if (server) throw new Error('mock platform is already listening');
       rt.lifetime = new AbortController();

@@ -2,7 +2,9 @@
 import { loadCatalogue, type Catalogue } from './catalogue.js';
 import type { ClockSetting } from './clock.js';
 import { FaultTable } from './faults.js';
+import { TokenTable } from './profiles.js';
 import { loadPolicyBook } from './policies.js';
+import { createReconState, type ReconState } from './recon-state.js';
 import { seedRegistry, type PersonRegistry } from './registry.js';
 import { compactDateTime } from './time.js';
 import type { Admission, CallRecord, LedgerEntry, PolicyBook, SignIn, Visit } from './types.js';
@@ -19,6 +21,10 @@ export interface MockState {
   msgids: Set<string>;
   calls: CallRecord[];
   faults: FaultTable;
+  /** jilin-sm: the OAuth2 tokens issued; survives reset (a reset is of the business state, not of the sessions) */
+  tokens: TokenTable;
+  /** reconciliation (对账): kept files, and what a day is told to hold otherwise */
+  recon: ReconState;
   /** Feeds generated ids; survives reset so ids stay unique for the process's life. */
   sequence: number;
   /** the business clock (clock.ts): set through POST /__mock/clock, back to the system clock on reset */
@@ -39,6 +45,8 @@ export function createState(mdtrtareaAdmvs?: string): MockState {
     msgids: new Set(),
     calls: [],
     faults: new FaultTable(),
+    tokens: new TokenTable(),
+    recon: createReconState(),
     sequence: 0,
     clock: { mode: 'system' },
   };
@@ -50,7 +58,12 @@ export function createState(mdtrtareaAdmvs?: string): MockState {
  */
 export function resetState(state: MockState): void {
   const fresh = createState();
-  Object.assign(state, { ...fresh, sequence: state.sequence, policies: { ...fresh.policies, hospital: state.policies.hospital } });
+  Object.assign(state, {
+    ...fresh,
+    sequence: state.sequence,
+    tokens: state.tokens,
+    policies: { ...fresh.policies, hospital: state.policies.hospital },
+  });
 }
 
 /** Id prefixes: 6 digits, then yyyyMMddHHmmss, then an 8-digit sequence (28 chars). */

@@ -282,4 +282,6 @@ export interface CallRecord {
   msgid: string | null;
   at: string;
   infcode: number | null;
+  /** the path the call came to, under the base path (fsi-paths: which front-end endpoint) */
+  path?: string;
 }

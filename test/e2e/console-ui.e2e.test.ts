@@ -12,6 +12,7 @@ import { catalog } from '../../gateway/errors/errors.js';
 import { api, TEST_KEYS } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN, JILIN_UNFILED, visitBody } from './fixtures.js';
+import { chinaDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
 /** Screenshots for a person to look at (overwritten by each run). */
@@ -267,6 +268,35 @@ describe('the console page (browser)', () => {
       await page.click('#search');
       await page.click(`#tx-rows tr[data-id="${txid}"]`, { timeout: 8000 });
       await waitText(page, '#detail-encounter', v.id, '门诊', 'registered', '否 no');
+      for (const u of urls) expect(u, 'the key in a URL').not.toContain(TEST_KEYS.staff);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+  it("the reconciliation tab (对账): the month's days, the close warning while last month is open, a day run and its details", async () => {
+    const { page, problems, urls } = await openConsole();
+    try {
+      await connect(page, TEST_KEYS.staff);
+      await page.click('#tab-btn-recon');
+      await page.waitForSelector('#recon-rows tr');
+      // the warning shows exactly while the API says last month's close is due or overdue
+      const overview = (await api(sys.gw.url, 'GET', '/v1/console/reconciliation', undefined, {}, { auth: 'staff' })).body;
+      expect(await page.isVisible('#recon-warning')).toBe(overview.previous.warning.level !== 'none');
+      const today = chinaDay();
+      await page.fill('#r-month', today.slice(0, 7));
+      await page.click('#recon-search');
+      const row = `#recon-rows tr[data-day="${today}"]`;
+      await waitText(page, row, '未对账');
+      await page.click(`${row} .recon-run`);
+      await until('the day to balance on the page', async () => {
+        await page.click('#recon-search');
+        return (await page.textContent(row))?.includes('已对平');
+      });
+      await page.click(`${row} .recon-open`);
+      await waitText(page, '#recon-day-title', today, '已对平');
+      await waitText(page, '#recon-diff-rows', '没有差异');
+      await page.screenshot({ path: path.join(SHOTS, 'console-reconciliation.png') });
       for (const u of urls) expect(u, 'the key in a URL').not.toContain(TEST_KEYS.staff);
       expect(problems).toEqual([]);
     } finally {

@@ -46,12 +46,12 @@ describe('/metrics (Prometheus)', () => {
     expect(text).toMatch(
       /^yidi_http_request_duration_seconds_bucket\{le="0\.005",method="POST",route="\/v1\/outpatient\/visits\/:id\/settlement",status="201"\} \d+$/m,
     );
-    expect(sample(text, 'yidi_journal_backlog{outcome="unknown"}')).toBe(0);
-    expect(sample(text, 'yidi_journal_backlog{outcome="pending"}')).toBe(0);
+    for (const kind of ['pending', 'unresolved', 'reversing', 'inquiring', 'needs_manual', 'releasing', 'self_pay_pending'])
+      expect(sample(text, `yidi_open_work{kind="${kind}"}`), kind).toBe(0);
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m); // default process metrics
   });
 
-  it('a settlement whose reply never comes counts as unknown and shows in the journal backlog until resolved', async () => {
+  it('a settlement whose reply never comes counts as unknown and shows as open work (reversing) until resolved', async () => {
     const id = await visitReadyToSettle('M2');
     await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 3000, after_booking: true, count: 1 });
     const s = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
@@ -60,7 +60,8 @@ describe('/metrics (Prometheus)', () => {
 
     const text = await scrape();
     expect(sample(text, 'yidi_platform_calls_total{infno="2207",outcome="unknown"}')).toBe(1);
-    expect(sample(text, 'yidi_journal_backlog{outcome="unknown"}')).toBe(1);
+    expect(sample(text, 'yidi_open_work{kind="reversing"}')).toBe(1);
+    expect(sample(text, 'yidi_open_work{kind="pending"}')).toBe(0);
   });
 
   it('requests refused before routing are labelled by endpoint group, never by raw path', async () => {

@@ -7,7 +7,8 @@ import { sha256Hex, type ApiClientEntry, type Role } from '../../gateway/auth/cl
 import { loadConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/logger.js';
 import { createGateway, type Gateway, type GatewayParts } from '../../gateway/server.js';
-import { createMockPlatform, type MockOptions } from '../../mocks/platform/server.js';
+import { createMockPlatform, type MockOptionsInput } from '../../mocks/platform/server.js';
+import { profileGatewayEnv, profileMockOptions } from './profiles.js';
 
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
 
@@ -69,8 +70,9 @@ export class LogCapture extends Writable {
   }
 }
 
-export async function startMock(opts: Partial<MockOptions> = {}) {
-  const mock = createMockPlatform(opts);
+/** A mock platform on an ephemeral port, speaking the profile of TEST_PLATFORM_PROFILE unless `opts.profile` says. */
+export async function startMock(opts: MockOptionsInput = {}) {
+  const mock = createMockPlatform({ ...profileMockOptions(), ...opts });
   const { url } = await mock.listen(0);
   return {
     mock,
@@ -110,6 +112,7 @@ export async function startGateway(
       LOG_LEVEL: 'debug',
       PLATFORM_TIMEOUT_MS: '5000',
       [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      ...profileGatewayEnv(),
       ...env,
       API_CLIENTS_FILE: clientsFile,
     },

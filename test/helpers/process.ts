@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from './harness.js';
+import { profileGatewayEnv } from './profiles.js';
 
 const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
 
@@ -26,7 +27,14 @@ function testClientsFile(): string {
 /** Starts test/helpers/gateway-process.ts under tsx and waits for its port. Accepts the harness's TEST_KEYS unless env names its own API_CLIENTS_FILE. */
 export async function spawnGateway(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, LOG_LEVEL: 'info', API_CLIENTS_FILE: testClientsFile(), [TEST_HMAC_ENV]: TEST_HMAC_SECRET, ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      API_CLIENTS_FILE: testClientsFile(),
+      [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      ...profileGatewayEnv(),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

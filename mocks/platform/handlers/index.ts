@@ -9,6 +9,7 @@ import { cancelInpatientSettlement, preSettleInpatient, settleInpatient } from '
 import { feeInquiry, settlementInquiry, visitInquiry } from './inquiry.js';
 import { personInfo } from './person-info.js';
 import { pharmacyCancel, pharmacyPreSettle, pharmacySettle } from './pharmacy.js';
+import { detailReconciliation, fileDownload, fileUpload, totalsReconciliation } from './reconciliation.js';
 import { reverse } from './reversal.js';
 import { selfPayUpload } from './self-pay.js';
 import { signIn } from './sign-in.js';
@@ -43,6 +44,11 @@ export const TRANSACTIONS: Readonly<Record<string, TxHandler>> = {
   '5201': visitInquiry,
   '5203': settlementInquiry,
   '5204': feeInquiry,
+  // reconciliation (对账): totals, file upload, detail, file download (answers the file itself)
+  '3201': totalsReconciliation,
+  '9101': fileUpload,
+  '3202': detailReconciliation,
+  '9102': fileDownload,
 };
 
 /** Transactions that need no sign_no. */

@@ -1,0 +1,96 @@
+import type { Clock } from '../../adapters/platform/msgid.js';
+import type { Logger } from '../logger.js';
+import { errForLog } from '../privacy.js';
+import type { JournalArchive } from '../store/archive.js';
+import { cursorOf, openWorkOf } from '../store/query.js';
+import type { Store, TransactionRecord } from '../store/store.js';
+
+export interface ArchiverDeps {
+  store: Store;
+  archive: JournalArchive;
+  clock: Clock;
+  logger: Logger;
+  /** bodies older than this many days leave the hot store */
+  hotDays: number;
+  intervalMs: number;
+  /** the hospital's time zone: a record goes to the archive file of its local day */
+  timeZoneOffsetMinutes: number;
+}
+
+const PAGE = 500;
+
+/**
+ * Retention (issue 11): moves the message bodies of journal records older than the hot period
+ * into the archive (store/archive.ts) — the batch is on disk before the hot record drops its
+ * stages — and keeps everything else of the record (keys, outcome, resolution, indexes), so an
+ * archived record is still found by its keys and shown whole to staff. Open work is never archived.
+ * It reads the store's `h` index (records still hot) older than the cut-off: the cost follows what
+ * is due, never the journal. Replicas on one store take a lease per round (one archiver at a time;
+ * with Redis, ARCHIVE_DIR is a directory every replica shares).
+ */
+export class Archiver {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  private stopped = true;
+
+  constructor(private readonly d: ArchiverDeps) {}
+
+  start() {
+    this.stopped = false;
+    this.schedule(Math.min(this.d.intervalMs, 60_000));
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number) {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.run()
+        .catch((e) => this.d.logger.error({ err: errForLog(e) }, 'archive round failed; retried at the next round'))
+        .finally(() => this.schedule(this.d.intervalMs));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One round: every record due is archived. Returns how many were. */
+  async run(): Promise<number> {
+    const { store, clock, hotDays, intervalMs } = this.d;
+    const now = clock.now().getTime();
+    const leaseSeconds = Math.max(60, Math.ceil(intervalMs / 1000));
+    if ((await store.nextSequence(`archive:${Math.floor(now / Math.max(intervalMs, 1000))}`, leaseSeconds)) !== 1) return 0;
+    const cutoff = new Date(now - hotDays * 86_400_000).toISOString();
+    let archived = 0;
+    for (let cursor: string | undefined; !this.stopped; ) {
+      const page = await store.listTransactions({ hot: true, to: cutoff, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const due = page.filter((r) => openWorkOf(r) === undefined);
+      for (const [day, records] of this.byDay(due)) {
+        const at = this.d.archive.append(day, records);
+        for (const r of records) {
+          // a record written meanwhile keeps its stages (it is archived, with its new body, next round)
+          const cur = await store.getTransaction(r.id);
+          if (cur?.updated_at !== r.updated_at || cur.outcome !== r.outcome) continue;
+          await store.putTransaction({ ...cur, stages: {}, archived: at });
+          archived++;
+        }
+      }
+      if (page.length < PAGE) break;
+      cursor = cursorOf(page[page.length - 1]!);
+    }
+    if (archived) this.d.logger.info({ archived, before: cutoff }, 'journal bodies archived');
+    return archived;
+  }
+
+  private byDay(records: TransactionRecord[]) {
+    const days = new Map<string, TransactionRecord[]>();
+    const offset = this.d.timeZoneOffsetMinutes * 60_000;
+    for (const r of records) {
+      const day = new Date(Date.parse(r.created_at) + offset).toISOString().slice(0, 10);
+      days.set(day, [...(days.get(day) ?? []), r]);
+    }
+    return days;
+  }
+}
