@@ -15,6 +15,7 @@ export class GatewayMetrics {
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly platformCalls: Counter<'infno' | 'outcome'>;
   private readonly platformDuration: Histogram<'infno'>;
+  private readonly identityRefusals: Counter<'channel' | 'fields'>;
 
   constructor(store: Store) {
     const registers = [this.registry];
@@ -43,6 +44,12 @@ export class GatewayMetrics {
       help: 'Platform call latency by infno',
       labelNames: ['infno'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 30],
+      registers,
+    });
+    this.identityRefusals = new Counter({
+      name: 'yidi_identity_refusals_total',
+      help: 'Refused 人卡一致 identity checks (JS 24) by channel (person_query, outpatient_registration, inpatient_admission, pharmacy_sale) and the fields that differed',
+      labelNames: ['channel', 'fields'],
       registers,
     });
     new Gauge({
@@ -110,6 +117,11 @@ export class GatewayMetrics {
   readonly observePlatform = (infno: string, outcome: string, ms: number) => {
     this.platformCalls.inc({ infno, outcome });
     this.platformDuration.observe({ infno }, ms / 1000);
+  };
+
+  /** IdentityRefusals' hook: one refused 人卡一致 check (the fields sorted, so that the label set stays small). */
+  readonly countIdentityRefusal = (r: { channel: string; fields: string[] }) => {
+    this.identityRefusals.inc({ channel: r.channel, fields: [...r.fields].sort().join('+') });
   };
 
   /** Counts and times every request by its route pattern (never the raw path: ids would explode the labels). */

@@ -6,6 +6,7 @@ import type { PlatformTransport } from '../adapters/platform/transport.js';
 import type { GatewayConfig } from './config.js';
 import { OutpatientService } from './engine/outpatient.js';
 import { InpatientService } from './engine/inpatient.js';
+import { IdentityRefusals } from './engine/identity-refusals.js';
 import { Persons } from './engine/persons.js';
 import { PharmacyService } from './engine/pharmacy.js';
 import { Refunds } from './engine/refunds.js';
@@ -70,7 +71,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   });
   // half-open: the breaker's probe is a sign-in, never a patient's transaction
   transport.setProbe(() => platform.signInNow());
-  const persons = new Persons(platform, config.envelope.mdtrtarea_admvs);
+  // 人卡一致 refusals, kept for the insurance office (JS 24) and counted
+  const identityRefusals = new IdentityRefusals(store, clock, logger, metrics.countIdentityRefusal);
+  const persons = new Persons(platform, config.envelope.mdtrtarea_admvs, identityRefusals);
   const outpatient = new OutpatientService(store, platform, persons, clock, config.outpatientErFlagAt);
   const inpatient = new InpatientService(store, platform, persons, clock, config.envelope);
   const pharmacy = new PharmacyService(store, platform, persons, clock);
@@ -172,6 +175,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     platform,
     breaker: transport,
     persons,
+    identityRefusals,
     outpatient,
     inpatient,
     pharmacy,

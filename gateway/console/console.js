@@ -95,6 +95,9 @@ const AUDIT_ACTION = {
   bulk_resolve: '批量人工处理',
   view_uploads: '查看上传队列',
   retry_upload: '上传重新排队',
+  identity_refused: '人卡不一致（拒绝办理）',
+  view_identity_refusals: '查看人卡不一致记录',
+  export_identity_refusals: '导出人卡不一致记录',
   reconciliation_run: '对账：执行',
   reconciliation_reverse: '对账：冲正',
   reconciliation_adopt: '对账：采纳',
@@ -102,6 +105,8 @@ const AUDIT_ACTION = {
   reconciliation_close_month: '对账：月结关账',
   reconciliation_report: '对账：下载报表',
 };
+const FIELD = { certno: '证件号码', psn_name: '姓名', psn_cert_type: '证件类型' };
+const ENCOUNTER_KIND = { inpatient: '住院', outpatient: '门诊' };
 const DAY_STATUS = { balanced: '已对平', unbalanced: '未对平', error: '对账出错', running: '对账中', not_run: '未对账' };
 const DIFF_KIND = {
   platform_only: '中心多（平台有、网关无）',
@@ -561,6 +566,22 @@ function renderDetail(t) {
     ['冲正的原交易', 'reverses', t.reverses ? h('code', {}, t.reverses) : undefined],
     ['错误', 'error', t.error ? errorCell(t.error) : undefined],
   ]);
+  const enc = t.encounter;
+  $('detail-encounter-card').hidden = !enc;
+  if (enc)
+    dl($('detail-encounter'), [
+      ['网关就诊号', 'id', h('code', {}, enc.id)],
+      ['类别', 'kind', `${ENCOUNTER_KIND[enc.kind] ?? ''} ${enc.kind}`],
+      ['状态', 'status', enc.status],
+      ['医疗类别', 'med_type', enc.med_type],
+      ['急诊', 'emergency', enc.emergency ? '是 yes' : '否 no'],
+      ['急诊认定依据', 'emergency criterion (LN 22)', enc.emergency ? (enc.emergency_criterion_text ?? '未记录 not recorded') : undefined],
+      [
+        '自费上传',
+        'self-pay upload',
+        enc.self_pay ? `已上传（${(enc.self_pay.upload_ids ?? []).join('、')}），不得再直接结算，参保人申请手工报销` : undefined,
+      ],
+    ]);
   const r = t.resolution;
   if (r) {
     dl($('detail-resolution'), [
@@ -844,6 +865,73 @@ async function loadAudit() {
   fill($('audit-rows'), ...rows);
 }
 
+// ---- 人卡不一致 refusals ---------------------------------------------------------------------
+
+function identityQuery() {
+  const v = (id) => $(id).value.trim();
+  return { channel: v('i-channel'), from: dayStart(v('i-from')), to: dayEnd(v('i-to')), limit: v('i-limit') || '200' };
+}
+
+async function loadIdentity() {
+  const r = await api('GET', `/v1/console/identity-refusals${query(identityQuery())}`);
+  if (!r.ok) return showError('查询人卡不一致记录失败 Identity refusals refused', r);
+  fill($('identity-count'), h('b', {}, `共 ${r.body.count} 条`), h('small', {}, ` ${r.body.count} refusal(s)`));
+  const rows = r.body.items.map((x) =>
+    h(
+      'tr',
+      {},
+      h('td', { class: 'nowrap' }, fmtTime(x.at)),
+      h('td', {}, x.channel_text ?? '', h('small', {}, ` ${x.channel}`)),
+      h(
+        'td',
+        {},
+        h('code', {}, x.client_id),
+        x.operator ? h('div', {}, h('small', {}, '操作员 '), x.operator.opter_no ?? '', ' ', x.operator.opter_name ?? '') : null,
+      ),
+      h('td', {}, (x.mismatched_fields ?? []).map((f) => FIELD[f] ?? f).join('、')),
+      h(
+        'td',
+        {},
+        h('div', {}, h('small', {}, '人员编号 '), h('code', {}, x.owner?.psn_no ?? '')),
+        h('div', {}, x.owner?.psn_name ?? '', ' ', h('code', {}, x.owner?.certno ?? '')),
+      ),
+      h('td', {}, x.counter_person?.psn_name ?? '—', ' ', x.counter_person?.certno ? h('code', {}, x.counter_person.certno) : null),
+      h('td', {}, h('code', {}, x.transaction_id)),
+    ),
+  );
+  if (!rows.length) rows.push(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, bi('没有人卡不一致记录', 'No refusals.'))));
+  fill($('identity-rows'), ...rows);
+}
+
+/** The CSV is fetched with the key (never in a URL) and handed to the browser as a download. */
+async function exportIdentityCsv() {
+  let res;
+  try {
+    res = await fetch(`/v1/console/identity-refusals.csv${query(identityQuery())}`, {
+      headers: { 'x-api-key': state.key },
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch {
+    return showError('导出失败 Export failed', { status: 0, error: { code: 'NETWORK', message: '无法连接网关' } });
+  }
+  if (!res.ok) {
+    let error;
+    try {
+      error = (await res.json()).error;
+    } catch {
+      error = { code: `HTTP_${res.status}`, message: `网关返回 HTTP ${res.status}` };
+    }
+    return showError('导出失败 Export refused', { status: res.status, error });
+  }
+  const blob = await res.blob();
+  const a = h('a', { href: URL.createObjectURL(blob), download: `identity-refusals-${new Date().toISOString().slice(0, 10)}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  showOk('已导出 Exported', '人卡不一致记录 CSV（姓名、证件号码已脱敏），可用于向当地医保部门报告。');
+}
+
 const compactFilter = (f) =>
   Object.entries(f)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
@@ -1010,10 +1098,11 @@ async function closeReconMonth() {
 function showTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll('.tabs [data-tab]')) b.setAttribute('aria-selected', String(b.dataset.tab === tab));
-  for (const t of ['transactions', 'uploads', 'recon', 'audit']) $(`tab-${t}`).hidden = t !== tab;
+  for (const t of ['transactions', 'uploads', 'recon', 'identity', 'audit']) $(`tab-${t}`).hidden = t !== tab;
   if (tab === 'transactions') loadList();
   else if (tab === 'uploads') loadUploads();
   else if (tab === 'recon') loadRecon();
+  else if (tab === 'identity') loadIdentity();
   else loadAudit();
 }
 
@@ -1073,6 +1162,11 @@ function init() {
     ev.preventDefault();
     loadUploads();
   });
+  $('identity-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    loadIdentity();
+  });
+  $('identity-csv').addEventListener('click', () => exportIdentityCsv());
   $('recon-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     loadRecon();

@@ -9,11 +9,12 @@ import { notSettled } from './encounter-guards.js';
 import { runState } from './encounter-runner.js';
 import { totalsView, unsettled } from './fee-lines.js';
 import { settlementSummary } from './settlement-records.js';
-import { missingCommitmentFields } from './trauma-rules.js';
+import { selfPayView } from './self-pay-link.js';
+import { commitmentProblems } from './trauma-rules.js';
 
 /** 医疗类别 of a stay (schemas/codes/med_type.json): 2x 住院, 52 生育住院, 3101 低自付住院. */
 const INPATIENT_MED_TYPES = new Set(['21', '22', '23', '24', '25', '26', '28', '52', '2114', '3101']);
-/** 急诊转住院: the emergency flag (住院类型 急诊) must be set with it. */
+/** 急诊转住院: the emergency flag (住院类型 急诊) must be set with it (and with the flag, its criterion: emergency-criteria.ts). */
 const EMERGENCY_MED_TYPE = '24';
 
 export function checkMedType(med_type: string, emergency: boolean) {
@@ -46,7 +47,8 @@ export function mustBeOpen(a: Admission) {
 /** What the HIS sees of an admission: never the credential number or the person's identity. */
 export function admissionView(a: Admission) {
   const { mdtrt_cert_no: _n, card_sn: _s, ...f } = a.facts;
-  const missing = a.facts.trum_flag === '1' && a.facts.rel_ttp_flag !== '1' ? missingCommitmentFields(a.commitment) : [];
+  const needed = a.facts.trum_flag === '1' && a.facts.rel_ttp_flag !== '1';
+  const problems = needed ? commitmentProblems(a.commitment, a.person) : { missing: [], invalid: [] };
   return {
     admission_id: a.id,
     status: a.status,
@@ -54,11 +56,14 @@ export function admissionView(a: Admission) {
     insuplc_admdvs: a.insuplc_admdvs,
     scope: a.scope,
     filing: a.filing,
+    ...(a.emergency_criterion ? { emergency_criterion: a.emergency_criterion } : {}),
+    ...(a.self_pay ? { self_pay: selfPayView(a.self_pay) } : {}),
     trauma: {
       trum_flag: a.facts.trum_flag,
       rel_ttp_flag: a.facts.rel_ttp_flag,
       commitment_recorded: !!a.commitment,
-      commitment_missing: missing.map((m) => m.field),
+      commitment_missing: problems.missing.map((m) => m.field),
+      ...(problems.invalid.length ? { commitment_invalid: problems.invalid.map((m) => m.field) } : {}),
     },
     lines: a.lines.length,
     unsettled_lines: unsettled(a.lines).length,

@@ -32,6 +32,9 @@ export interface RunnableEncounter extends EncounterBase {
 
 export interface RequestMeta {
   request_id?: string;
+  /** the API client that sent the request, and its role (kept with a refused 人卡一致 check) */
+  client_id?: string;
+  client_role?: string;
 }
 
 export interface StepResult<E> {

@@ -14,7 +14,8 @@ import { distinctLineIds, notYetUploaded } from './encounter-guards.js';
 import type { RequestMeta } from './encounter-runner.js';
 import { classifyAll, lineView, toFeeLine, totalsView } from './fee-lines.js';
 import { nowOf, runOnStay, type StayDeps, stayContext } from './inpatient-stay.js';
-import { checkFormDate, formFeeLines } from './outside-forms.js';
+import { annexFor, annexRef } from './outside-form-annexes.js';
+import { checkFormDate, checkFormLines, checkFormPerson, formFeeLines, formFields } from './outside-forms.js';
 
 const ALL_LINES = '0000';
 
@@ -58,39 +59,35 @@ export class InpatientFees {
   }
 
   // ---- outside-purchase forms (2301 with etip_flag / 2302) ------------------------------------
+  /**
+   * Issues a form under the treatment area's annex (outside-form-annexes.json): the form's date and
+   * every line inside the stay, no line before the form's date (outside-forms.ts), the patient the
+   * 1101 person of the stay; its lines go up with etip_flag (2301).
+   */
   async createForm(id: string, req: OutsideFormRequest, meta: RequestMeta) {
     const current = (await this.d.runner.mustLoad(id)).value;
+    const inStay = (a: Admission) => {
+      checkFormDate(req.form_date, a.facts.begntime, a.facts.endtime);
+      checkFormLines(req.form_date, req.lines, a.facts.begntime, a.facts.endtime);
+    };
     mustBeOpen(current);
-    checkFormDate(req.form_date, current.facts.begntime, current.facts.endtime);
-    if (
-      req.certno.trim().toUpperCase() !== current.person.certno.trim().toUpperCase() ||
-      req.psn_cert_type !== current.person.psn_cert_type
-    ) {
-      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { details: { mismatched_fields: ['certno'] } });
-    }
+    inStay(current);
+    checkFormPerson(req, current.person);
     const form_id = `F${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
     const lines = formFeeLines(req);
-    const { lines: _l, ...form } = req;
-    const r = await this.upload(
-      id,
-      lines,
-      meta,
-      req,
-      form_id,
-      (a) => {
-        checkFormDate(req.form_date, a.facts.begntime, a.facts.endtime);
-      },
-      (a, transaction_id) => {
-        a.outside_forms.push({
-          form_id,
-          status: 'active',
-          form,
-          feedetl_sns: lines.map((l) => l.feedetl_sn),
-          created_at: nowOf(this.d),
-          transaction_id,
-        });
-      },
-    );
+    const form = formFields(req);
+    const annex = annexRef(annexFor(this.d.hospital.mdtrtarea_admvs));
+    const r = await this.upload(id, lines, meta, req, form_id, inStay, (a, transaction_id) => {
+      a.outside_forms.push({
+        form_id,
+        status: 'active',
+        form,
+        annex,
+        feedetl_sns: lines.map((l) => l.feedetl_sn),
+        created_at: nowOf(this.d),
+        transaction_id,
+      });
+    });
     return {
       ...r.result,
       form_id,

@@ -18,7 +18,8 @@ import { nowOf, runOnStay, type StayDeps } from './inpatient-stay.js';
 import { sumOf } from './money.js';
 import type { CallContext } from './platform-client.js';
 import { cancellationRecord, settlementRecord } from './settlement-records.js';
-import { filingForStay } from './stay-filing.js';
+import { refuseIfSelfPaid } from './self-pay-link.js';
+import { filingForStay, type StayFiling } from './stay-filing.js';
 import { checkTrauma } from './trauma-rules.js';
 import type { Cancellation, StoredSlip } from './visit.js';
 
@@ -83,6 +84,7 @@ export class InpatientSettlements {
           mid_setl_flag: req.mid_setl_flag,
           filing_used,
           audit: flagged,
+          ...(a.facts.emergency ? { emergency: { emergency: true as const, criterion: a.emergency_criterion } } : {}),
         };
         if (flagged) audit = auditRecord(a, entry, totals.medfee_sumamt, stayTotal, this.d.hospital);
         return settlementStep(entry);
@@ -95,6 +97,7 @@ export class InpatientSettlements {
       mid_setl_flag: entry!.mid_setl_flag,
       filing_used: entry!.filing_used,
       audit: entry!.audit,
+      emergency: entry!.emergency,
       slip: entry!.slip,
     };
   }
@@ -144,10 +147,13 @@ export class InpatientSettlements {
 
   /**
    * The filing the settlement goes under. The discharge settlement re-checks it with 1101 first, so a
-   * filing made during the stay — or after the discharge, before this settlement — is picked up
-   * (JS 25, HN 27, LN 17, JL 22); in Liaoning that 1101 is itself a trigger of the insured area's
-   * automatic filing (LN 20 获取异地人员信息), which is how an un-filed patient is filed at discharge
-   * (LN 17). A mid-stay settlement uses the status seen at admission.
+   * filing made during the stay — or, where the insured province allows it (结算前: JS 25, JL 22),
+   * after the discharge, before this settlement — is picked up; one made after the province's
+   * deadline (出院前: HN 27, LN 17; stay-filing.ts, late-filing.json) is refused here, before any
+   * 2303/2304, unless the stay is an emergency (视同已备案: JS 37, HN 55, LN 22). In Liaoning that
+   * 1101 is itself a trigger of the insured area's automatic filing (LN 20 获取异地人员信息), which
+   * is how an un-filed patient is filed at discharge (LN 17). A mid-stay settlement uses the status
+   * seen at admission.
    */
   private async filingNow(a: Admission, req: InpatientSettlementRequest, ctx: CallContext): Promise<InpatientSettlement['filing_used']> {
     if (req.mid_setl_flag !== '0') return a.filing;
@@ -158,8 +164,31 @@ export class InpatientSettlements {
       ctx,
     );
     const today = interfaceDateTime(clock.now(), hospital.timeZoneOffsetMinutes ?? CHINA_STANDARD_TIME).slice(0, 10);
-    return filingForStay(person.filings, a.insuplc_admdvs, hospital.mdtrtarea_admvs, a.facts.begntime, a.facts.endtime, today);
+    const f = filingForStay(person.filings, a.insuplc_admdvs, hospital.mdtrtarea_admvs, a.facts.begntime, a.facts.endtime, today);
+    if (f.late && !a.facts.emergency) refuseLateFiling(f.late);
+    const { late: _late, ...used } = f;
+    return used;
   }
+}
+
+/** 补办备案 after the insured province's deadline: self-pay, then manual reimbursement. */
+function refuseLateFiling(late: NonNullable<StayFiling['late']>): never {
+  const r = late.rule;
+  const deadline = r.deadline === 'discharge' ? '出院前' : `出院结算前（出院后${r.window_days}日内）`;
+  throw new GatewayError('GW_FIL_FILED_AFTER_DEADLINE', {
+    message: `The filing began on ${late.filing.begndate}, after the deadline of the insured province (${r.deadline}: ${late.latest_begndate} at the latest; ${r.source}).`,
+    details: {
+      rule: { province: r.province, name: r.name, deadline: r.deadline, window_days: r.window_days, source: r.source, quote: r.quote },
+      deadline_text: `参保地（${r.name}）规定补办备案须在${deadline}完成（${r.source}）；本次备案开始于${late.filing.begndate}，出院日期${late.discharge_date}`,
+      filing: late.filing,
+      admission_date: late.admission_date,
+      discharge_date: late.discharge_date,
+      settlement_day: late.settlement_day,
+      latest_begndate: late.latest_begndate,
+      settle_as: 'self_pay',
+      next_step: 'manual_reimbursement',
+    },
+  });
 }
 
 function settleGuard(a: Admission, req: InpatientSettlementRequest) {
@@ -167,7 +196,8 @@ function settleGuard(a: Admission, req: InpatientSettlementRequest) {
   if (req.mid_setl_flag === '1' && a.status !== 'admitted')
     throw stateError(a, 'settle mid-stay', 'the patient is discharged: settle at discharge (mid_setl_flag 0)');
   if (req.mid_setl_flag === '0' && a.status !== 'discharged') throw stateError(a, 'settle at discharge', 'discharge (2402) first');
-  checkTrauma(a.facts, a.commitment);
+  refuseIfSelfPaid(a);
+  checkTrauma(a.facts, a.commitment, a.person);
   settleable(unsettled(a.lines), req.medfee_sumamt);
 }
 

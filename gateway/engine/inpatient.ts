@@ -19,10 +19,12 @@ import { classifyAll, toFeeLine } from './fee-lines.js';
 import { type InquiryPlan, inquiryPlan } from './inquiries.js';
 import { InpatientSettlements } from './inpatient-settlement.js';
 import { type Hospital, nowOf, runOnStay, type StayDeps, stayContext, stayRunner } from './inpatient-stay.js';
-import { checkFormDate } from './outside-forms.js';
+import { emergencyCriterion } from './emergency-criteria.js';
+import { checkFormDate, checkFormLines } from './outside-forms.js';
 import { type Persons, withoutCredential } from './persons.js';
 import type { PlatformClient } from './platform-client.js';
-import { missingCommitmentFields } from './trauma-rules.js';
+import { addSelfPayMark, checkSelfPayClaim, refuseIfSelfPaid, type SelfPayClaim } from './self-pay-link.js';
+import { commitmentProblems, refuseInvalidCommitment } from './trauma-rules.js';
 
 /**
  * Inpatient direct settlement (住院直接结算): admission, changes, discharge and their cancellations
@@ -50,6 +52,8 @@ export class InpatientService {
   // ---- admission (1101 + 2401) ----------------------------------------------------------------
   async admit(req: InpatientAdmissionRequest, meta: RequestMeta) {
     checkMedType(req.med_type, req.emergency);
+    const now = nowOf(this.d);
+    const emergency_criterion = emergencyCriterion(req.emergency, req.emergency_criterion, now);
     const { runner, persons, platform } = this.d;
     const existing = await runner.reopenable(
       'ipt_no',
@@ -57,11 +61,30 @@ export class InpatientService {
       'admission_failed',
       (a) => new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', { details: { admission_id: a.id, status: a.status } }),
     );
-    const person = await persons.identify(req, req.psn_no, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_no } });
+    // a stay paid as self-pay and uploaded is not admitted again for direct settlement (JL 22, HN 17)
+    if (existing?.value.self_pay) refuseIfSelfPaid(existing.value);
+    const person = await persons.identify(
+      req,
+      req.psn_no,
+      { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_no } },
+      { ...meta, channel: 'inpatient_admission' },
+    );
+    // JS annex 7, HN annex 3: a commitment sent with the admission is judged against the 1101 person
+    if (req.trauma_commitment) refuseInvalidCommitment(req.trauma_commitment, person);
     const view = persons.view(person, req.begntime, req.insutype, !!req.counter_person);
     const insutype = persons.insuranceOf(person, req.insutype).insutype;
-    const now = nowOf(this.d);
-    const { mdtrt_cert_type, mdtrt_cert_no, card_sn, counter_person: _c, psn_no: _p, insutype: _i, trauma_commitment, ...details } = req;
+    const {
+      mdtrt_cert_type,
+      mdtrt_cert_no,
+      card_sn,
+      counter_person: _c,
+      counter_operator: _o,
+      psn_no: _p,
+      insutype: _i,
+      trauma_commitment,
+      emergency_criterion: _e,
+      ...details
+    } = req;
     const adm: Admission = {
       ...openingDraft(existing?.value, 'A', 'inpatient', 'admitting', 'admit', now),
       facts: {
@@ -78,7 +101,15 @@ export class InpatientService {
         rel_ttp_flag: req.rel_ttp_flag,
       },
       details,
-      person: { psn_name: person.psn_name, gend: person.gend, psn_cert_type: person.psn_cert_type, certno: person.certno },
+      person: {
+        psn_name: person.psn_name,
+        gend: person.gend,
+        psn_cert_type: person.psn_cert_type,
+        certno: person.certno,
+        ...(person.brdy ? { brdy: person.brdy } : {}),
+        ...(person.age !== undefined ? { age: person.age } : {}),
+      },
+      ...(emergency_criterion ? { emergency_criterion } : {}),
       insuplc_admdvs: view.insuplc_admdvs,
       scope: view.scope,
       filing: view.filing,
@@ -91,7 +122,7 @@ export class InpatientService {
       insuplc_admdvs: view.insuplc_admdvs,
       mdtrtarea_admvs: this.hospital.mdtrtarea_admvs,
     });
-    const { trauma_commitment: _t, ...hisInput } = withoutCredential(req);
+    const { trauma_commitment: _t, counter_operator: _co, ...hisInput } = withoutCredential(req);
     const r = await runner.open(
       adm,
       existing?.version ?? null,
@@ -122,9 +153,11 @@ export class InpatientService {
       (a) => {
         mustBeOpen(a);
         checkMedType(req.med_type ?? a.facts.med_type, req.emergency ?? a.facts.emergency);
+        changedCriterion(a, req, nowOf(this.d));
       },
       async (a, ctx) => {
-        const { begntime, med_type, emergency, trum_flag, rel_ttp_flag, ...rest } = req;
+        const criterion = changedCriterion(a, req, nowOf(this.d));
+        const { begntime, med_type, emergency, trum_flag, rel_ttp_flag, emergency_criterion: _e, ...rest } = req;
         const facts = { ...a.facts, ...defined({ begntime, med_type, emergency, trum_flag, rel_ttp_flag }) };
         const details = {
           ...a.details,
@@ -137,6 +170,8 @@ export class InpatientService {
           apply: (w: Admission) => {
             w.facts = facts;
             w.details = details;
+            if (criterion) w.emergency_criterion = criterion;
+            else delete w.emergency_criterion;
           },
         };
       },
@@ -166,13 +201,21 @@ export class InpatientService {
   }
 
   // ---- trauma commitment (no platform call) ---------------------------------------------------
+  /**
+   * Records 《外伤无第三方责任承诺书》 (or part of it): the form as it would stand is judged first — a
+   * wrong field (an implausible 联系电话, a patient signing with another's ID number, a relative with
+   * the patient's) refuses the whole call, nothing recorded; what is still missing is said.
+   */
   async recordCommitment(id: string, req: InpatientTraumaCommitmentRequest) {
-    const { token } = await this.d.runner.take(id, 'trauma_commitment', mustBeOpen);
+    const { token } = await this.d.runner.take(id, 'trauma_commitment', (a) => {
+      mustBeOpen(a);
+      refuseInvalidCommitment({ ...a.commitment, ...req }, a.person);
+    });
     const saved = await this.d.runner.finish(id, token, undefined, (a) => {
       a.commitment = { ...a.commitment, ...req, recorded_at: nowOf(this.d) };
     });
-    const missing = missingCommitmentFields(saved.commitment);
-    return { admission_id: id, commitment: saved.commitment, complete: missing.length === 0, missing };
+    const { missing, missing_text } = commitmentProblems(saved.commitment, saved.person);
+    return { admission_id: id, commitment: saved.commitment, complete: missing.length === 0, missing, missing_text };
   }
 
   // ---- discharge (2402) and its cancellation (2405) -------------------------------------------
@@ -189,8 +232,15 @@ export class InpatientService {
             message: 'endtime is before the admission time.',
             details: { begntime: a.facts.begntime, endtime: req.endtime },
           });
-        for (const f of a.outside_forms.filter((x) => x.status === 'active'))
+        for (const f of a.outside_forms.filter((x) => x.status === 'active')) {
           checkFormDate(f.form.form_date, a.facts.begntime, req.endtime);
+          checkFormLines(
+            f.form.form_date,
+            a.lines.filter((l) => l.form_id === f.form_id),
+            a.facts.begntime,
+            req.endtime,
+          );
+        }
       },
       async (a, ctx) => {
         const r = await this.d.platform.call('2402', msg.discharge2402(stayFacts(a), req), { ...ctx, his_input: req });
@@ -226,6 +276,30 @@ export class InpatientService {
         };
       },
     );
+  }
+
+  // ---- self-pay (store-and-forward upload of the full self-pay data) -------------------------
+  /**
+   * The stay was paid as self-pay and its self-pay data is being uploaded (POST /v1/self-pay-uploads
+   * naming this admission): marked, so that it is never settled directly afterwards (JL 22, HN 17).
+   * Refused when the upload is not this stay's, or the stay is settled at discharge already.
+   */
+  async markSelfPay(id: string, claim: SelfPayClaim, upload_id: string, by?: string) {
+    const { token } = await this.d.runner.take(id, 'self_pay_upload', (a) => {
+      checkSelfPayClaim(claim, {
+        id: a.id,
+        psn_no: a.facts.psn_no,
+        number: a.facts.ipt_no,
+        insuplc_admdvs: a.insuplc_admdvs,
+        mdtrt_id: a.facts.mdtrt_id,
+      });
+      const fin = finalSettlement(a);
+      if (fin) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { admission_id: a.id, setl_id: fin.setl_id } });
+    });
+    const saved = await this.d.runner.finish(id, token, undefined, (a) => {
+      a.self_pay = addSelfPayMark(a.self_pay, upload_id, nowOf(this.d), by);
+    });
+    return { encounter_id: id, kind: 'inpatient' as const, mdtrt_id: saved.facts.mdtrt_id };
   }
 
   // ---- fees and outside-purchase forms (inpatient-fees.ts) ------------------------------------
@@ -338,6 +412,17 @@ function plainFeeUpload(t: TransactionRecord): InpatientFeesRequest | undefined 
 
 const lineOf = (t: TransactionRecord) =>
   String((t.stages.message as { data?: { feedetl_sn?: unknown } } | undefined)?.data?.feedetl_sn ?? '');
+
+/**
+ * The criterion of the stay once `req` (a 2403 change) applies: a new one with the change, the
+ * stay's own while it stays an emergency, none when it stops being one (LN 22).
+ */
+function changedCriterion(a: Admission, req: InpatientAdmissionChangeRequest, now: string) {
+  if (req.emergency === undefined && req.emergency_criterion === undefined) return a.emergency_criterion;
+  const emergency = req.emergency ?? a.facts.emergency;
+  if (req.emergency_criterion || !emergency) return emergencyCriterion(emergency, req.emergency_criterion, now);
+  return a.emergency_criterion ?? emergencyCriterion(true, undefined, now);
+}
 
 const defined = <T extends Record<string, unknown>>(o: T) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -20,7 +20,9 @@ import {
 import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
 import { OutpatientInquiries, withdrawn } from './outpatient-inquiry.js';
 import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
+import { emergencyCriterion } from './emergency-criteria.js';
 import { type Persons, withoutCredential } from './persons.js';
+import { addSelfPayMark, checkSelfPayClaim, refuseIfSelfPaid, type SelfPayClaim, selfPayView } from './self-pay-link.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
 import { cancellationRecord, settlementRecord, settlementSummary } from './settlement-records.js';
 import {
@@ -57,13 +59,21 @@ export class OutpatientService {
 
   // ---- registration (1101 + 2201) -------------------------------------------------------------
   async register(req: VisitCreateRequest, meta: RequestMeta) {
+    const emergency_criterion = emergencyCriterion(req.emergency, req.emergency_criterion, this.now());
     const existing = await this.runner.reopenable(
       'ipt_otp_no',
       req.ipt_otp_no,
       'registration_failed',
       (v) => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: v.id, status: v.status } }),
     );
-    const person = await this.persons.identify(req, req.psn_no, { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_otp_no } });
+    // a visit paid as self-pay and uploaded is not registered again for direct settlement (JL 22, HN 17)
+    if (existing?.value.self_pay) refuseIfSelfPaid(existing.value);
+    const person = await this.persons.identify(
+      req,
+      req.psn_no,
+      { request_id: meta.request_id, keys: { ipt_otp_no: req.ipt_otp_no } },
+      { ...meta, channel: 'outpatient_registration' },
+    );
     const view = this.persons.view(person, req.begntime, req.insutype, !!req.counter_person);
     const insutype = this.persons.insuranceOf(person, req.insutype).insutype;
     const visit: OutpatientVisit = {
@@ -78,6 +88,7 @@ export class OutpatientService {
         begntime: req.begntime,
         emergency: req.emergency,
       },
+      ...(emergency_criterion ? { emergency_criterion } : {}),
       insuplc_admdvs: view.insuplc_admdvs,
       scope: view.scope,
       filing: view.filing,
@@ -96,7 +107,7 @@ export class OutpatientService {
         const call = await this.platform.call(
           '2201',
           msg.register2201(req, person.psn_no, insutype, this.erFlagAt),
-          ctxOf(v, meta, { his_input: withoutCredential(req) }),
+          ctxOf(v, meta, { his_input: hisInputOf(req) }),
         );
         const { mdtrt_id } = call.output.data as { mdtrt_id: string };
         return openedStep<OutpatientVisit>(call.transaction_id, mdtrt_id, 'registered');
@@ -243,7 +254,8 @@ export class OutpatientService {
         return settlementStep(entry);
       },
     );
-    return { ...r, setl_id: entry!.setl_id, slip: entry!.slip };
+    const emergency = r.visit.emergency ? { emergency: { emergency: true as const, criterion: r.visit.emergency_criterion } } : {};
+    return { ...r, setl_id: entry!.setl_id, ...emergency, slip: entry!.slip };
   }
 
   // ---- settlement cancel (2208) ---------------------------------------------------------------
@@ -307,6 +319,29 @@ export class OutpatientService {
     return this.inquiries.adopt(transaction);
   }
 
+  // ---- self-pay (store-and-forward upload of the full self-pay data) -------------------------
+  /**
+   * The visit was paid as self-pay and its self-pay data is being uploaded (POST /v1/self-pay-uploads
+   * naming this visit): marked, so that it is never settled directly afterwards (JL 22, HN 17).
+   */
+  async markSelfPay(id: string, claim: SelfPayClaim, upload_id: string, by?: string) {
+    const { token } = await this.runner.take(id, 'self_pay_upload', (v) => {
+      checkSelfPayClaim(claim, {
+        id: v.id,
+        psn_no: v.facts.psn_no,
+        number: v.facts.ipt_otp_no,
+        insuplc_admdvs: v.insuplc_admdvs,
+        mdtrt_id: v.facts.mdtrt_id,
+      });
+      const live = liveSettlement(v);
+      if (live) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { visit_id: v.id, setl_id: live.setl_id } });
+    });
+    const saved = await this.runner.finish(id, token, undefined, (v) => {
+      v.self_pay = addSelfPayMark(v.self_pay, upload_id, this.now(), by);
+    });
+    return { encounter_id: id, kind: 'outpatient' as const, mdtrt_id: saved.facts.mdtrt_id };
+  }
+
   // ---- the state machine's mechanics ----------------------------------------------------------
   private now() {
     return this.clock.now().toISOString();
@@ -325,6 +360,12 @@ export class OutpatientService {
 }
 
 // ---- pure helpers ---------------------------------------------------------------------------------
+
+/** What the journal keeps of a registration's HIS input: no credential, no counter operator. */
+function hisInputOf(req: VisitCreateRequest) {
+  const { counter_operator: _o, ...rest } = withoutCredential(req);
+  return rest;
+}
 
 function ctxOf(v: OutpatientVisit, meta: RequestMeta, extra: Partial<CallContext> = {}): CallContext {
   return encounterContext(v, meta, { psn_no: v.facts.psn_no, mdtrt_id: v.facts.mdtrt_id, ipt_otp_no: v.facts.ipt_otp_no }, extra);
@@ -355,6 +396,7 @@ function selectedLines(v: OutpatientVisit, chrg_bchno: string) {
 
 function settleGuard(v: OutpatientVisit, req: SettlementRequest) {
   mustBeOpen(v);
+  refuseIfSelfPaid(v);
   if (!v.diagnosed) throw new GatewayError('GW_BIZ_VISIT_NO_DIAGNOSIS');
   settleable(selectedLines(v, req.chrg_bchno ?? ALL_BATCHES), req.medfee_sumamt);
 }
@@ -385,6 +427,8 @@ export function visitView(v: OutpatientVisit) {
     insuplc_admdvs: v.insuplc_admdvs,
     scope: v.scope,
     filing: v.filing,
+    ...(v.emergency_criterion ? { emergency_criterion: v.emergency_criterion } : {}),
+    ...(v.self_pay ? { self_pay: selfPayView(v.self_pay) } : {}),
     diagnosed: v.diagnosed,
     lines: v.lines.length,
     unsettled_lines: unsettled(v.lines).length,

@@ -4,7 +4,16 @@ import type { Infno1101Output } from '../generated/platform/1101.output.js';
 import { GatewayError } from '../errors/errors.js';
 import { samePerson } from './encounter-guards.js';
 import { filingOn, scopeOf, type FilingRecord, type FilingStatus, type Scope } from './filing.js';
+import type { RequestMeta } from './encounter-runner.js';
+import type { CounterOperator, IdentityChannel, IdentityRefusals } from './identity-refusals.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
+
+/** Where the identity check ran, and who asked (the request and its API client): kept with a refused check. */
+export type CounterContext = RequestMeta & { channel: IdentityChannel };
+
+type Credential = Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'> & {
+  counter_operator?: CounterOperator;
+};
 
 export interface Insurance {
   insutype: string;
@@ -40,17 +49,19 @@ export interface PersonView {
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** 1101 person lookup, and 人卡一致: the person at the counter must be the credential's owner (JS 24, JL 31). */
+/**
+ * 1101 person lookup, and 人卡一致: the person at the counter must be the credential's owner (JS 24,
+ * JL 31). A refused check is recorded for the insurance office (identity-refusals.ts) before the
+ * refusal is answered.
+ */
 export class Persons {
   constructor(
     private readonly platform: PlatformClient,
     private readonly mdtrtarea: string,
+    private readonly refusals?: IdentityRefusals,
   ) {}
 
-  async lookup(
-    q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>,
-    ctx: CallContext,
-  ): Promise<Person> {
+  async lookup(q: Credential, ctx: CallContext, counter?: CounterContext): Promise<Person> {
     const r = await this.platform.call('1101', personQuery1101(q), ctx);
     const out = r.output as unknown as Infno1101Output;
     const base = out.baseinfo as Record<string, unknown>;
@@ -67,17 +78,39 @@ export class Persons {
       filings: asArray(out.fileinfo as FilingRecord[] | undefined),
       transaction_id: r.transaction_id,
     };
-    checkIdentity(person, q, r.transaction_id);
+    const mismatched = identityMismatch(person, q);
+    if (mismatched.length) {
+      await this.refusals?.record({
+        channel: counter?.channel ?? 'person_query',
+        client_id: counter?.client_id,
+        client_role: counter?.client_role,
+        request_id: counter?.request_id ?? ctx.request_id,
+        operator: q.counter_operator,
+        mismatched_fields: mismatched,
+        credential_type: q.mdtrt_cert_type,
+        owner: {
+          psn_no: person.psn_no,
+          psn_name: person.psn_name,
+          psn_cert_type: person.psn_cert_type,
+          certno: person.certno,
+          insuplc_admdvs: person.insurances[0]?.insuplc_admdvs,
+        },
+        counter_person: { ...q.counter_person },
+        ipt_otp_no: ctx.keys?.ipt_otp_no,
+        transaction_id: r.transaction_id,
+      });
+      // Which fields differed, never their values: the details go to the counter and into logs.
+      throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
+        transaction_id: r.transaction_id,
+        details: { mismatched_fields: mismatched, recorded: this.refusals !== undefined },
+      });
+    }
     return person;
   }
 
   /** `lookup`, where the HIS also named the person (psn_no): the credential must be that person's. */
-  async identify(
-    q: Pick<PersonQueryRequest, 'mdtrt_cert_type' | 'mdtrt_cert_no' | 'card_sn' | 'counter_person'>,
-    psn_no: string | undefined,
-    ctx: CallContext,
-  ): Promise<Person> {
-    const person = await this.lookup(q, ctx);
+  async identify(q: Credential, psn_no: string | undefined, ctx: CallContext, counter?: CounterContext): Promise<Person> {
+    const person = await this.lookup(q, ctx, counter);
     samePerson(psn_no, person);
     return person;
   }
@@ -122,15 +155,13 @@ export function withoutCredential<T extends { mdtrt_cert_no?: string; card_sn?: 
 
 const norm = (s: string) => s.trim().toUpperCase();
 
-function checkIdentity(p: Person, q: Pick<PersonQueryRequest, 'counter_person'>, transaction_id: string) {
+/** The fields of the person at the counter that are not the credential owner's (人卡一致), none when the HIS sent no counter_person. */
+function identityMismatch(p: Person, q: Pick<PersonQueryRequest, 'counter_person'>): string[] {
   const c = q.counter_person;
-  if (!c) return;
+  if (!c) return [];
   const mismatched: string[] = [];
   if (c.certno && norm(c.certno) !== norm(p.certno)) mismatched.push('certno');
   if (c.psn_name && c.psn_name.trim() !== p.psn_name.trim()) mismatched.push('psn_name');
   if (c.psn_cert_type && c.psn_cert_type !== p.psn_cert_type) mismatched.push('psn_cert_type');
-  if (mismatched.length) {
-    // Which fields differed, never their values: the details go to the counter and into logs.
-    throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', { transaction_id, details: { mismatched_fields: mismatched } });
-  }
+  return mismatched;
 }

@@ -196,7 +196,12 @@ export class PharmacyService {
   }
 
   private async identify(req: PharmacySettlementRequest, meta: RequestMeta) {
-    const person = await this.persons.identify(req, req.psn_no, { request_id: meta.request_id, keys: { ipt_otp_no: req.sale_no } });
+    const person = await this.persons.identify(
+      req,
+      req.psn_no,
+      { request_id: meta.request_id, keys: { ipt_otp_no: req.sale_no } },
+      { ...meta, channel: 'pharmacy_sale' },
+    );
     const view = this.persons.view(person, req.begntime.slice(0, 10), req.insutype, !!req.counter_person);
     const facts: msg.PurchaseFacts = {
       psn_no: person.psn_no,

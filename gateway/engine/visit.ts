@@ -1,8 +1,10 @@
 import type { Decimal } from 'decimal.js';
 import type { FeeLine, VisitFacts } from '../../adapters/platform/outpatient-messages.js';
 import type { Slip } from '../../adapters/platform/slip.js';
+import type { EmergencyCriterion } from './emergency-criteria.js';
 import type { ErrorNote, RunnableEncounter } from './encounter-runner.js';
 import type { FilingStatus, Scope } from './filing.js';
+import type { SelfPayMark } from './self-pay-link.js';
 
 /** A fee line as the platform classified it (2204 result). Amounts are decimal strings at rest. */
 export interface StoredFeeLine extends Omit<FeeLine, 'cnt' | 'pric' | 'det_item_fee_sumamt'> {
@@ -56,6 +58,10 @@ export interface OutpatientVisit extends RunnableEncounter {
   insuplc_admdvs: string;
   scope: Scope;
   filing: FilingStatus;
+  /** 门诊急诊: the criterion the hospital applied (LN 22 《急危重病种标准》), required with emergency true */
+  emergency_criterion?: EmergencyCriterion;
+  /** paid as self-pay and its self-pay data uploaded: never settled directly afterwards (JL 22, HN 17) */
+  self_pay?: SelfPayMark;
   dept_code: string;
   diagnosed: boolean;
   lines: StoredFeeLine[];

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { catalog, GatewayError } from '../errors/errors.js';
 import { callKind } from '../engine/call-kinds.js';
 import { SELF_PAY_QUEUE } from '../resilience/store-and-forward.js';
@@ -16,7 +16,10 @@ import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, staffSummary, summary } from './transaction-routes.js';
-import { knownPersonalValues, personalValues, redactText } from '../privacy.js';
+import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
+import { CHANNEL_TEXT, type IdentityChannel, type IdentityRefusal, refusalsCsv } from '../engine/identity-refusals.js';
+import { criterionText, type EmergencyCriterion } from '../engine/emergency-criteria.js';
+import { type SelfPayMark, selfPayView } from '../engine/self-pay-link.js';
 import { cursorOf, decodeCursor, openWorkOf } from '../store/query.js';
 import { auditCursorOf } from '../store/queue-keys.js';
 import { sentStages } from '../engine/platform-client.js';
@@ -137,8 +140,10 @@ export function consoleRoutes(d: AppDeps) {
         x ? restore(x) : x,
       );
       await audit(req, { action: unmasked ? 'view_personal' : 'view_detail', targets: [id] });
+      const encounter = t.encounter_id ? await encounterSummary(d, t.encounter_id, unmasked ? undefined : known) : undefined;
       return {
         ...item(t, unmasked, known),
+        ...(encounter ? { encounter } : {}),
         retry_allowed: retryRefusal(d, t) === undefined,
         stages: unmasked ? sentStages(t.stages) : maskStages(sentStages(t.stages), known),
         reversals: reversals
@@ -248,6 +253,31 @@ export function consoleRoutes(d: AppDeps) {
     }),
   );
 
+  // ---- 人卡一致 refusals (JS 24: 发现冒名顶替…及时报告当地医保部门) ----------------------------
+  r.get(
+    '/console/identity-refusals',
+    handle(200, async (req) => {
+      const q = refusalQuery(req.query as Record<string, unknown>);
+      const items = await refusals(d, q);
+      await audit(req, { action: 'view_identity_refusals', targets: [], filter: q });
+      return { filter: q, items, count: items.length, csv: '/v1/console/identity-refusals.csv' };
+    }),
+  );
+  r.get('/console/identity-refusals.csv', (req: Request, res: Response, next: NextFunction) => {
+    (async () => {
+      const q = refusalQuery(req.query as Record<string, unknown>);
+      const items = await refusals(d, q);
+      await audit(req, { action: 'export_identity_refusals', targets: items.map((x) => x.transaction_id), filter: q });
+      const day = d.clock.now().toISOString().slice(0, 10);
+      res
+        .status(200)
+        .type('text/csv; charset=utf-8')
+        .setHeader('content-disposition', `attachment; filename="identity-refusals-${day}.csv"`)
+        .setHeader('cache-control', 'no-store')
+        .send(refusalsCsv(items));
+    })().catch(next);
+  });
+
   r.get(
     '/console/audit',
     handle(200, async (req) => {
@@ -272,6 +302,73 @@ export function consoleRoutes(d: AppDeps) {
     }),
   );
   return r;
+}
+
+// ---- 人卡一致 refusals ---------------------------------------------------------------------------
+
+interface RefusalQuery {
+  from?: string;
+  to?: string;
+  channel?: IdentityChannel;
+  limit: number;
+}
+
+function refusalQuery(q: Record<string, unknown>): RefusalQuery {
+  const allowed = ['from', 'to', 'channel', 'limit'];
+  for (const k of Object.keys(q))
+    if (!allowed.includes(k)) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'is not a filter', allowed } });
+  const one = (k: string) => (typeof q[k] === 'string' && q[k] !== '' ? (q[k] as string) : undefined);
+  const limit = one('limit') === undefined ? 200 : Number(one('limit'));
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'limit', problem: 'must be 1..1000' } });
+  const channel = one('channel');
+  if (channel !== undefined && !(channel in CHANNEL_TEXT))
+    throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'channel', allowed: Object.keys(CHANNEL_TEXT) } });
+  const out: RefusalQuery = { limit };
+  const from = isoOrUndefined('from', one('from'));
+  const to = isoOrUndefined('to', one('to'));
+  if (from) out.from = from;
+  if (to) out.to = to;
+  if (channel) out.channel = channel as IdentityChannel;
+  return out;
+}
+
+async function refusals(d: AppDeps, q: RefusalQuery): Promise<IdentityRefusal[]> {
+  // the channel is not an audit-log query field: read the period's refusals, then keep the channel's
+  const all = await d.identityRefusals.list({ from: q.from, to: q.to, limit: q.channel ? 1000 : q.limit });
+  return (q.channel ? all.filter((x) => x.channel === q.channel) : all).slice(0, q.limit);
+}
+
+/**
+ * The visit or stay a transaction belongs to, as staff need it beside the transaction: its state, the
+ * emergency flag with the criterion the hospital applied (LN 22), a self-pay upload (JL 22, HN 17).
+ * Free text (the criterion's reason) is redacted like every other staff view.
+ */
+async function encounterSummary(d: AppDeps, id: string, known: readonly string[] | undefined) {
+  const e = (await d.store.getEncounter<{ id: string; kind: string }>(id))?.value as
+    | {
+        id: string;
+        kind: string;
+        status?: string;
+        facts?: { emergency?: boolean; med_type?: string; mdtrt_id?: string };
+        emergency_criterion?: EmergencyCriterion;
+        self_pay?: SelfPayMark;
+      }
+    | undefined;
+  if (!e || (e.kind !== 'inpatient' && e.kind !== 'outpatient')) return undefined;
+  const summary = {
+    id: e.id,
+    kind: e.kind,
+    status: e.status,
+    med_type: e.facts?.med_type,
+    mdtrt_id: e.facts?.mdtrt_id,
+    emergency: e.facts?.emergency ?? false,
+    ...(e.emergency_criterion
+      ? { emergency_criterion: e.emergency_criterion, emergency_criterion_text: criterionText(e.emergency_criterion) }
+      : {}),
+    ...(e.self_pay ? { self_pay: selfPayView(e.self_pay) } : {}),
+  };
+  return known ? (maskPersonal(summary, known) as typeof summary) : summary;
 }
 
 // ---- search -------------------------------------------------------------------------------------
@@ -484,5 +581,15 @@ export const consoleOps: Ops = {
     get: { summary: 'Queued self-pay uploads (store-and-forward): state pending, delivered, rejected', status: 200 },
   },
   '/v1/console/self-pay-uploads/{seq}/retry': { post: { summary: 'Requeue a rejected self-pay upload', status: 200, params: ['seq'] } },
+  '/v1/console/identity-refusals': {
+    get: {
+      summary:
+        'Refused 人卡一致 identity checks (JS 24: 冒名顶替…及时报告当地医保部门), newest first, names and numbers masked: from, to, channel, limit',
+      status: 200,
+    },
+  },
+  '/v1/console/identity-refusals.csv': {
+    get: { summary: 'The same refusals as CSV (UTF-8 with BOM, Chinese header) for the report to the local insurance office', status: 200 },
+  },
   '/v1/console/audit': { get: { summary: 'The append-only audit log: actor, action, from, to, limit', status: 200 } },
 };

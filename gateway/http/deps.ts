@@ -1,6 +1,7 @@
 import type { JournalArchive } from '../store/archive.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { ApiClients } from '../auth/clients.js';
+import type { IdentityRefusals } from '../engine/identity-refusals.js';
 import type { InpatientService } from '../engine/inpatient.js';
 import type { OutpatientService } from '../engine/outpatient.js';
 import type { Persons } from '../engine/persons.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   platform: PlatformClient;
   breaker: BreakerTransport;
   persons: Persons;
+  /** refused 人卡一致 checks, for the console (JS 24) */
+  identityRefusals: IdentityRefusals;
   outpatient: OutpatientService;
   inpatient: InpatientService;
   pharmacy: PharmacyService;

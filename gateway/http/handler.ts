@@ -15,7 +15,8 @@ export function handle(status: number, fn: (req: Request) => Promise<unknown>) {
   };
 }
 
-export const meta = (req: Request) => ({ request_id: req.id });
+/** What the engine keeps of the request: its id, and the API client that sent it (kept with a refused 人卡一致 check). */
+export const meta = (req: Request) => ({ request_id: req.id, client_id: req.client?.id, client_role: req.client?.role });
 
 /** A request body checked against its API schema (schemas/api/<name>.json); an absent body is checked as `{}`. */
 export const apiBody =

@@ -85,7 +85,9 @@ export function inpatientRoutes(d: AppDeps) {
         .status(200)
         .type('text/html; charset=utf-8')
         .setHeader('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
-      res.send(outsideFormHtml(admission, form, lines, (t) => d.schemas.codes.get(t), s.hospital.fixmedins_name));
+      res.send(
+        outsideFormHtml(admission, form, lines, (t) => d.schemas.codes.get(t), s.hospital.fixmedins_name, s.hospital.mdtrtarea_admvs),
+      );
     }, next);
   });
   r.post(
@@ -136,7 +138,8 @@ const P = '/v1/inpatient/admissions/{id}';
 export const inpatientOps: Ops = {
   '/v1/inpatient/admissions': {
     post: {
-      summary: 'Admit (1101 + 2401); trum_flag, rel_ttp_flag and emergency (住院类型 急诊) are required',
+      summary:
+        'Admit (1101 + 2401); trum_flag, rel_ttp_flag and emergency (住院类型 急诊) are required, emergency true with its emergency_criterion (LN 22)',
       infno: '2401',
       body: 'inpatient-admission.request',
       status: 201,
@@ -180,7 +183,8 @@ export const inpatientOps: Ops = {
   },
   [`${P}/trauma-commitment`]: {
     post: {
-      summary: 'Record the 外伤无第三方责任承诺书 (or part of it); says which fields are still missing',
+      summary:
+        "Record the 外伤无第三方责任承诺书 (or part of it: JS annex 7, HN annex 3); refuses wrong fields (phone, the signer's ID number), says which are still missing",
       body: 'inpatient-trauma-commitment.request',
       status: 200,
       params: ['id'],
@@ -188,7 +192,8 @@ export const inpatientOps: Ops = {
   },
   [`${P}/outside-forms`]: {
     post: {
-      summary: 'Issue an outside-hospital test / pharmacy purchase form; its lines go up with etip_flag (2301)',
+      summary:
+        "Issue an outside-hospital test / pharmacy purchase form under the treatment area's annex (JS 39, HN 57, LN 44); every line inside the stay and not before the form's date; the patient is the 1101 person; its lines go up with etip_flag (2301)",
       infno: '2301',
       body: 'outside-form.request',
       status: 201,

@@ -11,7 +11,8 @@ export function personRoutes(d: AppDeps) {
     '/persons/query',
     handle(200, async (req) => {
       const q = d.schemas.checkApi<PersonQueryRequest>('person-query.request', req.body);
-      const person = await d.persons.lookup(q, meta(req));
+      const m = meta(req);
+      const person = await d.persons.lookup(q, { request_id: m.request_id }, { ...m, channel: 'person_query' });
       const today = new Date().toISOString().slice(0, 10);
       return d.persons.view(person, today, undefined, !!q.counter_person);
     }),

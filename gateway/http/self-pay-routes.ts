@@ -9,10 +9,14 @@ import { handle } from './handler.js';
 import type { Ops } from './openapi.js';
 
 /**
- * Self-pay data (HN 59, HN 20/53): the patient could not settle directly and paid in full; the
- * HIS hands the gateway the full self-pay data, which is queued durably and forwarded to the
- * platform in order — at once when it is up, after recovery when it is down. 202: accepted into
- * the queue (not yet delivered); the entry's `seq` and `id` let staff find it.
+ * Self-pay data (HN 59, HN 20/53; JL 22, HN 17): the patient could not settle directly and paid in
+ * full; the HIS hands the gateway the full self-pay data, naming the visit or stay it belongs to
+ * (encounter_id), which is marked first — from then on that visit or stay is never settled directly
+ * (a later filing leads to manual reimbursement, 409 GW_BIZ_SELF_PAY_UPLOADED) — and then the data is
+ * queued durably and forwarded to the platform in order: at once when it is up, after recovery when
+ * it is down. 202: accepted into the queue (not yet delivered); the entry's `seq` and `id` let staff
+ * find it. Marked before queued: should the queueing fail, the encounter stays refused for direct
+ * settlement (the safe side) and the HIS sends the upload again.
  */
 export function selfPayRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
@@ -35,7 +39,7 @@ export function selfPayRoutes(d: AppDeps) {
           details: { his_total: new Decimal(b.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length },
         });
       }
-      const { lines: _l, insuplc_admdvs, ...head } = b;
+      const { lines: _l, insuplc_admdvs, encounter_id, ...head } = b;
       const input = {
         data: {
           ...head,
@@ -51,12 +55,35 @@ export function selfPayRoutes(d: AppDeps) {
       const problems = d.schemas.checkPlatform(`${d.resilience.selfPayInfno}.input`, input);
       if (problems.length)
         throw new GatewayError('GW_VAL_PLATFORM_FIELD', { details: { infno: d.resilience.selfPayInfno, errors: problems } });
+
+      // the visit or stay it names: it must exist and be this patient's; marked before anything is queued
+      const upload_id = d.resilience.uploads.newId();
+      const claim = { psn_no: b.psn_no, ipt_otp_no: b.ipt_otp_no, insuplc_admdvs, mdtrt_id: b.mdtrt_id };
+      const kind = (await d.store.getEncounter(encounter_id))?.value.kind;
+      let linked: { encounter_id: string; kind: string; mdtrt_id?: string };
+      if (kind === 'inpatient') linked = await d.inpatient.markSelfPay(encounter_id, claim, upload_id, req.client?.id);
+      else if (kind === 'outpatient') linked = await d.outpatient.markSelfPay(encounter_id, claim, upload_id, req.client?.id);
+      else
+        throw new GatewayError(encounter_id.startsWith('A') ? 'GW_BIZ_ADMISSION_NOT_FOUND' : 'GW_BIZ_VISIT_NOT_FOUND', {
+          message: 'The self-pay upload names no visit or admission of this gateway (encounter_id).',
+          details: { encounter_id },
+        });
+
       const e = await d.resilience.uploads.enqueue(SELF_PAY_QUEUE, d.resilience.selfPayInfno, input, {
+        id: upload_id,
         insuplc_admdvs,
-        keys: { psn_no: b.psn_no, ipt_otp_no: b.ipt_otp_no, mdtrt_id: b.mdtrt_id, invono: b.invono },
+        keys: { psn_no: b.psn_no, ipt_otp_no: b.ipt_otp_no, mdtrt_id: b.mdtrt_id ?? linked.mdtrt_id, invono: b.invono },
         enqueued_by: req.client?.id,
       });
-      return { upload_id: e.id, seq: e.seq, state: e.state, created_at: e.created_at };
+      return {
+        upload_id: e.id,
+        seq: e.seq,
+        state: e.state,
+        created_at: e.created_at,
+        encounter_id,
+        encounter_kind: linked.kind,
+        direct_settlement: 'refused_from_now_on',
+      };
     }),
   );
   return r;
@@ -65,7 +92,8 @@ export function selfPayRoutes(d: AppDeps) {
 export const selfPayOps: Ops = {
   '/v1/self-pay-uploads': {
     post: {
-      summary: 'Queue the full self-pay data of a patient who could not settle directly (store-and-forward; platform infno unverified)',
+      summary:
+        'Queue the full self-pay data of a patient who could not settle directly, naming the visit or stay (encounter_id), which is never settled directly afterwards (JL 22, HN 17; store-and-forward; platform infno unverified)',
       body: 'self-pay-upload.request',
       status: 202,
     },

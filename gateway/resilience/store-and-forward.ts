@@ -8,6 +8,8 @@ import type { BreakerState } from './circuit-breaker.js';
 
 export const SELF_PAY_QUEUE = 'self-pay';
 
+const newUploadId = (now: string) => `U${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
 /** A repeat of an upload whose first reply was lost: the platform has it already (mock: handlers/self-pay.ts). */
 const ALREADY_RECEIVED = /已上传/;
 
@@ -40,16 +42,21 @@ export class StoreAndForward {
 
   constructor(private readonly d: StoreAndForwardDeps) {}
 
+  /** A new upload id (U + day + 12 hex digits): given to the encounter the upload belongs to before it is queued. */
+  newId(): string {
+    return newUploadId(this.d.clock.now().toISOString());
+  }
+
   async enqueue(
     queue: string,
     infno: string,
     input: unknown,
-    meta: { insuplc_admdvs?: string; keys: BusinessKeys; enqueued_by?: string },
+    meta: { insuplc_admdvs?: string; keys: BusinessKeys; enqueued_by?: string; id?: string },
   ): Promise<OutboxEntry> {
     const now = this.d.clock.now().toISOString();
     const entry = await this.d.store.appendOutbox({
       queue,
-      id: `U${now.slice(0, 10).replace(/-/g, '')}${randomUUID().replace(/-/g, '').slice(0, 12)}`,
+      id: meta.id ?? newUploadId(now),
       infno,
       input,
       insuplc_admdvs: meta.insuplc_admdvs,

@@ -1,12 +1,14 @@
-/** The control API for tests (/__mock, no signature): calls, ledger, persons and their filings, faults, reset, sign-in expiry. */
+/** The control API for tests (/__mock, no signature): calls, ledger, persons and their filings, faults, reset, sign-in expiry, the business clock. */
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { FaultRequest } from './faults.js';
+import { businessNow, parseInstant } from './clock.js';
 import { clearMonth } from './ledger.js';
 import { uploadsOf } from './handlers/self-pay.js';
 import type { Override, ResultFault } from './recon-state.js';
 import { platformRows, totals } from './reconciliation.js';
 import { resetState, type MockState } from './state.js';
+import { formatDateTime } from './time.js';
 import { ledgerEntryView, personView } from './views.js';
 
 export const CONTROL_PREFIX = '/__mock';
@@ -213,7 +215,35 @@ function addResultFault(state: MockState) {
   };
 }
 
-export function controlApi(state: MockState, logger: Logger): express.Router {
+function clockView(state: MockState, transport: () => Date) {
+  const now = businessNow(state.clock, transport);
+  return { now: now.toISOString(), cst: formatDateTime(now), ...state.clock };
+}
+
+/**
+ * The business clock (clock.ts): { now: 'yyyy-MM-dd HH:mm:ss' (China time) or an ISO timestamp,
+ * frozen?: boolean } — from `now` on it runs with the transport clock, or stands still when frozen.
+ * Settlement times and years (跨年退费: JS 45, HN 52, LN 54), automatic filings "today" (LN 20).
+ */
+function setClock(state: MockState, logger: Logger, transport: () => Date) {
+  return (req: Request, res: Response): void => {
+    const body = req.body as { now?: unknown; frozen?: unknown } | undefined;
+    const at = parseInstant(body?.now);
+    if (at === undefined) {
+      res.status(400).json({ error: "now must be 'yyyy-MM-dd HH:mm:ss' (China time) or an ISO timestamp with its zone" });
+      return;
+    }
+    if (body?.frozen !== undefined && typeof body.frozen !== 'boolean') {
+      res.status(400).json({ error: 'frozen must be true or false' });
+      return;
+    }
+    state.clock = body?.frozen ? { mode: 'fixed', at_ms: at } : { mode: 'offset', offset_ms: at - transport().getTime() };
+    logger.info({ clock: state.clock }, 'business clock set');
+    res.json(clockView(state, transport));
+  };
+}
+
+export function controlApi(state: MockState, logger: Logger, transport: () => Date = () => new Date()): express.Router {
   const router = express.Router();
   router.use(express.json());
   router.get('/calls', listCalls(state));
@@ -240,6 +270,14 @@ export function controlApi(state: MockState, logger: Logger): express.Router {
     res.json({ reset: true });
   });
   router.post('/sign-ins/expire', expireSignIns(state, logger));
+  router.get('/clock', (_req, res) => {
+    res.json(clockView(state, transport));
+  });
+  router.post('/clock', setClock(state, logger, transport));
+  router.delete('/clock', (_req, res) => {
+    state.clock = { mode: 'system' };
+    res.json(clockView(state, transport));
+  });
   // jilin-sm: the OAuth2 tokens — revoke every one (the next business call gets 401), or have the
   // token endpoint refuse the next `count` requests
   router.get('/tokens', (_req, res) => {

@@ -30,16 +30,19 @@ export interface TierFacts {
   med_type: string;
   /** 住院类型 急诊 (er_flag 1 or med_type 24) */
   emergency: boolean;
+  /** the insured province settles this 生育住院 at the local ratio here (LN 21: in-province only; policies.ts maternityAtLocalRate) */
+  maternity_local?: boolean;
 }
 
 /**
- * The tier of a stay. Maternity (生育住院, med_type 52) settles at the local ratio (LN 21; JL 7
- * manages birth filings as long-term). Otherwise every category that applies is a candidate —
- * the filing's, and the emergency tier when the admission is an emergency (视同已备案, JS 37,
- * HN 55, LN 22) — and the most favourable (smallest reduction) wins.
+ * The tier of a stay. A 生育住院 (med_type 52) settles at the local ratio where the insured province
+ * says so (LN 21: 省内异地 only — a Liaoning birth in another province is filed and paid as any
+ * temporary stay, LN 17/20); Jilin's births are long-term filings already (JL 7). Otherwise every
+ * category that applies is a candidate — the filing's, and the emergency tier when the admission is
+ * an emergency (视同已备案, JS 37, HN 55, LN 22) — and the most favourable (smallest reduction) wins.
  */
 export function tierOf(f: TierFacts, reduction: TierReduction): Tier {
-  if (f.med_type === MATERNITY_INPATIENT) return 'long_term';
+  if (f.med_type === MATERNITY_INPATIENT && f.maternity_local) return 'long_term';
   const candidates: Tier[] = [];
   if (f.basis === 'local') candidates.push('long_term');
   if (f.basis === 'filed') candidates.push(filingTier(f.file_type ?? ''));

@@ -23,6 +23,7 @@ import {
   sealJilinReply,
 } from './profiles.js';
 import { type ReplyStyle, replyStyleFromEnv, shapeReply } from './reply-style.js';
+import { businessNow } from './clock.js';
 import { FILE } from './handlers/reconciliation.js';
 import { checkOutput, validators } from './schemas.js';
 import { createState, type MockState } from './state.js';
@@ -33,7 +34,10 @@ export interface MockOptions {
   secret: string;
   /** default '/api' */
   basePath: string;
+  /** the transport clock (x-tif timestamps); the business clock follows it until POST /__mock/clock moves it */
   clock: () => Date;
+  /** the hospital's treatment area (医保区划, default 440300 from data/policies.json): e.g. 210200 to play a Liaoning hospital */
+  mdtrtareaAdmvs?: string;
   /** send infcode as "0"/"-2" instead of 0/-2 */
   infcodeAsString: boolean;
   /**
@@ -231,7 +235,8 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
   const call = recordCall(rt.state, infno, rt.options.clock(), opened.path);
   const ctx = { signal: rt.lifetime.signal };
   if (appliedFault(rt, res, infno, await rt.state.faults.run('before_handler', infno, ctx))) return;
-  const now = rt.options.clock();
+  // the business clock (clock.ts: settable by tests for 跨年退费); signatures keep the real one
+  const now = businessNow(rt.state.clock, rt.options.clock);
   const outcome = runCall(rt, opened.body, infno, now);
   call.msgid = outcome.msgid;
   call.infcode = outcome.infcode;
@@ -242,7 +247,7 @@ async function handleBusinessCall(rt: Runtime, req: Request, res: Response): Pro
     // 9102: the file itself, not a JSON envelope
     res.status(200).type('application/octet-stream').setHeader('content-disposition', `attachment; filename="${file.filename}"`);
     res.end(Buffer.from(file.bytes));
-  } else sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: rt.options.clock() }));
+  } else sendReply(rt, res, 200, infno, buildReply({ ...outcome, now: businessNow(rt.state.clock, rt.options.clock) }));
   rt.logger.info(
     { infno, msgid: outcome.msgid, infcode: outcome.infcode, err_msg: outcome.errMsg, ms: Date.now() - started },
     'business call',
@@ -282,7 +287,7 @@ function errorHandler(rt: Runtime) {
 function buildApp(rt: Runtime): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(CONTROL_PREFIX, controlApi(rt.state, rt.logger));
+  app.use(CONTROL_PREFIX, controlApi(rt.state, rt.logger, rt.options.clock));
   const base = rt.options.basePath;
   const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
   if (rt.options.profile === 'tif') app.post(`${base}/:infno`, raw, businessRoute(rt));
@@ -331,7 +336,7 @@ export function createMockPlatform(opts: MockOptionsInput = {}): MockPlatform {
   const rt: Runtime = {
     options,
     logger,
-    state: createState(),
+    state: createState(options.mdtrtareaAdmvs),
     verifier: new TifVerifier(options),
     lifetime: new AbortController(),
   };

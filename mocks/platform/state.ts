@@ -1,5 +1,6 @@
 /** The mock platform's in-memory state, and its reset to the seeded state. */
 import { loadCatalogue, type Catalogue } from './catalogue.js';
+import type { ClockSetting } from './clock.js';
 import { FaultTable } from './faults.js';
 import { TokenTable } from './profiles.js';
 import { loadPolicyBook } from './policies.js';
@@ -26,11 +27,15 @@ export interface MockState {
   recon: ReconState;
   /** Feeds generated ids; survives reset so ids stay unique for the process's life. */
   sequence: number;
+  /** the business clock (clock.ts): set through POST /__mock/clock, back to the system clock on reset */
+  clock: ClockSetting;
 }
 
-export function createState(): MockState {
+export function createState(mdtrtareaAdmvs?: string): MockState {
+  const policies = loadPolicyBook();
+  if (mdtrtareaAdmvs) policies.hospital.mdtrtarea_admvs = mdtrtareaAdmvs;
   return {
-    policies: loadPolicyBook(),
+    policies,
     catalogue: loadCatalogue(),
     persons: seedRegistry(),
     visits: new Map(),
@@ -43,13 +48,22 @@ export function createState(): MockState {
     tokens: new TokenTable(),
     recon: createReconState(),
     sequence: 0,
+    clock: { mode: 'system' },
   };
 }
 
-/** Back to the seeded state, in place (holders of `state` keep a valid reference). */
+/**
+ * Back to the seeded state, in place (holders of `state` keep a valid reference). The hospital the
+ * mock serves (its treatment area: an option of the mock, not state) stays as it was.
+ */
 export function resetState(state: MockState): void {
   const fresh = createState();
-  Object.assign(state, { ...fresh, sequence: state.sequence, tokens: state.tokens });
+  Object.assign(state, {
+    ...fresh,
+    sequence: state.sequence,
+    tokens: state.tokens,
+    policies: { ...fresh.policies, hospital: state.policies.hospital },
+  });
 }
 
 /** Id prefixes: 6 digits, then yyyyMMddHHmmss, then an 8-digit sequence (28 chars). */

@@ -93,6 +93,10 @@ export interface Hospital {
 export interface PolicyBook {
   hospital: Hospital;
   auto_filing_provinces: string[];
+  /** HN 8: insured provinces whose outpatient visits need no filing */
+  outpatient_filing_exempt_provinces: string[];
+  /** LN 21: insured provinces that settle a 生育住院 at the local ratio, and where (in_province: only inside the province) */
+  maternity_local_rate: Record<string, 'in_province' | 'everywhere'>;
   areas: Record<string, AreaPolicy>;
 }
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../gateway/errors/errors.js';
 import { api, TEST_KEYS } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { JILIN } from './fixtures.js';
+import { JILIN, JILIN_UNFILED, visitBody } from './fixtures.js';
 import { chinaDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
@@ -225,6 +225,49 @@ describe('the console page (browser)', () => {
       await waitText(page, '#audit-rows tr:first-child', '人工处理', 'test-staff', t.txid, reason);
       await page.screenshot({ path: path.join(SHOTS, 'console-audit.png') });
 
+      for (const u of urls) expect(u, 'the key in a URL').not.toContain(TEST_KEYS.staff);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('JS 24: the 人卡不一致 tab lists refused identity checks, masked, and exports the CSV; a detail shows its visit', async () => {
+    const refused = await api(
+      sys.gw.url,
+      'POST',
+      '/v1/outpatient/visits',
+      visitBody(
+        { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token },
+        { counter_person: { psn_name: '冒名者' }, counter_operator: { opter_no: 'C0099' } },
+      ),
+    );
+    expect(refused.body.error.code).toBe('GW_ID_PERSON_CREDENTIAL_MISMATCH');
+    // a visit whose settlement the platform refused (not filed): a transaction of a visit in the console
+    const v = await readyVisit(sys.gw.url, { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token });
+    const rejected = await settle(sys.gw.url, v.id);
+    expect(rejected.body.error.code).toBe('GW_FIL_NOT_FILED');
+    const { page, problems, urls } = await openConsole();
+    try {
+      await connect(page, TEST_KEYS.staff);
+      await page.waitForSelector('#app:not([hidden])');
+      await page.click('#tab-btn-identity');
+      await waitText(page, '#identity-rows tr:first-child', '门诊挂号', 'test-his', 'C0099', '姓名', JILIN.psn_no, '冒*者');
+      const text = await page.evaluate(() => document.body.textContent);
+      for (const personal of [JILIN.certno, JILIN.psn_name, '冒名者']) expect(text, 'personal data on the page').not.toContain(personal);
+      await page.screenshot({ path: path.join(SHOTS, 'console-identity.png') });
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 8000 }), page.click('#identity-csv')]);
+      expect(download.suggestedFilename()).toMatch(/^identity-refusals-\d{4}-\d{2}-\d{2}\.csv$/);
+      await waitText(page, '#notice', '已导出');
+
+      // the detail of a visit's transaction shows the visit (kind, state, emergency)
+      const txid = rejected.body.error.transaction_id as string;
+      await page.click('#tab-btn-transactions');
+      await page.selectOption('#f-status', 'rejected');
+      await page.fill('#f-visit_id', v.id);
+      await page.click('#search');
+      await page.click(`#tx-rows tr[data-id="${txid}"]`, { timeout: 8000 });
+      await waitText(page, '#detail-encounter', v.id, '门诊', 'registered', '否 no');
       for (const u of urls) expect(u, 'the key in a URL').not.toContain(TEST_KEYS.staff);
       expect(problems).toEqual([]);
     } finally {

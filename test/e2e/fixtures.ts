@@ -1,7 +1,7 @@
 /** Synthetic patients of the mock platform (mocks/platform/data/persons.json) and request builders. */
 import { visitFields } from '../helpers/bodies.js';
 
-export { diagnosesBody, line } from '../helpers/bodies.js';
+export { diagnosesBody, EMERGENCY_CRITERION, line } from '../helpers/bodies.js';
 export const JILIN = {
   psn_no: '22000000000000000001',
   psn_name: '吉长青',

@@ -122,8 +122,8 @@ describe('Liaoning: the insured area files automatically (LN 17, LN 20)', () => 
     ]);
     const setl = await c.settle(s.id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
-    // Liaoning: no reduction (LN 5, 20-22): hifp = round2((3290.40 − 800) × 0.85) = 2116.84; psn 1719.16
-    expect(pick(setl.body.slip)).toMatchObject({ act_pay_dedc: 800, hifp_pay: 2116.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1719.16 });
+    // Liaoning 临时外出 (LN 20; the mock's −10 points): hifp = round2((3290.40 − 800) × 0.75) = 1867.80; psn 1968.20
+    expect(pick(setl.body.slip)).toMatchObject({ act_pay_dedc: 800, hifp_pay: 1867.8, pool_prop_selfpay: 0.75, psn_cash_pay: 1968.2 });
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '6', begndate: '2026-11-23', basis: 'admission_date' });
   });
 
@@ -159,7 +159,7 @@ describe('Liaoning: the insured area files automatically (LN 17, LN 20)', () => 
       enddate: '2026-11-24',
       basis: 'admission_date',
     });
-    expect(pick(setl.body.slip)).toMatchObject({ medfee_sumamt: 3836, act_pay_dedc: 800, hifp_pay: 2116.84, psn_cash_pay: 1719.16 });
+    expect(pick(setl.body.slip)).toMatchObject({ medfee_sumamt: 3836, act_pay_dedc: 800, hifp_pay: 1867.8, psn_cash_pay: 1968.2 });
   });
 });
 

@@ -5,7 +5,7 @@ import { cashSlip, INPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { admissionFields, dischargeBody, standardLines } from '../helpers/bodies.js';
 import { uniq } from './fixtures.js';
 
-export { dischargeBody, INPATIENT_CODES as CODES, ipLine, standardLines } from '../helpers/bodies.js';
+export { dischargeBody, EMERGENCY_CRITERION, INPATIENT_CODES as CODES, ipLine, standardLines } from '../helpers/bodies.js';
 
 /** e-voucher tokens of mocks/platform/data/persons.json */
 export const P = {
@@ -20,6 +20,25 @@ export const P = {
 
 export function admissionBody(token: string, begntime: string, extra: Record<string, unknown> = {}) {
   return { mdtrt_cert_type: '01', mdtrt_cert_no: token, ipt_no: uniq('ZY'), ...admissionFields(begntime), ...extra };
+}
+
+/**
+ * An outside-hospital test / purchase form (JS 39 annex 8, HN 57 annex 4) for the admitting ward,
+ * without the patient's identity (the gateway prints the 1101 person's): `extra` adds or overrides.
+ */
+export function outsideFormBody(form_date: string, lines: unknown[], extra: Record<string, unknown> = {}) {
+  return {
+    form_type: '1',
+    dept_name: '普外科',
+    diagnosis: { diag_code: 'K35.800', diag_name: '急性阑尾炎' },
+    outside_institution: { name: '深圳市示例影像中心', code: 'H44030500099' },
+    lines,
+    reason: '本院CT设备检修，需外院检查 <急>',
+    physician: { name: '李医生', code: 'D440300000009' },
+    insurance_office_stamp: { stamped_by: '医保办王五', stamped_at: `${form_date} 11:00:00` },
+    form_date,
+    ...extra,
+  };
 }
 
 export const STANDARD_TOTALS = {
@@ -56,6 +75,8 @@ export function inpatientClient(base: string) {
     ok(await call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody(endtime)), 200).body;
   return {
     call,
+    /** the admission as the gateway answers it (201) */
+    admission,
     admit,
     fees,
     discharge,

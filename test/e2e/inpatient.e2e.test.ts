@@ -1,7 +1,17 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { admissionBody, CODES, inpatientClient, ipLine, P, pick, standardStaySlip } from './inpatient-fixtures.js';
+import {
+  admissionBody,
+  CODES,
+  EMERGENCY_CRITERION,
+  inpatientClient,
+  ipLine,
+  outsideFormBody,
+  P,
+  pick,
+  standardStaySlip,
+} from './inpatient-fixtures.js';
 
 let c: ReturnType<typeof inpatientClient>;
 
@@ -61,14 +71,15 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     expect(setl.body.slip.setldetail).toEqual([expect.objectContaining({ fund_pay_type: '390100', fund_payamt: 1614.24 })]);
   });
 
-  it('Liaoning, not filed: filed automatically as temporary (LN 17/20), settles at 85 % with deductible 800', async () => {
+  it('Liaoning, not filed: filed automatically as temporary (LN 17/20), settles at the 临时外出 rate 75 % with deductible 800', async () => {
     const { id } = await c.standardStay(P.liaoning.token, '2026-11-04', '2026-11-11');
-    // hifp_pay = round2((3290.40 − 800) × 0.85) = round2(2490.40 × 0.85) = 2116.84
-    // psn_part = 3836.00 − 2116.84 = 1719.16
+    // LN 20: 按临时外出待遇 — the mock's 0.85 − 0.10 (the seed does not give the size)
+    // hifp_pay = round2((3290.40 − 800) × 0.75) = round2(2490.40 × 0.75) = 1867.80
+    // psn_part = 3836.00 − 1867.80 = 1968.20
     const setl = await c.settle(id, '3836.00');
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toEqual(
-      standardStaySlip({ act_pay_dedc: 800, hifp_pay: 2116.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1719.16 }),
+      standardStaySlip({ act_pay_dedc: 800, hifp_pay: 1867.8, pool_prop_selfpay: 0.75, psn_cash_pay: 1968.2 }),
     );
     // the 1101 re-check before the discharge settlement saw the insured area's automatic filing
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '6', term: 'temporary', begndate: '2026-11-04' });
@@ -77,7 +88,11 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
 
 describe('flags at admission', () => {
   it('an emergency admission (住院类型 急诊, med_type 24) of an un-filed patient settles at the emergency tier; without the flag it is refused', async () => {
-    const body = admissionBody(P.jilinUnfiled.token, '2026-11-05 02:10:00', { med_type: '24', emergency: true });
+    const body = admissionBody(P.jilinUnfiled.token, '2026-11-05 02:10:00', {
+      med_type: '24',
+      emergency: true,
+      emergency_criterion: EMERGENCY_CRITERION,
+    });
     const id = await c.stay(
       body,
       [ipLine('E1', CODES.nursing, 8, 25, '2026-11-05 03:00:00'), ipLine('E2', CODES.appendectomy, 1, 2400, '2026-11-05 04:00:00')],
@@ -115,6 +130,7 @@ describe('flags at admission', () => {
     expect(none.body.error.details.missing.map((m: { field: string }) => m.field)).toEqual([
       'signer_name',
       'signer_relation',
+      'signer_tel',
       'signer_cert_type',
       'signer_certno',
       'injury_time',
@@ -171,7 +187,7 @@ describe('flags at admission', () => {
 });
 
 describe('maternity (生育住院, med_type 52)', () => {
-  it('Liaoning: an un-filed mother is filed automatically at admission and settles at the local ratio (LN 21)', async () => {
+  it('Liaoning, a birth outside the province: filed automatically as temporary (LN 17/20), not at the local rate LN 21 keeps for births inside Liaoning', async () => {
     const id = await c.stay(
       admissionBody(P.liaoningMother.token, '2026-11-08 06:00:00', {
         med_type: '52',
@@ -181,20 +197,23 @@ describe('maternity (生育住院, med_type 52)', () => {
       '2026-11-13 10:00:00',
     );
     // in scope 300.00 + 2280.00 = 2580.00, prepay 120.00, total 2700.00
-    // local ratio 0.85, deductible 800: hifp = round2((2580 − 800) × 0.85) = 1513.00; person 1187.00
+    // the hospital is in 深圳 (广东): LN 21 (省内异地) does not apply; 临时外出 0.85 − 0.10 = 0.75, deductible 800:
+    //   hifp = round2((2580 − 800) × 0.75) = 1335.00; person 1365.00
     const setl = await c.settle(id, '2700.00');
     expect(setl.status, setl.text).toBe(201);
     expect(pick(setl.body.slip)).toMatchObject({
       medfee_sumamt: 2700,
       act_pay_dedc: 800,
-      hifp_pay: 1513,
-      pool_prop_selfpay: 0.85,
-      psn_cash_pay: 1187,
+      hifp_pay: 1335,
+      pool_prop_selfpay: 0.75,
+      psn_cash_pay: 1365,
     });
     expect(setl.body.slip.med_type).toBe('52');
     const filings = (await mockPerson(P.liaoningMother.psn_no)).filings as Array<Record<string, unknown>>;
-    expect(filings).toContainEqual(expect.objectContaining({ begndate: '2026-11-08', purpose: 'birth' }));
-    expect(setl.body.filing_used).toMatchObject({ status: 'filed', begndate: '2026-11-08' });
+    // filed from the admission date by 2401 (and from today by the 1101s), never as a birth filing
+    expect(filings).toContainEqual({ file_type: '6', mdtrtarea_admvs: '440300', begndate: '2026-11-08', enddate: '2027-05-08' });
+    expect(filings.filter((f) => f.purpose === 'birth')).toEqual([]);
+    expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '6', begndate: '2026-11-08' });
   });
 
   it('Jilin: the birth filing lapses after that birth (JL 16); a later stay is no longer filed', async () => {
@@ -222,25 +241,9 @@ describe('maternity (生育住院, med_type 52)', () => {
   });
 });
 
-function formBody(form_date: string, lines: unknown[], extra: Record<string, unknown> = {}) {
-  return {
-    form_type: '1',
-    psn_name: P.jilin.name,
-    gend: '1',
-    age: 46,
-    dept_name: '普外科',
-    psn_cert_type: '01',
-    certno: P.jilin.certno,
-    diagnosis: { diag_code: 'K35.800', diag_name: '急性阑尾炎' },
-    outside_institution: { name: '深圳市示例影像中心', code: 'H44030500099' },
-    lines,
-    reason: '本院CT设备检修，需外院检查 <急>',
-    physician: { name: '李医生', code: 'D440300000009' },
-    insurance_office_stamp: { stamped_by: '医保办王五', stamped_at: `${form_date} 11:00:00` },
-    form_date,
-    ...extra,
-  };
-}
+/** The form as an HIS that still sends the patient's identity sends it: it must be the admitted person's. */
+const formBody = (form_date: string, lines: unknown[], extra: Record<string, unknown> = {}) =>
+  outsideFormBody(form_date, lines, { psn_name: P.jilin.name, gend: '1', age: 46, psn_cert_type: '01', certno: P.jilin.certno, ...extra });
 
 describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
   it("a form's lines go up with etip_flag and appear in the slip; a form dated outside the stay is refused; print and void", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { OUTPATIENT_SLIP_KEYS, slipPicker } from '../helpers/slip.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { CODES, diagnosesBody, JIANGSU, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
+import { CODES, diagnosesBody, EMERGENCY_CRITERION, JIANGSU, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
 
 const call = <T = any>(method: string, path: string, body?: unknown) => api<T>(sys.gw.url, method, path, body);
 
@@ -152,7 +152,10 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
   });
 
   it('carries the emergency flag: an un-filed patient settles as filed (视同已备案) with med_type 13 and er_flag 1 where the record puts it', async () => {
-    const body = visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token }, { emergency: true });
+    const body = visitBody(
+      { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN_UNFILED.token },
+      { emergency: true, emergency_criterion: EMERGENCY_CRITERION },
+    );
     const { id, reg } = await registerAndDiagnose(body, '13');
     expect(reg.body.person.filing.status).toBe('not_filed');
     const fees = await call('POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'E1', lines: [line('1', CODES.consult, 1, 20)] });
@@ -195,7 +198,7 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     const em = await call(
       'POST',
       '/v1/outpatient/visits',
-      visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { emergency: true }),
+      visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { emergency: true, emergency_criterion: EMERGENCY_CRITERION }),
     );
     const r1 = await call('POST', `/v1/outpatient/visits/${em.body.visit.visit_id}/diagnoses`, diagnosesBody('11'));
     expect(r1.status).toBe(422);

@@ -40,22 +40,28 @@ export const fault = async (control: string, f: Record<string, unknown>) => {
   return r.body;
 };
 
-/** A registered, diagnosed visit of `cred` with one 20.00 consultation line: ready to settle for 20. */
+/**
+ * A registered, diagnosed visit of `cred` with one 20.00 consultation line: ready to settle for 20.
+ * `opts.visit`: more fields of the registration (begntime, emergency ...); `opts.lines`: other fee lines
+ * (then settle for the returned `total`).
+ */
 export async function readyVisit(
   base: string,
   cred: { mdtrt_cert_type: string; mdtrt_cert_no: string } = { mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token },
+  opts: { visit?: Record<string, unknown>; lines?: unknown[]; med_type?: string } = {},
 ) {
-  const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody(cred));
+  const reg = await api(base, 'POST', '/v1/outpatient/visits', visitBody(cred, opts.visit));
   if (reg.status !== 201) throw new Error(`registration failed: ${reg.text}`);
   const id = reg.body.visit.visit_id as string;
   const mdtrt_id = reg.body.visit.mdtrt_id as string;
-  const dx = await api(base, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody());
+  const dx = await api(base, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody(opts.med_type));
   if (dx.status !== 200) throw new Error(`diagnoses failed: ${dx.text}`);
-  const fees = await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines: [line('1', CODES.consult, 1, 20)] });
+  const lines = opts.lines ?? [line('1', CODES.consult, 1, 20)];
+  const fees = await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines });
   if (fees.status !== 201) throw new Error(`fees failed: ${fees.text}`);
-  return { id, mdtrt_id };
+  return { id, mdtrt_id, visit: reg.body.visit as Record<string, any>, total: fees.body.totals.medfee_sumamt as string };
 }
 
-export const settle = (base: string, id: string): Promise<Reply> =>
-  api(base, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
+export const settle = (base: string, id: string, medfee_sumamt: number | string = 20): Promise<Reply> =>
+  api(base, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt, acct_used_flag: '0' });
 export const transaction = async (base: string, id: string) => (await api(base, 'GET', `/v1/transactions/${id}`)).body;

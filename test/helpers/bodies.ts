@@ -4,6 +4,12 @@
  * so that bench/ may import them. Doctors, departments and diagnoses are the mock's synthetic ones.
  */
 
+/**
+ * The criterion an emergency is flagged on (LN 22 《急危重病种标准》; schemas/codes/emergency_criterion.json,
+ * the hospital's starter table): required with emergency true. 10 急腹症 fits the suites' 急性阑尾炎.
+ */
+export const EMERGENCY_CRITERION = { category: '10' };
+
 // ---- outpatient (内科门诊, 王医生) ----
 
 /** An outpatient visit's fields after the credential and the outpatient number (ipt_otp_no). */

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { Clock } from '../../adapters/platform/msgid.js';
+import type { MockOptions } from '../../mocks/platform/server.js';
 import { startGateway, startMock, type TestGateway, type TestMock } from './harness.js';
 
 export interface MockAndGateway {
@@ -16,6 +17,8 @@ export interface MockAndGatewayOptions {
   clock?: Clock;
   /** runs once both are stopped */
   afterStop?: () => Promise<void>;
+  /** the mock's own options (e.g. mdtrtareaAdmvs: the hospital's treatment area) */
+  mock?: Partial<MockOptions>;
 }
 
 /**
@@ -26,7 +29,7 @@ export function mockAndGateway(env: Record<string, string> = {}, opts: MockAndGa
   const { clock, afterStop } = opts;
   const sys = {} as MockAndGateway;
   beforeAll(async () => {
-    sys.mock = await startMock(clock ? { clock: () => clock.now() } : {});
+    sys.mock = await startMock({ ...opts.mock, ...(clock ? { clock: () => clock.now() } : {}) });
     sys.gw = await startGateway(sys.mock.url, env, { clock });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@
 import { BusinessError } from '../envelope.js';
 import { hisFields } from '../his-fields.js';
 import { EMERGENCY_INPATIENT, MATERNITY_INPATIENT } from '../inpatient-engine.js';
-import { autoFilesCrossRegion } from '../policies.js';
+import { autoFilesCrossRegion, maternityAtLocalRate } from '../policies.js';
 import { autoFileTemporary, isCrossRegion, validFilingOn } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
 import { datePart } from '../time.js';
@@ -57,8 +57,10 @@ function bookedSettlementsOf(ledger: readonly LedgerEntry[], mdtrtId: string): L
 
 /**
  * LN 17/20/21: the insured area files an un-filed patient automatically on 入院登记 (and on
- * 出院 for one still un-filed) as temporary, non-emergency; a 生育住院 is filed the same way, and
- * the filing is marked as a birth filing. The filing starts on the admission date, so it covers the stay.
+ * 出院 for one still un-filed) as temporary, non-emergency; a 生育住院 inside the province (LN 21:
+ * 需在省内异地联网定点医疗机构住院的) is filed the same way and the filing is marked as a birth filing —
+ * outside the province a birth is an ordinary temporary stay. The filing starts on the admission
+ * date, so it covers the stay.
  */
 export function autoFileStay(state: MockState, person: PersonRecord, adm: Admission): void {
   const area = state.policies.hospital.mdtrtarea_admvs;
@@ -66,7 +68,7 @@ export function autoFileStay(state: MockState, person: PersonRecord, adm: Admiss
   const begins = datePart(adm.begntime);
   if (validFilingOn(person, area, begins)) return;
   const filing = autoFileTemporary(person, area, begins);
-  if (adm.med_type === MATERNITY_INPATIENT) filing.purpose = 'birth';
+  if (adm.med_type === MATERNITY_INPATIENT && maternityAtLocalRate(state.policies, person.insuplc_admdvs)) filing.purpose = 'birth';
 }
 
 export const isEmergencyStay = (adm: Admission) => adm.er_flag === '1' || adm.med_type === EMERGENCY_INPATIENT;

@@ -11,7 +11,7 @@ import {
 } from '../inpatient-engine.js';
 import { appendCancellation, findLedgerEntry, markCancelled, recomputePersonTotals } from '../ledger.js';
 import { dec, ZERO } from '../money.js';
-import { autoFilesCrossRegion } from '../policies.js';
+import { autoFilesCrossRegion, maternityAtLocalRate } from '../policies.js';
 import { negateSettlement, remainingCap } from '../policy-engine.js';
 import { isCrossRegion, validFilingOn } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
@@ -104,7 +104,13 @@ function prepare(ctx: TxContext): Prepared {
   const { basis, filing } = stayBasis(state, person, adm, mid ? null : formatDate(ctx.now));
   const policy = requireInpatientPolicy(state, person, data.insutype);
   const tier = tierOf(
-    { basis, file_type: filing?.file_type, med_type: adm.med_type, emergency: isEmergencyStay(adm) },
+    {
+      basis,
+      file_type: filing?.file_type,
+      med_type: adm.med_type,
+      emergency: isEmergencyStay(adm),
+      maternity_local: maternityAtLocalRate(state.policies, person.insuplc_admdvs),
+    },
     policy.tier_reduction,
   );
   const accrualDate = accrualDateOf(adm, lines, mid);

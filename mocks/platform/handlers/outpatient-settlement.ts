@@ -59,7 +59,11 @@ function prepareSettlement(ctx: TxContext): PreparedSettlement {
   const { person, encounter: visit } = settlingParty(ctx, data, () => requireOpenVisit(state, data.mdtrt_id, data.psn_no));
   refuseIfSettled(state, visit);
   const lines = unsettledLines(visit, data.chrg_bchno);
-  const priced = priceOutpatient(ctx, person, data, lines, { on: datePart(visit.begntime), emergency: isEmergency(visit, data.med_type) });
+  const priced = priceOutpatient(ctx, person, data, lines, {
+    on: datePart(visit.begntime),
+    emergency: isEmergency(visit, data.med_type),
+    outpatientVisit: true,
+  });
   return { data, person, visit, lines, ...priced };
 }
 

@@ -6,7 +6,7 @@
 import { BusinessError } from '../envelope.js';
 import { bookSettlement } from '../ledger.js';
 import { dec } from '../money.js';
-import { autoFilesCrossRegion, outpatientPolicyFor } from '../policies.js';
+import { autoFilesCrossRegion, outpatientNeedsNoFiling, outpatientPolicyFor } from '../policies.js';
 import { computeOutpatientSettlement, type LineTotals, sumLines } from '../policy-engine.js';
 import { accumulationFor, isCrossRegion, validFilingOn } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
@@ -47,18 +47,27 @@ export function totalsMatching(lines: readonly FeeLine[], medfeeSumamt: number):
 }
 
 /** Why an outpatient or pharmacy settlement may proceed as direct settlement (直接结算). */
-export type FilingBasis = 'local' | 'filed' | 'emergency' | 'auto_filing';
+export type FilingBasis = 'local' | 'filed' | 'emergency' | 'auto_filing' | 'not_required';
 
 /**
  * A cross-region patient needs a filing valid on `on` (the visit or purchase date), unless the visit
- * is an emergency (视同已备案, JS 37 / HN 55 / LN 22; never a pharmacy purchase) or the insured
- * province files automatically (LN 20-22).
+ * is an emergency (视同已备案, JS 37 / HN 55 / LN 22; never a pharmacy purchase), the insured
+ * province needs none for an outpatient visit (HN 8: 门诊慢特病、普通门诊费用直接结算的，无需办理异地
+ * 就医备案登记手续; not a pharmacy purchase, which HN 8 does not name), or the insured province files
+ * automatically (LN 20-22).
  */
-export function outpatientFilingBasis(state: MockState, person: PersonRecord, on: string, emergency: boolean): FilingBasis {
+export function outpatientFilingBasis(
+  state: MockState,
+  person: PersonRecord,
+  on: string,
+  emergency: boolean,
+  outpatientVisit = false,
+): FilingBasis {
   const area = state.policies.hospital.mdtrtarea_admvs;
   if (!isCrossRegion(person, area)) return 'local';
   if (validFilingOn(person, area, on)) return 'filed';
   if (emergency) return 'emergency';
+  if (outpatientVisit && outpatientNeedsNoFiling(state.policies, person.insuplc_admdvs)) return 'not_required';
   if (autoFilesCrossRegion(state.policies, person.insuplc_admdvs)) return 'auto_filing';
   throw new BusinessError('参保人未办理异地就医备案');
 }
@@ -73,10 +82,10 @@ export function priceOutpatient(
   person: PersonRecord,
   data: SettlingRequest,
   lines: readonly FeeLine[],
-  filingOn: { on: string; emergency: boolean },
+  filingOn: { on: string; emergency: boolean; outpatientVisit?: boolean },
 ): { basis: FilingBasis; result: SettlementResult } {
   const totals = totalsMatching(lines, data.medfee_sumamt);
-  const basis = outpatientFilingBasis(ctx.state, person, filingOn.on, filingOn.emergency);
+  const basis = outpatientFilingBasis(ctx.state, person, filingOn.on, filingOn.emergency, filingOn.outpatientVisit);
   const policy = outpatientPolicyFor(ctx.state.policies, person.insuplc_admdvs, data.insutype);
   if (!policy) throw new BusinessError(`参保地未配置门诊待遇政策: ${person.insuplc_admdvs}/${data.insutype}`);
   const result = computeOutpatientSettlement({
