@@ -13,7 +13,7 @@ export interface CodeTable {
   values: Record<string, string>;
 }
 
-interface DecimalRule {
+export interface DecimalRule {
   places: number;
   min?: number;
   exclusiveMin?: boolean;
@@ -206,7 +206,7 @@ export function isCalendarDateTime(s: string): boolean {
 
 const platformId = (name: string) => `https://yidi-gateway.local/schemas/platform/${name}.json`;
 
-function decimalOk(rule: DecimalRule, data: number | string): boolean {
+export function decimalOk(rule: DecimalRule, data: number | string): boolean {
   if (typeof data === 'string' && !/^-?\d+(\.\d+)?$/.test(data)) return false;
   if (typeof data === 'number' && !Number.isFinite(data)) return false;
   const d = new Decimal(data);

@@ -84,10 +84,12 @@ export function createApp(d: AppDeps) {
     { router: reconciliationRoutes(d), ops: reconciliationOps },
     { router: selfPayRoutes(d), ops: selfPayOps },
   ];
+  // bundled once, asynchronously (json-schema-ref-parser); GET /openapi.json waits for it
   const openapi = buildOpenApi(
     d.schemas,
     modules.map((m) => m.ops),
   );
+  openapi.catch((e: unknown) => d.logger.error({ err: String(e) }, 'the OpenAPI document could not be bundled'));
   app.use(opsRoutes(d, openapi));
   // the insurance office's console page: static files, public (no data); its data comes from /v1/console
   app.use(consolePage());

@@ -539,6 +539,10 @@ async function retry(d: AppDeps, id: string, requestId: string) {
 export const consoleOps: Ops = {
   '/v1/console/transactions': {
     get: {
+      id: 'listFailedTransactions',
+      tag: 'console',
+      zh: '失败交易列表（含结果未明待处理）',
+      response: 'console-transactions.response',
       summary:
         'Failed transactions: status (failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit',
       status: 200,
@@ -546,6 +550,10 @@ export const consoleOps: Ops = {
   },
   '/v1/console/transactions/{id}': {
     get: {
+      id: 'getFailedTransaction',
+      tag: 'console',
+      zh: '查询一笔失败交易及其各阶段（个人信息脱敏；管理员可查看明文，留痕）',
+      response: 'console-transaction.response',
       summary: 'One transaction with every stage (personal fields masked; ?unmasked=true for admin, audited)',
       status: 200,
       params: ['id'],
@@ -553,16 +561,32 @@ export const consoleOps: Ops = {
   },
   '/v1/console/transactions/{id}/retry': {
     post: {
+      id: 'retryTransaction',
+      tag: 'console',
+      zh: '重试未记账且不属于任何就诊的调用（单独查询或上传）',
+      response: 'console-retry.response',
       summary: 'Retry a call that booked nothing and belongs to no encounter (stand-alone query or upload)',
       status: 200,
       params: ['id'],
     },
   },
   '/v1/console/transactions/{id}/reverse': {
-    post: { summary: 'Queue a reversal (2601) now for an unknown booking transaction', status: 202, params: ['id'] },
+    post: {
+      id: 'reverseTransaction',
+      tag: 'console',
+      zh: '对结果未明的记账交易立即发起冲正（2601）',
+      response: 'console-transaction.response',
+      summary: 'Queue a reversal (2601) now for an unknown booking transaction',
+      status: 202,
+      params: ['id'],
+    },
   },
   '/v1/console/transactions/{id}/resolve': {
     post: {
+      id: 'resolveTransaction',
+      tag: 'console',
+      zh: '人工处理结果未明的记账交易，须注明原因',
+      response: 'console-transaction.response',
       summary: 'Mark an unknown booking transaction resolved, with a reason',
       body: 'console-resolve.request',
       status: 200,
@@ -571,6 +595,10 @@ export const consoleOps: Ops = {
   },
   '/v1/console/bulk/{action}': {
     post: {
+      id: 'bulkConsoleAction',
+      tag: 'console',
+      zh: '按条件批量重试、冲正或人工处理',
+      response: 'console-bulk.response',
       summary: 'retry, reverse or resolve every transaction a filter finds',
       body: 'console-bulk.request',
       status: 200,
@@ -578,18 +606,56 @@ export const consoleOps: Ops = {
     },
   },
   '/v1/console/self-pay-uploads': {
-    get: { summary: 'Queued self-pay uploads (store-and-forward): state pending, delivered, rejected', status: 200 },
+    get: {
+      id: 'listSelfPayUploads',
+      tag: 'console',
+      zh: '自费数据上传队列（待发送、已送达、被拒绝）',
+      response: 'console-list.response',
+      summary: 'Queued self-pay uploads (store-and-forward): state pending, delivered, rejected',
+      status: 200,
+    },
   },
-  '/v1/console/self-pay-uploads/{seq}/retry': { post: { summary: 'Requeue a rejected self-pay upload', status: 200, params: ['seq'] } },
+  '/v1/console/self-pay-uploads/{seq}/retry': {
+    post: {
+      id: 'retrySelfPayUpload',
+      tag: 'console',
+      zh: '重新排队一条被拒绝的自费数据上传',
+      response: 'console-upload.response',
+      summary: 'Requeue a rejected self-pay upload',
+      status: 200,
+      params: ['seq'],
+    },
+  },
   '/v1/console/identity-refusals': {
     get: {
+      id: 'listIdentityRefusals',
+      tag: 'console',
+      zh: '人卡不一致拒绝记录（江苏第二十四条），姓名证件号脱敏',
+      response: 'console-list.response',
       summary:
         'Refused 人卡一致 identity checks (JS 24: 冒名顶替…及时报告当地医保部门), newest first, names and numbers masked: from, to, channel, limit',
       status: 200,
     },
   },
   '/v1/console/identity-refusals.csv': {
-    get: { summary: 'The same refusals as CSV (UTF-8 with BOM, Chinese header) for the report to the local insurance office', status: 200 },
+    get: {
+      id: 'exportIdentityRefusals',
+      tag: 'console',
+      zh: '人卡不一致拒绝记录 CSV（报告当地医保部门用）',
+      response: 'text',
+      produces: 'text/csv',
+      summary: 'The same refusals as CSV (UTF-8 with BOM, Chinese header) for the report to the local insurance office',
+      status: 200,
+    },
   },
-  '/v1/console/audit': { get: { summary: 'The append-only audit log: actor, action, from, to, limit', status: 200 } },
+  '/v1/console/audit': {
+    get: {
+      id: 'listAudit',
+      tag: 'console',
+      zh: '操作审计日志',
+      response: 'console-list.response',
+      summary: 'The append-only audit log: actor, action, from, to, limit',
+      status: 200,
+    },
+  },
 };

@@ -138,6 +138,10 @@ const P = '/v1/inpatient/admissions/{id}';
 export const inpatientOps: Ops = {
   '/v1/inpatient/admissions': {
     post: {
+      id: 'admit',
+      tag: 'inpatient',
+      zh: '入院办理（1101 + 2401），须报外伤、第三方及急诊标志',
+      response: 'admission-step.response',
       summary:
         'Admit (1101 + 2401); trum_flag, rel_ttp_flag and emergency (住院类型 急诊) are required, emergency true with its emergency_criterion (LN 22)',
       infno: '2401',
@@ -145,9 +149,23 @@ export const inpatientOps: Ops = {
       status: 201,
     },
   },
-  [P]: { get: { summary: 'An admission and its state', status: 200, params: ['id'] } },
+  [P]: {
+    get: {
+      id: 'getAdmission',
+      tag: 'inpatient',
+      zh: '查询住院及其状态',
+      response: 'admission.response',
+      summary: 'An admission and its state',
+      status: 200,
+      params: ['id'],
+    },
+  },
   [`${P}/change`]: {
     post: {
+      id: 'changeAdmission',
+      tag: 'inpatient',
+      zh: '入院信息变更（2403）',
+      response: 'admission-step.response',
       summary: 'Change the admission (2403)',
       infno: '2403',
       body: 'inpatient-admission-change.request',
@@ -157,6 +175,10 @@ export const inpatientOps: Ops = {
   },
   [`${P}/cancel`]: {
     post: {
+      id: 'cancelAdmission',
+      tag: 'inpatient',
+      zh: '入院撤销（2404）：出院后或有有效结算时不可撤销',
+      response: 'admission-step.response',
       summary: 'Cancel the admission (2404); not after discharge or with a live settlement',
       infno: '2404',
       status: 200,
@@ -165,6 +187,10 @@ export const inpatientOps: Ops = {
   },
   [`${P}/fees`]: {
     post: {
+      id: 'uploadAdmissionFees',
+      tag: 'inpatient',
+      zh: '上传住院费用明细（2301），返回每条明细的平台分类',
+      response: 'inpatient-fees.response',
       summary: 'Upload fee lines (2301); returns the platform classification of each line',
       infno: '2301',
       body: 'inpatient-fees.request',
@@ -174,6 +200,10 @@ export const inpatientOps: Ops = {
   },
   [`${P}/fees/cancel`]: {
     post: {
+      id: 'cancelAdmissionFees',
+      tag: 'inpatient',
+      zh: '撤销未结算的住院费用明细（2302），"0000" 为全部',
+      response: 'admission-step.response',
       summary: 'Cancel an unsettled fee line (2302); "0000" = all',
       infno: '2302',
       body: 'inpatient-fees-cancel.request',
@@ -183,6 +213,10 @@ export const inpatientOps: Ops = {
   },
   [`${P}/trauma-commitment`]: {
     post: {
+      id: 'recordTraumaCommitment',
+      tag: 'inpatient',
+      zh: '登记《外伤无第三方责任承诺书》，返回尚缺项目',
+      response: 'trauma-commitment.response',
       summary:
         "Record the 外伤无第三方责任承诺书 (or part of it: JS annex 7, HN annex 3); refuses wrong fields (phone, the signer's ID number), says which are still missing",
       body: 'inpatient-trauma-commitment.request',
@@ -192,6 +226,10 @@ export const inpatientOps: Ops = {
   },
   [`${P}/outside-forms`]: {
     post: {
+      id: 'issueOutsideForm',
+      tag: 'inpatient',
+      zh: '开具住院期间外院检查治疗或定点药店购药单，其明细带外检标志上传（2301）',
+      response: 'outside-form.response',
       summary:
         "Issue an outside-hospital test / pharmacy purchase form under the treatment area's annex (JS 39, HN 57, LN 44); every line inside the stay and not before the form's date; the patient is the 1101 person; its lines go up with etip_flag (2301)",
       infno: '2301',
@@ -199,10 +237,22 @@ export const inpatientOps: Ops = {
       status: 201,
       params: ['id'],
     },
-    get: { summary: "The admission's outside-purchase forms", status: 200, params: ['id'] },
+    get: {
+      id: 'listOutsideForms',
+      tag: 'inpatient',
+      zh: '查询本次住院的外院检查治疗或购药单',
+      response: 'outside-forms.response',
+      summary: "The admission's outside-purchase forms",
+      status: 200,
+      params: ['id'],
+    },
   },
   [`${P}/outside-forms/{form_id}/void`]: {
     post: {
+      id: 'voidOutsideForm',
+      tag: 'inpatient',
+      zh: '作废外院检查治疗或购药单，其明细逐条撤销（2302）',
+      response: 'outside-form-void.response',
       summary: 'Void a form: its lines are cancelled (2302 each)',
       infno: '2302',
       body: 'outside-form-void.request',
@@ -211,47 +261,98 @@ export const inpatientOps: Ops = {
     },
   },
   [`${P}/outside-forms/{form_id}/print`]: {
-    get: { summary: 'The form as a printable page (text/html)', status: 200, params: ['id', 'form_id'] },
+    get: {
+      id: 'printOutsideForm',
+      tag: 'inpatient',
+      zh: '打印外院检查治疗或购药单（HTML）',
+      response: 'text',
+      produces: 'text/html',
+      summary: 'The form as a printable page (text/html)',
+      status: 200,
+      params: ['id', 'form_id'],
+    },
   },
   [`${P}/discharge`]: {
-    post: { summary: 'Discharge (2402)', infno: '2402', body: 'inpatient-discharge.request', status: 200, params: ['id'] },
+    post: {
+      id: 'discharge',
+      tag: 'inpatient',
+      zh: '出院办理（2402）',
+      response: 'admission-step.response',
+      summary: 'Discharge (2402)',
+      infno: '2402',
+      body: 'inpatient-discharge.request',
+      status: 200,
+      params: ['id'],
+    },
   },
   [`${P}/discharge/cancel`]: {
-    post: { summary: 'Cancel the discharge (2405); not after the discharge settlement', infno: '2405', status: 200, params: ['id'] },
+    post: {
+      id: 'cancelDischarge',
+      tag: 'inpatient',
+      zh: '出院撤销（2405）：出院结算后不可撤销',
+      response: 'admission-step.response',
+      summary: 'Cancel the discharge (2405); not after the discharge settlement',
+      infno: '2405',
+      status: 200,
+      params: ['id'],
+    },
   },
   [`${P}/pre-settlement`]: {
     post: {
+      id: 'preSettleAdmission',
+      tag: 'inpatient',
+      zh: '住院预结算（2303），不记账；出院预结算重新核验备案（1101）',
       summary: 'Pre-settlement quote (2303): nothing is booked; the discharge quote re-checks filing (1101)',
       infno: '2303',
       body: 'inpatient-settlement.request',
       status: 200,
-      response: 'slip.response',
+      response: 'inpatient-quote.response',
       params: ['id'],
     },
   },
   [`${P}/settlement`]: {
     post: {
+      id: 'settleAdmission',
+      tag: 'inpatient',
+      zh: '住院结算（2304）：中途结算或出院结算；3万元及以上标记费用协查',
       summary: 'Settle (2304): mid-stay (mid_setl_flag 1) or at discharge (0, after 1101 re-check); ≥ 30,000 yuan is marked for audit',
       infno: '2304',
       body: 'inpatient-settlement.request',
       status: 201,
-      response: 'slip.response',
+      response: 'inpatient-settlement.response',
       params: ['id'],
     },
   },
-  '/v1/inpatient/settlements/{setl_id}': { get: { summary: 'An inpatient settlement and its slip', status: 200, params: ['setl_id'] } },
+  '/v1/inpatient/settlements/{setl_id}': {
+    get: {
+      id: 'getInpatientSettlement',
+      tag: 'inpatient',
+      zh: '查询住院结算及结算单',
+      response: 'inpatient-settlement-view.response',
+      summary: 'An inpatient settlement and its slip',
+      status: 200,
+      params: ['setl_id'],
+    },
+  },
   '/v1/inpatient/settlements/{setl_id}/cancel': {
     post: {
+      id: 'cancelInpatientSettlement',
+      tag: 'inpatient',
+      zh: '住院结算召回（2305，召回重结）：仅本次住院最近一次结算（不得隔次召回，辽宁第五十四条）',
       summary: 'Recall a settlement (2305, 召回重结): only the latest of the stay (no 隔次召回, LN 54)',
       infno: '2305',
       body: 'settlement-cancel.request',
       status: 200,
-      response: 'slip.response',
+      response: 'settlement-cancel.response',
       params: ['setl_id'],
     },
   },
   '/v1/audit/inpatient-settlements': {
     get: {
+      id: 'listAuditSettlements',
+      tag: 'inpatient',
+      zh: '医保办：3万元及以上的住院结算（费用协查）',
+      response: 'audit-settlements.response',
       summary:
         'Staff: settlements of stays ≥ 30,000 yuan marked for 费用协查 (JS 56, HN 76, LN 77), with the fields the insured area may query',
       status: 200,

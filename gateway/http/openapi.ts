@@ -1,21 +1,31 @@
 import { readFileSync } from 'node:fs';
+import $RefParser from '@apidevtools/json-schema-ref-parser';
 import { projectPath } from '../paths.js';
+import { catalog } from '../errors/errors.js';
 import type { Schemas } from '../validation.js';
 
 const version = (JSON.parse(readFileSync(projectPath('package.json'), 'utf8')) as { version: string }).version;
 
-/** Schema files -> OpenAPI components: refs rewritten into the document, code tables spelled out as enums. */
+/**
+ * Schema files -> OpenAPI components, bundled by json-schema-ref-parser (issue 14): a root whose
+ * components point at each file of schemas/api; the bundler inlines each file once and turns every
+ * cross-file and same-file `$ref` into a pointer inside the document. Code tables are then spelled out
+ * as enums and `$id`/`$schema` dropped (the document's dialect is 2020-12).
+ */
+async function bundleComponents(schemas: Schemas): Promise<Record<string, unknown>> {
+  const root = { components: { schemas: Object.fromEntries([...schemas.api.keys()].map((name) => [name, { $ref: `./${name}.json` }])) } };
+  const bundled = (await $RefParser.bundle(projectPath('schemas/api/openapi-root.json'), root, {
+    resolve: { external: true, http: false },
+  })) as { components: { schemas: Record<string, unknown> } };
+  return toComponent(schemas, bundled.components.schemas) as Record<string, unknown>;
+}
+
 function toComponent(schemas: Schemas, node: unknown): unknown {
   if (Array.isArray(node)) return node.map((n) => toComponent(schemas, n));
   if (!node || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
     if (k === '$id' || k === '$schema') continue;
-    if (k === '$ref' && typeof v === 'string') {
-      const [file, pointer = ''] = v.split('#');
-      out.$ref = `#/components/schemas/${file!.replace(/\.json$/, '')}${pointer}`;
-      continue;
-    }
     if (k === 'x-code-table' && typeof v === 'string') {
       out[k] = v;
       out.enum = Object.keys(schemas.codes.get(v)?.values ?? {});
@@ -28,20 +38,67 @@ function toComponent(schemas: Schemas, node: unknown): unknown {
 
 /** One documented operation; each route module exports its own (see RouteModule in app.ts). */
 export interface Op {
+  /** operationId: what a generated client names the call */
+  id: string;
+  /** the flow it belongs to (one OpenAPI tag each, see TAGS) */
+  tag: Tag;
+  /** 中文摘要: the counter's words */
+  zh: string;
+  /** the English summary (the longer description of the operation) */
   summary: string;
   infno?: string;
   body?: string;
   status: number;
-  response?: string;
+  /** the schema (schemas/api/<name>.json) of the 2xx body */
+  response: string;
+  /** a body other than JSON (CSV reports, printable pages) */
+  produces?: 'text/csv' | 'text/html';
   params?: string[];
 }
 
 export type Ops = Record<string, Record<string, Op>>;
 
+/** One tag per flow; the HIS vendor's document groups the operations by these. */
+export const TAGS = {
+  operations: '运维 Operations: liveness, readiness, code tables',
+  person: '人员 Person lookup (1101, 人卡一致)',
+  outpatient: '门诊 Outpatient: registration, diagnoses, fees, settlement',
+  inpatient: '住院 Inpatient: admission, fees, outside forms, discharge, settlement',
+  pharmacy: '药店 Pharmacy settlement and refund',
+  pos: '收银 POS basket sales',
+  refunds: '退费 Refunds (隔笔退费, partial refunds)',
+  outcomes: '结果 Transactions and outcomes of platform calls',
+  console: '医保办 Insurance-office console: failed transactions, audit',
+  reconciliation: '对账 Reconciliation (3201/3202)',
+  self_pay: '自费 Self-pay uploads (store-and-forward)',
+} as const;
+export type Tag = keyof typeof TAGS;
+
 const opsOps: Ops = {
-  '/v1/codes/{table}': { get: { summary: 'A code table (med_type, insutype, mdtrt_cert_type, ...)', status: 200, params: ['table'] } },
-  '/healthz': { get: { summary: 'Liveness', status: 200 } },
-  '/readyz': { get: { summary: 'Readiness: store reachable, platform signed in', status: 200 } },
+  '/v1/codes/{table}': {
+    get: {
+      id: 'getCodeTable',
+      tag: 'operations',
+      zh: '查询代码表',
+      summary: 'A code table (med_type, insutype, mdtrt_cert_type, ...)',
+      status: 200,
+      response: 'code-table.response',
+      params: ['table'],
+    },
+  },
+  '/healthz': {
+    get: { id: 'getHealth', tag: 'operations', zh: '存活检查', summary: 'Liveness', status: 200, response: 'health.response' },
+  },
+  '/readyz': {
+    get: {
+      id: 'getReadiness',
+      tag: 'operations',
+      zh: '就绪检查：存储可用、已签到医保平台',
+      summary: 'Readiness: store reachable, platform signed in (503 with the same body when not ready)',
+      status: 200,
+      response: 'health.response',
+    },
+  },
 };
 
 /** gateway/http/idempotency.ts; README "Idempotency-Key". */
@@ -54,17 +111,50 @@ const IDEMPOTENCY_KEY_PARAM = {
   schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
 };
 
-export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
+/** Every status the catalog answers with, each a response component naming its codes (docs/errors.md). */
+function errorResponses(): Record<string, unknown> {
+  const byStatus = new Map<number, string[]>();
+  for (const e of catalog.values()) byStatus.set(e.status, [...(byStatus.get(e.status) ?? []), e.code]);
+  return Object.fromEntries(
+    [...byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([status, codes]) => [
+        `error${status}`,
+        {
+          description: `A catalog error (docs/errors.md): ${codes.join(', ')}`,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/error.response' } } },
+        },
+      ]),
+  );
+}
+
+/** The error statuses an operation may answer with: every catalog status (any request may meet auth, limits, faults). */
+function errorRefs(responses: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(responses).map((name) => [name.replace(/^error/, ''), { $ref: `#/components/responses/${name}` }]));
+}
+
+function okContent(op: Op): Record<string, unknown> {
+  if (op.produces) return { [op.produces]: { schema: { type: 'string' } } };
+  return { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` } } };
+}
+
+/** The served OpenAPI 3.1 document of the HIS-facing API (GET /openapi.json). */
+export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
   const ops: Ops = Object.assign({}, opsOps, ...routeOps);
-  const components: Record<string, unknown> = {};
-  for (const [name, s] of schemas.api) components[name] = toComponent(schemas, s);
+  const components = await bundleComponents(schemas);
+  const responses = errorResponses();
+  const errors = errorRefs(responses);
   const paths: Record<string, unknown> = {};
   for (const [path, methods] of Object.entries(ops)) {
     paths[path] = Object.fromEntries(
       Object.entries(methods).map(([method, op]) => [
         method,
         {
-          summary: op.summary,
+          operationId: op.id,
+          tags: [op.tag],
+          summary: op.zh,
+          description: op.infno ? `${op.summary} (infno ${op.infno})` : op.summary,
+          'x-summary-en': op.summary,
           ...(path === '/healthz' ? { security: [] } : {}),
           ...(op.infno ? { 'x-infno': op.infno } : {}),
           parameters: [
@@ -75,16 +165,10 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } } }
             : {}),
           responses: {
-            [op.status]: {
-              description: 'OK',
-              content: {
-                'application/json': { schema: op.response ? { $ref: `#/components/schemas/${op.response}` } : { type: 'object' } },
-              },
-            },
-            default: {
-              description: 'A catalog error (docs/errors.md)',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/error.response' } } },
-            },
+            [op.status]: { description: 'OK', content: okContent(op) },
+            ...errors,
+            // readiness answers 503 with its own body (which check failed), not a catalog error
+            ...(path === '/readyz' ? { 503: { description: 'Not ready: the checks say which part', content: okContent(op) } } : {}),
           },
         },
       ]),
@@ -99,12 +183,15 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
         'Fields use the national interface names (psn_no, med_type, medfee_sumamt, ...). Money: yuan, at most two decimals in; two-decimal numbers out.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/', description: 'This gateway (the host that served this document)' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     // Every operation but liveness needs a client credential (gateway/auth/access.ts); HIS clients
     // may also be required to sign requests (README "Authentication and roles").
     security: [{ apiKey: [] }, { bearer: [] }],
     components: {
       schemas: components,
+      responses,
       securitySchemes: {
         apiKey: {
           type: 'apiKey',

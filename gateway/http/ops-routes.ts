@@ -3,7 +3,7 @@ import { GatewayError } from '../errors/errors.js';
 import type { AppDeps } from './deps.js';
 import { handle } from './handler.js';
 
-export function opsRoutes(d: AppDeps, openapi: unknown) {
+export function opsRoutes(d: AppDeps, openapi: Promise<unknown>) {
   const r = Router({ caseSensitive: true });
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', mode: d.mode });
@@ -31,8 +31,8 @@ export function opsRoutes(d: AppDeps, openapi: unknown) {
       next(e);
     }
   });
-  r.get('/openapi.json', (_req, res) => {
-    res.json(openapi);
+  r.get('/openapi.json', async (_req, res) => {
+    res.json(await openapi);
   });
   r.get(
     '/v1/codes/:table',

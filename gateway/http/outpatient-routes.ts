@@ -73,16 +73,45 @@ export function outpatientRoutes(d: AppDeps) {
 export const outpatientOps: Ops = {
   '/v1/outpatient/visits': {
     post: {
+      id: 'registerVisit',
+      tag: 'outpatient',
+      zh: '门诊挂号（1101 + 2201），须报急诊标志',
+      response: 'visit-step.response',
       summary: 'Register an outpatient visit (1101 + 2201); the emergency flag is required',
       infno: '2201',
       body: 'visit-create.request',
       status: 201,
     },
   },
-  '/v1/outpatient/visits/{id}': { get: { summary: 'A visit and its state', status: 200, params: ['id'] } },
-  '/v1/outpatient/visits/{id}/cancel': { post: { summary: 'Cancel the registration (2202)', infno: '2202', status: 200, params: ['id'] } },
+  '/v1/outpatient/visits/{id}': {
+    get: {
+      id: 'getVisit',
+      tag: 'outpatient',
+      zh: '查询门诊就诊及其状态',
+      response: 'visit.response',
+      summary: 'A visit and its state',
+      status: 200,
+      params: ['id'],
+    },
+  },
+  '/v1/outpatient/visits/{id}/cancel': {
+    post: {
+      id: 'cancelVisit',
+      tag: 'outpatient',
+      zh: '门诊挂号撤销（2202）',
+      response: 'visit-step.response',
+      summary: 'Cancel the registration (2202)',
+      infno: '2202',
+      status: 200,
+      params: ['id'],
+    },
+  },
   '/v1/outpatient/visits/{id}/diagnoses': {
     post: {
+      id: 'uploadVisitDiagnoses',
+      tag: 'outpatient',
+      zh: '上传就诊信息和诊断（2203）',
+      response: 'visit-step.response',
       summary: 'Visit information and diagnoses (2203)',
       infno: '2203',
       body: 'visit-diagnoses.request',
@@ -92,6 +121,10 @@ export const outpatientOps: Ops = {
   },
   '/v1/outpatient/visits/{id}/fees': {
     post: {
+      id: 'uploadVisitFees',
+      tag: 'outpatient',
+      zh: '上传门诊费用明细（2204），返回每条明细的平台分类',
+      response: 'fees-upload.response',
       summary: 'Upload fee lines (2204); returns the platform classification of each line',
       infno: '2204',
       body: 'fees-upload.request',
@@ -101,6 +134,10 @@ export const outpatientOps: Ops = {
   },
   '/v1/outpatient/visits/{id}/fees/cancel': {
     post: {
+      id: 'cancelVisitFees',
+      tag: 'outpatient',
+      zh: '撤销未结算的门诊费用明细（2205），"0000" 为全部',
+      response: 'visit-step.response',
       summary: 'Cancel unsettled fee lines of a batch (2205); "0000" = all',
       infno: '2205',
       body: 'fees-cancel.request',
@@ -110,34 +147,51 @@ export const outpatientOps: Ops = {
   },
   '/v1/outpatient/visits/{id}/pre-settlement': {
     post: {
+      id: 'preSettleVisit',
+      tag: 'outpatient',
+      zh: '门诊预结算（2206），不记账',
       summary: 'Pre-settlement quote (2206): nothing is booked',
       infno: '2206',
       body: 'settlement.request',
       status: 200,
-      response: 'slip.response',
+      response: 'outpatient-quote.response',
       params: ['id'],
     },
   },
   '/v1/outpatient/visits/{id}/settlement': {
     post: {
+      id: 'settleVisit',
+      tag: 'outpatient',
+      zh: '门诊结算（2207），返回结算单',
       summary: 'Settle (2207): books the settlement, returns the slip',
       infno: '2207',
       body: 'settlement.request',
       status: 201,
-      response: 'slip.response',
+      response: 'outpatient-settlement.response',
       params: ['id'],
     },
   },
   '/v1/settlements/{setl_id}': {
-    get: { summary: 'A settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] },
+    get: {
+      id: 'getSettlement',
+      tag: 'outpatient',
+      zh: '查询门诊结算及结算单',
+      summary: 'A settlement and its slip',
+      status: 200,
+      response: 'settlement.response',
+      params: ['setl_id'],
+    },
   },
   '/v1/settlements/{setl_id}/cancel': {
     post: {
+      id: 'cancelSettlement',
+      tag: 'outpatient',
+      zh: '门诊结算撤销（2208），仅一次',
       summary: 'Cancel a settlement (2208), at most once',
       infno: '2208',
       body: 'settlement-cancel.request',
       status: 200,
-      response: 'slip.response',
+      response: 'settlement-cancel.response',
       params: ['setl_id'],
     },
   },

@@ -23,6 +23,10 @@ export function personRoutes(d: AppDeps) {
 export const personOps: Ops = {
   '/v1/persons/query': {
     post: {
+      id: 'queryPerson',
+      tag: 'person',
+      zh: '人员信息查询（1101）及人卡一致核验',
+      response: 'person.response',
       summary: 'Person lookup with insurance, cross-region scope and filing status; 人卡一致 check',
       infno: '1101',
       body: 'person-query.request',

@@ -36,27 +36,45 @@ export function pharmacyRoutes(d: AppDeps) {
 export const pharmacyOps: Ops = {
   '/v1/pharmacy/pre-settlement': {
     post: {
+      id: 'preSettlePharmacy',
+      tag: 'pharmacy',
+      zh: '药店预结算（1101 人卡一致 + 2101），不记账',
       summary: 'Pharmacy quote (1101 人卡一致 + 2101): nothing is booked',
       infno: '2101',
       body: 'pharmacy-settlement.request',
       status: 200,
-      response: 'slip.response',
+      response: 'pharmacy-quote.response',
     },
   },
   '/v1/pharmacy/settlements': {
     post: {
+      id: 'settlePharmacy',
+      tag: 'pharmacy',
+      zh: '药店结算（1101 人卡一致 + 2102），每个销售单号一次',
       summary: 'Pharmacy settlement (1101 人卡一致 + 2102): books the sale, returns the slip; one per sale_no',
       infno: '2102',
       body: 'pharmacy-settlement.request',
       status: 201,
-      response: 'slip.response',
+      response: 'pharmacy-sale.response',
     },
   },
   '/v1/pharmacy/settlements/{setl_id}': {
-    get: { summary: 'A pharmacy settlement and its slip', status: 200, response: 'slip.response', params: ['setl_id'] },
+    get: {
+      id: 'getPharmacySettlement',
+      tag: 'pharmacy',
+      zh: '查询药店结算及结算单',
+      summary: 'A pharmacy settlement and its slip',
+      status: 200,
+      response: 'pharmacy-settlement.response',
+      params: ['setl_id'],
+    },
   },
   '/v1/pharmacy/settlements/{setl_id}/refund': {
     post: {
+      id: 'refundPharmacySettlement',
+      tag: 'pharmacy',
+      zh: '药店退费（2103），全部或部分明细（2103 + 2102）',
+      response: 'refund.response',
       summary: 'Refund a pharmacy settlement (2103), whole or some lines (2103 + 2102)',
       infno: '2103',
       body: 'refund.request',

@@ -89,6 +89,10 @@ function localNow(now: Date) {
 export const posOps: Ops = {
   '/v1/pos/sales/quote': {
     post: {
+      id: 'quotePosSale',
+      tag: 'pos',
+      zh: '收银试算（1101 + 2101）：基金、个人账户与现金各付多少',
+      response: 'pos-quote.response',
       summary: 'POS basket quote (1101 + 2101): what the funds, the account and the cashier would take',
       infno: '2101',
       body: 'pos-basket.request',
@@ -97,15 +101,33 @@ export const posOps: Ops = {
   },
   '/v1/pos/sales': {
     post: {
+      id: 'settlePosSale',
+      tag: 'pos',
+      zh: '收银结算（1101 + 2102），每个小票号一次',
+      response: 'pos-sale.response',
       summary: 'POS basket sale (1101 + 2102): settles the basket; one per receipt_no',
       infno: '2102',
       body: 'pos-basket.request',
       status: 201,
     },
   },
-  '/v1/pos/sales/{receipt_no}': { get: { summary: 'A POS sale and its settlements', status: 200, params: ['receipt_no'] } },
+  '/v1/pos/sales/{receipt_no}': {
+    get: {
+      id: 'getPosSale',
+      tag: 'pos',
+      zh: '查询收银销售及其结算',
+      response: 'pos-sale-view.response',
+      summary: 'A POS sale and its settlements',
+      status: 200,
+      params: ['receipt_no'],
+    },
+  },
   '/v1/pos/sales/{receipt_no}/refund': {
     post: {
+      id: 'refundPosSale',
+      tag: 'pos',
+      zh: '收银退货退费，全部或部分明细（2103，保留的明细再 2102）',
+      response: 'pos-refund.response',
       summary: 'Refund the sale, whole or some line_ids (2103, then 2102 for the kept lines)',
       infno: '2103',
       body: 'refund.request',

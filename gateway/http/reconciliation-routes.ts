@@ -110,6 +110,10 @@ function csv(fn: (req: Request) => Promise<{ name: string; text: string }>) {
 export const reconciliationOps: Ops = {
   '/v1/console/reconciliation': {
     get: {
+      id: 'getReconciliationOverview',
+      tag: 'reconciliation',
+      zh: '对账概况：本月与上月的未对平日期、差异及关账提醒（江苏第四十三条）',
+      response: 'recon-overview.response',
       summary:
         'Reconciliation (对账) overview: this month and the last — open days, open differences, the close warning (from the 1st; overdue after RECON_CLOSE_BY_DAY, JS 43)',
       status: 200,
@@ -117,6 +121,10 @@ export const reconciliationOps: Ops = {
   },
   '/v1/console/reconciliation/days/{day}': {
     get: {
+      id: 'getReconciliationDay',
+      tag: 'reconciliation',
+      zh: '某日对账：分组汇总、差异及处理、执行记录',
+      response: 'recon-day.response',
       summary:
         "A day's reconciliation: status, groups (3201 per insutype × clr_type × setl_optins) with counts and sums per fund, the differences and how each was resolved, the runs",
       status: 200,
@@ -124,10 +132,23 @@ export const reconciliationOps: Ops = {
     },
   },
   '/v1/console/reconciliation/days/{day}/report.csv': {
-    get: { summary: "The day's report as CSV (text/csv)", status: 200, params: ['day'] },
+    get: {
+      id: 'getReconciliationDayReport',
+      tag: 'reconciliation',
+      zh: '某日对账报表 CSV',
+      response: 'text',
+      produces: 'text/csv',
+      summary: "The day's report as CSV (text/csv)",
+      status: 200,
+      params: ['day'],
+    },
   },
   '/v1/console/reconciliation/days/{day}/run': {
     post: {
+      id: 'runReconciliationDay',
+      tag: 'reconciliation',
+      zh: '立即执行某日对账（3201，不平时 9101 + 3202 + 9102）',
+      response: 'recon-day.response',
       summary: 'Run the day now (3201, and where a group is not 对平 9101 + 3202 + 9102); 409 while a run of it is in progress anywhere',
       infno: '3201',
       status: 202,
@@ -136,6 +157,10 @@ export const reconciliationOps: Ops = {
   },
   '/v1/console/reconciliation/days/{day}/differences/{id}/reverse': {
     post: {
+      id: 'reverseReconciliationDifference',
+      tag: 'reconciliation',
+      zh: '冲正（2601）平台有而网关无的记账',
+      response: 'recon-difference.response',
       summary: 'Reverse (2601) a booking the platform holds and the gateway lacks, found in the journal by its msgid',
       infno: '2601',
       status: 202,
@@ -144,6 +169,10 @@ export const reconciliationOps: Ops = {
   },
   '/v1/console/reconciliation/days/{day}/differences/{id}/adopt': {
     post: {
+      id: 'adoptReconciliationDifference',
+      tag: 'reconciliation',
+      zh: '将平台有而网关无的记账认定为本院交易',
+      response: 'recon-difference.response',
       summary: "Adopt such a booking as the hospital's: counted on the gateway's side from the next run on",
       body: 'recon-adopt.request',
       status: 200,
@@ -151,20 +180,46 @@ export const reconciliationOps: Ops = {
     },
   },
   '/v1/console/reconciliation/days/{day}/differences/{id}/close': {
-    post: { summary: 'Close a difference (work item) with a reason', body: 'recon-close.request', status: 200, params: ['day', 'id'] },
+    post: {
+      id: 'closeReconciliationDifference',
+      tag: 'reconciliation',
+      zh: '关闭对账差异（须注明原因）',
+      response: 'recon-difference.response',
+      summary: 'Close a difference (work item) with a reason',
+      body: 'recon-close.request',
+      status: 200,
+      params: ['day', 'id'],
+    },
   },
   '/v1/console/reconciliation/months/{month}': {
     get: {
+      id: 'getReconciliationMonth',
+      tag: 'reconciliation',
+      zh: '某月对账：每日情况、未对平日期、是否关账',
+      response: 'recon-month.response',
       summary: "A month's reconciliation: every day's line, the open days, closed or not, the warning",
       status: 200,
       params: ['month'],
     },
   },
   '/v1/console/reconciliation/months/{month}/report.csv': {
-    get: { summary: "The month's report as CSV (text/csv)", status: 200, params: ['month'] },
+    get: {
+      id: 'getReconciliationMonthReport',
+      tag: 'reconciliation',
+      zh: '某月对账报表 CSV',
+      response: 'text',
+      produces: 'text/csv',
+      summary: "The month's report as CSV (text/csv)",
+      status: 200,
+      params: ['month'],
+    },
   },
   '/v1/console/reconciliation/months/{month}/close': {
     post: {
+      id: 'closeReconciliationMonth',
+      tag: 'reconciliation',
+      zh: '月度关账：仅当该月每日均已对平',
+      response: 'recon-month.response',
       summary: 'Close the month: only when every one of its days balanced (409 GW_BIZ_RECON_MONTH_OPEN lists the open days)',
       status: 200,
       params: ['month'],

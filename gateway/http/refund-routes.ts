@@ -30,6 +30,10 @@ export function refundSettlement(d: AppDeps) {
 export const refundOps: Ops = {
   '/v1/settlements/{setl_id}/refund': {
     post: {
+      id: 'refundSettlement',
+      tag: 'refunds',
+      zh: '退费：任一门诊（2208）或药店（2103）结算（隔笔退费），部分退费先撤销再结算保留明细；不得因待遇差退费（辽宁第五十四条）',
+      response: 'refund.response',
       summary:
         'Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; return_lines = partial refund (cancel, then settle the kept lines again); reason benefit_difference is refused (LN 54)',
       infno: '2208',
@@ -38,5 +42,15 @@ export const refundOps: Ops = {
       params: ['setl_id'],
     },
   },
-  '/v1/refunds/{refund_id}': { get: { summary: 'A partial refund operation: status, steps, slips', status: 200, params: ['refund_id'] } },
+  '/v1/refunds/{refund_id}': {
+    get: {
+      id: 'getRefund',
+      tag: 'refunds',
+      zh: '查询部分退费操作：状态、步骤、结算单',
+      response: 'refund.response',
+      summary: 'A partial refund operation: status, steps, slips',
+      status: 200,
+      params: ['refund_id'],
+    },
+  },
 };

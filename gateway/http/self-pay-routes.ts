@@ -92,6 +92,10 @@ export function selfPayRoutes(d: AppDeps) {
 export const selfPayOps: Ops = {
   '/v1/self-pay-uploads': {
     post: {
+      id: 'uploadSelfPay',
+      tag: 'self_pay',
+      zh: '上传无法直接结算患者的全部自费数据（存储转发），该就诊此后不再直接结算',
+      response: 'self-pay-upload.response',
       summary:
         'Queue the full self-pay data of a patient who could not settle directly, naming the visit or stay (encounter_id), which is never settled directly afterwards (JL 22, HN 17; store-and-forward; platform infno unverified)',
       body: 'self-pay-upload.request',

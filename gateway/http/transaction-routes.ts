@@ -134,10 +134,25 @@ export function maskedView(t: TransactionRecord, known?: readonly string[]) {
 
 export const transactionOps: Ops = {
   '/v1/transactions': {
-    get: { summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit', status: 200 },
+    get: {
+      id: 'searchTransactions',
+      tag: 'outcomes',
+      zh: '交易流水查询',
+      response: 'transactions.response',
+      summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit',
+      status: 200,
+    },
   },
   '/v1/transactions/{id}': {
-    get: { summary: 'One journaled platform call with its stages (personal fields masked)', status: 200, params: ['id'] },
+    get: {
+      id: 'getTransaction',
+      tag: 'outcomes',
+      zh: '查询一笔平台交易及其各阶段报文（个人信息脱敏）',
+      response: 'transaction.response',
+      summary: 'One journaled platform call with its stages (personal fields masked)',
+      status: 200,
+      params: ['id'],
+    },
   },
 };
 
@@ -171,6 +186,10 @@ export function outcomeRoutes(d: AppDeps) {
 export const outcomeOps: Ops = {
   '/v1/outcomes/{id}': {
     get: {
+      id: 'getOutcome',
+      tag: 'outcomes',
+      zh: '查询交易结果及结果未明交易的处理进度（收费窗口轮询）',
+      response: 'outcome.response',
       summary:
         'The outcome of one platform call and, for an unknown one, its resolution (reversing, reversed, not_booked, needs_manual ...): what the counter polls',
       status: 200,

@@ -8,6 +8,7 @@ import { loadConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/logger.js';
 import { createGateway, type Gateway, type GatewayParts } from '../../gateway/server.js';
 import { createMockPlatform, type MockOptionsInput } from '../../mocks/platform/server.js';
+import { checkContract } from './contract.js';
 import { profileGatewayEnv, profileMockOptions } from './profiles.js';
 
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
@@ -171,5 +172,7 @@ export async function api<T = any>(
   } catch {
     parsed = undefined;
   }
+  // every answer of a gateway keeps the served OpenAPI document (test/helpers/contract.ts)
+  await checkContract(base, TEST_KEYS.admin, { method, path }, { status: res.status, body: parsed, headers: res.headers });
   return { status: res.status, body: parsed as T, text, headers: res.headers };
 }
