@@ -143,6 +143,7 @@ export class Schemas {
     const code = unknownCode ? 'GW_VAL_UNKNOWN_CODE' : badAmount ? 'GW_VAL_AMOUNT_FORMAT' : 'GW_VAL_SCHEMA';
     throw new GatewayError(code, {
       message: `Invalid request: ${errors.map((e) => `${e.field} ${e.problem}`).join('; ')}`,
+      message_zh: `请求字段有误：${errors.map((e) => e.field).join('、')}（每个字段的问题见 details.errors）`,
       details: { errors },
     });
   }

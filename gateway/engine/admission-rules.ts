@@ -30,17 +30,24 @@ export function stayFacts(a: Pick<Admission, 'facts'>): AdmissionFacts {
   return { ...a.facts, mdtrt_id: a.facts.mdtrt_id ?? '' };
 }
 
-export function stateError(a: Admission, op: string, why: string) {
+/** The status words of an admission, as the counter reads them. */
+const STATUS_ZH: Record<string, string> = { admitted: '在院', discharged: '已出院', cancelled: '已撤销', settled: '已出院结算' };
+
+/** The step refused and why, each in English and Chinese: [en, zh]. */
+export function stateError(a: Admission, op: [string, string], why: [string, string]) {
   return new GatewayError('GW_BIZ_ADMISSION_STATE', {
-    message: `Cannot ${op}: ${why} (status ${a.status}).`,
-    details: { status: a.status, op },
+    message: `Cannot ${op[0]}: ${why[0]} (status ${a.status}).`,
+    message_zh: `不能${op[1]}：${why[1]}（当前住院状态：${STATUS_ZH[a.status] ?? a.status}）`,
+    details: { status: a.status, op: op[0] },
   });
 }
 
 /** Open: admitted or discharged, and not settled at discharge — the stay still takes fees, forms, changes. */
 export function mustBeOpen(a: Admission) {
-  if (a.status === 'cancelled') throw stateError(a, 'change the stay', 'the admission is cancelled');
-  if (a.status !== 'admitted' && a.status !== 'discharged') throw stateError(a, 'change the stay', 'the admission is not registered');
+  const change: [string, string] = ['change the stay', '修改本次住院'];
+  if (a.status === 'cancelled') throw stateError(a, change, ['the admission is cancelled', '入院登记已撤销']);
+  if (a.status !== 'admitted' && a.status !== 'discharged')
+    throw stateError(a, change, ['the admission is not registered', '未办理入院登记']);
   notSettled(finalSettlement(a));
 }
 

@@ -57,6 +57,7 @@ export function emergencyCriterion(
     if (c)
       throw new GatewayError('GW_VAL_EMERGENCY_FLAG_MISMATCH', {
         message: 'emergency_criterion is given but emergency is false.',
+        message_zh: '报送了急诊认定依据（emergency_criterion），但急诊标志（emergency）为 false',
         details: { emergency, emergency_criterion: 'given', expected: 'no emergency_criterion without the emergency flag' },
       });
     return undefined;
@@ -65,6 +66,7 @@ export function emergencyCriterion(
   if (missing.length)
     throw new GatewayError('GW_VAL_EMERGENCY_CRITERION_MISSING', {
       message: `emergency true needs emergency_criterion: ${missing.map((m) => m.field).join(' or ')}.`,
+      message_zh: `急诊标志为 true，须报送急诊认定依据，缺少：${missing.map((m) => m.label).join('，或')}`,
       details: { missing, missing_text: `缺少：${missing.map((m) => m.label).join('，或')}`, table: TABLE, source: 'LN 22' },
     });
   const x = c!;

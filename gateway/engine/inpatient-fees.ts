@@ -40,11 +40,16 @@ export class InpatientFees {
         if (feedetl_sn === ALL_LINES) return;
         const line = a.lines.find((l) => l.feedetl_sn === feedetl_sn);
         if (!line)
-          throw new GatewayError('GW_VAL_SCHEMA', { message: `No fee line ${feedetl_sn} on this admission.`, details: { feedetl_sn } });
+          throw new GatewayError('GW_VAL_SCHEMA', {
+            message: `No fee line ${feedetl_sn} on this admission.`,
+            message_zh: `本次住院没有费用明细 ${feedetl_sn}`,
+            details: { feedetl_sn },
+          });
         if (line.setl_id) throw new GatewayError('GW_BIZ_VISIT_ALREADY_SETTLED', { details: { feedetl_sn, setl_id: line.setl_id } });
         if (line.form_id)
           throw new GatewayError('GW_BIZ_OUTSIDE_FORM_VOIDED', {
             message: 'A line of an outside-purchase form is removed by voiding the form.',
+            message_zh: '该明细属于外院检查治疗或购药单，须作废该单据（其明细随之撤销），不能单独撤销',
             details: { form_id: line.form_id },
           });
       },

@@ -177,6 +177,7 @@ function refuseLateFiling(late: NonNullable<StayFiling['late']>): never {
   const deadline = r.deadline === 'discharge' ? '出院前' : `出院结算前（出院后${r.window_days}日内）`;
   throw new GatewayError('GW_FIL_FILED_AFTER_DEADLINE', {
     message: `The filing began on ${late.filing.begndate}, after the deadline of the insured province (${r.deadline}: ${late.latest_begndate} at the latest; ${r.source}).`,
+    message_zh: `备案开始于 ${late.filing.begndate}，晚于参保地规定的补办时限（${deadline}，最迟 ${late.latest_begndate}；${r.source}），本次住院不能直接结算；请按自费结算，参保人可向参保地经办机构申请手工报销`,
     details: {
       rule: { province: r.province, name: r.name, deadline: r.deadline, window_days: r.window_days, source: r.source, quote: r.quote },
       deadline_text: `参保地（${r.name}）规定补办备案须在${deadline}完成（${r.source}）；本次备案开始于${late.filing.begndate}，出院日期${late.discharge_date}`,
@@ -194,8 +195,13 @@ function refuseLateFiling(late: NonNullable<StayFiling['late']>): never {
 function settleGuard(a: Admission, req: InpatientSettlementRequest) {
   mustBeOpen(a);
   if (req.mid_setl_flag === '1' && a.status !== 'admitted')
-    throw stateError(a, 'settle mid-stay', 'the patient is discharged: settle at discharge (mid_setl_flag 0)');
-  if (req.mid_setl_flag === '0' && a.status !== 'discharged') throw stateError(a, 'settle at discharge', 'discharge (2402) first');
+    throw stateError(
+      a,
+      ['settle mid-stay', '中途结算'],
+      ['the patient is discharged: settle at discharge (mid_setl_flag 0)', '患者已出院，请办理出院结算（mid_setl_flag 0）'],
+    );
+  if (req.mid_setl_flag === '0' && a.status !== 'discharged')
+    throw stateError(a, ['settle at discharge', '出院结算'], ['discharge (2402) first', '请先办理出院（2402）']);
   refuseIfSelfPaid(a);
   checkTrauma(a.facts, a.commitment, a.person);
   settleable(unsettled(a.lines), req.medfee_sumamt);

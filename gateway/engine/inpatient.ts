@@ -185,7 +185,12 @@ export class InpatientService {
       '2404',
       meta,
       (a) => {
-        if (a.status !== 'admitted') throw stateError(a, 'cancel the admission', 'only an admission not yet discharged can be cancelled');
+        if (a.status !== 'admitted')
+          throw stateError(
+            a,
+            ['cancel the admission', '撤销入院'],
+            ['only an admission not yet discharged can be cancelled', '只能撤销尚未出院的入院登记；已出院的请先撤销出院（2405）'],
+          );
         nothingSettledUnder(latestSettlement(a));
       },
       async (a, ctx) => {
@@ -226,10 +231,11 @@ export class InpatientService {
       '2402',
       meta,
       (a) => {
-        if (a.status !== 'admitted') throw stateError(a, 'discharge', 'the patient is not in hospital');
+        if (a.status !== 'admitted') throw stateError(a, ['discharge', '办理出院'], ['the patient is not in hospital', '患者不在院']);
         if (req.endtime < a.facts.begntime)
           throw new GatewayError('GW_VAL_SCHEMA', {
             message: 'endtime is before the admission time.',
+            message_zh: '出院时间（endtime）早于入院时间（begntime）',
             details: { begntime: a.facts.begntime, endtime: req.endtime },
           });
         for (const f of a.outside_forms.filter((x) => x.status === 'active')) {
@@ -262,7 +268,8 @@ export class InpatientService {
       '2405',
       meta,
       (a) => {
-        if (a.status !== 'discharged') throw stateError(a, 'cancel the discharge', 'the patient is not discharged');
+        if (a.status !== 'discharged')
+          throw stateError(a, ['cancel the discharge', '撤销出院'], ['the patient is not discharged', '患者尚未办理出院']);
         nothingSettledUnder(finalSettlement(a));
       },
       async (a, ctx) => {

@@ -380,6 +380,7 @@ function mustBeRegistered(v: OutpatientVisit) {
   if (v.status !== 'registered')
     throw new GatewayError('GW_BIZ_VISIT_NOT_FOUND', {
       message: `The visit is not registered (status ${v.status}).`,
+      message_zh: `该就诊未处于已挂号状态（当前状态 ${v.status}）`,
       details: { status: v.status },
     });
 }

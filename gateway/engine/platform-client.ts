@@ -4,7 +4,7 @@ import { buildEnvelope, type EnvelopeSettings } from '../../adapters/platform/en
 import type { Clock, MsgidGenerator } from '../../adapters/platform/msgid.js';
 import { classifyReply, fileOf, type Classified, type ParsedReply } from '../../adapters/platform/reply.js';
 import type { PlatformTransport } from '../../adapters/platform/transport.js';
-import { GatewayError } from '../errors/errors.js';
+import { counterReason, GatewayError } from '../errors/errors.js';
 import { booksNothing, callKind } from './call-kinds.js';
 import { readReply } from './reply-reader.js';
 import { CIRCUIT_OPEN_REASON } from '../../adapters/platform/transport.js';
@@ -194,6 +194,7 @@ export class PlatformClient {
     if (inputProblems.length) {
       throw new GatewayError('GW_VAL_PLATFORM_FIELD', {
         message: `The ${infno} message does not fit the national interface: ${inputProblems.map((p) => `${p.field} ${p.problem}`).join('; ')}`,
+        message_zh: `${infno} 报文不符合国家接口规范（长度或格式）：${inputProblems.map((p) => p.field).join('、')}（见 details.errors）`,
         details: { infno, errors: inputProblems },
       });
     }
@@ -309,7 +310,7 @@ export class PlatformClient {
       throw new GatewayError(code, {
         cause,
         transaction_id: rec.id,
-        details: { reason: 'sent, but the journal store failed before the outcome was written' },
+        details: counterReason('sent, but the journal store failed before the outcome was written'),
       });
     }
   }
@@ -321,7 +322,7 @@ export class PlatformClient {
       case 'not_sent':
         return new GatewayError(c.reason === CIRCUIT_OPEN_REASON ? 'GW_SYS_PLATFORM_CIRCUIT_OPEN' : 'GW_SYS_PLATFORM_UNAVAILABLE', {
           transaction_id,
-          details: { reason: c.reason },
+          details: counterReason(c.reason),
         });
       case 'unknown': {
         const safe = booksNothing(infno);
@@ -336,7 +337,12 @@ export class PlatformClient {
                 : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
         return new GatewayError(code, {
           transaction_id,
-          details: { reason: c.reason, platform_err_msg: c.reply?.err_msg ?? undefined, ...(safe ? { nothing_booked: true } : {}) },
+          // the counter's reason (超时, 连接中断 …); the transport's own words stay in the journal
+          details: {
+            ...counterReason(c.reason),
+            platform_err_msg: c.reply?.err_msg ?? undefined,
+            ...(safe ? { nothing_booked: true } : {}),
+          },
         });
       }
       case 'rejected': {

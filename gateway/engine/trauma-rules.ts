@@ -114,6 +114,7 @@ export function refuseInvalidCommitment(c: Partial<TraumaCommitment> | undefined
   if (!invalid.length) return;
   throw new GatewayError('GW_BIZ_TRAUMA_COMMITMENT_INVALID', {
     message: `The no-third-party commitment has wrong fields: ${invalid.map((m) => m.field).join(', ')}.`,
+    message_zh: `外伤无第三方责任承诺书填写有误，未登记：${listText(invalid)}；请核对后重新填写`,
     details: { invalid, invalid_text: `有误：${listText(invalid)}` },
   });
 }
@@ -132,6 +133,7 @@ export function checkTrauma(
   if (p.missing.length) {
     throw new GatewayError('GW_BIZ_TRAUMA_COMMITMENT_MISSING', {
       message: `The no-third-party commitment is ${commitment ? 'incomplete' : 'not recorded'}; missing: ${p.missing.map((m) => m.field).join(', ')}.`,
+      message_zh: `外伤无第三方责任承诺书${commitment ? '填写不全' : '未登记'}，不能直接结算；缺少：${listText(p.missing)}`,
       details: p,
     });
   }

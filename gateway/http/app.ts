@@ -248,9 +248,12 @@ function toGatewayError(err: unknown): GatewayError {
   if (e?.type === 'entity.parse.failed') return new GatewayError('GW_VAL_MALFORMED_JSON');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new GatewayError('GW_VAL_UNSUPPORTED_MEDIA_TYPE');
   if (e?.type === 'request.aborted')
-    return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request was aborted while its body was read.' });
+    return new GatewayError('GW_VAL_MALFORMED_JSON', {
+      message: 'The request was aborted while its body was read.',
+      message_zh: '读取请求体时请求被中断',
+    });
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500)
-    return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request could not be read.' });
+    return new GatewayError('GW_VAL_MALFORMED_JSON', { message: 'The request could not be read.', message_zh: '无法读取请求体' });
   return new GatewayError('GW_SYS_INTERNAL', { cause: err });
 }
 

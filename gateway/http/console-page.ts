@@ -26,7 +26,10 @@ export function consolePage() {
   // the catalog's Chinese message, action and category per code, so the list can say what an error
   // code means (the same data as docs/errors.md; one source: gateway/errors/catalog.json)
   const messages = Object.fromEntries(
-    [...catalog.values()].map((e) => [e.code, { message: e.message, message_en: e.message_en, category: e.category, action: e.action }]),
+    [...catalog.values()].map((e) => [
+      e.code,
+      { message: e.message, message_en: e.message_en, category: e.category, action: e.action, action_en: e.action_en },
+    ]),
   );
   r.get('/console/error-catalog.json', (_req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-cache');

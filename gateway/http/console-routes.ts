@@ -129,6 +129,7 @@ export function consoleRoutes(d: AppDeps) {
       if (unmasked && req.client?.role !== 'admin') {
         throw new GatewayError('GW_SEC_FORBIDDEN', {
           message: 'Only an admin may see personal fields unmasked.',
+          message_zh: '只有管理员可以查看未脱敏的个人信息',
           details: { role: req.client?.role ?? null },
         });
       }
@@ -197,6 +198,7 @@ export function consoleRoutes(d: AppDeps) {
       if (action === 'resolve' && (b.reason === undefined || b.booked === undefined)) {
         throw new GatewayError('GW_VAL_SCHEMA', {
           message: 'A bulk resolve needs a reason and booked.',
+          message_zh: '批量人工处理须填写原因（reason）和是否已记账（booked）',
           details: { errors: [{ field: 'reason', problem: 'is required for resolve' }] },
         });
       }

@@ -53,6 +53,7 @@ export function idempotency(o: IdempotencyOptions) {
       if (!KEY_FORMAT.test(key)) {
         throw new GatewayError('GW_VAL_SCHEMA', {
           message: 'The Idempotency-Key header must be 1 to 128 visible ASCII characters.',
+          message_zh: '幂等键（Idempotency-Key 请求头）须为1至128个可见ASCII字符（不含空格）',
           details: { header: 'Idempotency-Key', problem: 'must be 1-128 visible ASCII characters (no spaces)' },
         });
       }

@@ -21,6 +21,7 @@ export const MAX_JSON_DEPTH = 64;
 function refuse(field: string, problem: string): GatewayError {
   return new GatewayError('GW_VAL_SCHEMA', {
     message: `Invalid request: ${field} ${problem}`,
+    message_zh: `请求字段超出限制：${field}（见 details.errors）`,
     details: { errors: [{ field, problem, keyword: 'limit' }] },
   });
 }

@@ -66,6 +66,7 @@ export function selfPayRoutes(d: AppDeps) {
       else
         throw new GatewayError(encounter_id.startsWith('A') ? 'GW_BIZ_ADMISSION_NOT_FOUND' : 'GW_BIZ_VISIT_NOT_FOUND', {
           message: 'The self-pay upload names no visit or admission of this gateway (encounter_id).',
+          message_zh: '自费数据所指的就诊或住院（encounter_id）在本网关不存在',
           details: { encounter_id },
         });
 

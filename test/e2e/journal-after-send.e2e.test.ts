@@ -48,7 +48,7 @@ describe('the journal fails after the platform had the message', () => {
     failing = false;
     expect([q.status, q.body.error.code]).toEqual([502, 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED']);
     expect([s.status, s.body.error.code]).toEqual([502, 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN']);
-    expect(s.body.error.details.reason).toMatch(/journal store failed/);
+    expect(s.body.error.details.reason_en).toMatch(/journal store failed/);
     // the platform did book it, and the journal still has the call (pending: recovery resolves it)
     const booked = (await api(mock.control, 'GET', '/ledger')).body as Array<{ msgid: string; status: string }>;
     expect(booked.find((e) => e.msgid === s.body.error.transaction_id)?.status).toBe('booked');

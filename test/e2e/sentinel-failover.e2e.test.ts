@@ -75,7 +75,7 @@ interface Answer {
   step: string;
   status: number;
   code?: string;
-  /** details.reason of the error, if any */
+  /** details.reason_en of the error, if any */
   reason?: string;
   text: string;
 }
@@ -104,7 +104,7 @@ describe('Sentinel failover under load', () => {
         step,
         status: r.status,
         code: r.body?.error?.code,
-        reason: r.body?.error?.details?.reason,
+        reason: r.body?.error?.details?.reason_en,
         text: r.text.slice(0, 300),
       });
       return r;
