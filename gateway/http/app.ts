@@ -4,6 +4,7 @@ import type { AuthenticatedClient } from '../auth/clients.js';
 import type { AppDeps } from './deps.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
+import type { Schemas } from '../validation.js';
 import { consoleOps, consoleRoutes } from './console-routes.js';
 import { selfPayOps, selfPayRoutes } from './self-pay-routes.js';
 import { buildOpenApi, type Ops } from './openapi.js';
@@ -69,26 +70,10 @@ export function createApp(d: AppDeps) {
   app.use(idempotency({ store: d.store, logger: d.logger, ...d.idempotency }));
   app.use(step('idempotency', idempotencyDecision));
 
-  // Route modules: each brings its router (mounted under /v1) and its OpenAPI operations.
-  // A new flow (inpatient, pharmacy, console ...) adds one line here.
-  const modules: RouteModule[] = [
-    { router: personRoutes(d), ops: personOps },
-    { router: outpatientRoutes(d), ops: outpatientOps },
-    { router: inpatientRoutes(d), ops: inpatientOps },
-    { router: transactionRoutes(d), ops: transactionOps },
-    { router: outcomeRoutes(d), ops: outcomeOps },
-    { router: pharmacyRoutes(d), ops: pharmacyOps },
-    { router: posRoutes(d), ops: posOps },
-    { router: refundRoutes(d), ops: refundOps },
-    { router: consoleRoutes(d), ops: consoleOps },
-    { router: reconciliationRoutes(d), ops: reconciliationOps },
-    { router: selfPayRoutes(d), ops: selfPayOps },
-  ];
+  // Route modules: each brings its router (mounted under /v1) and its OpenAPI operations (ROUTE_MODULES).
+  const modules = ROUTE_MODULES.map(([routes, ops]) => ({ router: routes(d), ops }));
   // bundled once, asynchronously (json-schema-ref-parser); GET /openapi.json waits for it
-  const openapi = buildOpenApi(
-    d.schemas,
-    modules.map((m) => m.ops),
-  );
+  const openapi = apiDocument(d.schemas);
   openapi.catch((e: unknown) => d.logger.error({ err: String(e) }, 'the OpenAPI document could not be bundled'));
   app.use(opsRoutes(d, openapi));
   // the insurance office's console page: static files, public (no data); its data comes from /v1/console
@@ -139,9 +124,27 @@ function requestLogger(logger: Logger) {
   };
 }
 
-interface RouteModule {
-  router: express.Router;
-  ops: Ops;
+/** Each route module: its router and its documented operations. A new flow (inpatient, pharmacy, console ...) adds one line here. */
+const ROUTE_MODULES: Array<[(d: AppDeps) => express.Router, Ops]> = [
+  [personRoutes, personOps],
+  [outpatientRoutes, outpatientOps],
+  [inpatientRoutes, inpatientOps],
+  [transactionRoutes, transactionOps],
+  [outcomeRoutes, outcomeOps],
+  [pharmacyRoutes, pharmacyOps],
+  [posRoutes, posOps],
+  [refundRoutes, refundOps],
+  [consoleRoutes, consoleOps],
+  [reconciliationRoutes, reconciliationOps],
+  [selfPayRoutes, selfPayOps],
+];
+
+/** The HIS-facing OpenAPI document (GET /openapi.json; scripts/gen-client.ts writes the typed client and the collection from it). */
+export function apiDocument(schemas: Schemas) {
+  return buildOpenApi(
+    schemas,
+    ROUTE_MODULES.map(([, ops]) => ops),
+  );
 }
 
 declare module 'express-serve-static-core' {
