@@ -14,15 +14,21 @@ export async function clientTypes(doc: unknown): Promise<string> {
 export function postmanCollection(doc: unknown): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     Converter.convert(
-      { type: 'json', data: structuredClone(doc) },
-      { folderStrategy: 'Tags', requestNameSource: 'Fallback', includeAuthInfoInExample: false, parametersResolution: 'Example' },
-      (err: unknown, result: { result: boolean; reason?: string; output?: Array<{ type: string; data: Record<string, unknown> }> }) => {
+      { type: 'json', data: structuredClone(doc) as object },
+      {
+        folderStrategy: 'Tags',
+        requestNameSource: 'Fallback',
+        includeAuthInfoInExample: false,
+        parametersResolution: 'Schema',
+        stackLimit: 10,
+      },
+      (err, result) => {
         if (err) return reject(err);
-        if (!result.result || !result.output?.[0]) return reject(new Error(`openapi-to-postmanv2: ${result.reason}`));
+        if (!result?.result || !result.output?.[0]) return reject(new Error(`openapi-to-postmanv2: ${result?.reason}`));
         // a fixed id: the file changes only when the document does
-        const data = { ...result.output[0].data } as Record<string, unknown> & { info?: Record<string, unknown> };
+        const data = { ...(result.output[0].data as object) } as Record<string, unknown> & { info?: Record<string, unknown> };
         // the saved example answers: the 2xx of each request (the 14 error statuses share one body, docs/errors.md)
-        keepSuccessExamples(data);
+        keepSuccessExamples(data as PostmanItem);
         data.info = { ...data.info, _postman_id: 'yidi-gateway-his-api' };
         resolve(data);
       },
@@ -38,4 +44,27 @@ interface PostmanItem {
 function keepSuccessExamples(node: PostmanItem): void {
   if (node.response) node.response = node.response.filter((r) => (r.code ?? 0) < 300);
   for (const child of node.item ?? []) keepSuccessExamples(child);
+}
+
+interface ShapeItem {
+  name?: string;
+  item?: ShapeItem[];
+  request?: { method?: string; url?: { path?: string[] }; body?: unknown };
+}
+
+/**
+ * What a collection offers, without the generator's random parts (its example values are faked from
+ * the schemas, its ids random): folder, request name, method and path of each request, whether it has a body.
+ */
+export function collectionShape(c: { item?: ShapeItem[] }): string[] {
+  const out: string[] = [];
+  const walk = (items: ShapeItem[] | undefined, folder: string) => {
+    for (const i of items ?? []) {
+      if (i.request)
+        out.push(`${folder} | ${i.name} | ${i.request.method} /${i.request.url?.path?.join('/')}${i.request.body ? ' +body' : ''}`);
+      walk(i.item, i.request ? folder : `${folder}/${i.name}`);
+    }
+  };
+  walk(c.item, '');
+  return out;
 }

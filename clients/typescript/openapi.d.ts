@@ -2469,7 +2469,7 @@ export interface components {
             open_differences: number;
             run_count?: number;
             running?: Record<string, never>;
-            runs: unknown[];
+            runs?: unknown[];
             status: string;
             totals: Record<string, never>;
         };
