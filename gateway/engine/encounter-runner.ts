@@ -180,13 +180,19 @@ export class EncounterRunner<E extends RunnableEncounter> {
     expectedVersion: number | null,
     indexes: Record<string, string>,
     infno: string,
-    duplicate: () => GatewayError,
+    /** the error when another request took the index first; `winner`: that encounter, when it can be read */
+    duplicate: (winner?: E) => GatewayError,
     exec: (e: E) => Promise<StepResult<E>>,
     failed: (e: E, unknown: boolean) => void,
   ): Promise<{ encounter: E; transaction_id: string }> {
     const token = draft.inflight?.token;
     if (!token) throw new Error('open() needs a draft taken with an inflight marker');
-    if (!(await this.store.saveEncounter(draft, expectedVersion, indexes))) throw duplicate();
+    if (!(await this.store.saveEncounter(draft, expectedVersion, indexes))) {
+      // lost the race for the index: name the encounter that won it (the counter uses it: details.visit_id …)
+      const [key, value] = Object.entries(indexes)[0] ?? [];
+      const id = key && value ? await this.store.findEncounterId(key, value) : undefined;
+      throw duplicate(id ? (await this.load(id))?.value : undefined);
+    }
     try {
       const r = await exec(draft);
       const saved = await this.finish(draft.id, token, undefined, r.apply, r.indexes);

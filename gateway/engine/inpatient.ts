@@ -128,7 +128,10 @@ export class InpatientService {
       existing?.version ?? null,
       { ipt_no: req.ipt_no },
       '2401',
-      () => new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', { details: { ipt_no: req.ipt_no } }),
+      (w) =>
+        new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', {
+          details: { ipt_no: req.ipt_no, ...(w ? { admission_id: w.id, status: w.status } : {}) },
+        }),
       async (a) => {
         const call = await platform.call('2401', input, stayContext(a, meta, { his_input: hisInput }));
         const { mdtrt_id } = (call.output.result ?? call.output.data) as { mdtrt_id: string };

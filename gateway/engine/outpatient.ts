@@ -102,7 +102,10 @@ export class OutpatientService {
       existing?.version ?? null,
       { ipt_otp_no: req.ipt_otp_no },
       '2201',
-      () => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { ipt_otp_no: req.ipt_otp_no } }),
+      (w) =>
+        new GatewayError('GW_BIZ_DUPLICATE_VISIT', {
+          details: { ipt_otp_no: req.ipt_otp_no, ...(w ? { visit_id: w.id, status: w.status } : {}) },
+        }),
       async (v) => {
         const call = await this.platform.call(
           '2201',

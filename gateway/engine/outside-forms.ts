@@ -47,7 +47,7 @@ export function checkFormLines(form_date: string, lines: readonly DatedLine[], b
   if (bad.length) {
     throw new GatewayError('GW_VAL_OUTSIDE_FORM_DATE', {
       message: `Outside-form lines not inside the stay or before the form's date: ${bad.map((b) => `${b.feedetl_sn} (${b.problem})`).join(', ')}.`,
-      message_zh: `外院检查治疗或购药单的明细不在住院期间或早于单据日期：${bad.map((b) => b.feedetl_sn).join('、')}（见 details.lines）`,
+      message_zh: `外院检查治疗或购药单的项目发生日期不在本次住院期间或早于购药单日期：${bad.map((b) => b.feedetl_sn).join('、')}（见 details.lines）`,
       details: { form_date, stay: { from: begntime, to: endtime ?? null }, lines: bad },
     });
   }

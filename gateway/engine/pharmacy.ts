@@ -79,7 +79,7 @@ export class PharmacyService {
       existing?.version ?? null,
       { sale_no: req.sale_no },
       '2102',
-      () => new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no } }),
+      (w) => new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no, ...(w ? { status: w.status } : {}) } }),
       async (s) => {
         const booked = await this.call2102(s, lines, ctxOf(s, meta), withoutCredential(req));
         entry = booked;

@@ -133,7 +133,7 @@ export function checkTrauma(
   if (p.missing.length) {
     throw new GatewayError('GW_BIZ_TRAUMA_COMMITMENT_MISSING', {
       message: `The no-third-party commitment is ${commitment ? 'incomplete' : 'not recorded'}; missing: ${p.missing.map((m) => m.field).join(', ')}.`,
-      message_zh: `外伤无第三方责任承诺书${commitment ? '填写不全' : '未登记'}，不能直接结算；缺少：${listText(p.missing)}`,
+      message_zh: `外伤无第三方责任承诺书${commitment ? '填写不全' : '未登记'}，不能直接结算；缺少：${listText(p.missing)}。补全后再结算，无法签署承诺书的请按自费结算`,
       details: p,
     });
   }

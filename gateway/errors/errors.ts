@@ -101,6 +101,8 @@ interface CounterReasonRule {
   match: string;
   reason: string;
   reason_en: string;
+  /** the raw reason is the gateway's own precise words: passed on after the reason */
+  precise?: boolean;
 }
 const reasonRules = (
   JSON.parse(readFileSync(projectPath('gateway/errors/transport-reasons.json'), 'utf8')) as { reasons: CounterReasonRule[] }
@@ -112,5 +114,6 @@ const reasonRules = (
  */
 export function counterReason(raw: string): { reason: string; reason_en: string } {
   const r = reasonRules.find((x) => x.re.test(raw)) ?? reasonRules.at(-1)!;
+  if (r.precise) return { reason: `${r.reason}：${raw}`, reason_en: raw };
   return { reason: r.reason, reason_en: r.reason_en };
 }
