@@ -22,7 +22,12 @@ export function checkFormDate(form_date: string, begntime: string, endtime: stri
   const from = begntime.slice(0, 10);
   const to = endtime?.slice(0, 10);
   if (form_date < from || (to !== undefined && form_date > to)) {
-    throw new GatewayError('GW_VAL_OUTSIDE_FORM_DATE', { details: { form_date, stay: { from, to: to ?? null } } });
+    throw new GatewayError('GW_VAL_OUTSIDE_FORM_DATE', {
+      message: `The form's date ${form_date} is outside the stay (${from} to ${to ?? 'now'}).`,
+      message_zh: `购药单日期 ${form_date} 不在本次住院期间（${from} 至 ${to ?? '今'}）`,
+      // no line is at fault, the form's own date is
+      details: { form_date, stay: { from, to: to ?? null }, lines: [] },
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import $RefParser from '@apidevtools/json-schema-ref-parser';
 import { projectPath } from '../paths.js';
 import { catalog } from '../errors/errors.js';
@@ -133,10 +133,37 @@ function errorRefs(responses: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.keys(responses).map((name) => [name.replace(/^error/, ''), { $ref: `#/components/responses/${name}` }]));
 }
 
-function okContent(op: Op): Record<string, unknown> {
+function okContent(op: Op, example: Record<string, unknown> = {}): Record<string, unknown> {
   if (op.produces) return { [op.produces]: { schema: { type: 'string' } } };
-  return { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` } } };
+  return { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` }, ...example } };
 }
+
+/** One request and its answer, recorded from a run against the mock platform (npm run docs:examples). */
+interface RecordedExample {
+  operationId: string;
+  method: string;
+  path: string;
+  request?: unknown;
+  status: number;
+  response: unknown;
+}
+
+/** docs/examples/<operationId>.json, by operationId (none before the first recording). */
+function recordedExamples(): Map<string, RecordedExample> {
+  const dir = projectPath('docs/examples');
+  if (!existsSync(dir)) return new Map();
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as RecordedExample)
+      .map((e) => [e.operationId, e]),
+  );
+}
+
+const exampleOf = (e: RecordedExample, value: unknown) => ({
+  recorded: { summary: `${e.method} ${e.path} (recorded against the mock platform: npm run docs:examples)`, value },
+});
 
 /** The served OpenAPI 3.1 document of the HIS-facing API (GET /openapi.json). */
 export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
@@ -144,34 +171,45 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
   const components = await bundleComponents(schemas);
   const responses = errorResponses();
   const errors = errorRefs(responses);
+  const examples = recordedExamples();
   const paths: Record<string, unknown> = {};
   for (const [path, methods] of Object.entries(ops)) {
     paths[path] = Object.fromEntries(
-      Object.entries(methods).map(([method, op]) => [
-        method,
-        {
-          operationId: op.id,
-          tags: [op.tag],
-          summary: op.zh,
-          description: op.infno ? `${op.summary} (infno ${op.infno})` : op.summary,
-          'x-summary-en': op.summary,
-          ...(path === '/healthz' ? { security: [] } : {}),
-          ...(op.infno ? { 'x-infno': op.infno } : {}),
-          parameters: [
-            ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
-            ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
-          ],
-          ...(op.body
-            ? { requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` } } } } }
-            : {}),
-          responses: {
-            [op.status]: { description: 'OK', content: okContent(op) },
-            ...errors,
-            // readiness answers 503 with its own body (which check failed), not a catalog error
-            ...(path === '/readyz' ? { 503: { description: 'Not ready: the checks say which part', content: okContent(op) } } : {}),
+      Object.entries(methods).map(([method, op]) => {
+        const ex = examples.get(op.id);
+        const okExample = ex && ex.status === op.status && !op.produces ? { examples: exampleOf(ex, ex.response) } : {};
+        const bodyExample = ex?.request !== undefined && op.body ? { examples: exampleOf(ex, ex.request) } : {};
+        return [
+          method,
+          {
+            operationId: op.id,
+            tags: [op.tag],
+            summary: op.zh,
+            description: op.infno ? `${op.summary} (infno ${op.infno})` : op.summary,
+            'x-summary-en': op.summary,
+            ...(path === '/healthz' ? { security: [] } : {}),
+            ...(op.infno ? { 'x-infno': op.infno } : {}),
+            parameters: [
+              ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
+              ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
+            ],
+            ...(op.body
+              ? {
+                  requestBody: {
+                    required: true,
+                    content: { 'application/json': { schema: { $ref: `#/components/schemas/${op.body}` }, ...bodyExample } },
+                  },
+                }
+              : {}),
+            responses: {
+              [op.status]: { description: 'OK', content: okContent(op, okExample) },
+              ...errors,
+              // readiness answers 503 with its own body (which check failed), not a catalog error
+              ...(path === '/readyz' ? { 503: { description: 'Not ready: the checks say which part', content: okContent(op) } } : {}),
+            },
           },
-        },
-      ]),
+        ];
+      }),
     );
   }
   return {

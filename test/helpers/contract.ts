@@ -5,6 +5,8 @@
  * throws, naming the path, the status and ajv's errors. Error bodies are also checked against their
  * catalog entry: every `details.<field>` an action names is in the details.
  */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { decimalOk, isCalendarDate, isCalendarDateTime } from '../../gateway/validation.js';
@@ -121,16 +123,49 @@ export async function contractOf(base: string, key: string): Promise<Contract | 
 export async function checkContract(
   base: string,
   key: string,
-  req: { method: string; path: string },
+  req: { method: string; path: string; body?: unknown },
   res: { status: number; body: unknown; headers: Headers },
 ): Promise<void> {
   if (!res.headers.get('x-request-id')) return; // not a gateway (the mock platform)
   const c = await contractOf(base, key);
   if (!c) return;
   const problems = c.problems(req.method, req.path, res.status, res.body, res.headers.get('content-type'));
+  if (problems.length === 0 && process.env.YIDI_RECORD_EXAMPLES) recordExample(process.env.YIDI_RECORD_EXAMPLES, c, req, res);
   if (problems.length > 0) {
     throw new Error(
       `${req.method} ${req.path} → ${res.status} breaks the OpenAPI contract:\n  ${problems.join('\n  ')}\nbody: ${JSON.stringify(res.body)?.slice(0, 2000)}`,
     );
+  }
+}
+
+/**
+ * `npm run docs:examples` (scripts/record-examples.mjs): the first 2xx answer of each operation that
+ * kept the contract, with its request, written to `dir`/<operationId>.json (first writer wins); the
+ * document embeds them (gateway/http/openapi.ts).
+ */
+function recordExample(
+  dir: string,
+  c: Contract,
+  req: { method: string; path: string; body?: unknown },
+  res: { status: number; body: unknown; headers: Headers },
+): void {
+  const route = c.operation(req.method, req.path);
+  if (!route || res.status >= 300 || res.body === undefined) return;
+  if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null)) return;
+  const file = path.join(dir, `${route.op.operationId}.json`);
+  if (existsSync(file)) return;
+  mkdirSync(dir, { recursive: true });
+  const example = {
+    operationId: route.op.operationId,
+    method: req.method,
+    path: req.path,
+    request: req.body,
+    status: res.status,
+    response: res.body,
+  };
+  try {
+    writeFileSync(file, `${JSON.stringify(example, null, 2)}\n`, { flag: 'wx' });
+  } catch {
+    // another test process recorded this operation first
   }
 }
