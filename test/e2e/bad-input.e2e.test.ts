@@ -185,7 +185,12 @@ describe('bad input gets a 4xx with a catalog code, never a 5xx', () => {
     expect(r.status, r.text.slice(0, 300)).toBe(status);
     expect(r.body.error.code).toBe(code);
     const entry = catalog.get(code)!;
-    expect(r.body.error).toMatchObject({ category: entry.category, message: entry.message, action: entry.action });
+    expect(r.body.error).toMatchObject({ category: entry.category, action: entry.action, action_en: entry.action_en });
+    // the Chinese message: the catalog's, or as precise as the English one (naming the fields at fault)
+    if (r.body.error.message !== entry.message) {
+      expect(r.body.error.message).toMatch(/[\u4e00-\u9fff]/);
+      for (const f of r.body.error.details?.errors ?? []) expect(r.body.error.message).toContain(f.field);
+    }
     expect(r.headers.get('x-request-id')).toBeTruthy();
     expect(r.text).not.toMatch(/at .*\.(ts|js):\d+/); // no stack traces
   });

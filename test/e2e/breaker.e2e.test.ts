@@ -50,7 +50,8 @@ describe('circuit breaker around the platform', () => {
     // while open, a settlement fails fast with the self-pay guidance and is journaled as not sent
     const setl = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
     expect([setl.status, setl.body.error.code]).toEqual([503, 'GW_SYS_PLATFORM_CIRCUIT_OPEN']);
-    expect(setl.body.error.action).toMatch(/self-pay/);
+    expect(setl.body.error.action_en).toMatch(/self-pay/);
+    expect(setl.body.error.action).toMatch(/自费/);
     const t = await call('GET', `/v1/transactions/${setl.body.error.transaction_id}`);
     expect(t.body.outcome).toBe('not_sent');
 
