@@ -114,7 +114,7 @@ describe('the trauma commitment (JS annex 7, HN annex 3)', () => {
 
 describe('refusals that turn the patient to self-pay say so in Chinese, with the next step', () => {
   it('every catalog entry whose action sends the patient to self-pay says 自费 in its Chinese message, and what comes next (手工报销, 重试, 核对, 重新结算)', () => {
-    const selfPay = [...catalog.values()].filter((e) => /self-pay/i.test(e.action));
+    const selfPay = [...catalog.values()].filter((e) => /self-pay/i.test(e.action_en));
     expect(selfPay.map((e) => e.code).sort()).toEqual(
       [
         'GW_BIZ_REFUND_RESETTLE_FAILED',
@@ -129,6 +129,7 @@ describe('refusals that turn the patient to self-pay say so in Chinese, with the
       ].sort(),
     );
     for (const e of selfPay) {
+      expect(e.action, e.code).toMatch(/自费/);
       expect(e.message, e.code).toMatch(/自费/);
       expect(e.message, e.code).toMatch(/手工报销|重试|核对|补全|重新结算/);
     }
