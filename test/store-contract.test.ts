@@ -192,6 +192,18 @@ describe.each([
       expect(ids(await store.listTransactions({ outcomes: ['unknown', 'rejected'], encounter_id }))).toEqual([r.id]);
     });
 
+    it("names the oldest open record of each kind from its index (the metrics' oldest open work age), and forgets it once done", async () => {
+      const oldest = tx({ outcome: 'unknown', resolution: resolution('needs_manual'), created_at: '2001-01-01T00:00:00.000Z' });
+      const newer = tx({ outcome: 'unknown', resolution: resolution('needs_manual'), created_at: '2001-01-02T00:00:00.000Z' });
+      await store.putTransaction(newer);
+      await store.putTransaction(oldest);
+      expect((await store.oldestOpenWork()).needs_manual).toBe('2001-01-01T00:00:00.000Z');
+      await store.putTransaction({ ...oldest, resolution: resolution('resolved_by_staff', { encounter_released: true }) });
+      expect((await store.oldestOpenWork()).needs_manual).toBe('2001-01-02T00:00:00.000Z');
+      await store.putTransaction({ ...newer, resolution: resolution('resolved_by_staff', { encounter_released: true }) });
+      expect((await store.oldestOpenWork()).needs_manual ?? '9999').not.toMatch(/^2001-/);
+    });
+
     it('finds records by every business key, also a key added by a later write; a changed key leaves its old index', async () => {
       const u = randomUUID();
       const r = tx({ keys: { psn_no: `P-${u}` }, outcome: 'pending' });
