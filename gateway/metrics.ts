@@ -174,7 +174,7 @@ export class GatewayMetrics {
       (s) => s.open_differences,
     );
     gauge(
-      'yidi_reconciliation_days_open_current_month',
+      'yidi_reconciliation_unbalanced_dates_current_month',
       'Days of the current month before today that are not balanced (not run counts as open)',
       (s) => s.days_open_current_month,
     );
