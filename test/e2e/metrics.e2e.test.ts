@@ -7,8 +7,10 @@ import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 import { FAST_REVERSAL, until } from './resilience-fixtures.js';
 
+/** long enough that no ordinary call times out on a loaded machine; the held reply below is twice it */
+const PLATFORM_TIMEOUT_MS = 3000;
 // quick reversal rounds, and never given up to staff while the 2601 is refused on purpose below
-const sys = mockAndGateway({ PLATFORM_TIMEOUT_MS: '1000', ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '100000' });
+const sys = mockAndGateway({ PLATFORM_TIMEOUT_MS: String(PLATFORM_TIMEOUT_MS), ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '100000' });
 
 const scrape = async () => {
   const r = await api(sys.gw.url, 'GET', '/metrics', undefined, {}, { auth: 'admin' });
@@ -74,7 +76,7 @@ describe('/metrics (Prometheus)', () => {
 
   it('a settlement whose reply never comes counts as unknown and shows as open work (reversing) until resolved', async () => {
     const id = await visitReadyToSettle('M2');
-    await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 3000, after_booking: true, count: 1 });
+    await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: 2 * PLATFORM_TIMEOUT_MS, after_booking: true, count: 1 });
     // every 2601 refused until the next test lifts it: the record stays open however fast the worker is
     await api(sys.mock.control, 'POST', '/faults', { infno: '2601', kind: 'reject', err_msg: '系统繁忙' });
     const s = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: 20, acct_used_flag: '0' });
@@ -89,7 +91,7 @@ describe('/metrics (Prometheus)', () => {
       1,
     );
     // at least the platform timeout has passed since the call was made
-    expect(sample(text, 'yidi_open_work_oldest_age_seconds{kind="reversing"}')).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'yidi_open_work_oldest_age_seconds{kind="reversing"}')).toBeGreaterThanOrEqual(PLATFORM_TIMEOUT_MS / 1000);
   });
 
   it('counts each 2601 attempt by its result; once reversed the open work and its age fall to 0', async () => {
