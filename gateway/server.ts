@@ -48,7 +48,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   schemas.compileAll();
   const clients = loadApiClients(config.auth, config.mode);
   const store = parts.store ?? (await openStore(config, logger));
-  const metrics = new GatewayMetrics(store);
+  const metrics = new GatewayMetrics(store, clock);
   const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
   const platform = new PlatformClient({
     store,
@@ -71,6 +71,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   });
   // half-open: the breaker's probe is a sign-in, never a patient's transaction
   transport.setProbe(() => platform.signInNow());
+  metrics.watchPlatform(transport, platform);
   // 人卡一致 refusals, kept for the insurance office (JS 24) and counted
   const identityRefusals = new IdentityRefusals(store, clock, logger, metrics.countIdentityRefusal);
   const persons = new Persons(platform, config.envelope.mdtrtarea_admvs, identityRefusals);
@@ -101,6 +102,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) },
     },
     onResolved: (t) => refunds.onReversalResolved(t),
+    onAttempt: metrics.countReversalAttempt,
   });
   const uploads = new StoreAndForward({
     store,

@@ -50,6 +50,12 @@ export interface ReversalWorkerDeps {
   hooks: Record<string, ReversalHooks>;
   /** told of every final resolution, after the encounter's rollback (e.g. a partial refund waiting on it) */
   onResolved?: (t: TransactionRecord) => Promise<void>;
+  /**
+   * Told of every 2601 attempt's result (metrics): the state it left the record in (reversed,
+   * not_booked, done, needs_manual), `failed` (no answer or a refusal: tried again later) or
+   * `not_sent` (never left: platform down or breaker open; not counted against the attempts).
+   */
+  onAttempt?: (result: string) => void;
 }
 
 /** The platform's words for "nothing to reverse", "reversed already" and "this cannot be reversed" (mock: handlers/reversal.ts). */
@@ -236,6 +242,7 @@ export class ReversalWorker {
     after.resolution = ar;
     after.updated_at = clock.now().toISOString();
     await store.putTransaction(after);
+    this.d.onAttempt?.(outcome.notSent ? 'not_sent' : ar.state === 'reversing' ? 'failed' : ar.state);
     logger.warn(
       {
         transaction_id: after.id,

@@ -25,7 +25,7 @@ import {
   planAudit,
 } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { indexDiff, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
+import { createdAtOfMember, indexDiff, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
 
 /** 64 GiB of address space: far beyond a year of journal at a large hospital (bench/scale.ts). */
@@ -159,6 +159,16 @@ export class LmdbStore implements Store {
   async countOpenWork() {
     const out = {} as Record<OpenWork, number>;
     for (const w of OPEN_WORK) out[w] = this.txIndexes.getKeysCount({ start: `w:${w} `, end: `w:${w} \uffff` });
+    return out;
+  }
+
+  async oldestOpenWork() {
+    const out: Partial<Record<OpenWork, string>> = {};
+    for (const w of OPEN_WORK) {
+      const prefix = `w:${w} `;
+      for (const key of this.txIndexes.getKeys({ start: prefix, end: `${prefix}\uffff`, limit: 1 }))
+        out[w] = createdAtOfMember(String(key).slice(prefix.length));
+    }
     return out;
   }
 

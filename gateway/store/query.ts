@@ -42,6 +42,9 @@ const part = (v: string) => encodeURIComponent(v);
 /** The member of `r` in every index it belongs to. */
 export const memberOf = (r: Pick<TransactionRecord, 'created_at' | 'id'>) => `${r.created_at}|${r.id}`;
 
+/** The created_at a member (memberOf) names. */
+export const createdAtOfMember = (m: string) => m.slice(0, m.lastIndexOf('|'));
+
 /** The indexes a record belongs to (see above). */
 export function indexesOf(r: TransactionRecord): string[] {
   const out = ['t', `o:${r.outcome}`, `oi:${r.outcome}:${part(r.infno)}`];

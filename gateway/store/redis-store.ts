@@ -16,7 +16,7 @@ import type {
 } from './store.js';
 import { auditIndexesOf, auditRangeOf, matchesAudit, outboxMember, outboxStateIndex, planAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
+import { createdAtOfMember, indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
 
 export interface RedisStoreOptions {
@@ -440,6 +440,19 @@ export class RedisStore implements Store {
     for (const w of OPEN_WORK) m.zcard(this.k('txi', `w:${w}`));
     const r = (await m.exec()) ?? [];
     return Object.fromEntries(OPEN_WORK.map((w, i) => [w, Number(r[i]?.[1] ?? 0)])) as Record<OpenWork, number>;
+  }
+
+  async oldestOpenWork() {
+    const m = this.redis.multi();
+    // every member scores 0: the lexically first is the oldest (`<created_at>|<id>`)
+    for (const w of OPEN_WORK) m.zrange(this.k('txi', `w:${w}`), 0, 0);
+    const r = (await m.exec()) ?? [];
+    const out: Partial<Record<OpenWork, string>> = {};
+    OPEN_WORK.forEach((w, i) => {
+      const first = (r[i]?.[1] as string[] | undefined)?.[0];
+      if (first) out[w] = createdAtOfMember(first);
+    });
+    return out;
   }
 
   // ---- encounters -----------------------------------------------------------------------------

@@ -217,6 +217,11 @@ export interface Store {
   listTransactions(q: TransactionQuery): Promise<TransactionRecord[]>;
   /** How many records are open work of each kind (what the metrics show). */
   countOpenWork(): Promise<Record<OpenWork, number>>;
+  /**
+   * The created_at of the oldest record in each open-work index (absent: none open), read from the
+   * index's first member — the alert on work left open too long, without reading the journal.
+   */
+  oldestOpenWork(): Promise<Partial<Record<OpenWork, string>>>;
 
   getEncounter<T extends EncounterBase>(id: string): Promise<Versioned<T> | undefined>;
   /**

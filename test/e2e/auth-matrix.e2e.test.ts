@@ -17,14 +17,12 @@ import {
 } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
 
 /** Ready = signed in to the platform; a gateway stopped before its start-up sign-in is journaled would lose that write. */
 async function ready(t: TestGateway) {
-  for (let i = 0; i < 200; i++) {
-    if (t.gw.platform.signedIn) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('gateway not ready');
+  // one 9001, which may take the platform timeout (PLATFORM_TIMEOUT_MS, 15 s by default), and room for a loaded machine
+  await until('the start-up sign-in', async () => t.gw.platform.signedIn, 15_000 + 15_000);
 }
 
 const sys = mockAndGateway();

@@ -77,6 +77,12 @@ async function openConsole() {
   return { page, problems, urls };
 }
 
+/**
+ * How long the page may take to show what a test waits for: Playwright's own default for actions
+ * (30 s), a ceiling for a loaded machine (Chromium and the gateway share its cores), not a speed limit.
+ */
+const UI_WAIT_MS = 30_000;
+
 /** Waits until the element's text contains every one of `texts`. */
 async function waitText(page: Page, selector: string, ...texts: string[]) {
   try {
@@ -86,7 +92,7 @@ async function waitText(page: Page, selector: string, ...texts: string[]) {
         return (want as string[]).every((w) => t.includes(w));
       },
       [selector, texts] as const,
-      { timeout: 10_000 },
+      { timeout: UI_WAIT_MS },
     );
   } catch (e) {
     const got = await page
@@ -256,7 +262,7 @@ describe('the console page (browser)', () => {
       const text = await page.evaluate(() => document.body.textContent);
       for (const personal of [JILIN.certno, JILIN.psn_name, '冒名者']) expect(text, 'personal data on the page').not.toContain(personal);
       await page.screenshot({ path: path.join(SHOTS, 'console-identity.png') });
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 8000 }), page.click('#identity-csv')]);
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: UI_WAIT_MS }), page.click('#identity-csv')]);
       expect(download.suggestedFilename()).toMatch(/^identity-refusals-\d{4}-\d{2}-\d{2}\.csv$/);
       await waitText(page, '#notice', '已导出');
 
@@ -266,7 +272,7 @@ describe('the console page (browser)', () => {
       await page.selectOption('#f-status', 'rejected');
       await page.fill('#f-visit_id', v.id);
       await page.click('#search');
-      await page.click(`#tx-rows tr[data-id="${txid}"]`, { timeout: 8000 });
+      await page.click(`#tx-rows tr[data-id="${txid}"]`, { timeout: UI_WAIT_MS });
       await waitText(page, '#detail-encounter', v.id, '门诊', 'registered', '否 no');
       for (const u of urls) expect(u, 'the key in a URL').not.toContain(TEST_KEYS.staff);
       expect(problems).toEqual([]);

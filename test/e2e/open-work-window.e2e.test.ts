@@ -89,5 +89,5 @@ describe('open work is never lost from sight (issue 11)', () => {
     // and the work list is empty again
     const list = await api(gw.url, 'GET', '/v1/console/transactions?status=open', undefined, {}, { auth: 'staff' });
     expect(list.body.items).toEqual([]);
-  }, 240_000);
+  });
 });

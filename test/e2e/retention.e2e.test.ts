@@ -91,5 +91,5 @@ describe('retention: archived bodies (issue 11)', () => {
     expect(hot?.archived?.file).toBe(archived.archived_in);
     expect((await store.getTransaction(openId))?.stages.message).toBeDefined();
     await store.close();
-  }, 60_000);
+  });
 });

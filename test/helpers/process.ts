@@ -6,6 +6,13 @@ import { profileGatewayEnv } from './profiles.js';
 
 const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
 
+/**
+ * How long a spawned gateway may take to listen: it compiles its TypeScript under tsx first —
+ * a few seconds on an idle machine, many more on a loaded one (load average 6 on 2 cores). A hang
+ * guard, never a speed limit; tests that spawn gateways size their own timeouts from it.
+ */
+export const GATEWAY_START_CEILING_MS = 60_000;
+
 export interface GatewayProcess {
   child: ChildProcess;
   url: string;
@@ -42,7 +49,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), GATEWAY_START_CEILING_MS);
     const onData = () => {
       const m = out.match(/^\{"port":(\d+)\}$/m);
       if (m) {
