@@ -4,6 +4,7 @@ import { errForLog } from '../privacy.js';
 import type { JournalArchive } from '../store/archive.js';
 import { cursorOf, openWorkOf } from '../store/query.js';
 import type { Store, TransactionRecord } from '../store/store.js';
+import { Periodic } from './periodic.js';
 
 export interface ArchiverDeps {
   store: Store;
@@ -29,31 +30,22 @@ const PAGE = 500;
  * with Redis, ARCHIVE_DIR is a directory every replica shares).
  */
 export class Archiver {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = true;
+  private readonly rounds: Periodic;
 
-  constructor(private readonly d: ArchiverDeps) {}
+  constructor(private readonly d: ArchiverDeps) {
+    this.rounds = new Periodic(
+      () => this.run(),
+      d.intervalMs,
+      (e) => d.logger.error({ err: errForLog(e) }, 'archive round failed; retried at the next round'),
+    );
+  }
 
   start() {
-    this.stopped = false;
-    this.schedule(Math.min(this.d.intervalMs, 60_000));
+    this.rounds.start(Math.min(this.d.intervalMs, 60_000));
   }
 
-  async stop() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number) {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.run()
-        .catch((e) => this.d.logger.error({ err: errForLog(e) }, 'archive round failed; retried at the next round'))
-        .finally(() => this.schedule(this.d.intervalMs));
-    }, ms);
-    this.timer.unref();
+  stop() {
+    return this.rounds.stop();
   }
 
   /** One round: every record due is archived. Returns how many were. */
@@ -64,7 +56,7 @@ export class Archiver {
     if ((await store.nextSequence(`archive:${Math.floor(now / Math.max(intervalMs, 1000))}`, leaseSeconds)) !== 1) return 0;
     const cutoff = new Date(now - hotDays * 86_400_000).toISOString();
     let archived = 0;
-    for (let cursor: string | undefined; !this.stopped; ) {
+    for (let cursor: string | undefined; !this.rounds.stopped; ) {
       const page = await store.listTransactions({ hot: true, to: cutoff, limit: PAGE, ...(cursor ? { cursor } : {}) });
       const due = page.filter((r) => openWorkOf(r) === undefined);
       for (const [day, records] of this.byDay(due)) {
