@@ -127,6 +127,15 @@ export class LmdbStore implements Store {
     });
   }
 
+  /**
+   * A consistent copy of the whole environment into the directory `dir` (data.mdb), taken while
+   * the gateway keeps writing: lmdb copies one read snapshot (mdb_env_copy2), so the copy holds
+   * every write committed before it began and none half-done. `compact` leaves free pages out.
+   */
+  async backup(dir: string, compact = false): Promise<void> {
+    await this.db.backup(dir, compact);
+  }
+
   /** The schema version of this directory (written at open). */
   schemaVersion(): number {
     return this.counters.get('store-schema') ?? 0;
