@@ -150,7 +150,8 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
   return {
     mode,
     http: {
-      host: env.HOST ?? '0.0.0.0',
+      // the demo answers with public demo keys: only on this machine, unless HOST says otherwise
+      host: env.HOST ?? (mode === 'demo' ? '127.0.0.1' : '0.0.0.0'),
       port: int(env, 'PORT', 8080),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
