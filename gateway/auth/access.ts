@@ -10,7 +10,7 @@ import type { Role } from './clients.js';
  * anonymous caller learns nothing from a 404 there (401 first).
  */
 export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | readonly Role[]; only?: readonly string[] }> = [
-  { prefix: '/healthz', roles: 'public', only: ['/healthz'] },
+  { prefix: '/healthz', roles: 'public', only: ['/healthz', '/healthz/ready'] },
   // the console page's static files hold no data; the page calls /v1/console with the staff member's key
   {
     prefix: '/console',

@@ -41,6 +41,9 @@ export type Ops = Record<string, Record<string, Op>>;
 const opsOps: Ops = {
   '/v1/codes/{table}': { get: { summary: 'A code table (med_type, insutype, mdtrt_cert_type, ...)', status: 200, params: ['table'] } },
   '/healthz': { get: { summary: 'Liveness', status: 200 } },
+  '/healthz/ready': {
+    get: { summary: 'Readiness for a load balancer, without a key: 200 ready or 503 not_ready, no details', status: 200 },
+  },
   '/readyz': { get: { summary: 'Readiness: store reachable, platform signed in', status: 200 } },
 };
 
@@ -65,7 +68,7 @@ export function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
         method,
         {
           summary: op.summary,
-          ...(path === '/healthz' ? { security: [] } : {}),
+          ...(path === '/healthz' || path === '/healthz/ready' ? { security: [] } : {}),
           ...(op.infno ? { 'x-infno': op.infno } : {}),
           parameters: [
             ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),

@@ -113,8 +113,26 @@ describe('auth matrix: each role against each endpoint group', () => {
     expect((await api(sys.gw.url, 'GET', '/healthz', undefined, { 'x-api-key': 'nope' })).status).toBe(200);
   });
 
+  it('/healthz/ready answers a load balancer without a key, ready or not, and nothing else (the details are /readyz, for staff)', async () => {
+    await until(
+      'the start-up sign-in',
+      async () => (await api(sys.gw.url, 'GET', '/readyz', undefined, {}, { auth: 'staff' })).status === 200,
+    );
+    const r = await api(sys.gw.url, 'GET', '/healthz/ready', undefined, {}, { auth: false });
+    expect([r.status, r.body]).toEqual([200, { status: 'ready' }]);
+    expectCatalogError(await api(sys.gw.url, 'GET', '/readyz', undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
+  });
+
   it('public means exactly /healthz and the console page files: anything else under them needs a key before its 404 (issue 13)', async () => {
-    for (const p of ['/healthz/x', '/HEALTHZ', '/console/nothing-here', '/console/x/y.js', '/Console', '/console/CONSOLE.JS']) {
+    for (const p of [
+      '/healthz/x',
+      '/healthz/ready/x',
+      '/HEALTHZ',
+      '/console/nothing-here',
+      '/console/x/y.js',
+      '/Console',
+      '/console/CONSOLE.JS',
+    ]) {
       expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
       expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: 'staff' }), 404, 'GW_VAL_ROUTE_NOT_FOUND');
     }
