@@ -84,6 +84,19 @@ export interface GatewayConfig {
 export type ReconciliationConfig = ReconciliationSettings;
 
 export class ConfigError extends Error {}
+/** A problem loadConfig's list already names (reading on would only repeat it). */
+class AlreadyReported extends ConfigError {}
+
+/**
+ * While loadConfig reads the settings, a wrong or missing one is collected rather than thrown, so
+ * that a refused start names every problem at once (issue 15), not one per attempt. Outside
+ * loadConfig (a helper called on its own) it throws.
+ */
+let collecting: string[] | undefined;
+function wrong(message: string): void {
+  if (collecting) collecting.push(message);
+  else throw new ConfigError(message);
+}
 
 /** The mock platform's credentials (mocks/platform/server.ts defaults), used by the demo. */
 const DEMO_PAASID = 'yidi-demo';
@@ -104,12 +117,42 @@ const int = (env: Env, name: string, dflt: number) => {
   const v = env[name];
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) {
+    wrong(`${name} must be a non-negative integer, got "${v}"`);
+    return dflt;
+  }
   return n;
 };
 
-/** Defaults suit the demo (mock platform on loopback); production must name its platform. */
+/**
+ * Defaults suit the demo (mock platform on loopback); production must name its platform. Every
+ * missing or wrong setting is reported at once, one per line, in one ConfigError.
+ */
 export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV === 'production' ? 'production' : 'demo'): GatewayConfig {
+  collecting = [];
+  const problems = collecting;
+  let config: GatewayConfig | undefined;
+  try {
+    config = readConfig(env, mode);
+  } catch (e) {
+    // a setting that cannot be read further (a key file, a key): its message; anything else it caused is a consequence
+    if (e instanceof AlreadyReported && problems.length) {
+      // listed already
+    } else if (e instanceof ConfigError) problems.push(e.message);
+    else if (!problems.length) throw e;
+  } finally {
+    collecting = undefined;
+  }
+  if (problems.length || !config) {
+    const list = problems.map((p) => `  - ${p.replace(/^production start refused: /, '')}`).join('\n');
+    throw new ConfigError(
+      `${mode === 'production' ? 'production start refused' : 'start refused'}: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or wrong:\n${list}`,
+    );
+  }
+  return config;
+}
+
+function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
   const baseUrl = env.PLATFORM_BASE_URL ?? '';
   const profile = platformProfile(env);
   if (mode === 'production') {
@@ -118,35 +161,35 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       ...missingForProfile(env, profile),
     ];
     if (missing.length) {
-      throw new ConfigError(
+      wrong(
         `production start refused: ${missing.join(', ')} not set (PLATFORM_PROFILE=${profile}). A gateway never settles against the mock platform by accident; run "npm run demo" for the demo.`,
       );
     }
     if (/127\.0\.0\.1|localhost|\[::1\]/.test(baseUrl) && env.ALLOW_LOOPBACK_PLATFORM !== '1') {
-      throw new ConfigError(
+      wrong(
         'production start refused: PLATFORM_BASE_URL points at this machine (the mock?). Set ALLOW_LOOPBACK_PLATFORM=1 if a local proxy really forwards to the platform.',
       );
     }
     // the demo's credentials are the mock platform's: a real platform never issues them
     if ((env.PLATFORM_PAASID === DEMO_PAASID || env.PLATFORM_SECRET === DEMO_SECRET) && env.ALLOW_MOCK_PLATFORM !== '1') {
-      throw new ConfigError(
+      wrong(
         'production start refused: PLATFORM_PAASID / PLATFORM_SECRET are the demo values of the mock platform. Set the platform credentials the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.',
       );
     }
     if (profile === 'jilin-sm' && env.ALLOW_MOCK_PLATFORM !== '1') {
       const demo = (Object.keys(DEMO_JILIN) as Array<keyof typeof DEMO_JILIN>).filter((k) => secretSetting(env, k) === DEMO_JILIN[k]);
       if (demo.length)
-        throw new ConfigError(
+        wrong(
           `production start refused: ${demo.join(', ')} ${demo.length > 1 ? 'are the demo values' : 'is the demo value'} of the mock platform. Set what the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.`,
         );
     }
   }
   const fixmedins_code = env.FIXMEDINS_CODE ?? 'H44030500001';
-  if (fixmedins_code.length !== 12) throw new ConfigError(`FIXMEDINS_CODE must be 12 characters, got ${fixmedins_code.length}`);
-  const backend = env.STORE_BACKEND ?? 'lmdb';
-  if (backend !== 'lmdb' && backend !== 'redis') throw new ConfigError(`STORE_BACKEND must be lmdb or redis, got "${backend}"`);
+  if (fixmedins_code.length !== 12) wrong(`FIXMEDINS_CODE must be 12 characters, got ${fixmedins_code.length}`);
+  const backend = (env.STORE_BACKEND ?? 'lmdb') as 'lmdb' | 'redis';
+  if (backend !== 'lmdb' && backend !== 'redis') wrong(`STORE_BACKEND must be lmdb or redis, got "${backend}"`);
   const opterType = env.OPTER_TYPE ?? '1';
-  if (!['1', '2', '3'].includes(opterType)) throw new ConfigError('OPTER_TYPE must be 1, 2 or 3');
+  if (!['1', '2', '3'].includes(opterType)) wrong('OPTER_TYPE must be 1, 2 or 3');
   return {
     mode,
     http: {
@@ -309,7 +352,11 @@ function jilinSettings(env: Env, baseUrl: string, mode: GatewayConfig['mode']): 
   const missing = (
     ['PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET', 'PLATFORM_USERNAME', 'PLATFORM_PASSWORD', 'PLATFORM_SM2_PRIVATE_KEY'] as const
   ).filter((k) => !get(k));
-  if (missing.length) throw new ConfigError(`PLATFORM_PROFILE=jilin-sm needs ${missing.join(', ')} (each may also come as NAME_FILE)`);
+  if (missing.length) {
+    const message = `PLATFORM_PROFILE=jilin-sm needs ${missing.join(', ')} (each may also come as NAME_FILE)`;
+    // in production the start's own check has listed them already
+    throw production ? new AlreadyReported(message) : new ConfigError(message);
+  }
   const clientId = get('PLATFORM_CLIENT_ID')!;
   const idBytes = Buffer.byteLength(clientId, 'utf8');
   if (idBytes !== 16)
@@ -365,7 +412,7 @@ function jilinSettings(env: Env, baseUrl: string, mode: GatewayConfig['mode']): 
 
 function positiveInt(env: Env, name: string, dflt: number) {
   const n = int(env, name, dflt);
-  if (n < 1) throw new ConfigError(`${name} must be at least 1`);
+  if (n < 1) wrong(`${name} must be at least 1`);
   return n;
 }
 
@@ -385,15 +432,15 @@ const bool = (env: Env, name: string, dflt: boolean) => {
 function reconciliation(env: Env): ReconciliationConfig {
   const runAt = env.RECON_RUN_AT ?? '00:30';
   const runAtMinutes = parseTimeOfDay(runAt);
-  if (runAtMinutes === undefined) throw new ConfigError(`RECON_RUN_AT must be HH:MM (24 h), got "${runAt}"`);
+  if (runAtMinutes === undefined) wrong(`RECON_RUN_AT must be HH:MM (24 h), got "${runAt}"`);
   const closeByDay = int(env, 'RECON_CLOSE_BY_DAY', 3);
-  if (closeByDay < 1 || closeByDay > 28) throw new ConfigError('RECON_CLOSE_BY_DAY must be 1..28');
+  if (closeByDay < 1 || closeByDay > 28) wrong('RECON_CLOSE_BY_DAY must be 1..28');
   const leaseMs = int(env, 'RECON_LEASE_MS', 60_000);
-  if (leaseMs < 1_000) throw new ConfigError('RECON_LEASE_MS must be at least 1000');
+  if (leaseMs < 1_000) wrong('RECON_LEASE_MS must be at least 1000');
   return {
     schedule: bool(env, 'RECON_SCHEDULE', true),
     runAt,
-    runAtMinutes,
+    runAtMinutes: runAtMinutes ?? 30,
     intervalMs: int(env, 'RECON_INTERVAL_MS', 60_000),
     leaseMs,
     catchUpDays: int(env, 'RECON_CATCH_UP_DAYS', 7),
@@ -451,7 +498,7 @@ function sentinels(v: string | undefined) {
 /** Keys are kept at least 24 hours in production (an HIS retries a settlement the next morning). */
 function idempotencyTtl(env: Env, mode: GatewayConfig['mode']) {
   const ttl = int(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400);
-  if (ttl < 1) throw new ConfigError('IDEMPOTENCY_TTL_SECONDS must be at least 1');
+  if (ttl < 1) wrong('IDEMPOTENCY_TTL_SECONDS must be at least 1');
   if (mode === 'production' && ttl < 86_400)
     throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours) in production, got ${ttl}`);
   return ttl;
