@@ -5,12 +5,21 @@ import { Writable } from 'node:stream';
 import { roleMayCall } from '../../gateway/auth/access.js';
 import { sha256Hex, type ApiClientEntry, type Role } from '../../gateway/auth/clients.js';
 import { loadConfig } from '../../gateway/config.js';
+import { newMasterKey, parseKeyring, StoreCipher } from '../../gateway/store/crypto.js';
 import { createLogger } from '../../gateway/logger.js';
 import { createGateway, type Gateway, type GatewayParts } from '../../gateway/server.js';
 import { createMockPlatform, type MockOptionsInput } from '../../mocks/platform/server.js';
 import { profileGatewayEnv, profileMockOptions } from './profiles.js';
 
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
+
+/**
+ * A store keyring for tests (issue 20), generated per test run, never committed: pass
+ * `{ STORE_KEYS: TEST_STORE_KEYS }` to startGateway / spawnGateway for a gateway that seals its
+ * store; testStoreCipher() opens what such a gateway wrote.
+ */
+export const TEST_STORE_KEYS = `${newMasterKey('t1')},${newMasterKey('t2')}`;
+export const testStoreCipher = (keys = TEST_STORE_KEYS, current?: string) => new StoreCipher(parseKeyring(keys, { current }));
 
 /**
  * The API keys every test gateway accepts (its clients file is written by startGateway and
