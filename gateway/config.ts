@@ -8,6 +8,7 @@ import { PROFILES, type ProfileName } from '../adapters/platform/transports.js';
 import { parseTimeOfDay } from './engine/reconciliation/calendar.js';
 import type { GroupKey } from './engine/reconciliation/documents.js';
 import type { ReconciliationSettings } from './engine/reconciliation/settings.js';
+import { parseKeyring, StoreKeyError, type StoreKeyring } from './store/crypto.js';
 
 /**
  * Configuration, read once from the environment by loadConfig() in main.ts and passed down; no
@@ -34,6 +35,11 @@ export interface GatewayConfig {
         waitReplicas: number;
         waitTimeoutMs: number;
       };
+  /**
+   * Encryption at rest (issue 20, gateway/store/crypto.ts): the keyring of STORE_KEYS /
+   * STORE_KEYS_FILE; undefined = the store is kept in clear (refused in production).
+   */
+  storeKeys?: StoreKeyring;
   /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs for the first to finish */
   idempotency: { ttlSeconds: number; waitMs: number };
   platform: {
@@ -173,6 +179,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
             waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
         : { backend, path: env.DATA_DIR ?? './data', mapSizeBytes: int(env, 'LMDB_MAP_SIZE_GIB', 64) * 2 ** 30 },
+    storeKeys: storeKeys(env, mode),
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },
     platform: {
       profile,
@@ -445,6 +452,33 @@ function sentinels(v: string | undefined) {
     if (!m) throw new ConfigError(`REDIS_SENTINELS must be "host:port,host:port", got "${hp}"`);
     return { host: m[1]!, port: Number(m[2]) };
   });
+}
+
+/**
+ * The store keyring (issue 20): STORE_KEYS or STORE_KEYS_FILE (0600, see secretSetting) with
+ * `id:base64key` entries, STORE_KEY_CURRENT (default the last entry), STORE_CIPHER, STORE_INDEX_KEY_ID.
+ * Production refuses to start without one: the journal holds sensitive personal information (PIPL).
+ */
+function storeKeys(env: Env, mode: GatewayConfig['mode']): StoreKeyring | undefined {
+  const text = secretSetting(env, 'STORE_KEYS');
+  if (!text) {
+    if (mode === 'production')
+      throw new ConfigError(
+        'production start refused: STORE_KEYS (or STORE_KEYS_FILE) not set. The store holds patients\' personal data and is kept encrypted; create a key with "npm run store-key -- k1" (README "Security").',
+      );
+    return undefined;
+  }
+  try {
+    return parseKeyring(text, {
+      current: env.STORE_KEY_CURRENT,
+      cipher: env.STORE_CIPHER,
+      indexKeyId: env.STORE_INDEX_KEY_ID,
+      source: env.STORE_KEYS_FILE ? `STORE_KEYS_FILE ${env.STORE_KEYS_FILE}` : 'STORE_KEYS',
+    });
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /** Keys are kept at least 24 hours in production (an HIS retries a settlement the next morning). */

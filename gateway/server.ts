@@ -27,6 +27,8 @@ import { ReversalWorker } from './resilience/reversal-worker.js';
 import { StoreAndForward } from './resilience/store-and-forward.js';
 import { Archiver } from './resilience/archiver.js';
 import { JournalArchive } from './store/archive.js';
+import { StoreCipher, StoreKeyError } from './store/crypto.js';
+import { ConfigError } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -47,7 +49,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const schemas = new Schemas();
   schemas.compileAll();
   const clients = loadApiClients(config.auth, config.mode);
-  const store = parts.store ?? (await openStore(config, logger));
+  // encryption at rest (issue 20): one cipher for the store and the archive
+  const cipher = storeCipherOf(config);
+  const store = parts.store ?? (await openStore(config, logger, cipher));
   const metrics = new GatewayMetrics(store);
   const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
   const platform = new PlatformClient({
@@ -110,7 +114,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     intervalMs: config.resilience.selfPay.intervalMs,
   });
-  const archive = new JournalArchive(config.retention.archiveDir);
+  const archive = new JournalArchive(config.retention.archiveDir, cipher);
   const archiver = new Archiver({
     store,
     archive,
@@ -297,9 +301,28 @@ export type Gateway = Awaited<ReturnType<typeof createGateway>>;
 const ALIVE_TTL_SECONDS = 15;
 const ALIVE_RENEW_MS = 3_000;
 
-export async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
+function storeCipherOf(config: GatewayConfig) {
+  try {
+    return config.storeKeys ? new StoreCipher(config.storeKeys) : undefined;
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
+/** A wrong or missing store key stops start-up with its message (main.ts: configuration refused). */
+export async function openStore(config: GatewayConfig, logger: Logger, cipher?: StoreCipher): Promise<Store> {
+  try {
+    return await openStoreOf(config, logger, cipher);
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(`store key: ${e.message}`);
+    throw e;
+  }
+}
+
+async function openStoreOf(config: GatewayConfig, logger: Logger, cipher?: StoreCipher): Promise<Store> {
   if (config.store.backend === 'lmdb') {
-    const s = new LmdbStore(config.store.path, { mapSizeBytes: config.store.mapSizeBytes });
+    const s = new LmdbStore(config.store.path, { mapSizeBytes: config.store.mapSizeBytes, cipher });
     s.pruneSequences();
     s.pruneIdempotency();
     return s;
@@ -311,7 +334,7 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     if (Date.now() - lastError > 10_000) logger.error({ store: 'redis', err: e.message }, 'Redis connection error');
     lastError = Date.now();
   };
-  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError }).connect();
+  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError, cipher }).connect();
   const persistence = await s.checkPersistence();
   // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
   if (persistence === 'off') {

@@ -69,6 +69,10 @@ export function parseKeyring(
   if (!keys.has(indexKeyId)) throw new StoreKeyError(`STORE_INDEX_KEY_ID "${indexKeyId}" is not in ${source} (ids: ${ids.join(', ')})`);
   const cipher = (opts.cipher || defaultCipher()) as CipherName;
   if (!CIPHERS.includes(cipher)) throw new StoreKeyError(`STORE_CIPHER must be one of ${CIPHERS.join(', ')}, got "${cipher}"`);
+  if (!cipherAvailable(cipher))
+    throw new StoreKeyError(
+      `STORE_CIPHER=${cipher} is not provided by this Node's OpenSSL ${process.versions.openssl}; use aes-256-gcm (or a Node built against an OpenSSL with SM4-GCM)`,
+    );
   return { cipher, keys, current, indexKeyId };
 }
 
