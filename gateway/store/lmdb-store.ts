@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import type {
   AuditEntry,
@@ -197,6 +198,16 @@ export class LmdbStore implements Store {
         }
       });
     }
+  }
+
+  /**
+   * A consistent copy of the environment into directory `dir` (a backup: sealed like the store).
+   * Compacted, it holds only live pages: the clear pages a schema-3 migration freed are not in it
+   * (README "Security": after sealing an old store, replace its directory with such a copy).
+   */
+  async backup(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    await this.db.backup(dir, true);
   }
 
   /** The schema version of this directory (written at open). */
