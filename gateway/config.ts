@@ -17,7 +17,7 @@ import { parseKeyring, StoreKeyError, type StoreKeyring } from './store/crypto.j
 export interface GatewayConfig {
   mode: 'production' | 'demo' | 'test';
   /** shutdownGraceMs: how long SIGTERM waits for in-flight requests before closing their connections */
-  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number; tls?: TlsSettings };
   /**
    * API clients (gateway/auth/): the clients file (required; the demo writes its own), the default
    * rate limit, and how a client's `hmac_secret_env` is looked up in the environment.
@@ -91,6 +91,18 @@ export type ReconciliationConfig = ReconciliationSettings;
 
 export class ConfigError extends Error {}
 
+/**
+ * TLS on the listener (issue 20): TLS_CERT_FILE and TLS_KEY_FILE (PEM; the key file 0600), TLS 1.2
+ * or newer with forward-secret AEAD suites only. Client certificates (mutual TLS) are asked for
+ * when the clients file pins one (cert_fingerprints_sha256); TLS_CLIENT_CA_FILE additionally
+ * requires them to chain to that CA.
+ */
+export interface TlsSettings {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
+
 /** The mock platform's credentials (mocks/platform/server.ts defaults), used by the demo. */
 const DEMO_PAASID = 'yidi-demo';
 const DEMO_SECRET = 'demo-secret-change-me';
@@ -160,6 +172,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       port: int(env, 'PORT', 8080),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
+      tls: tlsSettings(env),
     },
     auth: {
       clientsFile: env.API_CLIENTS_FILE || undefined,
@@ -452,6 +465,24 @@ function sentinels(v: string | undefined) {
     if (!m) throw new ConfigError(`REDIS_SENTINELS must be "host:port,host:port", got "${hp}"`);
     return { host: m[1]!, port: Number(m[2]) };
   });
+}
+
+function tlsSettings(env: Env): TlsSettings | undefined {
+  if (!env.TLS_CERT_FILE && !env.TLS_KEY_FILE) {
+    if (env.TLS_CLIENT_CA_FILE) throw new ConfigError('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  const read = (name: string) => {
+    try {
+      return readFileSync(env[name]!, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${name} ${env[name]} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  // the private key: TLS_KEY_FILE through secretSetting's checks (a file, 0600 or 0400)
+  const key = secretSetting({ TLS_KEY_FILE: env.TLS_KEY_FILE }, 'TLS_KEY');
+  return { cert: read('TLS_CERT_FILE'), key: key!, ...(env.TLS_CLIENT_CA_FILE ? { clientCa: read('TLS_CLIENT_CA_FILE') } : {}) };
 }
 
 /**

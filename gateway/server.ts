@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { MsgidGenerator, systemClock, type Clock } from '../adapters/platform/msgid.js';
 import { createTransport } from '../adapters/platform/transports.js';
 import type { PlatformTransport } from '../adapters/platform/transport.js';
@@ -188,7 +189,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     bodyLimitBytes: config.http.bodyLimitBytes,
     mode: config.mode,
     clock,
-    auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute },
+    auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute, requireTrustedCertificate: !!config.http.tls?.clientCa },
     metrics,
     lifecycle,
     idempotency: { ...config.idempotency, holder: bootId },
@@ -255,8 +256,28 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       archiver.start();
       // resumes at once a run a stopped process left, then keeps the daily schedule
       reconWorker.start();
+      const tls = config.http.tls;
       server = await new Promise<Server>((resolve) => {
-        const s = app.listen(port, host, () => resolve(s));
+        if (!tls) {
+          const s = app.listen(port, host, () => resolve(s));
+          return;
+        }
+        // issue 20: TLS 1.2+ with forward-secret AEAD suites; a client certificate is asked for (not
+        // required: API-key callers connect too) when a client pins one, and checked by auth.ts
+        const s = createHttpsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2',
+            ciphers: TLS12_CIPHERS,
+            honorCipherOrder: true,
+            requestCert: clients.acceptsCertificates || !!tls.clientCa,
+            rejectUnauthorized: false,
+            ...(tls.clientCa ? { ca: tls.clientCa } : {}),
+          },
+          app,
+        );
+        s.listen(port, host, () => resolve(s));
       });
       server.requestTimeout = 60_000;
       answerParserErrors(server, logger);
@@ -296,6 +317,20 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
 }
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
+
+/**
+ * TLS 1.2 suites allowed (TLS 1.3's are all AEAD with forward secrecy): ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 — the Mozilla "intermediate" list. No SM2/SM4 suite: the OpenSSL 3.0 of Node 20
+ * has neither TLCP (GB/T 38636) nor the RFC 8998 TLS 1.3 suites (README "Security").
+ */
+const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 
 /** A process renews its alive mark (Idempotency-Key claims name it) every few seconds; it lapses 15 s after the last. */
 const ALIVE_TTL_SECONDS = 15;
