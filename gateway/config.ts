@@ -80,7 +80,7 @@ export interface GatewayConfig {
    * Retention (issue 11): message bodies of journal records older than hotDays move to daily
    * archive files in archiveDir (gateway/store/archive.ts, resilience/archiver.ts); open work never.
    */
-  retention: { hotDays: number; archiveDir: string; intervalMs: number };
+  retention: { hotDays: number; archiveDir: string; intervalMs: number; journalDays: number; archiveDays: number; auditDays: number };
   /** issue 12: daily reconciliation with the platform (对账) and month close (gateway/resilience/reconciliation/) */
   reconciliation: ReconciliationConfig;
   logLevel: string;
@@ -245,6 +245,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       hotDays: int(env, 'JOURNAL_HOT_DAYS', 400),
       archiveDir: env.ARCHIVE_DIR ?? (backend === 'lmdb' ? `${env.DATA_DIR ?? './data'}/archive` : './data/archive'),
       intervalMs: int(env, 'ARCHIVE_INTERVAL_MS', 3_600_000),
+      ...retentionPeriods(env, mode),
     },
     outpatientErFlagAt: erFlagPlacement(env),
     reconciliation: reconciliation(env),
@@ -465,6 +466,29 @@ function sentinels(v: string | undefined) {
     if (!m) throw new ConfigError(`REDIS_SENTINELS must be "host:port,host:port", got "${hp}"`);
     return { host: m[1]!, port: Number(m[2]) };
   });
+}
+
+/**
+ * How long what the gateway keeps is kept (issue 20; README "Retention"), in days, 0 = for ever.
+ * Defaults: 30 years (10 958 days) for journal records, archives and the audit log — the longest
+ * period the records serve: accounting vouchers are kept 30 years (会计档案管理办法, 2015, 附表:
+ * 会计凭证 30年) and inpatient medical records at least 30 years from discharge (医疗机构病历管理规定
+ * 2013, 第二十九条; outpatient 15 years). ASSUMPTION: that the settlement journal counts as both
+ * (it is the hospital's evidence of every fund settlement); a hospital's archive office may set
+ * shorter or longer periods. The audit log is never kept less than 180 days in production
+ * (网络安全法 第二十一条: network logs at least six months).
+ */
+function retentionPeriods(env: Env, mode: GatewayConfig['mode']) {
+  const THIRTY_YEARS = 10_958;
+  const journalDays = int(env, 'JOURNAL_RETENTION_DAYS', THIRTY_YEARS);
+  const archiveDays = int(env, 'ARCHIVE_RETENTION_DAYS', journalDays);
+  const auditDays = int(env, 'AUDIT_RETENTION_DAYS', THIRTY_YEARS);
+  const hotDays = int(env, 'JOURNAL_HOT_DAYS', 400);
+  if (journalDays && journalDays < hotDays)
+    throw new ConfigError(`JOURNAL_RETENTION_DAYS (${journalDays}) must not be shorter than JOURNAL_HOT_DAYS (${hotDays})`);
+  if (mode === 'production' && auditDays && auditDays < 180)
+    throw new ConfigError(`AUDIT_RETENTION_DAYS must be at least 180 in production (网络安全法 第二十一条: six months), got ${auditDays}`);
+  return { journalDays, archiveDays, auditDays };
 }
 
 function tlsSettings(env: Env): TlsSettings | undefined {

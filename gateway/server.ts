@@ -122,6 +122,9 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     clock,
     logger,
     hotDays: config.retention.hotDays,
+    journalDays: config.retention.journalDays,
+    archiveDays: config.retention.archiveDays,
+    auditDays: config.retention.auditDays,
     intervalMs: config.retention.intervalMs,
     timeZoneOffsetMinutes: config.envelope.timeZoneOffsetMinutes,
   });

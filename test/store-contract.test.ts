@@ -485,6 +485,31 @@ describe.each([
     });
   });
 
+  describe('retention: erasing what is past its period (issue 20)', () => {
+    it('eraseTransaction: the record is gone, and gone from every index it was in', async () => {
+      const psn_no = `P-ERASE-${randomUUID()}`;
+      const kept = tx({ keys: { psn_no }, encounter_id: 'enc-erase' });
+      const gone = tx({ keys: { psn_no }, encounter_id: 'enc-erase', outcome: 'rejected' });
+      await store.putTransaction(kept);
+      await store.putTransaction(gone);
+      await store.eraseTransaction(gone.id);
+      expect(await store.getTransaction(gone.id)).toBeUndefined();
+      expect((await store.listTransactions({ key: { name: 'psn_no', value: psn_no } })).map((t) => t.id)).toEqual([kept.id]);
+      expect(await store.listTransactions({ key: { name: 'psn_no', value: psn_no }, outcome: 'rejected' })).toEqual([]);
+      expect((await store.listTransactions({ encounter_id: 'enc-erase' })).map((t) => t.id)).toEqual([kept.id]);
+      expect((await store.listTransactions({ outcome: 'rejected', limit: 1000 })).map((t) => t.id)).not.toContain(gone.id);
+    });
+
+    it('eraseAuditBefore: entries older than the cut-off leave the log and its actor and action indexes; younger ones stay', async () => {
+      const actor = `auditor-${randomUUID()}`;
+      for (const at of ['2001-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z', '2099-01-01T00:00:00.000Z'])
+        await store.appendAudit({ at, actor, role: 'staff', action: 'view', targets: [] });
+      expect(await store.eraseAuditBefore('2001-01-02T00:00:00.000Z', 100)).toBe(1);
+      expect((await store.listAudit({ actor })).map((e) => e.at)).toEqual(['2099-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z']);
+      expect((await store.listAudit({ to: '2001-01-01T23:59:59.999Z' })).filter((e) => e.actor === actor)).toEqual([]);
+    });
+  });
+
   describe('store-and-forward queues and the audit log (issue 5)', () => {
     const upload = (queue: string, id: string) => ({
       queue,

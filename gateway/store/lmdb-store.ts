@@ -243,6 +243,15 @@ export class LmdbStore implements Store {
     );
   }
 
+  async eraseTransaction(id: string) {
+    await this.db.transaction(() => {
+      const r = this.sealing.openTx(this.txns.get(id));
+      if (!r) return;
+      for (const i of indexesOfMember(r, this.sealing.hashKey)) this.txIndexes.removeSync(i);
+      this.txns.removeSync(id);
+    });
+  }
+
   async countOpenWork() {
     const out = {} as Record<OpenWork, number>;
     for (const w of OPEN_WORK) out[w] = this.txIndexes.getKeysCount({ start: `w:${w} `, end: `w:${w} \uffff` });
@@ -421,6 +430,22 @@ export class LmdbStore implements Store {
       return e;
     });
     return saved;
+  }
+
+  async eraseAuditBefore(before: string, limit: number) {
+    return this.db.transaction(() => {
+      let erased = 0;
+      for (const { key } of this.auditIndexes.getRange({ start: 't ', end: `t ${before}`, limit })) {
+        const seq = Number(key.slice(key.lastIndexOf('|') + 1));
+        const e = this.sealing.openAudit(this.audit.get(seq));
+        this.auditIndexes.removeSync(key);
+        if (!e) continue;
+        for (const i of auditIndexesOf(e)) this.auditIndexes.removeSync(`${i} ${auditMemberOf(e)}`);
+        this.audit.removeSync(seq);
+        erased++;
+      }
+      return erased;
+    });
   }
 
   async listAudit(q: AuditQuery = {}) {

@@ -63,6 +63,8 @@ const GUARDED = [
   'countOutbox',
   'updateOutbox',
   'countOpenWork',
+  'eraseTransaction',
+  'eraseAuditBefore',
   'appendAudit',
   'listAudit',
   'ping',
@@ -203,6 +205,19 @@ redis.call('SET', KEYS[2], list)
 return 1
 `;
 
+/** Retention: a journal record leaves its indexes (its membership, KEYS[2]) and is deleted. ARGV[1] = the index key prefix. */
+const ERASE_TRANSACTION = `
+local old = redis.call('GET', KEYS[2])
+if old then
+  local member = nil
+  for line in string.gmatch(old, '[^\\n]+') do
+    if member == nil then member = line else redis.call('ZREM', ARGV[1] .. line, member) end
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`;
+
 /**
  * Appends to a store-and-forward queue: the next sequence number, the entry (with `seq` spliced in;
  * cjson would turn an empty array into an object), its place in the queue and in its state's index.
@@ -297,6 +312,7 @@ export class RedisStore implements Store {
     this.redis.defineCommand('yidiRelease', { numberOfKeys: 2, lua: RELEASE });
     this.redis.defineCommand('yidiReleaseDead', { numberOfKeys: 2, lua: RELEASE_DEAD });
     this.redis.defineCommand('yidiPutTransaction', { numberOfKeys: 2, lua: PUT_TRANSACTION });
+    this.redis.defineCommand('yidiEraseTransaction', { numberOfKeys: 2, lua: ERASE_TRANSACTION });
     this.redis.defineCommand('yidiAppendOutbox', { numberOfKeys: 4, lua: APPEND_OUTBOX });
     this.redis.defineCommand('yidiUpdateOutbox', { numberOfKeys: 1, lua: UPDATE_OUTBOX });
     this.redis.defineCommand('yidiAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT });
@@ -508,6 +524,12 @@ export class RedisStore implements Store {
     }
   }
 
+  async eraseTransaction(id: string) {
+    await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiEraseTransaction(this.k('tx', id), this.k('txm', id), this.k('txi', '')),
+    );
+  }
+
   async countOpenWork() {
     const m = this.redis.multi();
     for (const w of OPEN_WORK) m.zcard(this.k('txi', `w:${w}`));
@@ -696,6 +718,22 @@ export class RedisStore implements Store {
     return { ...entry, seq };
   }
 
+  async eraseAuditBefore(before: string, limit: number) {
+    const members = (await this.redis.call('ZRANGE', this.k('audi', 't'), '-', `(${before}`, 'BYLEX', 'LIMIT', 0, limit)) as string[];
+    let erased = 0;
+    for (const m of members) {
+      const seq = String(Number(m.slice(m.lastIndexOf('|') + 1)));
+      const v = await this.redis.get(this.k('audit', seq));
+      const e = v ? this.sealing.openAudit(JSON.parse(v)) : undefined;
+      const m2 = this.redis.multi();
+      for (const i of e ? auditIndexesOf(e) : ['t']) m2.zrem(this.k('audi', i), m);
+      m2.del(this.k('audit', seq));
+      await this.replicated(() => m2.exec());
+      if (e) erased++;
+    }
+    return erased;
+  }
+
   async listAudit(q: AuditQuery = {}) {
     return listThroughIndexes<AuditEntry>(
       {
@@ -746,6 +784,7 @@ interface Scripts {
     member: string,
     ...indexes: string[]
   ): Promise<number>;
+  yidiEraseTransaction(key: string, membership: string, indexPrefix: string): Promise<number>;
   yidiAppendOutbox(counter: string, index: string, prefix: string, stateIndex: string, entry: string): Promise<number>;
   yidiUpdateOutbox(key: string, entry: string, stateIndexPrefix: string, state: string, member: string): Promise<number>;
   yidiAppendAudit(counter: string, prefix: string, entry: string, at: string, indexPrefix: string, ...indexes: string[]): Promise<number>;
