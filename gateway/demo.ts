@@ -51,9 +51,13 @@ function ensureDemoStoreKeys(dataDir: string): string {
   const file = path.join(dataDir, 'store.keys');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `# demo store key (README "Security"); a real deployment keeps its keys away from the data\n${newMasterKey('demo1')}\n`, {
-      mode: 0o600,
-    });
+    writeFileSync(
+      file,
+      `# demo store key (README "Security"); a real deployment keeps its keys away from the data\n${newMasterKey('demo1')}\n`,
+      {
+        mode: 0o600,
+      },
+    );
   }
   return file;
 }
