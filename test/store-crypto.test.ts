@@ -184,6 +184,25 @@ describe.each(Object.entries(backends))('sealed store on %s (issue 20)', (_name,
   });
 });
 
+describe('two Redis replicas sealing one clear store at once (issue 20)', () => {
+  it('one seals, the other waits for it: both find every record by key, and no value is left in clear', async () => {
+    const open = backends.redis();
+    const psn_no = `P${randomUUID().slice(0, 8)}`;
+    const clear = await open();
+    const records = Array.from({ length: 30 }, () => tx(psn_no));
+    for (const r of records) await clear.store.putTransaction(r);
+    await clear.store.close();
+    const [a, b] = await Promise.all([open(K1), open(K1)]);
+    for (const s of [a, b])
+      expect((await s.store.listTransactions({ key: { name: 'psn_no', value: psn_no }, limit: 100 })).length).toBe(records.length);
+    const raw = await a.raw();
+    expect(raw).not.toContain(psn_no);
+    expect(raw).not.toContain(CERTNO);
+    await a.store.close();
+    await b.store.close();
+  });
+});
+
 describe('sealed archives (issue 20)', () => {
   it('a batch is sealed on disk; the record reads its stages back; a copy without the key reads nothing', () => {
     const dir = tmpDir('archive');

@@ -341,7 +341,7 @@ export class RedisStore implements Store {
    * from the records — a version-1 journal listed its ids in `tx-index`, its outbox and audit log
    * in `outbox-index:<queue>` and `audit-index`).
    */
-  private async migrate() {
+  private async migrate(): Promise<void> {
     const written = await this.redis.get(this.k('store-schema'));
     const version = written !== null ? Number(written) : (await this.redis.exists(this.k('tx-index'))) ? 1 : 0;
     const stored = await this.redis.get(this.k('store-keys'));
@@ -374,9 +374,17 @@ export class RedisStore implements Store {
     }
     // version 3 (issue 20): the first connect with a key seals what is there (one replica: SET NX),
     // in bounded batches; a crash midway repeats it, the key check is written at the end
-    if (this.sealing.on && !Object.keys(checks ?? {}).length && (await this.redis.set(this.k('store-sealing'), '1', 'EX', 3600, 'NX'))) {
-      await this.sealExisting();
-      await this.redis.del(this.k('store-sealing'));
+    // in bounded batches; the others wait for it (a crashed sealer's lock lapses and another takes
+    // over), and the key check is written only once everything is sealed
+    while (this.sealing.on && !Object.keys(checks ?? {}).length) {
+      if (await this.redis.set(this.k('store-sealing'), '1', 'EX', 600, 'NX')) {
+        await this.sealExisting();
+        await this.redis.set(this.k('store-keys'), JSON.stringify(newChecks));
+        await this.redis.del(this.k('store-sealing'));
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      if (await this.redis.exists(this.k('store-keys'))) return this.migrate();
     }
     if (newChecks) await this.redis.set(this.k('store-keys'), JSON.stringify(newChecks));
     await this.redis.set(this.k('store-schema'), String(STORE_SCHEMA_VERSION));
