@@ -15,9 +15,9 @@ import { profileGatewayEnv, profileMockOptions } from './profiles.js';
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
 
 /**
- * A store keyring for tests (issue 20), generated per test run, never committed: pass
- * `{ STORE_KEYS: TEST_STORE_KEYS }` to startGateway / spawnGateway for a gateway that seals its
- * store; testStoreCipher() opens what such a gateway wrote.
+ * The store keyring of the test gateways (issue 20), generated per test process, never committed:
+ * startGateway and spawnGateway pass it as STORE_KEYS (a test's `STORE_KEYS: ''` runs a gateway in
+ * clear); testStoreCipher() opens what such a gateway wrote.
  */
 export const TEST_STORE_KEYS = `${newMasterKey('t1')},${newMasterKey('t2')}`;
 export const testStoreCipher = (keys = TEST_STORE_KEYS, current?: string) => new StoreCipher(parseKeyring(keys, { current }));
@@ -122,6 +122,8 @@ export async function startGateway(
       LOG_LEVEL: 'debug',
       PLATFORM_TIMEOUT_MS: '5000',
       [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      // every test gateway seals its store (issue 20); `STORE_KEYS: ''` runs one in clear
+      STORE_KEYS: TEST_STORE_KEYS,
       ...profileGatewayEnv(),
       ...env,
       API_CLIENTS_FILE: clientsFile,
