@@ -502,9 +502,9 @@ describe.each([
 
     it('eraseAuditBefore: entries older than the cut-off leave the log and its actor and action indexes; younger ones stay', async () => {
       const actor = `auditor-${randomUUID()}`;
-      for (const at of ['2001-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z', '2099-01-01T00:00:00.000Z'])
+      for (const at of ['2001-01-01T00:00:00.000Z', '2001-01-01T12:00:00.000Z', '2001-01-02T00:00:00.000Z', '2099-01-01T00:00:00.000Z'])
         await store.appendAudit({ at, actor, role: 'staff', action: 'view', targets: [] });
-      expect(await store.eraseAuditBefore('2001-01-02T00:00:00.000Z', 100)).toBe(1);
+      expect(await store.eraseAuditBefore('2001-01-02T00:00:00.000Z', 100)).toBe(2);
       expect((await store.listAudit({ actor })).map((e) => e.at)).toEqual(['2099-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z']);
       expect((await store.listAudit({ to: '2001-01-01T23:59:59.999Z' })).filter((e) => e.actor === actor)).toEqual([]);
     });

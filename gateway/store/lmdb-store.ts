@@ -435,7 +435,8 @@ export class LmdbStore implements Store {
   async eraseAuditBefore(before: string, limit: number) {
     return this.db.transaction(() => {
       let erased = 0;
-      for (const { key } of this.auditIndexes.getRange({ start: 't ', end: `t ${before}`, limit })) {
+      // the keys first: the loop removes what it read
+      for (const { key } of [...this.auditIndexes.getRange({ start: 't ', end: `t ${before}`, limit })]) {
         const seq = Number(key.slice(key.lastIndexOf('|') + 1));
         const e = this.sealing.openAudit(this.audit.get(seq));
         this.auditIndexes.removeSync(key);
