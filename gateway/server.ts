@@ -52,6 +52,8 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const clients = loadApiClients(config.auth, config.mode);
   // encryption at rest (issue 20): one cipher for the store and the archive
   const cipher = storeCipherOf(config);
+  if (!cipher) logger.warn({ store: config.store.backend }, 'the store is kept IN CLEAR (no STORE_KEYS): never for real patients');
+  else logger.info({ cipher: config.storeKeys!.cipher, key_id: cipher.currentKeyId }, 'the store is sealed');
   const store = parts.store ?? (await openStore(config, logger, cipher));
   const metrics = new GatewayMetrics(store);
   const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
