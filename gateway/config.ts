@@ -8,6 +8,7 @@ import { PROFILES, type ProfileName } from '../adapters/platform/transports.js';
 import { parseTimeOfDay } from './engine/reconciliation/calendar.js';
 import type { GroupKey } from './engine/reconciliation/documents.js';
 import type { ReconciliationSettings } from './engine/reconciliation/settings.js';
+import { parseKeyring, StoreKeyError, type StoreKeyring } from './store/crypto.js';
 
 /**
  * Configuration, read once from the environment by loadConfig() in main.ts and passed down; no
@@ -16,7 +17,7 @@ import type { ReconciliationSettings } from './engine/reconciliation/settings.js
 export interface GatewayConfig {
   mode: 'production' | 'demo' | 'test';
   /** shutdownGraceMs: how long SIGTERM waits for in-flight requests before closing their connections */
-  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number; tls?: TlsSettings };
   /**
    * API clients (gateway/auth/): the clients file (required; the demo writes its own), the default
    * rate limit, and how a client's `hmac_secret_env` is looked up in the environment.
@@ -34,6 +35,11 @@ export interface GatewayConfig {
         waitReplicas: number;
         waitTimeoutMs: number;
       };
+  /**
+   * Encryption at rest (issue 20, gateway/store/crypto.ts): the keyring of STORE_KEYS /
+   * STORE_KEYS_FILE; undefined = the store is kept in clear (refused in production).
+   */
+  storeKeys?: StoreKeyring;
   /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs for the first to finish */
   idempotency: { ttlSeconds: number; waitMs: number };
   platform: {
@@ -74,7 +80,7 @@ export interface GatewayConfig {
    * Retention (issue 11): message bodies of journal records older than hotDays move to daily
    * archive files in archiveDir (gateway/store/archive.ts, resilience/archiver.ts); open work never.
    */
-  retention: { hotDays: number; archiveDir: string; intervalMs: number };
+  retention: { hotDays: number; archiveDir: string; intervalMs: number; journalDays: number; archiveDays: number; auditDays: number };
   /** issue 12: daily reconciliation with the platform (对账) and month close (gateway/resilience/reconciliation/) */
   reconciliation: ReconciliationConfig;
   logLevel: string;
@@ -96,6 +102,18 @@ let collecting: string[] | undefined;
 function wrong(message: string): void {
   if (collecting) collecting.push(message);
   else throw new ConfigError(message);
+}
+
+/**
+ * TLS on the listener (issue 20): TLS_CERT_FILE and TLS_KEY_FILE (PEM; the key file 0600), TLS 1.2
+ * or newer with forward-secret AEAD suites only. Client certificates (mutual TLS) are asked for
+ * when the clients file pins one (cert_fingerprints_sha256); TLS_CLIENT_CA_FILE additionally
+ * requires them to chain to that CA.
+ */
+export interface TlsSettings {
+  cert: string;
+  key: string;
+  clientCa?: string;
 }
 
 /** The mock platform's credentials (mocks/platform/server.ts defaults), used by the demo. */
@@ -198,6 +216,7 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
       port: int(env, 'PORT', 8080),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
+      tls: tlsSettings(env),
     },
     auth: {
       clientsFile: env.API_CLIENTS_FILE || undefined,
@@ -217,6 +236,7 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
             waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
         : { backend, path: env.DATA_DIR ?? './data', mapSizeBytes: int(env, 'LMDB_MAP_SIZE_GIB', 64) * 2 ** 30 },
+    storeKeys: storeKeys(env, mode),
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },
     platform: {
       profile,
@@ -269,6 +289,7 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
       hotDays: int(env, 'JOURNAL_HOT_DAYS', 400),
       archiveDir: env.ARCHIVE_DIR ?? (backend === 'lmdb' ? `${env.DATA_DIR ?? './data'}/archive` : './data/archive'),
       intervalMs: int(env, 'ARCHIVE_INTERVAL_MS', 3_600_000),
+      ...retentionPeriods(env, mode),
     },
     outpatientErFlagAt: erFlagPlacement(env),
     reconciliation: reconciliation(env),
@@ -493,6 +514,74 @@ function sentinels(v: string | undefined) {
     if (!m) throw new ConfigError(`REDIS_SENTINELS must be "host:port,host:port", got "${hp}"`);
     return { host: m[1]!, port: Number(m[2]) };
   });
+}
+
+/**
+ * How long what the gateway keeps is kept (issue 20; README "Retention"), in days, 0 = for ever.
+ * Defaults: 30 years (10 958 days) for journal records, archives and the audit log — the longest
+ * period the records serve: accounting vouchers are kept 30 years (会计档案管理办法, 2015, 附表:
+ * 会计凭证 30年) and inpatient medical records at least 30 years from discharge (医疗机构病历管理规定
+ * 2013, 第二十九条; outpatient 15 years). ASSUMPTION: that the settlement journal counts as both
+ * (it is the hospital's evidence of every fund settlement); a hospital's archive office may set
+ * shorter or longer periods. The audit log is never kept less than 180 days in production
+ * (网络安全法 第二十一条: network logs at least six months).
+ */
+function retentionPeriods(env: Env, mode: GatewayConfig['mode']) {
+  const THIRTY_YEARS = 10_958;
+  const journalDays = int(env, 'JOURNAL_RETENTION_DAYS', THIRTY_YEARS);
+  const archiveDays = int(env, 'ARCHIVE_RETENTION_DAYS', journalDays);
+  const auditDays = int(env, 'AUDIT_RETENTION_DAYS', THIRTY_YEARS);
+  const hotDays = int(env, 'JOURNAL_HOT_DAYS', 400);
+  if (journalDays && journalDays < hotDays)
+    throw new ConfigError(`JOURNAL_RETENTION_DAYS (${journalDays}) must not be shorter than JOURNAL_HOT_DAYS (${hotDays})`);
+  if (mode === 'production' && auditDays && auditDays < 180)
+    throw new ConfigError(`AUDIT_RETENTION_DAYS must be at least 180 in production (网络安全法 第二十一条: six months), got ${auditDays}`);
+  return { journalDays, archiveDays, auditDays };
+}
+
+function tlsSettings(env: Env): TlsSettings | undefined {
+  if (!env.TLS_CERT_FILE && !env.TLS_KEY_FILE) {
+    if (env.TLS_CLIENT_CA_FILE) throw new ConfigError('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  const read = (name: string) => {
+    try {
+      return readFileSync(env[name]!, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${name} ${env[name]} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  // the private key: TLS_KEY_FILE through secretSetting's checks (a file, 0600 or 0400)
+  const key = secretSetting({ TLS_KEY_FILE: env.TLS_KEY_FILE }, 'TLS_KEY');
+  return { cert: read('TLS_CERT_FILE'), key: key!, ...(env.TLS_CLIENT_CA_FILE ? { clientCa: read('TLS_CLIENT_CA_FILE') } : {}) };
+}
+
+/**
+ * The store keyring (issue 20): STORE_KEYS or STORE_KEYS_FILE (0600, see secretSetting) with
+ * `id:base64key` entries, STORE_KEY_CURRENT (default the last entry), STORE_CIPHER, STORE_INDEX_KEY_ID.
+ * Production refuses to start without one: the journal holds sensitive personal information (PIPL).
+ */
+export function storeKeys(env: Env, mode: GatewayConfig['mode']): StoreKeyring | undefined {
+  const text = secretSetting(env, 'STORE_KEYS');
+  if (!text) {
+    if (mode === 'production')
+      throw new ConfigError(
+        'production start refused: STORE_KEYS (or STORE_KEYS_FILE) not set. The store holds patients\' personal data and is kept encrypted; create a key with "npm run store-key -- k1" (README "Security").',
+      );
+    return undefined;
+  }
+  try {
+    return parseKeyring(text, {
+      current: env.STORE_KEY_CURRENT,
+      cipher: env.STORE_CIPHER,
+      indexKeyId: env.STORE_INDEX_KEY_ID,
+      source: env.STORE_KEYS_FILE ? `STORE_KEYS_FILE ${env.STORE_KEYS_FILE}` : 'STORE_KEYS',
+    });
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
 }
 
 /** Keys are kept at least 24 hours in production (an HIS retries a settlement the next morning). */

@@ -7,7 +7,9 @@ import { JournalArchive } from '../gateway/store/archive.js';
 import { cursorOf } from '../gateway/store/query.js';
 import { auditCursorOf } from '../gateway/store/queue-keys.js';
 import type { EncounterBase, Resolution, Store, TransactionRecord } from '../gateway/store/store.js';
-import { tmpDir } from './helpers/harness.js';
+import type { StoreCipher } from '../gateway/store/crypto.js';
+import { STORE_SCHEMA_VERSION } from '../gateway/store/schema-version.js';
+import { testStoreCipher, tmpDir } from './helpers/harness.js';
 
 /**
  * The Store contract: one suite, run against the embedded lmdb backend (a temp directory) and the
@@ -19,12 +21,12 @@ interface Backend {
   cleanup(): Promise<void>;
 }
 
-const lmdbBackend = (): Backend => {
+const lmdbBackend = (cipher?: StoreCipher): Backend => {
   const dir = tmpDir('contract');
   return {
     name: 'lmdb',
     async open() {
-      return new LmdbStore(dir);
+      return new LmdbStore(dir, { cipher });
     },
     async cleanup() {
       rmSync(dir, { recursive: true, force: true });
@@ -32,15 +34,15 @@ const lmdbBackend = (): Backend => {
   };
 };
 
-const redisBackend = (): Backend => {
+const redisBackend = (cipher?: StoreCipher): Backend => {
   const keyPrefix = `yidi-test:contract:${randomUUID()}:`;
   return {
     name: 'redis',
     async open() {
-      return new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+      return new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix, cipher }).connect();
     },
     async cleanup() {
-      const s = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+      const s = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix, cipher }).connect();
       const keys = await s.redis.keys(`${keyPrefix}*`);
       if (keys.length) await s.redis.del(...keys);
       await s.close();
@@ -77,9 +79,12 @@ interface Visit extends EncounterBase {
 }
 const visit = (id: string, status = 'registered'): Visit => ({ id, kind: 'outpatient', status });
 
+// each backend in clear and sealed (issue 20: encryption at rest must not change what the store does)
 describe.each([
-  ['lmdb', lmdbBackend],
-  ['redis', redisBackend],
+  ['lmdb', () => lmdbBackend()],
+  ['redis', () => redisBackend()],
+  ['lmdb, sealed', () => lmdbBackend(testStoreCipher())],
+  ['redis, sealed', () => redisBackend(testStoreCipher())],
 ] as const)('Store contract on %s', (_name, make) => {
   const backend = make();
   let store: Store;
@@ -498,6 +503,31 @@ describe.each([
     });
   });
 
+  describe('retention: erasing what is past its period (issue 20)', () => {
+    it('eraseTransaction: the record is gone, and gone from every index it was in', async () => {
+      const psn_no = `P-ERASE-${randomUUID()}`;
+      const kept = tx({ keys: { psn_no }, encounter_id: 'enc-erase' });
+      const gone = tx({ keys: { psn_no }, encounter_id: 'enc-erase', outcome: 'rejected' });
+      await store.putTransaction(kept);
+      await store.putTransaction(gone);
+      await store.eraseTransaction(gone.id);
+      expect(await store.getTransaction(gone.id)).toBeUndefined();
+      expect((await store.listTransactions({ key: { name: 'psn_no', value: psn_no } })).map((t) => t.id)).toEqual([kept.id]);
+      expect(await store.listTransactions({ key: { name: 'psn_no', value: psn_no }, outcome: 'rejected' })).toEqual([]);
+      expect((await store.listTransactions({ encounter_id: 'enc-erase' })).map((t) => t.id)).toEqual([kept.id]);
+      expect((await store.listTransactions({ outcome: 'rejected', limit: 1000 })).map((t) => t.id)).not.toContain(gone.id);
+    });
+
+    it('eraseAuditBefore: entries older than the cut-off leave the log and its actor and action indexes; younger ones stay', async () => {
+      const actor = `auditor-${randomUUID()}`;
+      for (const at of ['2001-01-01T00:00:00.000Z', '2001-01-01T12:00:00.000Z', '2001-01-02T00:00:00.000Z', '2099-01-01T00:00:00.000Z'])
+        await store.appendAudit({ at, actor, role: 'staff', action: 'view', targets: [] });
+      expect(await store.eraseAuditBefore('2001-01-02T00:00:00.000Z', 100)).toBe(2);
+      expect((await store.listAudit({ actor })).map((e) => e.at)).toEqual(['2099-01-01T00:00:00.000Z', '2001-01-02T00:00:00.000Z']);
+      expect((await store.listAudit({ to: '2001-01-01T23:59:59.999Z' })).filter((e) => e.actor === actor)).toEqual([]);
+    });
+  });
+
   describe('store-and-forward queues and the audit log (issue 5)', () => {
     const upload = (queue: string, id: string) => ({
       queue,
@@ -635,7 +665,7 @@ describe('A store of schema version 1 (before the indexes of issue 11) is brough
     return { psn_no, open, done: tx({ keys: { psn_no } }) };
   };
   const checkMigrated = async (store: Store & { schemaVersion(): number | Promise<number> }, r: ReturnType<typeof records>) => {
-    expect(await store.schemaVersion()).toBe(2);
+    expect(await store.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
     expect((await store.listTransactions({ key: { name: 'psn_no', value: r.psn_no } })).map((t) => t.id)).toEqual([r.done.id, r.open.id]);
     expect((await store.listTransactions({ open: ['needs_manual'] })).map((t) => t.id)).toEqual([r.open.id]);
     expect((await store.countOpenWork()).needs_manual).toBe(1);

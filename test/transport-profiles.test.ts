@@ -15,6 +15,7 @@ import path from 'node:path';
 import nock from 'nock';
 import { sm2 } from 'sm-crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { newMasterKey } from '../gateway/store/crypto.js';
 import { createJilinTransport } from '../adapters/platform/jilin-transport.js';
 import { decodeFsi, encodeFsi, type FsiSettings, multipart } from '../adapters/platform/profile-fsi-paths.js';
 import { decodeJilin, encodeJilin, type JilinSettings, readTokenReply, tokenRequest } from '../adapters/platform/profile-jilin-sm.js';
@@ -560,6 +561,8 @@ describe('start-up settings of the profiles (gateway/config.ts)', () => {
     FIXMEDINS_NAME: '某医院',
     MDTRTAREA_ADMVS: '220100',
     PLATFORM_PROFILE: 'jilin-sm',
+    // issue 20: a production start needs a store key
+    STORE_KEYS: newMasterKey('k1'),
   };
   const creds = {
     PLATFORM_CLIENT_ID: 'ABCDEFGHIJKLMNOP',

@@ -1,21 +1,25 @@
 /**
  * Backup and restore of the embedded store (lmdb), while the gateway runs:
  *
- *   npm run store -- backup  --data-dir ./data --to /backups/yidi-2026-12-01 [--compact]
+ *   npm run store -- backup  --data-dir ./data --to /backups/yidi-2026-12-01 [--no-compact]
  *   npm run store -- restore --from /backups/yidi-2026-12-01 --data-dir ./data-restored [--force]
  *   npm run store -- verify  --data-dir ./data
  *
  * backup: a consistent snapshot of the lmdb environment (every write committed before it began,
  * none half-done; lmdb copies one read transaction while the gateway goes on writing) into
- * `<to>/data.mdb`, then the archive directory (`<data-dir>/archive`, or --archive-dir) into
+ * `<to>/data.mdb` (compacted: live pages only), then the archive directory (`<data-dir>/archive`, or --archive-dir) into
  * `<to>/archive` — after the snapshot, so every batch the snapshot names is in the copy — and a
  * manifest.json. restore: into a directory with no store in it (or --force), then verify.
  * verify: opens the store and prints its schema version, journal size by index and open work.
+ * A sealed store (issue 20) is opened with the gateway's own keyring: STORE_KEYS or STORE_KEYS_FILE
+ * in the environment, as for the gateway; the backup stays sealed (it is the store's own pages).
  * In the Docker image: node dist/gateway/cli/store.js <same arguments>. Redis: README "Backup".
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { storeKeys } from '../config.js';
+import { StoreCipher } from '../store/crypto.js';
 import { LmdbStore } from '../store/lmdb-store.js';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -32,8 +36,14 @@ interface Manifest {
   archive_files: number;
 }
 
+/** The store as the gateway opens it: with its keyring from the environment when it is sealed. */
+function openLmdb(dir: string) {
+  const keys = storeKeys(process.env, 'demo');
+  return new LmdbStore(dir, keys ? { cipher: new StoreCipher(keys) } : {});
+}
+
 async function summary(dir: string) {
-  const store = new LmdbStore(dir);
+  const store = openLmdb(dir);
   try {
     const open = await store.countOpenWork();
     const newest = await store.listTransactions({ limit: 1 });
@@ -52,7 +62,7 @@ export async function run(argv: string[]) {
       'archive-dir': { type: 'string' },
       to: { type: 'string' },
       from: { type: 'string' },
-      compact: { type: 'boolean' },
+      'no-compact': { type: 'boolean' },
       force: { type: 'boolean' },
     },
   });
@@ -65,12 +75,13 @@ export async function run(argv: string[]) {
     if (!existsSync(path.join(dataDir, 'data.mdb'))) fail(`${dataDir} holds no store (no data.mdb)`);
     if (existsSync(to) && readdirSync(to).length) fail(`${to} is not empty: a backup goes into a new directory`);
     mkdirSync(to, { recursive: true });
-    const store = new LmdbStore(dataDir);
+    const store = openLmdb(dataDir);
     const started = new Date().toISOString();
     let schema: number;
     try {
       schema = store.schemaVersion();
-      await store.backup(to, values.compact === true);
+      // compacted by default: the copy holds live pages only (README "Security")
+      await store.backup(to, values['no-compact'] !== true);
     } finally {
       await store.close();
     }

@@ -48,7 +48,7 @@ export function createApp(d: AppDeps) {
   app.use(d.metrics.httpMiddleware());
   app.use(closeWhileDraining(d.lifecycle));
   app.use(securityHeaders());
-  app.use(authenticate(d.auth.clients, d.clock));
+  app.use(authenticate(d.auth.clients, d.clock, { requireTrustedCertificate: d.auth.requireTrustedCertificate }));
   app.use(step('authenticated', (req) => ({ client: req.client?.id, role: req.client?.role })));
   app.use(rateLimitPerClient(d.auth.rateLimitPerMinute));
   app.use(authorize());

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { accessRule } from '../auth/access.js';
@@ -24,11 +25,33 @@ function presentedKey(req: Request): string | undefined {
   return m?.[1];
 }
 
-/** Sets `req.client` from a valid API key, or refuses with 401 GW_SEC_UNAUTHENTICATED. /healthz needs nothing. */
-export function authenticate(clients: ApiClients, clock: Clock) {
+/** The TLS client certificate the caller presented (mutual TLS, issue 20), when the listener is TLS. */
+function presentedCertificate(req: Request): { fingerprint256: string; trusted: boolean } | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert?.fingerprint256) return undefined;
+  return { fingerprint256: cert.fingerprint256, trusted: socket.authorized === true };
+}
+
+/**
+ * Sets `req.client` from a registered client certificate (over TLS) or a valid API key, or refuses
+ * with 401 GW_SEC_UNAUTHENTICATED. /healthz needs nothing. A certificate no client pins (or, with
+ * TLS_CLIENT_CA_FILE, one not from that CA) is refused unless an API key comes with it.
+ */
+export function authenticate(clients: ApiClients, clock: Clock, opts: { requireTrustedCertificate?: boolean } = {}) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (accessRule(req.path).roles === 'public') return next();
+    const cert = presentedCertificate(req);
     const key = presentedKey(req);
+    if (cert && (cert.trusted || !opts.requireTrustedCertificate)) {
+      const byCert = clients.authenticateCertificate(cert.fingerprint256);
+      if (byCert.ok) {
+        req.client = byCert.client;
+        return next();
+      }
+    }
+    if (cert && !key) return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: 'unknown_certificate' } }));
     if (!key) {
       res.setHeader('www-authenticate', `Bearer ${REALM}`);
       return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: 'missing_credentials' } }));

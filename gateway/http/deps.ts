@@ -40,7 +40,8 @@ export interface AppDeps {
   mode: string;
   clock: Clock;
   /** API clients and the default per-client rate limit (gateway/auth/) */
-  auth: { clients: ApiClients; rateLimitPerMinute: number };
+  /** requireTrustedCertificate: TLS_CLIENT_CA_FILE is set, a client certificate must chain to it */
+  auth: { clients: ApiClients; rateLimitPerMinute: number; requireTrustedCertificate?: boolean };
   metrics: GatewayMetrics;
   /** set while the gateway drains for shutdown */
   lifecycle: { draining: boolean };

@@ -13,6 +13,14 @@ export interface ArchiverDeps {
   logger: Logger;
   /** bodies older than this many days leave the hot store */
   hotDays: number;
+  /**
+   * Retention by rule (issue 20, config.ts retention): journal records older than journalDays are
+   * erased (open work never), archive day files older than archiveDays deleted, audit entries
+   * older than auditDays erased; 0 = kept for ever.
+   */
+  journalDays?: number;
+  archiveDays?: number;
+  auditDays?: number;
   intervalMs: number;
   /** the hospital's time zone: a record goes to the archive file of its local day */
   timeZoneOffsetMinutes: number;
@@ -73,7 +81,38 @@ export class Archiver {
       cursor = cursorOf(page[page.length - 1]!);
     }
     if (archived) this.d.logger.info({ archived, before: cutoff }, 'journal bodies archived');
+    await this.erase(now);
     return archived;
+  }
+
+  /** The retention round (issue 20): what is past its period is erased, open work never. */
+  async erase(now: number): Promise<{ records: number; files: string[]; audit: number }> {
+    const { store, journalDays, archiveDays, auditDays } = this.d;
+    const before = (days: number) => new Date(now - days * 86_400_000).toISOString();
+    let records = 0;
+    if (journalDays) {
+      const to = before(journalDays);
+      for (let cursor: string | undefined; ; ) {
+        const page = await store.listTransactions({ to, limit: PAGE, ...(cursor ? { cursor } : {}) });
+        for (const r of page) {
+          if (openWorkOf(r) !== undefined) continue;
+          await store.eraseTransaction(r.id);
+          records++;
+        }
+        if (page.length < PAGE) break;
+        cursor = cursorOf(page[page.length - 1]!);
+      }
+    }
+    const files = archiveDays ? this.d.archive.erase(this.localDay(Date.parse(before(archiveDays)))) : [];
+    let audit = 0;
+    if (auditDays) for (let n = PAGE; n === PAGE; audit += n) n = await store.eraseAuditBefore(before(auditDays), PAGE);
+    if (records || files.length || audit)
+      this.d.logger.info({ records, archive_files: files.length, audit }, 'retention: expired data erased');
+    return { records, files, audit };
+  }
+
+  private localDay(ms: number) {
+    return new Date(ms + this.d.timeZoneOffsetMinutes * 60_000).toISOString().slice(0, 10);
   }
 
   private byDay(records: TransactionRecord[]) {

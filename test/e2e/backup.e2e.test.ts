@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../../gateway/store/lmdb-store.js';
-import { startMock, tmpDir } from '../helpers/harness.js';
+import { startMock, TEST_STORE_KEYS, testStoreCipher, tmpDir } from '../helpers/harness.js';
 import { type GatewayProcess, spawnGateway } from '../helpers/process.js';
 import { readyVisit, settle, transaction } from './resilience-fixtures.js';
 
@@ -14,8 +14,12 @@ import { readyVisit, settle, transaction } from './resilience-fixtures.js';
  * a gateway starts on it.
  */
 const run = promisify(execFile);
+// the tool opens the store with the gateway's keyring (the test gateways seal with TEST_STORE_KEYS)
 const store = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', path.resolve('gateway/cli/store.ts'), ...args], { timeout: 120_000 });
+  run(process.execPath, ['--import', 'tsx', path.resolve('gateway/cli/store.ts'), ...args], {
+    timeout: 120_000,
+    env: { ...process.env, STORE_KEYS: TEST_STORE_KEYS },
+  });
 
 let mock: Awaited<ReturnType<typeof startMock>>;
 const gws: GatewayProcess[] = [];
@@ -67,7 +71,7 @@ describe('backup and restore of the embedded store', () => {
     // a restore never overwrites a store
     await expect(store('restore', '--from', backupDir, '--data-dir', restoredDir)).rejects.toMatchObject({ code: 2 });
 
-    const restored = new LmdbStore(restoredDir);
+    const restored = new LmdbStore(restoredDir, { cipher: testStoreCipher() });
     try {
       for (const a of backedUp) {
         const t = await restored.getTransaction(a.txid);

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../../gateway/store/lmdb-store.js';
 import type { TransactionRecord } from '../../gateway/store/store.js';
-import { api, startMock, tmpDir } from '../helpers/harness.js';
+import { api, startMock, testStoreCipher, tmpDir } from '../helpers/harness.js';
 import { GATEWAY_START_CEILING_MS, spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 import { until } from './resilience-fixtures.js';
@@ -131,7 +131,7 @@ describe('SIGTERM during a burst of settlements', () => {
       }
 
       // the journal as the stopped process left it, read straight from its lmdb directory
-      const store = new LmdbStore(dataDir);
+      const store = new LmdbStore(dataDir, { cipher: testStoreCipher() });
       let journal: TransactionRecord[];
       try {
         journal = await store.listTransactions({ limit: 100_000 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from './harness.js';
+import { TEST_HMAC_ENV, TEST_HMAC_SECRET, TEST_STORE_KEYS, tmpDir, writeTestClientsFile } from './harness.js';
 import { profileGatewayEnv } from './profiles.js';
 
 const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
@@ -39,6 +39,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
       LOG_LEVEL: 'info',
       API_CLIENTS_FILE: testClientsFile(),
       [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      STORE_KEYS: TEST_STORE_KEYS,
       ...profileGatewayEnv(),
       ...env,
     },
