@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../../gateway/store/lmdb-store.js';
+import { STORE_SCHEMA_VERSION } from '../../gateway/store/schema-version.js';
 import { startMock, TEST_STORE_KEYS, testStoreCipher, tmpDir } from '../helpers/harness.js';
 import { type GatewayProcess, spawnGateway } from '../helpers/process.js';
 import { readyVisit, settle, transaction } from './resilience-fixtures.js';
@@ -59,7 +60,7 @@ describe('backup and restore of the embedded store', () => {
     const before = Date.now();
     const backedUp = answered.filter((a) => a.at < before);
     const b = await store('backup', '--data-dir', dataDir, '--to', backupDir);
-    expect(JSON.parse(b.stdout)).toMatchObject({ kind: 'yidi-gateway lmdb backup', schema_version: 2 });
+    expect(JSON.parse(b.stdout)).toMatchObject({ kind: 'yidi-gateway lmdb backup', schema_version: STORE_SCHEMA_VERSION });
     // the settlements go on after the backup
     const after = answered.length;
     while (answered.length < after + 2) await new Promise((r) => setTimeout(r, 50));
@@ -67,7 +68,7 @@ describe('backup and restore of the embedded store', () => {
     await settling;
 
     const r = await store('restore', '--from', backupDir, '--data-dir', restoredDir);
-    expect(JSON.parse(r.stdout)).toMatchObject({ schema_version: 2 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ schema_version: STORE_SCHEMA_VERSION });
     // a restore never overwrites a store
     await expect(store('restore', '--from', backupDir, '--data-dir', restoredDir)).rejects.toMatchObject({ code: 2 });
 
