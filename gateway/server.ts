@@ -14,6 +14,8 @@ import { booksNothing, callKind } from './engine/call-kinds.js';
 import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
+import { StaffSessions } from './auth/sessions.js';
+import { StaffAccounts } from './auth/staff.js';
 import { createApp } from './http/app.js';
 import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
@@ -47,6 +49,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const schemas = new Schemas();
   schemas.compileAll();
   const clients = loadApiClients(config.auth, config.mode);
+  const staffAccounts = new StaffAccounts(config.staff.accountsFile);
   const store = parts.store ?? (await openStore(config, logger));
   const metrics = new GatewayMetrics(store, clock);
   const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
@@ -187,6 +190,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     mode: config.mode,
     clock,
     auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute },
+    staff: new StaffSessions(staffAccounts, store, clock, config.staff),
     metrics,
     lifecycle,
     idempotency: { ...config.idempotency, holder: bootId },
