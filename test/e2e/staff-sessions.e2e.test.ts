@@ -90,6 +90,9 @@ describe('named staff: sign-in, the console with a session, the audit log names 
     const me = await call('GET', '/v1/session', undefined, withSession(s, false));
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ username: 'wang.li', name: '王丽', role: 'staff' });
+    // neither the password, the session token, the CSRF token nor the person's name is logged
+    const logs = sys.gw.logs.text;
+    for (const secret of [PASSWORD, s.cookie.split('=')[1]!, s.csrf, '王丽']) expect(logs).not.toContain(secret);
   });
 
   it('a console action with the cookie and x-csrf-token works, and its audit entry names the person (staff:<username> and the name)', async () => {
