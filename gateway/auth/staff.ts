@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { ConfigError } from '../config.js';
+import { GatewayError } from '../errors/errors.js';
 import { projectPath } from '../paths.js';
 
 const addFormats = addFormatsModule.default;
@@ -107,9 +108,17 @@ export function readStaffAccountsFile(file: string): StaffAccount[] {
 export class StaffAccounts {
   private accounts = new Map<string, StaffAccount>();
   private stamp = '';
+  /** scrypt checks running now, and those waiting (each costs 32 MiB and tens of ms of a core) */
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly file?: string) {
+  constructor(
+    private readonly file?: string,
+    private readonly limits = { concurrent: 4, queued: 64 },
+  ) {
     if (file) this.load(true);
+    // the dummy hash is made now, so the first unknown username costs no more than a wrong password
+    void dummy();
   }
 
   get configured() {
@@ -148,8 +157,29 @@ export class StaffAccounts {
    */
   async check(username: string, password: string): Promise<StaffAccount | undefined> {
     const a = this.active(username);
-    const ok = await verifyPassword(password, a?.password_hash ?? (await dummy()));
+    const stored = a?.password_hash ?? (await dummy());
+    const ok = await this.bounded(() => verifyPassword(password, stored));
     return a && ok ? a : undefined;
+  }
+
+  /**
+   * At most `concurrent` scrypt checks at once (a flood of sign-ins cannot take the gateway's
+   * memory and cores from settlements); beyond `queued` waiting, a sign-in is refused with
+   * 429 GW_SEC_RATE_LIMITED.
+   */
+  private async bounded<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.concurrent) {
+      if (this.waiting.length >= this.limits.queued)
+        throw new GatewayError('GW_SEC_RATE_LIMITED', { details: { reason: 'too_many_sign_ins_at_once' } });
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.running++;
+    try {
+      return await fn();
+    } finally {
+      const nextOne = this.waiting.shift();
+      if (nextOne) nextOne();
+      else this.running--;
+    }
   }
 }
 

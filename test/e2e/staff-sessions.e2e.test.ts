@@ -176,6 +176,16 @@ describe('named staff: sign-in, the console with a session, the audit log names 
     ]);
   });
 
+  it('a sign-in with an Idempotency-Key is never replayed: each gets a session of its own', async () => {
+    const headers = { 'idempotency-key': 'same-key-for-both' };
+    const one = await call('POST', '/v1/session', { username: 'wang.li', password: PASSWORD }, headers);
+    const two = await call('POST', '/v1/session', { username: 'wang.li', password: PASSWORD }, headers);
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(two.headers.get('idempotent-replayed')).toBeNull();
+    expect(two.body.csrf_token).not.toBe(one.body.csrf_token);
+    expect(two.headers.get('set-cookie')).toMatch(/^yidi_session=[A-Za-z0-9_-]{40,};/);
+  });
+
   it('a random cookie is refused as unknown', async () => {
     const r = await call('GET', '/v1/console/transactions', undefined, { cookie: 'yidi_session=not-a-session' });
     expect(code(r)).toEqual([401, 'GW_SEC_UNAUTHENTICATED']);
