@@ -99,6 +99,8 @@ export interface StaffSettings {
   maxFailures: number;
   /** ... for this long (STAFF_LOCKOUT_SECONDS, default 900) */
   lockoutSeconds: number;
+  /** STAFF_COOKIE_SECURE=1: the cookie is Secure even when the request came over plain HTTP (TLS ended at a proxy) */
+  cookieSecure: boolean;
 }
 /** A problem loadConfig's list already names (reading on would only repeat it). */
 class AlreadyReported extends ConfigError {}
@@ -226,6 +228,7 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
       idleSeconds: int(env, 'STAFF_SESSION_IDLE_MINUTES', 30) * 60,
       maxFailures: int(env, 'STAFF_LOCKOUT_FAILURES', 5),
       lockoutSeconds: int(env, 'STAFF_LOCKOUT_SECONDS', 900),
+      cookieSecure: env.STAFF_COOKIE_SECURE === '1',
     },
     store:
       backend === 'redis'

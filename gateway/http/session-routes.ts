@@ -26,7 +26,7 @@ export function sessionRoutes(d: AppDeps) {
       'HttpOnly',
       'SameSite=Strict',
       `Max-Age=${maxAgeSeconds}`,
-      ...(req.secure ? ['Secure'] : []),
+      ...(req.secure || staff.settings.cookieSecure ? ['Secure'] : []),
     ].join('; ');
   const who = (s: SessionRecord) => ({
     username: s.username,

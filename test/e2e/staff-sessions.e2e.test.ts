@@ -265,3 +265,13 @@ describe('npm run staff (the admin command), run as a child process', () => {
     expect(s.reply.body).toMatchObject({ name: '孙新' });
   });
 });
+
+describe('STAFF_COOKIE_SECURE=1 (TLS ended at a proxy in front of the gateway)', () => {
+  const behindTls = mockAndGateway({ STAFF_ACCOUNTS_FILE: file, STAFF_COOKIE_SECURE: '1' });
+  it('the session cookie is Secure although the request came over plain HTTP', async () => {
+    const r = await api(behindTls.gw.url, 'POST', '/v1/session', { username: 'zhao.min', password: PASSWORD }, {}, { auth: false });
+    expect(r.status, r.text).toBe(200);
+    const attrs = (r.headers.get('set-cookie') ?? '').split(';').map((x) => x.trim().toLowerCase());
+    expect(attrs).toEqual(expect.arrayContaining(['secure', 'httponly', 'samesite=strict']));
+  });
+});
