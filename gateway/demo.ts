@@ -1,6 +1,6 @@
 import { MOCK_PROFILES, type MockProfileName } from '../mocks/platform/profiles.js';
 import { createMockPlatform } from '../mocks/platform/server.js';
-import { DEMO_KEYS, ensureDemoClientsFile } from './auth/demo-clients.js';
+import { DEMO_KEYS, DEMO_STAFF, ensureDemoClientsFile, ensureDemoStaffFile } from './auth/demo-clients.js';
 import { loadConfig } from './config.js';
 import { installShutdown } from './main.js';
 import { createGateway } from './server.js';
@@ -18,7 +18,12 @@ async function demo() {
   const dataDir = process.env.DATA_DIR ?? './data/demo';
   // API keys: the operator's file if named, else <DATA_DIR>/api-clients.json with the public DEMO keys
   const clientsFile = process.env.API_CLIENTS_FILE || ensureDemoClientsFile(dataDir);
-  const config = loadConfig({ ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: dataDir, API_CLIENTS_FILE: clientsFile }, 'demo');
+  // the console's sign-in: the operator's staff file if named, else a demo account (README quick start)
+  const staffFile = process.env.STAFF_ACCOUNTS_FILE || (await ensureDemoStaffFile(dataDir));
+  const config = loadConfig(
+    { ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: dataDir, API_CLIENTS_FILE: clientsFile, STAFF_ACCOUNTS_FILE: staffFile },
+    'demo',
+  );
   const gw = await createGateway(config);
   const { port } = await gw.start();
   gw.logger.warn(
@@ -29,6 +34,9 @@ async function demo() {
       api_clients_file: clientsFile,
       // public demo keys (README quick start); a real deployment writes its own with npm run api-keys
       ...(process.env.API_CLIENTS_FILE ? {} : { demo_api_keys: DEMO_KEYS }),
+      staff_accounts_file: staffFile,
+      // the demo account's password is in the README (quick start), not in the log
+      ...(process.env.STAFF_ACCOUNTS_FILE ? {} : { demo_staff_username: DEMO_STAFF.username }),
     },
     '*** DEMO MODE *** gateway against the MOCK settlement platform with synthetic patients; never use for real settlements',
   );
