@@ -23,6 +23,8 @@ export interface GatewayConfig {
    * rate limit, and how a client's `hmac_secret_env` is looked up in the environment.
    */
   auth: { clientsFile?: string; rateLimitPerMinute: number; secretOf: (envName: string) => string | undefined };
+  /** named staff accounts and their console sessions (gateway/auth/staff.ts, sessions.ts; README "Staff accounts") */
+  staff: StaffSettings;
   store:
     | { backend: 'lmdb'; path: string; mapSizeBytes: number }
     | {
@@ -90,6 +92,22 @@ export interface GatewayConfig {
 export type ReconciliationConfig = ReconciliationSettings;
 
 export class ConfigError extends Error {}
+
+/** STAFF_* settings (README "Staff accounts"). */
+export interface StaffSettings {
+  /** STAFF_ACCOUNTS_FILE (npm run staff); unset: nobody signs in with a password, API keys only */
+  accountsFile?: string;
+  /** a session ends this long after sign-in, however busy (STAFF_SESSION_HOURS, default 8) */
+  sessionTtlSeconds: number;
+  /** ... or after this long without a request (STAFF_SESSION_IDLE_MINUTES, default 30) */
+  idleSeconds: number;
+  /** this many wrong passwords for one username lock it (STAFF_LOCKOUT_FAILURES, default 5) ... */
+  maxFailures: number;
+  /** ... for this long (STAFF_LOCKOUT_SECONDS, default 900) */
+  lockoutSeconds: number;
+  /** STAFF_COOKIE_SECURE=1: the cookie is Secure even when the request came over plain HTTP (TLS ended at a proxy) */
+  cookieSecure: boolean;
+}
 /** A problem loadConfig's list already names (reading on would only repeat it). */
 class AlreadyReported extends ConfigError {}
 
@@ -222,6 +240,14 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
       clientsFile: env.API_CLIENTS_FILE || undefined,
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
       secretOf: (name) => env[name],
+    },
+    staff: {
+      accountsFile: env.STAFF_ACCOUNTS_FILE || undefined,
+      sessionTtlSeconds: int(env, 'STAFF_SESSION_HOURS', 8) * 3600,
+      idleSeconds: int(env, 'STAFF_SESSION_IDLE_MINUTES', 30) * 60,
+      maxFailures: int(env, 'STAFF_LOCKOUT_FAILURES', 5),
+      lockoutSeconds: int(env, 'STAFF_LOCKOUT_SECONDS', 900),
+      cookieSecure: env.STAFF_COOKIE_SECURE === '1',
     },
     store:
       backend === 'redis'

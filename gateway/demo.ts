@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MOCK_PROFILES, type MockProfileName } from '../mocks/platform/profiles.js';
 import { createMockPlatform } from '../mocks/platform/server.js';
-import { DEMO_KEYS, ensureDemoClientsFile } from './auth/demo-clients.js';
+import { DEMO_KEYS, DEMO_STAFF, ensureDemoClientsFile, ensureDemoStaffFile } from './auth/demo-clients.js';
 import { loadConfig } from './config.js';
 import { installShutdown } from './main.js';
 import { createGateway } from './server.js';
@@ -24,7 +24,12 @@ async function demo() {
   // the store is sealed in the demo too (issue 20): the operator's keyring if named, else a key of
   // its own in <DATA_DIR>/store.keys (0600), made at the first start and kept beside the data
   const keys = process.env.STORE_KEYS || process.env.STORE_KEYS_FILE ? {} : { STORE_KEYS_FILE: ensureDemoStoreKeys(dataDir) };
-  const config = loadConfig({ ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: dataDir, API_CLIENTS_FILE: clientsFile, ...keys }, 'demo');
+  // the console's sign-in: the operator's staff file if named, else a demo account (README quick start)
+  const staffFile = process.env.STAFF_ACCOUNTS_FILE || (await ensureDemoStaffFile(dataDir));
+  const config = loadConfig(
+    { ...process.env, PLATFORM_BASE_URL: url, DATA_DIR: dataDir, API_CLIENTS_FILE: clientsFile, STAFF_ACCOUNTS_FILE: staffFile, ...keys },
+    'demo',
+  );
   const gw = await createGateway(config);
   const { port } = await gw.start();
   gw.logger.warn(
@@ -35,6 +40,9 @@ async function demo() {
       api_clients_file: clientsFile,
       // public demo keys (README quick start); a real deployment writes its own with npm run api-keys
       ...(process.env.API_CLIENTS_FILE ? {} : { demo_api_keys: DEMO_KEYS }),
+      staff_accounts_file: staffFile,
+      // the demo account's password is in the README (quick start), not in the log
+      ...(process.env.STAFF_ACCOUNTS_FILE ? {} : { demo_staff_username: DEMO_STAFF.username }),
     },
     '*** DEMO MODE *** gateway against the MOCK settlement platform with synthetic patients; never use for real settlements',
   );

@@ -15,6 +15,8 @@ import { booksNothing, callKind } from './engine/call-kinds.js';
 import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
+import { StaffSessions } from './auth/sessions.js';
+import { StaffAccounts } from './auth/staff.js';
 import { createApp } from './http/app.js';
 import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
@@ -55,6 +57,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   if (!cipher) logger.warn({ store: config.store.backend }, 'the store is kept IN CLEAR (no STORE_KEYS): never for real patients');
   else logger.info({ cipher: config.storeKeys!.cipher, key_id: cipher.currentKeyId }, 'the store is sealed');
   const store = parts.store ?? (await openStore(config, logger, cipher));
+  const staffAccounts = new StaffAccounts(config.staff.accountsFile);
   const metrics = new GatewayMetrics(store, clock);
   const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
   const platform = new PlatformClient({
@@ -197,6 +200,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     mode: config.mode,
     clock,
     auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute, requireTrustedCertificate: !!config.http.tls?.clientCa },
+    staff: new StaffSessions(staffAccounts, store, clock, config.staff),
     metrics,
     lifecycle,
     idempotency: { ...config.idempotency, holder: bootId },

@@ -17,6 +17,8 @@ export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | r
     roles: 'public',
     only: ['/console', '/console/console.js', '/console/console.css', '/console/error-catalog.json', '/console/index.html'],
   },
+  // staff sign-in (POST), who am I (GET), sign-out (DELETE): the route checks the session cookie itself
+  { prefix: '/v1/session', roles: 'public', only: ['/v1/session'] },
   { prefix: '/readyz', roles: ['staff', 'admin'] },
   { prefix: '/metrics', roles: ['admin'] },
   { prefix: '/openapi.json', roles: 'any' },

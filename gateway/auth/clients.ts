@@ -29,6 +29,8 @@ export interface AuthenticatedClient {
   role: Role;
   key_id: string;
   rateLimitPerMinute?: number;
+  /** a person signed in with a staff account (id `staff:<username>`, key_id `session`): who, for the audit log */
+  staff?: { username: string; name: string };
 }
 
 export type AuthResult =

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors/errors.js';
 import type { Logger } from '../logger.js';
 import { consoleOps, consoleRoutes } from './console-routes.js';
 import { selfPayOps, selfPayRoutes } from './self-pay-routes.js';
+import { sessionOps, sessionRoutes } from './session-routes.js';
 import { buildOpenApi, type Ops } from './openapi.js';
 import { outpatientOps, outpatientRoutes } from './outpatient-routes.js';
 import { inpatientOps, inpatientRoutes } from './inpatient-routes.js';
@@ -48,7 +49,7 @@ export function createApp(d: AppDeps) {
   app.use(d.metrics.httpMiddleware());
   app.use(closeWhileDraining(d.lifecycle));
   app.use(securityHeaders());
-  app.use(authenticate(d.auth.clients, d.clock, { requireTrustedCertificate: d.auth.requireTrustedCertificate }));
+  app.use(authenticate(d.auth.clients, d.clock, { requireTrustedCertificate: d.auth.requireTrustedCertificate, sessions: d.staff }));
   app.use(step('authenticated', (req) => ({ client: req.client?.id, role: req.client?.role })));
   app.use(rateLimitPerClient(d.auth.rateLimitPerMinute));
   app.use(authorize());
@@ -83,6 +84,7 @@ export function createApp(d: AppDeps) {
     { router: consoleRoutes(d), ops: consoleOps },
     { router: reconciliationRoutes(d), ops: reconciliationOps },
     { router: selfPayRoutes(d), ops: selfPayOps },
+    { router: sessionRoutes(d), ops: sessionOps },
   ];
   const openapi = buildOpenApi(
     d.schemas,

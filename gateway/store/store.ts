@@ -126,6 +126,8 @@ export interface AuditEntry {
   seq?: number;
   at: string;
   actor: string;
+  /** a signed-in person's display name (actor `staff:<username>`); absent for an API client */
+  actor_name?: string;
   role: string;
   action: string;
   targets: string[];
