@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LmdbStore } from '../gateway/store/lmdb-store.js';
 import { RedisStore } from '../gateway/store/redis-store.js';
+import { parseKeyring, StoreCipher } from '../gateway/store/crypto.js';
 import type { Store, TransactionRecord } from '../gateway/store/store.js';
 import { stopAll } from './children.js';
 import { getJson } from './http.js';
@@ -28,7 +29,15 @@ import { mib, procMemory } from './measure.js';
 import { startRedisServer } from './redis.js';
 import { loadAverageNow, machineConditions } from './report.js';
 import { SettlementSetup } from './setup.js';
-import { removeTempDirs, setPlatformLatency, startBaseline, startGateway, startMock, type GatewayHandle } from './system.js';
+import {
+  BENCH_STORE_KEYS,
+  removeTempDirs,
+  setPlatformLatency,
+  startBaseline,
+  startGateway,
+  startMock,
+  type GatewayHandle,
+} from './system.js';
 
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const RECORDS = num('BENCH_SCALE_RECORDS', 1_000_000);
@@ -138,7 +147,9 @@ async function oneStore(kind: string, mockUrls: Record<Side, string>, baselineUr
   const envOf = (side: Side): Record<string, string> =>
     url ? { STORE_BACKEND: 'redis', REDIS_URL: url, REDIS_KEY_PREFIX: `scale-${side}:` } : { DATA_DIR: dirs[side] };
   const openStore = async (side: Side): Promise<Store> =>
-    url ? new RedisStore({ url, keyPrefix: `scale-${side}:`, timeoutMs: 30_000 }).connect() : new LmdbStore(dirs[side]);
+    url ? new RedisStore({ url, keyPrefix: `scale-${side}:`, timeoutMs: 30_000, cipher }).connect() : new LmdbStore(dirs[side], { cipher });
+  // the gateways seal their stores with the bench's key; the filling opens them the same way
+  const cipher = new StoreCipher(parseKeyring(BENCH_STORE_KEYS));
   const gws: Partial<Record<Side, GatewayHandle>> = {};
   try {
     // the full side first settles one visit of its own (SettlementSetup.init's proof): its records are the templates

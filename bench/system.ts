@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { newMasterKey } from '../gateway/store/crypto.js';
 import { benchScript, startNodeChild, type Child } from './children.js';
 import { expectStatus, getJson, postJson, waitFor } from './http.js';
 
@@ -14,9 +15,16 @@ import { expectStatus, getJson, postJson, waitFor } from './http.js';
  * A production start (NODE_ENV=production refuses to run without these), pointed at the mock on
  * loopback. The credentials are the mock's own defaults; nothing here is a real secret.
  */
+/**
+ * The store key of this bench run (a production start refuses to run without one, issue 20): fresh
+ * per run, so every measured store is sealed as a real one is.
+ */
+export const BENCH_STORE_KEYS = newMasterKey('bench');
+
 export function platformEnv(platformUrl: string): Record<string, string> {
   return {
     NODE_ENV: 'production',
+    STORE_KEYS: BENCH_STORE_KEYS,
     PLATFORM_BASE_URL: platformUrl,
     ALLOW_LOOPBACK_PLATFORM: '1',
     ALLOW_MOCK_PLATFORM: '1',

@@ -8,6 +8,7 @@ import { PROFILES, type ProfileName } from '../adapters/platform/transports.js';
 import { parseTimeOfDay } from './engine/reconciliation/calendar.js';
 import type { GroupKey } from './engine/reconciliation/documents.js';
 import type { ReconciliationSettings } from './engine/reconciliation/settings.js';
+import { parseKeyring, StoreKeyError, type StoreKeyring } from './store/crypto.js';
 
 /**
  * Configuration, read once from the environment by loadConfig() in main.ts and passed down; no
@@ -16,12 +17,14 @@ import type { ReconciliationSettings } from './engine/reconciliation/settings.js
 export interface GatewayConfig {
   mode: 'production' | 'demo' | 'test';
   /** shutdownGraceMs: how long SIGTERM waits for in-flight requests before closing their connections */
-  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number; tls?: TlsSettings };
   /**
    * API clients (gateway/auth/): the clients file (required; the demo writes its own), the default
    * rate limit, and how a client's `hmac_secret_env` is looked up in the environment.
    */
   auth: { clientsFile?: string; rateLimitPerMinute: number; secretOf: (envName: string) => string | undefined };
+  /** named staff accounts and their console sessions (gateway/auth/staff.ts, sessions.ts; README "Staff accounts") */
+  staff: StaffSettings;
   store:
     | { backend: 'lmdb'; path: string; mapSizeBytes: number }
     | {
@@ -34,6 +37,11 @@ export interface GatewayConfig {
         waitReplicas: number;
         waitTimeoutMs: number;
       };
+  /**
+   * Encryption at rest (issue 20, gateway/store/crypto.ts): the keyring of STORE_KEYS /
+   * STORE_KEYS_FILE; undefined = the store is kept in clear (refused in production).
+   */
+  storeKeys?: StoreKeyring;
   /** Idempotency-Key records: kept ttlSeconds; a duplicate waits up to waitMs for the first to finish */
   idempotency: { ttlSeconds: number; waitMs: number };
   platform: {
@@ -74,7 +82,7 @@ export interface GatewayConfig {
    * Retention (issue 11): message bodies of journal records older than hotDays move to daily
    * archive files in archiveDir (gateway/store/archive.ts, resilience/archiver.ts); open work never.
    */
-  retention: { hotDays: number; archiveDir: string; intervalMs: number };
+  retention: { hotDays: number; archiveDir: string; intervalMs: number; journalDays: number; archiveDays: number; auditDays: number };
   /** issue 12: daily reconciliation with the platform (对账) and month close (gateway/resilience/reconciliation/) */
   reconciliation: ReconciliationConfig;
   logLevel: string;
@@ -84,6 +92,47 @@ export interface GatewayConfig {
 export type ReconciliationConfig = ReconciliationSettings;
 
 export class ConfigError extends Error {}
+
+/** STAFF_* settings (README "Staff accounts"). */
+export interface StaffSettings {
+  /** STAFF_ACCOUNTS_FILE (npm run staff); unset: nobody signs in with a password, API keys only */
+  accountsFile?: string;
+  /** a session ends this long after sign-in, however busy (STAFF_SESSION_HOURS, default 8) */
+  sessionTtlSeconds: number;
+  /** ... or after this long without a request (STAFF_SESSION_IDLE_MINUTES, default 30) */
+  idleSeconds: number;
+  /** this many wrong passwords for one username lock it (STAFF_LOCKOUT_FAILURES, default 5) ... */
+  maxFailures: number;
+  /** ... for this long (STAFF_LOCKOUT_SECONDS, default 900) */
+  lockoutSeconds: number;
+  /** STAFF_COOKIE_SECURE=1: the cookie is Secure even when the request came over plain HTTP (TLS ended at a proxy) */
+  cookieSecure: boolean;
+}
+/** A problem loadConfig's list already names (reading on would only repeat it). */
+class AlreadyReported extends ConfigError {}
+
+/**
+ * While loadConfig reads the settings, a wrong or missing one is collected rather than thrown, so
+ * that a refused start names every problem at once (issue 15), not one per attempt. Outside
+ * loadConfig (a helper called on its own) it throws.
+ */
+let collecting: string[] | undefined;
+function wrong(message: string): void {
+  if (collecting) collecting.push(message);
+  else throw new ConfigError(message);
+}
+
+/**
+ * TLS on the listener (issue 20): TLS_CERT_FILE and TLS_KEY_FILE (PEM; the key file 0600), TLS 1.2
+ * or newer with forward-secret AEAD suites only. Client certificates (mutual TLS) are asked for
+ * when the clients file pins one (cert_fingerprints_sha256); TLS_CLIENT_CA_FILE additionally
+ * requires them to chain to that CA.
+ */
+export interface TlsSettings {
+  cert: string;
+  key: string;
+  clientCa?: string;
+}
 
 /** The mock platform's credentials (mocks/platform/server.ts defaults), used by the demo. */
 const DEMO_PAASID = 'yidi-demo';
@@ -104,12 +153,42 @@ const int = (env: Env, name: string, dflt: number) => {
   const v = env[name];
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 0) {
+    wrong(`${name} must be a non-negative integer, got "${v}"`);
+    return dflt;
+  }
   return n;
 };
 
-/** Defaults suit the demo (mock platform on loopback); production must name its platform. */
+/**
+ * Defaults suit the demo (mock platform on loopback); production must name its platform. Every
+ * missing or wrong setting is reported at once, one per line, in one ConfigError.
+ */
 export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV === 'production' ? 'production' : 'demo'): GatewayConfig {
+  collecting = [];
+  const problems = collecting;
+  let config: GatewayConfig | undefined;
+  try {
+    config = readConfig(env, mode);
+  } catch (e) {
+    // a setting that cannot be read further (a key file, a key): its message; anything else it caused is a consequence
+    if (e instanceof AlreadyReported && problems.length) {
+      // listed already
+    } else if (e instanceof ConfigError) problems.push(e.message);
+    else if (!problems.length) throw e;
+  } finally {
+    collecting = undefined;
+  }
+  if (problems.length || !config) {
+    const list = problems.map((p) => `  - ${p.replace(/^production start refused: /, '')}`).join('\n');
+    throw new ConfigError(
+      `${mode === 'production' ? 'production start refused' : 'start refused'}: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} missing or wrong:\n${list}`,
+    );
+  }
+  return config;
+}
+
+function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
   const baseUrl = env.PLATFORM_BASE_URL ?? '';
   const profile = platformProfile(env);
   if (mode === 'production') {
@@ -118,47 +197,57 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       ...missingForProfile(env, profile),
     ];
     if (missing.length) {
-      throw new ConfigError(
+      wrong(
         `production start refused: ${missing.join(', ')} not set (PLATFORM_PROFILE=${profile}). A gateway never settles against the mock platform by accident; run "npm run demo" for the demo.`,
       );
     }
     if (/127\.0\.0\.1|localhost|\[::1\]/.test(baseUrl) && env.ALLOW_LOOPBACK_PLATFORM !== '1') {
-      throw new ConfigError(
+      wrong(
         'production start refused: PLATFORM_BASE_URL points at this machine (the mock?). Set ALLOW_LOOPBACK_PLATFORM=1 if a local proxy really forwards to the platform.',
       );
     }
     // the demo's credentials are the mock platform's: a real platform never issues them
     if ((env.PLATFORM_PAASID === DEMO_PAASID || env.PLATFORM_SECRET === DEMO_SECRET) && env.ALLOW_MOCK_PLATFORM !== '1') {
-      throw new ConfigError(
+      wrong(
         'production start refused: PLATFORM_PAASID / PLATFORM_SECRET are the demo values of the mock platform. Set the platform credentials the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.',
       );
     }
     if (profile === 'jilin-sm' && env.ALLOW_MOCK_PLATFORM !== '1') {
       const demo = (Object.keys(DEMO_JILIN) as Array<keyof typeof DEMO_JILIN>).filter((k) => secretSetting(env, k) === DEMO_JILIN[k]);
       if (demo.length)
-        throw new ConfigError(
+        wrong(
           `production start refused: ${demo.join(', ')} ${demo.length > 1 ? 'are the demo values' : 'is the demo value'} of the mock platform. Set what the insurance bureau issued, or ALLOW_MOCK_PLATFORM=1 to run against the mock on purpose.`,
         );
     }
   }
   const fixmedins_code = env.FIXMEDINS_CODE ?? 'H44030500001';
-  if (fixmedins_code.length !== 12) throw new ConfigError(`FIXMEDINS_CODE must be 12 characters, got ${fixmedins_code.length}`);
-  const backend = env.STORE_BACKEND ?? 'lmdb';
-  if (backend !== 'lmdb' && backend !== 'redis') throw new ConfigError(`STORE_BACKEND must be lmdb or redis, got "${backend}"`);
+  if (fixmedins_code.length !== 12) wrong(`FIXMEDINS_CODE must be 12 characters, got ${fixmedins_code.length}`);
+  const backend = (env.STORE_BACKEND ?? 'lmdb') as 'lmdb' | 'redis';
+  if (backend !== 'lmdb' && backend !== 'redis') wrong(`STORE_BACKEND must be lmdb or redis, got "${backend}"`);
   const opterType = env.OPTER_TYPE ?? '1';
-  if (!['1', '2', '3'].includes(opterType)) throw new ConfigError('OPTER_TYPE must be 1, 2 or 3');
+  if (!['1', '2', '3'].includes(opterType)) wrong('OPTER_TYPE must be 1, 2 or 3');
   return {
     mode,
     http: {
-      host: env.HOST ?? '0.0.0.0',
+      // the demo answers with public demo keys: only on this machine, unless HOST says otherwise
+      host: env.HOST ?? (mode === 'demo' ? '127.0.0.1' : '0.0.0.0'),
       port: int(env, 'PORT', 8080),
       bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 512 * 1024),
       shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000),
+      tls: tlsSettings(env),
     },
     auth: {
       clientsFile: env.API_CLIENTS_FILE || undefined,
       rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600),
       secretOf: (name) => env[name],
+    },
+    staff: {
+      accountsFile: env.STAFF_ACCOUNTS_FILE || undefined,
+      sessionTtlSeconds: int(env, 'STAFF_SESSION_HOURS', 8) * 3600,
+      idleSeconds: int(env, 'STAFF_SESSION_IDLE_MINUTES', 30) * 60,
+      maxFailures: int(env, 'STAFF_LOCKOUT_FAILURES', 5),
+      lockoutSeconds: int(env, 'STAFF_LOCKOUT_SECONDS', 900),
+      cookieSecure: env.STAFF_COOKIE_SECURE === '1',
     },
     store:
       backend === 'redis'
@@ -173,6 +262,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
             waitTimeoutMs: int(env, 'REDIS_WAIT_TIMEOUT_MS', 500),
           }
         : { backend, path: env.DATA_DIR ?? './data', mapSizeBytes: int(env, 'LMDB_MAP_SIZE_GIB', 64) * 2 ** 30 },
+    storeKeys: storeKeys(env, mode),
     idempotency: { ttlSeconds: idempotencyTtl(env, mode), waitMs: int(env, 'IDEMPOTENCY_WAIT_MS', 10_000) },
     platform: {
       profile,
@@ -225,6 +315,7 @@ export function loadConfig(env: Env, mode: GatewayConfig['mode'] = env.NODE_ENV 
       hotDays: int(env, 'JOURNAL_HOT_DAYS', 400),
       archiveDir: env.ARCHIVE_DIR ?? (backend === 'lmdb' ? `${env.DATA_DIR ?? './data'}/archive` : './data/archive'),
       intervalMs: int(env, 'ARCHIVE_INTERVAL_MS', 3_600_000),
+      ...retentionPeriods(env, mode),
     },
     outpatientErFlagAt: erFlagPlacement(env),
     reconciliation: reconciliation(env),
@@ -308,7 +399,11 @@ function jilinSettings(env: Env, baseUrl: string, mode: GatewayConfig['mode']): 
   const missing = (
     ['PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET', 'PLATFORM_USERNAME', 'PLATFORM_PASSWORD', 'PLATFORM_SM2_PRIVATE_KEY'] as const
   ).filter((k) => !get(k));
-  if (missing.length) throw new ConfigError(`PLATFORM_PROFILE=jilin-sm needs ${missing.join(', ')} (each may also come as NAME_FILE)`);
+  if (missing.length) {
+    const message = `PLATFORM_PROFILE=jilin-sm needs ${missing.join(', ')} (each may also come as NAME_FILE)`;
+    // in production the start's own check has listed them already
+    throw production ? new AlreadyReported(message) : new ConfigError(message);
+  }
   const clientId = get('PLATFORM_CLIENT_ID')!;
   const idBytes = Buffer.byteLength(clientId, 'utf8');
   if (idBytes !== 16)
@@ -364,7 +459,7 @@ function jilinSettings(env: Env, baseUrl: string, mode: GatewayConfig['mode']): 
 
 function positiveInt(env: Env, name: string, dflt: number) {
   const n = int(env, name, dflt);
-  if (n < 1) throw new ConfigError(`${name} must be at least 1`);
+  if (n < 1) wrong(`${name} must be at least 1`);
   return n;
 }
 
@@ -384,15 +479,15 @@ const bool = (env: Env, name: string, dflt: boolean) => {
 function reconciliation(env: Env): ReconciliationConfig {
   const runAt = env.RECON_RUN_AT ?? '00:30';
   const runAtMinutes = parseTimeOfDay(runAt);
-  if (runAtMinutes === undefined) throw new ConfigError(`RECON_RUN_AT must be HH:MM (24 h), got "${runAt}"`);
+  if (runAtMinutes === undefined) wrong(`RECON_RUN_AT must be HH:MM (24 h), got "${runAt}"`);
   const closeByDay = int(env, 'RECON_CLOSE_BY_DAY', 3);
-  if (closeByDay < 1 || closeByDay > 28) throw new ConfigError('RECON_CLOSE_BY_DAY must be 1..28');
+  if (closeByDay < 1 || closeByDay > 28) wrong('RECON_CLOSE_BY_DAY must be 1..28');
   const leaseMs = int(env, 'RECON_LEASE_MS', 60_000);
-  if (leaseMs < 1_000) throw new ConfigError('RECON_LEASE_MS must be at least 1000');
+  if (leaseMs < 1_000) wrong('RECON_LEASE_MS must be at least 1000');
   return {
     schedule: bool(env, 'RECON_SCHEDULE', true),
     runAt,
-    runAtMinutes,
+    runAtMinutes: runAtMinutes ?? 30,
     intervalMs: int(env, 'RECON_INTERVAL_MS', 60_000),
     leaseMs,
     catchUpDays: int(env, 'RECON_CATCH_UP_DAYS', 7),
@@ -447,10 +542,78 @@ function sentinels(v: string | undefined) {
   });
 }
 
+/**
+ * How long what the gateway keeps is kept (issue 20; README "Retention"), in days, 0 = for ever.
+ * Defaults: 30 years (10 958 days) for journal records, archives and the audit log — the longest
+ * period the records serve: accounting vouchers are kept 30 years (会计档案管理办法, 2015, 附表:
+ * 会计凭证 30年) and inpatient medical records at least 30 years from discharge (医疗机构病历管理规定
+ * 2013, 第二十九条; outpatient 15 years). ASSUMPTION: that the settlement journal counts as both
+ * (it is the hospital's evidence of every fund settlement); a hospital's archive office may set
+ * shorter or longer periods. The audit log is never kept less than 180 days in production
+ * (网络安全法 第二十一条: network logs at least six months).
+ */
+function retentionPeriods(env: Env, mode: GatewayConfig['mode']) {
+  const THIRTY_YEARS = 10_958;
+  const journalDays = int(env, 'JOURNAL_RETENTION_DAYS', THIRTY_YEARS);
+  const archiveDays = int(env, 'ARCHIVE_RETENTION_DAYS', journalDays);
+  const auditDays = int(env, 'AUDIT_RETENTION_DAYS', THIRTY_YEARS);
+  const hotDays = int(env, 'JOURNAL_HOT_DAYS', 400);
+  if (journalDays && journalDays < hotDays)
+    throw new ConfigError(`JOURNAL_RETENTION_DAYS (${journalDays}) must not be shorter than JOURNAL_HOT_DAYS (${hotDays})`);
+  if (mode === 'production' && auditDays && auditDays < 180)
+    throw new ConfigError(`AUDIT_RETENTION_DAYS must be at least 180 in production (网络安全法 第二十一条: six months), got ${auditDays}`);
+  return { journalDays, archiveDays, auditDays };
+}
+
+function tlsSettings(env: Env): TlsSettings | undefined {
+  if (!env.TLS_CERT_FILE && !env.TLS_KEY_FILE) {
+    if (env.TLS_CLIENT_CA_FILE) throw new ConfigError('TLS_CLIENT_CA_FILE needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  const read = (name: string) => {
+    try {
+      return readFileSync(env[name]!, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`${name} ${env[name]} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  };
+  // the private key: TLS_KEY_FILE through secretSetting's checks (a file, 0600 or 0400)
+  const key = secretSetting({ TLS_KEY_FILE: env.TLS_KEY_FILE }, 'TLS_KEY');
+  return { cert: read('TLS_CERT_FILE'), key: key!, ...(env.TLS_CLIENT_CA_FILE ? { clientCa: read('TLS_CLIENT_CA_FILE') } : {}) };
+}
+
+/**
+ * The store keyring (issue 20): STORE_KEYS or STORE_KEYS_FILE (0600, see secretSetting) with
+ * `id:base64key` entries, STORE_KEY_CURRENT (default the last entry), STORE_CIPHER, STORE_INDEX_KEY_ID.
+ * Production refuses to start without one: the journal holds sensitive personal information (PIPL).
+ */
+export function storeKeys(env: Env, mode: GatewayConfig['mode']): StoreKeyring | undefined {
+  const text = secretSetting(env, 'STORE_KEYS');
+  if (!text) {
+    if (mode === 'production')
+      throw new ConfigError(
+        'production start refused: STORE_KEYS (or STORE_KEYS_FILE) not set. The store holds patients\' personal data and is kept encrypted; create a key with "npm run store-key -- k1" (README "Security").',
+      );
+    return undefined;
+  }
+  try {
+    return parseKeyring(text, {
+      current: env.STORE_KEY_CURRENT,
+      cipher: env.STORE_CIPHER,
+      indexKeyId: env.STORE_INDEX_KEY_ID,
+      source: env.STORE_KEYS_FILE ? `STORE_KEYS_FILE ${env.STORE_KEYS_FILE}` : 'STORE_KEYS',
+    });
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
 /** Keys are kept at least 24 hours in production (an HIS retries a settlement the next morning). */
 function idempotencyTtl(env: Env, mode: GatewayConfig['mode']) {
   const ttl = int(env, 'IDEMPOTENCY_TTL_SECONDS', 86_400);
-  if (ttl < 1) throw new ConfigError('IDEMPOTENCY_TTL_SECONDS must be at least 1');
+  if (ttl < 1) wrong('IDEMPOTENCY_TTL_SECONDS must be at least 1');
   if (mode === 'production' && ttl < 86_400)
     throw new ConfigError(`IDEMPOTENCY_TTL_SECONDS must be at least 86400 (24 hours) in production, got ${ttl}`);
   return ttl;

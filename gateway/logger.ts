@@ -60,6 +60,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     {
       level,
       base: { service: 'yidi-gateway' },
+      // ISO 8601 with the zone (UTC), not epoch milliseconds: readable in a log file and by any log shipper
+      timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (o) => censor(o) as Record<string, unknown> },
       // never log request or reply bodies whole; error text is the platform's words, kept but redacted
       serializers: { err: freeText, error: freeText },

@@ -1,8 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../adapters/platform/msgid.js';
 import { accessRule } from './auth/access.js';
+import type { BreakerState } from './resilience/circuit-breaker.js';
 import { SELF_PAY_QUEUE } from './resilience/store-and-forward.js';
 import type { ReconciliationStatus } from './resilience/reconciliation/service.js';
+import { OPEN_WORK } from './store/query.js';
 import type { Store } from './store/store.js';
 
 /**
@@ -17,9 +20,18 @@ export class GatewayMetrics {
   private readonly platformDuration: Histogram<'infno'>;
   private readonly identityRefusals: Counter<'channel' | 'fields'>;
 
-  constructor(store: Store) {
+  private readonly reversalAttempts: Counter<'result'>;
+
+  constructor(
+    store: Store,
+    private readonly clock: Clock,
+  ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // promtool check metrics: a gauge must not end in _total. These three are the sums of the
+    // nodejs_active_{handles,requests,resources}{type} gauges prom-client also exports, so dropping
+    // them loses nothing (sum() gives them back); a prefix would not help, the suffix is the complaint.
+    for (const name of FLAGGED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
     this.httpRequests = new Counter({
       name: 'yidi_http_requests_total',
       help: 'HTTP requests by method, route pattern and status',
@@ -52,6 +64,13 @@ export class GatewayMetrics {
       labelNames: ['channel', 'fields'],
       registers,
     });
+    this.reversalAttempts = new Counter({
+      name: 'yidi_reversal_attempts_total',
+      help: '2601 reversal (冲正) attempts by result: reversed, not_booked, done (held after all), needs_manual (given to staff), failed (tried again later), not_sent (platform down or breaker open)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.watchOpenWorkAge(store);
     new Gauge({
       name: 'yidi_open_work',
       help: "Open work by kind, counted from the store's open-work indexes (0 when everything is done): pending (calls in flight), unresolved, reversing, inquiring, needs_manual, releasing (journal records still to be resolved), self_pay_pending, self_pay_rejected (uploads owed)",
@@ -62,6 +81,62 @@ export class GatewayMetrics {
         for (const [kind, n] of Object.entries(journal)) this.set({ kind }, n);
         this.set({ kind: 'self_pay_pending' }, uploads.pending);
         this.set({ kind: 'self_pay_rejected' }, uploads.rejected);
+      },
+    });
+  }
+
+  /** Work left open too long: the age of the oldest record in each open-work index (0: none open). */
+  private watchOpenWorkAge(store: Store) {
+    const clock = this.clock;
+    new Gauge({
+      name: 'yidi_open_work_oldest_age_seconds',
+      help: "Age (since its call was made) of the oldest record of each open-work kind, from the store's open-work indexes; 0 when none is open",
+      labelNames: ['kind'],
+      registers: [this.registry],
+      async collect() {
+        const oldest = await store.oldestOpenWork();
+        const now = clock.now().getTime();
+        for (const kind of OPEN_WORK) {
+          const at = oldest[kind];
+          this.set({ kind }, at ? Math.max(0, (now - Date.parse(at)) / 1000) : 0);
+        }
+      },
+    });
+  }
+
+  /**
+   * The platform side: the circuit breaker's state (one series per state, 1 for the current one),
+   * whether the gateway holds a sign-in, and seconds since the last successful 9001 sign-in (since
+   * this process started while it has none yet).
+   */
+  watchPlatform(breaker: { state(): BreakerState }, platform: { readonly signedIn: boolean; readonly lastSignInAt: number | undefined }) {
+    const registers = [this.registry];
+    const clock = this.clock;
+    const startedAt = clock.now().getTime();
+    new Gauge({
+      name: 'yidi_circuit_breaker_state',
+      help: 'The platform circuit breaker: 1 for its current state (closed, half_open, open), 0 for the others',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const current = breaker.state();
+        for (const state of BREAKER_STATES) this.set({ state }, state === current ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'yidi_platform_signed_in',
+      help: '1 while the gateway holds a 9001 sign-in (sign_no), 0 otherwise (/readyz is then not ready)',
+      registers,
+      collect() {
+        this.set(platform.signedIn ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'yidi_platform_sign_in_age_seconds',
+      help: 'Seconds since the last successful 9001 sign-in (since the process started while there has been none)',
+      registers,
+      collect() {
+        this.set(Math.max(0, (clock.now().getTime() - (platform.lastSignInAt ?? startedAt)) / 1000));
       },
     });
   }
@@ -99,7 +174,7 @@ export class GatewayMetrics {
       (s) => s.open_differences,
     );
     gauge(
-      'yidi_reconciliation_days_open_current_month',
+      'yidi_reconciliation_unbalanced_dates_current_month',
       'Days of the current month before today that are not balanced (not run counts as open)',
       (s) => s.days_open_current_month,
     );
@@ -112,6 +187,11 @@ export class GatewayMetrics {
       (s) => (s.close_overdue ? 1 : 0),
     );
   }
+
+  /** ReversalWorker's `onAttempt` hook: one 2601 attempt and its result. */
+  readonly countReversalAttempt = (result: string) => {
+    this.reversalAttempts.inc({ result });
+  };
 
   /** PlatformClient's `observe` hook. */
   readonly observePlatform = (infno: string, outcome: string, ms: number) => {
@@ -127,6 +207,7 @@ export class GatewayMetrics {
   /** Counts and times every request by its route pattern (never the raw path: ids would explode the labels). */
   httpMiddleware() {
     return (req: Request, res: Response, next: NextFunction) => {
+      trackMatchedRoute(req);
       const end = this.httpDuration.startTimer();
       res.on('finish', () => {
         const labels = { method: req.method, route: routeLabel(req), status: String(res.statusCode) };
@@ -142,8 +223,34 @@ export class GatewayMetrics {
   }
 }
 
-function routeLabel(req: Request): string {
-  if (req.route?.path) return `${req.baseUrl}${String(req.route.path)}`;
+const FLAGGED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half_open', 'open'];
+
+/** The route pattern a request matched, with its router's mount path, as it was when the route matched. */
+const MATCHED = Symbol('matched route');
+type Tracked = Request & { [MATCHED]?: string };
+
+/**
+ * Remembers the full pattern the moment Express assigns `req.route` (its router then sets
+ * `req.baseUrl` to the mount path, e.g. /v1). An error raised inside a mounted router leaves it:
+ * by `finish` the baseUrl is the app's again (''), so reading it there labelled every error
+ * without its prefix (issue 15).
+ */
+function trackMatchedRoute(req: Tracked) {
+  let route: unknown;
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set(v: { path?: unknown } | undefined) {
+      route = v;
+      if (v?.path !== undefined) req[MATCHED] = `${req.baseUrl}${String(v.path)}`;
+    },
+  });
+}
+
+function routeLabel(req: Tracked): string {
+  if (req[MATCHED]) return req[MATCHED];
   // refused before routing (401, 403, 413, 429) or no route at all: the endpoint group, else one label
   const { prefix } = accessRule(req.originalUrl.split('?')[0] ?? '/');
   return prefix ? `${prefix}/*` : 'unmatched';

@@ -57,6 +57,13 @@ export const PERSONAL_FIELDS: readonly string[] = [
   'authorization',
   'x-api-key',
   'x-tif-signature',
+  // named staff (issue 15): a password, the session cookie and its CSRF token
+  'password',
+  'password_hash',
+  'cookie',
+  'set-cookie',
+  'csrf_token',
+  'x-csrf-token',
   'secret',
   'token',
   'ec_token',

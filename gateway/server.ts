@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { MsgidGenerator, systemClock, type Clock } from '../adapters/platform/msgid.js';
 import { createTransport } from '../adapters/platform/transports.js';
 import type { PlatformTransport } from '../adapters/platform/transport.js';
@@ -14,6 +15,8 @@ import { booksNothing, callKind } from './engine/call-kinds.js';
 import { PlatformClient, unknownResolution } from './engine/platform-client.js';
 import { SLIP_CHECKS } from './engine/reply-reader.js';
 import { loadApiClients } from './auth/clients.js';
+import { StaffSessions } from './auth/sessions.js';
+import { StaffAccounts } from './auth/staff.js';
 import { createApp } from './http/app.js';
 import { answerParserErrors } from './http/client-error.js';
 import { GatewayMetrics } from './metrics.js';
@@ -27,6 +30,8 @@ import { ReversalWorker } from './resilience/reversal-worker.js';
 import { StoreAndForward } from './resilience/store-and-forward.js';
 import { Archiver } from './resilience/archiver.js';
 import { JournalArchive } from './store/archive.js';
+import { StoreCipher, StoreKeyError } from './store/crypto.js';
+import { ConfigError } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { LmdbStore } from './store/lmdb-store.js';
 import { RedisStore } from './store/redis-store.js';
@@ -47,8 +52,13 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   const schemas = new Schemas();
   schemas.compileAll();
   const clients = loadApiClients(config.auth, config.mode);
-  const store = parts.store ?? (await openStore(config, logger));
-  const metrics = new GatewayMetrics(store);
+  // encryption at rest (issue 20): one cipher for the store and the archive
+  const cipher = storeCipherOf(config);
+  if (!cipher) logger.warn({ store: config.store.backend }, 'the store is kept IN CLEAR (no STORE_KEYS): never for real patients');
+  else logger.info({ cipher: config.storeKeys!.cipher, key_id: cipher.currentKeyId }, 'the store is sealed');
+  const store = parts.store ?? (await openStore(config, logger, cipher));
+  const staffAccounts = new StaffAccounts(config.staff.accountsFile);
+  const metrics = new GatewayMetrics(store, clock);
   const transport = withCircuitBreaker(parts.transport ?? createTransport(config.platform, clock), config.platform.breaker, logger);
   const platform = new PlatformClient({
     store,
@@ -71,6 +81,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   });
   // half-open: the breaker's probe is a sign-in, never a patient's transaction
   transport.setProbe(() => platform.signInNow());
+  metrics.watchPlatform(transport, platform);
   // 人卡一致 refusals, kept for the insurance office (JS 24) and counted
   const identityRefusals = new IdentityRefusals(store, clock, logger, metrics.countIdentityRefusal);
   const persons = new Persons(platform, config.envelope.mdtrtarea_admvs, identityRefusals);
@@ -101,6 +112,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       pharmacy: { undone: (t) => pharmacy.releaseAfterReversal(t) },
     },
     onResolved: (t) => refunds.onReversalResolved(t),
+    onAttempt: metrics.countReversalAttempt,
   });
   const uploads = new StoreAndForward({
     store,
@@ -110,13 +122,16 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     logger,
     intervalMs: config.resilience.selfPay.intervalMs,
   });
-  const archive = new JournalArchive(config.retention.archiveDir);
+  const archive = new JournalArchive(config.retention.archiveDir, cipher);
   const archiver = new Archiver({
     store,
     archive,
     clock,
     logger,
     hotDays: config.retention.hotDays,
+    journalDays: config.retention.journalDays,
+    archiveDays: config.retention.archiveDays,
+    auditDays: config.retention.auditDays,
     intervalMs: config.retention.intervalMs,
     timeZoneOffsetMinutes: config.envelope.timeZoneOffsetMinutes,
   });
@@ -184,7 +199,8 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     bodyLimitBytes: config.http.bodyLimitBytes,
     mode: config.mode,
     clock,
-    auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute },
+    auth: { clients, rateLimitPerMinute: config.auth.rateLimitPerMinute, requireTrustedCertificate: !!config.http.tls?.clientCa },
+    staff: new StaffSessions(staffAccounts, store, clock, config.staff),
     metrics,
     lifecycle,
     idempotency: { ...config.idempotency, holder: bootId },
@@ -251,8 +267,28 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
       archiver.start();
       // resumes at once a run a stopped process left, then keeps the daily schedule
       reconWorker.start();
+      const tls = config.http.tls;
       server = await new Promise<Server>((resolve) => {
-        const s = app.listen(port, host, () => resolve(s));
+        if (!tls) {
+          const s = app.listen(port, host, () => resolve(s));
+          return;
+        }
+        // issue 20: TLS 1.2+ with forward-secret AEAD suites; a client certificate is asked for (not
+        // required: API-key callers connect too) when a client pins one, and checked by auth.ts
+        const s = createHttpsServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2',
+            ciphers: TLS12_CIPHERS,
+            honorCipherOrder: true,
+            requestCert: clients.acceptsCertificates || !!tls.clientCa,
+            rejectUnauthorized: false,
+            ...(tls.clientCa ? { ca: tls.clientCa } : {}),
+          },
+          app,
+        );
+        s.listen(port, host, () => resolve(s));
       });
       server.requestTimeout = 60_000;
       answerParserErrors(server, logger);
@@ -293,13 +329,46 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
 
 export type Gateway = Awaited<ReturnType<typeof createGateway>>;
 
+/**
+ * TLS 1.2 suites allowed (TLS 1.3's are all AEAD with forward secrecy): ECDHE with AES-GCM or
+ * ChaCha20-Poly1305 — the Mozilla "intermediate" list. No SM2/SM4 suite: the OpenSSL 3.0 of Node 20
+ * has neither TLCP (GB/T 38636) nor the RFC 8998 TLS 1.3 suites (README "Security").
+ */
+const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
 /** A process renews its alive mark (Idempotency-Key claims name it) every few seconds; it lapses 15 s after the last. */
 const ALIVE_TTL_SECONDS = 15;
 const ALIVE_RENEW_MS = 3_000;
 
-export async function openStore(config: GatewayConfig, logger: Logger): Promise<Store> {
+function storeCipherOf(config: GatewayConfig) {
+  try {
+    return config.storeKeys ? new StoreCipher(config.storeKeys) : undefined;
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(e.message);
+    throw e;
+  }
+}
+
+/** A wrong or missing store key stops start-up with its message (main.ts: configuration refused). */
+export async function openStore(config: GatewayConfig, logger: Logger, cipher?: StoreCipher): Promise<Store> {
+  try {
+    return await openStoreOf(config, logger, cipher);
+  } catch (e) {
+    if (e instanceof StoreKeyError) throw new ConfigError(`store key: ${e.message}`);
+    throw e;
+  }
+}
+
+async function openStoreOf(config: GatewayConfig, logger: Logger, cipher?: StoreCipher): Promise<Store> {
   if (config.store.backend === 'lmdb') {
-    const s = new LmdbStore(config.store.path, { mapSizeBytes: config.store.mapSizeBytes });
+    const s = new LmdbStore(config.store.path, { mapSizeBytes: config.store.mapSizeBytes, cipher });
     s.pruneSequences();
     s.pruneIdempotency();
     return s;
@@ -311,7 +380,7 @@ export async function openStore(config: GatewayConfig, logger: Logger): Promise<
     if (Date.now() - lastError > 10_000) logger.error({ store: 'redis', err: e.message }, 'Redis connection error');
     lastError = Date.now();
   };
-  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError }).connect();
+  const s = await new RedisStore({ url, keyPrefix, sentinels, sentinelName, waitReplicas, waitTimeoutMs, onError, cipher }).connect();
   const persistence = await s.checkPersistence();
   // A settlement journal must survive a Redis restart (design.md "Stores"): say so loudly.
   if (persistence === 'off') {

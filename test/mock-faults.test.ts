@@ -3,7 +3,7 @@
  * on by asking the inquiries what was booked), a 2601 refused for a given oinfno, and an original
  * booked late, after the 2601 that looked for it.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CallOptions, MockClient } from '../mocks/platform/client.js';
 import { mockWithClient } from './helpers/mock-client.js';
 import * as inputs from '../mocks/platform/sample-inputs.js';
@@ -168,18 +168,25 @@ describe('late_booking: the original is booked after the 2601 that looked for it
   it('a 2601 before the booking finds nothing (原交易不存在); the original is booked afterwards', async () => {
     const mdtrtId = (await ok('2201', inputs.registration(P.psn_no, P.token, 'MZ-LATE'))).data.mdtrt_id as string;
     await ok('2204', inputs.feeUpload(mdtrtId, P.psn_no, [LINE]));
-    const rule = await control('POST', '/faults', { kind: 'late_booking', infno: '2207', delay_ms: 600, count: 1 });
-    expect(rule).toMatchObject({ kind: 'late_booking', phase: 'before_handler', params: { delay_ms: 600 } });
+    // the booking waits LATE_MS after the call arrived: long enough for the checks below even on a loaded machine
+    const LATE_MS = 5_000;
+    const rule = await control('POST', '/faults', { kind: 'late_booking', infno: '2207', delay_ms: LATE_MS, count: 1 });
+    expect(rule).toMatchObject({ kind: 'late_booking', phase: 'before_handler', params: { delay_ms: LATE_MS } });
     const settle = client.nextMsgid();
+    const calls2207 = (await control('GET', '/calls?infno=2207')).length;
     const started = Date.now();
     const original = client.callOk('2207', inputs.settleInScope(mdtrtId, P.psn_no, P.token, 37, '0'), { ...AS_P, msgid: settle });
-    await new Promise((r) => setTimeout(r, 100));
+    // the call has arrived (waited for, not guessed), and is not booked yet
+    await vi.waitFor(async () => expect((await control('GET', '/calls?infno=2207')).length).toBeGreaterThan(calls2207), {
+      timeout: LATE_MS,
+      interval: 25,
+    });
     expect(await control('GET', '/ledger')).toEqual([]);
     const reversal = await client.call('2601', { data: { psn_no: P.psn_no, omsgid: settle, oinfno: '2207' } }, AS_P);
     expect(reversal).toMatchObject({ infcode: -2, err_msg: `原交易不存在: ${settle}` });
 
     const settled = await original;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(590);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(LATE_MS - 10);
     expect(settled.setlinfo.medins_setl_id).toBe(settle);
     expect(await control('GET', '/ledger')).toEqual([expect.objectContaining({ msgid: settle, status: 'booked' })]);
     expect(await latestSettlement(mdtrtId)).toMatchObject({ medins_setl_id: settle });

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Decimal } from 'decimal.js';
 import { pino } from 'pino';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CallOptions, MockClient } from '../mocks/platform/client.js';
 import {
   CODES,
@@ -669,8 +669,8 @@ describe('control API faults', () => {
       (output) => ({ output }),
       (error: unknown) => ({ error }),
     );
-    await new Promise((r) => setTimeout(r, 150));
-    expect(await control('GET', '/ledger')).toHaveLength(1); // booked while the reply is still held back
+    // booked while the reply is still held back (waited for, not guessed: a loaded machine may take longer than the hold to get there)
+    await vi.waitFor(async () => expect(await control('GET', '/ledger')).toHaveLength(1), { timeout: 20_000, interval: 25 });
     const outcome = await pending;
     if ('error' in outcome) throw outcome.error;
     const settled = outcome.output;

@@ -15,6 +15,7 @@ import path from 'node:path';
 import nock from 'nock';
 import { sm2 } from 'sm-crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { newMasterKey } from '../gateway/store/crypto.js';
 import { createJilinTransport } from '../adapters/platform/jilin-transport.js';
 import { decodeFsi, encodeFsi, type FsiSettings, multipart } from '../adapters/platform/profile-fsi-paths.js';
 import { decodeJilin, encodeJilin, type JilinSettings, readTokenReply, tokenRequest } from '../adapters/platform/profile-jilin-sm.js';
@@ -560,6 +561,8 @@ describe('start-up settings of the profiles (gateway/config.ts)', () => {
     FIXMEDINS_NAME: '某医院',
     MDTRTAREA_ADMVS: '220100',
     PLATFORM_PROFILE: 'jilin-sm',
+    // issue 20: a production start needs a store key
+    STORE_KEYS: newMasterKey('k1'),
   };
   const creds = {
     PLATFORM_CLIENT_ID: 'ABCDEFGHIJKLMNOP',
@@ -585,7 +588,7 @@ describe('start-up settings of the profiles (gateway/config.ts)', () => {
 
   it('production lists what the profile needs and is missing', () => {
     expect(() => loadConfig(prod)).toThrow(
-      'production start refused: PLATFORM_CLIENT_ID, PLATFORM_CLIENT_SECRET (or PLATFORM_CLIENT_SECRET_FILE), PLATFORM_USERNAME, PLATFORM_PASSWORD (or PLATFORM_PASSWORD_FILE), PLATFORM_SM2_PRIVATE_KEY (or PLATFORM_SM2_PRIVATE_KEY_FILE) not set (PLATFORM_PROFILE=jilin-sm).',
+      'production start refused: 1 setting is missing or wrong:\n  - PLATFORM_CLIENT_ID, PLATFORM_CLIENT_SECRET (or PLATFORM_CLIENT_SECRET_FILE), PLATFORM_USERNAME, PLATFORM_PASSWORD (or PLATFORM_PASSWORD_FILE), PLATFORM_SM2_PRIVATE_KEY (or PLATFORM_SM2_PRIVATE_KEY_FILE) not set (PLATFORM_PROFILE=jilin-sm).',
     );
     const c = loadConfig({ ...prod, ...creds });
     expect(c.platform.jilin).toMatchObject({
@@ -624,17 +627,19 @@ describe('start-up settings of the profiles (gateway/config.ts)', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as Error).message).toBe(
-      `PLATFORM_SM2_PRIVATE_KEY_FILE ${open} is readable by group or others (mode 0644): a secret file must be 0600 or 0400 (chmod 600 ${open})`,
+      `production start refused: 1 setting is missing or wrong:\n  - PLATFORM_SM2_PRIVATE_KEY_FILE ${open} is readable by group or others (mode 0644): a secret file must be 0600 or 0400 (chmod 600 ${open})`,
     );
     const c = loadConfig({ ...env, PLATFORM_SM2_PRIVATE_KEY_FILE: secretFile('key', PLATFORM_KEY.d, 0o400) });
     expect(c.platform.jilin).toMatchObject({ clientSecret: 'file-secret', sm2: { d: PLATFORM_KEY.d } });
     const wrong = secretFile('key-wrong', 'not-a-key-but-secret-text', 0o600);
+    let refused = '';
     try {
       loadConfig({ ...env, PLATFORM_SM2_PRIVATE_KEY_FILE: wrong });
     } catch (e) {
-      expect((e as Error).message).toMatch(/^PLATFORM_SM2_PRIVATE_KEY is not an SM2 private key/);
-      expect((e as Error).message).not.toContain('not-a-key-but-secret-text');
+      refused = (e as Error).message;
     }
+    expect(refused).toMatch(/\n {2}- PLATFORM_SM2_PRIVATE_KEY is not an SM2 private key/);
+    expect(refused).not.toContain('not-a-key-but-secret-text');
     expect(() => loadConfig({ ...env, PLATFORM_SM2_PRIVATE_KEY_FILE: path.join(dir, 'absent') })).toThrow(/cannot be read: ENOENT/);
     expect(() => loadConfig({ ...env, PLATFORM_SM2_PRIVATE_KEY: PLATFORM_KEY.d, PLATFORM_SM2_PRIVATE_KEY_FILE: wrong })).toThrow(
       /both set/,

@@ -20,6 +20,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 负载均衡就绪检查（无需密钥、无细节）
+         * @description Readiness for a load balancer, without a key: 200 ready or 503 not_ready, no details
+         */
+        get: operations["getLoadBalancerReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1219,6 +1239,34 @@ export interface paths {
          */
         post: operations["uploadSelfPay"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 当前登录人员
+         * @description Who is signed in with this session cookie (401 when none or expired)
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * 医保办人员登录（用户名、密码）
+         * @description A member of the insurance office signs in (username, password): the session cookie (HttpOnly, SameSite=Strict) and the CSRF token to send in x-csrf-token; 401 GW_SEC_LOGIN_FAILED, 423 GW_SEC_ACCOUNT_LOCKED
+         */
+        post: operations["signIn"];
+        /**
+         * 退出登录
+         * @description Sign out: the session ends (with the cookie and x-csrf-token)
+         */
+        delete: operations["signOut"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2564,6 +2612,30 @@ export interface components {
             state: string;
             upload_id: string;
         };
+        /** Console: a member of the insurance office signs in (POST /v1/session) */
+        "session-login.request": {
+            /** the account's password */
+            password: string;
+            /** the account's username (npm run staff -- list) */
+            username: string;
+        };
+        /** A staff session: who is signed in (sign-in also answers the CSRF token); sign-out answers signed_out */
+        "session.response": {
+            /** @description how the audit log names the person: staff:<username> */
+            actor?: string;
+            /** @constant */
+            csrf_header?: "x-csrf-token";
+            /** @description sent back in the header csrf_header with every request that changes something */
+            csrf_token?: string;
+            /** Format: date-time */
+            expires_at?: string;
+            name?: string;
+            /** @enum {unknown} */
+            role?: "staff" | "admin";
+            /** @constant */
+            signed_out?: true;
+            username?: string;
+        } & (unknown | unknown);
         /** Settlement cancel (2208) request */
         "settlement-cancel.request": {
             /** 退费原因 */
@@ -2767,7 +2839,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_SEC_UNAUTHENTICATED, GW_SEC_SIGNATURE_INVALID */
+        /** @description A catalog error (docs/errors.md): GW_SEC_UNAUTHENTICATED, GW_SEC_SIGNATURE_INVALID, GW_SEC_LOGIN_FAILED */
         error401: {
             headers: {
                 [name: string]: unknown;
@@ -2776,7 +2848,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_SEC_FORBIDDEN */
+        /** @description A catalog error (docs/errors.md): GW_SEC_FORBIDDEN, GW_SEC_CSRF_INVALID */
         error403: {
             headers: {
                 [name: string]: unknown;
@@ -2832,6 +2904,15 @@ export interface components {
         };
         /** @description A catalog error (docs/errors.md): GW_VAL_LINE_AMOUNT_MISMATCH, GW_VAL_TOTAL_MISMATCH, GW_VAL_EMERGENCY_FLAG_MISMATCH, GW_VAL_EMERGENCY_CRITERION_MISSING, GW_VAL_PLATFORM_FIELD, GW_VAL_DUPLICATE_FEE_LINE, GW_VAL_IDEMPOTENCY_KEY_REUSED, GW_ID_PERSON_CREDENTIAL_MISMATCH, GW_ID_PERSON_NOT_FOUND, GW_FIL_NOT_FILED, GW_FIL_FILED_AFTER_DEADLINE, GW_VAL_MED_TYPE_NOT_INPATIENT, GW_BIZ_TRAUMA_THIRD_PARTY, GW_BIZ_TRAUMA_COMMITMENT_MISSING, GW_BIZ_TRAUMA_COMMITMENT_INVALID, GW_VAL_OUTSIDE_FORM_DATE, GW_VAL_SELF_PAY_ENCOUNTER_MISMATCH, GW_BIZ_REFUND_BENEFIT_DIFFERENCE, GW_BIZ_REFUND_LINES_INVALID, GW_BIZ_REFUND_RESETTLE_FAILED, GW_BIZ_PLATFORM_REJECTED */
         error422: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["error.response"];
+            };
+        };
+        /** @description A catalog error (docs/errors.md): GW_SEC_ACCOUNT_LOCKED */
+        error423: {
             headers: {
                 [name: string]: unknown;
             };
@@ -2919,6 +3000,42 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    getLoadBalancerReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["health.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -2953,6 +3070,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -2995,6 +3113,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3031,6 +3150,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3065,6 +3185,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3108,6 +3229,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3142,6 +3264,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3176,6 +3299,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3210,6 +3334,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3246,6 +3371,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3290,6 +3416,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3334,6 +3461,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3374,6 +3502,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3410,6 +3539,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3449,6 +3579,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3485,6 +3616,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3524,6 +3656,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3560,6 +3693,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3594,6 +3728,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3633,6 +3768,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3667,6 +3803,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3703,6 +3840,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3746,6 +3884,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3785,6 +3924,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3824,6 +3964,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3865,6 +4006,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3901,6 +4043,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3940,6 +4083,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -3983,6 +4127,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4026,6 +4171,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4065,6 +4211,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4108,6 +4255,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4151,6 +4299,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4187,6 +4336,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4230,6 +4380,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4267,6 +4418,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4311,6 +4463,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4354,6 +4507,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4397,6 +4551,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4440,6 +4595,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4476,6 +4632,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4519,6 +4676,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4555,6 +4713,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4596,6 +4755,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4632,6 +4792,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4671,6 +4832,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4714,6 +4876,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4757,6 +4920,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4800,6 +4964,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4843,6 +5008,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4886,6 +5052,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4927,6 +5094,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -4968,6 +5136,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5009,6 +5178,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5045,6 +5215,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5088,6 +5259,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5129,6 +5301,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5165,6 +5338,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5208,6 +5382,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5249,6 +5424,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5285,6 +5461,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5326,6 +5503,119 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["session.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    signIn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send one with every request that changes something: new for each new request, the same when resending it. Same key + same request after it finished: the stored answer (status, body, x-transaction-id) with `idempotent-replayed: true`, nothing sent again; while the first still runs: its answer once ready, else 409 GW_BIZ_IDEMPOTENCY_IN_FLIGHT; same key + another request: 422 GW_VAL_IDEMPOTENCY_KEY_REUSED. A validation error before anything ran does not use the key up. Kept at least 24 hours, per API client. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["session-login.request"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["session.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["session.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5362,6 +5652,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5405,6 +5696,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5448,6 +5740,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5482,6 +5775,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];
@@ -5518,6 +5812,7 @@ export interface operations {
             413: components["responses"]["error413"];
             415: components["responses"]["error415"];
             422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
             429: components["responses"]["error429"];
             431: components["responses"]["error431"];
             500: components["responses"]["error500"];

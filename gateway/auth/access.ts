@@ -10,13 +10,15 @@ import type { Role } from './clients.js';
  * anonymous caller learns nothing from a 404 there (401 first).
  */
 export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | readonly Role[]; only?: readonly string[] }> = [
-  { prefix: '/healthz', roles: 'public', only: ['/healthz'] },
+  { prefix: '/healthz', roles: 'public', only: ['/healthz', '/healthz/ready'] },
   // the console page's static files hold no data; the page calls /v1/console with the staff member's key
   {
     prefix: '/console',
     roles: 'public',
     only: ['/console', '/console/console.js', '/console/console.css', '/console/error-catalog.json', '/console/index.html'],
   },
+  // staff sign-in (POST), who am I (GET), sign-out (DELETE): the route checks the session cookie itself
+  { prefix: '/v1/session', roles: 'public', only: ['/v1/session'] },
   { prefix: '/readyz', roles: ['staff', 'admin'] },
   { prefix: '/metrics', roles: ['admin'] },
   { prefix: '/openapi.json', roles: 'any' },

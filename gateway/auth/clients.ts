@@ -15,7 +15,9 @@ export interface ApiClientEntry {
   id: string;
   name?: string;
   role: Role;
-  keys: Array<{ key_id: string; sha256: string; not_after?: string; created_at?: string }>;
+  keys?: Array<{ key_id: string; sha256: string; not_after?: string; created_at?: string }>;
+  /** mutual TLS (issue 20): the client certificates it may present instead of an API key */
+  cert_fingerprints_sha256?: string[];
   hmac_secret_env?: string;
   require_signature?: boolean;
   rate_limit_per_minute?: number;
@@ -27,9 +29,16 @@ export interface AuthenticatedClient {
   role: Role;
   key_id: string;
   rateLimitPerMinute?: number;
+  /** a person signed in with a staff account (id `staff:<username>`, key_id `session`): who, for the audit log */
+  staff?: { username: string; name: string };
 }
 
-export type AuthResult = { ok: true; client: AuthenticatedClient } | { ok: false; reason: 'unknown_key' | 'expired_key' };
+export type AuthResult =
+  | { ok: true; client: AuthenticatedClient }
+  | { ok: false; reason: 'unknown_key' | 'expired_key' | 'unknown_certificate' };
+
+/** A certificate fingerprint as compared: lower-case hex without colons. */
+export const normaliseFingerprint = (fp: string) => fp.replace(/:/g, '').toLowerCase();
 
 /**
  * API keys are 256-bit random strings, not passwords: nobody can guess or dictionary-attack a
@@ -64,11 +73,17 @@ export function validateClients(data: unknown, source = 'API_CLIENTS_FILE'): Api
   for (const c of entries) {
     if (ids.has(c.id)) throw new ConfigError(`${source}: client id "${c.id}" appears twice`);
     ids.add(c.id);
-    for (const k of c.keys) {
+    for (const fp of c.cert_fingerprints_sha256 ?? []) {
+      const f = normaliseFingerprint(fp);
+      if (hashes.has(f)) throw new ConfigError(`${source}: a certificate fingerprint of client "${c.id}" is used twice`);
+      hashes.add(f);
+    }
+    const keys = c.keys ?? [];
+    for (const k of keys) {
       if (hashes.has(k.sha256)) throw new ConfigError(`${source}: key ${c.id}/${k.key_id} is used twice`);
       hashes.add(k.sha256);
     }
-    if (new Set(c.keys.map((k) => k.key_id)).size !== c.keys.length)
+    if (new Set(keys.map((k) => k.key_id)).size !== keys.length)
       throw new ConfigError(`${source}: client "${c.id}" has two keys with the same key_id`);
   }
   return entries;
@@ -106,6 +121,7 @@ interface LoadedClient {
 export class ApiClients {
   private readonly keys: LoadedKey[] = [];
   private readonly byId = new Map<string, LoadedClient>();
+  private readonly byCertificate = new Map<string, LoadedClient>();
 
   /** `secretOf` looks an environment variable up (config.auth.secretOf); a missing or short secret stops start-up. */
   constructor(entries: ApiClientEntry[], secretOf: (envName: string) => string | undefined) {
@@ -121,7 +137,8 @@ export class ApiClients {
         client.hmacSecret = Buffer.from(secret, 'utf8');
       }
       this.byId.set(entry.id, client);
-      for (const k of entry.keys) {
+      for (const fp of entry.cert_fingerprints_sha256 ?? []) this.byCertificate.set(normaliseFingerprint(fp), client);
+      for (const k of entry.keys ?? []) {
         this.keys.push({
           digest: Buffer.from(k.sha256, 'hex'),
           key_id: k.key_id,
@@ -152,6 +169,24 @@ export class ApiClients {
     if (found.notAfter !== undefined && now.getTime() > found.notAfter) return { ok: false, reason: 'expired_key' };
     const e = found.client.entry;
     return { ok: true, client: { id: e.id, role: e.role, key_id: found.key_id, rateLimitPerMinute: e.rate_limit_per_minute } };
+  }
+
+  /** Does any client authenticate by certificate (then a TLS listener asks for one)? */
+  get acceptsCertificates() {
+    return this.byCertificate.size > 0;
+  }
+
+  /**
+   * The client a TLS client certificate belongs to, by its SHA-256 fingerprint (Node's
+   * `fingerprint256`). The handshake proved the caller holds the certificate's private key; the
+   * fingerprint names which certificate it is. Its key_id is `cert:<first 16 hex digits>`.
+   */
+  authenticateCertificate(fingerprint256: string): AuthResult {
+    const fp = normaliseFingerprint(fingerprint256);
+    const client = this.byCertificate.get(fp);
+    if (!client) return { ok: false, reason: 'unknown_certificate' };
+    const e = client.entry;
+    return { ok: true, client: { id: e.id, role: e.role, key_id: `cert:${fp.slice(0, 16)}`, rateLimitPerMinute: e.rate_limit_per_minute } };
   }
 
   /** The client's request-signing secret, when it has one. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sha256Hex, type ApiClientEntry, type Role } from './clients.js';
+import { hashPassword } from './staff.js';
 
 /**
  * The demo's API keys: fixed, public (they are in the README), and labelled DEMO so that nobody
@@ -29,6 +30,26 @@ export function ensureDemoClientsFile(dataDir: string): string {
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, `${JSON.stringify(demoClients(), null, 2)}\n`);
+  }
+  return file;
+}
+
+/** The demo's staff account (README quick start): public like the demo keys, for the console's sign-in. */
+export const DEMO_STAFF = {
+  username: 'demo.staff',
+  name: '演示医保办 (DEMO)',
+  role: 'staff',
+  password: 'DEMO-password-not-a-secret',
+} as const;
+
+/** Writes `<dataDir>/staff-accounts.json` with the demo account (scrypt hash, mode 0600) unless it exists; returns its path. */
+export async function ensureDemoStaffFile(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'staff-accounts.json');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const { password, ...account } = DEMO_STAFF;
+    const entry = { ...account, password_hash: await hashPassword(password) };
+    writeFileSync(file, `${JSON.stringify([entry], null, 2)}\n`, { mode: 0o600 });
   }
   return file;
 }

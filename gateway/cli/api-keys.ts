@@ -42,7 +42,9 @@ export function run(argv: string[], env: Record<string, string | undefined>) {
   const clients: ApiClientEntry[] = existsSync(file) ? validateClients(JSON.parse(readFileSync(file, 'utf8')), file) : [];
   const find = () => {
     if (!values.id) fail('--id is required');
-    return clients.find((c) => c.id === values.id);
+    const c = clients.find((x) => x.id === values.id);
+    // a client that authenticates by certificate only (issue 20) has no keys yet
+    return c ? Object.assign(c, { keys: c.keys ?? [] }) : undefined;
   };
   const save = () => {
     const checked = validateClients(clients, file);
@@ -101,7 +103,7 @@ export function run(argv: string[], env: Record<string, string | undefined>) {
     case 'list': {
       for (const c of clients) {
         out(
-          `${c.id}\t${c.role}\t${c.keys.map((k) => k.key_id + (k.not_after ? ` (until ${k.not_after})` : '')).join(', ')}${c.require_signature ? '\tsigned' : ''}`,
+          `${c.id}\t${c.role}\t${(c.keys ?? []).map((k) => k.key_id + (k.not_after ? ` (until ${k.not_after})` : '')).join(', ')}${c.require_signature ? '\tsigned' : ''}`,
         );
       }
       return;

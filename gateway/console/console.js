@@ -1,9 +1,13 @@
 // The insurance office's console (医保办失败交易处理台): plain ES module, no build step, no framework.
 // Everything shown comes from the gateway's /v1/console API with the key the staff member typed in.
 // The key is kept in sessionStorage (this tab only) and sent as x-api-key, never in a URL.
+// Or a person signs in with their own account (POST /v1/session): the session travels in an
+// HttpOnly cookie the page cannot read; the CSRF token answered at sign-in is kept in
+// sessionStorage and sent as x-csrf-token with every request.
 // Data is put into the page with textContent only (never innerHTML), so nothing in a record can run.
 
 const KEY_STORE = 'yidi.console.apiKey';
+const CSRF_STORE = 'yidi.console.csrf';
 
 /** The platform transactions the gateway speaks (schemas/platform/), with their Chinese names. */
 const INFNO = {
@@ -133,7 +137,7 @@ const STAGES = [
 const BULK_MAX = 1000;
 
 const $ = (id) => document.getElementById(id);
-const state = { key: null, catalog: {}, detailId: null, tab: 'transactions', reconDay: null };
+const state = { key: null, csrf: null, person: null, catalog: {}, detailId: null, tab: 'transactions', reconDay: null };
 
 // ---- small DOM helpers ------------------------------------------------------------------------
 
@@ -205,8 +209,14 @@ function idempotencyKey() {
   return `console-${Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
+/** The credential of every request: the API key, or (signed in) the session cookie and its CSRF token. */
+function authHeaders() {
+  return state.key ? { 'x-api-key': state.key } : state.csrf ? { 'x-csrf-token': state.csrf } : {};
+}
+const credentials = () => (state.key ? 'omit' : 'same-origin');
+
 async function api(method, path, body) {
-  const headers = { 'x-api-key': state.key, accept: 'application/json' };
+  const headers = { ...authHeaders(), accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['idempotency-key'] = idempotencyKey();
   let res;
@@ -216,7 +226,7 @@ async function api(method, path, body) {
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: credentials(),
     });
   } catch {
     return {
@@ -320,6 +330,7 @@ async function connect(key) {
   $('api-key').value = '';
   $('api-key').placeholder = '已连接 — connected';
   $('disconnect').hidden = false;
+  $('signin-form').hidden = true;
   $('app').hidden = false;
   setConnectStatus('ok', [
     bi('已连接。', 'Connected.'),
@@ -329,9 +340,96 @@ async function connect(key) {
   renderList(r.body);
 }
 
-function disconnect(error) {
+// ---- sign-in with a staff account (named staff, issue 15) ---------------------------------------
+
+async function signIn(username, password) {
+  setConnectStatus('', [bi('正在登录…', 'Signing in…')]);
+  let res;
+  let json;
+  try {
+    res = await fetch('/v1/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ username, password }),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+    json = await res.json().catch(() => undefined);
+  } catch {
+    setConnectStatus('error', [bi('无法连接网关。', 'The gateway could not be reached.')]);
+    return;
+  }
+  $('signin-password').value = '';
+  if (!res.ok) {
+    const e = json?.error ?? {};
+    const what =
+      res.status === 423 ? '登录失败次数过多，账户暂时锁定，请稍后再试。' : res.status === 401 ? '用户名或密码错误。' : '登录失败。';
+    setConnectStatus('error', [
+      h('b', {}, what),
+      ' ',
+      e.message ?? '',
+      h('small', {}, ` ${e.message_en ?? ''} (HTTP ${res.status} ${e.code ?? ''})`),
+      e.action ? h('div', {}, '处理建议 ', h('small', {}, 'action: '), e.action) : null,
+    ]);
+    return;
+  }
   state.key = null;
   sessionStorage.removeItem(KEY_STORE);
+  state.csrf = json.csrf_token;
+  sessionStorage.setItem(CSRF_STORE, state.csrf);
+  await openSession(json);
+}
+
+/** Signed in (now, or still, after a reload): the list, and who is signed in. */
+async function openSession(person) {
+  state.person = person;
+  const r = await api('GET', `/v1/console/transactions${query(filterValues())}`);
+  if (!r.ok) {
+    if (r.status !== 401)
+      setConnectStatus('error', [h('b', {}, '连接失败。'), ' ', r.error?.message ?? '', h('small', {}, ` (HTTP ${r.status})`)]);
+    return;
+  }
+  $('whoami-name').textContent = person.name;
+  $('whoami-user').textContent = `${person.username} · ${person.role}`;
+  $('whoami').hidden = false;
+  $('signin-form').hidden = true;
+  $('connect-form').hidden = true;
+  $('app').hidden = false;
+  setConnectStatus('ok', [bi(`已登录：${person.name}。`, `Signed in as ${person.username}.`)]);
+  renderList(r.body);
+}
+
+async function signOut() {
+  const r = await api('DELETE', '/v1/session');
+  disconnect();
+  if (r.ok) setConnectStatus('', [bi('已退出登录。', 'Signed out.')]);
+}
+
+/** After a reload: the session cookie may still be good (the page cannot read it; the gateway says). */
+async function resumeSession(csrf) {
+  let res;
+  try {
+    res = await fetch('/v1/session', { headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' });
+  } catch {
+    return;
+  }
+  if (!res.ok) {
+    sessionStorage.removeItem(CSRF_STORE);
+    return;
+  }
+  state.csrf = csrf;
+  await openSession(await res.json());
+}
+
+function disconnect(error) {
+  state.key = null;
+  state.csrf = null;
+  state.person = null;
+  sessionStorage.removeItem(KEY_STORE);
+  sessionStorage.removeItem(CSRF_STORE);
+  $('whoami').hidden = true;
+  $('signin-form').hidden = false;
+  $('connect-form').hidden = false;
   $('app').hidden = true;
   $('disconnect').hidden = true;
   $('api-key').placeholder = 'ygk_…';
@@ -343,7 +441,7 @@ function disconnect(error) {
         h('b', {}, '连接已失效：'),
         error.message ?? '',
         h('small', {}, ` ${error.message_en ?? ''} (${error.code ?? ''})`),
-        ' 请重新输入密钥。',
+        ' 请重新登录或输入密钥。',
       ].filter(Boolean),
     );
   else setConnectStatus('', [bi('已断开。请输入访问密钥后点“连接”。', 'Disconnected.')]);
@@ -843,7 +941,7 @@ async function loadAudit() {
       'tr',
       {},
       h('td', { class: 'nowrap' }, fmtTime(e.at)),
-      h('td', {}, h('code', {}, e.actor), h('small', {}, ` ${e.role}`)),
+      h('td', {}, h('code', {}, e.actor), e.actor_name ? ` ${e.actor_name}` : null, h('small', {}, ` ${e.role}`)),
       h('td', {}, AUDIT_ACTION[e.action] ?? e.action, h('small', {}, ` ${e.action}`)),
       h(
         'td',
@@ -908,9 +1006,9 @@ async function exportIdentityCsv() {
   let res;
   try {
     res = await fetch(`/v1/console/identity-refusals.csv${query(identityQuery())}`, {
-      headers: { 'x-api-key': state.key },
+      headers: authHeaders(),
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: credentials(),
     });
   } catch {
     return showError('导出失败 Export failed', { status: 0, error: { code: 'NETWORK', message: '无法连接网关' } });
@@ -942,7 +1040,7 @@ const compactFilter = (f) =>
 
 /** A CSV report: fetched with the key (a link could not carry it), then saved. */
 async function download(path, name) {
-  const res = await fetch(path, { headers: { 'x-api-key': state.key }, cache: 'no-store', credentials: 'omit' });
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store', credentials: credentials() });
   if (!res.ok) return showError('下载失败 Download refused', { status: res.status, error: (await res.json().catch(() => ({}))).error });
   const url = URL.createObjectURL(await res.blob());
   const a = h('a', { href: url, download: name });
@@ -1142,6 +1240,11 @@ function init() {
     connect($('api-key').value.trim());
   });
   $('disconnect').addEventListener('click', () => disconnect());
+  $('signin-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    signIn($('signin-username').value.trim(), $('signin-password').value);
+  });
+  $('signout').addEventListener('click', () => signOut());
   $('filter-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     loadList();
@@ -1187,7 +1290,9 @@ function init() {
   for (const ev of ['input', 'change']) $('dlg-form').addEventListener(ev, () => ($('dlg-error').hidden = true));
   loadCatalog().then(() => {
     const saved = sessionStorage.getItem(KEY_STORE);
+    const csrf = sessionStorage.getItem(CSRF_STORE);
     if (saved) connect(saved);
+    else if (csrf) resumeSession(csrf);
   });
   document.body.dataset.ready = 'true';
 }

@@ -126,6 +126,7 @@ export interface PlatformClientDeps {
 export class PlatformClient {
   private signNo?: { value: string; at: number };
   private signing?: Promise<string>;
+  private lastSignIn?: number;
 
   constructor(private readonly d: PlatformClientDeps) {}
 
@@ -170,6 +171,11 @@ export class PlatformClient {
     return this.signNo !== undefined;
   }
 
+  /** When the last 9001 sign-in succeeded (clock ms; undefined: none yet in this process). Metrics read it. */
+  get lastSignInAt(): number | undefined {
+    return this.lastSignIn;
+  }
+
   /** A fresh 9001 now (also the circuit breaker's harmless probe). */
   async signInNow(): Promise<string> {
     const { opter_no, mac, ip } = this.d.signIn;
@@ -177,6 +183,7 @@ export class PlatformClient {
     if (r.kind === 'sign_in_expired') throw r.error;
     const out = r.result.output.signinoutb as { sign_no: string };
     this.signNo = { value: out.sign_no, at: this.d.clock.now().getTime() };
+    this.lastSignIn = this.signNo.at;
     this.d.logger.info({ infno: '9001', transaction_id: r.result.transaction_id }, 'signed in to the platform');
     return out.sign_no;
   }

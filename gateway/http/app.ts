@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { Schemas } from '../validation.js';
 import { consoleOps, consoleRoutes } from './console-routes.js';
 import { selfPayOps, selfPayRoutes } from './self-pay-routes.js';
+import { sessionOps, sessionRoutes } from './session-routes.js';
 import { buildOpenApi, type Ops } from './openapi.js';
 import { outpatientOps, outpatientRoutes } from './outpatient-routes.js';
 import { inpatientOps, inpatientRoutes } from './inpatient-routes.js';
@@ -49,7 +50,7 @@ export function createApp(d: AppDeps) {
   app.use(d.metrics.httpMiddleware());
   app.use(closeWhileDraining(d.lifecycle));
   app.use(securityHeaders());
-  app.use(authenticate(d.auth.clients, d.clock));
+  app.use(authenticate(d.auth.clients, d.clock, { requireTrustedCertificate: d.auth.requireTrustedCertificate, sessions: d.staff }));
   app.use(step('authenticated', (req) => ({ client: req.client?.id, role: req.client?.role })));
   app.use(rateLimitPerClient(d.auth.rateLimitPerMinute));
   app.use(authorize());
@@ -137,6 +138,7 @@ const ROUTE_MODULES: Array<[(d: AppDeps) => express.Router, Ops]> = [
   [consoleRoutes, consoleOps],
   [reconciliationRoutes, reconciliationOps],
   [selfPayRoutes, selfPayOps],
+  [sessionRoutes, sessionOps],
 ];
 
 /** The HIS-facing OpenAPI document (GET /openapi.json; scripts/gen-client.ts writes the typed client and the collection from it). */

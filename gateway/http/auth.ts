@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { accessRule } from '../auth/access.js';
 import type { ApiClients } from '../auth/clients.js';
+import type { StaffSessions } from '../auth/sessions.js';
 import { checkSignature, NONCE_TTL_SECONDS, SIGNATURE_HEADERS } from '../auth/signature.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Store } from '../store/store.js';
@@ -24,11 +26,69 @@ function presentedKey(req: Request): string | undefined {
   return m?.[1];
 }
 
-/** Sets `req.client` from a valid API key, or refuses with 401 GW_SEC_UNAUTHENTICATED. /healthz needs nothing. */
-export function authenticate(clients: ApiClients, clock: Clock) {
+/** The TLS client certificate the caller presented (mutual TLS, issue 20), when the listener is TLS. */
+function presentedCertificate(req: Request): { fingerprint256: string; trusted: boolean } | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate();
+  if (!cert?.fingerprint256) return undefined;
+  return { fingerprint256: cert.fingerprint256, trusted: socket.authorized === true };
+}
+
+/** The staff session cookie (POST /v1/session sets it) and the header its CSRF token comes back in. */
+export const SESSION_COOKIE = 'yidi_session';
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The session token of the request's Cookie header, if any. */
+export function sessionToken(req: Request): string | undefined {
+  for (const part of (req.get('cookie') ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Sets `req.client` from a registered client certificate (over TLS; a certificate no client pins —
+ * or, with TLS_CLIENT_CA_FILE, one not from that CA — is refused unless an API key comes with it),
+ * a valid API key, or from a staff session cookie (a person signed in with
+ * POST /v1/session: id `staff:<username>`, the account's role), or refuses with 401
+ * GW_SEC_UNAUTHENTICATED. A request with the cookie that changes something must send the session's
+ * CSRF token in x-csrf-token (double submit: a page of another site sends the cookie but cannot
+ * know the token), else 403 GW_SEC_CSRF_INVALID. An API key, when sent, wins over a cookie.
+ * /healthz needs nothing.
+ */
+export function authenticate(
+  clients: ApiClients,
+  clock: Clock,
+  opts: { requireTrustedCertificate?: boolean; sessions?: StaffSessions } = {},
+) {
+  const sessions = opts.sessions;
   return (req: Request, res: Response, next: NextFunction) => {
     if (accessRule(req.path).roles === 'public') return next();
+    const cert = presentedCertificate(req);
     const key = presentedKey(req);
+    if (cert && (cert.trusted || !opts.requireTrustedCertificate)) {
+      const byCert = clients.authenticateCertificate(cert.fingerprint256);
+      if (byCert.ok) {
+        req.client = byCert.client;
+        return next();
+      }
+    }
+    if (cert && !key) return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: 'unknown_certificate' } }));
+    const token = key ? undefined : sessionToken(req);
+    if (token && sessions) {
+      sessions.check(token).then((r) => {
+        if (!r.ok) return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: r.reason } }));
+        if (!SAFE_METHODS.has(req.method) && !sessions.csrfMatches(r.session, req.get(CSRF_HEADER)))
+          return next(new GatewayError('GW_SEC_CSRF_INVALID', { details: { header: CSRF_HEADER } }));
+        const s = r.session;
+        req.client = { id: `staff:${s.username}`, role: s.role, key_id: 'session', staff: { username: s.username, name: s.name } };
+        next();
+      }, next);
+      return;
+    }
     if (!key) {
       res.setHeader('www-authenticate', `Bearer ${REALM}`);
       return next(new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: 'missing_credentials' } }));

@@ -13,7 +13,7 @@ import type {
   TransactionRecord,
 } from '../store/store.js';
 import type { AppDeps } from './deps.js';
-import { handle } from './handler.js';
+import { auditActor, handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, staffSummary, summary } from './transaction-routes.js';
 import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
@@ -105,8 +105,7 @@ export function consoleRoutes(d: AppDeps) {
   const audit = (req: Request, e: Omit<AuditEntry, 'at' | 'actor' | 'role' | 'request_id'>) =>
     d.store.appendAudit({
       at: d.clock.now().toISOString(),
-      actor: req.client?.id ?? 'anonymous',
-      role: req.client?.role ?? 'none',
+      ...auditActor(req),
       request_id: req.id,
       ...e,
     });

@@ -1,6 +1,7 @@
 import type { JournalArchive } from '../store/archive.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { ApiClients } from '../auth/clients.js';
+import type { StaffSessions } from '../auth/sessions.js';
 import type { IdentityRefusals } from '../engine/identity-refusals.js';
 import type { InpatientService } from '../engine/inpatient.js';
 import type { OutpatientService } from '../engine/outpatient.js';
@@ -40,7 +41,10 @@ export interface AppDeps {
   mode: string;
   clock: Clock;
   /** API clients and the default per-client rate limit (gateway/auth/) */
-  auth: { clients: ApiClients; rateLimitPerMinute: number };
+  /** requireTrustedCertificate: TLS_CLIENT_CA_FILE is set, a client certificate must chain to it */
+  auth: { clients: ApiClients; rateLimitPerMinute: number; requireTrustedCertificate?: boolean };
+  /** named staff: sign-in, sessions and lockout (gateway/auth/sessions.ts) */
+  staff: StaffSessions;
   metrics: GatewayMetrics;
   /** set while the gateway drains for shutdown */
   lifecycle: { draining: boolean };

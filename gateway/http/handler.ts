@@ -18,6 +18,13 @@ export function handle(status: number, fn: (req: Request) => Promise<unknown>) {
 /** What the engine keeps of the request: its id, and the API client that sent it (kept with a refused 人卡一致 check). */
 export const meta = (req: Request) => ({ request_id: req.id, client_id: req.client?.id, client_role: req.client?.role });
 
+/** Who did it, for an audit entry: the API client, or the signed-in person (actor `staff:<username>` and their name). */
+export const auditActor = (req: Request) => ({
+  actor: req.client?.id ?? 'anonymous',
+  ...(req.client?.staff ? { actor_name: req.client.staff.name } : {}),
+  role: req.client?.role ?? 'none',
+});
+
 /** A request body checked against its API schema (schemas/api/<name>.json); an absent body is checked as `{}`. */
 export const apiBody =
   (schemas: Schemas) =>

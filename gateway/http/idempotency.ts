@@ -48,7 +48,8 @@ const TRANSIENT = new Set([
 export function idempotency(o: IdempotencyOptions) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = req.get('idempotency-key');
-    if (key === undefined || !MUTATING.has(req.method) || !req.path.startsWith('/v1/')) return next();
+    // a staff sign-in or sign-out is never replayed: a stored answer would hold a CSRF token (and no cookie)
+    if (key === undefined || !MUTATING.has(req.method) || !req.path.startsWith('/v1/') || req.path === '/v1/session') return next();
     try {
       if (!KEY_FORMAT.test(key)) {
         throw new GatewayError('GW_VAL_SCHEMA', {

@@ -89,6 +89,16 @@ const opsOps: Ops = {
   '/healthz': {
     get: { id: 'getHealth', tag: 'operations', zh: '存活检查', summary: 'Liveness', status: 200, response: 'health.response' },
   },
+  '/healthz/ready': {
+    get: {
+      id: 'getLoadBalancerReadiness',
+      tag: 'operations',
+      zh: '负载均衡就绪检查（无需密钥、无细节）',
+      summary: 'Readiness for a load balancer, without a key: 200 ready or 503 not_ready, no details',
+      status: 200,
+      response: 'health.response',
+    },
+  },
   '/readyz': {
     get: {
       id: 'getReadiness',
@@ -187,7 +197,7 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             summary: op.zh,
             description: op.infno ? `${op.summary} (infno ${op.infno})` : op.summary,
             'x-summary-en': op.summary,
-            ...(path === '/healthz' ? { security: [] } : {}),
+            ...(path === '/healthz' || path === '/healthz/ready' ? { security: [] } : {}),
             ...(op.infno ? { 'x-infno': op.infno } : {}),
             parameters: [
               ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),

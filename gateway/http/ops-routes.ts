@@ -8,18 +8,13 @@ export function opsRoutes(d: AppDeps, openapi: Promise<unknown>) {
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', mode: d.mode });
   });
+  // for a load balancer: ready or not, without a key and without the details /readyz gives staff
+  r.get('/healthz/ready', async (_req, res) => {
+    const { ready } = await readiness(d);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+  });
   r.get('/readyz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    try {
-      await d.store.ping();
-      checks.store = 'ok';
-    } catch {
-      checks.store = 'unreachable';
-    }
-    checks.platform = d.platform.signedIn ? 'signed_in' : 'not_signed_in';
-    checks.circuit_breaker = d.breaker.state();
-    if (d.lifecycle.draining) checks.shutdown = 'draining';
-    const ready = checks.store === 'ok' && checks.platform === 'signed_in' && checks.circuit_breaker !== 'open' && !d.lifecycle.draining;
+    const { ready, checks } = await readiness(d);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', mode: d.mode, checks });
   });
   r.get('/metrics', async (_req, res, next) => {
@@ -43,4 +38,20 @@ export function opsRoutes(d: AppDeps, openapi: Promise<unknown>) {
     }),
   );
   return r;
+}
+
+/** Store reachable, platform signed in, breaker not open, not draining. */
+async function readiness(d: AppDeps) {
+  const checks: Record<string, string> = {};
+  try {
+    await d.store.ping();
+    checks.store = 'ok';
+  } catch {
+    checks.store = 'unreachable';
+  }
+  checks.platform = d.platform.signedIn ? 'signed_in' : 'not_signed_in';
+  checks.circuit_breaker = d.breaker.state();
+  if (d.lifecycle.draining) checks.shutdown = 'draining';
+  const ready = checks.store === 'ok' && checks.platform === 'signed_in' && checks.circuit_breaker !== 'open' && !d.lifecycle.draining;
+  return { ready, checks };
 }

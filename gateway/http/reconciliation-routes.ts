@@ -1,7 +1,7 @@
 import { type Request, type Response, Router } from 'express';
 import type { AuditEntry } from '../store/store.js';
 import type { AppDeps } from './deps.js';
-import { apiBody, handle } from './handler.js';
+import { apiBody, auditActor, handle } from './handler.js';
 import type { Ops } from './openapi.js';
 
 /**
@@ -16,7 +16,7 @@ export function reconciliationRoutes(d: AppDeps) {
   const rec = d.reconciliation;
   const who = (req: Request) => req.client?.id ?? 'anonymous';
   const audit = (req: Request, e: Omit<AuditEntry, 'at' | 'actor' | 'role' | 'request_id'>) =>
-    d.store.appendAudit({ at: d.clock.now().toISOString(), actor: who(req), role: req.client?.role ?? 'none', request_id: req.id, ...e });
+    d.store.appendAudit({ at: d.clock.now().toISOString(), ...auditActor(req), request_id: req.id, ...e });
   const day = (req: Request) => req.params.day as string;
   const month = (req: Request) => req.params.month as string;
   const id = (req: Request) => req.params.id as string;

@@ -4,6 +4,7 @@ import { errForLog } from '../privacy.js';
 import type { JournalArchive } from '../store/archive.js';
 import { cursorOf, openWorkOf } from '../store/query.js';
 import type { Store, TransactionRecord } from '../store/store.js';
+import { Periodic } from './periodic.js';
 
 export interface ArchiverDeps {
   store: Store;
@@ -12,6 +13,14 @@ export interface ArchiverDeps {
   logger: Logger;
   /** bodies older than this many days leave the hot store */
   hotDays: number;
+  /**
+   * Retention by rule (issue 20, config.ts retention): journal records older than journalDays are
+   * erased (open work never), archive day files older than archiveDays deleted, audit entries
+   * older than auditDays erased; 0 = kept for ever.
+   */
+  journalDays?: number;
+  archiveDays?: number;
+  auditDays?: number;
   intervalMs: number;
   /** the hospital's time zone: a record goes to the archive file of its local day */
   timeZoneOffsetMinutes: number;
@@ -29,31 +38,22 @@ const PAGE = 500;
  * with Redis, ARCHIVE_DIR is a directory every replica shares).
  */
 export class Archiver {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = true;
+  private readonly rounds: Periodic;
 
-  constructor(private readonly d: ArchiverDeps) {}
+  constructor(private readonly d: ArchiverDeps) {
+    this.rounds = new Periodic(
+      () => this.run(),
+      d.intervalMs,
+      (e) => d.logger.error({ err: errForLog(e) }, 'archive round failed; retried at the next round'),
+    );
+  }
 
   start() {
-    this.stopped = false;
-    this.schedule(Math.min(this.d.intervalMs, 60_000));
+    this.rounds.start(Math.min(this.d.intervalMs, 60_000));
   }
 
-  async stop() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(ms: number) {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.run()
-        .catch((e) => this.d.logger.error({ err: errForLog(e) }, 'archive round failed; retried at the next round'))
-        .finally(() => this.schedule(this.d.intervalMs));
-    }, ms);
-    this.timer.unref();
+  stop() {
+    return this.rounds.stop();
   }
 
   /** One round: every record due is archived. Returns how many were. */
@@ -64,7 +64,7 @@ export class Archiver {
     if ((await store.nextSequence(`archive:${Math.floor(now / Math.max(intervalMs, 1000))}`, leaseSeconds)) !== 1) return 0;
     const cutoff = new Date(now - hotDays * 86_400_000).toISOString();
     let archived = 0;
-    for (let cursor: string | undefined; !this.stopped; ) {
+    for (let cursor: string | undefined; !this.rounds.stopped; ) {
       const page = await store.listTransactions({ hot: true, to: cutoff, limit: PAGE, ...(cursor ? { cursor } : {}) });
       const due = page.filter((r) => openWorkOf(r) === undefined);
       for (const [day, records] of this.byDay(due)) {
@@ -81,7 +81,38 @@ export class Archiver {
       cursor = cursorOf(page[page.length - 1]!);
     }
     if (archived) this.d.logger.info({ archived, before: cutoff }, 'journal bodies archived');
+    await this.erase(now);
     return archived;
+  }
+
+  /** The retention round (issue 20): what is past its period is erased, open work never. */
+  async erase(now: number): Promise<{ records: number; files: string[]; audit: number }> {
+    const { store, journalDays, archiveDays, auditDays } = this.d;
+    const before = (days: number) => new Date(now - days * 86_400_000).toISOString();
+    let records = 0;
+    if (journalDays) {
+      const to = before(journalDays);
+      for (let cursor: string | undefined; ; ) {
+        const page = await store.listTransactions({ to, limit: PAGE, ...(cursor ? { cursor } : {}) });
+        for (const r of page) {
+          if (openWorkOf(r) !== undefined) continue;
+          await store.eraseTransaction(r.id);
+          records++;
+        }
+        if (page.length < PAGE) break;
+        cursor = cursorOf(page[page.length - 1]!);
+      }
+    }
+    const files = archiveDays ? this.d.archive.erase(this.localDay(Date.parse(before(archiveDays)))) : [];
+    let audit = 0;
+    if (auditDays) for (let n = PAGE; n === PAGE; audit += n) n = await store.eraseAuditBefore(before(auditDays), PAGE);
+    if (records || files.length || audit)
+      this.d.logger.info({ records, archive_files: files.length, audit }, 'retention: expired data erased');
+    return { records, files, audit };
+  }
+
+  private localDay(ms: number) {
+    return new Date(ms + this.d.timeZoneOffsetMinutes * 60_000).toISOString().slice(0, 10);
   }
 
   private byDay(records: TransactionRecord[]) {

@@ -11,6 +11,7 @@ import { firstReversalAt, openInquiry, openResolution, type PlatformClient } fro
 import { cursorOf } from '../store/query.js';
 import type { OpenWork, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { BreakerState } from './circuit-breaker.js';
+import { Periodic } from './periodic.js';
 
 /**
  * What an encounter kind does once a booking transaction of it is undone at the platform (冲正
@@ -50,6 +51,12 @@ export interface ReversalWorkerDeps {
   hooks: Record<string, ReversalHooks>;
   /** told of every final resolution, after the encounter's rollback (e.g. a partial refund waiting on it) */
   onResolved?: (t: TransactionRecord) => Promise<void>;
+  /**
+   * Told of every 2601 attempt's result (metrics): the state it left the record in (reversed,
+   * not_booked, done, needs_manual), `failed` (no answer or a refusal: tried again later) or
+   * `not_sent` (never left: platform down or breaker open; not counted against the attempts).
+   */
+  onAttempt?: (result: string) => void;
 }
 
 /** The platform's words for "nothing to reverse", "reversed already" and "this cannot be reversed" (mock: handlers/reversal.ts). */
@@ -79,31 +86,26 @@ const isInquired = (infno: string) => callKind(infno) === 'inquiry';
  * caller).
  */
 export class ReversalWorker {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = true;
+  private readonly rounds: Periodic;
 
-  constructor(private readonly d: ReversalWorkerDeps) {}
+  constructor(private readonly d: ReversalWorkerDeps) {
+    this.rounds = new Periodic(
+      () => this.tick(),
+      d.settings.intervalMs,
+      (e) => d.logger.error({ err: errForLog(e) }, 'reversal scan failed'),
+    );
+  }
 
   start() {
-    this.stopped = false;
-    this.schedule(this.d.settings.intervalMs);
+    this.rounds.start();
   }
 
-  async stop() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop() {
+    return this.rounds.stop();
   }
 
-  private schedule(ms: number) {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.tick()
-        .catch((e) => this.d.logger.error({ err: errForLog(e) }, 'reversal scan failed'))
-        .finally(() => this.schedule(this.d.settings.intervalMs));
-    }, ms);
-    this.timer.unref();
+  private get stopped() {
+    return this.rounds.stopped;
   }
 
   /**
@@ -236,6 +238,7 @@ export class ReversalWorker {
     after.resolution = ar;
     after.updated_at = clock.now().toISOString();
     await store.putTransaction(after);
+    this.d.onAttempt?.(outcome.notSent ? 'not_sent' : ar.state === 'reversing' ? 'failed' : ar.state);
     logger.warn(
       {
         transaction_id: after.id,

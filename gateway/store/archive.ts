@@ -1,7 +1,11 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import type { StoreCipher } from './crypto.js';
 import type { ArchivedAt, TransactionRecord } from './store.js';
+
+/** clear archives `journal-<day>.jsonl.gz`, sealed ones `journal-<day>.sealed` (issue 20) */
+const ARCHIVE_FILE = /^journal-(\d{4}-\d\d-\d\d)\.(jsonl\.gz|sealed)$/;
 
 /**
  * The journal's archive (issue 11, retention): message bodies (stages) of records older than the
@@ -12,16 +16,25 @@ import type { ArchivedAt, TransactionRecord } from './store.js';
  * (`zcat journal-2026-01-05.jsonl.gz` shows every line); a batch appended twice (a crash between the
  * file and the store) holds the same lines twice, and the reader takes the record's own batch.
  */
+/*
+ * Sealed (a store key is configured, issue 20): each batch is one line of `journal-<day>.sealed`,
+ * the gzip of its JSON lines sealed like the store's values (crypto.ts, purpose `archive:<file>`),
+ * so a copied archive directory is as unreadable as a copied store.
+ */
 export class JournalArchive {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly cipher?: StoreCipher,
+  ) {}
 
   /** Appends the bodies of `records` (all of one day) as one batch; resolves once it is on disk. */
   append(day: string, records: TransactionRecord[]): ArchivedAt {
     mkdirSync(this.dir, { recursive: true });
-    const file = `journal-${day}.jsonl.gz`;
+    const file = `journal-${day}.${this.cipher ? 'sealed' : 'jsonl.gz'}`;
     const path = join(this.dir, file);
     const lines = records.map((r) => JSON.stringify({ id: r.id, infno: r.infno, created_at: r.created_at, stages: r.stages })).join('\n');
-    const member = gzipSync(`${lines}\n`);
+    const zipped = gzipSync(`${lines}\n`);
+    const member = this.cipher ? Buffer.from(`${this.cipher.sealBytes(zipped, `archive:${file}`)}\n`) : zipped;
     const fd = openSync(path, 'a');
     try {
       const offset = statSync(path).size;
@@ -36,7 +49,7 @@ export class JournalArchive {
   /** The stages of an archived record, read from its batch (undefined when the file is gone). */
   stagesOf(r: Pick<TransactionRecord, 'id' | 'archived'>): TransactionRecord['stages'] | undefined {
     const a = r.archived;
-    if (!a || !/^journal-\d{4}-\d\d-\d\d\.jsonl\.gz$/.test(a.file)) return undefined;
+    if (!a || !ARCHIVE_FILE.test(a.file)) return undefined;
     let fd: number;
     try {
       fd = openSync(join(this.dir, a.file), 'r');
@@ -46,7 +59,12 @@ export class JournalArchive {
     try {
       const buf = Buffer.alloc(a.length);
       readSync(fd, buf, 0, a.length, a.offset);
-      for (const line of gunzipSync(buf).toString('utf8').split('\n')) {
+      let zipped: Buffer = buf;
+      if (a.file.endsWith('.sealed')) {
+        if (!this.cipher) return undefined;
+        zipped = this.cipher.openBytes(buf.toString('utf8').trim(), `archive:${a.file}`);
+      }
+      for (const line of gunzipSync(zipped).toString('utf8').split('\n')) {
         if (!line) continue;
         const v = JSON.parse(line) as { id: string; stages: TransactionRecord['stages'] };
         if (v.id === r.id) return v.stages;
@@ -55,6 +73,28 @@ export class JournalArchive {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Retention (issue 20): deletes the archive files of days before `beforeDay` (YYYY-MM-DD) and
+   * returns their names. A record whose body was there keeps its keys and outcome in the store and
+   * shows without its stages.
+   */
+  erase(beforeDay: string): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const gone: string[] = [];
+    for (const name of names) {
+      const day = ARCHIVE_FILE.exec(name)?.[1];
+      if (day === undefined || day >= beforeDay) continue;
+      rmSync(join(this.dir, name), { force: true });
+      gone.push(name);
+    }
+    return gone;
   }
 
   /** `r` with its stages, from the archive when they were moved there (what staff see). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import type {
   AuditEntry,
@@ -25,7 +26,8 @@ import {
   planAudit,
 } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { indexDiff, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
+import { createdAtOfMember, indexDiff, indexesOf, memberOf, type KeyHash, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
+import { type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
 
 /** 64 GiB of address space: far beyond a year of journal at a large hospital (bench/scale.ts). */
@@ -55,6 +57,15 @@ async function* members(
   if (page.length) yield page;
 }
 
+/** index values as they are (a store without a key, and the clear indexes a migration replaces) */
+const clear: KeyHash = (v) => v;
+
+/** how many records one migration write transaction rewrites */
+const MIGRATION_BATCH = 500;
+
+/** the txIndexes keys of a record's memberships */
+const indexesOfMember = (r: TransactionRecord, hash: KeyHash) => indexesOf(r, hash).map((i) => `${i} ${memberOf(r)}`);
+
 interface SeqEntry {
   n: number;
   expires: number;
@@ -68,6 +79,10 @@ export class LmdbStore implements Store {
   readonly backend = 'lmdb' as const;
   private readonly db: RootDatabase;
   private readonly txns;
+  /** what is stored sealed and how index values are hashed (crypto.ts; pass-through without a cipher) */
+  readonly sealing: Sealing;
+  /** the start-up key checks (crypto.ts Sealing.verify) */
+  private readonly meta;
   private readonly encounters;
   private readonly indexes;
   private readonly seqs;
@@ -91,20 +106,27 @@ export class LmdbStore implements Store {
    * and lmdb-js keeps the earlier mappings of live readers, which showed as file-backed RSS larger
    * than the data file (issue 11).
    */
-  constructor(path: string, opts: { mapSizeBytes?: number } = {}) {
-    this.db = open({ path, compression: false, mapSize: opts.mapSizeBytes ?? DEFAULT_MAP_SIZE });
-    this.txns = this.db.openDB<TransactionRecord, string>({ name: 'transactions' });
-    this.encounters = this.db.openDB<Versioned<EncounterBase>, string>({ name: 'encounters' });
+  constructor(path: string, opts: { mapSizeBytes?: number; cipher?: StoreCipher } = {}) {
+    this.sealing = new Sealing(opts.cipher);
+    this.db = open({ path, compression: false, mapSize: opts.mapSizeBytes ?? DEFAULT_MAP_SIZE, maxDbs: 24 });
+    this.meta = this.db.openDB<Record<string, string>, string>({ name: 'store-meta' });
+    this.txns = this.db.openDB<TransactionRecord | SealedTransaction, string>({ name: 'transactions' });
+    this.encounters = this.db.openDB<Versioned<EncounterBase | string>, string>({ name: 'encounters' });
     this.indexes = this.db.openDB<string, string>({ name: 'indexes' });
     this.seqs = this.db.openDB<SeqEntry, string>({ name: 'sequences' });
     this.idem = this.db.openDB<IdempotencyRecord, string>({ name: 'idempotency' });
-    this.outbox = this.db.openDB<OutboxEntry, string>({ name: 'outbox' });
-    this.audit = this.db.openDB<AuditEntry, number>({ name: 'audit' });
+    this.outbox = this.db.openDB<OutboxEntry | SealedOutbox, string>({ name: 'outbox' });
+    this.audit = this.db.openDB<AuditEntry | SealedAudit, number>({ name: 'audit' });
     this.counters = this.db.openDB<number, string>({ name: 'counters' });
     this.txIndexes = this.db.openDB<true, string>({ name: 'transaction-indexes' });
     this.outboxStates = this.db.openDB<true, string>({ name: 'outbox-states' });
     this.auditIndexes = this.db.openDB<true, string>({ name: 'audit-indexes' });
-    this.migrate();
+    try {
+      this.migrate();
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
   }
 
   /**
@@ -113,18 +135,81 @@ export class LmdbStore implements Store {
    */
   private migrate() {
     const version = this.counters.get('store-schema') ?? (this.counters.getKeysCount() === 0 && this.txns.getKeysCount() === 0 ? 0 : 1);
-    if (version >= STORE_SCHEMA_VERSION) return;
+    const checks = this.meta.get('key-checks');
+    const newChecks = this.sealing.verify(checks);
+    if (version >= STORE_SCHEMA_VERSION && !newChecks) return;
     this.db.transactionSync(() => {
       if (version < 2) {
-        for (const { value } of this.txns.getRange()) this.indexTransaction(undefined, value);
+        // a version-1 store holds clear records: their indexes are built in clear, sealed below
+        for (const { value } of this.txns.getRange()) this.indexTransaction(undefined, value as TransactionRecord, clear);
         for (const { value } of this.outbox.getRange())
-          this.outboxStates.putSync(outboxIndexKey(value.queue, value.state, value.seq), true);
+          this.outboxStates.putSync(outboxIndexKey(value.queue, value.state, (value as OutboxEntry).seq), true);
         for (const { value } of this.audit.getRange())
-          for (const i of auditIndexesOf(value)) this.auditIndexes.putSync(`${i} ${auditMemberOf(value)}`, true);
+          for (const i of auditIndexesOf(value as AuditEntry))
+            this.auditIndexes.putSync(`${i} ${auditMemberOf(value as AuditEntry)}`, true);
         this.db.openDB<true, string>({ name: 'transactions-by-outcome' }).clearSync();
       }
+    });
+    // version 3 (issue 20): the first open with a key seals what is there, in bounded batches; a
+    // crash midway repeats it (every step reads either form), the key check is written at the end
+    if (this.sealing.on && !Object.keys(checks ?? {}).length) this.sealExisting();
+    this.db.transactionSync(() => {
+      if (newChecks) this.meta.putSync('key-checks', newChecks);
       this.counters.putSync('store-schema', STORE_SCHEMA_VERSION);
     });
+  }
+
+  /** Rewrites every record sealed and its indexes hashed, MIGRATION_BATCH records per write transaction. */
+  private sealExisting() {
+    const s = this.sealing;
+    const inBatches = <K extends string | number, V>(
+      db: { getRange(o: object): Iterable<{ key: K; value: V }> },
+      each: (k: K, v: V) => void,
+    ) => {
+      for (let offset = 0; ; offset += MIGRATION_BATCH) {
+        const batch = [...db.getRange({ offset, limit: MIGRATION_BATCH })];
+        if (!batch.length) return;
+        this.db.transactionSync(() => {
+          for (const { key, value } of batch) each(key, value);
+        });
+      }
+    };
+    inBatches(this.txns, (_id: string, v) => {
+      const r = s.openTx(v)!;
+      for (const i of indexesOfMember(r, clear)) this.txIndexes.removeSync(i);
+      for (const i of indexesOfMember(r, s.hashKey)) this.txIndexes.putSync(i, true);
+      this.txns.putSync(r.id, s.sealTx(r));
+    });
+    inBatches(this.encounters, (id: string, v) => {
+      this.encounters.putSync(id, { value: s.sealEncounter(id, s.openEncounter(id, v.value)), version: v.version });
+    });
+    inBatches(this.outbox, (k: string, v) => this.outbox.putSync(k, s.sealOutbox(s.openOutbox(v)!)));
+    inBatches(this.audit, (k: number, v) => this.audit.putSync(k, s.sealAudit(s.openAudit(v)!)));
+    inBatches(this.idem, (k: string, v) => this.idem.putSync(k, s.sealIdem(s.openIdem(v))));
+    // the encounters' unique indexes: clear `<name>:<value>` entries become hashed `h:<name>:<hash>`
+    const plain = [...this.indexes.getKeys()].filter((k) => !k.startsWith('h:'));
+    for (let i = 0; i < plain.length; i += MIGRATION_BATCH) {
+      this.db.transactionSync(() => {
+        for (const k of plain.slice(i, i + MIGRATION_BATCH)) {
+          const owner = this.indexes.get(k);
+          const at = k.indexOf(':');
+          if (owner !== undefined) this.indexes.putSync(s.encounterIndexKey(k.slice(0, at), k.slice(at + 1)), owner);
+          this.indexes.removeSync(k);
+        }
+      });
+    }
+  }
+
+  /**
+   * A consistent copy of the environment into directory `dir` (a backup: sealed like the store),
+   * taken while the gateway keeps writing: lmdb copies one read snapshot (mdb_env_copy2), so the
+   * copy holds every write committed before it began and none half-done.
+   * Compacted, it holds only live pages: the clear pages a schema-3 migration freed are not in it
+   * (README "Security": after sealing an old store, replace its directory with such a copy).
+   */
+  async backup(dir: string, compact = true) {
+    mkdirSync(dir, { recursive: true });
+    await this.db.backup(dir, compact);
   }
 
   /** The schema version of this directory (written at open). */
@@ -132,28 +217,41 @@ export class LmdbStore implements Store {
     return this.counters.get('store-schema') ?? 0;
   }
 
-  private indexTransaction(before: TransactionRecord | undefined, after: TransactionRecord) {
-    const { add, remove } = indexDiff(before, after);
+  private indexTransaction(before: TransactionRecord | undefined, after: TransactionRecord, hash: KeyHash = this.sealing.hashKey) {
+    const { add, remove } = indexDiff(before, after, hash);
     for (const r of remove) this.txIndexes.removeSync(`${r.index} ${r.member}`);
     for (const a of add) this.txIndexes.putSync(`${a.index} ${a.member}`, true);
   }
 
   async putTransaction(rec: TransactionRecord): Promise<void> {
     await this.db.transaction(() => {
-      this.indexTransaction(this.txns.get(rec.id), rec);
-      this.txns.putSync(rec.id, rec);
+      this.indexTransaction(this.sealing.openTx(this.txns.get(rec.id)), rec);
+      this.txns.putSync(rec.id, this.sealing.sealTx(rec));
     });
   }
 
   async getTransaction(id: string) {
-    return this.txns.get(id);
+    return this.sealing.openTx(this.txns.get(id));
   }
 
   async listTransactions(q: TransactionQuery) {
     return listJournal(
-      { members: (i, r, n) => members(this.txIndexes, i, r, n), values: async (ids) => ids.map((id) => this.txns.get(id)) },
+      {
+        members: (i, r, n) => members(this.txIndexes, i, r, n),
+        values: async (ids) => ids.map((id) => this.sealing.openTx(this.txns.get(id))),
+      },
       q,
+      this.sealing.hashKey,
     );
+  }
+
+  async eraseTransaction(id: string) {
+    await this.db.transaction(() => {
+      const r = this.sealing.openTx(this.txns.get(id));
+      if (!r) return;
+      for (const i of indexesOfMember(r, this.sealing.hashKey)) this.txIndexes.removeSync(i);
+      this.txns.removeSync(id);
+    });
   }
 
   async countOpenWork() {
@@ -162,8 +260,19 @@ export class LmdbStore implements Store {
     return out;
   }
 
+  async oldestOpenWork() {
+    const out: Partial<Record<OpenWork, string>> = {};
+    for (const w of OPEN_WORK) {
+      const prefix = `w:${w} `;
+      for (const key of this.txIndexes.getKeys({ start: prefix, end: `${prefix}\uffff`, limit: 1 }))
+        out[w] = createdAtOfMember(String(key).slice(prefix.length));
+    }
+    return out;
+  }
+
   async getEncounter<T extends EncounterBase>(id: string) {
-    return this.encounters.get(id) as Versioned<T> | undefined;
+    const v = this.encounters.get(id);
+    return v ? { value: this.sealing.openEncounter(id, v.value as T | string), version: v.version } : undefined;
   }
 
   async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
@@ -172,18 +281,18 @@ export class LmdbStore implements Store {
       if ((cur?.version ?? null) !== expectedVersion) return false;
       // unique indexes: a value owned by another encounter refuses the whole write
       for (const [name, v] of Object.entries(indexes)) {
-        const owner = this.indexes.get(`${name}:${v}`);
+        const owner = this.indexes.get(this.sealing.encounterIndexKey(name, v));
         if (owner !== undefined && owner !== value.id) return false;
       }
-      this.encounters.putSync(value.id, { value, version: (expectedVersion ?? 0) + 1 });
-      for (const [name, v] of Object.entries(indexes)) this.indexes.putSync(`${name}:${v}`, value.id);
+      this.encounters.putSync(value.id, { value: this.sealing.sealEncounter(value.id, value), version: (expectedVersion ?? 0) + 1 });
+      for (const [name, v] of Object.entries(indexes)) this.indexes.putSync(this.sealing.encounterIndexKey(name, v), value.id);
       return true;
     });
     return ok;
   }
 
   async findEncounterId(index: string, value: string) {
-    return this.indexes.get(`${index}:${value}`);
+    return this.indexes.get(this.sealing.encounterIndexKey(index, value));
   }
 
   async nextSequence(name: string, ttlSeconds: number) {
@@ -206,7 +315,7 @@ export class LmdbStore implements Store {
     const now = Date.now();
     const r = await this.db.transaction((): IdempotencyClaim => {
       const cur = this.idem.get(key);
-      if (cur && cur.expires > now) return answerFor(cur, fingerprint);
+      if (cur && cur.expires > now) return answerFor(this.sealing.openIdem(cur), fingerprint);
       const token = randomUUID();
       this.idem.putSync(key, {
         fingerprint,
@@ -225,7 +334,10 @@ export class LmdbStore implements Store {
     const ok = await this.db.transaction(() => {
       const cur = this.idem.get(key);
       if (cur?.state !== 'in_flight' || cur.token !== token) return false;
-      this.idem.putSync(key, { fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) });
+      this.idem.putSync(
+        key,
+        this.sealing.sealIdem({ fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) }),
+      );
       return true;
     });
     return ok;
@@ -271,7 +383,7 @@ export class LmdbStore implements Store {
       const seq = (this.counters.get(`outbox:${entry.queue}`) ?? 0) + 1;
       this.counters.putSync(`outbox:${entry.queue}`, seq);
       const e: OutboxEntry = { ...entry, seq };
-      this.outbox.putSync(outboxKey(entry.queue, seq), e);
+      this.outbox.putSync(outboxKey(entry.queue, seq), this.sealing.sealOutbox(e));
       this.outboxStates.putSync(outboxIndexKey(e.queue, e.state, seq), true);
       return e;
     });
@@ -285,21 +397,21 @@ export class LmdbStore implements Store {
     if (q.state) {
       const prefix = `${outboxStateIndex(queue, q.state)} `;
       for (const { key } of this.outboxStates.getRange({ start: `${prefix}${outboxMember(after + 1)}`, end: `${prefix}\uffff` })) {
-        const e = this.outbox.get(outboxKey(queue, Number(key.slice(prefix.length))));
+        const e = this.sealing.openOutbox(this.outbox.get(outboxKey(queue, Number(key.slice(prefix.length)))));
         if (e) out.push(e);
         if (out.length >= limit) break;
       }
       return out;
     }
     for (const { value } of this.outbox.getRange({ start: outboxKey(queue, after + 1), end: outboxKey(queue, Number.MAX_SAFE_INTEGER) })) {
-      out.push(value);
+      out.push(this.sealing.openOutbox(value)!);
       if (out.length >= limit) break;
     }
     return out;
   }
 
   async getOutbox(queue: string, seq: number) {
-    return this.outbox.get(outboxKey(queue, seq));
+    return this.sealing.openOutbox(this.outbox.get(outboxKey(queue, seq)));
   }
 
   async countOutbox(queue: string) {
@@ -315,7 +427,7 @@ export class LmdbStore implements Store {
       const before = this.outbox.get(outboxKey(entry.queue, entry.seq));
       if (before && before.state !== entry.state) this.outboxStates.removeSync(outboxIndexKey(entry.queue, before.state, entry.seq));
       this.outboxStates.putSync(outboxIndexKey(entry.queue, entry.state, entry.seq), true);
-      this.outbox.putSync(outboxKey(entry.queue, entry.seq), entry);
+      this.outbox.putSync(outboxKey(entry.queue, entry.seq), this.sealing.sealOutbox(entry));
     });
   }
 
@@ -325,18 +437,35 @@ export class LmdbStore implements Store {
       const seq = (this.counters.get('audit') ?? 0) + 1;
       this.counters.putSync('audit', seq);
       const e = { ...entry, seq };
-      this.audit.putSync(seq, e);
+      this.audit.putSync(seq, this.sealing.sealAudit(e));
       for (const i of auditIndexesOf(e)) this.auditIndexes.putSync(`${i} ${auditMemberOf(e)}`, true);
       return e;
     });
     return saved;
   }
 
+  async eraseAuditBefore(before: string, limit: number) {
+    return this.db.transaction(() => {
+      let erased = 0;
+      // the keys first: the loop removes what it read
+      for (const { key } of [...this.auditIndexes.getRange({ start: 't ', end: `t ${before}`, limit })]) {
+        const seq = Number(key.slice(key.lastIndexOf('|') + 1));
+        const e = this.sealing.openAudit(this.audit.get(seq));
+        this.auditIndexes.removeSync(key);
+        if (!e) continue;
+        for (const i of auditIndexesOf(e)) this.auditIndexes.removeSync(`${i} ${auditMemberOf(e)}`);
+        this.audit.removeSync(seq);
+        erased++;
+      }
+      return erased;
+    });
+  }
+
   async listAudit(q: AuditQuery = {}) {
     return listThroughIndexes<AuditEntry>(
       {
         members: (i, r, n) => members(this.auditIndexes, i, r, n),
-        values: async (seqs) => seqs.map((s) => this.audit.get(Number(s))),
+        values: async (seqs) => seqs.map((s) => this.sealing.openAudit(this.audit.get(Number(s)))),
       },
       planAudit(q),
       auditRangeOf(q),

@@ -39,20 +39,30 @@ export function openWorkOf(r: TransactionRecord): OpenWork | undefined {
 
 const part = (v: string) => encodeURIComponent(v);
 
+/**
+ * What a business-key value (or an encounter id) becomes in an index name: the store's keyed hash
+ * (crypto.ts Sealing.hashKey, issue 20: indexes never hold the values) — the one place both
+ * backends apply it, to the indexes a record is in and to the index a query reads.
+ */
+export type KeyHash = (value: string) => string;
+
 /** The member of `r` in every index it belongs to. */
 export const memberOf = (r: Pick<TransactionRecord, 'created_at' | 'id'>) => `${r.created_at}|${r.id}`;
 
+/** The created_at a member (memberOf) names. */
+export const createdAtOfMember = (m: string) => m.slice(0, m.lastIndexOf('|'));
+
 /** The indexes a record belongs to (see above). */
-export function indexesOf(r: TransactionRecord): string[] {
+export function indexesOf(r: TransactionRecord, hash: KeyHash): string[] {
   const out = ['t', `o:${r.outcome}`, `oi:${r.outcome}:${part(r.infno)}`];
   for (const name of BUSINESS_KEYS) {
     const v = r.keys?.[name];
     if (!v) continue;
-    out.push(`k:${name}:${part(v)}`);
+    out.push(`k:${name}:${part(hash(v))}`);
     // what did not simply succeed, by key: "this patient's failed calls" reads those, not the patient's history
-    if (r.outcome !== 'succeeded') out.push(`kf:${name}:${part(v)}`);
+    if (r.outcome !== 'succeeded') out.push(`kf:${name}:${part(hash(v))}`);
   }
-  if (r.encounter_id) out.push(`e:${part(r.encounter_id)}`);
+  if (r.encounter_id) out.push(`e:${part(hash(r.encounter_id))}`);
   if (r.resolution) out.push(`r:${r.resolution.state}`);
   const w = openWorkOf(r);
   if (w) out.push(`w:${w}`);
@@ -65,14 +75,14 @@ export function indexesOf(r: TransactionRecord): string[] {
  * Whatever the chosen index does not decide is checked record by record (matchesQuery), within
  * that index only.
  */
-export function plan(q: TransactionQuery): string[] {
+export function plan(q: TransactionQuery, hash: KeyHash): string[] {
   if (q.open?.length) return q.open.map((w) => `w:${w}`);
   if (q.hot) return ['h'];
   if (q.key) {
     const notSucceeded = q.outcome ? q.outcome !== 'succeeded' : !!q.outcomes?.length && !q.outcomes.includes('succeeded');
-    return [`${notSucceeded ? 'kf' : 'k'}:${q.key.name}:${part(q.key.value)}`];
+    return [`${notSucceeded ? 'kf' : 'k'}:${q.key.name}:${part(hash(q.key.value))}`];
   }
-  if (q.encounter_id) return [`e:${part(q.encounter_id)}`];
+  if (q.encounter_id) return [`e:${part(hash(q.encounter_id))}`];
   if (q.resolution) return [`r:${q.resolution}`];
   if (q.outcome === 'pending') return ['w:pending'];
   if (q.outcome && q.infno) return [`oi:${q.outcome}:${part(q.infno)}`];
@@ -163,17 +173,17 @@ export async function listThroughIndexes<T>(
 }
 
 /** A journal query through its plan. */
-export const listJournal = (reader: IndexReader<TransactionRecord>, q: TransactionQuery) =>
-  listThroughIndexes(reader, plan(q), rangeOf(q), q.limit ?? 100, (r) => matchesQuery(r, q));
+export const listJournal = (reader: IndexReader<TransactionRecord>, q: TransactionQuery, hash: KeyHash) =>
+  listThroughIndexes(reader, plan(q, hash), rangeOf(q), q.limit ?? 100, (r) => matchesQuery(r, q));
 
 /** The change of index membership from `before` (undefined: a new record) to `after`. */
-export function indexDiff(before: TransactionRecord | undefined, after: TransactionRecord) {
+export function indexDiff(before: TransactionRecord | undefined, after: TransactionRecord, hash: KeyHash) {
   const mAfter = memberOf(after);
-  const add = new Set(indexesOf(after));
+  const add = new Set(indexesOf(after, hash));
   const remove: Array<{ index: string; member: string }> = [];
   if (before) {
     const mBefore = memberOf(before);
-    for (const index of indexesOf(before)) {
+    for (const index of indexesOf(before, hash)) {
       if (add.has(index) && mBefore === mAfter) add.delete(index);
       else remove.push({ index, member: mBefore });
     }

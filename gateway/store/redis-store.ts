@@ -16,7 +16,8 @@ import type {
 } from './store.js';
 import { auditIndexesOf, auditRangeOf, matchesAudit, outboxMember, outboxStateIndex, planAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
-import { indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
+import { createdAtOfMember, indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
+import { isSealed, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
 
 export interface RedisStoreOptions {
@@ -38,6 +39,8 @@ export interface RedisStoreOptions {
   waitReplicas?: number;
   /** how long a write waits for those replicas before it fails (the caller answers 503); default 500 ms */
   waitTimeoutMs?: number;
+  /** encryption at rest (crypto.ts): without it values are kept in clear */
+  cipher?: StoreCipher;
 }
 
 /** The Store methods whose failures are mapped by storeFault (every one that talks to Redis). */
@@ -60,6 +63,8 @@ const GUARDED = [
   'countOutbox',
   'updateOutbox',
   'countOpenWork',
+  'eraseTransaction',
+  'eraseAuditBefore',
   'appendAudit',
   'listAudit',
   'ping',
@@ -200,6 +205,19 @@ redis.call('SET', KEYS[2], list)
 return 1
 `;
 
+/** Retention: a journal record leaves its indexes (its membership, KEYS[2]) and is deleted. ARGV[1] = the index key prefix. */
+const ERASE_TRANSACTION = `
+local old = redis.call('GET', KEYS[2])
+if old then
+  local member = nil
+  for line in string.gmatch(old, '[^\\n]+') do
+    if member == nil then member = line else redis.call('ZREM', ARGV[1] .. line, member) end
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`;
+
 /**
  * Appends to a store-and-forward queue: the next sequence number, the entry (with `seq` spliced in;
  * cjson would turn an empty array into an object), its place in the queue and in its state's index.
@@ -255,6 +273,8 @@ const PAGE = 200;
 export class RedisStore implements Store {
   readonly backend = 'redis' as const;
   readonly redis: Redis;
+  /** what is stored sealed and how index values are hashed (crypto.ts; pass-through without a cipher) */
+  readonly sealing: Sealing;
   private readonly p: string;
   private readonly waitReplicas: number;
   private readonly waitTimeoutMs: number;
@@ -275,6 +295,7 @@ export class RedisStore implements Store {
       ...(opts.sentinels?.length ? { sentinels: opts.sentinels, name: opts.sentinelName ?? 'mymaster' } : {}),
     };
     this.redis = new Redis(opts.url, options);
+    this.sealing = new Sealing(opts.cipher);
     for (const m of GUARDED) {
       const f = (this[m] as (...a: unknown[]) => Promise<unknown>).bind(this);
       (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => f(...a).catch(storeFault);
@@ -291,6 +312,7 @@ export class RedisStore implements Store {
     this.redis.defineCommand('yidiRelease', { numberOfKeys: 2, lua: RELEASE });
     this.redis.defineCommand('yidiReleaseDead', { numberOfKeys: 2, lua: RELEASE_DEAD });
     this.redis.defineCommand('yidiPutTransaction', { numberOfKeys: 2, lua: PUT_TRANSACTION });
+    this.redis.defineCommand('yidiEraseTransaction', { numberOfKeys: 2, lua: ERASE_TRANSACTION });
     this.redis.defineCommand('yidiAppendOutbox', { numberOfKeys: 4, lua: APPEND_OUTBOX });
     this.redis.defineCommand('yidiUpdateOutbox', { numberOfKeys: 1, lua: UPDATE_OUTBOX });
     this.redis.defineCommand('yidiAppendAudit', { numberOfKeys: 2, lua: APPEND_AUDIT });
@@ -304,7 +326,12 @@ export class RedisStore implements Store {
       this.redis.disconnect();
       throw e;
     }
-    await this.migrate();
+    try {
+      await this.migrate();
+    } catch (e) {
+      this.redis.disconnect();
+      throw e;
+    }
     return this;
   }
 
@@ -314,10 +341,13 @@ export class RedisStore implements Store {
    * from the records — a version-1 journal listed its ids in `tx-index`, its outbox and audit log
    * in `outbox-index:<queue>` and `audit-index`).
    */
-  private async migrate() {
+  private async migrate(): Promise<void> {
     const written = await this.redis.get(this.k('store-schema'));
     const version = written !== null ? Number(written) : (await this.redis.exists(this.k('tx-index'))) ? 1 : 0;
-    if (version >= STORE_SCHEMA_VERSION) return;
+    const stored = await this.redis.get(this.k('store-keys'));
+    const checks = stored ? (JSON.parse(stored) as Record<string, string>) : undefined;
+    const newChecks = this.sealing.verify(checks);
+    if (version >= STORE_SCHEMA_VERSION && !newChecks) return;
     if (version === 1 && (await this.redis.set(this.k('store-migrating'), '1', 'EX', 3600, 'NX'))) {
       for (let start = 0; ; start += PAGE) {
         const ids = await this.redis.zrange(this.k('tx-index'), start, start + PAGE - 1);
@@ -342,7 +372,72 @@ export class RedisStore implements Store {
       }
       await this.redis.del(this.k('tx-outcome', 'pending'), this.k('tx-outcome', 'unknown'), this.k('tx-outcome-built'));
     }
+    // version 3 (issue 20): the first connect with a key seals what is there (one replica: SET NX),
+    // in bounded batches; a crash midway repeats it, the key check is written at the end
+    // in bounded batches; the others wait for it (a crashed sealer's lock lapses and another takes
+    // over), and the key check is written only once everything is sealed
+    while (this.sealing.on && !Object.keys(checks ?? {}).length) {
+      if (await this.redis.set(this.k('store-sealing'), '1', 'EX', 600, 'NX')) {
+        await this.sealExisting();
+        await this.redis.set(this.k('store-keys'), JSON.stringify(newChecks));
+        await this.redis.del(this.k('store-sealing'));
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      if (await this.redis.exists(this.k('store-keys'))) return this.migrate();
+    }
+    if (newChecks) await this.redis.set(this.k('store-keys'), JSON.stringify(newChecks));
     await this.redis.set(this.k('store-schema'), String(STORE_SCHEMA_VERSION));
+  }
+
+  /** The keys matching `pattern` (after the prefix), PAGE at a time (SCAN: never blocks Redis like KEYS). */
+  private async *scan(pattern: string) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.p + pattern, 'COUNT', PAGE);
+      cursor = next;
+      if (keys.length) yield keys;
+    } while (cursor !== '0');
+  }
+
+  /** Rewrites every value sealed and every index hashed (schema 3), a SCAN page at a time. */
+  private async sealExisting() {
+    const s = this.sealing;
+    for await (const keys of this.scan('tx:*')) {
+      // re-put: the script leaves the record's clear memberships (kept in txm) and joins the hashed ones
+      for (const v of await this.redis.mget(keys)) if (v) await this.putTransaction(s.openTx(JSON.parse(v))!);
+    }
+    for await (const keys of this.scan('enc:*'))
+      for (const key of keys) {
+        const id = key.slice(this.k('enc', '').length);
+        const d = await this.redis.hget(key, 'd');
+        if (d && !isSealed(d)) await this.redis.hset(key, 'd', s.sealEncounter(id, JSON.parse(d)) as string);
+      }
+    for await (const keys of this.scan('idx:*'))
+      for (const key of keys) {
+        const rest = key.slice(this.k('idx', '').length);
+        if (rest.startsWith('h:')) continue;
+        const at = rest.indexOf(':');
+        const owner = await this.redis.get(key);
+        if (owner) await this.redis.set(this.k('idx', s.encounterIndexKey(rest.slice(0, at), rest.slice(at + 1))), owner);
+        await this.redis.del(key);
+      }
+    for await (const keys of this.scan('outbox:*'))
+      for (const key of keys) {
+        const v = await this.redis.get(key);
+        if (v) await this.redis.set(key, JSON.stringify(s.sealOutbox(s.openOutbox(JSON.parse(v))!)));
+      }
+    for await (const keys of this.scan('audit:*'))
+      for (const key of keys) {
+        const v = await this.redis.get(key);
+        if (v) await this.redis.set(key, JSON.stringify(s.sealAudit(s.openAudit(JSON.parse(v))!)));
+      }
+    for await (const keys of this.scan('idem:*'))
+      for (const key of keys) {
+        const v = await this.redis.get(key);
+        const ttl = await this.redis.pttl(key);
+        if (v && ttl > 0) await this.redis.set(key, JSON.stringify(s.sealIdem(s.openIdem(JSON.parse(v)))), 'PX', ttl);
+      }
   }
 
   /** The schema version of this store (written at connect). */
@@ -399,26 +494,28 @@ export class RedisStore implements Store {
       (this.redis as unknown as Scripts).yidiPutTransaction(
         this.k('tx', rec.id),
         this.k('txm', rec.id),
-        JSON.stringify(rec),
+        JSON.stringify(this.sealing.sealTx(rec)),
         this.k('txi', ''),
         memberOf(rec),
-        ...indexesOf(rec),
+        ...indexesOf(rec, this.sealing.hashKey),
       ),
     );
   }
 
   async getTransaction(id: string) {
     const s = await this.redis.get(this.k('tx', id));
-    return s ? (JSON.parse(s) as TransactionRecord) : undefined;
+    return s ? this.sealing.openTx(JSON.parse(s)) : undefined;
   }
 
   async listTransactions(q: TransactionQuery) {
     return listJournal(
       {
         members: (index, range, n) => this.members(this.k('txi', index), range, n),
-        values: async (ids) => (await this.redis.mget(ids.map((id) => this.k('tx', id)))).map((s) => (s ? JSON.parse(s) : undefined)),
+        values: async (ids) =>
+          (await this.redis.mget(ids.map((id) => this.k('tx', id)))).map((s) => (s ? this.sealing.openTx(JSON.parse(s)) : undefined)),
       },
       q,
+      this.sealing.hashKey,
     );
   }
 
@@ -435,6 +532,12 @@ export class RedisStore implements Store {
     }
   }
 
+  async eraseTransaction(id: string) {
+    await this.replicated(() =>
+      (this.redis as unknown as Scripts).yidiEraseTransaction(this.k('tx', id), this.k('txm', id), this.k('txi', '')),
+    );
+  }
+
   async countOpenWork() {
     const m = this.redis.multi();
     for (const w of OPEN_WORK) m.zcard(this.k('txi', `w:${w}`));
@@ -442,21 +545,39 @@ export class RedisStore implements Store {
     return Object.fromEntries(OPEN_WORK.map((w, i) => [w, Number(r[i]?.[1] ?? 0)])) as Record<OpenWork, number>;
   }
 
+  async oldestOpenWork() {
+    const m = this.redis.multi();
+    // every member scores 0: the lexically first is the oldest (`<created_at>|<id>`)
+    for (const w of OPEN_WORK) m.zrange(this.k('txi', `w:${w}`), 0, 0);
+    const r = (await m.exec()) ?? [];
+    const out: Partial<Record<OpenWork, string>> = {};
+    OPEN_WORK.forEach((w, i) => {
+      const first = (r[i]?.[1] as string[] | undefined)?.[0];
+      if (first) out[w] = createdAtOfMember(first);
+    });
+    return out;
+  }
+
   // ---- encounters -----------------------------------------------------------------------------
   async getEncounter<T extends EncounterBase>(id: string) {
     const [v, d] = await this.redis.hmget(this.k('enc', id), 'v', 'd');
-    return v && d ? ({ value: JSON.parse(d) as T, version: Number(v) } satisfies Versioned<T>) : undefined;
+    if (!v || !d) return undefined;
+    return { value: this.sealing.openEncounter<T>(id, isSealed(d) ? d : JSON.parse(d)), version: Number(v) } satisfies Versioned<T>;
   }
 
   async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
-    const keys = [this.k('enc', value.id), ...Object.entries(indexes).map(([name, v]) => this.k('idx', name, v))];
-    const args = [expectedVersion === null ? '' : String(expectedVersion), JSON.stringify(value), value.id];
+    const keys = [
+      this.k('enc', value.id),
+      ...Object.entries(indexes).map(([name, v]) => this.k('idx', this.sealing.encounterIndexKey(name, v))),
+    ];
+    const sealed = this.sealing.sealEncounter(value.id, value);
+    const args = [expectedVersion === null ? '' : String(expectedVersion), isSealed(sealed) ? sealed : JSON.stringify(value), value.id];
     const r = await this.replicated(() => (this.redis as unknown as Scripts).yidiSaveEncounter(keys.length, ...keys, ...args));
     return r === 1;
   }
 
   async findEncounterId(index: string, value: string) {
-    return (await this.redis.get(this.k('idx', index, value))) ?? undefined;
+    return (await this.redis.get(this.k('idx', this.sealing.encounterIndexKey(index, value)))) ?? undefined;
   }
 
   // ---- counters -------------------------------------------------------------------------------
@@ -488,7 +609,7 @@ export class RedisStore implements Store {
     );
     if (r === null) return { state: 'claimed', token };
     // the record vanished between SET NX and GET (it expired): count it as in flight, the caller asks again
-    return r ? answerFor(JSON.parse(r) as IdempotencyRecord, fingerprint) : { state: 'in_flight' };
+    return r ? answerFor(this.sealing.openIdem(JSON.parse(r) as IdempotencyRecord), fingerprint) : { state: 'in_flight' };
   }
 
   async completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number) {
@@ -503,7 +624,7 @@ export class RedisStore implements Store {
         k,
         this.k('idem-in-flight'),
         token,
-        JSON.stringify(done),
+        JSON.stringify(this.sealing.sealIdem(done)),
         String(toMs(ttlSeconds)),
         key,
       ),
@@ -552,7 +673,7 @@ export class RedisStore implements Store {
           this.k('outbox-index', entry.queue),
           this.k('outbox', entry.queue, ''),
           this.k(outboxStateIndex(entry.queue, entry.state)),
-          JSON.stringify(entry),
+          JSON.stringify(this.sealing.sealOutbox(entry)),
         ),
       ),
     );
@@ -570,7 +691,7 @@ export class RedisStore implements Store {
       after = seqs[seqs.length - 1]!;
       const values = await this.redis.mget(seqs.map((n) => this.k('outbox', queue, String(n))));
       for (const v of values) {
-        if (v) out.push(JSON.parse(v) as OutboxEntry);
+        if (v) out.push(this.sealing.openOutbox(JSON.parse(v))!);
         if (out.length >= limit) break;
       }
     }
@@ -579,7 +700,7 @@ export class RedisStore implements Store {
 
   async getOutbox(queue: string, seq: number) {
     const v = await this.redis.get(this.k('outbox', queue, String(seq)));
-    return v ? (JSON.parse(v) as OutboxEntry) : undefined;
+    return v ? this.sealing.openOutbox(JSON.parse(v)) : undefined;
   }
 
   async countOutbox(queue: string) {
@@ -593,7 +714,7 @@ export class RedisStore implements Store {
     await this.replicated(() =>
       (this.redis as unknown as Scripts).yidiUpdateOutbox(
         this.k('outbox', entry.queue, String(entry.seq)),
-        JSON.stringify(entry),
+        JSON.stringify(this.sealing.sealOutbox(entry)),
         this.k(outboxStateIndex(entry.queue, '')),
         entry.state,
         outboxMember(entry.seq),
@@ -608,7 +729,7 @@ export class RedisStore implements Store {
         (this.redis as unknown as Scripts).yidiAppendAudit(
           this.k('audit-seq'),
           this.k('audit', ''),
-          JSON.stringify(entry),
+          JSON.stringify(this.sealing.sealAudit(entry)),
           entry.at,
           this.k('audi', ''),
           ...auditIndexesOf({ ...entry, seq: 0 }),
@@ -618,13 +739,29 @@ export class RedisStore implements Store {
     return { ...entry, seq };
   }
 
+  async eraseAuditBefore(before: string, limit: number) {
+    const members = (await this.redis.call('ZRANGE', this.k('audi', 't'), '-', `(${before}`, 'BYLEX', 'LIMIT', 0, limit)) as string[];
+    let erased = 0;
+    for (const m of members) {
+      const seq = String(Number(m.slice(m.lastIndexOf('|') + 1)));
+      const v = await this.redis.get(this.k('audit', seq));
+      const e = v ? this.sealing.openAudit(JSON.parse(v)) : undefined;
+      const m2 = this.redis.multi();
+      for (const i of e ? auditIndexesOf(e) : ['t']) m2.zrem(this.k('audi', i), m);
+      m2.del(this.k('audit', seq));
+      await this.replicated(() => m2.exec());
+      if (e) erased++;
+    }
+    return erased;
+  }
+
   async listAudit(q: AuditQuery = {}) {
     return listThroughIndexes<AuditEntry>(
       {
         members: (index, range, n) => this.members(this.k('audi', index), range, n),
         values: async (seqs) =>
           (await this.redis.mget(seqs.map((s) => this.k('audit', String(Number(s)))))).map((v) =>
-            v ? (JSON.parse(v) as AuditEntry) : undefined,
+            v ? this.sealing.openAudit(JSON.parse(v)) : undefined,
           ),
       },
       planAudit(q),
@@ -668,6 +805,7 @@ interface Scripts {
     member: string,
     ...indexes: string[]
   ): Promise<number>;
+  yidiEraseTransaction(key: string, membership: string, indexPrefix: string): Promise<number>;
   yidiAppendOutbox(counter: string, index: string, prefix: string, stateIndex: string, entry: string): Promise<number>;
   yidiUpdateOutbox(key: string, entry: string, stateIndexPrefix: string, state: string, member: string): Promise<number>;
   yidiAppendAudit(counter: string, prefix: string, entry: string, at: string, indexPrefix: string, ...indexes: string[]): Promise<number>;

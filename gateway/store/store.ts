@@ -126,6 +126,8 @@ export interface AuditEntry {
   seq?: number;
   at: string;
   actor: string;
+  /** a signed-in person's display name (actor `staff:<username>`); absent for an API client */
+  actor_name?: string;
   role: string;
   action: string;
   targets: string[];
@@ -217,6 +219,16 @@ export interface Store {
   listTransactions(q: TransactionQuery): Promise<TransactionRecord[]>;
   /** How many records are open work of each kind (what the metrics show). */
   countOpenWork(): Promise<Record<OpenWork, number>>;
+  /**
+   * The created_at of the oldest record in each open-work index (absent: none open), read from the
+   * index's first member — the alert on work left open too long, without reading the journal.
+   */
+  oldestOpenWork(): Promise<Partial<Record<OpenWork, string>>>;
+  /**
+   * Retention (issue 20): erases a journal record and its index memberships. Only the retention
+   * round calls it (resilience/archiver.ts), for records past JOURNAL_RETENTION_DAYS that are not open work.
+   */
+  eraseTransaction(id: string): Promise<void>;
 
   getEncounter<T extends EncounterBase>(id: string): Promise<Versioned<T> | undefined>;
   /**
@@ -267,8 +279,13 @@ export interface Store {
   /** Replaces an entry (same queue and seq): delivery state, attempts. */
   updateOutbox(entry: OutboxEntry): Promise<void>;
 
-  /** The audit log is append-only: no method changes or removes an entry. */
+  /**
+   * The audit log is append-only: no method changes an entry, and only retention removes one —
+   * eraseAuditBefore, entries older than AUDIT_RETENTION_DAYS (issue 20).
+   */
   appendAudit(entry: AuditEntry): Promise<AuditEntry>;
+  /** Erases up to `limit` audit entries with `at` before `before` (oldest first); returns how many. */
+  eraseAuditBefore(before: string, limit: number): Promise<number>;
   /** Newest first, through the actor's or the action's index when the query names one. */
   listAudit(q?: AuditQuery): Promise<AuditEntry[]>;
 

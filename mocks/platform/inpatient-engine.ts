@@ -13,6 +13,7 @@ import { dec, sumOf } from './money.js';
 import { computeOutpatientSettlement, type LineTotals } from './policy-engine.js';
 import type { InpatientPolicy, LedgerEntry, SettlementResult, TierReduction } from './types.js';
 import { yearOf } from './time.js';
+import { entriesOfVisit } from './ledger-index.js';
 
 export type Tier = keyof TierReduction;
 
@@ -68,7 +69,9 @@ export function tierRatio(policy: InpatientPolicy, tier: Tier): Decimal {
 /** Deductible already taken by this admission's booked settlements (one deductible per stay). */
 export function deductibleUsedInStay(ledger: readonly LedgerEntry[], mdtrtId: string): Decimal {
   return sumOf(
-    ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === mdtrtId).map((e) => e.amounts.act_pay_dedc),
+    entriesOfVisit(ledger, mdtrtId)
+      .filter((e) => e.kind === 'settlement' && e.status === 'booked')
+      .map((e) => e.amounts.act_pay_dedc),
   );
 }
 

@@ -13,6 +13,7 @@ import type {
   Visit,
   YearAccumulation,
 } from './types.js';
+import { entriesOfVisit, entryBySetlId } from './ledger-index.js';
 
 export interface SettlementBooking {
   setl_id: string;
@@ -29,12 +30,12 @@ export interface SettlementBooking {
 }
 
 export function findLedgerEntry(ledger: readonly LedgerEntry[], setlId: string): LedgerEntry | undefined {
-  return ledger.find((e) => e.setl_id === setlId);
+  return entryBySetlId(ledger, setlId);
 }
 
 /** The booked (not cancelled) settlement of a visit, if any. */
 export function liveSettlementOf(ledger: readonly LedgerEntry[], mdtrtId: string): LedgerEntry | undefined {
-  return ledger.find((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === mdtrtId);
+  return entriesOfVisit(ledger, mdtrtId).find((e) => e.kind === 'settlement' && e.status === 'booked');
 }
 
 /** Books a settlement: appends the ledger entry and marks its fee lines settled. */

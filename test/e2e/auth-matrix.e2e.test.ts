@@ -17,14 +17,12 @@ import {
 } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
 
 /** Ready = signed in to the platform; a gateway stopped before its start-up sign-in is journaled would lose that write. */
 async function ready(t: TestGateway) {
-  for (let i = 0; i < 200; i++) {
-    if (t.gw.platform.signedIn) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('gateway not ready');
+  // one 9001, which may take the platform timeout (PLATFORM_TIMEOUT_MS, 15 s by default), and room for a loaded machine
+  await until('the start-up sign-in', async () => t.gw.platform.signedIn, 15_000 + 15_000);
 }
 
 const sys = mockAndGateway();
@@ -115,8 +113,26 @@ describe('auth matrix: each role against each endpoint group', () => {
     expect((await api(sys.gw.url, 'GET', '/healthz', undefined, { 'x-api-key': 'nope' })).status).toBe(200);
   });
 
+  it('/healthz/ready answers a load balancer without a key, ready or not, and nothing else (the details are /readyz, for staff)', async () => {
+    await until(
+      'the start-up sign-in',
+      async () => (await api(sys.gw.url, 'GET', '/readyz', undefined, {}, { auth: 'staff' })).status === 200,
+    );
+    const r = await api(sys.gw.url, 'GET', '/healthz/ready', undefined, {}, { auth: false });
+    expect([r.status, r.body]).toEqual([200, { status: 'ready' }]);
+    expectCatalogError(await api(sys.gw.url, 'GET', '/readyz', undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
+  });
+
   it('public means exactly /healthz and the console page files: anything else under them needs a key before its 404 (issue 13)', async () => {
-    for (const p of ['/healthz/x', '/HEALTHZ', '/console/nothing-here', '/console/x/y.js', '/Console', '/console/CONSOLE.JS']) {
+    for (const p of [
+      '/healthz/x',
+      '/healthz/ready/x',
+      '/HEALTHZ',
+      '/console/nothing-here',
+      '/console/x/y.js',
+      '/Console',
+      '/console/CONSOLE.JS',
+    ]) {
       expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
       expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: 'staff' }), 404, 'GW_VAL_ROUTE_NOT_FOUND');
     }

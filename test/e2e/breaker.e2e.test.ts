@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMockPlatform } from '../../mocks/platform/server.js';
 import { api, startGateway, type TestGateway } from '../helpers/harness.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
 
 let gw: TestGateway | undefined;
 let mock = createMockPlatform();
@@ -10,13 +11,11 @@ afterAll(async () => {
   await mock.close();
 });
 
-async function until(what: string, fn: () => Promise<boolean>, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/**
+ * How long the breaker stays open before its probe: the checks made while it is open (a few
+ * requests) must fit in it on a loaded machine (it was 800 ms: a slow run saw half_open).
+ */
+const RESET_MS = 5_000;
 
 describe('circuit breaker around the platform', () => {
   it('opens under a full outage and fails fast without the network; after recovery a sign-in probe closes it', async () => {
@@ -24,7 +23,7 @@ describe('circuit breaker around the platform', () => {
     gw = await startGateway(url, {
       BREAKER_MIN_CALLS: '3',
       BREAKER_ERROR_PERCENT: '50',
-      BREAKER_RESET_MS: '800',
+      BREAKER_RESET_MS: String(RESET_MS),
       BREAKER_WINDOW_MS: '60000',
     });
     const call = (m: string, p: string, b?: unknown) => api(gw!.url, m, p, b);
@@ -58,7 +57,12 @@ describe('circuit breaker around the platform', () => {
     // recovery: a new platform on the same address; the breaker probes with 9001 and closes
     mock = createMockPlatform();
     await mock.listen(port);
-    await until('the breaker to close', async () => (await call('GET', '/readyz')).body.checks?.circuit_breaker === 'closed');
+    // a probe that found the platform still down re-opens it for another RESET_MS: two rounds, and time to sign in
+    await until(
+      'the breaker to close',
+      async () => (await call('GET', '/readyz')).body.checks?.circuit_breaker === 'closed',
+      2 * RESET_MS + 20_000,
+    );
     const calls = (await api(url.replace(/\/api$/, '/__mock'), 'GET', '/calls')).body as Array<{ infno: string }>;
     expect(calls[0]!.infno).toBe('9001'); // the first thing the recovered platform saw was the harmless probe
     expect(calls.some((c) => c.infno === '2207')).toBe(false);

@@ -145,5 +145,5 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     const listed = (await api(sys.gw.url, 'GET', '/v1/console/transactions?status=needs_manual&infno=2207&limit=1000')).body
       .items as unknown[];
     expect(listed).toHaveLength(journal.filter((t) => t.resolution?.state === 'needs_manual').length);
-  }, 150_000);
+  });
 });

@@ -3,13 +3,14 @@
  * playwright-core): a staff member connects with her key, finds a needs_manual settlement, reads its
  * stages (personal fields masked), and resolves it; wrong and his keys are told plainly why not.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../gateway/errors/errors.js';
-import { api, TEST_KEYS } from '../helpers/harness.js';
+import { hashPassword } from '../../gateway/auth/staff.js';
+import { api, TEST_KEYS, tmpDir } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { JILIN, JILIN_UNFILED, visitBody } from './fixtures.js';
 import { chinaDay } from './reconciliation-fixtures.js';
@@ -24,7 +25,15 @@ const SHOTS = path.join(tmpdir(), 'yidi-console-ui');
  */
 const HOST = 'yidi-gateway.hospital.test';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800' });
+/** named staff (issue 15): one account, written as `npm run staff -- add` writes it */
+const STAFF_FILE = path.join(tmpDir('console-staff'), 'staff-accounts.json');
+const STAFF_PASSWORD = 'console test password 15';
+beforeAll(async () => {
+  const password_hash = await hashPassword(STAFF_PASSWORD);
+  writeFileSync(STAFF_FILE, JSON.stringify([{ username: 'wang.li', name: '王丽', role: 'staff', password_hash }]), { mode: 0o600 });
+});
+
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800', STAFF_ACCOUNTS_FILE: STAFF_FILE });
 let browser: Browser;
 let base: string;
 
@@ -77,6 +86,12 @@ async function openConsole() {
   return { page, problems, urls };
 }
 
+/**
+ * How long the page may take to show what a test waits for: Playwright's own default for actions
+ * (30 s), a ceiling for a loaded machine (Chromium and the gateway share its cores), not a speed limit.
+ */
+const UI_WAIT_MS = 30_000;
+
 /** Waits until the element's text contains every one of `texts`. */
 async function waitText(page: Page, selector: string, ...texts: string[]) {
   try {
@@ -86,7 +101,7 @@ async function waitText(page: Page, selector: string, ...texts: string[]) {
         return (want as string[]).every((w) => t.includes(w));
       },
       [selector, texts] as const,
-      { timeout: 10_000 },
+      { timeout: UI_WAIT_MS },
     );
   } catch (e) {
     const got = await page
@@ -122,6 +137,57 @@ describe('the console page (browser)', () => {
       'GW_SEC_UNAUTHENTICATED',
     );
     expect((await api(sys.gw.url, 'GET', '/v1/console/transactions', undefined, {}, { auth: false })).status).toBe(401);
+  });
+
+  it('named staff: a wrong password is told plainly; signed in with username and password the page names the person, the audit log too; signing out ends the session', async () => {
+    const { page, problems } = await openConsole();
+    try {
+      await page.fill('#signin-username', 'wang.li');
+      await page.fill('#signin-password', 'not the password');
+      await page.click('#signin');
+      await waitText(page, '#connect-status', catalog.get('GW_SEC_LOGIN_FAILED')!.message, '401');
+      expect(await page.isHidden('#app')).toBe(true);
+
+      await page.fill('#signin-password', STAFF_PASSWORD);
+      await page.click('#signin');
+      await waitText(page, '#whoami', '王丽', 'wang.li');
+      expect(await page.isVisible('#app')).toBe(true);
+      expect(await page.isHidden('#signin-form')).toBe(true);
+      expect(await page.inputValue('#signin-password')).toBe('');
+      // the session cookie is HttpOnly: the page's script never sees it
+      expect(await page.evaluate(() => document.cookie)).not.toContain('yidi_session');
+      // a change made with the session: the page sends the CSRF token (a bulk action on a filter that finds nothing)
+      const bulk = await page.evaluate(async () => {
+        const csrf = sessionStorage.getItem('yidi.console.csrf') ?? '';
+        const r = await fetch('/v1/console/bulk/retry', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+          body: JSON.stringify({ filter: { msgid: 'none-such' } }),
+        });
+        return r.status;
+      });
+      expect(bulk).toBe(200);
+
+      await page.click('#tab-btn-audit');
+      await page.fill('#a-actor', 'staff:wang.li');
+      await page.click('#audit-search');
+      await waitText(page, '#audit-rows', 'staff:wang.li', '王丽');
+      await page.screenshot({ path: path.join(SHOTS, 'console-signed-in.png') });
+
+      await page.click('#signout');
+      await page.waitForSelector('#signin-form', { state: 'visible', timeout: UI_WAIT_MS });
+      expect(await page.isHidden('#app')).toBe(true);
+      expect(await page.isHidden('#whoami')).toBe(true);
+      const after = await page.evaluate(async () => (await fetch('/v1/console/transactions')).status);
+      expect(after).toBe(401);
+      expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+      // the key flow still works on the same page
+      await connect(page, TEST_KEYS.staff);
+      await page.waitForSelector('#app', { state: 'visible', timeout: UI_WAIT_MS });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
   });
 
   it('a wrong key shows the 401 message, a his key the 403 message', async () => {
@@ -256,7 +322,7 @@ describe('the console page (browser)', () => {
       const text = await page.evaluate(() => document.body.textContent);
       for (const personal of [JILIN.certno, JILIN.psn_name, '冒名者']) expect(text, 'personal data on the page').not.toContain(personal);
       await page.screenshot({ path: path.join(SHOTS, 'console-identity.png') });
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 8000 }), page.click('#identity-csv')]);
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: UI_WAIT_MS }), page.click('#identity-csv')]);
       expect(download.suggestedFilename()).toMatch(/^identity-refusals-\d{4}-\d{2}-\d{2}\.csv$/);
       await waitText(page, '#notice', '已导出');
 
@@ -266,7 +332,7 @@ describe('the console page (browser)', () => {
       await page.selectOption('#f-status', 'rejected');
       await page.fill('#f-visit_id', v.id);
       await page.click('#search');
-      await page.click(`#tx-rows tr[data-id="${txid}"]`, { timeout: 8000 });
+      await page.click(`#tx-rows tr[data-id="${txid}"]`, { timeout: UI_WAIT_MS });
       await waitText(page, '#detail-encounter', v.id, '门诊', 'registered', '否 no');
       for (const u of urls) expect(u, 'the key in a URL').not.toContain(TEST_KEYS.staff);
       expect(problems).toEqual([]);

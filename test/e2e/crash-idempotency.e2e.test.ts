@@ -75,7 +75,7 @@ describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () 
       second.child.kill('SIGTERM');
       await second.exited;
     }
-  }, 60_000);
+  });
 });
 
 describe('kill -9 of one replica with an Idempotency-Key request in flight (Redis store)', () => {
@@ -128,5 +128,5 @@ describe('kill -9 of one replica with an Idempotency-Key request in flight (Redi
       if (keys.length) await r.del(...keys);
       await r.quit();
     }
-  }, 90_000);
+  });
 });

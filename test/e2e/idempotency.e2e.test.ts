@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, JILIN_UNFILED, line, visitBody } from './fixtures.js';
+import { until } from './resilience-fixtures.js';
 
 /**
  * Idempotency-Key over real HTTP, on both stores: the HIS retries on every timeout, and a retry
@@ -137,11 +138,12 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
   it('a duplicate waits for the first request and gets its answer; past IDEMPOTENCY_WAIT_MS it gets 409 GW_BIZ_IDEMPOTENCY_IN_FLIGHT', async () => {
     const id = await readyToSettle(sys.gw.url);
     const key = randomUUID();
-    // the platform holds its 2207 reply longer than a duplicate waits
-    await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: WAIT_MS + 2000, count: 1 });
+    // the platform holds its 2207 reply longer than a duplicate waits, with room for a loaded machine
+    // between the first going in flight and the duplicate arriving
+    await api(sys.mock.control, 'POST', '/faults', { infno: '2207', latency_ms: WAIT_MS + 5000, count: 1 });
     try {
       const first = settle(id, key);
-      await until(async () => ((await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${id}`)).body.pending ? true : undefined));
+      await until('the first settlement in flight', async () => (await api(sys.gw.url, 'GET', `/v1/outpatient/visits/${id}`)).body.pending);
       const dup = await settle(id, key);
       expect([dup.status, dup.body.error.code]).toEqual([409, 'GW_BIZ_IDEMPOTENCY_IN_FLIGHT']);
       const done = await first;
@@ -175,13 +177,3 @@ describe.each(backends)('Idempotency-Key on the %s store', (backend, envOf) => {
     });
   }
 });
-
-async function until<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../../gateway/store/lmdb-store.js';
 import type { TransactionRecord } from '../../gateway/store/store.js';
-import { api, startMock, tmpDir } from '../helpers/harness.js';
+import { api, startMock, testStoreCipher, tmpDir } from '../helpers/harness.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process.js';
 import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
@@ -67,7 +67,7 @@ describe('open work is never lost from sight (issue 11)', () => {
     gw = undefined;
 
     // meanwhile a year of traffic: many newer unknown records, all resolved; the old one is now due
-    const store = new LmdbStore(dataDir);
+    const store = new LmdbStore(dataDir, { cipher: testStoreCipher() });
     const open = (await store.getTransaction(txid))!;
     await fillWithResolved(store, open, RESOLVED);
     open.resolution = { ...open.resolution!, next_at: new Date().toISOString() };
@@ -89,5 +89,5 @@ describe('open work is never lost from sight (issue 11)', () => {
     // and the work list is empty again
     const list = await api(gw.url, 'GET', '/v1/console/transactions?status=open', undefined, {}, { auth: 'staff' });
     expect(list.body.items).toEqual([]);
-  }, 240_000);
+  });
 });

@@ -255,7 +255,7 @@ describe('a month that cannot close while a day is open (HN 48, JS 43: every day
     expect(await metric('yidi_reconciliation_last_balanced_day_timestamp_seconds')).toBe(
       Date.parse(`${days.at(-1)}T00:00:00+08:00`) / 1000,
     );
-    expect(await metric('yidi_reconciliation_days_open_current_month')).toBe(Number(today.slice(8)) - 1);
+    expect(await metric('yidi_reconciliation_unbalanced_dates_current_month')).toBe(Number(today.slice(8)) - 1);
 
     const refused = await api(sys.gw.url, 'POST', `${path}/close`, undefined, {}, { auth: 'staff' });
     expect([refused.status, refused.body.error.code, refused.body.error.details.open_days]).toEqual([

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore } from '../../gateway/store/redis-store.js';
 import type { TransactionRecord } from '../../gateway/store/store.js';
-import { api, startGateway, startMock, type TestGateway } from '../helpers/harness.js';
+import { api, startGateway, startMock, type TestGateway, testStoreCipher } from '../helpers/harness.js';
 
 /**
  * A replica starting on a shared Redis must not declare another live replica's call dead: only
@@ -21,7 +21,7 @@ const record = (id: string, minutesAgo: number): TransactionRecord => {
 
 beforeAll(async () => {
   mock = await startMock();
-  store = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix }).connect();
+  store = await new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix, cipher: testStoreCipher() }).connect();
 });
 afterAll(async () => {
   await gw?.stop();

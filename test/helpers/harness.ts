@@ -1,10 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { roleMayCall } from '../../gateway/auth/access.js';
 import { sha256Hex, type ApiClientEntry, type Role } from '../../gateway/auth/clients.js';
 import { loadConfig } from '../../gateway/config.js';
+import { newMasterKey, parseKeyring, StoreCipher } from '../../gateway/store/crypto.js';
 import { createLogger } from '../../gateway/logger.js';
 import { createGateway, type Gateway, type GatewayParts } from '../../gateway/server.js';
 import { createMockPlatform, type MockOptionsInput } from '../../mocks/platform/server.js';
@@ -12,6 +14,14 @@ import { checkContract } from './contract.js';
 import { profileGatewayEnv, profileMockOptions } from './profiles.js';
 
 export const tmpDir = (prefix: string) => mkdtempSync(path.join(tmpdir(), `yidi-${prefix}-`));
+
+/**
+ * The store keyring of the test gateways (issue 20), generated per test process, never committed:
+ * startGateway and spawnGateway pass it as STORE_KEYS (a test's `STORE_KEYS: ''` runs a gateway in
+ * clear); testStoreCipher() opens what such a gateway wrote.
+ */
+export const TEST_STORE_KEYS = `${newMasterKey('t1')},${newMasterKey('t2')}`;
+export const testStoreCipher = (keys = TEST_STORE_KEYS, current?: string) => new StoreCipher(parseKeyring(keys, { current }));
 
 /**
  * The API keys every test gateway accepts (its clients file is written by startGateway and
@@ -44,11 +54,11 @@ export function testClients(): ApiClientEntry[] {
   ];
 }
 
-/** Writes the test clients file into `dir`; returns its path. */
-export function writeTestClientsFile(dir: string): string {
+/** Writes the test clients file (and `extra` clients) into `dir`; returns its path. */
+export function writeTestClientsFile(dir: string, extra: ApiClientEntry[] = []): string {
   const file = path.join(dir, 'api-clients.json');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(file, JSON.stringify(testClients(), null, 2));
+  writeFileSync(file, JSON.stringify([...testClients(), ...extra], null, 2));
   return file;
 }
 
@@ -113,6 +123,8 @@ export async function startGateway(
       LOG_LEVEL: 'debug',
       PLATFORM_TIMEOUT_MS: '5000',
       [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      // every test gateway seals its store (issue 20); `STORE_KEYS: ''` runs one in clear
+      STORE_KEYS: TEST_STORE_KEYS,
       ...profileGatewayEnv(),
       ...env,
       API_CLIENTS_FILE: clientsFile,
@@ -124,7 +136,7 @@ export async function startGateway(
   const { port } = await gw.start(0, '127.0.0.1');
   return {
     gw,
-    url: `http://127.0.0.1:${port}`,
+    url: `${config.http.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     dataDir,
     logs,
     async stop() {
@@ -132,6 +144,44 @@ export async function startGateway(
       if (!env.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * How api() talks to a TLS gateway (issue 20): the CA that signed its certificate, and the client
+ * certificate it presents (mutual TLS); sendApiKey false: no test key unless a call names one, so
+ * the certificate is what authenticates.
+ */
+export interface TlsIdentity {
+  ca: string;
+  cert?: string;
+  key?: string;
+  sendApiKey?: boolean;
+}
+const tlsIdentities = new Map<string, TlsIdentity>();
+
+/** api() calls to `base` (an https:// gateway) use `identity`; undefined forgets it. */
+export function useTlsIdentity(base: string, identity: TlsIdentity | undefined) {
+  if (identity) tlsIdentities.set(base, identity);
+  else tlsIdentities.delete(base);
+}
+
+/** fetch() over node:https (Node's fetch takes no client certificate without undici). */
+function httpsFetch(url: string, init: { method: string; headers: Record<string, string>; body?: string }, tls?: TlsIdentity) {
+  return new Promise<{ status: number; headers: Headers; text(): Promise<string> }>((resolve, reject) => {
+    const req = httpsRequest(url, { method: init.method, headers: init.headers, ca: tls?.ca, cert: tls?.cert, key: tls?.key }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers, text: async () => text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 export interface Reply<T = any> {
@@ -159,12 +209,15 @@ export async function api<T = any>(
   opts: ApiOptions = {},
 ): Promise<Reply<T>> {
   const hasOwn = Object.keys(headers).some((h) => ['x-api-key', 'authorization'].includes(h.toLowerCase()));
-  if (!hasOwn && opts.auth !== false) headers = { 'x-api-key': opts.auth ? TEST_KEYS[opts.auth] : defaultKeyFor(path), ...headers };
-  const res = await fetch(base + path, {
+  const tls = [...tlsIdentities].find(([b]) => base.startsWith(b))?.[1];
+  const sendKey = opts.auth !== false && (opts.auth !== undefined || tls?.sendApiKey !== false);
+  if (!hasOwn && sendKey) headers = { 'x-api-key': opts.auth ? TEST_KEYS[opts.auth] : defaultKeyFor(path), ...headers };
+  const init = {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
+  };
+  const res = base.startsWith('https:') ? await httpsFetch(base + path, init, tls) : await fetch(base + path, init);
   const text = await res.text();
   let parsed: unknown;
   try {

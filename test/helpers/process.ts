@@ -1,10 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TEST_HMAC_ENV, TEST_HMAC_SECRET, tmpDir, writeTestClientsFile } from './harness.js';
+import { TEST_HMAC_ENV, TEST_HMAC_SECRET, TEST_STORE_KEYS, tmpDir, writeTestClientsFile } from './harness.js';
 import { profileGatewayEnv } from './profiles.js';
 
 const script = fileURLToPath(new URL('./gateway-process.ts', import.meta.url));
+
+/**
+ * How long a spawned gateway may take to listen: it compiles its TypeScript under tsx first —
+ * a few seconds on an idle machine, many more on a loaded one (load average 6 on 2 cores). A hang
+ * guard, never a speed limit; tests that spawn gateways size their own timeouts from it.
+ */
+export const GATEWAY_START_CEILING_MS = 60_000;
 
 export interface GatewayProcess {
   child: ChildProcess;
@@ -32,6 +39,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
       LOG_LEVEL: 'info',
       API_CLIENTS_FILE: testClientsFile(),
       [TEST_HMAC_ENV]: TEST_HMAC_SECRET,
+      STORE_KEYS: TEST_STORE_KEYS,
       ...profileGatewayEnv(),
       ...env,
     },
@@ -42,7 +50,7 @@ export async function spawnGateway(env: Record<string, string>): Promise<Gateway
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), GATEWAY_START_CEILING_MS);
     const onData = () => {
       const m = out.match(/^\{"port":(\d+)\}$/m);
       if (m) {

@@ -9,6 +9,7 @@ import { datePart } from '../time.js';
 import type { Admission, LedgerEntry, PersonRecord } from '../types.js';
 import { requireInsutype, requirePerson, type TxContext } from './context.js';
 import { checkCredentialBelongsTo } from './outpatient-visit.js';
+import { entriesOfVisit } from '../ledger-index.js';
 
 interface AdmissionInput {
   mdtrtinfo: {
@@ -48,11 +49,11 @@ export function requireAdmission(state: MockState, mdtrtId: string, psnNo: strin
 
 /** The booked discharge settlement (mid_setl_flag 0) of a stay, if any. */
 export function finalSettlementOf(ledger: readonly LedgerEntry[], mdtrtId: string): LedgerEntry | undefined {
-  return ledger.find((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === mdtrtId && e.mid_setl_flag !== '1');
+  return entriesOfVisit(ledger, mdtrtId).find((e) => e.kind === 'settlement' && e.status === 'booked' && e.mid_setl_flag !== '1');
 }
 
 function bookedSettlementsOf(ledger: readonly LedgerEntry[], mdtrtId: string): LedgerEntry[] {
-  return ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === mdtrtId);
+  return entriesOfVisit(ledger, mdtrtId).filter((e) => e.kind === 'settlement' && e.status === 'booked');
 }
 
 /**

@@ -20,6 +20,7 @@ import type { Admission, Filing, InpatientFeeLine, InpatientPolicy, LedgerEntry,
 import { requirePerson, type TxContext } from './context.js';
 import { autoFileStay, finalSettlementOf, isEmergencyStay, requireAdmission } from './inpatient-admission.js';
 import { bookCall, cancellationReply, type SettlingRequest, settlementReply, settlingParty, totalsMatching } from './settlements.js';
+import { entriesOfVisit } from '../ledger-index.js';
 
 interface InpatientSettlementData extends SettlingRequest {
   psn_setlway: string;
@@ -170,7 +171,7 @@ function requireRecallable(state: MockState, data: InpatientCancelData): LedgerE
   if (entry.kind === 'cancellation') throw new BusinessError('该结算ID为撤销记录，不能撤销');
   if (entry.mdtrt_id !== data.mdtrt_id || entry.psn_no !== data.psn_no) throw new BusinessError('结算ID与就诊ID或人员编号不符');
   if (entry.status === 'cancelled') throw new BusinessError('该结算已撤销');
-  const booked = state.ledger.filter((e) => e.kind === 'settlement' && e.status === 'booked' && e.mdtrt_id === entry.mdtrt_id);
+  const booked = entriesOfVisit(state.ledger, entry.mdtrt_id).filter((e) => e.kind === 'settlement' && e.status === 'booked');
   if (booked[booked.length - 1] !== entry) throw new BusinessError('不得隔次召回：只能撤销本次住院最近一次结算');
   return entry;
 }

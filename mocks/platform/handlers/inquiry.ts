@@ -34,6 +34,7 @@ import { datePart, yearOf } from '../time.js';
 import type { Admission, FeeLine, HisFields, LedgerEntry, PersonRecord, Visit } from '../types.js';
 import { baseinfoView, lineResultView, setldetailView } from '../views.js';
 import { requirePerson, type TxContext } from './context.js';
+import { entriesOfVisit } from '../ledger-index.js';
 
 interface VisitQuery {
   psn_no: string;
@@ -109,7 +110,7 @@ function personPart(person: PersonRecord, now: Date): Record<string, unknown> {
 function visitStands(state: MockState, visit: Visit): boolean {
   if (visit.status === 'cancelled') return false;
   if (visit.opened_by !== 'pharmacy') return true;
-  return state.ledger.some((e) => e.mdtrt_id === visit.mdtrt_id && e.kind === 'settlement' && e.status !== 'reversed');
+  return entriesOfVisit(state.ledger, visit.mdtrt_id).some((e) => e.kind === 'settlement' && e.status !== 'reversed');
 }
 
 function visitView(visit: Visit, person: PersonRecord, now: Date): Record<string, unknown> {

@@ -18,6 +18,7 @@ import { BusinessError } from '../envelope.js';
 import { findLedgerEntry, recomputePersonTotals } from '../ledger.js';
 import type { Admission, LedgerEntry } from '../types.js';
 import { requirePerson, type TxContext } from './context.js';
+import { entryByMsgid } from '../ledger-index.js';
 
 interface ReversalData {
   psn_no: string;
@@ -31,7 +32,7 @@ export const ALREADY_REVERSED_MSG = '原交易已冲正';
 export function reverse(ctx: TxContext): Record<string, unknown> {
   const { data } = ctx.envelope.input as unknown as { data: ReversalData };
   const { state } = ctx;
-  const entry = state.ledger.find((e) => e.msgid === data.omsgid);
+  const entry = entryByMsgid(state.ledger, data.omsgid);
   const admission = entry ? undefined : [...state.admissions.values()].find((a) => a.opened_by === data.omsgid);
   if (admission) return reverseAdmission(ctx, admission, data);
   if (!entry) {
