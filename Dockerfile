@@ -30,13 +30,15 @@ COPY gateway/errors/*.json ./gateway/errors/
 COPY gateway/engine/*.json ./gateway/engine/
 # the insurance office's console page (static files served at /console)
 COPY gateway/console ./gateway/console
+# the recorded request/answer examples the OpenAPI document embeds (issue 14)
+COPY docs/examples ./docs/examples
 COPY mocks/platform/data ./mocks/platform/data
 # Files stay root-owned (read-only to the gateway); only the embedded store's directory is writable.
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-# Liveness only (/healthz needs no API key); readiness (/readyz) is for the load balancer, with a key.
+# Liveness only (/healthz needs no API key); a load balancer probes readiness at /healthz/ready (no key, no details).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "dist/gateway/main.js"]
