@@ -76,7 +76,7 @@ interface LmdbSnapshot {
 }
 
 function withLmdb<T>(dir: string, fn: (env: ReturnType<typeof open>) => T): T {
-  const env = open({ path: dir, readOnly: true });
+  const env = open({ path: dir, readOnly: true, maxDbs: 32 });
   try {
     return fn(env);
   } finally {
