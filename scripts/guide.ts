@@ -155,8 +155,7 @@ function headerRows(o: Operation, example?: RecordedExample): string {
 function stepHead(o: Operation, example?: RecordedExample): string {
   const infno = o.op['x-infno'] ? ` · 平台交易 ${o.op['x-infno']}` : '';
   return [
-    `<a id="${anchor(o.id)}"></a>`,
-    `**\`${o.method} ${o.path}\`** — ${o.op.summary ?? ''}（operationId \`${o.id}\`${infno}；可调用角色：${callers(o, example)}）`,
+    `<a id="${anchor(o.id)}"></a>**\`${o.method} ${o.path}\`** — ${o.op.summary ?? ''}（operationId \`${o.id}\`${infno}；可调用角色：${callers(o, example)}）`,
     '',
     headerRows(o, example),
   ].join('\n');
@@ -172,7 +171,10 @@ function exampleStep(o: Operation, e: RecordedExample): string {
   ];
   if (e.request !== undefined) parts.push('', fence('json', json(e.request)));
   else parts.push('', '请求体：无。');
-  parts.push('', `应答 \`${e.status}\`：`, '', fence('json', json(e.response)));
+  // gateway/http/handler.ts: an answer with a transaction_id carries it as x-transaction-id too
+  const tx = (e.response as { transaction_id?: unknown } | null)?.transaction_id;
+  const txHeader = typeof tx === 'string' ? `，应答头 \`x-transaction-id: ${tx}\`` : '';
+  parts.push('', `应答 \`${e.status}\`${txHeader}：`, '', fence('json', json(e.response)));
   return parts.join('\n');
 }
 
