@@ -237,7 +237,17 @@ export interface Store {
    * already pointing at a different encounter refuses the whole write (e.g. two concurrent
    * registrations of one 门诊号 ipt_otp_no). Returns false when another writer won, or on such a clash.
    */
-  saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes?: Record<string, string>): Promise<boolean>;
+  saveEncounter<T extends EncounterBase>(
+    value: T,
+    expectedVersion: number | null,
+    indexes?: Record<string, string>,
+    /**
+     * journal records written with it, before the encounter and whatever the compare-and-set decides
+     * (lmdb: in the same commit; Redis: each written first) — an encounter step's call outcomes
+     * (engine/deferred-outcomes.ts)
+     */
+    journal?: TransactionRecord[],
+  ): Promise<boolean>;
   /** The encounter id an index points at, e.g. ('ipt_otp_no', 'MZ001') or ('setl_id', '...'). */
   findEncounterId(index: string, value: string): Promise<string | undefined>;
 
