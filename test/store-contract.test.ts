@@ -395,11 +395,11 @@ describe.each([
       const won = tx({ encounter_id: id, infno: '2207', outcome: 'succeeded', keys: { setl_id } });
       expect(await store.saveEncounter(visit(id, 'settled'), 1, {}, [won])).toBe(true);
       expect(await store.getTransaction(won.id)).toEqual(won);
-      expect((await store.listTransactions({ setl_id, limit: 5 })).map((r) => r.id)).toEqual([won.id]);
+      expect((await store.listTransactions({ key: { name: 'setl_id', value: setl_id }, limit: 5 })).map((r) => r.id)).toEqual([won.id]);
       const lost = tx({ encounter_id: id, infno: '2208', outcome: 'unknown', keys: { setl_id } });
       expect(await store.saveEncounter(visit(id, 'stale'), 1, {}, [lost])).toBe(false);
       expect(await store.getTransaction(lost.id)).toEqual(lost);
-      expect((await store.getEncounter(id))?.value.status).toBe('settled');
+      expect((await store.getEncounter<ReturnType<typeof visit>>(id))?.value.status).toBe('settled');
     });
   });
 
