@@ -98,7 +98,7 @@ export class PharmacyService {
   }
 
   /** 2103: cancels one booked settlement of the sale (any of the person's, 隔笔退费). */
-  async cancel(setl_id: string, reason: string | undefined, meta: RequestMeta) {
+  async cancel(setl_id: string, reason: string | undefined, meta: RequestMeta, refund?: Cancellation['refund']) {
     const id = await settlementOwner(this.store, setl_id);
     let cancellation: Cancellation | undefined;
     const r = await this.runner.run(
@@ -116,7 +116,7 @@ export class PharmacyService {
           'cancellation',
           { keys: { setl_id, mdtrt_id }, his_input: { setl_id, reason }, output: msg.output2103AsSlip },
         );
-        const done = cancellationRecord(transaction_id, slip, reason, this.now());
+        const done = cancellationRecord(transaction_id, slip, reason, this.now(), refund);
         cancellation = done;
         return {
           transaction_id,
@@ -247,7 +247,7 @@ function checkedLines(req: PharmacySettlementRequest): msg.DrugLine[] {
   const total = sumOf(lines.map((l) => l.det_item_fee_sumamt));
   if (!total.eq(new Decimal(req.medfee_sumamt))) {
     throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
-      details: { his_total: new Decimal(req.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length },
+      details: { his_total: new Decimal(req.medfee_sumamt), lines_total: total, lines: lines.length },
     });
   }
   return lines;
