@@ -147,8 +147,10 @@ export class Persons {
   }
 }
 
+/** 余额 read tolerantly (number or decimal string); a value that is no amount is left out rather than failing the lookup. */
 function balanceView({ balc, ...i }: Insurance) {
-  return { ...i, ...(balc === undefined || balc === null || balc === '' ? {} : { balc: new Decimal(balc) }) };
+  const ok = typeof balc === 'number' ? Number.isFinite(balc) : typeof balc === 'string' && /^-?\d+(\.\d+)?$/.test(balc.trim());
+  return { ...i, ...(ok ? { balc: new Decimal(typeof balc === 'string' ? balc.trim() : balc) } : {}) };
 }
 
 /** What the journal keeps of an HIS request: the credential travels only in the platform message. */

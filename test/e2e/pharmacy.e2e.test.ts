@@ -153,7 +153,7 @@ describe('POS basket API (role pos)', () => {
   });
 });
 
-describe('POS returns by line_ids (the sale answer\'s own name)', () => {
+describe("POS returns by line_ids (the sale answer's own name)", () => {
   it('returns one item by line_ids: the sale says partially_refunded; a line not on the receipt and a second return speak POS words', async () => {
     const b = basket();
     const sale = await pos('POST', '/v1/pos/sales', b);
@@ -175,7 +175,13 @@ describe('POS returns by line_ids (the sale answer\'s own name)', () => {
 
     const part = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, { reason_code: 'drug_return', line_ids: ['2'] });
     expect(part.status, part.text).toBe(200);
-    expect(part.body).toMatchObject({ receipt_no: b.receipt_no, refund_type: 'partial', status: 'completed', line_ids: ['2'], kept_line_ids: ['1'] });
+    expect(part.body).toMatchObject({
+      receipt_no: b.receipt_no,
+      refund_type: 'partial',
+      status: 'completed',
+      line_ids: ['2'],
+      kept_line_ids: ['1'],
+    });
     // kept: 阿莫西林 2 × 30.00 = 60.00
     expect(part.text).toContain('"medfee_sumamt":60.00');
     const view = await pos('GET', `/v1/pos/sales/${b.receipt_no}`);
