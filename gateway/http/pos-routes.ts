@@ -13,10 +13,6 @@ import { apiBody, handle as handleRaw, meta } from './handler.js';
 import { refundView, slipView } from './slip-view.js';
 import { Decimal } from 'decimal.js';
 
-/**
- * The POS API (role pos): a basket in, what to collect out. The POS needs no national field: the
- * basket is mapped by adapters/pos/basket.ts onto the pharmacy flow (1101 + 2101/2102/2103).
- */
 /** The receipt a POS request names: in the path, or the basket's. */
 const receiptOf = (req: Request): string | undefined =>
   (req.params.receipt_no as string | undefined) ?? (typeof req.body?.receipt_no === 'string' ? req.body.receipt_no : undefined);
@@ -33,6 +29,10 @@ const handle = (status: number, fn: (req: Request) => Promise<unknown>) =>
     }
   });
 
+/**
+ * The POS API (role pos): a basket in, what to collect out. The POS needs no national field: the
+ * basket is mapped by adapters/pos/basket.ts onto the pharmacy flow (1101 + 2101/2102/2103).
+ */
 export function posRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
   const body = apiBody(d.schemas);
