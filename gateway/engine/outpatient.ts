@@ -65,7 +65,7 @@ export class OutpatientService {
       'ipt_otp_no',
       req.ipt_otp_no,
       'registration_failed',
-      (v) => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: v.id, status: v.status } }),
+      (v) => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: v.id, status: visitStatus(v.status, v.settlements) } }),
     );
     // a visit paid as self-pay and uploaded is not registered again for direct settlement (JL 22, HN 17)
     if (existing?.value.self_pay) refuseIfSelfPaid(existing.value);

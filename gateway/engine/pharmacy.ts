@@ -10,6 +10,7 @@ import { checkedAmounts } from './fee-lines.js';
 import { Decimal, sumOf } from './money.js';
 import { type Persons, withoutCredential } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
+import { saleStatus } from './settled-status.js';
 import { liveOf, loadLine, type PharmacySale, type PharmacySettlement, saleView, storeLine } from './sale.js';
 import { cancellationRecord, markCancelled, settlementRecord } from './settlement-records.js';
 import type { Cancellation } from './visit.js';
@@ -60,7 +61,9 @@ export class PharmacyService {
       req.sale_no,
       'failed',
       (s) =>
-        new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no, status: s.status, setl_id: liveOf(s)?.setl_id } }),
+        new GatewayError('GW_BIZ_DUPLICATE_SALE', {
+          details: { sale_no: req.sale_no, status: saleStatus(s.status, s.settlements), setl_id: liveOf(s)?.setl_id },
+        }),
     );
     const { facts, insuplc_admdvs, view } = await this.identify(req, meta);
     const sale: PharmacySale = {
@@ -79,7 +82,10 @@ export class PharmacyService {
       existing?.version ?? null,
       { sale_no: req.sale_no },
       '2102',
-      (w) => new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no, ...(w ? { status: w.status } : {}) } }),
+      (w) =>
+        new GatewayError('GW_BIZ_DUPLICATE_SALE', {
+          details: { sale_no: req.sale_no, ...(w ? { status: saleStatus(w.status, w.settlements) } : {}) },
+        }),
       async (s) => {
         const booked = await this.call2102(s, lines, ctxOf(s, meta), withoutCredential(req));
         entry = booked;
