@@ -100,6 +100,9 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(setl.headers.get('x-transaction-id')).toBe(setl.body.transaction_id);
     const setl_id = setl.body.setl_id as string;
     expect(setl.body.visit.status).toBe('settled'); // not "registered" after a settlement
+    // staff read the same in the console's transaction detail
+    const detail = await api(sys.gw.url, 'GET', `/v1/console/transactions/${setl.body.transaction_id}`, undefined, {}, { auth: 'staff' });
+    expect(detail.body.encounter).toMatchObject({ id, kind: 'outpatient', status: 'settled' });
 
     const after = await api(sys.mock.control, 'GET', `/persons/${JILIN.psn_no}`);
     expect(JSON.stringify(after.body)).toContain('157.76');
