@@ -2537,6 +2537,7 @@ export interface components {
             receipt_no: string;
             settlements: {
                 cancel_setl_id?: string;
+                /** @description the lines this settlement paid for (after a partial return: the kept ones) */
                 line_ids?: string[];
                 setl_id: string;
                 status: string;
@@ -2546,6 +2547,7 @@ export interface components {
         /** POS basket sale */
         "pos-sale.response": {
             collect: components["schemas"]["entities"]["$defs"]["collect"];
+            /** @description the ids of the sale's lines, one per basket item in order; a partial return names them in the refund's line_ids */
             line_ids: string[];
             receipt_no: string;
             setl_id: string;
