@@ -163,6 +163,8 @@ function fill(el, ...children) {
   );
   return el;
 }
+/** An amount of an answer (a JSON number, e.g. 20.00 arrives as 20) shown as yuan with two decimals; display only, no arithmetic. */
+const yuan = (v) => (typeof v === 'number' ? v.toFixed(2) : (v ?? '—'));
 /** Chinese text with its English beside it in smaller type. */
 const bi = (zh, en) => [zh, en ? h('small', {}, ` ${en}`) : null];
 const fmtTime = (iso) => {
@@ -1091,9 +1093,9 @@ async function loadRecon() {
       h('td', { class: 'nowrap' }, d.day),
       h('td', {}, h('span', { class: `badge r-${d.status}` }, DAY_STATUS[d.status] ?? d.status, h('small', {}, ` ${d.status}`))),
       h('td', {}, String(d.count)),
-      h('td', {}, d.medfee_sumamt),
-      h('td', {}, d.fund_pay_sumamt),
-      h('td', {}, d.acct_pay),
+      h('td', {}, yuan(d.medfee_sumamt)),
+      h('td', {}, yuan(d.fund_pay_sumamt)),
+      h('td', {}, yuan(d.acct_pay)),
       h('td', {}, String(d.open_differences)),
       h('td', {}, d.last_error ?? ''),
       h(
@@ -1135,7 +1137,7 @@ async function openReconDay(day) {
       h('small', {}, 'Day report'),
     ),
   );
-  const amounts = (a) => (a ? `${a.medfee_sumamt ?? '—'} / ${a.fund_pay_sumamt ?? '—'} / ${a.acct_pay ?? '—'}` : '—');
+  const amounts = (a) => (a ? `${yuan(a.medfee_sumamt)} / ${yuan(a.fund_pay_sumamt)} / ${yuan(a.acct_pay)}` : '—');
   const act = async (x, action) => {
     const body = action === 'reverse' ? undefined : { reason: window.prompt('原因 Reason') ?? '' };
     const res = await api('POST', `/v1/console/reconciliation/days/${day}/differences/${x.id}/${action}`, body);

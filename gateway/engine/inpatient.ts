@@ -1,4 +1,5 @@
 import * as msg from '../../adapters/platform/inpatient-messages.js';
+import { admissionStatus } from './settled-status.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { InpatientAdmissionChangeRequest } from '../generated/api/inpatient-admission-change.request.js';
 import type { InpatientAdmissionRequest } from '../generated/api/inpatient-admission.request.js';
@@ -59,7 +60,10 @@ export class InpatientService {
       'ipt_no',
       req.ipt_no,
       'admission_failed',
-      (a) => new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', { details: { admission_id: a.id, status: a.status } }),
+      (a) =>
+        new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', {
+          details: { admission_id: a.id, status: admissionStatus(a.status, a.settlements) },
+        }),
     );
     // a stay paid as self-pay and uploaded is not admitted again for direct settlement (JL 22, HN 17)
     if (existing?.value.self_pay) refuseIfSelfPaid(existing.value);

@@ -44,6 +44,8 @@ export interface Cancellation {
   transaction_id: string;
   cancelled_at: string;
   reason?: string;
+  /** the cancellation was a refund (退费, POST …/refund): of the whole settlement, or of some lines (the rest settled again) */
+  refund?: 'full' | 'partial';
   slip: StoredSlip;
 }
 
