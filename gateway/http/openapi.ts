@@ -71,6 +71,7 @@ export const TAGS = {
   console: '医保办 Insurance-office console: failed transactions, audit',
   reconciliation: '对账 Reconciliation (3201/3202)',
   self_pay: '自费 Self-pay uploads (store-and-forward)',
+  national: '国家接口格式入口 National-format door: the national envelope in, the national reply out',
 } as const;
 export type Tag = keyof typeof TAGS;
 
