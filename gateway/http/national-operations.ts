@@ -8,10 +8,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as ip from '../../adapters/his/national/inpatient-requests.js';
 import * as nat from '../../adapters/his/national/requests.js';
 import { type JournaledReply, replyTime } from '../../adapters/his/national/replies.js';
 import { reversalAnswer } from '../../adapters/his/national/reversal-answer.js';
 import type { FeesUploadRequest } from '../generated/api/fees-upload.request.js';
+import type { InpatientAdmissionRequest } from '../generated/api/inpatient-admission.request.js';
+import type { InpatientDischargeRequest } from '../generated/api/inpatient-discharge.request.js';
+import type { InpatientFeesRequest } from '../generated/api/inpatient-fees.request.js';
+import type { InpatientSettlementRequest } from '../generated/api/inpatient-settlement.request.js';
 import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
 import type { SettlementRequest } from '../generated/api/settlement.request.js';
 import type { VisitCreateRequest } from '../generated/api/visit-create.request.js';
@@ -69,23 +74,37 @@ async function encounterOf(c: OpContext): Promise<string> {
   return id;
 }
 
-/** The person the message names (data.psn_no) must be the visit's: a message of one patient never acts on another's visit. */
-async function samePersonAsVisit(c: OpContext, id: string) {
+/**
+ * The person the message names (data.psn_no) must be the encounter's: a message of one patient never
+ * acts on another's visit or stay (the 人卡一致 the message allows: the credential was checked at
+ * 2201 / 2401; later messages name the person by psn_no only).
+ */
+async function samePersonAs(c: OpContext, id: string, kind: 'outpatient' | 'inpatient') {
   const named = nat.namedPerson(c.input);
   if (!named) return;
-  const v = await c.d.outpatient.get(id);
-  if (v.psn_no !== named) {
+  const e = kind === 'outpatient' ? await c.d.outpatient.get(id) : await c.d.inpatient.get(id);
+  if (e.psn_no !== named) {
     throw new GatewayError('GW_ID_PERSON_CREDENTIAL_MISMATCH', {
-      message: 'The person the message names (psn_no) is not the person of the visit.',
-      message_zh: '报文的人员编号（psn_no）与该就诊登记的人员不一致：请暂停办理并核实身份',
+      message: `The person the message names (psn_no) is not the person of the ${kind === 'outpatient' ? 'visit' : 'stay'}.`,
+      message_zh: `报文的人员编号（psn_no）与该${kind === 'outpatient' ? '就诊' : '住院'}登记的人员不一致：请暂停办理并核实身份`,
       details: { mismatched_fields: ['psn_no'] },
     });
   }
 }
+const samePersonAsVisit = (c: OpContext, id: string) => samePersonAs(c, id, 'outpatient');
+const samePersonAsStay = (c: OpContext, id: string) => samePersonAs(c, id, 'inpatient');
 
+type Props = { properties: Record<string, unknown> };
+
+/** The fields a canonical fee line takes: its schema's properties (data, not a second list). */
 function lineFields(c: OpContext): string[] {
-  const s = c.d.schemas.api.get('fees-upload.request') as { properties: { lines: { items: { properties: Record<string, unknown> } } } };
+  const s = c.d.schemas.api.get('fees-upload.request') as { properties: { lines: { items: Props } } };
   return Object.keys(s.properties.lines.items.properties);
+}
+
+function inpatientLineFields(c: OpContext): string[] {
+  const s = c.d.schemas.api.get('inpatient-common') as { $defs: { fee_line: Props } };
+  return Object.keys(s.$defs.fee_line.properties);
 }
 
 const OPERATIONS: Record<string, Operation> = {
@@ -132,6 +151,39 @@ const OPERATIONS: Record<string, Operation> = {
   async outpatient_cancel_settlement(c) {
     const key = nat.encounterKey(c.input, c.route.locate!);
     return journal((await c.d.outpatient.cancelSettlement(key, undefined, c.meta)).transaction_id);
+  },
+  async inpatient_admit(c) {
+    const r = await c.d.inpatient.admit(
+      canonical<InpatientAdmissionRequest>(c, 'inpatient-admission.request', ip.admission(c.input)),
+      c.meta,
+    );
+    return journal(r.transaction_id);
+  },
+  async inpatient_fees(c) {
+    const id = await encounterOf(c);
+    const req = canonical<InpatientFeesRequest>(c, 'inpatient-fees.request', ip.inpatientFees(c.input, inpatientLineFields(c)));
+    return journal((await c.d.inpatient.uploadFees(id, req, c.meta)).transaction_id);
+  },
+  async inpatient_discharge(c) {
+    const id = await encounterOf(c);
+    const req = canonical<InpatientDischargeRequest>(c, 'inpatient-discharge.request', ip.discharge(c.input));
+    return journal((await c.d.inpatient.discharge(id, req, c.meta)).transaction_id);
+  },
+  async inpatient_pre_settle(c) {
+    const id = await encounterOf(c);
+    await samePersonAsStay(c, id);
+    const req = canonical<InpatientSettlementRequest>(c, 'inpatient-settlement.request', ip.inpatientSettlement(c.input));
+    return journal((await c.d.inpatient.preSettle(id, req, c.meta)).transaction_id);
+  },
+  async inpatient_settle(c) {
+    const id = await encounterOf(c);
+    await samePersonAsStay(c, id);
+    const req = canonical<InpatientSettlementRequest>(c, 'inpatient-settlement.request', ip.inpatientSettlement(c.input));
+    return journal((await c.d.inpatient.settle(id, req, c.meta)).transaction_id);
+  },
+  async inpatient_cancel_settlement(c) {
+    const key = nat.encounterKey(c.input, c.route.locate!);
+    return journal((await c.d.inpatient.cancelSettlement(key, undefined, c.meta)).transaction_id);
   },
   async reversal_from_journal(c) {
     const { omsgid, oinfno } = nat.reversalOf(c.input);

@@ -69,6 +69,25 @@ async function visitWithFees(vars: Vars = {}) {
   return { v, fees };
 }
 
+/** 1101 -> 2401 -> 2301 -> 2402 through the door: the standard stay of 3836.00, discharged. */
+async function dischargedStay(vars: Vars = {}) {
+  const v: Vars = { sign_no: '', ...PERSON, ipt_no: uniq('ZY'), med_type: '21', trum_flag: '0', invono: uniq('ZYFP'), ...vars };
+  const who = await send(message('outpatient/1101.json', { ...v, msgid: hisMsgid() }));
+  expect(who.body.infcode, who.text).toBe(0);
+  v.psn_no = who.body.output.baseinfo.psn_no;
+  v.insuplc_admdvs = who.body.output.insuinfo[0].insuplc_admdvs;
+  const adm = await send(message('inpatient/2401.json', { ...v, msgid: hisMsgid() }), 'fsi');
+  expect(adm.body.infcode, adm.text).toBe(0);
+  v.mdtrt_id = adm.body.output.result?.mdtrt_id ?? adm.body.output.data?.mdtrt_id;
+  expect(v.mdtrt_id, adm.text).toBeTruthy();
+  v.admission_tx = adm.headers.get('x-transaction-id')!;
+  const fees = await send(message('inpatient/2301.json', { ...v, msgid: hisMsgid() }));
+  expect(fees.body.infcode, fees.text).toBe(0);
+  const out = await send(message('inpatient/2402.json', { ...v, msgid: hisMsgid() }));
+  expect(out.body.infcode, out.text).toBe(0);
+  return v;
+}
+
 const callsOf = async (infno: string) =>
   (await api(sys.mock.control, 'GET', `/calls?infno=${infno}`)).body as Array<{ msgid: string | null }>;
 
@@ -209,6 +228,55 @@ describe('the national-format door: an HIS pointed at the gateway', () => {
     expect(r.body.err_msg).toContain('GW_VAL_PLATFORM_FIELD');
     expect(r.body.err_msg).toContain('input.data.mdtrt_cert_type');
     expect((await callsOf('2201')).length).toBe(before);
+  });
+
+  it('inpatient flow 2401 → 2301 → 2402 → 2303 → 2304 → 2305 through the door', async () => {
+    const v = await dischargedStay();
+    const pre = await send(message('inpatient/2303.json', { ...v, msgid: hisMsgid() }));
+    expect(pre.body.infcode, pre.text).toBe(0);
+    expect(pre.body.output.setlinfo.medfee_sumamt).toBe(3836);
+    const settled = await send(message('inpatient/2304.json', { ...v, msgid: hisMsgid() }));
+    expect(settled.body.infcode, settled.text).toBe(0);
+    const setl_id = settled.body.output.setlinfo.setl_id as string;
+    // Jilin tier 1 (JL 12), as the REST suite computes it: hifp_pay = round2((3290.40 − 1000) × 0.85)
+    expect(Number(settled.body.output.setlinfo.hifp_pay)).toBe(1946.84);
+    expect((await ledger(sys.mock.control)).find((e) => e.setl_id === setl_id)?.status).toBe('booked');
+    const cancelled = await send(message('inpatient/2305.json', { ...v, setl_id, msgid: hisMsgid() }));
+    expect(cancelled.body.infcode, cancelled.text).toBe(0);
+    expect((await ledger(sys.mock.control)).find((e) => e.setl_id === setl_id)?.status).toBe('cancelled');
+  });
+
+  it('a trauma stay without a third party: 2304 refused until the commitment is recorded (the REST door’s rule holds)', async () => {
+    const v = await dischargedStay({ trum_flag: '1' });
+    const refused = await send(message('inpatient/2304.json', { ...v, msgid: hisMsgid() }));
+    expect(refused.body.infcode, refused.text).toBe(-2);
+    expect(refused.body.err_msg).toMatch(/承诺书/);
+    expect((await ledger(sys.mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id)).toHaveLength(0);
+
+    // the HIS's national code has no message for the commitment: it records it through the REST API
+    const admission_id = (await transaction(sys.gw.url, String(v.admission_tx))).encounter_id as string;
+    const commitment = await api(sys.gw.url, 'POST', `/v1/inpatient/admissions/${admission_id}/trauma-commitment`, {
+      signer_name: '吉长青',
+      signer_relation: '1',
+      signer_cert_type: '01',
+      signer_certno: JILIN.certno,
+      signer_tel: '13900000000',
+      injury_time: '2026-11-01 07:30:00',
+      injury_place: '深圳市南山区某小区楼梯间',
+      injury_cause: '下楼梯时踩空摔倒，右腕着地',
+      signed_at: '2026-11-02 09:00:00',
+    });
+    expect(commitment.status, commitment.text).toBe(200);
+    const settled = await send(message('inpatient/2304.json', { ...v, msgid: hisMsgid() }));
+    expect(settled.body.infcode, settled.text).toBe(0);
+  });
+
+  it('a settlement message naming another person than the stay’s is refused (人卡一致 as far as the message allows)', async () => {
+    const v = await dischargedStay();
+    const r = await send(message('inpatient/2304.json', { ...v, psn_no: '32000000000000000003', msgid: hisMsgid() }));
+    expect(r.body.infcode).toBe(-2);
+    expect(r.body.err_msg).toContain('GW_ID_PERSON_CREDENTIAL_MISMATCH');
+    expect((await ledger(sys.mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id)).toHaveLength(0);
   });
 
   it('only API clients of role his may use the door; the key may come as the `apikey` header an HIS already sends', async () => {

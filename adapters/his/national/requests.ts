@@ -58,8 +58,8 @@ export class NationalMessageProblem extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /** A deep copy without "" and null members (the interface's two spellings of "absent"). */
 export function present<T>(v: T): T {
@@ -91,13 +91,14 @@ export function encounterKey(input: unknown, locate: Locate): string {
   return v;
 }
 
-function section(input: unknown, name: string): Obj {
+/** The object `input.<name>` without its absent members, or the problem naming it. */
+export function section(input: unknown, name: string): Obj {
   const s = isObj(input) ? input[name] : undefined;
   if (!isObj(s)) throw new NationalMessageProblem(`input.${name}`, '缺少该节点或不是对象');
   return present(s);
 }
 
-const pick = (o: Obj, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
+export const pick = (o: Obj, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 
 /** exp_content: 扩展内容, a JSON string (openhis models it so; spec-fields.json 2204) or an object. */
 export function expContent(v: unknown): Obj {
@@ -211,6 +212,23 @@ export function feesUpload(input: unknown, lineFields: readonly string[]): FeesU
   });
   if (typeof first.chrg_bchno !== 'string') throw new NationalMessageProblem('input.feedetail.0.chrg_bchno', '缺少收费批次号');
   return { chrg_bchno: first.chrg_bchno, lines: lines.map((l) => pick(l, lineFields)) as FeesUploadRequest['lines'] };
+}
+
+/** The fee lines of a 2204 / 2301, each agreeing with the first on `same` (one visit, one batch). */
+export function feeDetail(input: unknown, same: readonly string[]): Obj[] {
+  const lines = isObj(input) && Array.isArray(input.feedetail) ? (present(input.feedetail) as Obj[]) : [];
+  if (!lines.length) throw new NationalMessageProblem('input.feedetail', '费用明细为空');
+  const first = lines[0]!;
+  lines.forEach((l, i) => {
+    for (const k of same) {
+      if (l[k] !== first[k])
+        throw new NationalMessageProblem(
+          `input.feedetail.${i}.${k}`,
+          `同一报文的费用明细须属于同一就诊${same.includes('chrg_bchno') ? '、同一收费批次' : ''}（与第1条的 ${k} 不同）`,
+        );
+    }
+  });
+  return lines;
 }
 
 /** 2206 / 2207 -> POST /v1/outpatient/visits/{id}/pre-settlement | settlement. */
