@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { projectPath } from '../../gateway/paths.js';
 import { api, TEST_KEYS } from '../helpers/harness.js';
-import { mockAndGateway } from '../helpers/suite.js';
+import { type MockAndGateway, mockAndGateway } from '../helpers/suite.js';
 import { JILIN, uniq } from './fixtures.js';
+import { chinaDay, RECON_TEST, runDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, ledger, transaction, until } from './resilience-fixtures.js';
 
 const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '3', PLATFORM_TIMEOUT_MS: '1000' });
@@ -45,26 +46,26 @@ const hisMsgid = () =>
   `H44030000001${'2026112309'}${String(Date.now() % 10_000).padStart(4, '0')}${String(seq++ % 10_000).padStart(4, '0')}`;
 
 /** The HIS's call to its platform base URL (now the gateway): base + infno, or the 前置机's call-service path. */
-const send = (env: Record<string, any>, shape: 'infno' | 'fsi' = 'infno', key: string = TEST_KEYS.his) =>
-  api(sys.gw.url, 'POST', shape === 'infno' ? `/national/${env.infno}` : '/national/fsi/api/rsfComIfsService/callService', env, {
+const send = (env: Record<string, any>, shape: 'infno' | 'fsi' = 'infno', key: string = TEST_KEYS.his, s: MockAndGateway = sys) =>
+  api(s.gw.url, 'POST', shape === 'infno' ? `/national/${env.infno}` : '/national/fsi/api/rsfComIfsService/callService', env, {
     'x-api-key': key,
   });
 
 const PERSON = { token: JILIN.token, certno: JILIN.certno, psn_name: JILIN.psn_name };
 
 /** 1101 -> 2201 -> 2203 -> 2204 through the door: a visit with fees of 97.00, as an HIS does it. */
-async function visitWithFees(vars: Vars = {}) {
+async function visitWithFees(vars: Vars = {}, s: MockAndGateway = sys) {
   const v: Vars = { sign_no: '', ...PERSON, ipt_otp_no: uniq('MZ'), chrg_bchno: 'B1', sn1: '1', sn2: '2', invono: uniq('FP'), ...vars };
-  const who = await send(message('outpatient/1101.json', { ...v, msgid: hisMsgid() }));
+  const who = await send(message('outpatient/1101.json', { ...v, msgid: hisMsgid() }), 'infno', TEST_KEYS.his, s);
   expect(who.body.infcode, who.text).toBe(0);
   v.psn_no = who.body.output.baseinfo.psn_no;
   v.insuplc_admdvs = who.body.output.insuinfo[0].insuplc_admdvs;
-  const reg = await send(message('outpatient/2201.json', { ...v, msgid: hisMsgid() }), 'fsi');
+  const reg = await send(message('outpatient/2201.json', { ...v, msgid: hisMsgid() }), 'fsi', TEST_KEYS.his, s);
   expect(reg.body.infcode, reg.text).toBe(0);
   v.mdtrt_id = reg.body.output.data.mdtrt_id;
-  const dx = await send(message('outpatient/2203.json', { ...v, msgid: hisMsgid() }));
+  const dx = await send(message('outpatient/2203.json', { ...v, msgid: hisMsgid() }), 'infno', TEST_KEYS.his, s);
   expect(dx.body.infcode, dx.text).toBe(0);
-  const fees = await send(message('outpatient/2204.json', { ...v, msgid: hisMsgid() }));
+  const fees = await send(message('outpatient/2204.json', { ...v, msgid: hisMsgid() }), 'infno', TEST_KEYS.his, s);
   expect(fees.body.infcode, fees.text).toBe(0);
   return { v, fees };
 }
@@ -287,5 +288,43 @@ describe('the national-format door: an HIS pointed at the gateway', () => {
     expect([staff.status, staff.body.error.code]).toEqual([403, 'GW_SEC_FORBIDDEN']);
     const apikey = await api(sys.gw.url, 'POST', '/national/9001', env, { apikey: TEST_KEYS.his }, { auth: false });
     expect(apikey.body.infcode).toBe(0);
+  });
+});
+
+describe('the door’s settlements are the gateway’s own: reconciliation finds them, the console shows them', () => {
+  const recon = mockAndGateway({ ...RECON_TEST });
+  const day = chinaDay();
+
+  it('a day with one settlement made through the door balances with it (3201), and staff find it in the console by visit and by the HIS’s msgid', async () => {
+    const { v } = await visitWithFees({}, recon);
+    const msgid = hisMsgid();
+    const settled = await send(message('outpatient/2207.json', { ...v, msgid }), 'infno', TEST_KEYS.his, recon);
+    expect(settled.body.infcode, settled.text).toBe(0);
+    const txid = settled.headers.get('x-transaction-id')!;
+
+    const d = await runDay(recon.gw.url, day);
+    expect(d.status).toBe('balanced');
+    expect(d.groups).toHaveLength(1);
+    expect(d.groups[0]).toMatchObject({
+      insutype: '310',
+      clr_type: '11',
+      count: 1,
+      refunds: 0,
+      medfee_sumamt: '97.00',
+      stmt_rslt_text: '对平',
+    });
+
+    const listed = await api(
+      recon.gw.url,
+      'GET',
+      `/v1/console/transactions?status=succeeded&mdtrt_id=${v.mdtrt_id}&infno=2207`,
+      undefined,
+      {},
+      { auth: 'staff' },
+    );
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.items.map((i: { transaction_id: string }) => i.transaction_id)).toEqual([txid]);
+    const byHisMsgid = await api(recon.gw.url, 'GET', `/v1/transactions?his_msgid=test-his:${msgid}`, undefined, {}, { auth: 'staff' });
+    expect(byHisMsgid.body.items.map((i: { transaction_id: string }) => i.transaction_id)).toEqual([txid]);
   });
 });
