@@ -9,7 +9,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { projectPath } from '../../gateway/paths.js';
 import { api, TEST_KEYS } from '../helpers/harness.js';
 import { type MockAndGateway, mockAndGateway } from '../helpers/suite.js';
-import { JILIN, uniq } from './fixtures.js';
+import { visitFields } from '../helpers/bodies.js';
+import { EMERGENCY_CRITERION, JILIN, uniq } from './fixtures.js';
 import { chinaDay, RECON_TEST, runDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, ledger, transaction, until } from './resilience-fixtures.js';
 
@@ -278,6 +279,32 @@ describe('the national-format door: an HIS pointed at the gateway', () => {
     expect(r.body.infcode).toBe(-2);
     expect(r.body.err_msg).toContain('GW_ID_PERSON_CREDENTIAL_MISMATCH');
     expect((await ledger(sys.mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id)).toHaveLength(0);
+  });
+
+  it('an outpatient emergency needs its criterion (LN 22), which 2201 has no field for: registered through REST, the visit continues through the door', async () => {
+    const v: Vars = { sign_no: '', ...PERSON, psn_no: JILIN.psn_no, insuplc_admdvs: '220100', ipt_otp_no: uniq('MZ') };
+    const e = message('outpatient/2201.json', { ...v, msgid: hisMsgid() });
+    e.input.data.er_flag = '1';
+    const bare = await send(e);
+    expect(bare.body.infcode).toBe(-2);
+    expect(bare.body.err_msg).toContain('GW_VAL_EMERGENCY_CRITERION_MISSING');
+    expect(bare.body.err_msg).toContain('急诊认定依据');
+
+    const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', {
+      mdtrt_cert_type: '01',
+      mdtrt_cert_no: JILIN.token,
+      ipt_otp_no: v.ipt_otp_no,
+      ...visitFields('2026-11-23 09:00:00'),
+      emergency: true,
+      emergency_criterion: EMERGENCY_CRITERION,
+    });
+    expect(reg.status, reg.text).toBe(201);
+    const dx = message('outpatient/2203.json', { ...v, mdtrt_id: reg.body.visit.mdtrt_id, msgid: hisMsgid() });
+    expect((await send(dx)).body.err_msg).toContain('GW_VAL_EMERGENCY_FLAG_MISMATCH');
+    dx.msgid = hisMsgid();
+    dx.input.mdtrtinfo.med_type = '13';
+    const ok = await send(dx);
+    expect(ok.body.infcode, ok.text).toBe(0);
   });
 
   it('only API clients of role his may use the door; the key may come as the `apikey` header an HIS already sends', async () => {

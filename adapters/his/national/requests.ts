@@ -127,11 +127,11 @@ export function personQuery(input: unknown): PersonQueryRequest {
 }
 
 /**
- * 2201 -> POST /v1/outpatient/visits. The 门诊急诊标志 travels as `er_flag` on the visit or in
- * `exp_content` (outpatient-messages.ts ErFlagPlacement); the emergency criterion the REST API
- * requires with it (LN 22) has no field in the national message: the HIS may put
- * `emergency_criterion` into exp_content, else an emergency registration is refused by the engine
- * and says what is missing (docs/national-door.md).
+ * 2201 -> POST /v1/outpatient/visits. The 门诊急诊标志 travels as `er_flag` on the visit
+ * (outpatient-messages.ts ErFlagPlacement); the emergency criterion the REST API requires with it
+ * (LN 22) has no field in the national 2201: an emergency registration is refused by the engine,
+ * saying what is missing, and is made through the REST API instead (docs/national-door.md). An
+ * `exp_content` (where a schema admits one) may carry `er_flag` and `emergency_criterion`.
  */
 export function visitCreate(input: unknown): VisitCreateRequest {
   const d = section(input, 'data');
