@@ -20,7 +20,7 @@ import { present, type RoutingTable, routeOf } from '../../adapters/his/national
 import { GatewayError } from '../errors/errors.js';
 import type { AppDeps } from './deps.js';
 import { canonicalJson, keeps } from './idempotency.js';
-import { sendJson } from './money-json.js';
+import { moneyJson, sendJson } from './money-json.js';
 import { journaledReply, loadRoutingTable, type OpResult, runOperation } from './national-operations.js';
 import type { Ops } from './openapi.js';
 
@@ -105,15 +105,25 @@ async function answer(d: AppDeps, table: RoutingTable, req: Request, res: Respon
       return void res.status(200).type('application/json; charset=utf-8').send(c.response.body);
     }
     if (c.state === 'claimed') {
-      const { reply, transaction_id, keep } = await execute(d, table, env, route.route, req, client);
-      const text = JSON.stringify(reply);
+      let done: Awaited<ReturnType<typeof execute>>;
+      try {
+        done = await execute(d, table, env, route.route, req, client);
+      } catch (e) {
+        // no answer came of it (the store failed reading the journal back): the msgid may be sent again
+        await d.store.releaseIdempotency(scope, c.token).catch(() => {});
+        throw e;
+      }
+      const { reply, transaction_id, keep } = done;
+      // the text stored under the msgid is the text sent: a resent msgid gets these very bytes
+      const text = moneyJson(reply);
       if (keep) {
         if (!(await d.store.completeIdempotency(scope, c.token, { status: 200, body: text, transaction_id }, d.idempotency.ttlSeconds)))
           req.log.warn({ request_id: req.id }, 'national door: the msgid claim lapsed before the answer was stored');
       } else {
         await d.store.releaseIdempotency(scope, c.token);
       }
-      return send(res, reply, transaction_id);
+      if (transaction_id) res.setHeader('x-transaction-id', transaction_id);
+      return void res.status(200).type('application/json; charset=utf-8').send(text);
     }
     if (Date.now() >= deadline) {
       return refuse(
