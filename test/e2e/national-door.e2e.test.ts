@@ -133,6 +133,8 @@ describe('the national-format door: an HIS pointed at the gateway', () => {
     expect(unregistered.body.infcode, unregistered.text).toBe(0);
     const visit = (await api(sys.gw.url, 'GET', `/v1/transactions/${unregistered.headers.get('x-transaction-id')}`)).body;
     expect(visit.infno).toBe('2202');
+    // the door logs what it decided, never the person: no name, ID number or e-voucher token in any line
+    for (const secret of [JILIN.certno, JILIN.psn_name, JILIN.token]) expect(sys.gw.logs.text).not.toContain(secret);
   });
 
   it('a resent msgid gets the first answer and books once; the same msgid with another body is refused', async () => {
@@ -152,6 +154,39 @@ describe('the national-format door: an HIS pointed at the gateway', () => {
     expect(other.body.err_msg).toContain('GW_VAL_IDEMPOTENCY_KEY_REUSED');
     expect(other.body.err_msg).toContain(msgid);
     expect((await ledger(sys.mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id && e.kind === 'settlement')).toHaveLength(1);
+  });
+
+  it('the same msgid sent twice at once while the platform is slow: one booking, both get the one answer', async () => {
+    const { v } = await visitWithFees();
+    await fault(sys.mock.control, { kind: 'latency', infno: '2207', latency_ms: 400, count: 1 });
+    const env = message('outpatient/2207.json', { ...v, msgid: hisMsgid() });
+    const [a, b] = await Promise.all([send(env), send(env, 'fsi')]);
+    expect(a.body.infcode, a.text).toBe(0);
+    expect(b.text).toBe(a.text);
+    expect((await ledger(sys.mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id && e.kind === 'settlement')).toHaveLength(1);
+  });
+
+  it('two different msgids settling one visit at once: one transaction in flight per visit, one booking', async () => {
+    const { v } = await visitWithFees();
+    await fault(sys.mock.control, { kind: 'latency', infno: '2207', latency_ms: 400, count: 1 });
+    const replies = await Promise.all([
+      send(message('outpatient/2207.json', { ...v, msgid: hisMsgid() })),
+      send(message('outpatient/2207.json', { ...v, msgid: hisMsgid() })),
+    ]);
+    expect(replies.map((r) => r.body.infcode).sort()).toEqual([-2, 0]);
+    const refused = replies.find((r) => r.body.infcode === -2)!;
+    expect(refused.body.err_msg).toMatch(/GW_BIZ_VISIT_BUSY|GW_BIZ_VISIT_ALREADY_SETTLED/);
+    expect((await ledger(sys.mock.control)).filter((e) => e.mdtrt_id === v.mdtrt_id && e.kind === 'settlement')).toHaveLength(1);
+  });
+
+  it('the envelope sent as text/plain (as nhis-web sends every call) is read as JSON', async () => {
+    const env = message('outpatient/9001.json', { msgid: hisMsgid(), sign_no: '' });
+    const r = await api(sys.gw.url, 'POST', '/national/fsi/api/signInSignOutService/signIn', JSON.stringify(env), {
+      'x-api-key': TEST_KEYS.his,
+      'content-type': 'text/plain; charset=utf-8',
+    });
+    expect(r.body.infcode, r.text).toBe(0);
+    expect(r.body.output.signinoutb.sign_no).toMatch(/^GW/);
   });
 
   it('a lost 2207 reply: infcode -1 telling the counter the gateway reverses it; the HIS’s own 2601 is answered from the journal', async () => {
