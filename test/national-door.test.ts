@@ -193,6 +193,13 @@ describe('an HIS’s own 2601, answered from the journal', () => {
     });
     expect(ask({ transaction_id: 'T', outcome: 'unknown', resolution: { state: 'not_booked' } }).kind).toBe('nothing_stands');
     expect(ask({ transaction_id: 'T', outcome: 'unknown', resolution: { state: 'confirmed' } }).kind).toBe('stands');
+    // an inquired 2201 the platform holds: the HIS learns the 就诊ID it never got
+    expect(
+      reversalAnswer('H1', '2201', { transaction_id: 'T', outcome: 'unknown', resolution: { state: 'done', learned: { mdtrt_id: 'M9' } } }),
+    ).toMatchObject({
+      kind: 'stands',
+      message_zh: expect.stringContaining('就诊ID（mdtrt_id）M9'),
+    });
     expect(ask({ transaction_id: 'T', outcome: 'unknown', resolution: { state: 'needs_manual' } })).toMatchObject({
       kind: 'in_progress',
       message_zh: expect.stringContaining('医保办'),

@@ -10,7 +10,7 @@ export interface OriginalCall {
   transaction_id: string;
   outcome: 'pending' | 'succeeded' | 'rejected' | 'unknown' | 'not_sent';
   /** its resolution, when its outcome was unknown */
-  resolution?: { state: string; reason?: string };
+  resolution?: { state: string; reason?: string; learned?: { mdtrt_id?: string } };
 }
 
 export type ReversalAnswer =
@@ -55,12 +55,15 @@ export function reversalAnswer(omsgid: string, oinfno: string, original: Origina
     case 'not_done':
       return { kind: 'nothing_stands', transaction_id: id, warn_msg: `网关已查明原交易 ${oinfno} 未在平台记账，无需冲正` };
     case 'confirmed':
-    case 'done':
+    case 'done': {
+      // an inquired registration or admission: the HIS never got its 就诊ID, the inquiry learnt it
+      const learned = original.resolution?.learned?.mdtrt_id;
       return {
         kind: 'stands',
         transaction_id: id,
-        message_zh: `网关已向平台查明原交易 ${oinfno} 已办理（网关交易号 ${id}）；如需撤销，请发相应的撤销交易`,
+        message_zh: `网关已向平台查明原交易 ${oinfno} 已办理（网关交易号 ${id}${learned ? `，就诊ID（mdtrt_id）${learned}` : ''}）；请以此继续办理，如需撤销，请发相应的撤销交易`,
       };
+    }
     case 'needs_manual':
       return {
         kind: 'in_progress',
