@@ -224,6 +224,28 @@ describe('the national-format door: an HIS pointed at the gateway', () => {
     expect(live).toHaveLength(1);
   });
 
+  it('a lost 2201 reply: infcode -1, the gateway inquires (5201); the HIS’s 2601 learns the 就诊ID and the visit carries on', async () => {
+    const v: Vars = { sign_no: '', ...PERSON, psn_no: JILIN.psn_no, insuplc_admdvs: '220100', ipt_otp_no: uniq('MZ') };
+    await fault(sys.mock.control, { kind: 'drop_reply', infno: '2201', after_booking: true, count: 1 });
+    const msgid = hisMsgid();
+    const lost = await send(message('outpatient/2201.json', { ...v, msgid }));
+    expect(lost.body.infcode).toBe(-1);
+    expect(lost.body.err_msg).toContain('GW_SYS_PLATFORM_OUTCOME_INQUIRING');
+    expect(lost.body.err_msg).toMatch(/网关将向平台查询/);
+    const txid = lost.headers.get('x-transaction-id')!;
+    const t = await until('the inquiry of the lost 2201', async () => {
+      const r = await transaction(sys.gw.url, txid);
+      return r.resolution?.state === 'done' && r.resolution.encounter_released ? r : undefined;
+    });
+    const mdtrt_id = t.resolution.learned.mdtrt_id as string;
+
+    const asked = await send(message('outpatient/2601.json', { ...v, omsgid: msgid, oinfno: '2201', msgid: hisMsgid() }));
+    expect(asked.body.infcode).toBe(-2);
+    expect(asked.body.err_msg).toContain(`就诊ID（mdtrt_id）${mdtrt_id}`);
+    const dx = await send(message('outpatient/2203.json', { ...v, mdtrt_id, msgid: hisMsgid() }));
+    expect(dx.body.infcode, dx.text).toBe(0);
+  });
+
   it('a 2601 for a settlement that succeeded is refused: the HIS is told to resend or cancel it (2208)', async () => {
     const { v } = await visitWithFees();
     const msgid = hisMsgid();
