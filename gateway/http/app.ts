@@ -33,7 +33,7 @@ import { rateLimitPerClient, securityHeaders } from './security.js';
  * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->
  * security headers -> authenticate (API key -> req.client) -> rate limit per client -> authorize
  * (role by path, gateway/auth/access.ts) -> JSON body (content type, size limit, raw bytes kept) ->
- * HMAC signature (HIS clients that sign; before a malformed body is refused) -> input limits (identifier length, JSON depth) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
+ * HMAC signature (HIS clients that sign; before a malformed body is refused) -> input limits (identifier length, JSON depth) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler; under /national the national-format door, national-door.ts, with its own msgid idempotency and national replies) -> engine
  * -> response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
  */
 export function createApp(d: AppDeps) {
