@@ -40,6 +40,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/national/{infno}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国家接口格式入口：基础地址 + 交易编号（如 /national/2207），报文与应答同国家医保平台
+         * @description National-format door, base URL + infno: the national request envelope in, the national reply envelope out (always HTTP 200; infcode says the outcome)
+         */
+        post: operations["nationalByInfno"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/national/fsi/api/{service}/{method}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国家接口格式入口：前置机地址（/fsi/api/rsfComIfsService/callService 或按服务的地址），交易编号在报文中
+         * @description National-format door, front-end machine paths (/fsi/api/...): the infno travels in the envelope
+         */
+        post: operations["nationalFsiPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -1341,7 +1381,7 @@ export interface paths {
         };
         /**
          * 交易流水查询
-         * @description Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit
+         * @description Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, his_msgid (the national-format door), limit
          */
         get: operations["searchTransactions"];
         put?: never;
@@ -2253,6 +2293,58 @@ export interface components {
             /** 联系电话: a mainland mobile (1[3-9] + 9 digits) or a landline with its area code (0755-86001234); required */
             signer_tel?: string;
         };
+        /**
+         * National-format door: the national interface request envelope (交易输入报文), as an HIS sends it to the platform
+         * @description The door checks it against the platform's own envelope schema (schemas/platform/envelope.request.json) and `input` against the schema of its infno (schemas/platform/<infno>.input.json); a refusal is a national reply with infcode -2 naming the field. The HIS's `msgid` is the idempotency key (per API client); `sign_no`, `cainfo` and `signtype` are not forwarded: the gateway signs in and signs with its own credentials. docs/national-door.md.
+         */
+        "national-envelope.request": {
+            cainfo?: string | null;
+            dev_no?: string | null;
+            dev_safe_info?: string | null;
+            fixmedins_code?: string;
+            fixmedins_name?: string;
+            inf_time?: string;
+            /** 交易编号 */
+            infno: string;
+            infver?: string;
+            /** 交易输入: as the national interface defines it for the infno */
+            input: Record<string, never>;
+            insuplc_admdvs?: string | null;
+            mdtrtarea_admvs?: string;
+            /** 发送方报文ID: the idempotency key of the message */
+            msgid: string;
+            opter?: string;
+            opter_name?: string;
+            opter_type?: string;
+            recer_sys_code?: string;
+            sign_no?: string | null;
+            signtype?: string | null;
+        };
+        /**
+         * National-format door: the national interface reply envelope (交易输出报文)
+         * @description Always HTTP 200, as the platform answers. infcode 0: success, `output` is the platform's own output for the call the gateway made (or the door's own, for 9001/9002/2601); -1: the outcome at the platform is not known yet or the platform could not be reached (err_msg says what the gateway does next: it reverses or inquires by itself); -2: refused, nothing booked (err_msg begins with the gateway's catalog code in brackets). inf_refmsgid: the platform's reference, else the gateway's transaction id.
+         */
+        "national-reply.response": {
+            cainfo?: null;
+            /** 错误信息: [catalog code] message; what happens next */
+            err_msg: string | null;
+            /** 接收方报文ID */
+            inf_refmsgid: string | null;
+            /**
+             * 交易状态码
+             * @enum {integer}
+             */
+            infcode: 0 | -1 | -2;
+            /** 交易输出 */
+            output: Record<string, never> | null;
+            /** 接收报文时间: the platform's as it came, else yyyyMMddHHmmssSSS */
+            refmsg_time: string;
+            /** 响应报文时间 yyyyMMddHHmmssSSS */
+            respond_time: string;
+            signtype?: null;
+            /** 警告信息 */
+            warn_msg: string | null;
+        };
         /** The outcome of one platform call and its resolution: what the counter polls */
         "outcome.response": {
             error?: string;
@@ -2940,7 +3032,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_BIZ_DUPLICATE_VISIT, GW_BIZ_VISIT_CANCELLED, GW_BIZ_VISIT_ALREADY_SETTLED, GW_BIZ_VISIT_NO_FEES, GW_BIZ_VISIT_NO_DIAGNOSIS, GW_BIZ_VISIT_HAS_SETTLEMENT, GW_BIZ_VISIT_BUSY, GW_BIZ_IDEMPOTENCY_IN_FLIGHT, GW_BIZ_OUTCOME_UNKNOWN_PENDING, GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED, GW_BIZ_SETTLEMENT_ALREADY_CANCELLED, GW_BIZ_DUPLICATE_ADMISSION, GW_BIZ_ADMISSION_STATE, GW_BIZ_INPATIENT_RECALL_NOT_LATEST, GW_BIZ_OUTSIDE_FORM_VOIDED, GW_BIZ_SELF_PAY_UPLOADED, GW_BIZ_REFUND_IN_PROGRESS, GW_POS_DUPLICATE_RECEIPT, GW_POS_SALE_ALREADY_REFUNDED, GW_POS_REFUND_IN_PROGRESS, GW_BIZ_DUPLICATE_SALE, GW_BIZ_RECON_RUN_IN_PROGRESS, GW_BIZ_RECON_MONTH_OPEN, GW_BIZ_RECON_MONTH_CLOSED, GW_BIZ_RECON_ACTION_NOT_ALLOWED */
+        /** @description A catalog error (docs/errors.md): GW_BIZ_DUPLICATE_VISIT, GW_BIZ_VISIT_CANCELLED, GW_BIZ_VISIT_ALREADY_SETTLED, GW_BIZ_VISIT_NO_FEES, GW_BIZ_VISIT_NO_DIAGNOSIS, GW_BIZ_VISIT_HAS_SETTLEMENT, GW_BIZ_VISIT_BUSY, GW_BIZ_IDEMPOTENCY_IN_FLIGHT, GW_BIZ_OUTCOME_UNKNOWN_PENDING, GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED, GW_BIZ_SETTLEMENT_ALREADY_CANCELLED, GW_BIZ_DUPLICATE_ADMISSION, GW_BIZ_ADMISSION_STATE, GW_BIZ_INPATIENT_RECALL_NOT_LATEST, GW_BIZ_OUTSIDE_FORM_VOIDED, GW_BIZ_SELF_PAY_UPLOADED, GW_BIZ_REFUND_IN_PROGRESS, GW_POS_DUPLICATE_RECEIPT, GW_POS_SALE_ALREADY_REFUNDED, GW_POS_REFUND_IN_PROGRESS, GW_BIZ_DUPLICATE_SALE, GW_BIZ_RECON_RUN_IN_PROGRESS, GW_BIZ_RECON_MONTH_OPEN, GW_BIZ_RECON_MONTH_CLOSED, GW_BIZ_RECON_ACTION_NOT_ALLOWED, GW_BIZ_NATIONAL_REVERSAL_REFUSED */
         error409: {
             headers: {
                 [name: string]: unknown;
@@ -2967,7 +3059,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_VAL_LINE_AMOUNT_MISMATCH, GW_VAL_TOTAL_MISMATCH, GW_VAL_EMERGENCY_FLAG_MISMATCH, GW_VAL_EMERGENCY_CRITERION_MISSING, GW_VAL_PLATFORM_FIELD, GW_VAL_DUPLICATE_FEE_LINE, GW_VAL_IDEMPOTENCY_KEY_REUSED, GW_ID_PERSON_CREDENTIAL_MISMATCH, GW_ID_PERSON_NOT_FOUND, GW_FIL_NOT_FILED, GW_FIL_FILED_AFTER_DEADLINE, GW_VAL_MED_TYPE_NOT_INPATIENT, GW_BIZ_TRAUMA_THIRD_PARTY, GW_BIZ_TRAUMA_COMMITMENT_MISSING, GW_BIZ_TRAUMA_COMMITMENT_INVALID, GW_VAL_OUTSIDE_FORM_DATE, GW_VAL_SELF_PAY_ENCOUNTER_MISMATCH, GW_BIZ_REFUND_BENEFIT_DIFFERENCE, GW_BIZ_REFUND_LINES_INVALID, GW_BIZ_REFUND_RESETTLE_FAILED, GW_POS_TOTAL_MISMATCH, GW_POS_REFUND_LINES_INVALID, GW_POS_REFUND_RESELL_FAILED, GW_BIZ_PLATFORM_REJECTED */
+        /** @description A catalog error (docs/errors.md): GW_VAL_LINE_AMOUNT_MISMATCH, GW_VAL_TOTAL_MISMATCH, GW_VAL_EMERGENCY_FLAG_MISMATCH, GW_VAL_EMERGENCY_CRITERION_MISSING, GW_VAL_PLATFORM_FIELD, GW_VAL_DUPLICATE_FEE_LINE, GW_VAL_IDEMPOTENCY_KEY_REUSED, GW_ID_PERSON_CREDENTIAL_MISMATCH, GW_ID_PERSON_NOT_FOUND, GW_FIL_NOT_FILED, GW_FIL_FILED_AFTER_DEADLINE, GW_VAL_MED_TYPE_NOT_INPATIENT, GW_BIZ_TRAUMA_THIRD_PARTY, GW_BIZ_TRAUMA_COMMITMENT_MISSING, GW_BIZ_TRAUMA_COMMITMENT_INVALID, GW_VAL_OUTSIDE_FORM_DATE, GW_VAL_SELF_PAY_ENCOUNTER_MISMATCH, GW_BIZ_REFUND_BENEFIT_DIFFERENCE, GW_BIZ_REFUND_LINES_INVALID, GW_BIZ_REFUND_RESETTLE_FAILED, GW_POS_TOTAL_MISMATCH, GW_POS_REFUND_LINES_INVALID, GW_POS_REFUND_RESELL_FAILED, GW_BIZ_PLATFORM_REJECTED, GW_VAL_NATIONAL_INFNO_REFUSED, GW_VAL_NATIONAL_MESSAGE */
         error422: {
             headers: {
                 [name: string]: unknown;
@@ -3089,6 +3181,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["health.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    nationalByInfno: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                infno: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["national-envelope.request"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["national-reply.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    nationalFsiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                method: string;
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["national-envelope.request"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["national-reply.response"];
                 };
             };
             400: components["responses"]["error400"];

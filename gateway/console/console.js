@@ -127,6 +127,7 @@ const KEYS = {
   setl_id: '结算ID',
   ipt_otp_no: '门诊/住院号',
   invono: '发票号',
+  his_msgid: 'HIS报文ID（国家格式入口）',
 };
 const STAGES = [
   ['his_input', '院内系统输入', 'HIS input'],

@@ -36,6 +36,8 @@ export interface RequestMeta {
   /** the API client that sent the request, and its role (kept with a refused 人卡一致 check) */
   client_id?: string;
   client_role?: string;
+  /** a request of the national-format door: the HIS's msgid (`<client id>:<msgid>`), a business key of every call it makes */
+  his_msgid?: string;
 }
 
 export interface StepResult<E> {
@@ -73,7 +75,8 @@ export function encounterContext(
   keys: BusinessKeys,
   extra: Partial<CallContext> = {},
 ): CallContext {
-  return { insuplc_admdvs: e.insuplc_admdvs, encounter_id: e.id, request_id: meta.request_id, keys, ...extra };
+  const tagged = meta.his_msgid ? { ...keys, his_msgid: meta.his_msgid } : keys;
+  return { insuplc_admdvs: e.insuplc_admdvs, encounter_id: e.id, request_id: meta.request_id, keys: tagged, ...extra };
 }
 
 /** An encounter's id: its kind's letter (V visit, A admission, P sale, R refund), the day, and 12 random hex digits. */

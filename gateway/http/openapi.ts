@@ -71,6 +71,7 @@ export const TAGS = {
   console: '医保办 Insurance-office console: failed transactions, audit',
   reconciliation: '对账 Reconciliation (3201/3202)',
   self_pay: '自费 Self-pay uploads (store-and-forward)',
+  national: '国家接口格式入口 National-format door: the national envelope in, the national reply out',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -201,7 +202,8 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             ...(op.infno ? { 'x-infno': op.infno } : {}),
             parameters: [
               ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
-              ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
+              // the national-format door's idempotency key is the HIS's msgid (national-door.ts), not this header
+              ...(method === 'post' && path.startsWith('/v1/') ? [IDEMPOTENCY_KEY_PARAM] : []),
             ],
             ...(op.body
               ? {

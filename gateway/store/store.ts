@@ -17,6 +17,12 @@ export interface BusinessKeys {
   setl_id?: string;
   ipt_otp_no?: string;
   invono?: string;
+  /**
+   * The msgid an HIS sent the national-format door (gateway/http/national-door.ts), as
+   * `<client id>:<msgid>`: the gateway's own msgid is the record's id; this is the HIS's, so that its
+   * 2601 for that msgid is answered from the journal, and staff find the call by either.
+   */
+  his_msgid?: string;
 }
 
 /** One platform call, journaled write-ahead (outcome 'pending') before it is sent. */
