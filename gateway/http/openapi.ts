@@ -54,6 +54,8 @@ export interface Op {
   /** a body other than JSON (CSV reports, printable pages) */
   produces?: 'text/csv' | 'text/html';
   params?: string[];
+  /** query parameters (a printable page's `paper`) */
+  query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
 }
 
 export type Ops = Record<string, Record<string, Op>>;
@@ -201,6 +203,7 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             ...(op.infno ? { 'x-infno': op.infno } : {}),
             parameters: [
               ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
+              ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false })),
               ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
             ],
             ...(op.body
