@@ -146,7 +146,7 @@ function errorRefs(responses: Record<string, unknown>): Record<string, unknown> 
 }
 
 function okContent(op: Op, example: Record<string, unknown> = {}): Record<string, unknown> {
-  if (op.produces) return { [op.produces]: { schema: { type: 'string' } } };
+  if (op.produces) return { [op.produces]: { schema: { type: 'string' }, ...example } };
   return { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` }, ...example } };
 }
 
@@ -189,7 +189,9 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
     paths[path] = Object.fromEntries(
       Object.entries(methods).map(([method, op]) => {
         const ex = examples.get(op.id);
-        const okExample = ex && ex.status === op.status && !op.produces ? { examples: exampleOf(ex, ex.response) } : {};
+        // a text answer (a printable page) carries its example only where one was recorded as text
+        const recordedOk = ex && ex.status === op.status && (!op.produces || typeof ex.response === 'string');
+        const okExample = recordedOk ? { examples: exampleOf(ex, ex.response) } : {};
         const bodyExample = ex?.request !== undefined && op.body ? { examples: exampleOf(ex, ex.request) } : {};
         return [
           method,
