@@ -75,6 +75,17 @@ function commonFacts(ctx: PrintContext, e: Encounter, s: SettlementEntry): Facts
   };
 }
 
+/**
+ * The reason as the counter reads it: a refund's reason code (refunds.ts writes `code: words` or
+ * `code (partial: lines)`) by its name in the refund_reason table, the HIS's own words kept.
+ */
+function reasonText(ctx: PrintContext, reason: string | undefined): string | undefined {
+  const m = reason?.match(/^([a-z_]+)(?=$|[: ])(.*)$/);
+  const name = m ? ctx.codes('refund_reason')?.values[m[1]!] : undefined;
+  if (!m || !name) return reason;
+  return `${name}${m[2]!.replace(/\s*\(partial: ([^)]*)\)/, '（部分退费，退回明细 $1）')}`;
+}
+
 const masked = (v: string | undefined) => (v ? maskValue(v) : undefined);
 
 /** The credential number, masked; none for an e-voucher (its number is a token, not the person's). */
@@ -186,7 +197,7 @@ function cancellationSheet(ctx: PrintContext, e: Encounter, s: SettlementEntry, 
     orig_setl_id: s.setl_id,
     setl_id: c.setl_id,
     cancelled_at: c.slip.setl_time || c.cancelled_at,
-    reason: c.reason,
+    reason: reasonText(ctx, c.reason),
   };
   return slipSheet(layoutOf(ctx, e), 'cancellation', c.slip, facts, ctx.codes, [], title);
 }

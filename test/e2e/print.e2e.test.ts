@@ -256,6 +256,7 @@ describe('outpatient: the settlement slip, its cancellation, a partial refund', 
       fund_pay_sumamt: two(refund.net_refund.fund_pay_sumamt),
     });
     expect(p.text).toContain(`部分退费：保留明细重新结算（原结算ID ${setl.setl_id}）`);
+    expect(p.text).toContain('撤销原因\t退药（部分退费，退回明细 2）'); // the reason code by its name (refund_reason)
   });
 });
 
@@ -393,6 +394,7 @@ describe('pharmacy: the sale’s slip and its refund', () => {
     expectAmounts(c.sheets[0]!, refund.cancellation_slip, ['medfee_sumamt', 'fund_pay_sumamt', 'psn_cash_pay']);
     const again = await open(`/v1/pharmacy/settlements/${setl.setl_id}/print`, 'a4', TEST_KEYS.pos);
     expect(again.text).toContain(`本结算已撤销（撤销结算ID ${refund.cancel_setl_id}`);
+    expect(c.text).toMatch(/撤销原因\s+退药/);
   });
 });
 
