@@ -84,6 +84,10 @@ function check(key: string, l: Omit<SlipLayout, 'key'>) {
   }
   if (!l.titles.refund) throw wrong('no refund title');
   for (const row of l.amounts) for (const [a] of row) amount(a);
+  // every amount of the slip is printed (the patient's copy hides nothing the HIS was answered)
+  const printed = new Set(l.amounts.flat().map(([a]) => a));
+  const missing = SLIP_AMOUNTS.filter((a) => !printed.has(a));
+  if (missing.length) throw wrong(`amounts not printed: ${missing.join(', ')}`);
   for (const e of l.equations) [e.left, ...e.right, ...(e.omit_zero ?? [])].forEach(amount);
   if (l.summary) {
     if (!l.titles.summary) throw wrong('a summary sheet needs titles.summary');
