@@ -101,11 +101,8 @@ function receiptSheet(s: Sheet): Markup {
         html`<tr${i === 0 && cls ? html` class="${cls}"` : ''}><th>${c.label}</th><td${c.fund ? html` class="n" data-fund="${c.fund}"` : amountAttrs(c.key)}>${c.value}</td></tr>`,
     );
   const funds = s.funds?.rows.length
-    ? rows(
-        s.funds.rows.map((f) => ({ label: f.name, value: f.amount, fund: f.code })),
-        'sep',
-      )
-    : [];
+    ? html`<tr class="sep"><th colspan="2">${s.funds.label}</th></tr>${rows(s.funds.rows.map((f) => ({ label: f.name, value: f.amount, fund: f.code })))}`
+    : '';
   return html`<section class="sheet">${title(s)}<table>${rows(s.header.flat())}${rows(s.amounts.flat(), 'sep')}${funds}</table>${summary(s)}${footer(s)}${notes(s)}</section>`;
 }
 
