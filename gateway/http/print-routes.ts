@@ -83,6 +83,7 @@ function paperOf(req: Request): Paper {
 /** The document as a page: text/html, no cache (it names the patient), nothing it may fetch. */
 function page(build: (req: Request) => Promise<PrintDoc>) {
   return (req: Request, res: Response, next: NextFunction) => {
+    req.log?.debug({ step: 'route', method: req.method, route: `${req.baseUrl}${req.route?.path ?? ''}` }, 'request step: route');
     Promise.resolve()
       .then(async () => {
         const paper = paperOf(req);
