@@ -25,7 +25,8 @@ import { type Facts, type Sheet, slipSheet, summarySheet } from './slip-print.js
 import { liveSettlement, type OutpatientVisit, type SettlementEntry, type StoredFeeLine } from './visit.js';
 
 export interface PrintContext {
-  hospital: Pick<Hospital, 'fixmedins_code' | 'fixmedins_name' | 'mdtrtarea_admvs'>;
+  /** the envelope's hospital, and its 医院等级 where configured (HOSPITAL_LEVEL) */
+  hospital: Pick<Hospital, 'fixmedins_code' | 'fixmedins_name' | 'mdtrtarea_admvs'> & { hospital_level?: string };
   codes: (table: string) => CodeTable | undefined;
 }
 
@@ -67,6 +68,7 @@ function commonFacts(ctx: PrintContext, e: Encounter, s: SettlementEntry): Facts
     insutype: label(ctx, 'insutype', slip.insutype ?? e.facts.insutype),
     mdtrtarea: areaText(ctx.hospital.mdtrtarea_admvs),
     fixmedins: `${ctx.hospital.fixmedins_name}（${ctx.hospital.fixmedins_code}）`,
+    hosp_lv: ctx.hospital.hospital_level,
     med_type: label(ctx, 'med_type', slip.med_type),
     setl_id: s.setl_id,
     mdtrt_id: slip.mdtrt_id,

@@ -19,6 +19,7 @@ export type HeaderField =
   | 'insutype'
   | 'mdtrtarea'
   | 'fixmedins'
+  | 'hosp_lv'
   | 'med_type'
   | 'adm_way'
   | 'ipt_no'

@@ -23,7 +23,10 @@ import { PAPERS, type Paper, printHtml } from './slip-print-view.js';
  */
 export function printRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
-  const ctx: PrintContext = { hospital: d.inpatient.hospital, codes: (t) => d.schemas.codes.get(t) };
+  const ctx: PrintContext = {
+    hospital: { ...d.inpatient.hospital, hospital_level: d.print?.hospitalLevel },
+    codes: (t) => d.schemas.codes.get(t),
+  };
   const p = (req: Request, name: string) => req.params[name] as string;
 
   r.get(

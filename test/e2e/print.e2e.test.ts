@@ -18,7 +18,7 @@ import { CODES, diagnosesBody, JILIN, line, uniq, visitBody } from './fixtures.j
 import { admissionBody, inpatientClient, P, STANDARD_TOTALS } from './inpatient-fixtures.js';
 import { fault, readyVisit, settle } from './resilience-fixtures.js';
 
-const sys = mockAndGateway();
+const sys = mockAndGateway({ HOSPITAL_LEVEL: '三级甲等' });
 /** mapped to 127.0.0.1 inside Chromium only: any request to another host is an external fetch */
 const HOST = 'yidi-gateway.hospital.test';
 const INJECTED = '<script>window.__pwned=1</script>';
@@ -289,6 +289,7 @@ describe('inpatient: the slip of the insured province', () => {
     ])
       expect(p.text).toContain(`${label}\t`);
     expect(p.text).toContain('住院天数\t13');
+    expect(p.text).toContain('医院等级\t三级甲等'); // HOSPITAL_LEVEL
     expect(p.text).toMatch(/参保地\t32\d{4}（江苏）/);
     expect(p.text).toContain(`K35.800 急性阑尾炎${INJECTED}`);
     // annex 9 notes 2 and 3, with this slip's amounts (no account, no hospital part: note 3 as the annex writes it)
