@@ -39,13 +39,13 @@ const FONTS = '"WenQuanYi Zen Hei","Noto Sans CJK SC","Source Han Sans SC","Micr
 const CSS: Record<Paper, string> = {
   a4: `@page{size:A4;margin:12mm}
 html,body{margin:0;padding:0}
-body{font-family:${FONTS};font-size:10pt;color:#000}
+body{font-family:${FONTS};font-size:9.5pt;color:#000}
 .sheet{width:186mm;margin:0 auto}
 .sheet+.sheet{break-before:page}
 h1{font-size:16pt;text-align:center;margin:0 0 2mm}
 .unit{text-align:right;font-size:9pt;margin:0 0 1mm}
 table{border-collapse:collapse;width:100%;table-layout:fixed;margin-bottom:2mm}
-td,th{border:1px solid #000;padding:1mm;vertical-align:top;word-break:break-all}
+td,th{border:1px solid #000;padding:1mm;vertical-align:top;overflow-wrap:anywhere}
 th{font-weight:normal;background:#f2f2f2;text-align:left}
 .n{text-align:right;font-variant-numeric:tabular-nums}
 .mark{font-weight:bold;color:#a00;margin:0 0 1mm}
