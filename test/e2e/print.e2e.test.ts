@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLIP_AMOUNTS } from '../../adapters/platform/slip.js';
 import { api, TEST_KEYS, type Reply } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { CODES, diagnosesBody, JILIN, line, uniq, visitBody } from './fixtures.js';
+import { CODES, diagnosesBody, JIANGSU, JILIN, line, uniq, visitBody } from './fixtures.js';
 import { admissionBody, inpatientClient, P, STANDARD_TOTALS } from './inpatient-fixtures.js';
 import { fault, readyVisit, settle } from './resilience-fixtures.js';
 
@@ -290,6 +290,10 @@ describe('inpatient: the slip of the insured province', () => {
       expect(p.text).toContain(`${label}\t`);
     expect(p.text).toContain('住院天数\t13');
     expect(p.text).toContain('医院等级\t三级甲等'); // HOSPITAL_LEVEL
+    // the 1101 person's ID number masked, the e-voucher token never printed
+    expect(p.text).toContain(`社会保障号码\t3${'*'.repeat(16)}3`);
+    expect(p.text).not.toContain(JIANGSU.certno);
+    expect(p.text).not.toContain(P.jiangsu.token);
     expect(p.text).toMatch(/参保地\t32\d{4}（江苏）/);
     expect(p.text).toContain(`K35.800 急性阑尾炎${INJECTED}`);
     // annex 9 notes 2 and 3, with this slip's amounts (no account, no hospital part: note 3 as the annex writes it)
