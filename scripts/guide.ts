@@ -179,6 +179,14 @@ function exampleStep(o: Operation, e: RecordedExample): string {
   ];
   if (e.request !== undefined) parts.push('', fence('json', json(e.request)));
   else parts.push('', '请求体：无。');
+  // a printable page is recorded whole (test/helpers/contract.ts): the guide names it, it does not inline it
+  if (typeof e.response === 'string') {
+    parts.push(
+      '',
+      `应答 \`${e.status}\`（\`text/html\`）：可直接打印的 HTML 页面（浏览器打开即可打印），录制的整页见 \`docs/examples/${o.id}.json\`。`,
+    );
+    return parts.join('\n');
+  }
   // gateway/http/handler.ts: an answer with a transaction_id carries it as x-transaction-id too
   const tx = (e.response as { transaction_id?: unknown } | null)?.transaction_id;
   const txHeader = typeof tx === 'string' ? `，应答头 \`x-transaction-id: ${tx}\`` : '';

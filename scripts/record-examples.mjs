@@ -28,7 +28,7 @@ const FLOWS = [
     'test/e2e/auth-matrix.e2e.test.ts',
   ],
   // the admission's cancel steps (2404, 2405, 2302 all) succeed here; the staff sign-in
-  ['test/e2e/inpatient-bad-input.e2e.test.ts', 'test/e2e/staff-sessions.e2e.test.ts'],
+  ['test/e2e/inpatient-bad-input.e2e.test.ts', 'test/e2e/staff-sessions.e2e.test.ts', 'test/e2e/print.e2e.test.ts'],
 ];
 rmSync(dir, { recursive: true, force: true });
 for (const files of FLOWS) {

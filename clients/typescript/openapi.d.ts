@@ -824,6 +824,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inpatient/admissions/{id}/settlement/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印住院结算单（江苏附件9；参保地辽宁另附医疗费用汇总单）（HTML）
+         * @description The stay's discharge (else latest) settlement slip as a printable page, laid out as the insured province's annex (JS 40 annex 9; LN 19 annex 5 with the annex 6 fee summary sheet). ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printAdmissionSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inpatient/admissions/{id}/trauma-commitment": {
         parameters: {
             query?: never;
@@ -878,6 +898,26 @@ export interface paths {
          * @description Recall a settlement (2305, 召回重结): only the latest of the stay (no 隔次召回, LN 54) (infno 2305)
          */
         post: operations["cancelInpatientSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inpatient/settlements/{setl_id}/cancellation/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印住院结算撤销（召回）单（HTML）
+         * @description The cancellation (2305, 召回) of an inpatient settlement as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printInpatientCancellation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1064,6 +1104,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/outpatient/visits/{id}/settlement/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印门诊结算单（HTML，A4 或 80mm 小票）
+         * @description The visit's standing settlement slip as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printVisitSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/persons/query": {
         parameters: {
             query?: never;
@@ -1136,6 +1196,46 @@ export interface paths {
          * @description A pharmacy settlement and its slip
          */
         get: operations["getPharmacySettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pharmacy/settlements/{setl_id}/cancellation/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印药店结算撤销（退费）单（HTML）
+         * @description The cancellation (2103) of a pharmacy settlement as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printPharmacyCancellation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pharmacy/settlements/{setl_id}/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印药店购药结算单（HTML）
+         * @description A pharmacy settlement's slip (2102) as a printable page, marked if since cancelled. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printPharmacySettlement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1264,6 +1364,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/refunds/{refund_id}/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印部分退费单：撤销、保留明细重新结算、退还金额（HTML）
+         * @description A partial refund once definite: the cancellation, the re-settlement of the kept lines, and the money back, as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printRefund"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/self-pay-uploads": {
         parameters: {
             query?: never;
@@ -1346,6 +1466,26 @@ export interface paths {
          * @description Cancel a settlement (2208), at most once (infno 2208)
          */
         post: operations["cancelSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlements/{setl_id}/cancellation/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印门诊结算撤销（全额退费）单（HTML）
+         * @description The cancellation (2208: a cancel or a whole refund) of an outpatient settlement as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printSettlementCancellation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2987,7 +3127,7 @@ export interface components {
         "visit.response": components["schemas"]["entities"]["$defs"]["visit"];
     };
     responses: {
-        /** @description A catalog error (docs/errors.md): GW_VAL_MALFORMED_JSON, GW_VAL_SCHEMA, GW_VAL_UNKNOWN_CODE, GW_VAL_AMOUNT_FORMAT, GW_VAL_MALFORMED_REQUEST, GW_VAL_RECON_DAY */
+        /** @description A catalog error (docs/errors.md): GW_VAL_MALFORMED_JSON, GW_VAL_SCHEMA, GW_VAL_UNKNOWN_CODE, GW_VAL_AMOUNT_FORMAT, GW_VAL_MALFORMED_REQUEST, GW_VAL_RECON_DAY, GW_VAL_PRINT_PAPER */
         error400: {
             headers: {
                 [name: string]: unknown;
@@ -3032,7 +3172,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_BIZ_DUPLICATE_VISIT, GW_BIZ_VISIT_CANCELLED, GW_BIZ_VISIT_ALREADY_SETTLED, GW_BIZ_VISIT_NO_FEES, GW_BIZ_VISIT_NO_DIAGNOSIS, GW_BIZ_VISIT_HAS_SETTLEMENT, GW_BIZ_VISIT_BUSY, GW_BIZ_IDEMPOTENCY_IN_FLIGHT, GW_BIZ_OUTCOME_UNKNOWN_PENDING, GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED, GW_BIZ_SETTLEMENT_ALREADY_CANCELLED, GW_BIZ_DUPLICATE_ADMISSION, GW_BIZ_ADMISSION_STATE, GW_BIZ_INPATIENT_RECALL_NOT_LATEST, GW_BIZ_OUTSIDE_FORM_VOIDED, GW_BIZ_SELF_PAY_UPLOADED, GW_BIZ_REFUND_IN_PROGRESS, GW_POS_DUPLICATE_RECEIPT, GW_POS_SALE_ALREADY_REFUNDED, GW_POS_REFUND_IN_PROGRESS, GW_BIZ_DUPLICATE_SALE, GW_BIZ_RECON_RUN_IN_PROGRESS, GW_BIZ_RECON_MONTH_OPEN, GW_BIZ_RECON_MONTH_CLOSED, GW_BIZ_RECON_ACTION_NOT_ALLOWED, GW_BIZ_NATIONAL_REVERSAL_REFUSED */
+        /** @description A catalog error (docs/errors.md): GW_BIZ_DUPLICATE_VISIT, GW_BIZ_VISIT_CANCELLED, GW_BIZ_VISIT_ALREADY_SETTLED, GW_BIZ_VISIT_NO_FEES, GW_BIZ_VISIT_NO_DIAGNOSIS, GW_BIZ_VISIT_HAS_SETTLEMENT, GW_BIZ_VISIT_BUSY, GW_BIZ_IDEMPOTENCY_IN_FLIGHT, GW_BIZ_OUTCOME_UNKNOWN_PENDING, GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED, GW_BIZ_SETTLEMENT_ALREADY_CANCELLED, GW_BIZ_DUPLICATE_ADMISSION, GW_BIZ_ADMISSION_STATE, GW_BIZ_INPATIENT_RECALL_NOT_LATEST, GW_BIZ_OUTSIDE_FORM_VOIDED, GW_BIZ_SELF_PAY_UPLOADED, GW_BIZ_REFUND_IN_PROGRESS, GW_POS_DUPLICATE_RECEIPT, GW_POS_SALE_ALREADY_REFUNDED, GW_POS_REFUND_IN_PROGRESS, GW_BIZ_DUPLICATE_SALE, GW_BIZ_RECON_RUN_IN_PROGRESS, GW_BIZ_RECON_MONTH_OPEN, GW_BIZ_RECON_MONTH_CLOSED, GW_BIZ_RECON_ACTION_NOT_ALLOWED, GW_BIZ_NATIONAL_REVERSAL_REFUSED, GW_BIZ_PRINT_NOT_SETTLED, GW_BIZ_PRINT_OUTCOME_UNKNOWN, GW_BIZ_PRINT_NOT_CANCELLED */
         error409: {
             headers: {
                 [name: string]: unknown;
@@ -4799,6 +4939,46 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    printAdmissionSettlement: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     recordTraumaCommitment: {
         parameters: {
             query?: never;
@@ -4905,6 +5085,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["settlement-cancel.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printInpatientCancellation: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             400: components["responses"]["error400"];
@@ -5300,6 +5520,46 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    printVisitSettlement: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     queryPerson: {
         parameters: {
             query?: never;
@@ -5444,6 +5704,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["pharmacy-settlement.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printPharmacyCancellation: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printPharmacySettlement: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             400: components["responses"]["error400"];
@@ -5709,6 +6049,46 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    printRefund: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                refund_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     uploadSelfPay: {
         parameters: {
             query?: never;
@@ -5925,6 +6305,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["settlement-cancel.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printSettlementCancellation: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             400: components["responses"]["error400"];

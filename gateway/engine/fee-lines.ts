@@ -73,6 +73,8 @@ export function classify(l: FeeLine, r: Record<string, unknown> | undefined): St
     inscp_scp_amt: r ? d('inscp_scp_amt') : l.det_item_fee_sumamt.toFixed(2),
     chrgitm_lv: r?.chrgitm_lv === undefined ? undefined : String(r.chrgitm_lv),
     selfpay_prop: r?.selfpay_prop === undefined ? undefined : String(r.selfpay_prop),
+    // 医疗收费项目类别 as the platform classified it: the fee summary sheet groups by it (LN 19 annex 6)
+    med_chrgitm_type: r?.med_chrgitm_type === undefined || r.med_chrgitm_type === null ? undefined : String(r.med_chrgitm_type),
   };
 }
 

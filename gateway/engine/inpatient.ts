@@ -150,6 +150,11 @@ export class InpatientService {
     return admissionView((await this.d.runner.mustLoad(id)).value);
   }
 
+  /** The stay as journaled, for the printed slip (print-sources.ts); never answered as such. */
+  async record(id: string) {
+    return (await this.d.runner.mustLoad(id)).value;
+  }
+
   // ---- change (2403) and cancel (2404) --------------------------------------------------------
   async change(id: string, req: InpatientAdmissionChangeRequest, meta: RequestMeta) {
     return runOnStay(
@@ -262,6 +267,8 @@ export class InpatientService {
           apply: (w: Admission) => {
             w.status = 'discharged';
             w.facts.endtime = req.endtime;
+            // the printed slip's 出院科室 (JS annex 9)
+            w.discharge = { dscg_dept_codg: req.dscg_dept_codg, dscg_dept_name: req.dscg_dept_name };
           },
         };
       },
@@ -286,6 +293,7 @@ export class InpatientService {
           apply: (w: Admission) => {
             w.status = 'admitted';
             delete w.facts.endtime;
+            delete w.discharge;
           },
         };
       },

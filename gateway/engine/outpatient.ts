@@ -94,6 +94,7 @@ export class OutpatientService {
       scope: view.scope,
       filing: view.filing,
       dept_code: req.dept_code,
+      dept_name: req.dept_name,
       diagnosed: false,
       lines: [],
       settlements: [],
@@ -123,6 +124,11 @@ export class OutpatientService {
 
   async get(id: string) {
     return visitView((await this.runner.mustLoad(id)).value);
+  }
+
+  /** The visit as journaled, for the printed slip (print-sources.ts); never answered as such. */
+  async record(id: string) {
+    return (await this.runner.mustLoad(id)).value;
   }
 
   // ---- cancel registration (2202) -------------------------------------------------------------

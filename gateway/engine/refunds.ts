@@ -116,6 +116,17 @@ export class Refunds {
     return opView(await this.ops.mustGet(refund_id));
   }
 
+  /** The operation as journaled and its visit or sale, for the printed refund slip (print-sources.ts). */
+  async record(refund_id: string) {
+    const op = await this.ops.mustGet(refund_id);
+    const encounter =
+      op.target.kind === 'outpatient'
+        ? await this.outpatient.record(op.target.encounter_id)
+        : await this.pharmacy.load(op.target.encounter_id);
+    if (!encounter) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id: op.setl_id } });
+    return { op, encounter };
+  }
+
   /** After a restart: finishes the operations a previous process left unfinished. */
   async resumeUnfinished() {
     for (const id of await this.ops.openIds()) {

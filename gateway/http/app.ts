@@ -17,6 +17,7 @@ import { personOps, personRoutes } from './person-routes.js';
 import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
 import { posOps, posRoutes } from './pos-routes.js';
 import { reconciliationOps, reconciliationRoutes } from './reconciliation-routes.js';
+import { printOps, printRoutes } from './print-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
 import { durableAnswers } from './durable-answers.js';
@@ -143,6 +144,7 @@ const ROUTE_MODULES: Array<[(d: AppDeps) => express.Router, Ops]> = [
   [pharmacyRoutes, pharmacyOps],
   [posRoutes, posOps],
   [refundRoutes, refundOps],
+  [printRoutes, printOps],
   [consoleRoutes, consoleOps],
   [reconciliationRoutes, reconciliationOps],
   [selfPayRoutes, selfPayOps],

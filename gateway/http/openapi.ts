@@ -54,6 +54,8 @@ export interface Op {
   /** a body other than JSON (CSV reports, printable pages) */
   produces?: 'text/csv' | 'text/html';
   params?: string[];
+  /** query parameters (a printable page's `paper`) */
+  query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
 }
 
 export type Ops = Record<string, Record<string, Op>>;
@@ -145,7 +147,7 @@ function errorRefs(responses: Record<string, unknown>): Record<string, unknown> 
 }
 
 function okContent(op: Op, example: Record<string, unknown> = {}): Record<string, unknown> {
-  if (op.produces) return { [op.produces]: { schema: { type: 'string' } } };
+  if (op.produces) return { [op.produces]: { schema: { type: 'string' }, ...example } };
   return { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` }, ...example } };
 }
 
@@ -188,7 +190,9 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
     paths[path] = Object.fromEntries(
       Object.entries(methods).map(([method, op]) => {
         const ex = examples.get(op.id);
-        const okExample = ex && ex.status === op.status && !op.produces ? { examples: exampleOf(ex, ex.response) } : {};
+        // a text answer (a printable page) carries its example only where one was recorded as text
+        const recordedOk = ex && ex.status === op.status && (!op.produces || typeof ex.response === 'string');
+        const okExample = recordedOk ? { examples: exampleOf(ex, ex.response) } : {};
         const bodyExample = ex?.request !== undefined && op.body ? { examples: exampleOf(ex, ex.request) } : {};
         return [
           method,
@@ -202,6 +206,7 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             ...(op.infno ? { 'x-infno': op.infno } : {}),
             parameters: [
               ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
+              ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false })),
               // the national-format door's idempotency key is the HIS's msgid (national-door.ts), not this header
               ...(method === 'post' && path.startsWith('/v1/') ? [IDEMPOTENCY_KEY_PARAM] : []),
             ],

@@ -310,10 +310,9 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       insurance_office_stamp: { stamped_by: '医保办王五' },
     });
 
-    const page = await fetch(`${sys.gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
-      headers: { 'x-api-key': 'ygk_TEST_his_key_0000000000000000000000000001' },
-    });
-    const html = await page.text();
+    // through the e2e helper: the page is checked against the document (and recorded as its example)
+    const page = await c.call('GET', `/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`);
+    const html = page.text;
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(html).toContain('住院期间外院检查治疗或定点药店购药单');
