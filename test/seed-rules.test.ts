@@ -124,6 +124,7 @@ describe('refusals that turn the patient to self-pay say so in Chinese, with the
         'GW_FIL_FILED_AFTER_DEADLINE',
         'GW_FIL_NOT_FILED',
         'GW_ID_PERSON_NOT_FOUND',
+        'GW_POS_REFUND_RESELL_FAILED',
         'GW_SYS_PLATFORM_CIRCUIT_OPEN',
         'GW_SYS_PLATFORM_UNAVAILABLE',
       ].sort(),

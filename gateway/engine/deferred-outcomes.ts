@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { counterReason, GatewayError } from '../errors/errors.js';
 import type { TransactionRecord } from '../store/store.js';
+import { callKind } from './call-kinds.js';
 
 /**
  * An encounter step (encounter-runner.ts) ends with one store write: the encounter's new state. The
@@ -38,4 +40,24 @@ export function deferOutcome(rec: TransactionRecord): boolean {
   if (!c || c.closed) return false;
   c.records.push(rec);
   return true;
+}
+
+/**
+ * The platform had the message, but the store failed writing its outcome: what the HIS is told is
+ * what an unknown outcome of that infno means — never "nothing was sent" (the write-ahead record
+ * stays pending; start-up and periodic recovery make it unknown and resolve it by kind).
+ */
+export function outcomeNotWritten(infno: string, transaction_id: string, cause: unknown): GatewayError {
+  const kind = callKind(infno);
+  const code =
+    kind === 'no_booking'
+      ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED'
+      : kind === 'inquiry'
+        ? 'GW_SYS_PLATFORM_OUTCOME_INQUIRING'
+        : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
+  return new GatewayError(code, {
+    cause,
+    transaction_id,
+    details: counterReason('sent, but the journal store failed before the outcome was written'),
+  });
 }

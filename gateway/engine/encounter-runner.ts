@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, EncounterBase, Store, TransactionRecord, Versioned } from '../store/store.js';
-import { collectOutcomes } from './deferred-outcomes.js';
+import { collectOutcomes, outcomeNotWritten } from './deferred-outcomes.js';
 import { waitsOnUnknown } from './call-kinds.js';
 import type { CallContext } from './platform-client.js';
 
@@ -274,7 +274,18 @@ export class EncounterRunner<E extends RunnableEncounter> {
       }
       apply(e);
       e.updated_at = this.clock.now().toISOString();
-      if (await this.store.saveEncounter(e, cur.version, indexes, journal)) return e;
+      if (await this.saveWithOutcomes(e, cur.version, indexes, journal)) return e;
+    }
+  }
+
+  /** A save that carries the step's call outcomes: if it fails, the calls' outcomes are unknown to the journal (deferred-outcomes.ts). */
+  private async saveWithOutcomes(e: E, version: number, indexes: Record<string, string> | undefined, journal: TransactionRecord[]) {
+    try {
+      return await this.store.saveEncounter(e, version, indexes, journal);
+    } catch (cause) {
+      const last = journal.at(-1);
+      if (!last) throw cause;
+      throw outcomeNotWritten(last.infno, last.id, cause);
     }
   }
 

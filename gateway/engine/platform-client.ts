@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import type { BusinessKeys, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { Schemas } from '../validation.js';
-import { deferOutcome } from './deferred-outcomes.js';
+import { deferOutcome, outcomeNotWritten } from './deferred-outcomes.js';
 
 /**
  * A booking transaction whose outcome is unknown enters the durable reversal queue (the journal
@@ -309,18 +309,7 @@ export class PlatformClient {
       if (!sentInfno) await this.d.store.sync();
     } catch (cause) {
       if (!sentInfno) throw new GatewayError('GW_SYS_STORE_UNAVAILABLE', { cause, transaction_id: rec.id });
-      const kind = callKind(sentInfno);
-      const code =
-        kind === 'no_booking'
-          ? 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED'
-          : kind === 'inquiry'
-            ? 'GW_SYS_PLATFORM_OUTCOME_INQUIRING'
-            : 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN';
-      throw new GatewayError(code, {
-        cause,
-        transaction_id: rec.id,
-        details: counterReason('sent, but the journal store failed before the outcome was written'),
-      });
+      throw outcomeNotWritten(sentInfno, rec.id, cause);
     }
   }
 

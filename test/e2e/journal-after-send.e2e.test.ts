@@ -24,6 +24,12 @@ const store = new Proxy(real, {
         if (failing && t.outcome !== 'pending') throw new Error('disk full (injected)');
         return target.putTransaction(t);
       };
+    // an encounter step writes its calls' outcomes with the encounter (engine/deferred-outcomes.ts): refused the same way
+    if (prop === 'saveEncounter')
+      return async (...a: Parameters<Store['saveEncounter']>) => {
+        if (failing && a[3]?.some((t) => t.outcome !== 'pending')) throw new Error('disk full (injected)');
+        return target.saveEncounter(...a);
+      };
     const v = Reflect.get(target, prop, receiver);
     return typeof v === 'function' ? v.bind(target) : v;
   },
