@@ -62,4 +62,22 @@ for (const dir of ['api', 'platform']) {
     });
     await writeFile(path.join(outRoot, dir, file.replace(/\.json$/, '.ts')), ts);
   }
+  if (dir === 'api') await writeResponseIndex(files);
+}
+
+// One index of every 2xx answer, by schema name: handle(status, 'visit.response', fn) types fn's result
+// from it (gateway/http/handler.ts), so a route cannot drift from the schema its operation declares.
+async function writeResponseIndex(files) {
+  const names = files.filter((f) => f.endsWith('.response.json')).map((f) => f.replace(/\.json$/, ''));
+  const lines = [
+    '/* Generated from schemas/api/*.response.json by scripts/gen-types.mjs. Do not edit. */',
+    ...names.map((n) => `import type { ${typeName(`${n}.json`)} } from './${n}.js';`),
+    '',
+    '/** Every response schema of schemas/api by its name, as the operation tables name them. */',
+    'export interface ApiResponses {',
+    ...names.map((n) => `  '${n}': ${typeName(`${n}.json`)};`),
+    '}',
+    '',
+  ];
+  await writeFile(path.join(outRoot, 'api', 'responses.ts'), lines.join('\n'));
 }

@@ -1863,7 +1863,8 @@ export interface components {
                 /** @description 退费: a whole or partial refund and its slips */
                 refund: {
                     cancel_setl_id?: string;
-                    cancellation_slip: components["schemas"]["slip.response"];
+                    /** @description always there in a completed refund; absent from a partial refund read before its cancellation was made */
+                    cancellation_slip?: components["schemas"]["slip.response"];
                     created_at?: string;
                     error?: {
                         code: string;
@@ -1888,8 +1889,8 @@ export interface components {
                     settlement_slip?: components["schemas"]["slip.response"];
                     status: string;
                     steps?: Record<string, never>[];
-                    /** @description the journaled platform call (GET /v1/transactions/{id}, /v1/outcomes/{id}) */
-                    transaction_id: string;
+                    /** @description the journaled platform call (GET /v1/transactions/{id}, /v1/outcomes/{id}); always there in a completed refund, absent from a partial refund read (GET /v1/refunds/{refund_id}) before its cancellation was made */
+                    transaction_id?: string;
                     updated_at?: string;
                 };
                 /** @description what the POS collects: funds, account, cash */
@@ -1934,9 +1935,12 @@ export interface components {
                 /** @description one reconciliation difference (work item) */
                 recon_difference: {
                     gateway?: components["schemas"]["entities"]["$defs"]["recon_sums"];
+                    /** @description the 3201 group (经办机构, 清算类别, 险种) the difference belongs to */
                     group?: {
-                        result_rows?: components["schemas"]["entities"]["$defs"]["recon_sums"][];
-                        sums?: components["schemas"]["entities"]["$defs"]["recon_sums"];
+                        clr_type: string;
+                        insutype?: string;
+                        /** @description 结算经办机构 of the 3201 group the difference was found in */
+                        setl_optins: string;
                     };
                     id: string;
                     key: string;
@@ -2942,7 +2946,8 @@ export interface components {
         "settlement-cancel.response": {
             admission?: components["schemas"]["entities"]["$defs"]["admission"];
             admission_id?: string;
-            cancel_setl_id: string;
+            /** @description the cancellation's own setl_id, as the platform's reply names it (absent when its reply carried no setlinfo) */
+            cancel_setl_id?: string;
             setl_id: string;
             slip: components["schemas"]["slip.response"];
             /** @description the journaled platform call (GET /v1/transactions/{id}, /v1/outcomes/{id}) */
@@ -3007,6 +3012,8 @@ export interface components {
             medins_setl_id?: string;
             oth_pay: components["schemas"]["common"]["$defs"]["amount"];
             overlmt_selfpay: components["schemas"]["common"]["$defs"]["amount"];
+            /** @description 自费中医院负担部分, only where the platform sends it beside hosp_part_amt */
+            ownpay_hosp_part?: components["schemas"]["common"]["$defs"]["amount"];
             pool_prop_selfpay?: number;
             preselfpay_amt: components["schemas"]["common"]["$defs"]["amount"];
             psn_cash_pay: components["schemas"]["common"]["$defs"]["amount"];

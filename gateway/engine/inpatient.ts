@@ -10,7 +10,7 @@ import type { InpatientTraumaCommitmentRequest } from '../generated/api/inpatien
 import type { OutsideFormRequest } from '../generated/api/outside-form.request.js';
 import { GatewayError } from '../errors/errors.js';
 import type { Store, TransactionRecord } from '../store/store.js';
-import { type Admission, finalSettlement, latestSettlement } from './admission.js';
+import { type Admission, finalSettlement, latestSettlement, type TraumaCommitment } from './admission.js';
 import { admissionView, checkMedType, mustBeOpen, stateError, stayFacts } from './admission-rules.js';
 import { auditList } from './audit-register.js';
 import { nothingSettledUnder } from './encounter-guards.js';
@@ -228,11 +228,14 @@ export class InpatientService {
       mustBeOpen(a);
       refuseInvalidCommitment({ ...a.commitment, ...req }, a.person);
     });
+    const recorded_at = nowOf(this.d);
+    // the form as saved (the last application of the step wins)
+    let commitment: TraumaCommitment = { ...req, recorded_at };
     const saved = await this.d.runner.finish(id, token, undefined, (a) => {
-      a.commitment = { ...a.commitment, ...req, recorded_at: nowOf(this.d) };
+      commitment = a.commitment = { ...a.commitment, ...req, recorded_at };
     });
-    const { missing, missing_text } = commitmentProblems(saved.commitment, saved.person);
-    return { admission_id: id, commitment: saved.commitment, complete: missing.length === 0, missing, missing_text };
+    const { missing, missing_text } = commitmentProblems(commitment, saved.person);
+    return { admission_id: id, commitment, complete: missing.length === 0, missing, missing_text };
   }
 
   // ---- discharge (2402) and its cancellation (2405) -------------------------------------------

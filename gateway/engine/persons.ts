@@ -32,7 +32,8 @@ export interface Person {
   certno: string;
   gend: string;
   brdy?: string;
-  age?: number | string;
+  /** 年龄 as the HIS reads it: a string (platforms send a number, some a string) */
+  age?: string;
   insurances: Insurance[];
   filings: FilingRecord[];
   transaction_id: string;
@@ -74,7 +75,7 @@ export class Persons {
       certno: String(base.certno),
       gend: String(base.gend),
       brdy: base.brdy as string | undefined,
-      age: base.age as number | undefined,
+      age: base.age === undefined || base.age === null ? undefined : String(base.age),
       insurances: asArray(out.insuinfo as Insurance | Insurance[]),
       filings: asArray(out.fileinfo as FilingRecord[] | undefined),
       transaction_id: r.transaction_id,

@@ -28,12 +28,15 @@ export function settledStatus(settlements: ReadonlyArray<SettlementEntry>): Sett
 }
 
 /** A visit's status: its registration's while nothing was settled, or while it is not registered (cancelled, failed). */
-export function visitStatus(stored: string, settlements: ReadonlyArray<SettlementEntry>): string {
+export function visitStatus<S extends string>(stored: S, settlements: ReadonlyArray<SettlementEntry>): S | SettledStatus {
   return stored === 'registered' ? (settledStatus(settlements) ?? stored) : stored;
 }
 
 /** A sale's status: in flight or failed as stored; once settled, what happened to its settlement (a cancelled sale says cancelled). */
-export function saleStatus(stored: string, settlements: ReadonlyArray<SettlementEntry>): string {
+export function saleStatus<S extends string>(
+  stored: S,
+  settlements: ReadonlyArray<SettlementEntry>,
+): S | Exclude<SettledStatus, 'settlement_cancelled'> | 'cancelled' {
   if (stored !== 'settled') return stored;
   const s = settledStatus(settlements) ?? stored;
   return s === 'settlement_cancelled' ? 'cancelled' : s;
@@ -44,7 +47,10 @@ export function saleStatus(stored: string, settlements: ReadonlyArray<Settlement
  * settlement_cancelled when the latest settlement was a cancelled discharge settlement (召回重结:
  * the stay waits to be settled again); else the stay's own (admitted, discharged, cancelled …).
  */
-export function admissionStatus(stored: string, settlements: ReadonlyArray<SettlementEntry & { mid_setl_flag: string }>): string {
+export function admissionStatus<S extends string>(
+  stored: S,
+  settlements: ReadonlyArray<SettlementEntry & { mid_setl_flag: string }>,
+): S | 'settled' | 'settlement_cancelled' {
   if (stored === 'cancelled') return stored;
   if (settlements.some((s) => s.status === 'booked' && s.mid_setl_flag === '0')) return 'settled';
   const last = settlements.at(-1);

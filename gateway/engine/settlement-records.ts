@@ -19,6 +19,7 @@ export function storeSlip(slip: Slip): StoredSlip {
   return {
     ...slip,
     pool_prop_selfpay: slip.pool_prop_selfpay?.toString(),
+    ownpay_hosp_part: slip.ownpay_hosp_part?.toFixed(2),
     amounts: Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, slip.amounts[k].toFixed(2)])),
     setldetail: slip.setldetail.map((d) => ({
       fund_pay_type: d.fund_pay_type,

@@ -23,8 +23,10 @@ export interface StoredFeeLine extends Omit<FeeLine, 'cnt' | 'pric' | 'det_item_
   setl_id?: string;
 }
 
-export interface StoredSlip extends Omit<Slip, 'amounts' | 'setldetail' | 'pool_prop_selfpay'> {
+export interface StoredSlip extends Omit<Slip, 'amounts' | 'setldetail' | 'pool_prop_selfpay' | 'ownpay_hosp_part'> {
   pool_prop_selfpay?: string;
+  /** 自费中医院负担部分, where the platform sent it: a decimal string like the amounts */
+  ownpay_hosp_part?: string;
   amounts: Record<string, string>;
   setldetail: Array<Record<string, string | undefined>>;
 }

@@ -153,8 +153,11 @@ const ROUTE_MODULES: Array<[(d: AppDeps) => express.Router, Ops]> = [
 
 /** The HIS-facing OpenAPI document (GET /openapi.json; scripts/gen-client.ts writes the typed client and the collection from it). */
 export function apiDocument(schemas: Schemas) {
-  return buildOpenApi(schemas, [...ROUTE_MODULES.map(([, ops]) => ops), nationalOps]);
+  return buildOpenApi(schemas, routeOps());
 }
+
+/** The operation tables of the route modules and the national door (the operations' own, opsOps, live in openapi.ts). */
+export const routeOps = (): Ops[] => [...ROUTE_MODULES.map(([, ops]) => ops), nationalOps];
 
 declare module 'express-serve-static-core' {
   interface Request {

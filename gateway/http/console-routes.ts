@@ -114,7 +114,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.get(
     '/console/transactions',
-    handle(200, async (req) => {
+    handle(200, 'console-transactions.response', async (req) => {
       const f = parseFilter(req.query as Record<string, unknown>);
       const { items, next_cursor } = await search(d, f);
       await audit(req, { action: 'view_list', targets: [], filter: f });
@@ -124,7 +124,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.get(
     '/console/transactions/:id',
-    handle(200, async (req) => {
+    handle(200, 'console-transaction.response', async (req) => {
       const id = req.params.id as string;
       const unmasked = req.query.unmasked === 'true' || req.query.unmasked === '1';
       if (unmasked && req.client?.role !== 'admin') {
@@ -160,7 +160,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.post(
     '/console/transactions/:id/retry',
-    handle(200, async (req) => {
+    handle(200, 'console-retry.response', async (req) => {
       const result = await retry(d, req.params.id as string, req.id);
       await audit(req, { action: 'retry', targets: [req.params.id as string, result.transaction_id] });
       return result;
@@ -169,7 +169,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.post(
     '/console/transactions/:id/reverse',
-    handle(202, async (req) => {
+    handle(202, 'console-transaction.response', async (req) => {
       const t = await d.resilience.reversals.reverseNow(req.params.id as string);
       await audit(req, { action: 'reverse', targets: [t.id] });
       return item(t);
@@ -178,7 +178,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.post(
     '/console/transactions/:id/resolve',
-    handle(200, async (req) => {
+    handle(200, 'console-transaction.response', async (req) => {
       const b = d.schemas.checkApi<{ reason: string; booked: boolean }>('console-resolve.request', req.body ?? {});
       const t = await d.resilience.reversals.resolve(req.params.id as string, req.client?.id ?? 'anonymous', b.reason, b.booked);
       await audit(req, { action: 'resolve', targets: [t.id], reason: b.reason });
@@ -188,7 +188,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.post(
     '/console/bulk/:action',
-    handle(200, async (req) => {
+    handle(200, 'console-bulk.response', async (req) => {
       const action = req.params.action as string;
       if (!['retry', 'reverse', 'resolve'].includes(action))
         throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { action, allowed: ['retry', 'reverse', 'resolve'] } });
@@ -233,7 +233,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.get(
     '/console/self-pay-uploads',
-    handle(200, async (req) => {
+    handle(200, 'console-list.response', async (req) => {
       const state = typeof req.query.state === 'string' ? req.query.state : undefined;
       if (state !== undefined && !['pending', 'delivered', 'rejected'].includes(state)) {
         throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { field: 'state', allowed: ['pending', 'delivered', 'rejected'] } });
@@ -246,7 +246,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.post(
     '/console/self-pay-uploads/:seq/retry',
-    handle(200, async (req) => {
+    handle(200, 'console-upload.response', async (req) => {
       const seq = Number(req.params.seq);
       if (!Number.isInteger(seq) || seq < 1)
         throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'seq', problem: 'must be a positive integer' } });
@@ -259,7 +259,7 @@ export function consoleRoutes(d: AppDeps) {
   // ---- 人卡一致 refusals (JS 24: 发现冒名顶替…及时报告当地医保部门) ----------------------------
   r.get(
     '/console/identity-refusals',
-    handle(200, async (req) => {
+    handle(200, 'console-list.response', async (req) => {
       const q = refusalQuery(req.query as Record<string, unknown>);
       const items = await refusals(d, q);
       await audit(req, { action: 'view_identity_refusals', targets: [], filter: q });
@@ -283,7 +283,7 @@ export function consoleRoutes(d: AppDeps) {
 
   r.get(
     '/console/audit',
-    handle(200, async (req) => {
+    handle(200, 'console-list.response', async (req) => {
       const q = req.query as Record<string, unknown>;
       const one = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : undefined);
       const limit = one('limit') === undefined ? 100 : Number(one('limit'));

@@ -28,49 +28,55 @@ export function inpatientRoutes(d: AppDeps) {
 
   r.post(
     '/inpatient/admissions',
-    handle(201, async (req) => s.admit(body<InpatientAdmissionRequest>('inpatient-admission.request', req.body), meta(req))),
+    handle(201, 'admission-step.response', async (req) =>
+      s.admit(body<InpatientAdmissionRequest>('inpatient-admission.request', req.body), meta(req)),
+    ),
   );
   r.get(
     '/inpatient/admissions/:id',
-    handle(200, async (req) => s.get(id(req))),
+    handle(200, 'admission.response', async (req) => s.get(id(req))),
   );
   r.post(
     '/inpatient/admissions/:id/change',
-    handle(200, async (req) =>
+    handle(200, 'admission-step.response', async (req) =>
       s.change(id(req), body<InpatientAdmissionChangeRequest>('inpatient-admission-change.request', req.body), meta(req)),
     ),
   );
   r.post(
     '/inpatient/admissions/:id/cancel',
-    handle(200, async (req) => s.cancel(id(req), meta(req))),
+    handle(200, 'admission-step.response', async (req) => s.cancel(id(req), meta(req))),
   );
   r.post(
     '/inpatient/admissions/:id/fees',
-    handle(201, async (req) => s.uploadFees(id(req), body<InpatientFeesRequest>('inpatient-fees.request', req.body), meta(req))),
+    handle(201, 'inpatient-fees.response', async (req) =>
+      s.uploadFees(id(req), body<InpatientFeesRequest>('inpatient-fees.request', req.body), meta(req)),
+    ),
   );
   r.post(
     '/inpatient/admissions/:id/fees/cancel',
-    handle(200, async (req) =>
+    handle(200, 'admission-step.response', async (req) =>
       s.cancelFees(id(req), body<InpatientFeesCancelRequest>('inpatient-fees-cancel.request', req.body).feedetl_sn, meta(req)),
     ),
   );
   r.post(
     '/inpatient/admissions/:id/trauma-commitment',
-    handle(200, async (req) =>
+    handle(200, 'trauma-commitment.response', async (req) =>
       s.recordCommitment(id(req), body<InpatientTraumaCommitmentRequest>('inpatient-trauma-commitment.request', req.body)),
     ),
   );
   r.post(
     '/inpatient/admissions/:id/outside-forms',
-    handle(201, async (req) => s.createForm(id(req), body<OutsideFormRequest>('outside-form.request', req.body), meta(req))),
+    handle(201, 'outside-form.response', async (req) =>
+      s.createForm(id(req), body<OutsideFormRequest>('outside-form.request', req.body), meta(req)),
+    ),
   );
   r.get(
     '/inpatient/admissions/:id/outside-forms',
-    handle(200, async (req) => s.listForms(id(req))),
+    handle(200, 'outside-forms.response', async (req) => s.listForms(id(req))),
   );
   r.post(
     '/inpatient/admissions/:id/outside-forms/:form_id/void',
-    handle(200, async (req) =>
+    handle(200, 'outside-form-void.response', async (req) =>
       s.voidForm(
         id(req),
         req.params.form_id as string,
@@ -92,27 +98,29 @@ export function inpatientRoutes(d: AppDeps) {
   });
   r.post(
     '/inpatient/admissions/:id/discharge',
-    handle(200, async (req) => s.discharge(id(req), body<InpatientDischargeRequest>('inpatient-discharge.request', req.body), meta(req))),
+    handle(200, 'admission-step.response', async (req) =>
+      s.discharge(id(req), body<InpatientDischargeRequest>('inpatient-discharge.request', req.body), meta(req)),
+    ),
   );
   r.post(
     '/inpatient/admissions/:id/discharge/cancel',
-    handle(200, async (req) => s.cancelDischarge(id(req), meta(req))),
+    handle(200, 'admission-step.response', async (req) => s.cancelDischarge(id(req), meta(req))),
   );
   r.post(
     '/inpatient/admissions/:id/pre-settlement',
-    handle(200, async (req) =>
+    handle(200, 'inpatient-quote.response', async (req) =>
       withSlip(await s.preSettle(id(req), body<InpatientSettlementRequest>('inpatient-settlement.request', req.body), meta(req))),
     ),
   );
   r.post(
     '/inpatient/admissions/:id/settlement',
-    handle(201, async (req) =>
+    handle(201, 'inpatient-settlement.response', async (req) =>
       withSlip(await s.settle(id(req), body<InpatientSettlementRequest>('inpatient-settlement.request', req.body), meta(req))),
     ),
   );
   r.post(
     '/inpatient/settlements/:setl_id/cancel',
-    handle(200, async (req) =>
+    handle(200, 'settlement-cancel.response', async (req) =>
       withSlip(
         await s.cancelSettlement(
           req.params.setl_id as string,
@@ -124,12 +132,14 @@ export function inpatientRoutes(d: AppDeps) {
   );
   r.get(
     '/inpatient/settlements/:setl_id',
-    handle(200, async (req) => settlementView(await s.settlement(req.params.setl_id as string))),
+    handle(200, 'inpatient-settlement-view.response', async (req) => settlementView(await s.settlement(req.params.setl_id as string))),
   );
   // staff (another module maps /v1/audit to the staff role)
   r.get(
     '/audit/inpatient-settlements',
-    handle(200, async (req) => s.auditList(typeof req.query.status === 'string' ? req.query.status : undefined)),
+    handle(200, 'audit-settlements.response', async (req) =>
+      s.auditList(typeof req.query.status === 'string' ? req.query.status : undefined),
+    ),
   );
   return r;
 }

@@ -77,7 +77,8 @@ export const TAGS = {
 } as const;
 export type Tag = keyof typeof TAGS;
 
-const opsOps: Ops = {
+/** The gateway's own operations (codes, liveness, readiness), served by ops-routes.ts. */
+export const opsOps: Ops = {
   '/v1/codes/{table}': {
     get: {
       id: 'getCodeTable',

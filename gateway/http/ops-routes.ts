@@ -1,21 +1,25 @@
 import { Router } from 'express';
 import { GatewayError } from '../errors/errors.js';
 import type { AppDeps } from './deps.js';
+import type { HealthResponse } from '../generated/api/health.response.js';
 import { handle } from './handler.js';
 
 export function opsRoutes(d: AppDeps, openapi: Promise<unknown>) {
   const r = Router({ caseSensitive: true });
-  r.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', mode: d.mode });
-  });
+  r.get(
+    '/healthz',
+    handle(200, 'health.response', async () => ({ status: 'ok', mode: d.mode })),
+  );
+  // The two readiness answers keep their own sender: 200 or 503 with the same body (handle() has one
+  // status); the body is still typed from health.response.
   // for a load balancer: ready or not, without a key and without the details /readyz gives staff
   r.get('/healthz/ready', async (_req, res) => {
     const { ready } = await readiness(d);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' } satisfies HealthResponse);
   });
   r.get('/readyz', async (_req, res) => {
     const { ready, checks } = await readiness(d);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', mode: d.mode, checks });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', mode: d.mode, checks } satisfies HealthResponse);
   });
   r.get('/metrics', async (_req, res, next) => {
     try {
@@ -31,7 +35,7 @@ export function opsRoutes(d: AppDeps, openapi: Promise<unknown>) {
   });
   r.get(
     '/v1/codes/:table',
-    handle(200, async (req) => {
+    handle(200, 'code-table.response', async (req) => {
       const t = d.schemas.codes.get(req.params.table as string);
       if (!t) throw new GatewayError('GW_VAL_UNKNOWN_CODE', { details: { table: req.params.table, tables: [...d.schemas.codes.keys()] } });
       return t;

@@ -18,54 +18,56 @@ export function outpatientRoutes(d: AppDeps) {
 
   r.post(
     '/outpatient/visits',
-    handle(201, async (req) => o.register(body<VisitCreateRequest>('visit-create.request', req.body), meta(req))),
+    handle(201, 'visit-step.response', async (req) => o.register(body<VisitCreateRequest>('visit-create.request', req.body), meta(req))),
   );
   r.get(
     '/outpatient/visits/:id',
-    handle(200, async (req) => o.get(req.params.id as string)),
+    handle(200, 'visit.response', async (req) => o.get(req.params.id as string)),
   );
   r.post(
     '/outpatient/visits/:id/cancel',
-    handle(200, async (req) => o.cancelRegistration(req.params.id as string, meta(req))),
+    handle(200, 'visit-step.response', async (req) => o.cancelRegistration(req.params.id as string, meta(req))),
   );
   r.post(
     '/outpatient/visits/:id/diagnoses',
-    handle(200, async (req) =>
+    handle(200, 'visit-step.response', async (req) =>
       o.diagnose(req.params.id as string, body<VisitDiagnosesRequest>('visit-diagnoses.request', req.body), meta(req)),
     ),
   );
   r.post(
     '/outpatient/visits/:id/fees',
-    handle(201, async (req) => o.uploadFees(req.params.id as string, body<FeesUploadRequest>('fees-upload.request', req.body), meta(req))),
+    handle(201, 'fees-upload.response', async (req) =>
+      o.uploadFees(req.params.id as string, body<FeesUploadRequest>('fees-upload.request', req.body), meta(req)),
+    ),
   );
   r.post(
     '/outpatient/visits/:id/fees/cancel',
-    handle(200, async (req) =>
+    handle(200, 'visit-step.response', async (req) =>
       o.cancelFees(req.params.id as string, body<FeesCancelRequest>('fees-cancel.request', req.body).chrg_bchno, meta(req)),
     ),
   );
   r.post(
     '/outpatient/visits/:id/pre-settlement',
-    handle(200, async (req) =>
+    handle(200, 'outpatient-quote.response', async (req) =>
       withSlip(await o.preSettle(req.params.id as string, body<SettlementRequest>('settlement.request', req.body), meta(req))),
     ),
   );
   r.post(
     '/outpatient/visits/:id/settlement',
-    handle(201, async (req) =>
+    handle(201, 'outpatient-settlement.response', async (req) =>
       withSlip(await o.settle(req.params.id as string, body<SettlementRequest>('settlement.request', req.body), meta(req))),
     ),
   );
   r.post(
     '/settlements/:setl_id/cancel',
-    handle(200, async (req) => {
+    handle(200, 'settlement-cancel.response', async (req) => {
       const b = body<SettlementCancelRequest>('settlement-cancel.request', req.body);
       return withSlip(await o.cancelSettlement(req.params.setl_id as string, b.reason, meta(req)));
     }),
   );
   r.get(
     '/settlements/:setl_id',
-    handle(200, async (req) => settlementView(await o.settlement(req.params.setl_id as string))),
+    handle(200, 'settlement.response', async (req) => settlementView(await o.settlement(req.params.setl_id as string))),
   );
   return r;
 }

@@ -9,7 +9,7 @@ export function personRoutes(d: AppDeps) {
   /** 1101 with insurance, cross-region scope and filing status; 人卡一致 when counter_person is given. */
   r.post(
     '/persons/query',
-    handle(200, async (req) => {
+    handle(200, 'person.response', async (req) => {
       const q = d.schemas.checkApi<PersonQueryRequest>('person-query.request', req.body);
       const m = meta(req);
       const person = await d.persons.lookup(q, { request_id: m.request_id }, { ...m, channel: 'person_query' });

@@ -14,19 +14,19 @@ export function pharmacyRoutes(d: AppDeps) {
 
   r.post(
     '/pharmacy/pre-settlement',
-    handle(200, async (req) =>
+    handle(200, 'pharmacy-quote.response', async (req) =>
       withSlip(await p.preSettle(body<PharmacySettlementRequest>('pharmacy-settlement.request', req.body), meta(req))),
     ),
   );
   r.post(
     '/pharmacy/settlements',
-    handle(201, async (req) =>
+    handle(201, 'pharmacy-sale.response', async (req) =>
       withSlip(await p.settle(body<PharmacySettlementRequest>('pharmacy-settlement.request', req.body), meta(req))),
     ),
   );
   r.get(
     '/pharmacy/settlements/:setl_id',
-    handle(200, async (req) => settlementView(await p.settlement(req.params.setl_id as string))),
+    handle(200, 'pharmacy-settlement.response', async (req) => settlementView(await p.settlement(req.params.setl_id as string))),
   );
   // the same refund as /v1/settlements/{setl_id}/refund, under the pharmacy's own path
   r.post('/pharmacy/settlements/:setl_id/refund', refundSettlement(d));

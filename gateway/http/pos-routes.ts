@@ -9,7 +9,8 @@ import type { RefundRequest } from '../generated/api/refund.request.js';
 import { saleStatus } from '../engine/settled-status.js';
 import type { StoredSlip } from '../engine/visit.js';
 import type { AppDeps } from './deps.js';
-import { apiBody, handle as handleRaw, meta } from './handler.js';
+import type { ApiResponses } from '../generated/api/responses.js';
+import { apiBody, handle as handleRaw, meta, type ResponseName, type Wire } from './handler.js';
 import { refundView, slipView } from './slip-view.js';
 import { Decimal } from 'decimal.js';
 
@@ -18,8 +19,8 @@ const receiptOf = (req: Request): string | undefined =>
   (req.params.receipt_no as string | undefined) ?? (typeof req.body?.receipt_no === 'string' ? req.body.receipt_no : undefined);
 
 /** A POS route: the pharmacy flow's errors reach the POS in its own words (adapters/pos/pos-errors.json). */
-const handle = (status: number, fn: (req: Request) => Promise<unknown>) =>
-  handleRaw(status, async (req) => {
+const handle = <N extends ResponseName>(status: number, response: N, fn: (req: Request) => Promise<Wire<ApiResponses[N]>>) =>
+  handleRaw(status, response, async (req) => {
     try {
       return await fn(req);
     } catch (e) {
@@ -45,14 +46,14 @@ export function posRoutes(d: AppDeps) {
 
   r.post(
     '/pos/sales/quote',
-    handle(200, async (req) => {
+    handle(200, 'pos-quote.response', async (req) => {
       const res = await d.pharmacy.preSettle(basket(req.body), meta(req));
       return { receipt_no: res.sale_no, transaction_id: res.transaction_id, collect: collect(res.slip), slip: slipView(res.slip) };
     }),
   );
   r.post(
     '/pos/sales',
-    handle(201, async (req) => {
+    handle(201, 'pos-sale.response', async (req) => {
       const res = await d.pharmacy.settle(basket(req.body), meta(req));
       return {
         receipt_no: res.sale_no,
@@ -66,7 +67,7 @@ export function posRoutes(d: AppDeps) {
   );
   r.get(
     '/pos/sales/:receipt_no',
-    handle(200, async (req) => {
+    handle(200, 'pos-sale-view.response', async (req) => {
       const s = await d.pharmacy.bySaleNo(req.params.receipt_no as string);
       return {
         receipt_no: s.sale_no,
@@ -82,7 +83,7 @@ export function posRoutes(d: AppDeps) {
   );
   r.post(
     '/pos/sales/:receipt_no/refund',
-    handle(200, async (req) => {
+    handle(200, 'pos-refund.response', async (req) => {
       const b = body<RefundRequest>('refund.request', req.body);
       const s = await d.pharmacy.bySaleNo(req.params.receipt_no as string);
       const live = s.settlements.find((x) => x.status === 'booked');

@@ -2,7 +2,7 @@ import { type Request, type Response, Router } from 'express';
 import type { AuditEntry } from '../store/store.js';
 import type { AppDeps } from './deps.js';
 import { reconMoneyView } from '../engine/reconciliation/money-view.js';
-import { apiBody, auditActor, handle as handleRaw } from './handler.js';
+import { apiBody, auditActor, handle } from './handler.js';
 import type { Ops } from './openapi.js';
 
 /**
@@ -11,9 +11,8 @@ import type { Ops } from './openapi.js';
  * month-close warning, the actions on a day's work items, and the month's close. Every action and
  * every report taken away is audited.
  */
-/** Every JSON answer of these routes: the documents' amounts as numbers with two decimals. */
-const handle = (status: number, fn: (req: Request) => Promise<unknown>) => handleRaw(status, async (req) => reconMoneyView(await fn(req)));
 
+/** Every JSON answer of these routes goes through reconMoneyView: the documents' amounts as numbers with two decimals. */
 export function reconciliationRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
   const body = apiBody(d.schemas);
@@ -27,11 +26,11 @@ export function reconciliationRoutes(d: AppDeps) {
 
   r.get(
     '/console/reconciliation',
-    handle(200, async () => rec.overview()),
+    handle(200, 'recon-overview.response', async () => reconMoneyView(await rec.overview())),
   );
   r.get(
     '/console/reconciliation/days/:day',
-    handle(200, async (req) => rec.day(day(req))),
+    handle(200, 'recon-day.response', async (req) => reconMoneyView(await rec.day(day(req)))),
   );
   r.get(
     '/console/reconciliation/days/:day/report.csv',
@@ -43,44 +42,44 @@ export function reconciliationRoutes(d: AppDeps) {
   );
   r.post(
     '/console/reconciliation/days/:day/run',
-    handle(202, async (req) => {
+    handle(202, 'recon-day.response', async (req) => {
       const out = await rec.run(day(req), who(req));
       await audit(req, { action: 'reconciliation_run', targets: [`day:${day(req)}`] });
-      return out;
+      return reconMoneyView(out);
     }),
   );
   r.post(
     '/console/reconciliation/days/:day/differences/:id/reverse',
-    handle(202, async (req) => {
+    handle(202, 'recon-difference.response', async (req) => {
       const out = await rec.reverse(day(req), id(req), who(req));
       await audit(req, {
         action: 'reconciliation_reverse',
         targets: [`day:${day(req)}`, id(req), ...(out.journal ? [out.journal.transaction_id] : [])],
       });
-      return out;
+      return reconMoneyView(out);
     }),
   );
   r.post(
     '/console/reconciliation/days/:day/differences/:id/adopt',
-    handle(200, async (req) => {
+    handle(200, 'recon-difference.response', async (req) => {
       const b = body<{ reason: string; insutype?: string }>('recon-adopt.request', req.body);
       const out = await rec.adopt(day(req), id(req), who(req), b.reason, b.insutype);
       await audit(req, { action: 'reconciliation_adopt', targets: [`day:${day(req)}`, id(req)], reason: b.reason });
-      return out;
+      return reconMoneyView(out);
     }),
   );
   r.post(
     '/console/reconciliation/days/:day/differences/:id/close',
-    handle(200, async (req) => {
+    handle(200, 'recon-difference.response', async (req) => {
       const b = body<{ reason: string }>('recon-close.request', req.body);
       const out = await rec.close(day(req), id(req), who(req), b.reason);
       await audit(req, { action: 'reconciliation_close_difference', targets: [`day:${day(req)}`, id(req)], reason: b.reason });
-      return out;
+      return reconMoneyView(out);
     }),
   );
   r.get(
     '/console/reconciliation/months/:month',
-    handle(200, async (req) => rec.month(month(req))),
+    handle(200, 'recon-month.response', async (req) => reconMoneyView(await rec.month(month(req)))),
   );
   r.get(
     '/console/reconciliation/months/:month/report.csv',
@@ -92,10 +91,10 @@ export function reconciliationRoutes(d: AppDeps) {
   );
   r.post(
     '/console/reconciliation/months/:month/close',
-    handle(200, async (req) => {
+    handle(200, 'recon-month.response', async (req) => {
       const out = await rec.closeMonth(month(req), who(req));
       await audit(req, { action: 'reconciliation_close_month', targets: [`month:${month(req)}`] });
-      return out;
+      return reconMoneyView(out);
     }),
   );
   return r;

@@ -14,7 +14,7 @@ export function refundRoutes(d: AppDeps) {
   r.post('/settlements/:setl_id/refund', refundSettlement(d));
   r.get(
     '/refunds/:refund_id',
-    handle(200, async (req) => refundView(await d.refunds.get(req.params.refund_id as string))),
+    handle(200, 'refund.response', async (req) => refundView(await d.refunds.get(req.params.refund_id as string))),
   );
   return r;
 }
@@ -22,7 +22,7 @@ export function refundRoutes(d: AppDeps) {
 /** POST …/{setl_id}/refund: a refund of the settlement `setl_id` (mounted here and under /v1/pharmacy). */
 export function refundSettlement(d: AppDeps) {
   const body = apiBody(d.schemas);
-  return handle(200, async (req) =>
+  return handle(200, 'refund.response', async (req) =>
     refundView(await d.refunds.refund(req.params.setl_id as string, body<RefundRequest>('refund.request', req.body), meta(req))),
   );
 }

@@ -22,7 +22,7 @@ export function selfPayRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
   r.post(
     '/self-pay-uploads',
-    handle(202, async (req) => {
+    handle(202, 'self-pay-upload.response', async (req) => {
       const b = d.schemas.checkApi<SelfPayUploadRequest>('self-pay-upload.request', req.body ?? {});
       const lines = b.lines.map((l) => ({
         feedetl_sn: l.feedetl_sn,

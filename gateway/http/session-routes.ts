@@ -1,10 +1,9 @@
-import { type NextFunction, type Request, type Response, Router } from 'express';
+import { type Request, Router } from 'express';
 import type { SessionRecord } from '../auth/sessions.js';
 import { GatewayError } from '../errors/errors.js';
 import { CSRF_HEADER, SESSION_COOKIE, sessionToken } from './auth.js';
 import type { AppDeps } from './deps.js';
-import { apiBody } from './handler.js';
-import { sendJson } from './money-json.js';
+import { apiBody, handle } from './handler.js';
 import type { Ops } from './openapi.js';
 
 /**
@@ -42,13 +41,9 @@ export function sessionRoutes(d: AppDeps) {
     if (!c.ok) throw new GatewayError('GW_SEC_UNAUTHENTICATED', { details: { reason: c.reason } });
     return { token, session: c.session };
   };
-  const route = (fn: (req: Request, res: Response) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
-    fn(req, res).catch(next);
-  };
-
   r.post(
     '/session',
-    route(async (req, res) => {
+    handle(200, 'session.response', async (req, res) => {
       const b = body<{ username: string; password: string }>('session-login.request', req.body);
       const out = await staff.login(b.username, b.password);
       if (!out.ok && out.reason === 'locked') {
@@ -67,22 +62,22 @@ export function sessionRoutes(d: AppDeps) {
       });
       res.setHeader('set-cookie', cookie(req, out.token, staff.settings.sessionTtlSeconds));
       res.setHeader('cache-control', 'no-store');
-      sendJson(res, 200, { ...who(out.session), csrf_token: out.csrf, csrf_header: CSRF_HEADER });
+      return { ...who(out.session), csrf_token: out.csrf, csrf_header: CSRF_HEADER };
     }),
   );
 
   r.get(
     '/session',
-    route(async (req, res) => {
+    handle(200, 'session.response', async (req, res) => {
       const { session } = await current(req);
       res.setHeader('cache-control', 'no-store');
-      sendJson(res, 200, who(session));
+      return who(session);
     }),
   );
 
   r.delete(
     '/session',
-    route(async (req, res) => {
+    handle(200, 'session.response', async (req, res) => {
       const { token, session } = await current(req);
       if (!staff.csrfMatches(session, req.get(CSRF_HEADER)))
         throw new GatewayError('GW_SEC_CSRF_INVALID', { details: { header: CSRF_HEADER } });
@@ -97,7 +92,7 @@ export function sessionRoutes(d: AppDeps) {
         request_id: req.id,
       });
       res.setHeader('set-cookie', cookie(req, '', 0));
-      sendJson(res, 200, { signed_out: true });
+      return { signed_out: true };
     }),
   );
   return r;

@@ -1,14 +1,15 @@
 import { Decimal } from 'decimal.js';
-import { SLIP_AMOUNTS } from '../../adapters/platform/slip.js';
+import { SLIP_AMOUNTS, type SlipAmount } from '../../adapters/platform/slip.js';
 import type { StoredSlip } from '../engine/visit.js';
 
 /** A stored slip as the HIS receives it: every amount a two-decimal number at the top level. */
 export function slipView(s: StoredSlip) {
-  const { amounts, setldetail, pool_prop_selfpay, ...rest } = s;
+  const { amounts, setldetail, pool_prop_selfpay, ownpay_hosp_part, ...rest } = s;
   return {
     ...rest,
     ...(pool_prop_selfpay !== undefined ? { pool_prop_selfpay: Number(pool_prop_selfpay) } : {}),
-    ...Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, new Decimal(amounts[k] ?? 0)])),
+    ...(ownpay_hosp_part !== undefined ? { ownpay_hosp_part: new Decimal(ownpay_hosp_part) } : {}),
+    ...amountsView(amounts),
     setldetail: setldetail.map((d) => ({
       fund_pay_type: d.fund_pay_type,
       fund_pay_type_name: d.fund_pay_type_name,
@@ -17,6 +18,12 @@ export function slipView(s: StoredSlip) {
       fund_payamt: new Decimal(d.fund_payamt ?? 0),
     })),
   };
+}
+
+/** The setlinfo amounts of a stored slip, each a Decimal (0 where the platform sent none). */
+function amountsView(amounts: Record<string, string>): Record<SlipAmount, Decimal> {
+  // Object.fromEntries types its keys as any string; here they are SLIP_AMOUNTS, each once
+  return Object.fromEntries(SLIP_AMOUNTS.map((k) => [k, new Decimal(amounts[k] ?? 0)])) as Record<SlipAmount, Decimal>;
 }
 
 /** An engine result that carries one slip (quote, settlement, cancellation), its slip as the HIS receives it. */

@@ -17,7 +17,7 @@ export function transactionRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
   r.get(
     '/transactions',
-    handle(200, async (req) => {
+    handle(200, 'transactions.response', async (req) => {
       const q = parseQuery(req.query as Record<string, unknown>);
       const items = await d.store.listTransactions(q);
       const last = items[items.length - 1];
@@ -27,7 +27,7 @@ export function transactionRoutes(d: AppDeps) {
   );
   r.get(
     '/transactions/:id',
-    handle(200, async (req) => {
+    handle(200, 'transaction.response', async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
       const restore = (x: TransactionRecord) => d.archive.restore(x);
@@ -104,8 +104,8 @@ export function summary(t: TransactionRecord) {
  * Personal fields are masked for staff by the one field list (gateway/privacy.ts); an admin may ask
  * the console for them unmasked, audited.
  */
-export function maskStages(v: unknown, known?: readonly string[]): unknown {
-  return maskPersonal(v, known);
+export function maskStages(stages: TransactionRecord['stages'], known?: readonly string[]): TransactionRecord['stages'] {
+  return Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, maskPersonal(v, known)]));
 }
 
 /**
@@ -166,7 +166,7 @@ export function outcomeRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
   r.get(
     '/outcomes/:id',
-    handle(200, async (req) => {
+    handle(200, 'outcome.response', async (req) => {
       const t = await d.store.getTransaction(req.params.id as string);
       if (!t) throw new GatewayError('GW_BIZ_TRANSACTION_NOT_FOUND', { details: { transaction_id: req.params.id } });
       return {

@@ -10,8 +10,8 @@
  */
 export type Outcome = 'pending' | 'succeeded' | 'rejected' | 'unknown' | 'not_sent';
 
-/** Business keys a staff member searches by (design.md "nothing is lost"). */
-export interface BusinessKeys {
+/** Business keys a staff member searches by (design.md "nothing is lost"); a type, not an interface, so a journal answer hands them on as a string map (transaction.response). */
+export type BusinessKeys = {
   psn_no?: string;
   mdtrt_id?: string;
   setl_id?: string;
@@ -23,7 +23,7 @@ export interface BusinessKeys {
    * 2601 for that msgid is answered from the journal, and staff find the call by either.
    */
   his_msgid?: string;
-}
+};
 
 /** One platform call, journaled write-ahead (outcome 'pending') before it is sent. */
 export interface TransactionRecord {

@@ -8,14 +8,34 @@
 import { Decimal } from '../money.js';
 
 /** The money fields of the reconciliation documents (documents.ts), by name; `funds` holds money only. */
-const MONEY = new Set(['medfee_sumamt', 'fund_pay_sumamt', 'acct_pay', 'cash_payamt', 'psn_cash_pay']);
-const MONEY_MAPS = new Set(['funds']);
+const MONEY_FIELDS = ['medfee_sumamt', 'fund_pay_sumamt', 'acct_pay', 'cash_payamt', 'psn_cash_pay'] as const;
+const MONEY: ReadonlySet<string> = new Set(MONEY_FIELDS);
+const MONEY_MAPS: ReadonlySet<string> = new Set(['funds']);
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 const asMoney = (v: unknown) => (typeof v === 'string' && DECIMAL.test(v) ? new Decimal(v) : v);
 
-export function reconMoneyView<T>(doc: T): T {
-  return walk(doc) as T;
+/** A stored amount as staff receive it: the documents keep amounts as decimal strings, each becomes a Decimal. */
+type AsMoney<V> = V extends string ? Decimal : V;
+
+/** A reconciliation document with its amounts as Decimals (what reconMoneyView does, as a type). */
+export type ReconMoney<T> = T extends Decimal
+  ? T
+  : T extends ReadonlyArray<infer U>
+    ? Array<ReconMoney<U>>
+    : T extends object
+      ? {
+          [K in keyof T]: K extends (typeof MONEY_FIELDS)[number]
+            ? AsMoney<T[K]>
+            : K extends 'funds'
+              ? { [F in keyof T[K]]: AsMoney<T[K][F]> }
+              : ReconMoney<T[K]>;
+        }
+      : T;
+
+export function reconMoneyView<T>(doc: T): ReconMoney<T> {
+  // walk() is typed on unknown; ReconMoney<T> spells out what it does to T
+  return walk(doc) as ReconMoney<T>;
 }
 
 function walk(v: unknown): unknown {
