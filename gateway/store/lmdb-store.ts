@@ -26,6 +26,7 @@ import {
   planAudit,
 } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
+import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexDiff, indexesOf, memberOf, type KeyHash, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
 import { type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
@@ -223,7 +224,8 @@ export class LmdbStore implements Store {
     for (const a of add) this.txIndexes.putSync(`${a.index} ${a.member}`, true);
   }
 
-  async putTransaction(rec: TransactionRecord): Promise<void> {
+  async putTransaction(given: TransactionRecord): Promise<void> {
+    const rec = withSearchFacts(given, this.sealing.hashKey);
     await this.db.transaction(() => {
       this.indexTransaction(this.sealing.openTx(this.txns.get(rec.id)), rec);
       this.txns.putSync(rec.id, this.sealing.sealTx(rec));

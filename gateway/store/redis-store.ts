@@ -16,6 +16,7 @@ import type {
 } from './store.js';
 import { auditIndexesOf, auditRangeOf, matchesAudit, outboxMember, outboxStateIndex, planAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
+import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
 import { isSealed, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
@@ -489,7 +490,8 @@ export class RedisStore implements Store {
   }
 
   // ---- journal --------------------------------------------------------------------------------
-  async putTransaction(rec: TransactionRecord): Promise<void> {
+  async putTransaction(given: TransactionRecord): Promise<void> {
+    const rec = withSearchFacts(given, this.sealing.hashKey);
     await this.replicated(() =>
       (this.redis as unknown as Scripts).yidiPutTransaction(
         this.k('tx', rec.id),
