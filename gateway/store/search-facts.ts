@@ -45,7 +45,7 @@ function valuesOf(v: unknown, field: string, out: Set<string>, depth = 0): Set<s
 }
 
 /** The settlement amount (医疗费总额): the platform's reply when it gave one, else what was sent. */
-function amountOf(stages: TransactionRecord['stages']): string | undefined {
+export function amountOf(stages: TransactionRecord['stages']): string | undefined {
   const reply = stages.reply as { output?: { setlinfo?: { medfee_sumamt?: unknown } } } | undefined;
   const message = stages.message as { data?: { medfee_sumamt?: unknown }; setlinfo?: { medfee_sumamt?: unknown } } | undefined;
   for (const v of [reply?.output?.setlinfo?.medfee_sumamt, message?.setlinfo?.medfee_sumamt, message?.data?.medfee_sumamt]) {
