@@ -5,6 +5,14 @@ import { projectPath } from '../paths.js';
 
 /** The page's static files (index.html, console.js, console.css): beside the sources, and copied into the image. */
 const PAGE_DIR = projectPath('gateway/console');
+/**
+ * The page's component library (issue 15): htm's ES-module build bundled with Preact (preact,
+ * hooks, html), one file with no imports of its own, served from the installed package — exactly
+ * this file, never a CDN.
+ */
+const VENDOR: Record<string, string> = {
+  'htm-preact.js': projectPath('node_modules/htm/preact/standalone.module.js'),
+};
 
 /**
  * The insurance office's console page (医保办失败交易处理台): static files at GET /console and
@@ -34,6 +42,13 @@ export function consolePage() {
   r.get('/console/error-catalog.json', (_req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-cache');
     res.json(messages);
+  });
+  r.get('/console/vendor/:file', (req: Request, res: Response, next: NextFunction) => {
+    const file = VENDOR[req.params.file as string];
+    if (!file) return next();
+    res.setHeader('cache-control', 'no-cache');
+    res.type('text/javascript; charset=utf-8');
+    res.sendFile(file, (e) => e && next(e));
   });
   r.use('/console', express.static(PAGE_DIR, { index: false, redirect: false, dotfiles: 'ignore', cacheControl: true, maxAge: 0 }));
   return r;

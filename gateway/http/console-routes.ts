@@ -182,7 +182,12 @@ export function consoleRoutes(d: AppDeps) {
         rejected_uploads: uploads.rejected,
         reconciliation_differences: differences.open_differences,
       };
-      return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts, at: d.clock.now().toISOString() };
+      return {
+        total: Object.values(counts).reduce((a, b) => a + b, 0),
+        ...counts,
+        at: d.clock.now().toISOString(),
+        poll_after_seconds: Math.max(1, d.staff.settings.consolePollSeconds),
+      };
     }),
   );
 

@@ -215,8 +215,8 @@ describe('the console page (browser)', () => {
       // the key lives in this tab's sessionStorage only, and never in a URL
       expect(await page.evaluate(() => [Object.values(sessionStorage), localStorage.length])).toEqual([[TEST_KEYS.staff], 0]);
 
-      // the list opens on the work list (what is not final yet), and the needs_manual settlement is in it
-      expect(await page.inputValue('#f-status')).toBe('open');
+      // the list opens on the work queue (what needs a person), and the needs_manual settlement is in it
+      expect(await page.inputValue('#f-status')).toBe('needs_person');
       await page.click('#search');
       await page.waitForSelector(`#tx-rows tr[data-id="${t.txid}"]`);
 
