@@ -96,6 +96,8 @@ const CATEGORY = { validation: '数据校验', filing: '备案', system_fault: '
 const UPLOAD_STATE = { pending: '待上传', rejected: '被拒', delivered: '已上传' };
 const AUDIT_ACTION = {
   view_list: '查看列表',
+  search_person: '按姓名/证件号码查询（不记录查询值）',
+  export_list: '导出列表 CSV',
   view_detail: '查看详情',
   view_personal: '查看个人信息（未脱敏）',
   retry: '重试',
@@ -1154,7 +1156,11 @@ async function openReconDay(day) {
     h('small', {}, ` ${d.status}, ${d.run_count} run(s) `),
     h(
       'button',
-      { type: 'button', onclick: () => download(`/v1/console/reconciliation/days/${day}/report.csv`, `reconciliation-${day}.csv`) },
+      {
+        type: 'button',
+        class: 'recon-day-csv',
+        onclick: () => download(`/v1/console/reconciliation/days/${day}/report.csv`, `reconciliation-${day}.csv`),
+      },
       '下载日报 CSV ',
       h('small', {}, 'Day report'),
     ),
@@ -1189,12 +1195,14 @@ async function openReconDay(day) {
         'td',
         { class: 'nowrap' },
         x.kind === 'platform_only' && x.state === 'open'
-          ? h('button', { type: 'button', onclick: () => act(x, 'reverse') }, '冲正 ', h('small', {}, 'Reverse'))
+          ? h('button', { type: 'button', class: 'diff-reverse', onclick: () => act(x, 'reverse') }, '冲正 ', h('small', {}, 'Reverse'))
           : '',
         x.kind === 'platform_only' && x.state === 'open'
-          ? h('button', { type: 'button', onclick: () => act(x, 'adopt') }, '采纳 ', h('small', {}, 'Adopt'))
+          ? h('button', { type: 'button', class: 'diff-adopt', onclick: () => act(x, 'adopt') }, '采纳 ', h('small', {}, 'Adopt'))
           : '',
-        x.state !== 'resolved' ? h('button', { type: 'button', onclick: () => act(x, 'close') }, '关闭 ', h('small', {}, 'Close')) : '',
+        x.state !== 'resolved'
+          ? h('button', { type: 'button', class: 'diff-close', onclick: () => act(x, 'close') }, '关闭 ', h('small', {}, 'Close'))
+          : '',
       ),
     ),
   );

@@ -27,6 +27,13 @@ const VENDOR: Record<string, string> = {
 export function consolePage() {
   const r = Router({ caseSensitive: true });
   r.use('/console', helmet.contentSecurityPolicy({ directives: { upgradeInsecureRequests: null } }));
+  // Cross-Origin-Opener-Policy takes effect over HTTPS only; over the LAN's plain HTTP the browser
+  // ignores it and says so as a console error on every load (issue 15: the page shows none): sent
+  // only where it counts.
+  r.use('/console', (req: Request, res: Response, next: NextFunction) => {
+    if (!req.secure) res.removeHeader('Cross-Origin-Opener-Policy');
+    next();
+  });
   r.get('/console', (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('cache-control', 'no-cache');
     res.sendFile('index.html', { root: PAGE_DIR }, (e) => e && next(e));

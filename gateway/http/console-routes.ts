@@ -281,7 +281,10 @@ export function consoleRoutes(d: AppDeps) {
           skipped.push({
             id: x.id,
             code: 'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED',
-            why: 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry',
+            why:
+              x.type === 'upload'
+                ? 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry'
+                : 'a reconciliation difference is handled on its day: /v1/console/reconciliation/days/{day}/differences/{id}',
           });
           continue;
         }
