@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { KeyHash } from './query.js';
 import type { PersonSearch, TransactionRecord } from './store.js';
 
 /**
@@ -13,6 +12,9 @@ import type { PersonSearch, TransactionRecord } from './store.js';
  * an index name or in these fields): a search is an exact match of the normalised value, never a
  * prefix or a pattern, and the clear value is never stored.
  */
+
+/** The store's keyed hash (query.ts KeyHash; not imported from there, which imports this file). */
+type KeyHash = (value: string) => string;
 
 /** The stage fields that carry the person's name and ID number (1101 input and reply, registrations). */
 const PERSON_FIELDS: Record<PersonSearch, string> = { psn_name: 'psn_name', certno: 'certno' };

@@ -148,8 +148,16 @@ describe('the console page (browser)', () => {
     const html = await r.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
     expect(html).not.toMatch(/\son[a-z]+=|style=/); // no inline handlers or styles
-    for (const asset of ['/console/console.js', '/console/console.css', '/console/error-catalog.json'])
+    for (const asset of ['/console/console.js', '/console/work-queue.js', '/console/console.css', '/console/error-catalog.json'])
       expect((await fetch(sys.gw.url + asset)).status, asset).toBe(200);
+    // the component library comes from the gateway itself (node_modules), a module with no imports of its own
+    const lib = await fetch(`${sys.gw.url}/console/vendor/htm-preact.js`);
+    expect([lib.status, lib.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+    const code = await lib.text();
+    expect(code).toContain('export{');
+    expect(code).not.toMatch(/\bfrom\s*["']|\bimport\s*\(/);
+    // over plain HTTP no Cross-Origin-Opener-Policy (ignored there, and the browser logs an error for it)
+    expect(r.headers.get('cross-origin-opener-policy')).toBeNull();
     // only the page's own files are public: anything else under /console needs a key before its 404 (issue 13)
     expect((await api(sys.gw.url, 'GET', '/console/nothing.js', undefined, {}, { auth: false })).body.error.code).toBe(
       'GW_SEC_UNAUTHENTICATED',
