@@ -582,6 +582,14 @@ const BULK = {
   resolve: { zh: '批量人工处理', en: 'Resolve', text: '把每一笔结果未知、尚未处理的记账交易标记为已人工处理。' },
 };
 
+/** A filter as the page repeats it: a name or ID number searched for, masked like the gateway masks it. */
+const maskValue = (v) => (v.length <= 2 ? '*'.repeat(v.length) : `${v[0]}${'*'.repeat(Math.max(1, v.length - 2))}${v[v.length - 1]}`);
+const maskedFilter = (f) => ({
+  ...f,
+  ...(f.psn_name ? { psn_name: maskValue(f.psn_name) } : {}),
+  ...(f.certno ? { certno: maskValue(f.certno) } : {}),
+});
+
 async function bulk(action) {
   const { limit: _limit, ...filter } = filterValues();
   for (const k of Object.keys(filter)) if (filter[k] === undefined || filter[k] === '') delete filter[k];
@@ -601,7 +609,7 @@ async function bulk(action) {
       h('br'),
       b.text,
       h('br'),
-      h('small', {}, `筛选 filter: ${JSON.stringify(filter)}`),
+      h('small', {}, `筛选 filter: ${JSON.stringify(maskedFilter(filter))}`),
     ],
     resolve: action === 'resolve',
   });
