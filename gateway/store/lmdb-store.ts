@@ -176,8 +176,11 @@ export class LmdbStore implements Store {
       }
     };
     inBatches(this.txns, (_id: string, v) => {
-      const r = s.openTx(v)!;
-      for (const i of indexesOfMember(r, clear)) this.txIndexes.removeSync(i);
+      const before = s.openTx(v)!;
+      for (const i of indexesOfMember(before, clear)) this.txIndexes.removeSync(i);
+      // the person's hashes again under the store's key, from the stages (an archived record's are gone: no stages here)
+      const { person: _clearHashes, ...rest } = before;
+      const r = withSearchFacts(rest, s.hashKey);
       for (const i of indexesOfMember(r, s.hashKey)) this.txIndexes.putSync(i, true);
       this.txns.putSync(r.id, s.sealTx(r));
     });

@@ -406,7 +406,12 @@ export class RedisStore implements Store {
     const s = this.sealing;
     for await (const keys of this.scan('tx:*')) {
       // re-put: the script leaves the record's clear memberships (kept in txm) and joins the hashed ones
-      for (const v of await this.redis.mget(keys)) if (v) await this.putTransaction(s.openTx(JSON.parse(v))!);
+      // the person's hashes again under the store's key, from the stages (putTransaction; an archived record's are gone)
+      for (const v of await this.redis.mget(keys))
+        if (v) {
+          const { person: _clearHashes, ...rest } = s.openTx(JSON.parse(v))!;
+          await this.putTransaction(rest);
+        }
     }
     for await (const keys of this.scan('enc:*'))
       for (const key of keys) {
