@@ -567,6 +567,12 @@ describe('the console page (browser)', () => {
       });
       expect(fit.scroll).toBeLessThanOrEqual(fit.client);
       expect(fit.errRight).toBeLessThanOrEqual(fit.wrapRight);
+      // ... and every tab and filter within the screen
+      const outside = await page.$$eval('.tabs button, #filter-form label, #filter-form button', (els) =>
+        els.filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth).map((e) => e.id || e.textContent),
+      );
+      expect(outside).toEqual([]);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
       await page.screenshot({ path: path.join(SHOTS, 'console-work-queue-1024.png') });
 
       // ---- search by name (exact; masked in the answer, audited), by amount; Reset brings the queue back ----
