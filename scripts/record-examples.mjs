@@ -2,7 +2,8 @@
 // mock platform with YIDI_RECORD_EXAMPLES set, so the e2e helper (test/helpers/contract.ts) writes
 // the first 2xx answer of each operation, with its request, to docs/examples/<operationId>.json (only
 // answers that kept the contract). The document embeds them (gateway/http/openapi.ts); then
-// npm run gen:client refreshes docs/openapi.json and the collection. Four test files per run, one
+// npm run gen:client refreshes docs/openapi.json and the collection, and npm run docs:guide the
+// Chinese guide docs/zh/ (scripts/guide.ts), whose steps show these examples. Four test files per run, one
 // run at a time (the machine is shared). Prints the operations left without an example.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compactTimestamp, interfaceDateTime, MsgidGenerator } from '../adapters/platform/msgid.js';
+import { BLOCK, compactTimestamp, interfaceDateTime, MsgidGenerator } from '../adapters/platform/msgid.js';
 import { LmdbStore } from '../gateway/store/lmdb-store.js';
 import { tmpDir } from './helpers/harness.js';
 
@@ -35,6 +35,42 @@ describe('msgid', () => {
     expect(second.every((m) => Number(m.slice(-4)) > 500)).toBe(true);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes its numbers from the store in blocks: one store write per 16 messages, none shared between two replicas', async () => {
+    const dir = tmpDir('msgid');
+    const store = new LmdbStore(dir);
+    let writes = 0;
+    const counted = {
+      nextSequence: (name: string, ttl: number, count?: number) => {
+        writes++;
+        return store.nextSequence(name, ttl, count);
+      },
+    };
+    const a = new MsgidGenerator('H44030500001', counted, fixed, 480);
+    const b = new MsgidGenerator('H44030500001', counted, fixed, 480);
+    const ids = await Promise.all(Array.from({ length: 160 }, (_, i) => (i % 2 ? a : b).next()));
+    expect(new Set(ids).size).toBe(160);
+    expect(ids.every((m) => m.startsWith('H4403050000120261123090203'))).toBe(true);
+    expect(writes).toBeLessThanOrEqual(160 / BLOCK + 2);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("waits for the next second once a second's 9,999 numbers are used, never reusing one", async () => {
+    let now = new Date('2026-11-23T01:02:03.000Z');
+    const clock = { now: () => now };
+    let counter = 9990;
+    const g = new MsgidGenerator('H44030500001', { nextSequence: async (_n, _t, count = 1) => (counter += count) }, clock, 480);
+    const last = await g.next();
+    expect(last.slice(-4)).toBe('9991');
+    for (let i = 0; i < 8; i++) await g.next();
+    const pending = g.next();
+    setTimeout(() => {
+      now = new Date('2026-11-23T01:02:04.000Z');
+      counter = 0;
+    }, 60);
+    expect(await pending).toBe('H44030500001202611230902040001');
   });
 
   it('refuses an institution code that is not 12 characters', () => {

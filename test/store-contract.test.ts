@@ -448,12 +448,36 @@ describe.each([
       expect([...got].sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
 
+    it('reserves blocks: concurrent blocks of 16 never overlap, and a single increment follows the last block', async () => {
+      const name = `msgid:${randomUUID()}`;
+      const lasts = await Promise.all(Array.from({ length: 10 }, () => store.nextSequence(name, 120, 16)));
+      const numbers = lasts.flatMap((last) => Array.from({ length: 16 }, (_, i) => last - 15 + i));
+      expect([...numbers].sort((x, y) => x - y)).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
+      expect(await store.nextSequence(name, 120)).toBe(161);
+    });
+
     it('a counter is forgotten once its ttl has passed since the last increment', async () => {
       const name = `msgid:${randomUUID()}`;
       expect(await store.nextSequence(name, SHORT_TTL_S)).toBe(1);
       expect(await store.nextSequence(name, SHORT_TTL_S)).toBe(2);
       await sleep(PAST_SHORT_TTL_MS);
       expect(await store.nextSequence(name, SHORT_TTL_S)).toBe(1);
+    });
+  });
+
+  describe('sync', () => {
+    it('waits for writes whose promise was not awaited: after sync() they are there', async () => {
+      const name = `idem-sync-${randomUUID()}`;
+      const claim = await store.claimIdempotency(name, 'fp', 60);
+      expect(claim.state).toBe('claimed');
+      const token = (claim as { token: string }).token;
+      let committed = 0;
+      for (let i = 0; i < 20; i++) void store.nextSequence(`${name}-${i}`, 120).then(() => committed++);
+      void store.completeIdempotency(name, token, { status: 200, body: '{"ok":true}' }, 60).then(() => committed++);
+      await store.sync();
+      expect(committed).toBe(21);
+      const again = await store.claimIdempotency(name, 'fp', 60);
+      expect(again).toMatchObject({ state: 'done', response: { status: 200, body: '{"ok":true}' } });
     });
   });
 

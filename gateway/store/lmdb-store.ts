@@ -300,11 +300,11 @@ export class LmdbStore implements Store {
     return this.indexes.get(this.sealing.encounterIndexKey(index, value));
   }
 
-  async nextSequence(name: string, ttlSeconds: number) {
+  async nextSequence(name: string, ttlSeconds: number, count = 1) {
     const now = Date.now();
     return this.db.transaction(() => {
       const cur = this.seqs.get(name);
-      const n = cur && cur.expires > now ? cur.n + 1 : 1;
+      const n = (cur && cur.expires > now ? cur.n : 0) + count;
       this.seqs.putSync(name, { n, expires: now + ttlSeconds * 1000 });
       return n;
     });

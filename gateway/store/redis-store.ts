@@ -71,6 +71,20 @@ const GUARDED = [
   'ping',
 ] as const satisfies ReadonlyArray<keyof Store>;
 
+/** The guarded methods that only read: sync() need not wait for them. */
+const READS = new Set<string>([
+  'getTransaction',
+  'listTransactions',
+  'getEncounter',
+  'findEncounterId',
+  'listOutbox',
+  'getOutbox',
+  'countOutbox',
+  'countOpenWork',
+  'listAudit',
+  'ping',
+]);
+
 /** Replies that mean "Redis cannot serve now" (loading, a replica during failover, ...), not a bug of ours. */
 const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS|BUSY|MISCONF)\b/;
 
@@ -114,7 +128,7 @@ return 1
 
 /** INCR and (re)set the expiry together, like lmdb's counter (the expiry follows the last increment). */
 const NEXT_SEQUENCE = `
-local n = redis.call('INCR', KEYS[1])
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n
 `;
@@ -299,7 +313,8 @@ export class RedisStore implements Store {
     this.sealing = new Sealing(opts.cipher);
     for (const m of GUARDED) {
       const f = (this[m] as (...a: unknown[]) => Promise<unknown>).bind(this);
-      (this as unknown as Record<string, unknown>)[m] = (...a: unknown[]) => f(...a).catch(storeFault);
+      const guarded = (...a: unknown[]) => f(...a).catch(storeFault);
+      (this as unknown as Record<string, unknown>)[m] = READS.has(m) ? guarded : (...a: unknown[]) => this.tracked(guarded(...a));
     }
     this.p = opts.keyPrefix;
     this.waitReplicas = opts.waitReplicas ?? 0;
@@ -588,8 +603,8 @@ export class RedisStore implements Store {
   }
 
   // ---- counters -------------------------------------------------------------------------------
-  async nextSequence(name: string, ttlSeconds: number) {
-    return Number(await (this.redis as unknown as Scripts).yidiNextSequence(this.k('seq', name), String(toMs(ttlSeconds))));
+  async nextSequence(name: string, ttlSeconds: number, count = 1) {
+    return Number(await (this.redis as unknown as Scripts).yidiNextSequence(this.k('seq', name), String(toMs(ttlSeconds)), String(count)));
   }
 
   // ---- Idempotency-Key ------------------------------------------------------------------------
@@ -782,7 +797,24 @@ export class RedisStore implements Store {
    * Nothing to wait for: a write resolves once Redis acknowledged it (and, with waitReplicas, once
    * that many replicas hold it); how Redis itself reaches its disk is its AOF policy (README).
    */
-  async sync() {}
+  /**
+   * Redis makes each write durable by its own AOF policy (the start-up warns when persistence is
+   * off) once it answers: sync() waits for the writes issued and not yet answered — the ones whose
+   * promise nobody awaited included (http/idempotency.ts).
+   */
+  async sync() {
+    if (this.writesInFlight.size) await Promise.allSettled([...this.writesInFlight]);
+  }
+
+  /** the writes issued and not yet answered (sync() waits for them) */
+  private readonly writesInFlight = new Set<Promise<unknown>>();
+
+  private tracked<T>(p: Promise<T>): Promise<T> {
+    this.writesInFlight.add(p);
+    const forget = () => this.writesInFlight.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
 
   async ping() {
     await this.redis.ping();
@@ -799,7 +831,7 @@ export class RedisStore implements Store {
 /** The scripts defined in the constructor (ioredis adds them as methods). */
 interface Scripts {
   yidiSaveEncounter(numKeys: number, ...keysAndArgs: string[]): Promise<number>;
-  yidiNextSequence(key: string, ttlMs: string): Promise<number>;
+  yidiNextSequence(key: string, ttlMs: string, count: string): Promise<number>;
   yidiClaim(key: string, index: string, record: string, leaseMs: string, at: string, member: string): Promise<string | null | false>;
   yidiComplete(key: string, index: string, token: string, record: string, ttlMs: string, member: string): Promise<number>;
   yidiRelease(key: string, index: string, token: string, member: string): Promise<number>;

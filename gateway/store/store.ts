@@ -2,8 +2,8 @@
  * The gateway's one storage port. Two backends implement it (lmdb-store.ts, the embedded default;
  * redis-store.ts for several replicas) and one contract suite (test/store-contract.test.ts) runs
  * against both. A write resolves once it is committed — visible to every later read, never lost by
- * a crash of the gateway's process — and `sync()` resolves once every write committed so far is
- * durable (survives the machine). The gateway syncs at the two points of no return: before a
+ * a crash of the gateway's process — and `sync()` resolves once every write issued so far (awaited
+ * or not) is committed and durable (survives the machine). The gateway syncs at the two points of no return: before a
  * message leaves for the platform (the write-ahead, engine/platform-client.ts) and before an answer
  * leaves for the HIS (http/durable-answers.ts). Both backends commit in order, so a sync makes every
  * earlier write durable too: one fsync per point instead of one per write (issue 11).
@@ -255,8 +255,12 @@ export interface Store {
   /** The encounter id an index points at, e.g. ('ipt_otp_no', 'MZ001') or ('setl_id', '...'). */
   findEncounterId(index: string, value: string): Promise<string | undefined>;
 
-  /** Atomically increments counter `name` and returns it (1 first); the counter may be forgotten after ttlSeconds. */
-  nextSequence(name: string, ttlSeconds: number): Promise<number>;
+  /**
+   * Atomically adds `count` (default 1) to counter `name` and returns the new value: the caller owns
+   * the numbers from value − count + 1 to value (1 is the first). The counter may be forgotten after
+   * ttlSeconds.
+   */
+  nextSequence(name: string, ttlSeconds: number, count?: number): Promise<number>;
 
   /**
    * Idempotency-Key records (design.md "reserve the idempotency key"), atomic across replicas.
@@ -303,7 +307,7 @@ export interface Store {
   /** Newest first, through the actor's or the action's index when the query names one. */
   listAudit(q?: AuditQuery): Promise<AuditEntry[]>;
 
-  /** Resolves once every write committed so far is durable (see above). */
+  /** Resolves once every write issued so far — including writes whose promise nobody awaited yet — is committed and durable (see above). */
   sync(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
