@@ -65,6 +65,8 @@ export interface GatewayConfig {
   envelope: EnvelopeSettings;
   /** where the outpatient 门诊急诊标志 goes (OUTPATIENT_ER_FLAG_PLACEMENT; adapters/platform/outpatient-messages.ts) */
   outpatientErFlagAt: ErFlagPlacement;
+  /** the printed slips (README "Printed slips"): 医院等级 as JS annex 9 prints it (HOSPITAL_LEVEL, optional) */
+  print: { hospitalLevel?: string };
   /** issue 5: the reversal worker (冲正) and store-and-forward of uploads (gateway/resilience/) */
   resilience: {
     reversal: {
@@ -321,6 +323,7 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
       ...retentionPeriods(env, mode),
     },
     outpatientErFlagAt: erFlagPlacement(env),
+    print: { hospitalLevel: env.HOSPITAL_LEVEL?.trim() || undefined },
     reconciliation: reconciliation(env),
     logLevel: env.LOG_LEVEL ?? 'info',
   };

@@ -207,6 +207,7 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
     resilience: { reversals, uploads, selfPayInfno: config.resilience.selfPay.infno },
     archive,
     reconciliation,
+    print: config.print,
   });
 
   let server: Server | undefined;

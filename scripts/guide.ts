@@ -39,6 +39,7 @@ export const PAGES = [
   'failures',
   'idempotency',
   'signing',
+  'national-door',
   'office',
   'errors',
 ] as const;
@@ -135,6 +136,13 @@ function callers(o: Operation, example?: RecordedExample): string {
 function headerRows(o: Operation, example?: RecordedExample): string {
   const { roles } = accessRule((example?.path ?? o.path.replace(/\{[^}]+\}/g, 'x')).split('?')[0]!);
   const rows: string[] = [];
+  if (o.path.startsWith('/national/')) {
+    // the national-format door: the key in a header the HIS's national code can already send; the msgid is the idempotency key
+    rows.push('| `apikey` | 网关发给该 HIS 的 API 密钥（或 `x-api-key`、`Authorization: Bearer <密钥>`），角色 `his` |');
+    rows.push('| `Content-Type` | `application/json` 或 `text/plain`（报文原样） |');
+    rows.push('| （幂等） | 不用 `Idempotency-Key`：报文的 `msgid` 即幂等键 |');
+    return ['| 请求头 | 取值 |', '|---|---|', ...rows].join('\n');
+  }
   if (roles !== 'public') {
     const staff = Array.isArray(roles) && roles.includes('staff');
     rows.push(
@@ -171,6 +179,14 @@ function exampleStep(o: Operation, e: RecordedExample): string {
   ];
   if (e.request !== undefined) parts.push('', fence('json', json(e.request)));
   else parts.push('', '请求体：无。');
+  // a printable page is recorded whole (test/helpers/contract.ts): the guide names it, it does not inline it
+  if (typeof e.response === 'string') {
+    parts.push(
+      '',
+      `应答 \`${e.status}\`（\`text/html\`）：可直接打印的 HTML 页面（浏览器打开即可打印），录制的整页见 \`docs/examples/${o.id}.json\`。`,
+    );
+    return parts.join('\n');
+  }
   // gateway/http/handler.ts: an answer with a transaction_id carries it as x-transaction-id too
   const tx = (e.response as { transaction_id?: unknown } | null)?.transaction_id;
   const txHeader = typeof tx === 'string' ? `，应答头 \`x-transaction-id: ${tx}\`` : '';

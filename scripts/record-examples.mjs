@@ -12,6 +12,9 @@ const dir = new URL('../docs/examples/', import.meta.url);
 const FLOWS = [
   // the main flows first: their answers are the examples a vendor reads (first writer wins)
   ['test/e2e/outpatient.e2e.test.ts', 'test/e2e/inpatient.e2e.test.ts', 'test/e2e/pharmacy.e2e.test.ts', 'test/e2e/refunds.e2e.test.ts'],
+  // the national-format door (issue 19): its first answers are a 9001 sign-in and a 2201 registration,
+  // before the auth matrix's empty-body probe of the door could be the example
+  ['test/e2e/national-door.e2e.test.ts'],
   [
     'test/e2e/inpatient-filing.e2e.test.ts',
     'test/e2e/seed-fidelity.e2e.test.ts',
@@ -25,7 +28,7 @@ const FLOWS = [
     'test/e2e/auth-matrix.e2e.test.ts',
   ],
   // the admission's cancel steps (2404, 2405, 2302 all) succeed here; the staff sign-in
-  ['test/e2e/inpatient-bad-input.e2e.test.ts', 'test/e2e/staff-sessions.e2e.test.ts'],
+  ['test/e2e/inpatient-bad-input.e2e.test.ts', 'test/e2e/staff-sessions.e2e.test.ts', 'test/e2e/print.e2e.test.ts'],
 ];
 rmSync(dir, { recursive: true, force: true });
 for (const files of FLOWS) {

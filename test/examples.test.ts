@@ -60,11 +60,25 @@ describe('docs/examples: one recorded request and answer per operation', () => {
     expect(examples.length).toBeGreaterThan(0);
   });
 
+  it('every printable page (text/html) has an example: the whole page as recorded, a Chinese HTML document', () => {
+    const pages = Object.values(doc.paths)
+      .flatMap((m) => Object.values(m))
+      .filter((op) => Object.entries(op.responses).some(([st, r]) => /^2/.test(st) && r.content?.['text/html']));
+    expect(pages.length).toBeGreaterThan(0);
+    for (const op of pages) {
+      const e = examples.find((x) => x.operationId === op.operationId);
+      expect(e, op.operationId).toBeDefined();
+      expect(e!.response, op.operationId).toMatch(/^<!doctype html>\n<html lang="zh-CN">/);
+      expect(op.responses[String(e!.status)]?.content?.['text/html']?.examples?.recorded?.value, op.operationId).toBe(e!.response);
+    }
+  });
+
   it('each recorded answer validates against the response schema of its operation and status', () => {
     for (const e of examples) {
       const route = contract.operation(e.method, e.path);
       expect(route?.op.operationId, `${e.method} ${e.path}`).toBe(e.operationId);
-      expect(contract.problems(e.method, e.path, e.status, e.response, 'application/json'), e.operationId).toEqual([]);
+      const type = typeof e.response === 'string' ? 'text/html' : 'application/json';
+      expect(contract.problems(e.method, e.path, e.status, e.response, type), e.operationId).toEqual([]);
     }
   });
 

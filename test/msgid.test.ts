@@ -73,6 +73,20 @@ describe('msgid', () => {
     expect(await pending).toBe('H44030500001202611230902040001');
   });
 
+  it('goes on numbering when the clock goes back (a test clock, a corrected system clock): no hang, no repeat', async () => {
+    const dir = tmpDir('msgid');
+    const store = new LmdbStore(dir);
+    let now = new Date('2027-01-05T01:00:00.000Z');
+    const g = new MsgidGenerator('H44030500001', store, { now: () => now }, 480);
+    const later = await g.next();
+    now = new Date('2026-11-23T01:02:03.000Z');
+    const earlier = await g.next();
+    expect(later).toBe('H44030500001202701050900000001');
+    expect(earlier).toBe('H44030500001202611230902030001');
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('refuses an institution code that is not 12 characters', () => {
     expect(() => new MsgidGenerator('H4403', { nextSequence: async () => 1 }, fixed, 480)).toThrow(/12 characters/);
   });

@@ -439,6 +439,20 @@ describe.each([
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await store.findEncounterId('ipt_otp_no', otp)).toBe(ids[results.indexOf(true)]);
     });
+
+    it('writes the journal records handed with a save — indexed like any other — whether or not the compare-and-set succeeds', async () => {
+      const id = `V-${randomUUID()}`;
+      const setl_id = `S-${randomUUID()}`;
+      await store.saveEncounter(visit(id), null);
+      const won = tx({ encounter_id: id, infno: '2207', outcome: 'succeeded', keys: { setl_id } });
+      expect(await store.saveEncounter(visit(id, 'settled'), 1, {}, [won])).toBe(true);
+      expect(await store.getTransaction(won.id)).toEqual(won);
+      expect((await store.listTransactions({ key: { name: 'setl_id', value: setl_id }, limit: 5 })).map((r) => r.id)).toEqual([won.id]);
+      const lost = tx({ encounter_id: id, infno: '2208', outcome: 'unknown', keys: { setl_id } });
+      expect(await store.saveEncounter(visit(id, 'stale'), 1, {}, [lost])).toBe(false);
+      expect(await store.getTransaction(lost.id)).toEqual(lost);
+      expect((await store.getEncounter<ReturnType<typeof visit>>(id))?.value.status).toBe('settled');
+    });
   });
 
   describe('sequences', () => {

@@ -79,8 +79,6 @@ export class MsgidGenerator {
       .nextSequence(`msgid:${stamp}`, 120, BLOCK)
       .then((last) => {
         const first = last - BLOCK + 1;
-        // a reservation for a second already past is not used (its numbers belong to that second only)
-        if (stamp < this.block.stamp) return;
         if (first <= MAX_SEQ && (this.block.stamp !== stamp || this.block.next > this.block.last)) {
           this.block = { stamp, next: first, last: Math.min(last, MAX_SEQ) };
         } else if (first > MAX_SEQ) this.block = { stamp, next: MAX_SEQ + 1, last: MAX_SEQ };

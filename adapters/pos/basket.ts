@@ -15,8 +15,8 @@ export const lineIdOf = (index: number) => String(index + 1);
 
 export interface BasketProblem {
   problem: 'total_mismatch';
-  pos_total: string;
-  items_total: string;
+  pos_total: Decimal;
+  items_total: Decimal;
 }
 
 /** Each item's total, rounded half up to the fen, as the counter's receipt prints it. */
@@ -29,7 +29,7 @@ export function basketProblem(basket: PosBasketRequest): BasketProblem | undefin
   if (basket.total === undefined) return undefined;
   const items = itemTotals(basket).reduce((a, b) => a.plus(b), new Decimal(0));
   const pos = new Decimal(basket.total);
-  return pos.eq(items) ? undefined : { problem: 'total_mismatch', pos_total: pos.toFixed(2), items_total: items.toFixed(2) };
+  return pos.eq(items) ? undefined : { problem: 'total_mismatch', pos_total: pos, items_total: items };
 }
 
 /**

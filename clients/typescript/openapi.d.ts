@@ -40,6 +40,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/national/{infno}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国家接口格式入口：基础地址 + 交易编号（如 /national/2207），报文与应答同国家医保平台
+         * @description National-format door, base URL + infno: the national request envelope in, the national reply envelope out (always HTTP 200; infcode says the outcome)
+         */
+        post: operations["nationalByInfno"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/national/fsi/api/{service}/{method}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 国家接口格式入口：前置机地址（/fsi/api/rsfComIfsService/callService 或按服务的地址），交易编号在报文中
+         * @description National-format door, front-end machine paths (/fsi/api/...): the infno travels in the envelope
+         */
+        post: operations["nationalFsiPath"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -824,6 +864,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/inpatient/admissions/{id}/settlement/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印住院结算单（江苏附件9；参保地辽宁另附医疗费用汇总单）（HTML）
+         * @description The stay's discharge (else latest) settlement slip as a printable page, laid out as the insured province's annex (JS 40 annex 9; LN 19 annex 5 with the annex 6 fee summary sheet). ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printAdmissionSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inpatient/admissions/{id}/trauma-commitment": {
         parameters: {
             query?: never;
@@ -878,6 +938,26 @@ export interface paths {
          * @description Recall a settlement (2305, 召回重结): only the latest of the stay (no 隔次召回, LN 54) (infno 2305)
          */
         post: operations["cancelInpatientSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/inpatient/settlements/{setl_id}/cancellation/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印住院结算撤销（召回）单（HTML）
+         * @description The cancellation (2305, 召回) of an inpatient settlement as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printInpatientCancellation"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1064,6 +1144,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/outpatient/visits/{id}/settlement/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印门诊结算单（HTML，A4 或 80mm 小票）
+         * @description The visit's standing settlement slip as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printVisitSettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/persons/query": {
         parameters: {
             query?: never;
@@ -1136,6 +1236,46 @@ export interface paths {
          * @description A pharmacy settlement and its slip
          */
         get: operations["getPharmacySettlement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pharmacy/settlements/{setl_id}/cancellation/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印药店结算撤销（退费）单（HTML）
+         * @description The cancellation (2103) of a pharmacy settlement as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printPharmacyCancellation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pharmacy/settlements/{setl_id}/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印药店购药结算单（HTML）
+         * @description A pharmacy settlement's slip (2102) as a printable page, marked if since cancelled. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printPharmacySettlement"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1264,6 +1404,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/refunds/{refund_id}/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印部分退费单：撤销、保留明细重新结算、退还金额（HTML）
+         * @description A partial refund once definite: the cancellation, the re-settlement of the kept lines, and the money back, as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printRefund"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/self-pay-uploads": {
         parameters: {
             query?: never;
@@ -1352,6 +1512,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlements/{setl_id}/cancellation/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 打印门诊结算撤销（全额退费）单（HTML）
+         * @description The cancellation (2208: a cancel or a whole refund) of an outpatient settlement as a printable page. ?paper=a4 (default: A4, one sheet per page) or ?paper=receipt (80 mm roll). A Chinese, self-contained page (inline CSS, no fetches) from the journaled slip; the patient name printed, the ID number masked. 409 GW_BIZ_PRINT_NOT_SETTLED / GW_BIZ_PRINT_NOT_CANCELLED when there is nothing to print, GW_BIZ_PRINT_OUTCOME_UNKNOWN while an outcome is unknown
+         */
+        get: operations["printSettlementCancellation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements/{setl_id}/refund": {
         parameters: {
             query?: never;
@@ -1363,7 +1543,7 @@ export interface paths {
         put?: never;
         /**
          * 退费：任一门诊（2208）或药店（2103）结算（隔笔退费），部分退费先撤销再结算保留明细；不得因待遇差退费（辽宁第五十四条）
-         * @description Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; return_lines = partial refund (cancel, then settle the kept lines again); reason benefit_difference is refused (LN 54) (infno 2208)
+         * @description Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; line_ids = partial refund (cancel, then settle the kept lines again; return_lines, the old name, is deprecated); reason benefit_difference is refused (LN 54) (infno 2208)
          */
         post: operations["refundSettlement"];
         delete?: never;
@@ -1381,7 +1561,7 @@ export interface paths {
         };
         /**
          * 交易流水查询
-         * @description Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit
+         * @description Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, his_msgid (the national-format door), limit
          */
         get: operations["searchTransactions"];
         put?: never;
@@ -1429,8 +1609,12 @@ export interface components {
         /** Inpatient settlements ≥ 30,000 yuan marked for 费用协查 */
         "audit-settlements.response": {
             count: number;
-            settlements: Record<string, never>[];
-            threshold: string;
+            settlements: {
+                medfee_sumamt?: components["schemas"]["common"]["$defs"]["amount"];
+                stay_total?: components["schemas"]["common"]["$defs"]["amount"];
+            }[];
+            /** @description 费用协查 threshold (30,000 yuan) */
+            threshold: components["schemas"]["common"]["$defs"]["amount"];
         };
         /** A code table */
         "code-table.response": {
@@ -1442,8 +1626,10 @@ export interface components {
         /** Shared shapes of the HIS-facing API */
         common: {
             $defs: {
-                /** @description yuan, at most two decimals; a JSON number or a decimal string */
+                /** @description yuan in a request, at most two decimals: a JSON number or a decimal string */
                 money: number | string;
+                /** @description yuan in an answer: always a JSON number, written with exactly two decimals (300.00, 12.50, -40.00); never a string. The one money shape of every answer (fees, totals, balances, slips, reports) */
+                amount: number;
                 /** @description 数量, up to 4 decimals */
                 quantity: number | string;
                 /** @description 单价, up to 6 decimals */
@@ -1599,8 +1785,6 @@ export interface components {
         /** Shapes the answers share (visit, admission, person, filing, refund ...) */
         entities: {
             $defs: {
-                /** @description yuan as a two-decimal string (fee totals; issue 14 point 7 makes these numbers) */
-                decimal_text: string;
                 /** @description 异地就医备案: the filing the platform holds (1101) */
                 filing: {
                     basis?: string;
@@ -1610,12 +1794,13 @@ export interface components {
                     status: string;
                     term?: string;
                 };
+                /** @description the totals of the fee lines (yuan, numbers with two decimals) */
                 totals: {
-                    fulamt_ownpay_amt: components["schemas"]["entities"]["$defs"]["decimal_text"];
-                    inscp_scp_amt: components["schemas"]["entities"]["$defs"]["decimal_text"];
-                    medfee_sumamt: components["schemas"]["entities"]["$defs"]["decimal_text"];
-                    overlmt_selfpay: components["schemas"]["entities"]["$defs"]["decimal_text"];
-                    preselfpay_amt: components["schemas"]["entities"]["$defs"]["decimal_text"];
+                    fulamt_ownpay_amt: components["schemas"]["common"]["$defs"]["amount"];
+                    inscp_scp_amt: components["schemas"]["common"]["$defs"]["amount"];
+                    medfee_sumamt: components["schemas"]["common"]["$defs"]["amount"];
+                    overlmt_selfpay: components["schemas"]["common"]["$defs"]["amount"];
+                    preselfpay_amt: components["schemas"]["common"]["$defs"]["amount"];
                 };
                 /** @description a settlement of the encounter, as listed on it */
                 settlement_ref: {
@@ -1645,7 +1830,11 @@ export interface components {
                     psn_no: string;
                     scope?: string;
                     settlements: components["schemas"]["entities"]["$defs"]["settlement_ref"][];
-                    status: string;
+                    /**
+                     * @description what happened to the visit: registering / registered (挂号, nothing settled yet) / registration_failed / registration_unknown / cancelled (the registration was cancelled, 2202); once a settlement was booked: settled (it stands), settlement_cancelled (it was cancelled, POST /v1/settlements/{setl_id}/cancel; the lines may be settled again), refunded (退费 of the whole settlement, or of some lines while the kept ones are not yet settled again), partially_refunded (some lines refunded, the kept lines settled again: new_setl_id stands)
+                     * @enum {string}
+                     */
+                    status: "registering" | "registered" | "registration_failed" | "registration_unknown" | "cancelled" | "settled" | "settlement_cancelled" | "refunded" | "partially_refunded";
                     unsettled_lines: number;
                     updated_at: string;
                     visit_id: string;
@@ -1676,7 +1865,11 @@ export interface components {
                     rel_ttp_flag?: string;
                     scope?: string;
                     settlements: components["schemas"]["entities"]["$defs"]["settlement_ref"][];
-                    status: string;
+                    /**
+                     * @description what happened to the stay: admitting / admitted / admission_failed / admission_unknown / discharged / cancelled (the admission was cancelled, 2404); settled once the discharge settlement (mid_setl_flag 0) stands; settlement_cancelled when the latest settlement was a cancelled discharge settlement (召回重结: settle again). A mid-stay settlement (中途结算) leaves the stay admitted
+                     * @enum {string}
+                     */
+                    status: "admitting" | "admitted" | "admission_failed" | "admission_unknown" | "discharged" | "cancelled" | "settled" | "settlement_cancelled";
                     trauma?: {
                         commitment_missing?: unknown[];
                         commitment_recorded?: boolean;
@@ -1698,7 +1891,10 @@ export interface components {
                         brdy?: string;
                         certno?: string;
                         gend?: string;
-                        insurances: Record<string, never>[];
+                        insurances: {
+                            /** @description 余额: the personal account's balance as the platform reported it (1101) */
+                            balc?: components["schemas"]["common"]["$defs"]["amount"];
+                        }[];
                         psn_cert_type?: string;
                         psn_name?: string;
                         psn_no: string;
@@ -1707,9 +1903,14 @@ export interface components {
                     /** @description the journaled platform call (GET /v1/transactions/{id}, /v1/outcomes/{id}) */
                     transaction_id: string;
                 };
-                /** @description the platform's classification of one uploaded line (2204/2301 output) */
+                /** @description the platform's classification of one uploaded line (2204/2301 output); its amounts numbers with two decimals */
                 fee_line_result: {
+                    det_item_fee_sumamt?: components["schemas"]["common"]["$defs"]["amount"];
                     feedetl_sn: string;
+                    fulamt_ownpay_amt?: components["schemas"]["common"]["$defs"]["amount"];
+                    inscp_scp_amt?: components["schemas"]["common"]["$defs"]["amount"];
+                    overlmt_amt?: components["schemas"]["common"]["$defs"]["amount"];
+                    preselfpay_amt?: components["schemas"]["common"]["$defs"]["amount"];
                 };
                 /** @description 退费: a whole or partial refund and its slips */
                 refund: {
@@ -1721,17 +1922,19 @@ export interface components {
                         platform_err_msg?: string;
                         transaction_id?: string;
                     };
-                    kept_lines?: string[];
+                    /** @description a partial refund: the lines kept and settled again (new_setl_id) */
+                    kept_line_ids?: string[];
+                    /** @description the lines returned (the refund request's line_ids; every line of the settlement for a whole refund) */
+                    line_ids: string[];
                     net_refund?: {
-                        acct_pay: number;
-                        fund_pay_sumamt: number;
-                        psn_cash_pay: number;
+                        acct_pay: components["schemas"]["common"]["$defs"]["amount"];
+                        fund_pay_sumamt: components["schemas"]["common"]["$defs"]["amount"];
+                        psn_cash_pay: components["schemas"]["common"]["$defs"]["amount"];
                     };
                     new_setl_id?: string;
                     reason_code: string;
                     refund_id?: string;
                     refund_type: string;
-                    returned_lines: string[];
                     setl_id: string;
                     settlement_kind?: string;
                     settlement_slip?: components["schemas"]["slip.response"];
@@ -1743,10 +1946,10 @@ export interface components {
                 };
                 /** @description what the POS collects: funds, account, cash */
                 collect: {
-                    account_pays: number;
-                    cash_to_collect: number;
-                    funds_pay: number;
-                    total: number;
+                    account_pays: components["schemas"]["common"]["$defs"]["amount"];
+                    cash_to_collect: components["schemas"]["common"]["$defs"]["amount"];
+                    funds_pay: components["schemas"]["common"]["$defs"]["amount"];
+                    total: components["schemas"]["common"]["$defs"]["amount"];
                 };
                 journal_entry: {
                     created_at: string;
@@ -1769,6 +1972,44 @@ export interface components {
                     updated_at: string;
                     wire_digest?: string;
                 };
+                /** @description a reconciliation total: yuan as numbers with two decimals (the CSV reports keep text) */
+                recon_sums: {
+                    acct_pay?: components["schemas"]["common"]["$defs"]["amount"];
+                    cash_payamt?: components["schemas"]["common"]["$defs"]["amount"];
+                    fund_pay_sumamt?: components["schemas"]["common"]["$defs"]["amount"];
+                    /** @description per fund (hifp_pay, cvlserv_pay …) */
+                    funds?: {
+                        [key: string]: components["schemas"]["common"]["$defs"]["amount"];
+                    };
+                    medfee_sumamt?: components["schemas"]["common"]["$defs"]["amount"];
+                };
+                /** @description one reconciliation difference (work item) */
+                recon_difference: {
+                    gateway?: components["schemas"]["entities"]["$defs"]["recon_sums"];
+                    group?: {
+                        result_rows?: components["schemas"]["entities"]["$defs"]["recon_sums"][];
+                        sums?: components["schemas"]["entities"]["$defs"]["recon_sums"];
+                    };
+                    id: string;
+                    key: string;
+                    kind: string;
+                    platform?: components["schemas"]["entities"]["$defs"]["recon_sums"];
+                    state: string;
+                };
+                /** @description a drug line of a pharmacy sale */
+                sale_line: {
+                    cnt?: string;
+                    det_item_fee_sumamt: components["schemas"]["common"]["$defs"]["amount"];
+                    feedetl_sn: string;
+                    med_list_codg?: string;
+                    medins_list_codg?: string;
+                    pric?: string;
+                };
+                /**
+                 * @description what happened to the sale: settling / unknown (the 2102 awaits its outcome) / failed; settled (its settlement stands), cancelled (its settlement was cancelled), refunded (退货退费 of the whole sale, or of some lines while the kept ones are not yet settled again), partially_refunded (some lines refunded, the kept lines settled again)
+                 * @enum {string}
+                 */
+                sale_status: "settling" | "unknown" | "failed" | "settled" | "cancelled" | "refunded" | "partially_refunded";
             };
         };
         /** Every non-2xx response: one catalog error (gateway/errors/catalog.json) */
@@ -2244,6 +2485,58 @@ export interface components {
             /** 联系电话: a mainland mobile (1[3-9] + 9 digits) or a landline with its area code (0755-86001234); required */
             signer_tel?: string;
         };
+        /**
+         * National-format door: the national interface request envelope (交易输入报文), as an HIS sends it to the platform
+         * @description The door checks it against the platform's own envelope schema (schemas/platform/envelope.request.json) and `input` against the schema of its infno (schemas/platform/<infno>.input.json); a refusal is a national reply with infcode -2 naming the field. The HIS's `msgid` is the idempotency key (per API client); `sign_no`, `cainfo` and `signtype` are not forwarded: the gateway signs in and signs with its own credentials. docs/national-door.md.
+         */
+        "national-envelope.request": {
+            cainfo?: string | null;
+            dev_no?: string | null;
+            dev_safe_info?: string | null;
+            fixmedins_code?: string;
+            fixmedins_name?: string;
+            inf_time?: string;
+            /** 交易编号 */
+            infno: string;
+            infver?: string;
+            /** 交易输入: as the national interface defines it for the infno */
+            input: Record<string, never>;
+            insuplc_admdvs?: string | null;
+            mdtrtarea_admvs?: string;
+            /** 发送方报文ID: the idempotency key of the message */
+            msgid: string;
+            opter?: string;
+            opter_name?: string;
+            opter_type?: string;
+            recer_sys_code?: string;
+            sign_no?: string | null;
+            signtype?: string | null;
+        };
+        /**
+         * National-format door: the national interface reply envelope (交易输出报文)
+         * @description Always HTTP 200, as the platform answers. infcode 0: success, `output` is the platform's own output for the call the gateway made (or the door's own, for 9001/9002/2601); -1: the outcome at the platform is not known yet or the platform could not be reached (err_msg says what the gateway does next: it reverses or inquires by itself); -2: refused, nothing booked (err_msg begins with the gateway's catalog code in brackets). inf_refmsgid: the platform's reference, else the gateway's transaction id.
+         */
+        "national-reply.response": {
+            cainfo?: null;
+            /** 错误信息: [catalog code] message; what happens next */
+            err_msg: string | null;
+            /** 接收方报文ID */
+            inf_refmsgid: string | null;
+            /**
+             * 交易状态码
+             * @enum {integer}
+             */
+            infcode: 0 | -1 | -2;
+            /** 交易输出 */
+            output: Record<string, never> | null;
+            /** 接收报文时间: the platform's as it came, else yyyyMMddHHmmssSSS */
+            refmsg_time: string;
+            /** 响应报文时间 yyyyMMddHHmmssSSS */
+            respond_time: string;
+            signtype?: null;
+            /** 警告信息 */
+            warn_msg: string | null;
+        };
         /** The outcome of one platform call and its resolution: what the counter polls */
         "outcome.response": {
             error?: string;
@@ -2360,7 +2653,9 @@ export interface components {
         /** An admission's outside forms */
         "outside-forms.response": {
             admission_id: string;
-            forms: Record<string, never>[];
+            forms: {
+                lines?: components["schemas"]["entities"]["$defs"]["fee_line_result"][];
+            }[];
         };
         /** Person lookup (1101) request */
         "person-query.request": {
@@ -2381,14 +2676,14 @@ export interface components {
         };
         /** A pharmacy sale and its settlement slip (2102) */
         "pharmacy-sale.response": {
-            lines?: unknown[];
+            lines?: components["schemas"]["entities"]["$defs"]["sale_line"][];
             psn_no?: string;
             sale_id: string;
             sale_no: string;
             setl_id: string;
             settlements?: unknown[];
             slip: components["schemas"]["slip.response"];
-            status: string;
+            status: components["schemas"]["entities"]["$defs"]["sale_status"];
             /** @description the journaled platform call (GET /v1/transactions/{id}, /v1/outcomes/{id}) */
             transaction_id: string;
         };
@@ -2526,15 +2821,17 @@ export interface components {
             receipt_no: string;
             settlements: {
                 cancel_setl_id?: string;
+                /** @description the lines this settlement paid for (after a partial return: the kept ones) */
                 line_ids?: string[];
                 setl_id: string;
                 status: string;
             }[];
-            status: string;
+            status: components["schemas"]["entities"]["$defs"]["sale_status"];
         };
         /** POS basket sale */
         "pos-sale.response": {
             collect: components["schemas"]["entities"]["$defs"]["collect"];
+            /** @description the ids of the sale's lines, one per basket item in order; a partial return names them in the refund's line_ids */
             line_ids: string[];
             receipt_no: string;
             setl_id: string;
@@ -2559,11 +2856,11 @@ export interface components {
         };
         /** A day's reconciliation */
         "recon-day.response": {
-            adopted?: unknown[];
+            adopted?: components["schemas"]["entities"]["$defs"]["recon_sums"][];
             balanced_at?: string;
             day: string;
-            differences: unknown[];
-            groups: unknown[];
+            differences: components["schemas"]["entities"]["$defs"]["recon_difference"][];
+            groups: components["schemas"]["entities"]["$defs"]["recon_sums"][];
             last_error?: Record<string, never>;
             open: boolean;
             open_differences: number;
@@ -2571,24 +2868,19 @@ export interface components {
             running?: Record<string, never>;
             runs?: unknown[];
             status: string;
-            totals: Record<string, never>;
+            totals: components["schemas"]["entities"]["$defs"]["recon_sums"];
         };
         /** One reconciliation difference (work item) */
-        "recon-difference.response": {
-            id: string;
-            key: string;
-            kind: string;
-            state: string;
-        };
+        "recon-difference.response": components["schemas"]["entities"]["$defs"]["recon_difference"];
         /** A month's reconciliation */
         "recon-month.response": {
             closed?: Record<string, never>;
-            days: unknown[];
+            days: components["schemas"]["entities"]["$defs"]["recon_sums"][];
             days_to_come?: unknown[];
             month: string;
             open_days: string[];
             open_differences: number;
-            totals: Record<string, never>;
+            totals: components["schemas"]["entities"]["$defs"]["recon_sums"];
             warning?: Record<string, never>;
         };
         /** Reconciliation overview: this month and the last */
@@ -2605,6 +2897,8 @@ export interface components {
              * @enum {string}
              */
             acct_used_flag?: "0" | "1";
+            /** the lines returned (部分退费): the ids of the settlement's lines (feedetl_sn; the POS: the sale's line_ids); the settlement is cancelled and the other lines settled again; absent = the whole settlement. The answer names them line_ids too, the kept ones kept_line_ids */
+            line_ids?: string[];
             /** 退费原因说明 */
             reason?: string;
             /**
@@ -2612,7 +2906,10 @@ export interface components {
              * @enum {string}
              */
             reason_code: "patient_request" | "drug_return" | "fee_error" | "duplicate_charge" | "settlement_error" | "benefit_difference";
-            /** feedetl_sn of the lines returned (部分退费): the settlement is cancelled and the other lines settled again; absent = the whole settlement */
+            /**
+             * deprecated since issue 14 (one name for the returned lines in both doors): the old name of line_ids, still accepted for one version; send line_ids
+             * @deprecated
+             */
             return_lines?: string[];
         };
         /** A refund (2208 / 2103, partial: cancel then settle the kept lines) */
@@ -2738,44 +3035,44 @@ export interface components {
         };
         /** Settlement slip (结算单): every setlinfo amount, two decimals; the equations of domain.md §14 hold */
         "slip.response": {
-            acct_mulaid_pay: number;
-            acct_pay: number;
-            act_pay_dedc: number;
-            balc: number;
+            acct_mulaid_pay: components["schemas"]["common"]["$defs"]["amount"];
+            acct_pay: components["schemas"]["common"]["$defs"]["amount"];
+            act_pay_dedc: components["schemas"]["common"]["$defs"]["amount"];
+            balc: components["schemas"]["common"]["$defs"]["amount"];
             clr_type?: string;
-            cvlserv_pay: number;
-            fulamt_ownpay_amt: number;
-            fund_pay_sumamt: number;
-            hifes_pay: number;
-            hifmi_pay: number;
-            hifob_pay: number;
-            hifp_pay: number;
-            hosp_part_amt: number;
-            inscp_scp_amt: number;
+            cvlserv_pay: components["schemas"]["common"]["$defs"]["amount"];
+            fulamt_ownpay_amt: components["schemas"]["common"]["$defs"]["amount"];
+            fund_pay_sumamt: components["schemas"]["common"]["$defs"]["amount"];
+            hifes_pay: components["schemas"]["common"]["$defs"]["amount"];
+            hifmi_pay: components["schemas"]["common"]["$defs"]["amount"];
+            hifob_pay: components["schemas"]["common"]["$defs"]["amount"];
+            hifp_pay: components["schemas"]["common"]["$defs"]["amount"];
+            hosp_part_amt: components["schemas"]["common"]["$defs"]["amount"];
+            inscp_scp_amt: components["schemas"]["common"]["$defs"]["amount"];
             insutype?: string;
             /** @enum {unknown} */
             kind: "pre_settlement" | "settlement" | "cancellation";
-            maf_pay: number;
+            maf_pay: components["schemas"]["common"]["$defs"]["amount"];
             mdtrt_id: string;
             med_type: string;
-            medfee_sumamt: number;
+            medfee_sumamt: components["schemas"]["common"]["$defs"]["amount"];
             medins_setl_id?: string;
-            oth_pay: number;
-            overlmt_selfpay: number;
+            oth_pay: components["schemas"]["common"]["$defs"]["amount"];
+            overlmt_selfpay: components["schemas"]["common"]["$defs"]["amount"];
             pool_prop_selfpay?: number;
-            preselfpay_amt: number;
-            psn_cash_pay: number;
+            preselfpay_amt: components["schemas"]["common"]["$defs"]["amount"];
+            psn_cash_pay: components["schemas"]["common"]["$defs"]["amount"];
             psn_name?: string;
             psn_no: string;
-            psn_part_amt: number;
+            psn_part_amt: components["schemas"]["common"]["$defs"]["amount"];
             setl_id?: string;
             setl_time: string;
             setldetail: {
-                crt_payb_lmt_amt?: number;
+                crt_payb_lmt_amt?: components["schemas"]["common"]["$defs"]["amount"];
                 fund_pay_type?: string;
                 fund_pay_type_name?: string;
-                fund_payamt?: number;
-                inscp_scp_amt?: number;
+                fund_payamt?: components["schemas"]["common"]["$defs"]["amount"];
+                inscp_scp_amt?: components["schemas"]["common"]["$defs"]["amount"];
             }[];
         };
         /** One journaled platform call and its stages */
@@ -2882,7 +3179,7 @@ export interface components {
         "visit.response": components["schemas"]["entities"]["$defs"]["visit"];
     };
     responses: {
-        /** @description A catalog error (docs/errors.md): GW_VAL_MALFORMED_JSON, GW_VAL_SCHEMA, GW_VAL_UNKNOWN_CODE, GW_VAL_AMOUNT_FORMAT, GW_VAL_MALFORMED_REQUEST, GW_VAL_RECON_DAY */
+        /** @description A catalog error (docs/errors.md): GW_VAL_MALFORMED_JSON, GW_VAL_SCHEMA, GW_VAL_UNKNOWN_CODE, GW_VAL_AMOUNT_FORMAT, GW_VAL_MALFORMED_REQUEST, GW_VAL_RECON_DAY, GW_VAL_PRINT_PAPER */
         error400: {
             headers: {
                 [name: string]: unknown;
@@ -2909,7 +3206,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_VAL_ROUTE_NOT_FOUND, GW_BIZ_VISIT_NOT_FOUND, GW_BIZ_SETTLEMENT_NOT_FOUND, GW_BIZ_TRANSACTION_NOT_FOUND, GW_BIZ_ADMISSION_NOT_FOUND, GW_BIZ_OUTSIDE_FORM_NOT_FOUND, GW_BIZ_REFUND_NOT_FOUND, GW_BIZ_RECON_DIFFERENCE_NOT_FOUND */
+        /** @description A catalog error (docs/errors.md): GW_VAL_ROUTE_NOT_FOUND, GW_BIZ_VISIT_NOT_FOUND, GW_BIZ_SETTLEMENT_NOT_FOUND, GW_BIZ_TRANSACTION_NOT_FOUND, GW_BIZ_ADMISSION_NOT_FOUND, GW_BIZ_OUTSIDE_FORM_NOT_FOUND, GW_BIZ_REFUND_NOT_FOUND, GW_POS_SALE_NOT_FOUND, GW_BIZ_RECON_DIFFERENCE_NOT_FOUND */
         error404: {
             headers: {
                 [name: string]: unknown;
@@ -2927,7 +3224,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_BIZ_DUPLICATE_VISIT, GW_BIZ_VISIT_CANCELLED, GW_BIZ_VISIT_ALREADY_SETTLED, GW_BIZ_VISIT_NO_FEES, GW_BIZ_VISIT_NO_DIAGNOSIS, GW_BIZ_VISIT_HAS_SETTLEMENT, GW_BIZ_VISIT_BUSY, GW_BIZ_IDEMPOTENCY_IN_FLIGHT, GW_BIZ_OUTCOME_UNKNOWN_PENDING, GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED, GW_BIZ_SETTLEMENT_ALREADY_CANCELLED, GW_BIZ_DUPLICATE_ADMISSION, GW_BIZ_ADMISSION_STATE, GW_BIZ_INPATIENT_RECALL_NOT_LATEST, GW_BIZ_OUTSIDE_FORM_VOIDED, GW_BIZ_SELF_PAY_UPLOADED, GW_BIZ_REFUND_IN_PROGRESS, GW_BIZ_DUPLICATE_SALE, GW_BIZ_RECON_RUN_IN_PROGRESS, GW_BIZ_RECON_MONTH_OPEN, GW_BIZ_RECON_MONTH_CLOSED, GW_BIZ_RECON_ACTION_NOT_ALLOWED */
+        /** @description A catalog error (docs/errors.md): GW_BIZ_DUPLICATE_VISIT, GW_BIZ_VISIT_CANCELLED, GW_BIZ_VISIT_ALREADY_SETTLED, GW_BIZ_VISIT_NO_FEES, GW_BIZ_VISIT_NO_DIAGNOSIS, GW_BIZ_VISIT_HAS_SETTLEMENT, GW_BIZ_VISIT_BUSY, GW_BIZ_IDEMPOTENCY_IN_FLIGHT, GW_BIZ_OUTCOME_UNKNOWN_PENDING, GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED, GW_BIZ_SETTLEMENT_ALREADY_CANCELLED, GW_BIZ_DUPLICATE_ADMISSION, GW_BIZ_ADMISSION_STATE, GW_BIZ_INPATIENT_RECALL_NOT_LATEST, GW_BIZ_OUTSIDE_FORM_VOIDED, GW_BIZ_SELF_PAY_UPLOADED, GW_BIZ_REFUND_IN_PROGRESS, GW_POS_DUPLICATE_RECEIPT, GW_POS_SALE_ALREADY_REFUNDED, GW_POS_REFUND_IN_PROGRESS, GW_BIZ_DUPLICATE_SALE, GW_BIZ_RECON_RUN_IN_PROGRESS, GW_BIZ_RECON_MONTH_OPEN, GW_BIZ_RECON_MONTH_CLOSED, GW_BIZ_RECON_ACTION_NOT_ALLOWED, GW_BIZ_NATIONAL_REVERSAL_REFUSED, GW_BIZ_PRINT_NOT_SETTLED, GW_BIZ_PRINT_OUTCOME_UNKNOWN, GW_BIZ_PRINT_NOT_CANCELLED */
         error409: {
             headers: {
                 [name: string]: unknown;
@@ -2954,7 +3251,7 @@ export interface components {
                 "application/json": components["schemas"]["error.response"];
             };
         };
-        /** @description A catalog error (docs/errors.md): GW_VAL_LINE_AMOUNT_MISMATCH, GW_VAL_TOTAL_MISMATCH, GW_VAL_EMERGENCY_FLAG_MISMATCH, GW_VAL_EMERGENCY_CRITERION_MISSING, GW_VAL_PLATFORM_FIELD, GW_VAL_DUPLICATE_FEE_LINE, GW_VAL_IDEMPOTENCY_KEY_REUSED, GW_ID_PERSON_CREDENTIAL_MISMATCH, GW_ID_PERSON_NOT_FOUND, GW_FIL_NOT_FILED, GW_FIL_FILED_AFTER_DEADLINE, GW_VAL_MED_TYPE_NOT_INPATIENT, GW_BIZ_TRAUMA_THIRD_PARTY, GW_BIZ_TRAUMA_COMMITMENT_MISSING, GW_BIZ_TRAUMA_COMMITMENT_INVALID, GW_VAL_OUTSIDE_FORM_DATE, GW_VAL_SELF_PAY_ENCOUNTER_MISMATCH, GW_BIZ_REFUND_BENEFIT_DIFFERENCE, GW_BIZ_REFUND_LINES_INVALID, GW_BIZ_REFUND_RESETTLE_FAILED, GW_BIZ_PLATFORM_REJECTED */
+        /** @description A catalog error (docs/errors.md): GW_VAL_LINE_AMOUNT_MISMATCH, GW_VAL_TOTAL_MISMATCH, GW_VAL_EMERGENCY_FLAG_MISMATCH, GW_VAL_EMERGENCY_CRITERION_MISSING, GW_VAL_PLATFORM_FIELD, GW_VAL_DUPLICATE_FEE_LINE, GW_VAL_IDEMPOTENCY_KEY_REUSED, GW_ID_PERSON_CREDENTIAL_MISMATCH, GW_ID_PERSON_NOT_FOUND, GW_FIL_NOT_FILED, GW_FIL_FILED_AFTER_DEADLINE, GW_VAL_MED_TYPE_NOT_INPATIENT, GW_BIZ_TRAUMA_THIRD_PARTY, GW_BIZ_TRAUMA_COMMITMENT_MISSING, GW_BIZ_TRAUMA_COMMITMENT_INVALID, GW_VAL_OUTSIDE_FORM_DATE, GW_VAL_SELF_PAY_ENCOUNTER_MISMATCH, GW_BIZ_REFUND_BENEFIT_DIFFERENCE, GW_BIZ_REFUND_LINES_INVALID, GW_BIZ_REFUND_RESETTLE_FAILED, GW_POS_TOTAL_MISMATCH, GW_POS_REFUND_LINES_INVALID, GW_POS_REFUND_RESELL_FAILED, GW_BIZ_PLATFORM_REJECTED, GW_VAL_NATIONAL_INFNO_REFUSED, GW_VAL_NATIONAL_MESSAGE */
         error422: {
             headers: {
                 [name: string]: unknown;
@@ -3076,6 +3373,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["health.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    nationalByInfno: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                infno: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["national-envelope.request"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["national-reply.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    nationalFsiPath: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                method: string;
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["national-envelope.request"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["national-reply.response"];
                 };
             };
             400: components["responses"]["error400"];
@@ -4681,6 +5061,46 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    printAdmissionSettlement: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     recordTraumaCommitment: {
         parameters: {
             query?: never;
@@ -4787,6 +5207,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["settlement-cancel.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printInpatientCancellation: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             400: components["responses"]["error400"];
@@ -5182,6 +5642,46 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    printVisitSettlement: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     queryPerson: {
         parameters: {
             query?: never;
@@ -5326,6 +5826,86 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["pharmacy-settlement.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printPharmacyCancellation: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printPharmacySettlement: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             400: components["responses"]["error400"];
@@ -5591,6 +6171,46 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    printRefund: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                refund_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     uploadSelfPay: {
         parameters: {
             query?: never;
@@ -5807,6 +6427,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["settlement-cancel.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    printSettlementCancellation: {
+        parameters: {
+            query?: {
+                /** @description a4 (default): A4, one sheet per page; receipt: an 80 mm receipt roll */
+                paper?: "a4" | "receipt";
+            };
+            header?: never;
+            path: {
+                setl_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             400: components["responses"]["error400"];

@@ -42,6 +42,8 @@ export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | r
   { prefix: '/v1/transactions', roles: ['staff', 'admin'] },
   { prefix: '/v1/outcomes', roles: ['his', 'pos', 'staff', 'admin'] },
   { prefix: '/v1/self-pay-uploads', roles: ['his', 'admin'] },
+  // the national-format door (issue 19): HIS clients only
+  { prefix: '/national', roles: ['his'] },
   { prefix: '/v1/console', roles: ['staff', 'admin'] },
   { prefix: '/v1/audit', roles: ['staff', 'admin'] },
   { prefix: '/v1/admin', roles: ['admin'] },

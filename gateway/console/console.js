@@ -136,6 +136,7 @@ const KEYS = {
   setl_id: '结算ID',
   ipt_otp_no: '门诊/住院号',
   invono: '发票号',
+  his_msgid: 'HIS报文ID（国家格式入口）',
 };
 const STAGES = [
   ['his_input', '院内系统输入', 'HIS input'],
@@ -172,6 +173,8 @@ function fill(el, ...children) {
   );
   return el;
 }
+/** An amount of an answer (a JSON number, e.g. 20.00 arrives as 20) shown as yuan with two decimals; display only, no arithmetic. */
+const yuan = (v) => (typeof v === 'number' ? v.toFixed(2) : (v ?? '—'));
 /** Chinese text with its English beside it in smaller type. */
 const bi = (zh, en) => [zh, en ? h('small', {}, ` ${en}`) : null];
 const fmtTime = (iso) => {
@@ -1125,9 +1128,9 @@ async function loadRecon() {
       h('td', { class: 'nowrap' }, d.day),
       h('td', {}, h('span', { class: `badge r-${d.status}` }, DAY_STATUS[d.status] ?? d.status, h('small', {}, ` ${d.status}`))),
       h('td', {}, String(d.count)),
-      h('td', {}, d.medfee_sumamt),
-      h('td', {}, d.fund_pay_sumamt),
-      h('td', {}, d.acct_pay),
+      h('td', {}, yuan(d.medfee_sumamt)),
+      h('td', {}, yuan(d.fund_pay_sumamt)),
+      h('td', {}, yuan(d.acct_pay)),
       h('td', {}, String(d.open_differences)),
       h('td', {}, d.last_error ?? ''),
       h(
@@ -1173,7 +1176,7 @@ async function openReconDay(day) {
       h('small', {}, 'Day report'),
     ),
   );
-  const amounts = (a) => (a ? `${a.medfee_sumamt ?? '—'} / ${a.fund_pay_sumamt ?? '—'} / ${a.acct_pay ?? '—'}` : '—');
+  const amounts = (a) => (a ? `${yuan(a.medfee_sumamt)} / ${yuan(a.fund_pay_sumamt)} / ${yuan(a.acct_pay)}` : '—');
   const act = async (x, action) => {
     const body = action === 'reverse' ? undefined : { reason: window.prompt('原因 Reason') ?? '' };
     const res = await api('POST', `/v1/console/reconciliation/days/${day}/differences/${x.id}/${action}`, body);

@@ -7,6 +7,7 @@ import { GatewayError } from '../errors/errors.js';
 import { type Admission, finalSettlement } from './admission.js';
 import { notSettled } from './encounter-guards.js';
 import { runState } from './encounter-runner.js';
+import { admissionStatus } from './settled-status.js';
 import { totalsView, unsettled } from './fee-lines.js';
 import { settlementSummary } from './settlement-records.js';
 import { selfPayView } from './self-pay-link.js';
@@ -58,7 +59,7 @@ export function admissionView(a: Admission) {
   const problems = needed ? commitmentProblems(a.commitment, a.person) : { missing: [], invalid: [] };
   return {
     admission_id: a.id,
-    status: a.status,
+    status: admissionStatus(a.status, a.settlements),
     ...f,
     insuplc_admdvs: a.insuplc_admdvs,
     scope: a.scope,

@@ -64,6 +64,8 @@ export interface Admission extends RunnableEncounter {
   /** filing status on the admission date (1101 at admission) */
   filing: FilingStatus;
   lines: InpatientFeeLine[];
+  /** the discharge department (2402), for the printed slip's 出院科室 */
+  discharge?: { dscg_dept_codg: string; dscg_dept_name: string };
   commitment?: TraumaCommitment;
   outside_forms: OutsideForm[];
   settlements: InpatientSettlement[];

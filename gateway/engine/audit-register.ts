@@ -86,5 +86,7 @@ export async function updateAuditRegister(store: Store, change: (entries: AuditR
 export async function auditList(store: Store, status?: string) {
   const reg = await store.getEncounter<AuditRegister>(AUDIT_REGISTER_ID);
   const entries = [...(reg?.value.entries ?? [])].reverse().filter((e) => !status || e.status === status);
-  return { threshold: AUDIT_THRESHOLD.toFixed(2), count: entries.length, settlements: entries };
+  // amounts are decimal strings at rest, numbers with two decimals on the wire (money-json.ts)
+  const settlements = entries.map((e) => ({ ...e, medfee_sumamt: new Decimal(e.medfee_sumamt), stay_total: new Decimal(e.stay_total) }));
+  return { threshold: AUDIT_THRESHOLD, count: entries.length, settlements };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
-import type { BusinessKeys, EncounterBase, Store, Versioned } from '../store/store.js';
+import type { BusinessKeys, EncounterBase, Store, TransactionRecord, Versioned } from '../store/store.js';
+import { collectOutcomes } from './deferred-outcomes.js';
 import { waitsOnUnknown } from './call-kinds.js';
 import type { CallContext } from './platform-client.js';
 
@@ -35,6 +36,8 @@ export interface RequestMeta {
   /** the API client that sent the request, and its role (kept with a refused 人卡一致 check) */
   client_id?: string;
   client_role?: string;
+  /** a request of the national-format door: the HIS's msgid (`<client id>:<msgid>`), a business key of every call it makes */
+  his_msgid?: string;
 }
 
 export interface StepResult<E> {
@@ -72,7 +75,8 @@ export function encounterContext(
   keys: BusinessKeys,
   extra: Partial<CallContext> = {},
 ): CallContext {
-  return { insuplc_admdvs: e.insuplc_admdvs, encounter_id: e.id, request_id: meta.request_id, keys, ...extra };
+  const tagged = meta.his_msgid ? { ...keys, his_msgid: meta.his_msgid } : keys;
+  return { insuplc_admdvs: e.insuplc_admdvs, encounter_id: e.id, request_id: meta.request_id, keys: tagged, ...extra };
 }
 
 /** An encounter's id: its kind's letter (V visit, A admission, P sale, R refund), the day, and 12 random hex digits. */
@@ -154,15 +158,23 @@ export class EncounterRunner<E extends RunnableEncounter> {
     exec: (e: E, ctx: CallContext) => Promise<StepResult<E>>,
   ): Promise<{ encounter: E; transaction_id: string }> {
     const { encounter, token } = await this.take(id, infno, guard);
+    const step = collectOutcomes(() => exec(encounter, this.ctxOf(encounter, meta)));
     try {
-      const r = await exec(encounter, this.ctxOf(encounter, meta));
-      const saved = await this.finish(id, token, undefined, r.apply, r.indexes);
+      const r = await step.result;
+      const saved = await this.finish(id, token, undefined, r.apply, r.indexes, step.take());
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
       const unknownBooking = isUnknownOutcome(e) && waitsOnUnknown(infno);
-      await this.finish(id, token, unknownBooking ? { transaction_id: e.transaction_id } : undefined, (x) => {
-        x.last_error = this.errorNote(e);
-      });
+      await this.finish(
+        id,
+        token,
+        unknownBooking ? { transaction_id: e.transaction_id } : undefined,
+        (x) => {
+          x.last_error = this.errorNote(e);
+        },
+        undefined,
+        step.take(),
+      );
       throw e;
     }
   }
@@ -193,16 +205,24 @@ export class EncounterRunner<E extends RunnableEncounter> {
       const id = key && value ? await this.store.findEncounterId(key, value) : undefined;
       throw duplicate(id ? (await this.load(id))?.value : undefined);
     }
+    const step = collectOutcomes(() => exec(draft));
     try {
-      const r = await exec(draft);
-      const saved = await this.finish(draft.id, token, undefined, r.apply, r.indexes);
+      const r = await step.result;
+      const saved = await this.finish(draft.id, token, undefined, r.apply, r.indexes, step.take());
       return { encounter: saved, transaction_id: r.transaction_id };
     } catch (e) {
       const unknown = isUnknownOutcome(e);
-      await this.finish(draft.id, token, unknown && waitsOnUnknown(infno) ? { transaction_id: e.transaction_id } : undefined, (x) => {
-        failed(x, unknown);
-        x.last_error = this.errorNote(e);
-      });
+      await this.finish(
+        draft.id,
+        token,
+        unknown && waitsOnUnknown(infno) ? { transaction_id: e.transaction_id } : undefined,
+        (x) => {
+          failed(x, unknown);
+          x.last_error = this.errorNote(e);
+        },
+        undefined,
+        step.take(),
+      );
       throw e;
     }
   }
@@ -233,15 +253,20 @@ export class EncounterRunner<E extends RunnableEncounter> {
     throw new GatewayError('GW_BIZ_VISIT_BUSY');
   }
 
-  /** Applies a result and releases the encounter (or leaves it waiting on an unknown outcome). */
+  /**
+   * Applies a result and releases the encounter (or leaves it waiting on an unknown outcome).
+   * `outcomes`: the journal records of the step's platform calls (deferred-outcomes.ts), written
+   * with the first save, before the encounter (the same commit on lmdb).
+   */
   async finish(
     id: string,
     token: string,
     unknown: { transaction_id?: string } | undefined,
     apply: (e: E) => void,
     indexes?: Record<string, string>,
+    outcomes: TransactionRecord[] = [],
   ): Promise<E> {
-    for (;;) {
+    for (let journal = outcomes; ; journal = []) {
       const cur = await this.mustLoad(id);
       const e: E = structuredClone(cur.value);
       if (e.inflight?.token === token) {
@@ -249,7 +274,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       }
       apply(e);
       e.updated_at = this.clock.now().toISOString();
-      if (await this.store.saveEncounter(e, cur.version, indexes)) return e;
+      if (await this.store.saveEncounter(e, cur.version, indexes, journal)) return e;
     }
   }
 

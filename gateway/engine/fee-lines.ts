@@ -32,8 +32,8 @@ export function checkedAmounts(l: Pick<LineInput, 'feedetl_sn' | 'cnt' | 'pric' 
     throw new GatewayError('GW_VAL_LINE_AMOUNT_MISMATCH', {
       details: {
         feedetl_sn: l.feedetl_sn,
-        det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt).toFixed(2),
-        cnt_times_pric: computed.toFixed(2),
+        det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt),
+        cnt_times_pric: computed,
       },
     });
   }
@@ -73,6 +73,8 @@ export function classify(l: FeeLine, r: Record<string, unknown> | undefined): St
     inscp_scp_amt: r ? d('inscp_scp_amt') : l.det_item_fee_sumamt.toFixed(2),
     chrgitm_lv: r?.chrgitm_lv === undefined ? undefined : String(r.chrgitm_lv),
     selfpay_prop: r?.selfpay_prop === undefined ? undefined : String(r.selfpay_prop),
+    // 医疗收费项目类别 as the platform classified it: the fee summary sheet groups by it (LN 19 annex 6)
+    med_chrgitm_type: r?.med_chrgitm_type === undefined || r.med_chrgitm_type === null ? undefined : String(r.med_chrgitm_type),
   };
 }
 
@@ -90,9 +92,17 @@ export function classifyAll(lines: FeeLine[], result: unknown): StoredFeeLine[] 
 /** The lines no standing settlement has settled. */
 export const unsettled = <L extends StoredFeeLine>(lines: L[]): L[] => lines.filter((l) => l.setl_id === undefined);
 
-export function lineView(l: StoredFeeLine) {
+/** The money fields of a stored line (decimal strings at rest), numbers with two decimals on the wire. */
+const LINE_MONEY = ['det_item_fee_sumamt', 'fulamt_ownpay_amt', 'overlmt_amt', 'preselfpay_amt', 'inscp_scp_amt'] as const;
+
+/** A stored line as the HIS receives it: its amounts as Decimals (money-json.ts writes them as 12.50). */
+export function lineView<L extends StoredFeeLine>(l: L) {
   const { extra: _e, ...rest } = l;
-  return rest;
+  return { ...rest, ...Object.fromEntries(LINE_MONEY.map((k) => [k, new Decimal(l[k] ?? 0)])) } as Omit<
+    L,
+    'extra' | (typeof LINE_MONEY)[number]
+  > &
+    Record<(typeof LINE_MONEY)[number], Decimal>;
 }
 
 /** The totals a settlement input restates, from the platform's own classification of the lines. */
@@ -107,8 +117,9 @@ export function lineTotals(lines: StoredFeeLine[]): SettlementTotals {
   };
 }
 
-export function totalsView(lines: StoredFeeLine[]) {
-  return Object.fromEntries(Object.entries(lineTotals(lines)).map(([k, v]) => [k, v.toFixed(2)])) as Record<keyof SettlementTotals, string>;
+/** The totals as the HIS receives them: Decimals, written as numbers with two decimals. */
+export function totalsView(lines: StoredFeeLine[]): SettlementTotals {
+  return lineTotals(lines);
 }
 
 /** The HIS's total must equal the uploaded lines' total (a known failure mode: HIS and upload differ). */
@@ -117,7 +128,7 @@ export function checkHisTotal(lines: StoredFeeLine[], his_total: Decimal.Value) 
   const his = new Decimal(his_total);
   if (!uploaded.eq(his)) {
     throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
-      details: { his_total: his.toFixed(2), uploaded_total: uploaded.toFixed(2), lines: lines.length },
+      details: { his_total: his, uploaded_total: uploaded, lines: lines.length },
     });
   }
 }

@@ -1,4 +1,5 @@
 import * as msg from '../../adapters/platform/inpatient-messages.js';
+import { admissionStatus } from './settled-status.js';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import type { InpatientAdmissionChangeRequest } from '../generated/api/inpatient-admission-change.request.js';
 import type { InpatientAdmissionRequest } from '../generated/api/inpatient-admission.request.js';
@@ -59,7 +60,10 @@ export class InpatientService {
       'ipt_no',
       req.ipt_no,
       'admission_failed',
-      (a) => new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', { details: { admission_id: a.id, status: a.status } }),
+      (a) =>
+        new GatewayError('GW_BIZ_DUPLICATE_ADMISSION', {
+          details: { admission_id: a.id, status: admissionStatus(a.status, a.settlements) },
+        }),
     );
     // a stay paid as self-pay and uploaded is not admitted again for direct settlement (JL 22, HN 17)
     if (existing?.value.self_pay) refuseIfSelfPaid(existing.value);
@@ -144,6 +148,11 @@ export class InpatientService {
 
   async get(id: string) {
     return admissionView((await this.d.runner.mustLoad(id)).value);
+  }
+
+  /** The stay as journaled, for the printed slip (print-sources.ts); never answered as such. */
+  async record(id: string) {
+    return (await this.d.runner.mustLoad(id)).value;
   }
 
   // ---- change (2403) and cancel (2404) --------------------------------------------------------
@@ -258,6 +267,8 @@ export class InpatientService {
           apply: (w: Admission) => {
             w.status = 'discharged';
             w.facts.endtime = req.endtime;
+            // the printed slip's 出院科室 (JS annex 9)
+            w.discharge = { dscg_dept_codg: req.dscg_dept_codg, dscg_dept_name: req.dscg_dept_name };
           },
         };
       },
@@ -282,6 +293,7 @@ export class InpatientService {
           apply: (w: Admission) => {
             w.status = 'admitted';
             delete w.facts.endtime;
+            delete w.discharge;
           },
         };
       },

@@ -19,6 +19,7 @@ import {
 } from './encounter-runner.js';
 import { cancellationStep, findSettlement, settlementOwner, settlementStep, slipCall } from './encounter-steps.js';
 import { OutpatientInquiries, withdrawn } from './outpatient-inquiry.js';
+import { visitStatus } from './settled-status.js';
 import { classifyAll, lineTotals, lineView, toFeeLine, totalsView, unsettled } from './fee-lines.js';
 import { emergencyCriterion } from './emergency-criteria.js';
 import { type Persons, withoutCredential } from './persons.js';
@@ -64,7 +65,7 @@ export class OutpatientService {
       'ipt_otp_no',
       req.ipt_otp_no,
       'registration_failed',
-      (v) => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: v.id, status: v.status } }),
+      (v) => new GatewayError('GW_BIZ_DUPLICATE_VISIT', { details: { visit_id: v.id, status: visitStatus(v.status, v.settlements) } }),
     );
     // a visit paid as self-pay and uploaded is not registered again for direct settlement (JL 22, HN 17)
     if (existing?.value.self_pay) refuseIfSelfPaid(existing.value);
@@ -93,6 +94,7 @@ export class OutpatientService {
       scope: view.scope,
       filing: view.filing,
       dept_code: req.dept_code,
+      dept_name: req.dept_name,
       diagnosed: false,
       lines: [],
       settlements: [],
@@ -122,6 +124,11 @@ export class OutpatientService {
 
   async get(id: string) {
     return visitView((await this.runner.mustLoad(id)).value);
+  }
+
+  /** The visit as journaled, for the printed slip (print-sources.ts); never answered as such. */
+  async record(id: string) {
+    return (await this.runner.mustLoad(id)).value;
   }
 
   // ---- cancel registration (2202) -------------------------------------------------------------
@@ -262,7 +269,7 @@ export class OutpatientService {
   }
 
   // ---- settlement cancel (2208) ---------------------------------------------------------------
-  async cancelSettlement(setl_id: string, reason: string | undefined, meta: RequestMeta) {
+  async cancelSettlement(setl_id: string, reason: string | undefined, meta: RequestMeta, refund?: Cancellation['refund']) {
     const id = await settlementOwner(this.store, setl_id);
     let cancellation: Cancellation | undefined;
     const r = await this.run(
@@ -279,7 +286,7 @@ export class OutpatientService {
           'cancellation',
           { keys: { setl_id }, his_input: { setl_id, reason } },
         );
-        cancellation = cancellationRecord(transaction_id, slip, reason, this.now());
+        cancellation = cancellationRecord(transaction_id, slip, reason, this.now(), refund);
         return cancellationStep(setl_id, cancellation);
       },
     );
@@ -426,7 +433,7 @@ export function visitView(v: OutpatientVisit) {
   const { mdtrt_cert_no: _n, card_sn: _s, ...f } = v.facts;
   return {
     visit_id: v.id,
-    status: v.status,
+    status: visitStatus(v.status, v.settlements),
     ...f,
     insuplc_admdvs: v.insuplc_admdvs,
     scope: v.scope,

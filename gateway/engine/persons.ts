@@ -2,6 +2,7 @@ import { personQuery1101 } from '../../adapters/platform/outpatient-messages.js'
 import type { PersonQueryRequest } from '../generated/api/person-query.request.js';
 import type { Infno1101Output } from '../generated/platform/1101.output.js';
 import { GatewayError } from '../errors/errors.js';
+import { Decimal } from './money.js';
 import { samePerson } from './encounter-guards.js';
 import { filingOn, scopeOf, type FilingRecord, type FilingStatus, type Scope } from './filing.js';
 import type { RequestMeta } from './encounter-runner.js';
@@ -38,7 +39,7 @@ export interface Person {
 }
 
 export interface PersonView {
-  person: Omit<Person, 'filings' | 'transaction_id'>;
+  person: Omit<Person, 'filings' | 'transaction_id' | 'insurances'> & { insurances: Array<Omit<Insurance, 'balc'> & { balc?: Decimal }> };
   insuplc_admdvs: string;
   scope: Scope;
   cross_region: boolean;
@@ -134,7 +135,8 @@ export class Persons {
     const scope = scopeOf(ins.insuplc_admdvs, this.mdtrtarea);
     const { filings: _f, transaction_id, ...person } = p;
     return {
-      person,
+      // 余额 as the platform sent it (number or string), a number with two decimals on the wire
+      person: { ...person, insurances: person.insurances.map(balanceView) },
       insuplc_admdvs: ins.insuplc_admdvs,
       scope,
       cross_region: scope !== 'local',
@@ -143,6 +145,12 @@ export class Persons {
       transaction_id,
     };
   }
+}
+
+/** 余额 read tolerantly (number or decimal string); a value that is no amount is left out rather than failing the lookup. */
+function balanceView({ balc, ...i }: Insurance) {
+  const ok = typeof balc === 'number' ? Number.isFinite(balc) : typeof balc === 'string' && /^-?\d+(\.\d+)?$/.test(balc.trim());
+  return { ...i, ...(ok ? { balc: new Decimal(typeof balc === 'string' ? balc.trim() : balc) } : {}) };
 }
 
 /** What the journal keeps of an HIS request: the credential travels only in the platform message. */

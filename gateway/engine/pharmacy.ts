@@ -10,6 +10,7 @@ import { checkedAmounts } from './fee-lines.js';
 import { Decimal, sumOf } from './money.js';
 import { type Persons, withoutCredential } from './persons.js';
 import type { CallContext, PlatformClient } from './platform-client.js';
+import { saleStatus } from './settled-status.js';
 import { liveOf, loadLine, type PharmacySale, type PharmacySettlement, saleView, storeLine } from './sale.js';
 import { cancellationRecord, markCancelled, settlementRecord } from './settlement-records.js';
 import type { Cancellation } from './visit.js';
@@ -60,7 +61,9 @@ export class PharmacyService {
       req.sale_no,
       'failed',
       (s) =>
-        new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no, status: s.status, setl_id: liveOf(s)?.setl_id } }),
+        new GatewayError('GW_BIZ_DUPLICATE_SALE', {
+          details: { sale_no: req.sale_no, status: saleStatus(s.status, s.settlements), setl_id: liveOf(s)?.setl_id },
+        }),
     );
     const { facts, insuplc_admdvs, view } = await this.identify(req, meta);
     const sale: PharmacySale = {
@@ -79,7 +82,10 @@ export class PharmacyService {
       existing?.version ?? null,
       { sale_no: req.sale_no },
       '2102',
-      (w) => new GatewayError('GW_BIZ_DUPLICATE_SALE', { details: { sale_no: req.sale_no, ...(w ? { status: w.status } : {}) } }),
+      (w) =>
+        new GatewayError('GW_BIZ_DUPLICATE_SALE', {
+          details: { sale_no: req.sale_no, ...(w ? { status: saleStatus(w.status, w.settlements) } : {}) },
+        }),
       async (s) => {
         const booked = await this.call2102(s, lines, ctxOf(s, meta), withoutCredential(req));
         entry = booked;
@@ -98,7 +104,7 @@ export class PharmacyService {
   }
 
   /** 2103: cancels one booked settlement of the sale (any of the person's, 隔笔退费). */
-  async cancel(setl_id: string, reason: string | undefined, meta: RequestMeta) {
+  async cancel(setl_id: string, reason: string | undefined, meta: RequestMeta, refund?: Cancellation['refund']) {
     const id = await settlementOwner(this.store, setl_id);
     let cancellation: Cancellation | undefined;
     const r = await this.runner.run(
@@ -116,7 +122,7 @@ export class PharmacyService {
           'cancellation',
           { keys: { setl_id, mdtrt_id }, his_input: { setl_id, reason }, output: msg.output2103AsSlip },
         );
-        const done = cancellationRecord(transaction_id, slip, reason, this.now());
+        const done = cancellationRecord(transaction_id, slip, reason, this.now(), refund);
         cancellation = done;
         return {
           transaction_id,
@@ -247,7 +253,7 @@ function checkedLines(req: PharmacySettlementRequest): msg.DrugLine[] {
   const total = sumOf(lines.map((l) => l.det_item_fee_sumamt));
   if (!total.eq(new Decimal(req.medfee_sumamt))) {
     throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
-      details: { his_total: new Decimal(req.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length },
+      details: { his_total: new Decimal(req.medfee_sumamt), lines_total: total, lines: lines.length },
     });
   }
   return lines;

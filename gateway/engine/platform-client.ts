@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import type { BusinessKeys, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { Schemas } from '../validation.js';
+import { deferOutcome } from './deferred-outcomes.js';
 
 /**
  * A booking transaction whose outcome is unknown enters the durable reversal queue (the journal
@@ -278,7 +279,8 @@ export class PlatformClient {
       if (setl && typeof setl.setl_id === 'string') rec.keys.setl_id ??= setl.setl_id;
       if (setl && typeof setl.mdtrt_id === 'string') rec.keys.mdtrt_id ??= setl.mdtrt_id;
     }
-    await this.journal(rec, infno);
+    // the outcome: left to the encounter step's own write where one runs this call (deferred-outcomes.ts)
+    if (!deferOutcome(rec)) await this.journal(rec, infno);
     logger.info({ infno, transaction_id: msgid, outcome: rec.outcome, ms: Math.round(ms), code: error?.code }, 'platform call');
     this.d.observe?.(infno, rec.outcome, ms);
 

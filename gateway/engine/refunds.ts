@@ -56,7 +56,8 @@ export class Refunds {
     const open = await this.ops.openFor(setl_id);
     if (open) throw new GatewayError('GW_BIZ_REFUND_IN_PROGRESS', { details: { refund_id: open.id, status: open.status } });
 
-    const returned = req.return_lines ?? entry.feedetl_sns;
+    // return_lines: the deprecated name of line_ids, accepted for one version (CHANGELOG.md)
+    const returned = req.line_ids ?? req.return_lines ?? entry.feedetl_sns;
     const foreign = returned.filter((sn) => !entry.feedetl_sns.includes(sn));
     if (foreign.length)
       throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', {
@@ -69,8 +70,8 @@ export class Refunds {
       // the whole settlement: one cancellation, journaled like any other
       const r =
         target.kind === 'outpatient'
-          ? await this.outpatient.cancelSettlement(setl_id, reason, meta)
-          : await this.pharmacy.cancel(setl_id, reason, meta);
+          ? await this.outpatient.cancelSettlement(setl_id, reason, meta, 'full')
+          : await this.pharmacy.cancel(setl_id, reason, meta, 'full');
       return {
         refund_type: 'full' as const,
         status: 'completed' as const,
@@ -78,7 +79,7 @@ export class Refunds {
         cancel_setl_id: r.cancel_setl_id,
         transaction_id: r.transaction_id,
         reason_code: req.reason_code,
-        returned_lines: entry.feedetl_sns,
+        line_ids: entry.feedetl_sns,
         cancellation_slip: r.slip,
         net_refund: netRefund(r.slip),
       };
@@ -113,6 +114,17 @@ export class Refunds {
 
   async get(refund_id: string) {
     return opView(await this.ops.mustGet(refund_id));
+  }
+
+  /** The operation as journaled and its visit or sale, for the printed refund slip (print-sources.ts). */
+  async record(refund_id: string) {
+    const op = await this.ops.mustGet(refund_id);
+    const encounter =
+      op.target.kind === 'outpatient'
+        ? await this.outpatient.record(op.target.encounter_id)
+        : await this.pharmacy.load(op.target.encounter_id);
+    if (!encounter) throw new GatewayError('GW_BIZ_SETTLEMENT_NOT_FOUND', { details: { setl_id: op.setl_id } });
+    return { op, encounter };
   }
 
   /** After a restart: finishes the operations a previous process left unfinished. */
@@ -203,8 +215,9 @@ export class Refunds {
               op.setl_id,
               `${op.reason_code}${op.reason ? `: ${op.reason}` : ''} (partial: ${op.return_lines.join(',')})`,
               meta,
+              'partial',
             )
-          : await this.pharmacy.cancel(op.setl_id, op.reason_code, meta);
+          : await this.pharmacy.cancel(op.setl_id, op.reason_code, meta, 'partial');
       return this.ops.update(op.id, (o) => {
         o.steps.push(this.step('cancel', 1, 'succeeded', { transaction_id: r.transaction_id }));
         o.cancel = { cancel_setl_id: r.cancel_setl_id, transaction_id: r.transaction_id, slip: r.slip };
@@ -291,7 +304,7 @@ export class Refunds {
     if (!ready) {
       if (kept.length !== op.keep_lines.length)
         throw new GatewayError('GW_BIZ_REFUND_LINES_INVALID', {
-          details: { refund_id: op.id, kept_lines: op.keep_lines, found: kept.map((l) => l.feedetl_sn) },
+          details: { refund_id: op.id, kept_line_ids: op.keep_lines, found: kept.map((l) => l.feedetl_sn) },
         });
       await this.outpatient.cancelFees(v.id, '0000', meta);
       await this.outpatient.uploadFees(
@@ -322,7 +335,7 @@ export class Refunds {
       status: op.status,
       setl_id: op.setl_id,
       cancel_setl_id: op.cancel?.cancel_setl_id,
-      kept_lines: op.keep_lines,
+      kept_line_ids: op.keep_lines,
       platform_err_msg: op.error?.platform_err_msg,
       cause: op.error?.code,
     };

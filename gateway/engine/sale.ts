@@ -7,6 +7,7 @@ import type * as msg from '../../adapters/platform/pharmacy-messages.js';
 import { runState, type ErrorNote, type RunnableEncounter } from './encounter-runner.js';
 import type { FilingStatus, Scope } from './filing.js';
 import { Decimal } from './money.js';
+import { saleStatus } from './settled-status.js';
 import { settlementSummary } from './settlement-records.js';
 import type { SettlementEntry } from './visit.js';
 
@@ -61,7 +62,7 @@ export function saleView(s: PharmacySale) {
   return {
     sale_id: s.id,
     sale_no: s.sale_no,
-    status: s.status,
+    status: saleStatus(s.status, s.settlements),
     ...facts,
     insuplc_admdvs: s.insuplc_admdvs,
     scope: s.scope,
@@ -72,7 +73,7 @@ export function saleView(s: PharmacySale) {
       medins_list_codg: l.medins_list_codg,
       cnt: l.cnt,
       pric: l.pric,
-      det_item_fee_sumamt: l.det_item_fee_sumamt,
+      det_item_fee_sumamt: new Decimal(l.det_item_fee_sumamt),
     })),
     settlements: s.settlements.map((x) => ({ ...settlementSummary(x), mdtrt_id: x.mdtrt_id, feedetl_sns: x.feedetl_sns })),
     ...runState(s),

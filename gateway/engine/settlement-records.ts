@@ -54,8 +54,9 @@ export function cancellationRecord(
   slip: StoredSlip,
   reason: string | undefined,
   cancelled_at: string,
+  refund?: Cancellation['refund'],
 ): Cancellation {
-  return { setl_id: slip.setl_id, transaction_id, cancelled_at, reason, slip };
+  return { setl_id: slip.setl_id, transaction_id, cancelled_at, reason, ...(refund ? { refund } : {}), slip };
 }
 
 /** What the HIS sees of a settlement in its encounter's view (each flow adds its own fields). */

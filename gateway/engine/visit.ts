@@ -17,6 +17,8 @@ export interface StoredFeeLine extends Omit<FeeLine, 'cnt' | 'pric' | 'det_item_
   inscp_scp_amt: string;
   chrgitm_lv?: string;
   selfpay_prop?: string;
+  /** 医疗收费项目类别 (2204 / 2301 result), when the platform gives it */
+  med_chrgitm_type?: string;
   /** the settlement these lines were settled by, while it stands */
   setl_id?: string;
 }
@@ -44,6 +46,8 @@ export interface Cancellation {
   transaction_id: string;
   cancelled_at: string;
   reason?: string;
+  /** the cancellation was a refund (退费, POST …/refund): of the whole settlement, or of some lines (the rest settled again) */
+  refund?: 'full' | 'partial';
   slip: StoredSlip;
 }
 
@@ -63,6 +67,8 @@ export interface OutpatientVisit extends RunnableEncounter {
   /** paid as self-pay and its self-pay data uploaded: never settled directly afterwards (JL 22, HN 17) */
   self_pay?: SelfPayMark;
   dept_code: string;
+  /** the department's name (the HIS's), for the printed slip */
+  dept_name?: string;
   diagnosed: boolean;
   lines: StoredFeeLine[];
   settlements: SettlementEntry[];

@@ -17,12 +17,14 @@ import { personOps, personRoutes } from './person-routes.js';
 import { pharmacyOps, pharmacyRoutes } from './pharmacy-routes.js';
 import { posOps, posRoutes } from './pos-routes.js';
 import { reconciliationOps, reconciliationRoutes } from './reconciliation-routes.js';
+import { printOps, printRoutes } from './print-routes.js';
 import { refundOps, refundRoutes } from './refund-routes.js';
 import { sendJson } from './money-json.js';
 import { durableAnswers } from './durable-answers.js';
 import { outcomeOps, outcomeRoutes, transactionOps, transactionRoutes } from './transaction-routes.js';
 import { boundedIdentifiers, boundedJsonDepth } from './input-limits.js';
 import { idempotency } from './idempotency.js';
+import { NATIONAL_PREFIX, nationalDoor, nationalOps } from './national-door.js';
 import { authenticate, authorize, keepRawBody, verifySignature } from './auth.js';
 import { SIGNATURE_HEADERS } from '../auth/signature.js';
 import { redactText } from '../privacy.js';
@@ -32,7 +34,7 @@ import { rateLimitPerClient, securityHeaders } from './security.js';
  * The request path, in order (cf. OpenHIM's koaMiddleware): request id, access log and metrics ->
  * security headers -> authenticate (API key -> req.client) -> rate limit per client -> authorize
  * (role by path, gateway/auth/access.ts) -> JSON body (content type, size limit, raw bytes kept) ->
- * HMAC signature (HIS clients that sign; before a malformed body is refused) -> input limits (identifier length, JSON depth) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler) -> engine
+ * HMAC signature (HIS clients that sign; before a malformed body is refused) -> input limits (identifier length, JSON depth) -> Idempotency-Key (mutating /v1 requests) -> route (schema validation inside each handler; under /national the national-format door, national-door.ts, with its own msgid idempotency and national replies) -> engine
  * -> response; every error, whatever threw it, leaves through errorHandler as a catalog error body.
  */
 export function createApp(d: AppDeps) {
@@ -59,6 +61,11 @@ export function createApp(d: AppDeps) {
   // a client that must sign is refused for a bad signature before it learns whether its JSON parses:
   // a parse error waits (the raw bytes are kept) until the signature has been checked
   app.use(deferParseError(express.json({ limit: d.bodyLimitBytes, strict: false, verify: keepRawBody })));
+  // the national-format door also reads the JSON envelope sent as text/plain (nhis-web sends every call so)
+  app.use(
+    NATIONAL_PREFIX,
+    deferParseError(express.json({ limit: d.bodyLimitBytes, strict: false, type: 'text/plain', verify: keepRawBody })),
+  );
   app.use(verifySignature(d.auth.clients, d.store, d.clock));
   app.use(step('signature', (req) => ({ signed: req.get(SIGNATURE_HEADERS.signature) !== undefined })));
   app.use(raiseDeferredParseError);
@@ -80,6 +87,8 @@ export function createApp(d: AppDeps) {
   // the insurance office's console page: static files, public (no data); its data comes from /v1/console
   app.use(consolePage());
   for (const m of modules) app.use('/v1', m.router);
+  // the national-format door (issue 19): the national envelope in, the national reply out
+  app.use(NATIONAL_PREFIX, nationalDoor(d));
 
   app.use((req: Request) => {
     throw new GatewayError('GW_VAL_ROUTE_NOT_FOUND', { details: { method: req.method, path: req.path } });
@@ -135,6 +144,7 @@ const ROUTE_MODULES: Array<[(d: AppDeps) => express.Router, Ops]> = [
   [pharmacyRoutes, pharmacyOps],
   [posRoutes, posOps],
   [refundRoutes, refundOps],
+  [printRoutes, printOps],
   [consoleRoutes, consoleOps],
   [reconciliationRoutes, reconciliationOps],
   [selfPayRoutes, selfPayOps],
@@ -143,10 +153,7 @@ const ROUTE_MODULES: Array<[(d: AppDeps) => express.Router, Ops]> = [
 
 /** The HIS-facing OpenAPI document (GET /openapi.json; scripts/gen-client.ts writes the typed client and the collection from it). */
 export function apiDocument(schemas: Schemas) {
-  return buildOpenApi(
-    schemas,
-    ROUTE_MODULES.map(([, ops]) => ops),
-  );
+  return buildOpenApi(schemas, [...ROUTE_MODULES.map(([, ops]) => ops), nationalOps]);
 }
 
 declare module 'express-serve-static-core' {
@@ -217,7 +224,8 @@ function raiseDeferredParseError(req: Request, _res: Response, next: NextFunctio
 
 function requireJsonBody(req: Request, _res: Response, next: NextFunction) {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
-  if (hasBody && !req.is('application/json')) {
+  const national = req.path.startsWith(`${NATIONAL_PREFIX}/`) && req.is('text/plain');
+  if (hasBody && !req.is('application/json') && !national) {
     return next(new GatewayError('GW_VAL_UNSUPPORTED_MEDIA_TYPE', { details: { content_type: req.get('content-type') ?? null } }));
   }
   next();

@@ -18,9 +18,12 @@ declare module 'express-serve-static-core' {
 
 const REALM = 'realm="yidi-gateway"';
 
-/** The credential: `x-api-key: <key>` or `Authorization: Bearer <key>`. */
+/**
+ * The credential: `x-api-key: <key>` or `Authorization: Bearer <key>`; at the national-format door
+ * also `apikey: <key>`, the header an HIS's national-interface code already sends (openhis ClassHelper).
+ */
 function presentedKey(req: Request): string | undefined {
-  const header = req.get('x-api-key');
+  const header = req.get('x-api-key') ?? (req.path.startsWith('/national/') ? req.get('apikey') : undefined);
   if (header) return header.trim();
   const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
   return m?.[1];

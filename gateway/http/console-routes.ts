@@ -1,3 +1,5 @@
+import { admissionStatus, visitStatus } from '../engine/settled-status.js';
+import type { SettlementEntry } from '../engine/visit.js';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { catalog, GatewayError } from '../errors/errors.js';
 import { callKind } from '../engine/call-kinds.js';
@@ -429,13 +431,22 @@ async function encounterSummary(d: AppDeps, id: string, known: readonly string[]
         facts?: { emergency?: boolean; med_type?: string; mdtrt_id?: string };
         emergency_criterion?: EmergencyCriterion;
         self_pay?: SelfPayMark;
+        settlements?: Array<SettlementEntry & { mid_setl_flag?: string }>;
       }
     | undefined;
   if (!e || (e.kind !== 'inpatient' && e.kind !== 'outpatient')) return undefined;
+  const settlements = e.settlements ?? [];
   const summary = {
     id: e.id,
     kind: e.kind,
-    status: e.status,
+    // what happened, as the HIS reads it (settled, refunded …), not only the state machine's stage
+    status:
+      e.kind === 'outpatient'
+        ? visitStatus(e.status ?? '', settlements)
+        : admissionStatus(
+            e.status ?? '',
+            settlements.map((x) => ({ ...x, mid_setl_flag: x.mid_setl_flag ?? '0' })),
+          ),
     med_type: e.facts?.med_type,
     mdtrt_id: e.facts?.mdtrt_id,
     emergency: e.facts?.emergency ?? false,

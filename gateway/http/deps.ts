@@ -56,4 +56,6 @@ export interface AppDeps {
   archive: JournalArchive;
   /** issue 12: reconciliation with the platform (对账) and month close */
   reconciliation: Reconciliation;
+  /** the printed slips' settings beyond the envelope's hospital (医院等级) */
+  print?: { hospitalLevel?: string };
 }

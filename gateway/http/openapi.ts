@@ -54,6 +54,8 @@ export interface Op {
   /** a body other than JSON (CSV reports, printable pages) */
   produces?: 'text/csv' | 'text/html';
   params?: string[];
+  /** query parameters (a printable page's `paper`) */
+  query?: Array<{ name: string; description: string; schema: Record<string, unknown> }>;
 }
 
 export type Ops = Record<string, Record<string, Op>>;
@@ -71,6 +73,7 @@ export const TAGS = {
   console: '医保办 Insurance-office console: failed transactions, audit',
   reconciliation: '对账 Reconciliation (3201/3202)',
   self_pay: '自费 Self-pay uploads (store-and-forward)',
+  national: '国家接口格式入口 National-format door: the national envelope in, the national reply out',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -144,7 +147,7 @@ function errorRefs(responses: Record<string, unknown>): Record<string, unknown> 
 }
 
 function okContent(op: Op, example: Record<string, unknown> = {}): Record<string, unknown> {
-  if (op.produces) return { [op.produces]: { schema: { type: 'string' } } };
+  if (op.produces) return { [op.produces]: { schema: { type: 'string' }, ...example } };
   return { 'application/json': { schema: { $ref: `#/components/schemas/${op.response}` }, ...example } };
 }
 
@@ -187,7 +190,9 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
     paths[path] = Object.fromEntries(
       Object.entries(methods).map(([method, op]) => {
         const ex = examples.get(op.id);
-        const okExample = ex && ex.status === op.status && !op.produces ? { examples: exampleOf(ex, ex.response) } : {};
+        // a text answer (a printable page) carries its example only where one was recorded as text
+        const recordedOk = ex && ex.status === op.status && (!op.produces || typeof ex.response === 'string');
+        const okExample = recordedOk ? { examples: exampleOf(ex, ex.response) } : {};
         const bodyExample = ex?.request !== undefined && op.body ? { examples: exampleOf(ex, ex.request) } : {};
         return [
           method,
@@ -201,7 +206,9 @@ export async function buildOpenApi(schemas: Schemas, routeOps: Ops[]) {
             ...(op.infno ? { 'x-infno': op.infno } : {}),
             parameters: [
               ...(op.params ?? []).map((p) => ({ name: p, in: 'path', required: true, schema: { type: 'string' } })),
-              ...(method === 'post' ? [IDEMPOTENCY_KEY_PARAM] : []),
+              ...(op.query ?? []).map((q) => ({ ...q, in: 'query', required: false })),
+              // the national-format door's idempotency key is the HIS's msgid (national-door.ts), not this header
+              ...(method === 'post' && path.startsWith('/v1/') ? [IDEMPOTENCY_KEY_PARAM] : []),
             ],
             ...(op.body
               ? {

@@ -1,14 +1,33 @@
 import { Router } from 'express';
+import type { Request } from 'express';
 import { basketProblem, basketToPharmacyRequest } from '../../adapters/pos/basket.js';
+import { posErrorOf } from '../../adapters/pos/pos-errors.js';
 import type { Ops } from './openapi.js';
 import { GatewayError } from '../errors/errors.js';
 import type { PosBasketRequest } from '../generated/api/pos-basket.request.js';
 import type { RefundRequest } from '../generated/api/refund.request.js';
+import { saleStatus } from '../engine/settled-status.js';
 import type { StoredSlip } from '../engine/visit.js';
 import type { AppDeps } from './deps.js';
-import { apiBody, handle, meta } from './handler.js';
+import { apiBody, handle as handleRaw, meta } from './handler.js';
 import { refundView, slipView } from './slip-view.js';
 import { Decimal } from 'decimal.js';
+
+/** The receipt a POS request names: in the path, or the basket's. */
+const receiptOf = (req: Request): string | undefined =>
+  (req.params.receipt_no as string | undefined) ?? (typeof req.body?.receipt_no === 'string' ? req.body.receipt_no : undefined);
+
+/** A POS route: the pharmacy flow's errors reach the POS in its own words (adapters/pos/pos-errors.json). */
+const handle = (status: number, fn: (req: Request) => Promise<unknown>) =>
+  handleRaw(status, async (req) => {
+    try {
+      return await fn(req);
+    } catch (e) {
+      const pos = e instanceof GatewayError ? posErrorOf(e.code, e.details, receiptOf(req)) : undefined;
+      if (!pos) throw e;
+      throw new GatewayError(pos.code, { details: pos.details, transaction_id: (e as GatewayError).transaction_id, cause: e });
+    }
+  });
 
 /**
  * The POS API (role pos): a basket in, what to collect out. The POS needs no national field: the
@@ -20,7 +39,7 @@ export function posRoutes(d: AppDeps) {
   const basket = (b: unknown) => {
     const x = body<PosBasketRequest>('pos-basket.request', b);
     const problem = basketProblem(x);
-    if (problem) throw new GatewayError('GW_VAL_TOTAL_MISMATCH', { details: problem });
+    if (problem) throw new GatewayError('GW_POS_TOTAL_MISMATCH', { details: { ...problem, receipt_no: x.receipt_no } });
     return basketToPharmacyRequest(x, localNow(d.clock.now()));
   };
 
@@ -51,7 +70,7 @@ export function posRoutes(d: AppDeps) {
       const s = await d.pharmacy.bySaleNo(req.params.receipt_no as string);
       return {
         receipt_no: s.sale_no,
-        status: s.status,
+        status: saleStatus(s.status, s.settlements),
         settlements: s.settlements.map((x) => ({
           setl_id: x.setl_id,
           status: x.status,
@@ -67,7 +86,10 @@ export function posRoutes(d: AppDeps) {
       const b = body<RefundRequest>('refund.request', req.body);
       const s = await d.pharmacy.bySaleNo(req.params.receipt_no as string);
       const live = s.settlements.find((x) => x.status === 'booked');
-      if (!live) throw new GatewayError('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED', { details: { receipt_no: s.sale_no } });
+      if (!live)
+        throw new GatewayError('GW_POS_SALE_ALREADY_REFUNDED', {
+          details: { receipt_no: s.sale_no, status: saleStatus(s.status, s.settlements) },
+        });
       return { receipt_no: s.sale_no, ...refundView(await d.refunds.refund(live.setl_id, b, meta(req))) };
     }),
   );

@@ -1,7 +1,8 @@
 import { type Request, type Response, Router } from 'express';
 import type { AuditEntry } from '../store/store.js';
 import type { AppDeps } from './deps.js';
-import { apiBody, auditActor, handle } from './handler.js';
+import { reconMoneyView } from '../engine/reconciliation/money-view.js';
+import { apiBody, auditActor, handle as handleRaw } from './handler.js';
 import type { Ops } from './openapi.js';
 
 /**
@@ -10,6 +11,9 @@ import type { Ops } from './openapi.js';
  * month-close warning, the actions on a day's work items, and the month's close. Every action and
  * every report taken away is audited.
  */
+/** Every JSON answer of these routes: the documents' amounts as numbers with two decimals. */
+const handle = (status: number, fn: (req: Request) => Promise<unknown>) => handleRaw(status, async (req) => reconMoneyView(await fn(req)));
+
 export function reconciliationRoutes(d: AppDeps) {
   const r = Router({ caseSensitive: true });
   const body = apiBody(d.schemas);

@@ -35,7 +35,7 @@ export const refundOps: Ops = {
       zh: '退费：任一门诊（2208）或药店（2103）结算（隔笔退费），部分退费先撤销再结算保留明细；不得因待遇差退费（辽宁第五十四条）',
       response: 'refund.response',
       summary:
-        'Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; return_lines = partial refund (cancel, then settle the kept lines again); reason benefit_difference is refused (LN 54)',
+        'Refund any outpatient (2208) or pharmacy (2103) settlement, not only the latest; line_ids = partial refund (cancel, then settle the kept lines again; return_lines, the old name, is deprecated); reason benefit_difference is refused (LN 54)',
       infno: '2208',
       body: 'refund.request',
       status: 200,

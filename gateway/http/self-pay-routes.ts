@@ -36,7 +36,7 @@ export function selfPayRoutes(d: AppDeps) {
       const total = sumOf(lines.map((l) => l.det_item_fee_sumamt));
       if (!total.eq(new Decimal(b.medfee_sumamt))) {
         throw new GatewayError('GW_VAL_TOTAL_MISMATCH', {
-          details: { his_total: new Decimal(b.medfee_sumamt).toFixed(2), lines_total: total.toFixed(2), lines: lines.length },
+          details: { his_total: new Decimal(b.medfee_sumamt), lines_total: total, lines: lines.length },
         });
       }
       const { lines: _l, insuplc_admdvs, encounter_id, ...head } = b;

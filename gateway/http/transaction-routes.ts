@@ -9,7 +9,8 @@ import { handle } from './handler.js';
 import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
-const KEYS: Array<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono'];
+/** his_msgid: `<client id>:<msgid>`, the msgid an HIS sent the national-format door */
+const KEYS: Array<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono', 'his_msgid'];
 
 /** The journal, for staff: find any transaction by outcome, infno, date or business key. */
 export function transactionRoutes(d: AppDeps) {
@@ -139,7 +140,8 @@ export const transactionOps: Ops = {
       tag: 'outcomes',
       zh: '交易流水查询',
       response: 'transactions.response',
-      summary: 'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, limit',
+      summary:
+        'Journal search: outcome, infno, from, to, psn_no, mdtrt_id, setl_id, ipt_otp_no, invono, his_msgid (the national-format door), limit',
       status: 200,
     },
   },

@@ -227,12 +227,15 @@ export class LmdbStore implements Store {
     for (const a of add) this.txIndexes.putSync(`${a.index} ${a.member}`, true);
   }
 
-  async putTransaction(given: TransactionRecord): Promise<void> {
+  async putTransaction(rec: TransactionRecord): Promise<void> {
+    await this.db.transaction(() => this.writeTransaction(rec));
+  }
+
+  /** inside a write transaction: the record (with its search facts, search-facts.ts) and its index entries */
+  private writeTransaction(given: TransactionRecord) {
     const rec = withSearchFacts(given, this.sealing.hashKey);
-    await this.db.transaction(() => {
-      this.indexTransaction(this.sealing.openTx(this.txns.get(rec.id)), rec);
-      this.txns.putSync(rec.id, this.sealing.sealTx(rec));
-    });
+    this.indexTransaction(this.sealing.openTx(this.txns.get(rec.id)), rec);
+    this.txns.putSync(rec.id, this.sealing.sealTx(rec));
   }
 
   async getTransaction(id: string) {
@@ -280,8 +283,14 @@ export class LmdbStore implements Store {
     return v ? { value: this.sealing.openEncounter(id, v.value as T | string), version: v.version } : undefined;
   }
 
-  async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
+  async saveEncounter<T extends EncounterBase>(
+    value: T,
+    expectedVersion: number | null,
+    indexes: Record<string, string> = {},
+    journal: TransactionRecord[] = [],
+  ) {
     const ok = await this.db.transaction(() => {
+      for (const rec of journal) this.writeTransaction(rec);
       const cur = this.encounters.get(value.id);
       if ((cur?.version ?? null) !== expectedVersion) return false;
       // unique indexes: a value owned by another encounter refuses the whole write

@@ -15,7 +15,7 @@ import type { BusinessKeys, OpenWork, ResolutionState, TransactionQuery, Transac
  *   never what the history holds;
  * - `h` while its stages are in the hot store (the archiver's queue: it leaves once archived).
  */
-export const BUSINESS_KEYS: ReadonlyArray<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono'];
+export const BUSINESS_KEYS: ReadonlyArray<keyof BusinessKeys> = ['psn_no', 'mdtrt_id', 'setl_id', 'ipt_otp_no', 'invono', 'his_msgid'];
 
 export const OPEN_WORK: readonly OpenWork[] = ['pending', 'unresolved', 'reversing', 'inquiring', 'needs_manual', 'releasing'];
 

@@ -587,7 +587,14 @@ export class RedisStore implements Store {
     return { value: this.sealing.openEncounter<T>(id, isSealed(d) ? d : JSON.parse(d)), version: Number(v) } satisfies Versioned<T>;
   }
 
-  async saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes: Record<string, string> = {}) {
+  async saveEncounter<T extends EncounterBase>(
+    value: T,
+    expectedVersion: number | null,
+    indexes: Record<string, string> = {},
+    journal: TransactionRecord[] = [],
+  ) {
+    // the records first (Redis runs one connection's commands in order), then the compare-and-set
+    if (journal.length) await Promise.all(journal.map((rec) => this.putTransaction(rec)));
     const keys = [
       this.k('enc', value.id),
       ...Object.entries(indexes).map(([name, v]) => this.k('idx', this.sealing.encounterIndexKey(name, v))),

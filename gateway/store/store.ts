@@ -17,6 +17,12 @@ export interface BusinessKeys {
   setl_id?: string;
   ipt_otp_no?: string;
   invono?: string;
+  /**
+   * The msgid an HIS sent the national-format door (gateway/http/national-door.ts), as
+   * `<client id>:<msgid>`: the gateway's own msgid is the record's id; this is the HIS's, so that its
+   * 2601 for that msgid is answered from the journal, and staff find the call by either.
+   */
+  his_msgid?: string;
 }
 
 /** One platform call, journaled write-ahead (outcome 'pending') before it is sent. */
@@ -251,7 +257,17 @@ export interface Store {
    * already pointing at a different encounter refuses the whole write (e.g. two concurrent
    * registrations of one 门诊号 ipt_otp_no). Returns false when another writer won, or on such a clash.
    */
-  saveEncounter<T extends EncounterBase>(value: T, expectedVersion: number | null, indexes?: Record<string, string>): Promise<boolean>;
+  saveEncounter<T extends EncounterBase>(
+    value: T,
+    expectedVersion: number | null,
+    indexes?: Record<string, string>,
+    /**
+     * journal records written with it, before the encounter and whatever the compare-and-set decides
+     * (lmdb: in the same commit; Redis: each written first) — an encounter step's call outcomes
+     * (engine/deferred-outcomes.ts)
+     */
+    journal?: TransactionRecord[],
+  ): Promise<boolean>;
   /** The encounter id an index points at, e.g. ('ipt_otp_no', 'MZ001') or ('setl_id', '...'). */
   findEncounterId(index: string, value: string): Promise<string | undefined>;
 

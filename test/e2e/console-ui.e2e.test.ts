@@ -386,6 +386,8 @@ describe('the console page (browser)', () => {
         await page.click('#recon-search');
         return (await page.textContent(row))?.includes('已对平');
       });
+      // the day's sums, numbers in the answer, read as yuan with two decimals (0.00, not 0)
+      expect(await page.textContent(row)).toMatch(/\d\.\d{2}/);
       await page.click(`${row} .recon-open`);
       await waitText(page, '#recon-day-title', today, '已对平');
       await waitText(page, '#recon-diff-rows', '没有差异');

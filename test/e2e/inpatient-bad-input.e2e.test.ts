@@ -103,7 +103,7 @@ describe('inpatient endpoints refuse bad input with a catalog code, never a 5xx'
     ]);
     const one = await c.call('POST', `/v1/inpatient/admissions/${id}/fees/cancel`, { feedetl_sn: 'G2' });
     expect(one.status, one.text).toBe(200);
-    expect(one.body.admission.unsettled_totals.medfee_sumamt).toBe('50.00');
+    expect(one.body.admission.unsettled_totals.medfee_sumamt).toBe(50);
     const early = await c.call('POST', `/v1/inpatient/admissions/${id}/discharge`, dischargeBody('2026-11-03 10:00:00'));
     expect(early.status).toBe(400);
     await c.discharge(id, '2026-11-06 10:00:00');

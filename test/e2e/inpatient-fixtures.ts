@@ -42,21 +42,20 @@ export function outsideFormBody(form_date: string, lines: unknown[], extra: Reco
 }
 
 export const STANDARD_TOTALS = {
-  medfee_sumamt: '3836.00',
-  fulamt_ownpay_amt: '300.00',
-  overlmt_selfpay: '80.00',
-  preselfpay_amt: '165.60',
-  inscp_scp_amt: '3290.40',
+  medfee_sumamt: 3836,
+  fulamt_ownpay_amt: 300,
+  overlmt_selfpay: 80,
+  preselfpay_amt: 165.6,
+  inscp_scp_amt: 3290.4,
 };
 
-/** STANDARD_TOTALS as a slip shows them (numbers). */
-const STANDARD_SLIP_TOTALS = Object.fromEntries(Object.entries(STANDARD_TOTALS).map(([k, v]) => [k, Number(v)])) as {
-  [K in keyof typeof STANDARD_TOTALS]: number;
-};
+/** The same totals as the answer's text writes them (numbers with two decimals). */
+export const STANDARD_TOTALS_JSON =
+  '{"medfee_sumamt":3836.00,"fulamt_ownpay_amt":300.00,"overlmt_selfpay":80.00,"preselfpay_amt":165.60,"inscp_scp_amt":3290.40}';
 
 /** The slip expected of the standard stay settled without the account (cashSlip), from the test's hand-computed pool figures. */
 export const standardStaySlip = (paid: { act_pay_dedc: number; hifp_pay: number; pool_prop_selfpay: number; psn_cash_pay: number }) =>
-  cashSlip(STANDARD_SLIP_TOTALS, paid);
+  cashSlip(STANDARD_TOTALS, paid);
 
 export const pick = slipPicker(INPATIENT_SLIP_KEYS);
 

@@ -10,6 +10,7 @@ import {
   outsideFormBody,
   P,
   pick,
+  STANDARD_TOTALS_JSON,
   standardStaySlip,
 } from './inpatient-fixtures.js';
 
@@ -30,6 +31,10 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     // hifp_pay     = round2((3290.40 − 1000) × 0.85) = round2(1946.84) = 1946.84
     // psn_part     = 3836.00 − 1946.84 = 1889.16, no account use: all cash
     const expected = standardStaySlip({ act_pay_dedc: 1000, hifp_pay: 1946.84, pool_prop_selfpay: 0.85, psn_cash_pay: 1889.16 });
+    // the stay's totals before settlement: numbers with two decimals in the answer's text
+    const before = await c.call('GET', `/v1/inpatient/admissions/${id}`);
+    expect(before.body.status).toBe('discharged');
+    expect(before.text).toContain(`"unsettled_totals":${STANDARD_TOTALS_JSON}`);
     const pre = await c.preSettle(id, '3836.00');
     expect(pre.status, pre.text).toBe(200);
     expect(pick(pre.body.slip)).toEqual(expected);
@@ -40,6 +45,8 @@ describe('inpatient direct settlement: one patient per province, slips as hand-c
     expect(setl.body.filing_used).toMatchObject({ status: 'filed', file_type: '2', term: 'long_term', basis: 'admission_date' });
     expect(setl.body.audit).toBe(false);
     expect(setl.text).toContain('"psn_cash_pay":1889.16');
+    expect(setl.text).toContain('"medfee_sumamt":3836.00');
+    expect(setl.body.admission.status).toBe('settled'); // not "discharged" after the discharge settlement
     // the discharge settlement re-checked the filing with 1101 right before the 2304
     const journal = await api(sys.gw.url, 'GET', `/v1/transactions?encounter_id=${id}`, undefined, {}, { auth: 'staff' });
     const infnos = (journal.body.transactions ?? journal.body.items ?? journal.body).map((t: { infno: string }) => t.infno);
@@ -269,8 +276,10 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
     );
     expect(form.status, form.text).toBe(201);
     expect(form.body.lines).toEqual([
-      expect.objectContaining({ feedetl_sn: 'X1', inscp_scp_amt: '135.00', preselfpay_amt: '15.00', form_id: form.body.form_id }),
+      expect.objectContaining({ feedetl_sn: 'X1', inscp_scp_amt: 135, preselfpay_amt: 15, form_id: form.body.form_id }),
     ]);
+    expect(form.text).toContain('"det_item_fee_sumamt":150.00');
+    expect(form.text).toContain('"inscp_scp_amt":135.00');
     // the 2301 message carried the outside flags
     const journal = await api(sys.gw.url, 'GET', `/v1/transactions/${form.body.transaction_id}`, undefined, {}, { auth: 'staff' });
     expect(JSON.stringify(journal.body)).toContain('"etip_flag":"1"');
@@ -290,6 +299,7 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
     expect(again.status).toBe(409);
 
     const list = await c.call('GET', `/v1/inpatient/admissions/${id}/outside-forms`);
+    expect(list.text).toContain('"preselfpay_amt":15.00');
     expect(list.body.forms.map((f: { form_id: string; status: string }) => [f.form_id, f.status])).toEqual([
       [form.body.form_id, 'active'],
       [other.body.form_id, 'void'],
@@ -300,10 +310,9 @@ describe('outside-hospital purchase forms (JS 39, HN 57, LN 44)', () => {
       insurance_office_stamp: { stamped_by: '医保办王五' },
     });
 
-    const page = await fetch(`${sys.gw.url}/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`, {
-      headers: { 'x-api-key': 'ygk_TEST_his_key_0000000000000000000000000001' },
-    });
-    const html = await page.text();
+    // through the e2e helper: the page is checked against the document (and recorded as its example)
+    const page = await c.call('GET', `/v1/inpatient/admissions/${id}/outside-forms/${form.body.form_id}/print`);
+    const html = page.text;
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     expect(html).toContain('住院期间外院检查治疗或定点药店购药单');
@@ -376,6 +385,7 @@ describe('recall and re-settle (召回重结, LN 54)', () => {
     // mid-stay: in scope 2480.00; hifp = round2((2480 − 1000) × 0.85) = 1258.00
     const mid = await c.settle(id, '2600.00', '1');
     expect(mid.status, mid.text).toBe(201);
+    expect(mid.body.admission.status).toBe('admitted'); // a mid-stay settlement: the patient is still in hospital
     expect(pick(mid.body.slip)).toMatchObject({ act_pay_dedc: 1000, hifp_pay: 1258 });
     await c.fees(id, [ipLine('R3', CODES.cefixime, 10, '45.60', '2026-11-20 10:00:00')]);
     await c.discharge(id, '2026-11-21 10:00:00');
@@ -392,6 +402,8 @@ describe('recall and re-settle (召回重结, LN 54)', () => {
     const recallFinal = await c.call('POST', `/v1/inpatient/settlements/${fin.body.setl_id}/cancel`, { reason: '召回重结' });
     expect(recallFinal.status, recallFinal.text).toBe(200);
     expect(pick(recallFinal.body.slip)).toMatchObject({ medfee_sumamt: -456, hifp_pay: -348.84 });
+    expect(recallFinal.text).toContain('"medfee_sumamt":-456.00');
+    expect((await c.call('GET', `/v1/inpatient/admissions/${id}`)).body.status).toBe('settlement_cancelled');
     const recallMid = await c.call('POST', `/v1/inpatient/settlements/${mid.body.setl_id}/cancel`, {});
     expect(recallMid.status, recallMid.text).toBe(200);
 
@@ -399,6 +411,7 @@ describe('recall and re-settle (召回重结, LN 54)', () => {
     const again = await c.settle(id, '3056.00', '0');
     expect(again.status, again.text).toBe(201);
     expect(pick(again.body.slip)).toMatchObject({ medfee_sumamt: 3056, act_pay_dedc: 1000, hifp_pay: 1606.84, psn_cash_pay: 1449.16 });
+    expect(again.body.admission.status).toBe('settled');
   });
 });
 
@@ -424,6 +437,8 @@ describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
 
     const list = await api(sys.gw.url, 'GET', '/v1/audit/inpatient-settlements', undefined, {}, { auth: 'staff' });
     expect(list.status, list.text).toBe(200);
+    expect(list.text).toContain('"threshold":30000.00');
+    expect(list.text).toContain('"medfee_sumamt":30000.00,"stay_total":30000.00');
     const mine = list.body.settlements.filter((e: { setl_id: string }) => [s1.body.setl_id, s2.body.setl_id].includes(e.setl_id));
     expect(mine).toEqual([
       expect.objectContaining({
@@ -436,7 +451,8 @@ describe('audit threshold (费用协查, JS 56, HN 76, LN 77)', () => {
         invono: 'ZY30000',
         begntime: '2026-11-17 08:00:00',
         endtime: '2026-11-25 10:00:00',
-        medfee_sumamt: '30000.00',
+        medfee_sumamt: 30000,
+        stay_total: 30000,
         status: 'booked',
       }),
     ]);

@@ -32,6 +32,8 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(who.body).toMatchObject({ insuplc_admdvs: '220100', scope: 'cross_province', cross_region: true, identity_check: 'matched' });
     expect(who.body.filing).toMatchObject({ status: 'filed', file_type: '2', term: 'long_term' });
     expect(who.body.person.psn_no).toBe(JILIN.psn_no);
+    // the account balance (余额) is money like any other: a number with two decimals, not 500
+    expect(who.text).toContain('"balc":500.00');
 
     const { id } = await registerAndDiagnose(visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
 
@@ -48,12 +50,20 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(fees.status, fees.text).toBe(201);
     // fulamt 60.00 + overlmt 35.00 + prepay 22.70 + in-scope 261.34 = 379.04
     expect(fees.body.totals).toEqual({
-      medfee_sumamt: '379.04',
-      fulamt_ownpay_amt: '60.00',
-      overlmt_selfpay: '35.00',
-      preselfpay_amt: '22.70',
-      inscp_scp_amt: '261.34',
+      medfee_sumamt: 379.04,
+      fulamt_ownpay_amt: 60,
+      overlmt_selfpay: 35,
+      preselfpay_amt: 22.7,
+      inscp_scp_amt: 261.34,
     });
+    // numbers with two decimals in the answer's text: the totals and each line (never "25.00" strings)
+    expect(fees.text).toContain(
+      '"totals":{"medfee_sumamt":379.04,"fulamt_ownpay_amt":60.00,"overlmt_selfpay":35.00,"preselfpay_amt":22.70,"inscp_scp_amt":261.34}',
+    );
+    expect(fees.text).toContain('"det_item_fee_sumamt":25.00');
+    expect(fees.text).toContain('"overlmt_amt":5.00');
+    expect(fees.text).not.toMatch(/"-?\d+\.\d{2}"/);
+    expect(fees.body.visit.status).toBe('registered');
 
     // Jilin 310 outpatient: deductible 200, ratio 60 %, cap 2000, account balance 500.00
     //   act_pay_dedc = min(261.34, 200) = 200.00
@@ -89,6 +99,10 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     expect(setl.body.slip.setldetail).toEqual([expect.objectContaining({ fund_pay_type: '310100', fund_payamt: 36.8 })]);
     expect(setl.headers.get('x-transaction-id')).toBe(setl.body.transaction_id);
     const setl_id = setl.body.setl_id as string;
+    expect(setl.body.visit.status).toBe('settled'); // not "registered" after a settlement
+    // staff read the same in the console's transaction detail
+    const detail = await api(sys.gw.url, 'GET', `/v1/console/transactions/${setl.body.transaction_id}`, undefined, {}, { auth: 'staff' });
+    expect(detail.body.encounter).toMatchObject({ id, kind: 'outpatient', status: 'settled' });
 
     const after = await api(sys.mock.control, 'GET', `/persons/${JILIN.psn_no}`);
     expect(JSON.stringify(after.body)).toContain('157.76');
@@ -103,11 +117,14 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     const again = await call('POST', `/v1/settlements/${setl_id}/cancel`, {});
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('GW_BIZ_SETTLEMENT_ALREADY_CANCELLED');
+    // the settlement was cancelled, the visit was not: it says so, and may be settled again
+    expect((await call('GET', `/v1/outpatient/visits/${id}`)).body.status).toBe('settlement_cancelled');
 
     // cancellation restored the accumulations: the same visit settles again to the same amounts
     const resettle = await call('POST', `/v1/outpatient/visits/${id}/settlement`, { medfee_sumamt: '379.04', acct_used_flag: '1' });
     expect(resettle.status, resettle.text).toBe(201);
     expect(pick(resettle.body.slip)).toEqual(expected);
+    expect(resettle.body.visit.status).toBe('settled');
   });
 
   it('Jiangsu employee, referral filing, no account balance: the person pays cash, amounts as hand-computed', async () => {
@@ -125,11 +142,11 @@ describe('outpatient direct settlement, end to end over HTTP', () => {
     });
     expect(fees.status, fees.text).toBe(201);
     expect(fees.body.totals).toEqual({
-      medfee_sumamt: '531.38',
-      fulamt_ownpay_amt: '0.00',
-      overlmt_selfpay: '0.00',
-      preselfpay_amt: '51.60',
-      inscp_scp_amt: '479.78',
+      medfee_sumamt: 531.38,
+      fulamt_ownpay_amt: 0,
+      overlmt_selfpay: 0,
+      preselfpay_amt: 51.6,
+      inscp_scp_amt: 479.78,
     });
     // Jiangsu 310: deductible 300, ratio 70 %: hifp = round2((479.78 − 300) × 0.70) = round2(125.846) = 125.85
     // psn_part = 531.38 − 125.85 = 405.53, balance 0: all cash

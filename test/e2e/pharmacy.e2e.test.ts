@@ -50,6 +50,10 @@ describe('POS basket API (role pos)', () => {
     const b = basket({ total: '90.00' });
     const sale = await pos('POST', '/v1/pos/sales', b);
     expect(sale.status, sale.text).toBe(201);
+    // money is a number with two decimals in the answer's text, the slip's and the collect's alike
+    expect(sale.text).toContain('"collect":{"total":90.00,"funds_pay":0.00,"account_pays":0.00,"cash_to_collect":90.00}');
+    expect(sale.text).toContain('"medfee_sumamt":90.00');
+    expect((await pos('GET', `/v1/pos/sales/${b.receipt_no}`)).body.status).toBe('settled');
     expect(sale.body).toMatchObject({
       receipt_no: b.receipt_no,
       line_ids: ['1', '2'],
@@ -100,7 +104,11 @@ describe('POS basket API (role pos)', () => {
     expect(refund.body.net_refund).toEqual({ psn_cash_pay: 39.6, acct_pay: 0, fund_pay_sumamt: 50.4 });
     expect((await accumulations())[thisYear()]).toEqual({ dedc_used: 200, pool_paid: 60 });
 
+    expect(refund.body.line_ids).toEqual(['1', '2']); // the sale's line_ids: every line went back
+    expect(refund.text).toContain('"net_refund":{"psn_cash_pay":39.60,"acct_pay":0.00,"fund_pay_sumamt":50.40}');
+
     const after = await pos('GET', `/v1/pos/sales/${b.receipt_no}`);
+    expect(after.body.status).toBe('refunded'); // not "settled" after a full refund
     expect(after.body.settlements).toEqual([
       expect.objectContaining({ setl_id: sale.body.setl_id, status: 'cancelled', cancel_setl_id: refund.body.cancel_setl_id }),
     ]);
@@ -114,9 +122,15 @@ describe('POS basket API (role pos)', () => {
   });
 
   it('refuses a POS total that differs from the items, a repeated receipt, and a benefit-difference refund', async () => {
-    const mismatch = await pos('POST', '/v1/pos/sales', basket({ total: 91 }));
-    expect([mismatch.status, mismatch.body.error.code]).toEqual([422, 'GW_VAL_TOTAL_MISMATCH']);
-    expect(mismatch.body.error.details).toEqual({ problem: 'total_mismatch', pos_total: '91.00', items_total: '90.00' });
+    const mb = basket({ total: 91 });
+    const mismatch = await pos('POST', '/v1/pos/sales', mb);
+    expect([mismatch.status, mismatch.body.error.code]).toEqual([422, 'GW_POS_TOTAL_MISMATCH']);
+    expect(mismatch.body.error.details).toEqual({ problem: 'total_mismatch', pos_total: 91, items_total: 90, receipt_no: mb.receipt_no });
+    expect(mismatch.text).toContain('"pos_total":91.00,"items_total":90.00');
+    // the POS's words: the receipt and its items, never the HIS or a batch (批次)
+    const words = `${mismatch.body.error.message} ${mismatch.body.error.message_en} ${mismatch.body.error.action} ${mismatch.body.error.action_en}`;
+    expect(words).toContain('小票');
+    expect(words).not.toMatch(/HIS|batch|批|明细/);
     const noItems = await pos('POST', '/v1/pos/sales', basket({ items: [] }));
     expect([noItems.status, noItems.body.error.code]).toEqual([400, 'GW_VAL_SCHEMA']);
     const badCred = await pos('POST', '/v1/pos/sales', basket({ credential: { type: '09', number: 'x' } }));
@@ -125,14 +139,66 @@ describe('POS basket API (role pos)', () => {
     const b = basket();
     expect((await pos('POST', '/v1/pos/sales', b)).status).toBe(201);
     const dup = await pos('POST', '/v1/pos/sales', b);
-    expect([dup.status, dup.body.error.code]).toEqual([409, 'GW_BIZ_DUPLICATE_SALE']);
+    expect([dup.status, dup.body.error.code]).toEqual([409, 'GW_POS_DUPLICATE_RECEIPT']);
+    expect(dup.body.error.details).toMatchObject({ receipt_no: b.receipt_no, status: 'settled' });
+    expect(dup.body.error.details.sale_no).toBeUndefined();
     const bd = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, { reason_code: 'benefit_difference' });
     expect([bd.status, bd.body.error.code]).toEqual([422, 'GW_BIZ_REFUND_BENEFIT_DIFFERENCE']);
     const unknown = await pos('POST', '/v1/pos/sales/NO-SUCH-RECEIPT/refund', { reason_code: 'drug_return' });
-    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'GW_BIZ_SETTLEMENT_NOT_FOUND']);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'GW_POS_SALE_NOT_FOUND']);
+    expect(unknown.body.error.details).toEqual({ receipt_no: 'NO-SUCH-RECEIPT' });
     // only the one sale was booked
     const ledger = (await api(sys.mock.control, 'GET', '/ledger')).body as Array<{ infno: string; status: string }>;
     expect(ledger.map((e) => `${e.infno}:${e.status}`)).toEqual(['2102:booked']);
+  });
+});
+
+describe("POS returns by line_ids (the sale answer's own name)", () => {
+  it('returns one item by line_ids: the sale says partially_refunded; a line not on the receipt and a second return speak POS words', async () => {
+    const b = basket();
+    const sale = await pos('POST', '/v1/pos/sales', b);
+    expect(sale.status, sale.text).toBe(201);
+    expect(sale.body.line_ids).toEqual(['1', '2']);
+
+    const foreign = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, { reason_code: 'drug_return', line_ids: ['9'] });
+    expect([foreign.status, foreign.body.error.code]).toEqual([422, 'GW_POS_REFUND_LINES_INVALID']);
+    expect(foreign.body.error.details).toMatchObject({ receipt_no: b.receipt_no, not_on_receipt: ['9'], receipt_lines: ['1', '2'] });
+    expect(JSON.stringify(foreign.body.error)).not.toMatch(/feedetl_sn|settlement_lines|HIS/);
+
+    // the deprecated request name and the new one together are refused: one name
+    const both = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, {
+      reason_code: 'drug_return',
+      line_ids: ['2'],
+      return_lines: ['2'],
+    });
+    expect(both.status).toBe(400);
+
+    const part = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, { reason_code: 'drug_return', line_ids: ['2'] });
+    expect(part.status, part.text).toBe(200);
+    expect(part.body).toMatchObject({
+      receipt_no: b.receipt_no,
+      refund_type: 'partial',
+      status: 'completed',
+      line_ids: ['2'],
+      kept_line_ids: ['1'],
+    });
+    // kept: 阿莫西林 2 × 30.00 = 60.00
+    expect(part.text).toContain('"medfee_sumamt":60.00');
+    const view = await pos('GET', `/v1/pos/sales/${b.receipt_no}`);
+    expect(view.body.status).toBe('partially_refunded');
+    expect(view.body.settlements.map((x: any) => [x.status, x.line_ids])).toEqual([
+      ['cancelled', ['1', '2']],
+      ['booked', ['1']],
+    ]);
+
+    // the rest back: the old request name still works (deprecated), and the sale is refunded
+    const rest = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, { reason_code: 'drug_return', return_lines: ['1'] });
+    expect(rest.status, rest.text).toBe(200);
+    expect(rest.body).toMatchObject({ refund_type: 'full', line_ids: ['1'] });
+    expect((await pos('GET', `/v1/pos/sales/${b.receipt_no}`)).body.status).toBe('refunded');
+    const again = await pos('POST', `/v1/pos/sales/${b.receipt_no}/refund`, { reason_code: 'drug_return' });
+    expect([again.status, again.body.error.code]).toEqual([409, 'GW_POS_SALE_ALREADY_REFUNDED']);
+    expect(again.body.error.details).toEqual({ receipt_no: b.receipt_no, status: 'refunded' });
   });
 });
 
@@ -175,14 +241,22 @@ describe('pharmacy API (national fields)', () => {
     const setl = await his('POST', '/v1/pharmacy/settlements', req);
     expect(setl.status, setl.text).toBe(201);
     expect(setl.body).toMatchObject({ sale_no, status: 'settled', setl_id: expect.any(String) });
+    expect(setl.text).toContain('"det_item_fee_sumamt":300.00');
+    expect(setl.text).toContain('"det_item_fee_sumamt":100.00');
     expect(setl.text).not.toContain(JILIN.certno); // the credential number never comes back
 
     const r = await his('POST', `/v1/pharmacy/settlements/${setl.body.setl_id}/refund`, {
       reason_code: 'drug_return',
-      return_lines: ['D2'],
+      line_ids: ['D2'],
     });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toMatchObject({ refund_type: 'partial', status: 'completed', settlement_kind: 'pharmacy', kept_lines: ['D1'] });
+    expect(r.body).toMatchObject({
+      refund_type: 'partial',
+      status: 'completed',
+      settlement_kind: 'pharmacy',
+      line_ids: ['D2'],
+      kept_line_ids: ['D1'],
+    });
     expect(r.body.steps.map((x: any) => `${x.step}:${x.outcome}`)).toEqual(['cancel:succeeded', 'resettle:succeeded']);
     // cancel −400 (dedc −200, hifp −120, cash −280); kept 300: dedc 200, hifp 60, cash 240 → 40.00 back
     expect(pick(r.body.cancellation_slip)).toMatchObject({ medfee_sumamt: -400, hifp_pay: -120, psn_cash_pay: -280 });

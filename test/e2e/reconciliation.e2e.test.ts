@@ -31,12 +31,21 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
       setl_optins: '220100',
       count: 1,
       refunds: 0,
-      medfee_sumamt: '20.00',
+      medfee_sumamt: 20,
       stmt_rslt: '0',
       stmt_rslt_text: '对平',
     });
-    expect(d.groups[0].funds.hifp_pay).toBeDefined();
+    expect(d.groups[0].funds.hifp_pay).toBe(0);
     expect(d.differences).toEqual([]);
+    // the report's money: numbers with two decimals in the JSON text (the CSV below keeps text)
+    const raw = await api(sys.gw.url, 'GET', `/v1/console/reconciliation/days/${day}`, undefined, {}, { auth: 'staff' });
+    expect(raw.text).toContain('"medfee_sumamt":20.00,"fund_pay_sumamt":0.00,"acct_pay":0.00,"cash_payamt":20.00');
+    expect(raw.text).toContain('"hifp_pay":0.00');
+    expect(raw.text).not.toMatch(/"-?\d+\.\d{2}"/);
+    const month = await api(sys.gw.url, 'GET', `/v1/console/reconciliation/months/${day.slice(0, 7)}`, undefined, {}, { auth: 'staff' });
+    expect(month.status, month.text).toBe(200);
+    expect(month.text).toContain('"medfee_sumamt":20.00');
+    expect(month.text).not.toMatch(/"-?\d+\.\d{2}"/);
     // the 3201 is journaled like any call
     const t = await transaction(sys.gw.url, d.groups[0].transaction_id);
     expect(t).toMatchObject({ infno: '3201', outcome: 'succeeded' });
@@ -57,7 +66,7 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
     const d = await runDay(sys.gw.url, day);
     expect(d.status).toBe('balanced');
     // the first visit's settlement, this one's, and its cancellation
-    expect(d.groups[0]).toMatchObject({ count: 3, refunds: 1, medfee_sumamt: '20.00', stmt_rslt: '0' });
+    expect(d.groups[0]).toMatchObject({ count: 3, refunds: 1, medfee_sumamt: 20, stmt_rslt: '0' });
     expect(d.run_count).toBe(2);
   });
 
@@ -79,7 +88,7 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
       state: 'open',
       stmt_rslt: '2',
       setl_id: s.body.setl_id,
-      gateway: { infno: '2207', medfee_sumamt: '20.00', encounter_id: v.id },
+      gateway: { infno: '2207', medfee_sumamt: 20, encounter_id: v.id },
     });
     expect(diff.action).toBeUndefined();
     // nothing was done about it: the settlement stands in the journal and at the platform, no re-run started
@@ -125,8 +134,8 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
       kind: 'amounts_differ',
       stmt_rslt: '3',
       state: 'open',
-      platform: { medfee_sumamt: '25.00' },
-      gateway: { medfee_sumamt: '20.00', encounter_id: v.id },
+      platform: { medfee_sumamt: 25 },
+      gateway: { medfee_sumamt: 20, encounter_id: v.id },
     });
     // the work item staff closed before stays closed (the platform still lacks that one)
     expect(d.differences.filter((x: { kind: string }) => x.kind === 'gateway_only').map((x: { state: string }) => x.state)).toEqual([
@@ -168,7 +177,7 @@ describe('an orphan: the platform booked, the HIS got a timeout, the reversal wa
       kind: 'platform_only',
       stmt_rslt: '1',
       state: 'resolved',
-      platform: { medfee_sumamt: '20.00' },
+      platform: { medfee_sumamt: 20 },
       journal: { transaction_id: msgid, infno: '2207', outcome: 'unknown', encounter_id: v.id, encounter_kind: 'outpatient' },
       inquiry: { infno: '5204', verdict: 'held' },
       action: { what: 'reversal_queued' },
@@ -361,7 +370,7 @@ describe('bad input: the run stops with a clear error, the day stays open, nothi
     expect(adopted.status, adopted.text).toBe(200);
     expect(adopted.body).toMatchObject({ state: 'fixed', resolution: { how: 'adopted', by: 'test-staff' } });
     const balanced = await dayReaches(sys.gw.url, day, ['balanced']);
-    expect(balanced.groups[0]).toMatchObject({ count: 1, medfee_sumamt: '20.00', stmt_rslt: '0' });
+    expect(balanced.groups[0]).toMatchObject({ count: 1, medfee_sumamt: 20, stmt_rslt: '0' });
     expect(balanced.adopted).toHaveLength(1);
     expect(balanced.differences[0]).toMatchObject({
       state: 'resolved',

@@ -162,8 +162,8 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
     expect(op).toMatchObject({
       status: 'completed',
       refund_type: 'partial',
-      returned_lines: ['2'],
-      kept_lines: ['1'],
+      line_ids: ['2'],
+      kept_line_ids: ['1'],
       resumed_at: [expect.any(String)],
     });
     // cancel −400 (dedc −200, hifp −120, cash −280); re-settle line 1, 300.00: dedc 200, hifp round2(100 × 0.6) = 60, cash 240
@@ -214,7 +214,7 @@ describe('partial refund: the gateway is killed (kill -9) while the platform hol
     // process) and must not settle the kept line a second time; the 2207 is the one to reverse (冲正)
     expect(op).toMatchObject({
       status: 'needs_reversal',
-      kept_lines: ['1'],
+      kept_line_ids: ['1'],
       resumed_at: [expect.any(String)],
       reversal: { step: 'resettle', transaction_id: held.msgid },
     });

@@ -167,15 +167,17 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
     expect(pick(s.slip)).toMatchObject({ act_pay_dedc: 200, hifp_pay: 120, psn_cash_pay: 280 });
     await control('POST', '/faults', { kind: 'reject', infno: '2207', err_msg: '系统繁忙，请稍后再试', count: 1 });
 
-    const r = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] });
+    const r = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'drug_return', line_ids: ['2'] });
     expect(r.status, r.text).toBe(200);
+    // the request's name, line_ids, in the answer too; the kept lines are kept_line_ids
     expect(r.body).toMatchObject({
       refund_type: 'partial',
       status: 'completed',
       settlement_kind: 'outpatient',
-      returned_lines: ['2'],
-      kept_lines: ['1'],
+      line_ids: ['2'],
+      kept_line_ids: ['1'],
     });
+    expect(r.body.returned_lines).toBeUndefined();
     expect(r.body.steps.map((x: any) => [x.step, x.attempt, x.outcome])).toEqual([
       ['cancel', 1, 'succeeded'],
       ['resettle', 1, 'refused'],
@@ -187,10 +189,13 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
     expect(pick(r.body.settlement_slip)).toMatchObject({ medfee_sumamt: 300, act_pay_dedc: 200, hifp_pay: 60, psn_cash_pay: 240 });
     // the patient gets back 280 − 240 = 40.00 for line 2 (100.00, of which the fund had paid 60.00)
     expect(r.body.net_refund).toEqual({ psn_cash_pay: 40, acct_pay: 0, fund_pay_sumamt: 60 });
+    expect(r.text).toContain('"net_refund":{"psn_cash_pay":40.00,"acct_pay":0.00,"fund_pay_sumamt":60.00}');
+    expect(r.text).toContain('"medfee_sumamt":-400.00');
     expect(r.body.new_setl_id).toBe(r.body.settlement_slip.setl_id);
 
     // one definite state: the visit's live settlement is the new one; the old one is cancelled
     const visit = await call('GET', `/v1/outpatient/visits/${s.id}`);
+    expect(visit.body.status).toBe('partially_refunded');
     expect(visit.body.settlements).toEqual([
       expect.objectContaining({ setl_id: s.setl_id, status: 'cancelled' }),
       expect.objectContaining({ setl_id: r.body.new_setl_id, status: 'booked' }),
@@ -216,7 +221,7 @@ describe('partial refund (部分退费): cancel, then settle the kept lines agai
     await control('POST', '/faults', { kind: 'drop_reply', infno: '2207', after_booking: true, count: 1 });
     const r = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] });
     expect([r.status, r.body.error.code]).toEqual([502, 'GW_SYS_REFUND_NEEDS_REVERSAL']);
-    expect(r.body.error.details).toMatchObject({ status: 'needs_reversal', setl_id: s.setl_id, kept_lines: ['1'] });
+    expect(r.body.error.details).toMatchObject({ status: 'needs_reversal', setl_id: s.setl_id, kept_line_ids: ['1'] });
     const op = await call('GET', `/v1/refunds/${r.body.error.details.refund_id}`);
     expect(op.body).toMatchObject({
       status: 'needs_reversal',
@@ -268,6 +273,9 @@ describe('bad input on the refund endpoint', () => {
     expect(await ledgerEntry(s.setl_id)).toMatchObject({ status: 'booked' });
     const ok = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'patient_request' });
     expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ refund_type: 'full', line_ids: ['1'] });
+    // the visit says what happened: refunded, not registered or settled
+    expect((await call('GET', `/v1/outpatient/visits/${s.id}`)).body.status).toBe('refunded');
     const twice = await call('POST', `/v1/settlements/${s.setl_id}/refund`, { reason_code: 'patient_request' });
     expect([twice.status, twice.body.error.code]).toEqual([409, 'GW_BIZ_SETTLEMENT_ALREADY_CANCELLED']);
   });

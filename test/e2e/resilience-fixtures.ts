@@ -59,7 +59,7 @@ export async function readyVisit(
   const lines = opts.lines ?? [line('1', CODES.consult, 1, 20)];
   const fees = await api(base, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines });
   if (fees.status !== 201) throw new Error(`fees failed: ${fees.text}`);
-  return { id, mdtrt_id, visit: reg.body.visit as Record<string, any>, total: fees.body.totals.medfee_sumamt as string };
+  return { id, mdtrt_id, visit: reg.body.visit as Record<string, any>, total: fees.body.totals.medfee_sumamt as number };
 }
 
 export const settle = (base: string, id: string, medfee_sumamt: number | string = 20): Promise<Reply> =>

@@ -124,7 +124,7 @@ export async function checkContract(
   base: string,
   key: string,
   req: { method: string; path: string; body?: unknown },
-  res: { status: number; body: unknown; headers: Headers },
+  res: { status: number; body: unknown; text?: string; headers: Headers },
 ): Promise<void> {
   if (!res.headers.get('x-request-id')) return; // not a gateway (the mock platform)
   const c = await contractOf(base, key);
@@ -147,10 +147,13 @@ function recordExample(
   dir: string,
   c: Contract,
   req: { method: string; path: string; body?: unknown },
-  res: { status: number; body: unknown; headers: Headers },
+  res: { status: number; body: unknown; text?: string; headers: Headers },
 ): void {
   const route = c.operation(req.method, req.path);
-  if (!route || res.status >= 300 || res.body === undefined) return;
+  // a printable page (text/html) is recorded whole, as the text it is
+  const html = res.headers.get('content-type')?.startsWith('text/html') ? res.text : undefined;
+  const response = html ?? res.body;
+  if (!route || res.status >= 300 || response === undefined) return;
   if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null)) return;
   const file = path.join(dir, `${route.op.operationId}.json`);
   if (existsSync(file)) return;
@@ -161,7 +164,7 @@ function recordExample(
     path: req.path,
     request: req.body,
     status: res.status,
-    response: res.body,
+    response,
   };
   try {
     writeFileSync(file, `${JSON.stringify(example, null, 2)}\n`, { flag: 'wx' });

@@ -226,6 +226,6 @@ export async function api<T = any>(
     parsed = undefined;
   }
   // every answer of a gateway keeps the served OpenAPI document (test/helpers/contract.ts)
-  await checkContract(base, TEST_KEYS.admin, { method, path, body }, { status: res.status, body: parsed, headers: res.headers });
+  await checkContract(base, TEST_KEYS.admin, { method, path, body }, { status: res.status, body: parsed, text, headers: res.headers });
   return { status: res.status, body: parsed as T, text, headers: res.headers };
 }
