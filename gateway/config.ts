@@ -109,6 +109,8 @@ export interface StaffSettings {
   lockoutSeconds: number;
   /** STAFF_COOKIE_SECURE=1: the cookie is Secure even when the request came over plain HTTP (TLS ended at a proxy) */
   cookieSecure: boolean;
+  /** how often the console page asks for the count of new work items (CONSOLE_POLL_SECONDS, default 30) */
+  consolePollSeconds: number;
 }
 /** A problem loadConfig's list already names (reading on would only repeat it). */
 class AlreadyReported extends ConfigError {}
@@ -250,6 +252,7 @@ function readConfig(env: Env, mode: GatewayConfig['mode']): GatewayConfig {
       maxFailures: int(env, 'STAFF_LOCKOUT_FAILURES', 5),
       lockoutSeconds: int(env, 'STAFF_LOCKOUT_SECONDS', 900),
       cookieSecure: env.STAFF_COOKIE_SECURE === '1',
+      consolePollSeconds: int(env, 'CONSOLE_POLL_SECONDS', 30),
     },
     store:
       backend === 'redis'

@@ -137,6 +137,58 @@ describe.each([
       expect((await store.listTransactions({ encounter_id, limit: 2 })).map((r) => r.id)).toEqual([records[3]!.id, records[2]!.id]);
     });
 
+    it('finds a person by exact name or ID number (normalised), keeps only keyed hashes of them, and the amount, through archiving', async () => {
+      const name = `测试${randomUUID().slice(0, 6)}`;
+      const certno = `22010119800101${String(n).padStart(3, '0')}x`;
+      const lookup = tx({
+        infno: '1101',
+        keys: {},
+        stages: {
+          message: { data: { psn_cert_type: '01', certno: '', psn_name: '' } },
+          reply: { infcode: 0, output: { baseinfo: { psn_no: 'P-9', psn_name: name, certno } } },
+        },
+      });
+      const settlement = tx({
+        outcome: 'unknown',
+        stages: { message: { data: { psn_no: 'P-9', medfee_sumamt: '123.40' } } },
+      });
+      const other = tx({
+        infno: '1101',
+        stages: { reply: { output: { baseinfo: { psn_name: `${name}乙`, certno: '220101198001019999' } } } },
+      });
+      for (const r of [lookup, settlement, other]) await store.putTransaction(r);
+      const ids = async (person: { name: 'psn_name' | 'certno'; value: string }) =>
+        (await store.listTransactions({ person })).map((r) => r.id);
+      expect(await ids({ name: 'psn_name', value: name })).toEqual([lookup.id]);
+      // full-width digits, blanks and a lower-case x are the same ID number; a prefix is not
+      const fullWidth = certno.toUpperCase().replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+      expect(await ids({ name: 'certno', value: ` ${fullWidth} ` })).toEqual([lookup.id]);
+      expect(await ids({ name: 'certno', value: certno.slice(0, 10) })).toEqual([]);
+      expect(await ids({ name: 'psn_name', value: name.slice(0, 3) })).toEqual([]);
+      // the stored record holds no clear name or number outside its stages
+      const stored = (await store.getTransaction(lookup.id))!;
+      const { stages: _s, ...rest } = stored;
+      expect(JSON.stringify(rest)).not.toContain(name);
+      expect(JSON.stringify(rest).toUpperCase()).not.toContain(certno.toUpperCase());
+      expect(stored.person?.psn_name).toHaveLength(1);
+      expect((await store.getTransaction(settlement.id))?.medfee_sumamt).toBe('123.40');
+      // archived (its stages gone from the hot store): still found, the amount kept
+      await store.putTransaction({ ...stored, stages: {}, archived: { file: 'x.gz', offset: 0, length: 1 } });
+      expect(await ids({ name: 'psn_name', value: name })).toEqual([lookup.id]);
+      const s2 = (await store.getTransaction(settlement.id))!;
+      await store.putTransaction({ ...s2, stages: {}, archived: { file: 'x.gz', offset: 0, length: 1 } });
+      expect((await store.getTransaction(settlement.id))?.medfee_sumamt).toBe('123.40');
+    });
+
+    it('leaves 2601 attempts out of a listing that asks for originals only', async () => {
+      const encounter_id = `V-${randomUUID()}`;
+      const original = tx({ encounter_id, outcome: 'unknown' });
+      const attempt = tx({ encounter_id, infno: '2601', outcome: 'unknown', reverses: original.id });
+      for (const r of [original, attempt]) await store.putTransaction(r);
+      expect((await store.listTransactions({ encounter_id })).map((r) => r.id)).toEqual([attempt.id, original.id]);
+      expect((await store.listTransactions({ encounter_id, originals: true })).map((r) => r.id)).toEqual([original.id]);
+    });
+
     it('finds pending and unknown calls through their own index: a record leaves it when its outcome changes', async () => {
       const encounter_id = `V-${randomUUID()}`;
       const a = tx({ encounter_id, outcome: 'pending' });

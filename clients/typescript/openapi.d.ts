@@ -469,9 +469,29 @@ export interface paths {
         };
         /**
          * 失败交易列表（含结果未明待处理）
-         * @description Failed transactions: status (failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit
+         * @description The work queue and failed transactions: status (needs_person = what waits for a person: needs_manual, undecided inquiries, rejected self-pay uploads, open reconciliation differences; failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, ipt_otp_no, visit_id, setl_id, msgid, invono, error_code, category, psn_name and certno (exact, audited as search_person without the value), amount_min, amount_max (medfee_sumamt), limit; 2601 attempts are shown under their original
          */
         get: operations["listFailedTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/transactions.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 按当前筛选条件导出待办/失败交易 CSV（脱敏，留痕）
+         * @description The same list as CSV for Excel (UTF-8 with BOM, Chinese header, personal data masked), audited as export_list
+         */
+        get: operations["exportConsoleTransactions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -554,6 +574,26 @@ export interface paths {
          * @description Queue a reversal (2601) now for an unknown booking transaction
          */
         post: operations["reverseTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/work-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 待人工处理事项计数（处理台自动刷新用）
+         * @description How many items wait for a person, by kind, from the open-work indexes (the page polls it for "N new")
+         */
+        get: operations["countConsoleWork"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1729,6 +1769,18 @@ export interface components {
             status: string;
             /** @constant */
             type: "upload";
+        };
+        /** How many items wait for a person (the console's work queue) */
+        "console-work-count.response": {
+            /** Format: date-time */
+            at: string;
+            inquiring: number;
+            needs_manual: number;
+            /** @description when the page should ask again (CONSOLE_POLL_SECONDS) */
+            poll_after_seconds: number;
+            reconciliation_differences: number;
+            rejected_uploads: number;
+            total: number;
         };
         /** Shapes the answers share (visit, admission, person, filing, refund ...) */
         entities: {
@@ -4198,6 +4250,41 @@ export interface operations {
             503: components["responses"]["error503"];
         };
     };
+    exportConsoleTransactions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
     getFailedTransaction: {
         parameters: {
             query?: never;
@@ -4340,6 +4427,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["console-transaction.response"];
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    countConsoleWork: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["console-work-count.response"];
                 };
             };
             400: components["responses"]["error400"];

@@ -15,7 +15,16 @@ export const ACCESS: ReadonlyArray<{ prefix: string; roles: 'public' | 'any' | r
   {
     prefix: '/console',
     roles: 'public',
-    only: ['/console', '/console/console.js', '/console/console.css', '/console/error-catalog.json', '/console/index.html'],
+    only: [
+      '/console',
+      '/console/console.js',
+      '/console/work-queue.js',
+      '/console/console.css',
+      '/console/error-catalog.json',
+      '/console/index.html',
+      // the component library (Preact with htm, issue 15), served from node_modules: nothing comes from outside the gateway
+      '/console/vendor/htm-preact.js',
+    ],
   },
   // staff sign-in (POST), who am I (GET), sign-out (DELETE): the route checks the session cookie itself
   { prefix: '/v1/session', roles: 'public', only: ['/v1/session'] },

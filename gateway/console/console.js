@@ -1,10 +1,14 @@
-// The insurance office's console (医保办失败交易处理台): plain ES module, no build step, no framework.
+// The insurance office's console (医保办失败交易处理台): plain ES modules, no build step. The work
+// queue's table is a Preact component written with htm (work-queue.js; the library is served by the
+// gateway itself from node_modules, /console/vendor/htm-preact.js); the other tabs are plain DOM so far.
 // Everything shown comes from the gateway's /v1/console API with the key the staff member typed in.
 // The key is kept in sessionStorage (this tab only) and sent as x-api-key, never in a URL.
 // Or a person signs in with their own account (POST /v1/session): the session travels in an
 // HttpOnly cookie the page cannot read; the CSRF token answered at sign-in is kept in
 // sessionStorage and sent as x-csrf-token with every request.
 // Data is put into the page with textContent only (never innerHTML), so nothing in a record can run.
+
+import { renderWorkQueue } from '/console/work-queue.js';
 
 const KEY_STORE = 'yidi.console.apiKey';
 const CSRF_STORE = 'yidi.console.csrf';
@@ -44,6 +48,8 @@ const INFNO = {
 
 /** Outcomes and resolution states (the API's `status` filter), in Chinese with the API's word. */
 const STATUS = {
+  needs_person: '待办：需要人工处理',
+  reconciliation_difference: '对账差异',
   failed: '全部失败（未成功）',
   open: '待办（结果未定）',
   needs_manual: '待人工处理',
@@ -64,8 +70,9 @@ const STATUS = {
   rejected_upload: '自费上传：被拒',
   delivered_upload: '自费上传：已上传',
 };
-/** The status filter's options, in the order the office works them: the work list (open) first. */
+/** The status filter's options, in the order the office works them: what needs a person first (the default). */
 const STATUS_OPTIONS = [
+  'needs_person',
   'open',
   'failed',
   'needs_manual',
@@ -89,6 +96,8 @@ const CATEGORY = { validation: '数据校验', filing: '备案', system_fault: '
 const UPLOAD_STATE = { pending: '待上传', rejected: '被拒', delivered: '已上传' };
 const AUDIT_ACTION = {
   view_list: '查看列表',
+  search_person: '按姓名/证件号码查询（不记录查询值）',
+  export_list: '导出列表 CSV',
   view_detail: '查看详情',
   view_personal: '查看个人信息（未脱敏）',
   retry: '重试',
@@ -425,6 +434,7 @@ async function resumeSession(csrf) {
 }
 
 function disconnect(error) {
+  stopPolling();
   state.key = null;
   state.csrf = null;
   state.person = null;
@@ -465,12 +475,18 @@ const dayEnd = (d) => (d ? new Date(`${d}T23:59:59.999`).toISOString() : undefin
 function filterValues() {
   const v = (id) => $(id).value.trim();
   return {
-    // the work list first: what is not final yet (a query or quote that got no answer never is)
-    status: v('f-status') || 'open',
+    // the work queue first: only what waits for a person (issue 15)
+    status: v('f-status') || 'needs_person',
     from: dayStart(v('f-from')),
     to: dayEnd(v('f-to')),
     infno: v('f-infno'),
+    ipt_otp_no: v('f-ipt_otp_no'),
     psn_no: v('f-psn_no'),
+    // exact matches; the gateway audits such a search without the value and answers it masked
+    psn_name: v('f-psn_name'),
+    certno: v('f-certno'),
+    amount_min: v('f-amount_min'),
+    amount_max: v('f-amount_max'),
     visit_id: v('f-visit_id'),
     mdtrt_id: v('f-mdtrt_id'),
     setl_id: v('f-setl_id'),
@@ -489,8 +505,12 @@ async function loadList() {
     return false;
   }
   renderList(r.body);
+  await countWork(true);
   return true;
 }
+
+/** What the work queue component (work-queue.js) is given: the page's labels and helpers. */
+const LABELS = () => ({ INFNO, STATUS, OUTCOME, KEYS, DIFF_KIND, catalog: state.catalog, fmtTime });
 
 function renderList(body) {
   const items = body.items ?? [];
@@ -503,63 +523,58 @@ function renderList(body) {
       ? h('span', { class: 'warn' }, ` 只显示前 ${limit} 条，请缩小筛选范围 `, h('small', {}, `(first ${limit} only)`))
       : null,
   );
-  const rows = items.map((x) => (x.type === 'upload' ? uploadListRow(x) : txRow(x)));
-  if (!rows.length)
-    rows.push(h('tr', {}, h('td', { colspan: 7, class: 'empty' }, bi('没有符合条件的记录', 'Nothing matches this filter.'))));
-  fill($('tx-rows'), ...rows);
+  renderWorkQueue($('work-queue'), items, LABELS(), {
+    openTransaction: (id) => openDetail(id),
+    openDay: (day) => openDayInRecon(day),
+  });
 }
 
-function txRow(x) {
-  const r = x.resolution;
-  return h(
-    'tr',
-    { class: 'row', dataset: { id: x.id }, onclick: () => openDetail(x.id) },
-    h('td', { class: 'nowrap' }, fmtTime(x.created_at)),
-    h('td', {}, infnoCell(x.infno)),
-    h('td', {}, h('span', { class: `badge o-${x.outcome}` }, OUTCOME[x.outcome] ?? x.outcome, h('small', {}, ` ${x.outcome}`))),
-    h('td', {}, r ? [badge(r.state), h('div', {}, h('small', {}, `冲正尝试 ${r.attempts} 次 attempts`))] : '—'),
-    h('td', {}, keysList(x.keys, x.encounter_id ? { visit: x.encounter_id } : {})),
-    h('td', {}, errorCell(x.error)),
-    h(
-      'td',
-      {},
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'open',
-          onclick: (ev) => {
-            ev.stopPropagation();
-            openDetail(x.id);
-          },
-        },
-        '详情 ',
-        h('small', {}, 'Open'),
-      ),
-    ),
-  );
+/** A reconciliation difference of the queue: its day in the reconciliation tab. */
+async function openDayInRecon(day) {
+  showTab('recon');
+  $('r-month').value = day.slice(0, 7);
+  await loadRecon();
+  await openReconDay(day);
 }
 
-/** A self-pay upload in the list (status *_upload): its queue entry; its deliveries open as transactions. */
-function uploadListRow(u) {
-  const last = (u.transaction_ids ?? []).at(-1);
-  return h(
-    'tr',
-    { class: 'row', dataset: { id: u.id } },
-    h('td', { class: 'nowrap' }, fmtTime(u.created_at)),
-    h('td', {}, infnoCell(u.infno)),
-    h('td', {}, `第 ${u.seq} 号`, h('small', {}, ` seq ${u.seq}`)),
-    h('td', {}, badge(u.status)),
-    h('td', {}, keysList(u.keys)),
-    h('td', {}, errorCell(u.last_error)),
-    h(
-      'td',
-      {},
-      last
-        ? h('button', { type: 'button', class: 'open', onclick: () => openDetail(last) }, '最近一次上传 ', h('small', {}, 'Last delivery'))
-        : '',
-    ),
-  );
+// ---- new work while the page is open (issue 15) -------------------------------------------------
+
+/**
+ * The count of work waiting for a person (GET /v1/console/work-count, cheap: the open-work
+ * indexes), asked every `poll_after_seconds`. The list is never re-rendered by this: a staff member
+ * may be typing in the filter or reading a row; the page only says how many are new, and the button
+ * loads them. `baseline`: the count the list on the screen was loaded with.
+ */
+async function countWork(baseline = false) {
+  if (!state.key && !state.csrf) return;
+  const r = await api('GET', '/v1/console/work-count');
+  if (!r.ok) return;
+  if (baseline || state.shownTotal === undefined) state.shownTotal = r.body.total;
+  const fresh = r.body.total - state.shownTotal;
+  const b = $('new-items');
+  b.hidden = fresh <= 0;
+  if (fresh > 0) fill(b, `${fresh} 条新待办 — 点击刷新`, h('small', {}, ` ${fresh} new, load them`));
+  clearTimeout(state.pollTimer);
+  state.pollTimer = setTimeout(() => countWork(), Math.max(1, r.body.poll_after_seconds) * 1000);
+}
+
+function stopPolling() {
+  clearTimeout(state.pollTimer);
+  state.pollTimer = undefined;
+  state.shownTotal = undefined;
+  $('new-items').hidden = true;
+}
+
+/** The current filter as CSV (masked, audited by the gateway): fetched with the credential, then saved. */
+async function exportListCsv() {
+  const day = new Date().toISOString().slice(0, 10);
+  const ok = await download(`/v1/console/transactions.csv${query(filterValues())}`, `work-queue-${day}.csv`);
+  if (ok)
+    showOk(
+      '已导出 Exported',
+      '当前筛选条件下的记录 CSV（个人信息已脱敏，导出已留痕）。',
+      h('small', {}, ' The current filter as CSV, masked; the export is audited.'),
+    );
 }
 
 // ---- bulk actions for the current filter ------------------------------------------------------
@@ -569,6 +584,14 @@ const BULK = {
   retry: { zh: '批量重试', en: 'Retry', text: '重发每一笔确定未入账、且不属于任何就诊的独立交易；其余的将被跳过并说明原因。' },
   resolve: { zh: '批量人工处理', en: 'Resolve', text: '把每一笔结果未知、尚未处理的记账交易标记为已人工处理。' },
 };
+
+/** A filter as the page repeats it: a name or ID number searched for, masked like the gateway masks it. */
+const maskValue = (v) => (v.length <= 2 ? '*'.repeat(v.length) : `${v[0]}${'*'.repeat(Math.max(1, v.length - 2))}${v[v.length - 1]}`);
+const maskedFilter = (f) => ({
+  ...f,
+  ...(f.psn_name ? { psn_name: maskValue(f.psn_name) } : {}),
+  ...(f.certno ? { certno: maskValue(f.certno) } : {}),
+});
 
 async function bulk(action) {
   const { limit: _limit, ...filter } = filterValues();
@@ -589,7 +612,7 @@ async function bulk(action) {
       h('br'),
       b.text,
       h('br'),
-      h('small', {}, `筛选 filter: ${JSON.stringify(filter)}`),
+      h('small', {}, `筛选 filter: ${JSON.stringify(maskedFilter(filter))}`),
     ],
     resolve: action === 'resolve',
   });
@@ -663,6 +686,7 @@ function renderDetail(t) {
     ['更新时间', 'updated', fmtTime(t.updated_at)],
     ['网关就诊号', 'visit / admission id', t.encounter_id ? h('code', {}, t.encounter_id) : undefined],
     ['业务号', 'business keys', keysList(t.keys)],
+    ['医疗费总额', 'medfee_sumamt', typeof t.medfee_sumamt === 'number' ? `${t.medfee_sumamt.toFixed(2)} 元` : undefined],
     ['原交易（重试自）', 'retry of', t.parent_id ? h('code', {}, t.parent_id) : undefined],
     ['冲正的原交易', 'reverses', t.reverses ? h('code', {}, t.reverses) : undefined],
     ['错误', 'error', t.error ? errorCell(t.error) : undefined],
@@ -1041,16 +1065,26 @@ const compactFilter = (f) =>
 
 // ---- reconciliation (对账) and month close -------------------------------------------------------
 
-/** A CSV report: fetched with the key (a link could not carry it), then saved. */
+/** A CSV report: fetched with the key (a link could not carry it), then saved; true once handed to the browser. */
 async function download(path, name) {
-  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store', credentials: credentials() });
-  if (!res.ok) return showError('下载失败 Download refused', { status: res.status, error: (await res.json().catch(() => ({}))).error });
+  let res;
+  try {
+    res = await fetch(path, { headers: authHeaders(), cache: 'no-store', credentials: credentials() });
+  } catch {
+    showError('下载失败 Download failed', { status: 0, error: { code: 'NETWORK', message: '无法连接网关' } });
+    return false;
+  }
+  if (!res.ok) {
+    showError('下载失败 Download refused', { status: res.status, error: (await res.json().catch(() => ({}))).error });
+    return false;
+  }
   const url = URL.createObjectURL(await res.blob());
   const a = h('a', { href: url, download: name });
   document.body.append(a);
   a.click();
   a.remove();
-  URL.revokeObjectURL(url);
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return true;
 }
 
 async function loadRecon() {
@@ -1133,7 +1167,11 @@ async function openReconDay(day) {
     h('small', {}, ` ${d.status}, ${d.run_count} run(s) `),
     h(
       'button',
-      { type: 'button', onclick: () => download(`/v1/console/reconciliation/days/${day}/report.csv`, `reconciliation-${day}.csv`) },
+      {
+        type: 'button',
+        class: 'recon-day-csv',
+        onclick: () => download(`/v1/console/reconciliation/days/${day}/report.csv`, `reconciliation-${day}.csv`),
+      },
       '下载日报 CSV ',
       h('small', {}, 'Day report'),
     ),
@@ -1168,12 +1206,14 @@ async function openReconDay(day) {
         'td',
         { class: 'nowrap' },
         x.kind === 'platform_only' && x.state === 'open'
-          ? h('button', { type: 'button', onclick: () => act(x, 'reverse') }, '冲正 ', h('small', {}, 'Reverse'))
+          ? h('button', { type: 'button', class: 'diff-reverse', onclick: () => act(x, 'reverse') }, '冲正 ', h('small', {}, 'Reverse'))
           : '',
         x.kind === 'platform_only' && x.state === 'open'
-          ? h('button', { type: 'button', onclick: () => act(x, 'adopt') }, '采纳 ', h('small', {}, 'Adopt'))
+          ? h('button', { type: 'button', class: 'diff-adopt', onclick: () => act(x, 'adopt') }, '采纳 ', h('small', {}, 'Adopt'))
           : '',
-        x.state !== 'resolved' ? h('button', { type: 'button', onclick: () => act(x, 'close') }, '关闭 ', h('small', {}, 'Close')) : '',
+        x.state !== 'resolved'
+          ? h('button', { type: 'button', class: 'diff-close', onclick: () => act(x, 'close') }, '关闭 ', h('small', {}, 'Close'))
+          : '',
       ),
     ),
   );
@@ -1252,10 +1292,13 @@ function init() {
     ev.preventDefault();
     loadList();
   });
-  $('reset').addEventListener('click', () => {
-    $('filter-form').reset();
+  // the button is not named "reset": an element with that id would shadow the form's reset() (issue 15)
+  $('filter-reset').addEventListener('click', () => {
+    HTMLFormElement.prototype.reset.call($('filter-form'));
     loadList();
   });
+  $('list-csv').addEventListener('click', () => exportListCsv());
+  $('new-items').addEventListener('click', () => loadList());
   $('bulk-reverse').addEventListener('click', () => bulk('reverse'));
   $('bulk-retry').addEventListener('click', () => bulk('retry'));
   $('bulk-resolve').addEventListener('click', () => bulk('resolve'));

@@ -10,6 +10,7 @@ import type {
   OpenWork,
   Outcome,
   OutboxEntry,
+  PersonSearch,
   ResolutionState,
   TransactionQuery,
   TransactionRecord,
@@ -18,7 +19,10 @@ import type { AppDeps } from './deps.js';
 import { auditActor, handle } from './handler.js';
 import type { Ops } from './openapi.js';
 import { maskStages, staffSummary, summary } from './transaction-routes.js';
-import { knownPersonalValues, maskPersonal, personalValues, redactText } from '../privacy.js';
+import { knownPersonalValues, maskPersonal, maskValue, personalValues, redactText } from '../privacy.js';
+import { Decimal } from 'decimal.js';
+import { amountOf } from '../store/search-facts.js';
+import { type CsvItem, workQueueCsv } from './console-csv.js';
 import { CHANNEL_TEXT, type IdentityChannel, type IdentityRefusal, refusalsCsv } from '../engine/identity-refusals.js';
 import { criterionText, type EmergencyCriterion } from '../engine/emergency-criteria.js';
 import { type SelfPayMark, selfPayView } from '../engine/self-pay-link.js';
@@ -40,11 +44,14 @@ const RESOLUTIONS: ResolutionState[] = [
 ];
 const UPLOAD_STATUSES = { pending_upload: 'pending', rejected_upload: 'rejected', delivered_upload: 'delivered' } as const;
 /**
- * `failed` (the default): everything that did not simply succeed. `open`: the work list — unknown
+ * `needs_person` (the console page's default, issue 15): only what waits for a person — needs_manual
+ * and undecided inquiries (a refund's unknown cancel or re-settle among them), rejected self-pay
+ * uploads, open reconciliation differences of this and the last month.
+ * `failed` (the API's default): everything that did not simply succeed. `open`: the work list — unknown
  * outcomes not yet made final (reversing, needs_manual, or not yet resolved); a call that books
  * nothing is final at once and never in it.
  */
-const STATUSES = ['failed', 'open', ...OUTCOMES, ...RESOLUTIONS, ...Object.keys(UPLOAD_STATUSES)];
+const STATUSES = ['needs_person', 'failed', 'open', ...OUTCOMES, ...RESOLUTIONS, ...Object.keys(UPLOAD_STATUSES)];
 const FILTER_FIELDS = [
   'status',
   'infno',
@@ -59,6 +66,10 @@ const FILTER_FIELDS = [
   'invono',
   'error_code',
   'category',
+  'psn_name',
+  'certno',
+  'amount_min',
+  'amount_max',
   'limit',
   'cursor',
 ] as const;
@@ -70,6 +81,11 @@ const SCAN = 20_000;
 /** The store's open work staff act on (the worker's own steps — in flight, releasing — are not theirs). */
 const STAFF_OPEN: OpenWork[] = ['unresolved', 'reversing', 'inquiring', 'needs_manual'];
 const FAILED: Outcome[] = ['pending', 'rejected', 'unknown', 'not_sent'];
+/** The journal's share of `needs_person`: what no worker finishes on its own. */
+const NEEDS_PERSON: OpenWork[] = ['needs_manual', 'inquiring'];
+/** Searches by a person (exact, by keyed hash): never logged or audited in clear. */
+const PERSON_FIELDS: PersonSearch[] = ['psn_name', 'certno'];
+const AMOUNT = /^\d{1,12}(\.\d{1,2})?$/;
 
 export interface ConsoleFilter {
   status: string;
@@ -85,6 +101,10 @@ export interface ConsoleFilter {
   invono?: string;
   error_code?: string;
   category?: string;
+  psn_name?: string;
+  certno?: string;
+  amount_min?: string;
+  amount_max?: string;
   limit: number;
   cursor?: string;
 }
@@ -111,14 +131,65 @@ export function consoleRoutes(d: AppDeps) {
       request_id: req.id,
       ...e,
     });
+  /**
+   * A list or an export, audited with its filter — a search by name or ID number with WHICH kind of
+   * search it was (its own entry, `search_person`), never the value searched for.
+   */
+  const auditSearch = async (req: Request, action: string, f: ConsoleFilter, items: Item[]) => {
+    const kinds = PERSON_FIELDS.filter((k) => f[k] !== undefined);
+    const { psn_name: _n, certno: _c, ...logged } = f;
+    const filter = kinds.length ? { ...logged, person_search: kinds } : logged;
+    if (kinds.length) await audit(req, { action: 'search_person', targets: items.map((x) => x.id), filter: { kinds, via: action } });
+    await audit(req, { action, targets: action === 'export_list' ? items.map((x) => x.id) : [], filter });
+  };
 
   r.get(
     '/console/transactions',
     handle(200, 'console-transactions.response', async (req) => {
       const f = parseFilter(req.query as Record<string, unknown>);
       const { items, next_cursor } = await search(d, f);
-      await audit(req, { action: 'view_list', targets: [], filter: f });
-      return { filter: f, items, count: items.length, ...(next_cursor ? { next_cursor } : {}) };
+      await auditSearch(req, 'view_list', f, items);
+      return { filter: shownFilter(f), items, count: items.length, ...(next_cursor ? { next_cursor } : {}) };
+    }),
+  );
+
+  // the current filter as CSV (issue 15), masked like the list, audited like it
+  r.get('/console/transactions.csv', (req: Request, res: Response, next: NextFunction) => {
+    (async () => {
+      const f = parseFilter(req.query as Record<string, unknown>);
+      const { items } = await search(d, f);
+      await auditSearch(req, 'export_list', f, items);
+      const day = d.clock.now().toISOString().slice(0, 10);
+      res
+        .status(200)
+        .type('text/csv; charset=utf-8')
+        .setHeader('content-disposition', `attachment; filename="work-queue-${day}.csv"`)
+        .setHeader('cache-control', 'no-store')
+        .send(workQueueCsv(items as CsvItem[]));
+    })().catch(next);
+  });
+
+  // what the page polls for its "N 条新待办" (issue 15): counts from the open-work indexes, no records read
+  r.get(
+    '/console/work-count',
+    handle(200, 'console-work-count.response', async () => {
+      const [journal, uploads, differences] = await Promise.all([
+        d.store.countOpenWork(),
+        d.store.countOutbox(SELF_PAY_QUEUE),
+        d.reconciliation.status(),
+      ]);
+      const counts = {
+        needs_manual: journal.needs_manual,
+        inquiring: journal.inquiring,
+        rejected_uploads: uploads.rejected,
+        reconciliation_differences: differences.open_differences,
+      };
+      return {
+        total: Object.values(counts).reduce((a, b) => a + b, 0),
+        ...counts,
+        at: d.clock.now().toISOString(),
+        poll_after_seconds: Math.max(1, d.staff.settings.consolePollSeconds),
+      };
     }),
   );
 
@@ -212,7 +283,10 @@ export function consoleRoutes(d: AppDeps) {
           skipped.push({
             id: x.id,
             code: 'GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED',
-            why: 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry',
+            why:
+              x.type === 'upload'
+                ? 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry'
+                : 'a reconciliation difference is handled on its day: /v1/console/reconciliation/days/{day}/differences/{id}',
           });
           continue;
         }
@@ -226,8 +300,9 @@ export function consoleRoutes(d: AppDeps) {
           skipped.push({ id: x.id, code: e.code, why: (e.details as { why?: unknown } | undefined)?.why });
         }
       }
-      await audit(req, { action: `bulk_${action}`, targets: done, filter: f, reason: b.reason });
-      return { action, filter: f, done, skipped };
+      const { psn_name: _n, certno: _c, ...logged } = f;
+      await audit(req, { action: `bulk_${action}`, targets: done, filter: logged, reason: b.reason });
+      return { action, filter: shownFilter(f), done, skipped };
     }),
   );
 
@@ -414,6 +489,21 @@ function parseFilter(q: Record<string, unknown>): ConsoleFilter {
     const v = one(k);
     if (v !== undefined) f[k] = v;
   }
+  for (const k of PERSON_FIELDS) {
+    const v = one(k);
+    if (v === undefined) continue;
+    if (v.length > 64) throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'is at most 64 characters' } });
+    f[k] = v;
+  }
+  for (const k of ['amount_min', 'amount_max'] as const) {
+    const v = one(k);
+    if (v === undefined) continue;
+    if (!AMOUNT.test(v))
+      throw new GatewayError('GW_VAL_SCHEMA', { details: { field: k, problem: 'must be an amount in yuan, e.g. 120.50' } });
+    f[k] = v;
+  }
+  if (f.amount_min && f.amount_max && new Decimal(f.amount_min).gt(f.amount_max))
+    throw new GatewayError('GW_VAL_SCHEMA', { details: { field: 'amount_min', problem: 'must not exceed amount_max' } });
   if (infno) f.infno = infno;
   if (category) f.category = category;
   f.from = isoOrUndefined('from', one('from'));
@@ -430,47 +520,152 @@ function isoOrUndefined(field: string, v: string | undefined) {
   return new Date(v).toISOString();
 }
 
-type Item = ReturnType<typeof item> | ReturnType<typeof uploadView>;
+/** The filter as the answer repeats it: a name or ID number searched for, masked (privacy.ts). */
+function shownFilter(f: ConsoleFilter): ConsoleFilter {
+  const out = { ...f };
+  for (const k of PERSON_FIELDS) if (out[k] !== undefined) out[k] = maskValue(out[k]!);
+  return out;
+}
+
+type Item = ReturnType<typeof item> | ReturnType<typeof uploadView> | ReturnType<typeof differenceView>;
 
 async function search(d: AppDeps, f: ConsoleFilter): Promise<{ items: Item[]; next_cursor?: string }> {
+  if (f.status === 'needs_person') return needsPerson(d, f);
   if (f.status in UPLOAD_STATUSES) {
     const state = UPLOAD_STATUSES[f.status as keyof typeof UPLOAD_STATUSES];
     // the uploads of one state are an index of their own: this costs what is in that state
     const uploads = await d.store.listOutbox(SELF_PAY_QUEUE, { state });
-    const items = uploads
-      .filter(
-        (u) =>
-          (!f.psn_no || u.keys.psn_no === f.psn_no) &&
-          (!f.from || u.created_at >= f.from) &&
-          (!f.to || u.created_at <= f.to) &&
-          (!f.invono || u.keys.invono === f.invono),
-      )
-      .filter((u) => !f.msgid || u.transaction_ids.includes(f.msgid))
-      .slice(0, f.limit)
-      .map(uploadView);
-    return { items };
+    return {
+      items: uploads
+        .filter((u) => uploadMatches(u, f))
+        .slice(0, f.limit)
+        .map(uploadView),
+    };
   }
+  if (f.psn_name !== undefined || f.certno !== undefined) return byPerson(d, f);
+  return searchJournal(d, f);
+}
+
+/** Filters an upload (or a reconciliation difference) cannot answer: such a search finds none of them. */
+const JOURNAL_ONLY = [
+  'infno',
+  'visit_id',
+  'ipt_otp_no',
+  'error_code',
+  'category',
+  'psn_name',
+  'certno',
+  'amount_min',
+  'amount_max',
+] as const;
+
+function uploadMatches(u: OutboxEntry, f: ConsoleFilter): boolean {
+  if (JOURNAL_ONLY.some((k) => f[k] !== undefined)) return false;
+  if (f.from && u.created_at < f.from) return false;
+  if (f.to && u.created_at > f.to) return false;
+  for (const k of ['psn_no', 'mdtrt_id', 'setl_id', 'invono'] as const) if (f[k] !== undefined && u.keys[k] !== f[k]) return false;
+  return !f.msgid || u.transaction_ids.includes(f.msgid);
+}
+
+type OpenDifference = Awaited<ReturnType<AppDeps['reconciliation']['openDifferences']>>[number];
+
+function differenceMatches(x: OpenDifference, f: ConsoleFilter): boolean {
+  if (f.msgid || f.invono || JOURNAL_ONLY.some((k) => f[k] !== undefined && !k.startsWith('amount'))) return false;
+  if (f.from && x.seen_at < f.from) return false;
+  if (f.to && x.seen_at > f.to) return false;
+  for (const k of ['psn_no', 'mdtrt_id', 'setl_id'] as const) if (f[k] !== undefined && x.difference[k] !== f[k]) return false;
+  return amountMatches(differenceAmount(x), f);
+}
+
+function amountMatches(a: Decimal | undefined, f: ConsoleFilter): boolean {
+  if (f.amount_min === undefined && f.amount_max === undefined) return true;
+  if (a === undefined) return false;
+  return (f.amount_min === undefined || a.gte(f.amount_min)) && (f.amount_max === undefined || a.lte(f.amount_max));
+}
+
+const decimalOf = (v: string | undefined) => (v !== undefined && /^-?\d+(\.\d+)?$/.test(v) ? new Decimal(v) : undefined);
+const recordAmount = (t: TransactionRecord) => decimalOf(t.medfee_sumamt ?? amountOf(t.stages));
+const differenceAmount = (x: OpenDifference) => decimalOf(x.difference.platform?.medfee_sumamt ?? x.difference.gateway?.medfee_sumamt);
+
+/**
+ * What needs a person (the page's default view): the journal's needs_manual and undecided inquiries
+ * through their open-work indexes, then — on the first page — the rejected uploads and the open
+ * reconciliation differences, newest first. Uploads and differences are never cut by the limit.
+ */
+async function needsPerson(d: AppDeps, f: ConsoleFilter): Promise<{ items: Item[]; next_cursor?: string }> {
+  const journal =
+    f.psn_name !== undefined || f.certno !== undefined ? await byPerson(d, f, NEEDS_PERSON) : await searchJournal(d, f, NEEDS_PERSON);
+  if (f.cursor) return journal;
+  const [uploads, differences] = await Promise.all([
+    d.store.listOutbox(SELF_PAY_QUEUE, { state: 'rejected' }),
+    d.reconciliation.openDifferences(),
+  ]);
+  const items: Item[] = [
+    ...journal.items,
+    ...uploads.filter((u) => uploadMatches(u, f)).map(uploadView),
+    ...differences.filter((x) => differenceMatches(x, f)).map(differenceView),
+  ].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+  return { items, ...(journal.next_cursor ? { next_cursor: journal.next_cursor } : {}) };
+}
+
+/** The person's records: the lookups that named them (by keyed hash), then every record of the psn_no those found. */
+async function byPerson(d: AppDeps, f: ConsoleFilter, open?: OpenWork[]): Promise<{ items: Item[]; next_cursor?: string }> {
+  const given = PERSON_FIELDS.filter((k) => f[k] !== undefined);
+  const named = await Promise.all(
+    given.map((k) => d.store.listTransactions({ person: { name: k, value: f[k]! }, originals: true, limit: 50 })),
+  );
+  // with both a name and a number: the records that named both
+  const both = named[0]!.filter((r) => named.every((list) => list.some((x) => x.id === r.id)));
+  const psnNos = new Set<string>();
+  for (const r of both) {
+    const psn = r.keys.psn_no ?? psnNoOfReply(d.archive.restore(r));
+    if (psn && (f.psn_no === undefined || psn === f.psn_no)) psnNos.add(psn);
+  }
+  const lists = await Promise.all(
+    [...psnNos].slice(0, 10).map((psn_no) => searchJournal(d, { ...f, psn_name: undefined, certno: undefined, psn_no }, open)),
+  );
+  const seen = new Set<string>();
+  const records: Item[] = [];
+  for (const x of [...both.filter((t) => matches(t, f, open)).map((t) => item(t)), ...lists.flatMap((l) => l.items)]) {
+    if (seen.has(x.id)) continue;
+    seen.add(x.id);
+    records.push(x);
+  }
+  records.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1));
+  return { items: records.slice(0, f.limit) };
+}
+
+function psnNoOfReply(t: TransactionRecord): string | undefined {
+  const v = (t.stages.reply as { output?: { baseinfo?: { psn_no?: unknown } } } | undefined)?.output?.baseinfo?.psn_no;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+async function searchJournal(d: AppDeps, f: ConsoleFilter, open?: OpenWork[]): Promise<{ items: Item[]; next_cursor?: string }> {
   if (f.msgid) {
     const t = await d.store.getTransaction(f.msgid);
-    return { items: t && matches(t, f) ? [item(t)] : [] };
+    return { items: t && matches(t, f, open) ? [item(t)] : [] };
   }
   // the query goes to the store's most selective index (store/query.ts plan); what no index holds
   // (error code, category) is checked here, on at most SCAN records of that index
-  const q: TransactionQuery = { from: f.from, to: f.to, infno: f.infno, encounter_id: f.visit_id, cursor: f.cursor };
-  if ((OUTCOMES as string[]).includes(f.status)) q.outcome = f.status as Outcome;
+  // 2601 attempts are shown under their original (its resolution), never as rows of their own
+  const q: TransactionQuery = { from: f.from, to: f.to, infno: f.infno, encounter_id: f.visit_id, cursor: f.cursor, originals: true };
+  if (open) q.open = open;
+  else if ((OUTCOMES as string[]).includes(f.status)) q.outcome = f.status as Outcome;
   else if (f.status === 'open') q.open = STAFF_OPEN;
   else if (f.status === 'failed') q.outcomes = FAILED;
   else if ((RESOLUTIONS as string[]).includes(f.status)) q.resolution = f.status as ResolutionState;
   const key = (['setl_id', 'mdtrt_id', 'ipt_otp_no', 'invono', 'psn_no'] as const).find((k) => f[k] !== undefined);
   if (key) q.key = { name: key, value: f[key]! };
-  const residual = f.error_code !== undefined || f.category !== undefined;
+  const residual = f.error_code !== undefined || f.category !== undefined || f.amount_min !== undefined || f.amount_max !== undefined;
   q.limit = residual ? SCAN : f.limit;
-  const records = (await d.store.listTransactions(q)).filter((t) => matches(t, f)).slice(0, f.limit);
+  const records = (await d.store.listTransactions(q)).filter((t) => matches(t, f, open)).slice(0, f.limit);
   const last = records[records.length - 1];
   return { items: records.map((t) => item(t)), ...(records.length === f.limit && last ? { next_cursor: cursorOf(last) } : {}) };
 }
 
-function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
+function matches(t: TransactionRecord, f: ConsoleFilter, open?: OpenWork[]): boolean {
+  if (t.reverses && f.msgid === undefined) return false;
+  if (open && !open.includes(openWorkOf(t) as OpenWork)) return false;
   if (f.status === 'failed' && t.outcome === 'succeeded') return false;
   if (f.status === 'open' && !STAFF_OPEN.includes(openWorkOf(t) as OpenWork)) return false;
   if (f.status === 'failed' && !FAILED.includes(t.outcome)) return false;
@@ -485,7 +680,7 @@ function matches(t: TransactionRecord, f: ConsoleFilter): boolean {
   }
   if (f.error_code && t.error?.code !== f.error_code) return false;
   if (f.category && (t.error ? catalog.get(t.error.code)?.category : undefined) !== f.category) return false;
-  return true;
+  return amountMatches(recordAmount(t), f);
 }
 
 /** unmasked (admin, audited): the platform's words as stored; else redacted (README "Personal data") */
@@ -496,6 +691,27 @@ function item(t: TransactionRecord, unmasked = false, known?: readonly string[])
     status: t.resolution?.state ?? t.outcome,
     category: t.error ? catalog.get(t.error.code)?.category : undefined,
     ...(unmasked ? summary(t) : staffSummary(t, known)),
+    medfee_sumamt: recordAmount(t),
+    // the 2601 attempts sent for it: shown here, never as rows of their own
+    reversal_attempts: t.resolution?.reversal_ids.length,
+  };
+}
+
+/** An open reconciliation difference in the work queue: staff act on it in the reconciliation tab. */
+function differenceView(x: OpenDifference) {
+  const g = x.difference;
+  return {
+    type: 'difference' as const,
+    id: `${x.day}/${g.id}`,
+    status: 'reconciliation_difference',
+    created_at: x.seen_at,
+    day: x.day,
+    difference_id: g.id,
+    kind: g.kind,
+    keys: { psn_no: g.psn_no, mdtrt_id: g.mdtrt_id, setl_id: g.setl_id },
+    medfee_sumamt: differenceAmount(x),
+    transaction_id: g.journal?.transaction_id ?? g.gateway?.transaction_id,
+    memo: g.memo === undefined ? undefined : redactText(g.memo),
   };
 }
 
@@ -556,7 +772,28 @@ export const consoleOps: Ops = {
       zh: '失败交易列表（含结果未明待处理）',
       response: 'console-transactions.response',
       summary:
-        'Failed transactions: status (failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, visit_id, setl_id, msgid, invono, error_code, category, limit',
+        'The work queue and failed transactions: status (needs_person = what waits for a person: needs_manual, undecided inquiries, rejected self-pay uploads, open reconciliation differences; failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, ipt_otp_no, visit_id, setl_id, msgid, invono, error_code, category, psn_name and certno (exact, audited as search_person without the value), amount_min, amount_max (medfee_sumamt), limit; 2601 attempts are shown under their original',
+      status: 200,
+    },
+  },
+  '/v1/console/transactions.csv': {
+    get: {
+      id: 'exportConsoleTransactions',
+      tag: 'console',
+      zh: '按当前筛选条件导出待办/失败交易 CSV（脱敏，留痕）',
+      response: 'text',
+      produces: 'text/csv',
+      summary: 'The same list as CSV for Excel (UTF-8 with BOM, Chinese header, personal data masked), audited as export_list',
+      status: 200,
+    },
+  },
+  '/v1/console/work-count': {
+    get: {
+      id: 'countConsoleWork',
+      tag: 'console',
+      zh: '待人工处理事项计数（处理台自动刷新用）',
+      response: 'console-work-count.response',
+      summary: 'How many items wait for a person, by kind, from the open-work indexes (the page polls it for "N new")',
       status: 200,
     },
   },

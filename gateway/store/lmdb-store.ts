@@ -26,6 +26,7 @@ import {
   planAudit,
 } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
+import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexDiff, indexesOf, memberOf, type KeyHash, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
 import { type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
@@ -175,8 +176,11 @@ export class LmdbStore implements Store {
       }
     };
     inBatches(this.txns, (_id: string, v) => {
-      const r = s.openTx(v)!;
-      for (const i of indexesOfMember(r, clear)) this.txIndexes.removeSync(i);
+      const before = s.openTx(v)!;
+      for (const i of indexesOfMember(before, clear)) this.txIndexes.removeSync(i);
+      // the person's hashes again under the store's key, from the stages (an archived record's are gone: no stages here)
+      const { person: _clearHashes, ...rest } = before;
+      const r = withSearchFacts(rest, s.hashKey);
       for (const i of indexesOfMember(r, s.hashKey)) this.txIndexes.putSync(i, true);
       this.txns.putSync(r.id, s.sealTx(r));
     });
@@ -227,8 +231,9 @@ export class LmdbStore implements Store {
     await this.db.transaction(() => this.writeTransaction(rec));
   }
 
-  /** inside a write transaction: the record and its index entries */
-  private writeTransaction(rec: TransactionRecord) {
+  /** inside a write transaction: the record (with its search facts, search-facts.ts) and its index entries */
+  private writeTransaction(given: TransactionRecord) {
+    const rec = withSearchFacts(given, this.sealing.hashKey);
     this.indexTransaction(this.sealing.openTx(this.txns.get(rec.id)), rec);
     this.txns.putSync(rec.id, this.sealing.sealTx(rec));
   }

@@ -1,3 +1,4 @@
+import { personHash } from './search-facts.js';
 import type { BusinessKeys, OpenWork, ResolutionState, TransactionQuery, TransactionRecord } from './store.js';
 
 /**
@@ -63,6 +64,8 @@ export function indexesOf(r: TransactionRecord, hash: KeyHash): string[] {
     if (r.outcome !== 'succeeded') out.push(`kf:${name}:${part(hash(v))}`);
   }
   if (r.encounter_id) out.push(`e:${part(hash(r.encounter_id))}`);
+  // the person's name and ID number: already keyed hashes (search-facts.ts)
+  for (const [kind, hashes] of Object.entries(r.person ?? {})) for (const h of hashes ?? []) out.push(`p:${kind}:${part(h)}`);
   if (r.resolution) out.push(`r:${r.resolution.state}`);
   const w = openWorkOf(r);
   if (w) out.push(`w:${w}`);
@@ -78,6 +81,7 @@ export function indexesOf(r: TransactionRecord, hash: KeyHash): string[] {
 export function plan(q: TransactionQuery, hash: KeyHash): string[] {
   if (q.open?.length) return q.open.map((w) => `w:${w}`);
   if (q.hot) return ['h'];
+  if (q.person) return [`p:${q.person.name}:${part(personHash(hash, q.person.name, q.person.value))}`];
   if (q.key) {
     const notSucceeded = q.outcome ? q.outcome !== 'succeeded' : !!q.outcomes?.length && !q.outcomes.includes('succeeded');
     return [`${notSucceeded ? 'kf' : 'k'}:${q.key.name}:${part(hash(q.key.value))}`];
@@ -110,7 +114,9 @@ export function decodeCursor(c: string): string | undefined {
 export const idOfMember = (m: string) => m.slice(m.indexOf('|') + 1);
 
 /** The filter both backends apply to the records an index yields. */
-export function matchesQuery(r: TransactionRecord, q: TransactionQuery): boolean {
+export function matchesQuery(r: TransactionRecord, q: TransactionQuery, hash?: KeyHash): boolean {
+  if (q.originals && r.reverses) return false;
+  if (q.person && hash && !r.person?.[q.person.name]?.includes(personHash(hash, q.person.name, q.person.value))) return false;
   if (q.outcome && r.outcome !== q.outcome) return false;
   if (q.outcomes?.length && !q.outcomes.includes(r.outcome)) return false;
   if (q.infno && r.infno !== q.infno) return false;
@@ -174,7 +180,7 @@ export async function listThroughIndexes<T>(
 
 /** A journal query through its plan. */
 export const listJournal = (reader: IndexReader<TransactionRecord>, q: TransactionQuery, hash: KeyHash) =>
-  listThroughIndexes(reader, plan(q, hash), rangeOf(q), q.limit ?? 100, (r) => matchesQuery(r, q));
+  listThroughIndexes(reader, plan(q, hash), rangeOf(q), q.limit ?? 100, (r) => matchesQuery(r, q, hash));
 
 /** The change of index membership from `before` (undefined: a new record) to `after`. */
 export function indexDiff(before: TransactionRecord | undefined, after: TransactionRecord, hash: KeyHash) {

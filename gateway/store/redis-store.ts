@@ -16,6 +16,7 @@ import type {
 } from './store.js';
 import { auditIndexesOf, auditRangeOf, matchesAudit, outboxMember, outboxStateIndex, planAudit } from './queue-keys.js';
 import { answerFor, toMs } from './idempotency-record.js';
+import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
 import { isSealed, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
@@ -420,7 +421,12 @@ export class RedisStore implements Store {
     const s = this.sealing;
     for await (const keys of this.scan('tx:*')) {
       // re-put: the script leaves the record's clear memberships (kept in txm) and joins the hashed ones
-      for (const v of await this.redis.mget(keys)) if (v) await this.putTransaction(s.openTx(JSON.parse(v))!);
+      // the person's hashes again under the store's key, from the stages (putTransaction; an archived record's are gone)
+      for (const v of await this.redis.mget(keys))
+        if (v) {
+          const { person: _clearHashes, ...rest } = s.openTx(JSON.parse(v))!;
+          await this.putTransaction(rest);
+        }
     }
     for await (const keys of this.scan('enc:*'))
       for (const key of keys) {
@@ -504,7 +510,8 @@ export class RedisStore implements Store {
   }
 
   // ---- journal --------------------------------------------------------------------------------
-  async putTransaction(rec: TransactionRecord): Promise<void> {
+  async putTransaction(given: TransactionRecord): Promise<void> {
+    const rec = withSearchFacts(given, this.sealing.hashKey);
     await this.replicated(() =>
       (this.redis as unknown as Scripts).yidiPutTransaction(
         this.k('tx', rec.id),

@@ -61,7 +61,17 @@ export interface TransactionRecord {
   reply_wire_digest?: string;
   /** its stages were moved to the archive (archive.ts; `stages` is then empty in the hot store) */
   archived?: ArchivedAt;
+  /**
+   * The patient's name and ID number found in its stages, as keyed hashes only (search-facts.ts,
+   * derived by the store at write time): the console's exact search by name or ID number.
+   */
+  person?: Partial<Record<PersonSearch, string[]>>;
+  /** the settlement amount (医疗费总额) of its reply or message, derived at write time (search-facts.ts) */
+  medfee_sumamt?: string;
 }
+
+/** What the console searches a person by (search-facts.ts): name, ID number. */
+export type PersonSearch = 'psn_name' | 'certno';
 
 /** Where an archived record's stages are: one gzip member of a daily archive file. */
 export interface ArchivedAt {
@@ -171,6 +181,10 @@ export interface TransactionQuery {
   from?: string;
   to?: string;
   key?: { name: keyof BusinessKeys; value: string };
+  /** records whose stages named this person (exact, normalised; matched by keyed hash, search-facts.ts) */
+  person?: { name: PersonSearch; value: string };
+  /** leave out 2601 reversal attempts (they are shown under the record they reverse) */
+  originals?: boolean;
   limit?: number;
   /** the next page: records older than the one this cursor names (query.ts cursorOf) */
   cursor?: string;

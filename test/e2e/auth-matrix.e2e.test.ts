@@ -134,11 +134,20 @@ describe('auth matrix: each role against each endpoint group', () => {
       '/console/x/y.js',
       '/Console',
       '/console/CONSOLE.JS',
+      '/console/vendor/preact.js',
     ]) {
       expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: false }), 401, 'GW_SEC_UNAUTHENTICATED');
       expectCatalogError(await api(sys.gw.url, 'GET', p, undefined, {}, { auth: 'staff' }), 404, 'GW_VAL_ROUTE_NOT_FOUND');
     }
-    for (const p of ['/healthz', '/console', '/console/console.js', '/console/console.css', '/console/error-catalog.json']) {
+    for (const p of [
+      '/healthz',
+      '/console',
+      '/console/console.js',
+      '/console/work-queue.js',
+      '/console/console.css',
+      '/console/error-catalog.json',
+      '/console/vendor/htm-preact.js',
+    ]) {
       expect([p, (await api(sys.gw.url, 'GET', p, undefined, {}, { auth: false })).status]).toEqual([p, 200]);
     }
   });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { api } from '../helpers/harness.js';
+import { api, TEST_KEYS } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { JILIN } from './fixtures.js';
+import { maskValue } from '../../gateway/privacy.js';
+import { CODES, JILIN, JILIN_UNFILED, uniq, visitBody } from './fixtures.js';
 import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800' });
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800', SELF_PAY_INTERVAL_MS: '200' });
 
 const staff = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'staff' });
 const admin = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'admin' });
@@ -153,5 +154,141 @@ describe('failed-transaction console (staff)', () => {
     expect([...log.map((e) => e.at)].sort().reverse()).toEqual(log.map((e) => e.at));
     const onlyAdmin = (await staff('GET', '/v1/console/audit?actor=test-admin')).body.items as Array<{ actor: string }>;
     expect(new Set(onlyAdmin.map((e) => e.actor))).toEqual(new Set(['test-admin']));
+  });
+
+  it('the work queue (issue 15): needs a person only, 2601 attempts under their original, search by 门诊号, name and ID number (exact, audited without the value), amounts, CSV, the count', async () => {
+    const before = (await staff('GET', '/v1/console/work-count')).body;
+    const m = await needsManual();
+    // a self-pay upload the platform refuses (a definite refusal: set aside for staff)
+    const reg = await api(sys.gw.url, 'POST', '/v1/outpatient/visits', visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }));
+    expect(reg.status, reg.text).toBe(201);
+    await fault(sys.mock.control, { kind: 'infcode_-2', infno: '4201', err_msg: '模拟：自费数据不符', count: 1 });
+    const v = reg.body.visit;
+    const up = await api(
+      sys.gw.url,
+      'POST',
+      '/v1/self-pay-uploads',
+      {
+        encounter_id: v.visit_id,
+        psn_no: v.psn_no,
+        insuplc_admdvs: v.insuplc_admdvs,
+        ipt_otp_no: v.ipt_otp_no,
+        med_type: '11',
+        begntime: '2026-11-23 09:00:00',
+        setl_time: '2026-11-23 09:40:00',
+        medfee_sumamt: '20.00',
+        fail_rea: '医保平台中断，患者全自费结算',
+        invono: uniq('INV').slice(0, 20),
+        lines: [
+          {
+            feedetl_sn: '1',
+            fee_ocur_time: '2026-11-23 09:20:00',
+            med_list_codg: CODES.consult,
+            medins_list_codg: 'H-C',
+            cnt: 1,
+            pric: '20.00',
+          },
+        ],
+      },
+      {},
+      { auth: 'his' },
+    );
+    expect(up.status, up.text).toBe(202);
+    await until('the upload to be refused', async () =>
+      ((await staff('GET', '/v1/console/self-pay-uploads?state=rejected')).body.items as Array<{ id: string }>).some(
+        (u) => u.id === up.body.upload_id,
+      ),
+    );
+
+    // ---- the default view of the page: what needs a person, nothing else ----
+    const work = await staff('GET', '/v1/console/transactions?status=needs_person');
+    expect(work.status, work.text).toBe(200);
+    const items = work.body.items as Array<Record<string, any>>;
+    expect(items.map((x) => x.id)).toContain(m.txid);
+    expect(items.map((x) => x.id)).toContain(up.body.upload_id);
+    expect(items.filter((x) => x.type === 'transaction').every((x) => ['needs_manual', 'inquiring'].includes(x.status))).toBe(true);
+    // the one failed 2601 is under its original, never a row of its own (in any view)
+    const row = items.find((x) => x.id === m.txid)!;
+    expect(row).toMatchObject({ reversal_attempts: 1, medfee_sumamt: 20, resolution: { state: 'needs_manual', attempts: 1 } });
+    expect(work.text).toContain('"medfee_sumamt":20.00,"reversal_attempts":1'); // money: two decimals
+    const attempt = (await transaction(sys.gw.url, m.txid)).resolution.reversal_ids[0] as string;
+    for (const status of ['needs_person', 'failed', 'unknown', 'open'])
+      expect(ids(await staff('GET', `/v1/console/transactions?status=${status}&limit=1000`)), status).not.toContain(attempt);
+    expect(ids(await staff('GET', `/v1/console/transactions?msgid=${attempt}`))).toEqual([attempt]); // still found by its own id
+
+    // ---- search: 门诊号, settlement fields, amounts ----
+    const visitOtp = (await staff('GET', `/v1/console/transactions/${m.txid}`)).body.keys.ipt_otp_no as string;
+    expect(visitOtp).toBeTruthy();
+    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_person&ipt_otp_no=${visitOtp}`))).toEqual([m.txid]);
+    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_person&amount_min=19.99&amount_max=20.00`))).toContain(m.txid);
+    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_person&amount_min=20.01`))).not.toContain(m.txid);
+    const badAmount = await staff('GET', '/v1/console/transactions?amount_min=20元');
+    expect([badAmount.status, badAmount.body.error.code]).toEqual([400, 'GW_VAL_SCHEMA']);
+    const reversed = await staff('GET', '/v1/console/transactions?amount_min=30&amount_max=20');
+    expect([reversed.status, reversed.body.error.details.field]).toEqual([400, 'amount_min']);
+
+    // ---- by name and by ID number: exact, the value shown masked, audited without it ----
+    const byName = await staff('GET', `/v1/console/transactions?status=needs_person&psn_name=${encodeURIComponent(JILIN.psn_name)}`);
+    expect(byName.status, byName.text).toBe(200);
+    expect(ids(byName)).toEqual([m.txid]);
+    expect(byName.body.filter.psn_name).toBe(maskValue(JILIN.psn_name));
+    expect(byName.text).not.toContain(JILIN.psn_name);
+    const byCertno = await staff('GET', `/v1/console/transactions?status=needs_person&certno=${encodeURIComponent(` ${JILIN.certno} `)}`);
+    expect(ids(byCertno)).toEqual([m.txid]);
+    expect(byCertno.text).not.toContain(JILIN.certno);
+    expect(ids(await staff('GET', `/v1/console/transactions?status=needs_person&certno=${JILIN.certno.slice(0, 12)}`))).toEqual([]);
+    expect(
+      ids(await staff('GET', `/v1/console/transactions?status=needs_person&psn_name=${encodeURIComponent(JILIN_UNFILED.psn_name)}`)),
+    ).toEqual([]);
+    // both together: the records that named both
+    expect(
+      ids(
+        await staff(
+          'GET',
+          `/v1/console/transactions?status=needs_person&certno=${JILIN.certno}&psn_name=${encodeURIComponent(JILIN.psn_name)}`,
+        ),
+      ),
+    ).toEqual([m.txid]);
+    const log = (await staff('GET', '/v1/console/audit?action=search_person&limit=10')).body.items as Array<Record<string, any>>;
+    expect(log.length).toBeGreaterThanOrEqual(4);
+    expect(log.map((e) => e.filter.kinds)).toContainEqual(['certno']);
+    expect(log.map((e) => e.filter.kinds)).toContainEqual(['psn_name']);
+    // with the records it found, by whom; the JILIN_UNFILED name found nothing
+    const byNameEntries = log.filter((e) => e.actor === 'test-staff' && e.filter.kinds.join() === 'psn_name');
+    expect(byNameEntries.map((e) => e.targets)).toEqual([[], [m.txid]]);
+    const lists = (await staff('GET', '/v1/console/audit?action=view_list&limit=20')).body.items as Array<Record<string, any>>;
+    expect(lists.map((e) => e.filter.person_search)).toContainEqual(['psn_name']);
+    const wholeLog = JSON.stringify((await staff('GET', '/v1/console/audit?limit=1000')).body);
+    expect(wholeLog).not.toContain(JILIN.psn_name);
+    expect(wholeLog).not.toContain(JILIN.certno);
+
+    // ---- CSV of the current filter: for Excel, masked, audited ----
+    const csv = await fetch(`${sys.gw.url}/v1/console/transactions.csv?status=needs_person`, {
+      headers: { 'x-api-key': TEST_KEYS.staff },
+    });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="work-queue-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const bytes = new Uint8Array(await csv.arrayBuffer());
+    expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = new TextDecoder().decode(bytes);
+    const lines = text.trim().split('\r\n');
+    expect(lines[0]).toContain('医疗费总额 medfee_sumamt');
+    expect(lines.find((l) => l.includes(m.txid))).toContain(',20.00,');
+    expect(lines.some((l) => l.includes(up.body.upload_id))).toBe(true);
+    for (const personal of [JILIN.psn_name, JILIN.certno, JILIN.token]) expect(text).not.toContain(personal);
+    const exported = (await staff('GET', '/v1/console/audit?action=export_list&limit=1')).body.items[0];
+    expect(exported).toMatchObject({ actor: 'test-staff', filter: { status: 'needs_person' } });
+    expect(exported.targets).toContain(m.txid);
+
+    // ---- the count the page polls: falls when the work is done ----
+    const during = (await staff('GET', '/v1/console/work-count')).body;
+    expect(during.needs_manual).toBe(before.needs_manual + 1);
+    expect(during.rejected_uploads).toBe(before.rejected_uploads + 1);
+    expect(during.total).toBe(during.needs_manual + during.inquiring + during.rejected_uploads + during.reconciliation_differences);
+    const done = await staff('POST', `/v1/console/transactions/${m.txid}/resolve`, { reason: '柜台核实：平台无此笔', booked: false });
+    expect(done.status, done.text).toBe(200);
+    expect((await staff('GET', '/v1/console/work-count')).body.needs_manual).toBe(before.needs_manual);
+    expect(ids(await staff('GET', '/v1/console/transactions?status=needs_person'))).not.toContain(m.txid);
   });
 });

@@ -15,7 +15,7 @@ import {
   monthOf,
   previousMonth,
 } from '../../engine/reconciliation/calendar.js';
-import { type DayDocument, MONTH_KIND, monthDocId } from '../../engine/reconciliation/documents.js';
+import { type DayDocument, type Difference, MONTH_KIND, monthDocId } from '../../engine/reconciliation/documents.js';
 import { dayCsv, dayReport, monthCsv, monthReport, totalsOf } from '../../engine/reconciliation/report.js';
 import type { ReconciliationSettings } from '../../engine/reconciliation/settings.js';
 import type { DayDocuments } from './day-documents.js';
@@ -160,6 +160,26 @@ export class Reconciliation {
   close(day: string, id: string, by: string, reason: string) {
     this.mustBeDay(day);
     return this.d.orphans.close(day, id, by, reason);
+  }
+
+  /**
+   * The console's work queue (issue 15): the differences of this and the last month that are still
+   * staff's (state open), each with its day and when a run first saw it; newest day first.
+   */
+  async openDifferences(): Promise<Array<{ day: string; seen_at: string; difference: Difference }>> {
+    const month = monthOf(this.today());
+    const out: Array<{ day: string; seen_at: string; difference: Difference }> = [];
+    for (const m of [month, previousMonth(month)]) {
+      const docs = await this.dayDocs(m);
+      docs.forEach((doc) => {
+        for (const difference of doc?.differences ?? []) {
+          if (difference.state !== 'open') continue;
+          const run = doc!.runs.find((r) => r.no === difference.first_seen_run);
+          out.push({ day: doc!.day, seen_at: run?.started_at ?? doc!.updated_at, difference });
+        }
+      });
+    }
+    return out.sort((a, b) => (a.seen_at < b.seen_at ? 1 : a.seen_at > b.seen_at ? -1 : 0));
   }
 
   /** The metrics' figures: the current and the previous month's day documents (at most 62 reads). */
