@@ -58,7 +58,10 @@ describe('kill -9 with Idempotency-Key requests in flight (embedded store)', () 
 
     const second = await spawnGateway(env);
     try {
-      expect(second.output()).toMatch(/Idempotency-Key claims left by a stopped process were released/);
+      // the release runs before the gateway listens; its log line may reach stdout after the port line
+      await until('the release of the dead claims to be logged', async () =>
+        /Idempotency-Key claims left by a stopped process were released/.test(second.output()),
+      );
       // the booking: its outcome is unknown (being resolved), and the retry says so instead of sending it again
       for (let i = 0; i < 2; i++) {
         const retry = await settle(second.url);
