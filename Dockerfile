@@ -28,6 +28,8 @@ COPY schemas ./schemas
 COPY gateway/errors/*.json ./gateway/errors/
 # data files the gateway reads at start: which outcome is made final how (issue 10)
 COPY gateway/engine/*.json ./gateway/engine/
+# the national-format door's routing table (issue 19: which infnos pass, which are refused)
+COPY adapters/his/national/routing.json ./adapters/his/national/routing.json
 # the insurance office's console page (static files served at /console)
 COPY gateway/console ./gateway/console
 # the recorded request/answer examples the OpenAPI document embeds (issue 14)
