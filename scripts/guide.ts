@@ -19,12 +19,13 @@
  * Every operation of the document must have exactly one step ({{example:…}} or {{op:…}}).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { accessRule } from '../gateway/auth/access.js';
 import { DEMO_KEYS } from '../gateway/auth/demo-clients.js';
 import { SIGNATURE_HEADERS, SIGNATURE_WINDOW_SECONDS, sign, stringToSign } from '../gateway/auth/signature.js';
 import { type CatalogEntry, catalog, GatewayError } from '../gateway/errors/errors.js';
 import { apiDocument } from '../gateway/http/app.js';
+import { type RecordedExample, recordedExamples } from '../gateway/http/openapi.js';
 import { projectPath } from '../gateway/paths.js';
 import { Schemas } from '../gateway/validation.js';
 
@@ -44,14 +45,7 @@ export const PAGES = [
   'errors',
 ] as const;
 
-export interface RecordedExample {
-  operationId: string;
-  method: string;
-  path: string;
-  request?: unknown;
-  status: number;
-  response: unknown;
-}
+export type { RecordedExample };
 
 interface DocOperation {
   operationId: string;
@@ -414,19 +408,6 @@ export function renderGuide(inputs: GuideInputs): Map<string, string> {
   return rendered;
 }
 
-/** The recorded examples, by operationId. */
-export function loadExamples(): Map<string, RecordedExample> {
-  const dir = projectPath('docs/examples');
-  if (!existsSync(dir)) return new Map();
-  return new Map(
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .map((f) => JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as RecordedExample)
-      .map((e) => [e.operationId, e]),
-  );
-}
-
 /** The hand-written pages, docs/zh/src/<page>.md. */
 export function loadTemplates(): Map<string, string> {
   const dir = projectPath('docs/zh/src');
@@ -443,7 +424,7 @@ export async function guideInputs(): Promise<GuideInputs> {
   return {
     templates: loadTemplates(),
     doc: (await apiDocument(new Schemas())) as unknown as GuideDocument,
-    examples: loadExamples(),
+    examples: recordedExamples(),
     errors: catalog,
   };
 }

@@ -153,7 +153,7 @@ function okContent(op: Op, example: Record<string, unknown> = {}): Record<string
 }
 
 /** One request and its answer, recorded from a run against the mock platform (npm run docs:examples). */
-interface RecordedExample {
+export interface RecordedExample {
   operationId: string;
   method: string;
   path: string;
@@ -162,8 +162,8 @@ interface RecordedExample {
   response: unknown;
 }
 
-/** docs/examples/<operationId>.json, by operationId (none before the first recording). */
-function recordedExamples(): Map<string, RecordedExample> {
+/** docs/examples/<operationId>.json, by operationId (none before the first recording); the guide and the examples test read them here too. */
+export function recordedExamples(): Map<string, RecordedExample> {
   const dir = projectPath('docs/examples');
   if (!existsSync(dir)) return new Map();
   return new Map(

@@ -12,7 +12,7 @@ import { catalog } from '../../gateway/errors/errors.js';
 import { hashPassword } from '../../gateway/auth/staff.js';
 import { api, TEST_KEYS, tmpDir } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { CODES, JILIN, JILIN_UNFILED, uniq, visitBody } from './fixtures.js';
+import { JILIN, JILIN_UNFILED, selfPayUploadBody, visitBody } from './fixtures.js';
 import { chinaDay, override, runDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
@@ -471,35 +471,7 @@ describe('the console page (browser)', () => {
     expect(reg.status, reg.text).toBe(201);
     const v = reg.body.visit;
     await fault(sys.mock.control, { kind: 'infcode_-2', infno: '4201', err_msg: '模拟：自费数据不符', count: 1 });
-    const up = await api(
-      sys.gw.url,
-      'POST',
-      '/v1/self-pay-uploads',
-      {
-        encounter_id: v.visit_id,
-        psn_no: v.psn_no,
-        insuplc_admdvs: v.insuplc_admdvs,
-        ipt_otp_no: v.ipt_otp_no,
-        med_type: '11',
-        begntime: '2026-11-23 09:00:00',
-        setl_time: '2026-11-23 09:40:00',
-        medfee_sumamt: '20.00',
-        fail_rea: '医保平台中断，患者全自费结算',
-        invono: uniq('INV').slice(0, 20),
-        lines: [
-          {
-            feedetl_sn: '1',
-            fee_ocur_time: '2026-11-23 09:20:00',
-            med_list_codg: CODES.consult,
-            medins_list_codg: 'H-C',
-            cnt: 1,
-            pric: '20.00',
-          },
-        ],
-      },
-      {},
-      { auth: 'his' },
-    );
+    const up = await api(sys.gw.url, 'POST', '/v1/self-pay-uploads', selfPayUploadBody(v), {}, { auth: 'his' });
     expect(up.status, up.text).toBe(202);
     const uploadId = up.body.upload_id as string;
     await until('the upload refused', async () =>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { api, TEST_KEYS } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { maskValue } from '../../gateway/privacy.js';
-import { CODES, JILIN, JILIN_UNFILED, uniq, visitBody } from './fixtures.js';
+import { JILIN, JILIN_UNFILED, selfPayUploadBody, visitBody } from './fixtures.js';
 import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
 const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800', SELF_PAY_INTERVAL_MS: '200' });
@@ -164,35 +164,7 @@ describe('failed-transaction console (staff)', () => {
     expect(reg.status, reg.text).toBe(201);
     await fault(sys.mock.control, { kind: 'infcode_-2', infno: '4201', err_msg: '模拟：自费数据不符', count: 1 });
     const v = reg.body.visit;
-    const up = await api(
-      sys.gw.url,
-      'POST',
-      '/v1/self-pay-uploads',
-      {
-        encounter_id: v.visit_id,
-        psn_no: v.psn_no,
-        insuplc_admdvs: v.insuplc_admdvs,
-        ipt_otp_no: v.ipt_otp_no,
-        med_type: '11',
-        begntime: '2026-11-23 09:00:00',
-        setl_time: '2026-11-23 09:40:00',
-        medfee_sumamt: '20.00',
-        fail_rea: '医保平台中断，患者全自费结算',
-        invono: uniq('INV').slice(0, 20),
-        lines: [
-          {
-            feedetl_sn: '1',
-            fee_ocur_time: '2026-11-23 09:20:00',
-            med_list_codg: CODES.consult,
-            medins_list_codg: 'H-C',
-            cnt: 1,
-            pric: '20.00',
-          },
-        ],
-      },
-      {},
-      { auth: 'his' },
-    );
+    const up = await api(sys.gw.url, 'POST', '/v1/self-pay-uploads', selfPayUploadBody(v), {}, { auth: 'his' });
     expect(up.status, up.text).toBe(202);
     await until('the upload to be refused', async () =>
       ((await staff('GET', '/v1/console/self-pay-uploads?state=rejected')).body.items as Array<{ id: string }>).some(

@@ -41,3 +41,33 @@ export const CODES = {
   bloodcount: '002501010010000', // 甲类, cap 25.00
   cefixime: 'XJ01DDA096A001010203981', // 乙类 10 %
 };
+
+/** The self-pay data of a registered visit `v` (JL 22, HN 17: the upload names its visit): one 20.00 consultation line. */
+export function selfPayUploadBody(
+  v: { visit_id: string; psn_no: string; insuplc_admdvs: string; ipt_otp_no: string },
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    encounter_id: v.visit_id,
+    psn_no: v.psn_no,
+    insuplc_admdvs: v.insuplc_admdvs,
+    ipt_otp_no: v.ipt_otp_no,
+    med_type: '11',
+    begntime: '2026-11-23 09:00:00',
+    setl_time: '2026-11-23 09:40:00',
+    medfee_sumamt: '20.00',
+    fail_rea: '医保平台中断，患者全自费结算',
+    invono: uniq('INV').slice(0, 20),
+    lines: [
+      {
+        feedetl_sn: '1',
+        fee_ocur_time: '2026-11-23 09:20:00',
+        med_list_codg: CODES.consult,
+        medins_list_codg: 'H-C',
+        cnt: 1,
+        pric: '20.00',
+      },
+    ],
+    ...extra,
+  };
+}
