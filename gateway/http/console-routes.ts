@@ -159,13 +159,7 @@ export function consoleRoutes(d: AppDeps) {
       const f = parseFilter(req.query as Record<string, unknown>);
       const { items } = await search(d, f);
       await auditSearch(req, 'export_list', f, items);
-      const day = d.clock.now().toISOString().slice(0, 10);
-      res
-        .status(200)
-        .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', `attachment; filename="work-queue-${day}.csv"`)
-        .setHeader('cache-control', 'no-store')
-        .send(workQueueCsv(items as CsvItem[]));
+      sendCsv(res, `work-queue-${d.clock.now().toISOString().slice(0, 10)}.csv`, workQueueCsv(items as CsvItem[]));
     })().catch(next);
   });
 
@@ -346,13 +340,7 @@ export function consoleRoutes(d: AppDeps) {
       const q = refusalQuery(req.query as Record<string, unknown>);
       const items = await refusals(d, q);
       await audit(req, { action: 'export_identity_refusals', targets: items.map((x) => x.transaction_id), filter: q });
-      const day = d.clock.now().toISOString().slice(0, 10);
-      res
-        .status(200)
-        .type('text/csv; charset=utf-8')
-        .setHeader('content-disposition', `attachment; filename="identity-refusals-${day}.csv"`)
-        .setHeader('cache-control', 'no-store')
-        .send(refusalsCsv(items));
+      sendCsv(res, `identity-refusals-${d.clock.now().toISOString().slice(0, 10)}.csv`, refusalsCsv(items));
     })().catch(next);
   });
 
@@ -908,3 +896,13 @@ export const consoleOps: Ops = {
     },
   },
 };
+
+/** A CSV download for staff: never cached (it holds masked personal data all the same). */
+function sendCsv(res: Response, filename: string, text: string) {
+  res
+    .status(200)
+    .type('text/csv; charset=utf-8')
+    .setHeader('content-disposition', `attachment; filename="${filename}"`)
+    .setHeader('cache-control', 'no-store')
+    .send(text);
+}

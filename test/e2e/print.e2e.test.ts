@@ -9,7 +9,8 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLIP_AMOUNTS } from '../../adapters/platform/slip.js';
 import { api, TEST_KEYS, type Reply } from '../helpers/harness.js';
@@ -29,19 +30,7 @@ let base: string;
 
 beforeAll(async () => {
   base = sys.gw.url.replace('127.0.0.1', HOST);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--host-resolver-rules=MAP ${HOST} 127.0.0.1`,
-    ],
-  });
+  browser = await launchChromium(HOST);
   mkdirSync(SHOTS, { recursive: true });
 });
 afterAll(async () => {
