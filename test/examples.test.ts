@@ -7,18 +7,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apiDocument } from '../gateway/http/app.js';
+import type { RecordedExample } from '../gateway/http/openapi.js';
 import { projectPath } from '../gateway/paths.js';
 import { Schemas } from '../gateway/validation.js';
 import { Contract, type OpenApiDocument } from './helpers/contract.js';
 
-interface Example {
-  operationId: string;
-  method: string;
-  path: string;
-  request?: unknown;
-  status: number;
-  response: unknown;
-}
+type Example = RecordedExample;
 
 type Op = {
   operationId: string;
