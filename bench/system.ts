@@ -36,8 +36,11 @@ export function platformEnv(platformUrl: string): Record<string, string> {
   };
 }
 
+/** BENCH_CPU_PROF_DIR: the gateway and the mock write a V8 CPU profile there when they stop (README "Performance") */
+const profArgs = () => (process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : []);
+
 export async function startMock(): Promise<Child & { url: string; control: string }> {
-  const mock = await startNodeChild('mock', benchScript('mock-process.ts'), {});
+  const mock = await startNodeChild('mock', benchScript('mock-process.ts'), {}, { nodeArgs: profArgs() });
   const url = String(mock.ready.url);
   return Object.assign(mock, { url, control: url.replace(/\/api$/, '/__mock') });
 }
@@ -111,9 +114,7 @@ export async function startGateway(platformUrl: string, extraEnv: Record<string,
   try {
     const clients = writeClientsFile(confDir);
     const env = { ...platformEnv(platformUrl), DATA_DIR: dataDir, API_CLIENTS_FILE: clients.file, LOG_LEVEL: 'info', ...extraEnv };
-    // BENCH_CPU_PROF_DIR: the gateway writes a V8 CPU profile there when it stops (README "Performance")
-    const prof = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
-    const gw = await startNodeChild('gateway', benchScript('gateway-process.ts'), env, { nodeArgs: ['--expose-gc', ...prof] });
+    const gw = await startNodeChild('gateway', benchScript('gateway-process.ts'), env, { nodeArgs: ['--expose-gc', ...profArgs()] });
     const url = `http://127.0.0.1:${Number(gw.ready.port)}`;
     // ready = store reachable and signed in (9001) — the first measured call must not pay the sign-in
     await waitFor('gateway /readyz', async () => (await getJson(`${url}/readyz`, clients.ops)).status === 200).catch(async (e: unknown) => {

@@ -96,8 +96,8 @@ afterAll(async () => {
   await r.quit();
 });
 
-/** the key id a sealed journal record names: the third part of `y1.<alg>.<id>.…` */
-const keyIdsIn = (raw: string) => new Set([...raw.matchAll(/y1\.a\.([A-Za-z0-9_-]+)\.\d{4}-\d\d/g)].map((m) => m[1]));
+/** the key id a sealed value names: the third part of `y1.<alg>.<id>.…` (y2: the same, deflated first) */
+const keyIdsIn = (raw: string) => new Set([...raw.matchAll(/y[12]\.a\.([A-Za-z0-9_-]+)\.\d{4}-\d\d/g)].map((m) => m[1]));
 
 describe.each(Object.entries(backends))('sealed store on %s (issue 20)', (_name, make) => {
   it('key rotation: after k2 becomes current, records sealed under k1 still read and are found by key; new ones are sealed under k2', async () => {
@@ -132,6 +132,38 @@ describe.each(Object.entries(backends))('sealed store on %s (issue 20)', (_name,
 
     // dropping k1 while data sealed under it is there stops the open, naming the id
     await expect(open(K2)).rejects.toThrow(/key id "k1", which is not in STORE_KEYS/);
+  });
+
+  it('a large record (a 40-line fee upload) is deflated before it is sealed (y2): read back whole, found by key, a fraction of its JSON on disk', async () => {
+    const open = make();
+    const psn_no = `P${randomUUID().slice(0, 8)}`;
+    const s = await open(K1);
+    const lines = Array.from({ length: 40 }, (_, i) => ({
+      feedetl_sn: `FD${String(i).padStart(4, '0')}`,
+      med_list_codg: 'XA01AAA001A001010104380',
+      medins_list_codg: `YP${i}`,
+      det_item_fee_sumamt: '12.50',
+      cnt: '1',
+      pric: '12.50',
+      memo: `${NAME} 第${i}行`,
+    }));
+    const big = tx(psn_no, { infno: '2204', stages: { his_input: { psn_name: NAME, certno: CERTNO }, message: { feedetail: lines } } });
+    const small = tx(psn_no);
+    await s.store.putTransaction(big);
+    await s.store.putTransaction(small);
+    await s.store.sync();
+    const { person: _p, ...back } = (await s.store.getTransaction(big.id))!;
+    expect(back).toEqual(big);
+    expect((await s.store.listTransactions({ key: { name: 'psn_no', value: psn_no } })).map((t) => t.id)).toEqual([small.id, big.id]);
+    const raw = await s.raw();
+    const y2 = [...raw.matchAll(/y2\.a\.k1\.\d{4}-\d\d\.[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)/g)].map((m) => m[1]!.length);
+    expect(y2.length).toBeGreaterThan(0);
+    // the sealed body (base64url) is far smaller than the record's JSON; the small record stays y1
+    expect(Math.max(...y2)).toBeLessThan(JSON.stringify(big).length / 3);
+    expect(keyIdsIn(raw)).toEqual(new Set(['k1']));
+    expect(raw).not.toContain('XA01AAA001A001010104380');
+    expect(raw).not.toContain(psn_no);
+    await s.store.close();
   });
 
   it('a wrong key for an id, or no key at all, stops the open with a clear message', async () => {

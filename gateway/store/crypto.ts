@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, getCiphers, hkdfSync, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AuditEntry, IdempotencyRecord, OutboxEntry, StoredResponse, TransactionRecord } from './store.js';
 
 /**
@@ -16,7 +17,7 @@ import type { AuditEntry, IdempotencyRecord, OutboxEntry, StoredResponse, Transa
  * while that id is in the keyring. The index key is derived from one fixed entry of the keyring
  * (STORE_INDEX_KEY_ID, default the first), so lookups by business key survive a rotation.
  *
- * Blob: `y1.<alg>.<key id>.<period>.<wrapped data key>.<iv>.<ciphertext+tag>` (base64url parts);
+ * Blob: `y1.<alg>.<key id>.<period>.<wrapped data key>.<iv>.<ciphertext+tag>` (base64url parts; y2: the same, the plaintext deflated first);
  * the header and what the blob is for (e.g. `tx:<msgid>`) are the additional authenticated data,
  * so a blob moved to another record or kind fails to open.
  */
@@ -83,6 +84,18 @@ const KEY_LEN: Record<CipherName, number> = { 'sm4-gcm': 16, 'aes-256-gcm': 32 }
 const TAG: Record<CipherName, string> = { 'sm4-gcm': 's', 'aes-256-gcm': 'a' };
 const BY_TAG: Record<string, CipherName> = { s: 'sm4-gcm', a: 'aes-256-gcm' };
 const b64 = (b: Buffer) => b.toString('base64url');
+
+/**
+ * Blob formats: y1 = the plaintext as it is; y2 = the plaintext deflated (raw deflate) before it
+ * is sealed — a journal record or an encounter is JSON with long repeated field names (a 20-line
+ * fee upload: ≈ 30 KB of JSON, ≈ 5 KB deflated), and every byte written is paid at each commit's
+ * fsync (issue 11: the disk was the embedded store's limit). Small values stay y1.
+ */
+type BlobFormat = 'y1' | 'y2';
+const FORMATS: ReadonlySet<string> = new Set<BlobFormat>(['y1', 'y2']);
+const DEFLATE_FROM_BYTES = 512;
+/** the fastest level: most of the gain (repeated field names) at a small fraction of level 6's time */
+const DEFLATE_LEVEL = 1;
 const hkdf = (key: Buffer, info: string, len: number) => Buffer.from(hkdfSync('sha256', key, 'yidi-store', info, len));
 
 function gcmSeal(alg: CipherName, key: Buffer, plain: Buffer, aad: string): Buffer {
@@ -99,7 +112,7 @@ function gcmOpen(alg: CipherName, key: Buffer, sealed: Buffer, aad: string): Buf
   return Buffer.concat([d.update(sealed.subarray(12, sealed.length - 16)), d.final()]);
 }
 
-export const isSealed = (v: unknown): v is string => typeof v === 'string' && v.startsWith('y1.');
+export const isSealed = (v: unknown): v is string => typeof v === 'string' && FORMATS.has(v.slice(0, 2)) && v[2] === '.';
 
 export class StoreCipher {
   private readonly dataKeys = new Map<string, { key: Buffer; wrapped: string }>();
@@ -127,10 +140,10 @@ export class StoreCipher {
     return createHmac('sha256', this.indexKey).update(value, 'utf8').digest('base64url').slice(0, 22);
   }
 
-  sealBytes(plain: Buffer, purpose: string): string {
+  sealBytes(plain: Buffer, purpose: string, format: BlobFormat = 'y1'): string {
     const { cipher, current } = this.ring;
     const period = this.now().toISOString().slice(0, 7);
-    const header = `y1.${TAG[cipher]}.${current}.${period}`;
+    const header = `${format}.${TAG[cipher]}.${current}.${period}`;
     let dk = this.dataKeys.get(header);
     if (!dk) {
       const key = randomBytes(KEY_LEN[cipher]);
@@ -144,7 +157,7 @@ export class StoreCipher {
   openBytes(blob: string, purpose: string): Buffer {
     const parts = blob.split('.');
     const alg = BY_TAG[parts[1] ?? ''];
-    if (parts.length !== 6 || parts[0] !== 'y1' || !alg) throw new StoreKeyError('a stored value is not a sealed blob');
+    if (parts.length !== 6 || !FORMATS.has(parts[0] ?? '') || !alg) throw new StoreKeyError('a stored value is not a sealed blob');
     const [, , id, , wrapped, body] = parts as [string, string, string, string, string, string];
     const header = parts.slice(0, 4).join('.');
     const master = this.ring.keys.get(id);
@@ -165,12 +178,16 @@ export class StoreCipher {
     }
   }
 
+  /** A value as JSON, deflated first when it is large enough to gain from it (format y2). */
   seal(value: unknown, purpose: string): string {
-    return this.sealBytes(Buffer.from(JSON.stringify(value), 'utf8'), purpose);
+    const json = Buffer.from(JSON.stringify(value), 'utf8');
+    if (json.length < DEFLATE_FROM_BYTES) return this.sealBytes(json, purpose);
+    return this.sealBytes(deflateRawSync(json, { level: DEFLATE_LEVEL }), purpose, 'y2');
   }
 
   open<T>(blob: string, purpose: string): T {
-    return JSON.parse(this.openBytes(blob, purpose).toString('utf8')) as T;
+    const bytes = this.openBytes(blob, purpose);
+    return JSON.parse((blob.startsWith('y2.') ? inflateRawSync(bytes) : bytes).toString('utf8')) as T;
   }
 }
 

@@ -30,6 +30,7 @@ import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexDiff, indexesOf, memberOf, type KeyHash, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
 import { type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
+import { type Tx, WriteBehind } from './write-behind.js';
 
 /** 64 GiB of address space: far beyond a year of journal at a large hospital (bench/scale.ts). */
 export const DEFAULT_MAP_SIZE = 64 * 2 ** 30;
@@ -73,8 +74,9 @@ interface SeqEntry {
 }
 
 /**
- * The embedded store: one lmdb environment in a data directory (a single gateway instance).
- * Writes go through lmdb write transactions, awaited until committed; sync() waits for the disk.
+ * The embedded store: one lmdb environment in a data directory, written by one gateway process.
+ * A write is decided at once and committed behind (write-behind.ts): every later read of this
+ * process sees it, range reads wait for the writes in flight, sync() waits for the disk.
  */
 export class LmdbStore implements Store {
   readonly backend = 'lmdb' as const;
@@ -100,6 +102,8 @@ export class LmdbStore implements Store {
   private readonly outboxStates;
   /** the audit log's indexes (queue-keys.ts): key `<index> <member>` */
   private readonly auditIndexes;
+  /** the writes decided and not yet committed (write-behind.ts) */
+  private readonly wb: WriteBehind;
 
   /**
    * `mapSizeBytes`: the virtual address space mapped for the data file (not disk: the file grows
@@ -122,6 +126,7 @@ export class LmdbStore implements Store {
     this.txIndexes = this.db.openDB<true, string>({ name: 'transaction-indexes' });
     this.outboxStates = this.db.openDB<true, string>({ name: 'outbox-states' });
     this.auditIndexes = this.db.openDB<true, string>({ name: 'audit-indexes' });
+    this.wb = new WriteBehind(this.db);
     try {
       this.migrate();
     } catch (e) {
@@ -213,6 +218,7 @@ export class LmdbStore implements Store {
    */
   async backup(dir: string, compact = true) {
     mkdirSync(dir, { recursive: true });
+    await this.wb.settled();
     await this.db.backup(dir, compact);
   }
 
@@ -221,6 +227,7 @@ export class LmdbStore implements Store {
     return this.counters.get('store-schema') ?? 0;
   }
 
+  /** a migration's index entries (inside its synchronous transaction) */
   private indexTransaction(before: TransactionRecord | undefined, after: TransactionRecord, hash: KeyHash = this.sealing.hashKey) {
     const { add, remove } = indexDiff(before, after, hash);
     for (const r of remove) this.txIndexes.removeSync(`${r.index} ${r.member}`);
@@ -228,25 +235,29 @@ export class LmdbStore implements Store {
   }
 
   async putTransaction(rec: TransactionRecord): Promise<void> {
-    await this.db.transaction(() => this.writeTransaction(rec));
+    this.wb.write((tx) => this.writeTransaction(tx, rec));
   }
 
-  /** inside a write transaction: the record (with its search facts, search-facts.ts) and its index entries */
-  private writeTransaction(given: TransactionRecord) {
+  /** inside a write: the record (with its search facts, search-facts.ts) and its index entries */
+  private writeTransaction(tx: Tx, given: TransactionRecord) {
     const rec = withSearchFacts(given, this.sealing.hashKey);
-    this.indexTransaction(this.sealing.openTx(this.txns.get(rec.id)), rec);
-    this.txns.putSync(rec.id, this.sealing.sealTx(rec));
+    const before = this.sealing.openTx(tx.get<TransactionRecord | SealedTransaction>(this.txns, rec.id));
+    const { add, remove } = indexDiff(before, rec, this.sealing.hashKey);
+    for (const r of remove) tx.remove(this.txIndexes, `${r.index} ${r.member}`);
+    for (const a of add) tx.put(this.txIndexes, `${a.index} ${a.member}`, true);
+    tx.put(this.txns, rec.id, this.sealing.sealTx(rec));
   }
 
   async getTransaction(id: string) {
-    return this.sealing.openTx(this.txns.get(id));
+    return this.sealing.openTx(this.wb.read<TransactionRecord | SealedTransaction>(this.txns, id));
   }
 
   async listTransactions(q: TransactionQuery) {
+    await this.wb.settled();
     return listJournal(
       {
         members: (i, r, n) => members(this.txIndexes, i, r, n),
-        values: async (ids) => ids.map((id) => this.sealing.openTx(this.txns.get(id))),
+        values: async (ids) => ids.map((id) => this.sealing.openTx(this.wb.read<TransactionRecord | SealedTransaction>(this.txns, id))),
       },
       q,
       this.sealing.hashKey,
@@ -254,21 +265,23 @@ export class LmdbStore implements Store {
   }
 
   async eraseTransaction(id: string) {
-    await this.db.transaction(() => {
-      const r = this.sealing.openTx(this.txns.get(id));
+    await this.wb.committed((tx) => {
+      const r = this.sealing.openTx(tx.get<TransactionRecord | SealedTransaction>(this.txns, id));
       if (!r) return;
-      for (const i of indexesOfMember(r, this.sealing.hashKey)) this.txIndexes.removeSync(i);
-      this.txns.removeSync(id);
+      for (const i of indexesOfMember(r, this.sealing.hashKey)) tx.remove(this.txIndexes, i);
+      tx.remove(this.txns, id);
     });
   }
 
   async countOpenWork() {
+    await this.wb.settled();
     const out = {} as Record<OpenWork, number>;
     for (const w of OPEN_WORK) out[w] = this.txIndexes.getKeysCount({ start: `w:${w} `, end: `w:${w} \uffff` });
     return out;
   }
 
   async oldestOpenWork() {
+    await this.wb.settled();
     const out: Partial<Record<OpenWork, string>> = {};
     for (const w of OPEN_WORK) {
       const prefix = `w:${w} `;
@@ -279,7 +292,7 @@ export class LmdbStore implements Store {
   }
 
   async getEncounter<T extends EncounterBase>(id: string) {
-    const v = this.encounters.get(id);
+    const v = this.wb.read<Versioned<EncounterBase | string>>(this.encounters, id);
     return v ? { value: this.sealing.openEncounter(id, v.value as T | string), version: v.version } : undefined;
   }
 
@@ -289,32 +302,32 @@ export class LmdbStore implements Store {
     indexes: Record<string, string> = {},
     journal: TransactionRecord[] = [],
   ) {
-    const ok = await this.db.transaction(() => {
-      for (const rec of journal) this.writeTransaction(rec);
-      const cur = this.encounters.get(value.id);
+    return this.wb.write((tx) => {
+      // the journal records are written even when the compare-and-set fails (the calls happened)
+      for (const rec of journal) this.writeTransaction(tx, rec);
+      const cur = tx.get<Versioned<unknown>>(this.encounters, value.id);
       if ((cur?.version ?? null) !== expectedVersion) return false;
       // unique indexes: a value owned by another encounter refuses the whole write
       for (const [name, v] of Object.entries(indexes)) {
-        const owner = this.indexes.get(this.sealing.encounterIndexKey(name, v));
+        const owner = tx.get<string>(this.indexes, this.sealing.encounterIndexKey(name, v));
         if (owner !== undefined && owner !== value.id) return false;
       }
-      this.encounters.putSync(value.id, { value: this.sealing.sealEncounter(value.id, value), version: (expectedVersion ?? 0) + 1 });
-      for (const [name, v] of Object.entries(indexes)) this.indexes.putSync(this.sealing.encounterIndexKey(name, v), value.id);
+      tx.put(this.encounters, value.id, { value: this.sealing.sealEncounter(value.id, value), version: (expectedVersion ?? 0) + 1 });
+      for (const [name, v] of Object.entries(indexes)) tx.put(this.indexes, this.sealing.encounterIndexKey(name, v), value.id);
       return true;
     });
-    return ok;
   }
 
   async findEncounterId(index: string, value: string) {
-    return this.indexes.get(this.sealing.encounterIndexKey(index, value));
+    return this.wb.read<string>(this.indexes, this.sealing.encounterIndexKey(index, value));
   }
 
   async nextSequence(name: string, ttlSeconds: number, count = 1) {
     const now = Date.now();
-    return this.db.transaction(() => {
-      const cur = this.seqs.get(name);
+    return this.wb.write((tx) => {
+      const cur = tx.get<SeqEntry>(this.seqs, name);
       const n = (cur && cur.expires > now ? cur.n : 0) + count;
-      this.seqs.putSync(name, { n, expires: now + ttlSeconds * 1000 });
+      tx.put(this.seqs, name, { n, expires: now + ttlSeconds * 1000 });
       return n;
     });
   }
@@ -327,11 +340,11 @@ export class LmdbStore implements Store {
 
   async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number, holder?: string): Promise<IdempotencyClaim> {
     const now = Date.now();
-    const r = await this.db.transaction((): IdempotencyClaim => {
-      const cur = this.idem.get(key);
+    return this.wb.write((tx): IdempotencyClaim => {
+      const cur = tx.get<IdempotencyRecord>(this.idem, key);
       if (cur && cur.expires > now) return answerFor(this.sealing.openIdem(cur), fingerprint);
       const token = randomUUID();
-      this.idem.putSync(key, {
+      tx.put(this.idem, key, {
         fingerprint,
         state: 'in_flight',
         token,
@@ -341,48 +354,48 @@ export class LmdbStore implements Store {
       });
       return { state: 'claimed', token };
     });
-    return r;
   }
 
   async completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number) {
-    const ok = await this.db.transaction(() => {
-      const cur = this.idem.get(key);
+    return this.wb.write((tx) => {
+      const cur = tx.get<IdempotencyRecord>(this.idem, key);
       if (cur?.state !== 'in_flight' || cur.token !== token) return false;
-      this.idem.putSync(
+      tx.put(
+        this.idem,
         key,
         this.sealing.sealIdem({ fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) }),
       );
       return true;
     });
-    return ok;
   }
 
   async releaseIdempotency(key: string, token: string) {
-    await this.db.transaction(() => {
-      const cur = this.idem.get(key);
-      if (cur && cur.state === 'in_flight' && cur.token === token) this.idem.removeSync(key);
+    this.wb.write((tx) => {
+      const cur = tx.get<IdempotencyRecord>(this.idem, key);
+      if (cur && cur.state === 'in_flight' && cur.token === token) tx.remove(this.idem, key);
     });
   }
 
   async markAlive(holder: string, ttlSeconds: number) {
-    await this.seqs.put(`alive:${holder}`, { n: 0, expires: Date.now() + toMs(ttlSeconds) });
+    await this.wb.committed((tx) => tx.put(this.seqs, `alive:${holder}`, { n: 0, expires: Date.now() + toMs(ttlSeconds) }));
   }
 
   async releaseIdempotencyClaims(q: { notHeldBy: string; claimedBefore: number }) {
+    await this.wb.settled();
     const now = Date.now();
-    const n = await this.db.transaction(() => {
+    return this.wb.committed((tx) => {
       let released = 0;
-      for (const { key, value } of this.idem.getRange()) {
-        if (value.state !== 'in_flight' || value.holder === q.notHeldBy) continue;
+      for (const key of this.idem.getKeys()) {
+        const value = tx.get<IdempotencyRecord>(this.idem, key);
+        if (value?.state !== 'in_flight' || value.holder === q.notHeldBy) continue;
         const old = (value.claimed_at ?? 0) <= q.claimedBefore;
-        const alive = value.holder !== undefined && (this.seqs.get(`alive:${value.holder}`)?.expires ?? 0) > now;
+        const alive = value.holder !== undefined && (tx.get<SeqEntry>(this.seqs, `alive:${value.holder}`)?.expires ?? 0) > now;
         if (!old && alive) continue;
-        this.idem.removeSync(key);
+        tx.remove(this.idem, key);
         released++;
       }
       return released;
     });
-    return n;
   }
 
   /** Forgets expired Idempotency-Key records (called at start-up; reads ignore them anyway). */
@@ -393,25 +406,27 @@ export class LmdbStore implements Store {
 
   // ---- store-and-forward queues --------------------------------------------------------------
   async appendOutbox(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry> {
-    const saved = await this.db.transaction(() => {
-      const seq = (this.counters.get(`outbox:${entry.queue}`) ?? 0) + 1;
-      this.counters.putSync(`outbox:${entry.queue}`, seq);
+    return this.wb.committed((tx) => {
+      const seq = (tx.get<number>(this.counters, `outbox:${entry.queue}`) ?? 0) + 1;
+      tx.put(this.counters, `outbox:${entry.queue}`, seq);
       const e: OutboxEntry = { ...entry, seq };
-      this.outbox.putSync(outboxKey(entry.queue, seq), this.sealing.sealOutbox(e));
-      this.outboxStates.putSync(outboxIndexKey(e.queue, e.state, seq), true);
+      tx.put(this.outbox, outboxKey(entry.queue, seq), this.sealing.sealOutbox(e));
+      tx.put(this.outboxStates, outboxIndexKey(e.queue, e.state, seq), true);
       return e;
     });
-    return saved;
   }
 
   async listOutbox(queue: string, q: { state?: OutboxEntry['state']; limit?: number; after?: number } = {}) {
+    await this.wb.settled();
     const out: OutboxEntry[] = [];
     const limit = q.limit ?? 1000;
     const after = q.after ?? 0;
     if (q.state) {
       const prefix = `${outboxStateIndex(queue, q.state)} `;
       for (const { key } of this.outboxStates.getRange({ start: `${prefix}${outboxMember(after + 1)}`, end: `${prefix}\uffff` })) {
-        const e = this.sealing.openOutbox(this.outbox.get(outboxKey(queue, Number(key.slice(prefix.length)))));
+        const e = this.sealing.openOutbox(
+          this.wb.read<OutboxEntry | SealedOutbox>(this.outbox, outboxKey(queue, Number(key.slice(prefix.length)))),
+        );
         if (e) out.push(e);
         if (out.length >= limit) break;
       }
@@ -425,10 +440,11 @@ export class LmdbStore implements Store {
   }
 
   async getOutbox(queue: string, seq: number) {
-    return this.sealing.openOutbox(this.outbox.get(outboxKey(queue, seq)));
+    return this.sealing.openOutbox(this.wb.read<OutboxEntry | SealedOutbox>(this.outbox, outboxKey(queue, seq)));
   }
 
   async countOutbox(queue: string) {
+    await this.wb.settled();
     const count = (state: string) => {
       const prefix = `${outboxStateIndex(queue, state)} `;
       return this.outboxStates.getKeysCount({ start: prefix, end: `${prefix}\uffff` });
@@ -437,38 +453,37 @@ export class LmdbStore implements Store {
   }
 
   async updateOutbox(entry: OutboxEntry) {
-    await this.db.transaction(() => {
-      const before = this.outbox.get(outboxKey(entry.queue, entry.seq));
-      if (before && before.state !== entry.state) this.outboxStates.removeSync(outboxIndexKey(entry.queue, before.state, entry.seq));
-      this.outboxStates.putSync(outboxIndexKey(entry.queue, entry.state, entry.seq), true);
-      this.outbox.putSync(outboxKey(entry.queue, entry.seq), this.sealing.sealOutbox(entry));
+    await this.wb.committed((tx) => {
+      const before = tx.get<OutboxEntry | SealedOutbox>(this.outbox, outboxKey(entry.queue, entry.seq));
+      if (before && before.state !== entry.state) tx.remove(this.outboxStates, outboxIndexKey(entry.queue, before.state, entry.seq));
+      tx.put(this.outboxStates, outboxIndexKey(entry.queue, entry.state, entry.seq), true);
+      tx.put(this.outbox, outboxKey(entry.queue, entry.seq), this.sealing.sealOutbox(entry));
     });
   }
 
   // ---- audit log ------------------------------------------------------------------------------
   async appendAudit(entry: AuditEntry): Promise<AuditEntry> {
-    const saved = await this.db.transaction(() => {
-      const seq = (this.counters.get('audit') ?? 0) + 1;
-      this.counters.putSync('audit', seq);
+    return this.wb.committed((tx) => {
+      const seq = (tx.get<number>(this.counters, 'audit') ?? 0) + 1;
+      tx.put(this.counters, 'audit', seq);
       const e = { ...entry, seq };
-      this.audit.putSync(seq, this.sealing.sealAudit(e));
-      for (const i of auditIndexesOf(e)) this.auditIndexes.putSync(`${i} ${auditMemberOf(e)}`, true);
+      tx.put(this.audit, seq, this.sealing.sealAudit(e));
+      for (const i of auditIndexesOf(e)) tx.put(this.auditIndexes, `${i} ${auditMemberOf(e)}`, true);
       return e;
     });
-    return saved;
   }
 
   async eraseAuditBefore(before: string, limit: number) {
-    return this.db.transaction(() => {
+    await this.wb.settled();
+    return this.wb.committed((tx) => {
       let erased = 0;
-      // the keys first: the loop removes what it read
-      for (const { key } of [...this.auditIndexes.getRange({ start: 't ', end: `t ${before}`, limit })]) {
+      for (const key of this.auditIndexes.getKeys({ start: 't ', end: `t ${before}`, limit })) {
         const seq = Number(key.slice(key.lastIndexOf('|') + 1));
-        const e = this.sealing.openAudit(this.audit.get(seq));
-        this.auditIndexes.removeSync(key);
+        const e = this.sealing.openAudit(tx.get<AuditEntry | SealedAudit>(this.audit, seq));
+        tx.remove(this.auditIndexes, key);
         if (!e) continue;
-        for (const i of auditIndexesOf(e)) this.auditIndexes.removeSync(`${i} ${auditMemberOf(e)}`);
-        this.audit.removeSync(seq);
+        for (const i of auditIndexesOf(e)) tx.remove(this.auditIndexes, `${i} ${auditMemberOf(e)}`);
+        tx.remove(this.audit, seq);
         erased++;
       }
       return erased;
@@ -476,10 +491,11 @@ export class LmdbStore implements Store {
   }
 
   async listAudit(q: AuditQuery = {}) {
+    await this.wb.settled();
     return listThroughIndexes<AuditEntry>(
       {
         members: (i, r, n) => members(this.auditIndexes, i, r, n),
-        values: async (seqs) => seqs.map((s) => this.sealing.openAudit(this.audit.get(Number(s)))),
+        values: async (seqs) => seqs.map((s) => this.sealing.openAudit(this.wb.read<AuditEntry | SealedAudit>(this.audit, Number(s)))),
       },
       planAudit(q),
       auditRangeOf(q),
@@ -495,14 +511,17 @@ export class LmdbStore implements Store {
    * durable too; the writes in between need not each wait for their own.
    */
   async sync() {
+    await this.wb.settled();
     await this.db.flushed;
   }
 
   async ping() {
+    this.wb.check();
     this.db.getStats();
   }
 
   async close() {
+    await this.wb.settled().catch(() => undefined);
     await this.db.close();
   }
 }

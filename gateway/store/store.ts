@@ -1,11 +1,13 @@
 /**
  * The gateway's one storage port. Two backends implement it (lmdb-store.ts, the embedded default;
  * redis-store.ts for several replicas) and one contract suite (test/store-contract.test.ts) runs
- * against both. A write resolves once it is committed — visible to every later read, never lost by
- * a crash of the gateway's process — and `sync()` resolves once every write issued so far (awaited
- * or not) is committed and durable (survives the machine). The gateway syncs at the two points of no return: before a
- * message leaves for the platform (the write-ahead, engine/platform-client.ts) and before an answer
- * leaves for the HIS (http/durable-answers.ts). Both backends commit in order, so a sync makes every
+ * against both. A write resolves once it is decided — visible to every later read, compare-and-set
+ * exact — and `sync()` resolves once every write issued so far (awaited or not) is committed and
+ * durable (survives the machine). Redis resolves a write once the server has it; the embedded store
+ * decides it in the process and commits it behind (write-behind.ts), so only a sync promises that a
+ * crash of the process keeps it. The gateway syncs at the two points of no return: before a message
+ * leaves for the platform (the write-ahead, engine/platform-client.ts) and before an answer leaves
+ * for the HIS (http/durable-answers.ts). Both backends commit in order, so a sync makes every
  * earlier write durable too: one fsync per point instead of one per write (issue 11).
  */
 export type Outcome = 'pending' | 'succeeded' | 'rejected' | 'unknown' | 'not_sent';
