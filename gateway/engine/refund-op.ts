@@ -169,10 +169,20 @@ export class RefundOps {
     return (await this.store.getEncounter<OpenOps>(OPEN_OPS_ID))?.value.ids ?? [];
   }
 
-  /** The operations that need a decision, oldest first. */
+  /**
+   * The operations that need a decision, oldest first. An id whose operation was decided but left in
+   * the list (a crash between the two saves) is taken out here, so the counts read from the list
+   * fall too.
+   */
   async decisions(): Promise<RefundOp[]> {
-    const ops = await Promise.all((await refundDecisionIds(this.store)).map((id) => this.get(id)));
-    return ops.filter((op): op is RefundOp => op !== undefined && needsDecision(op));
+    const ids = await refundDecisionIds(this.store);
+    const ops = await Promise.all(ids.map((id) => this.get(id)));
+    const open = ops.filter((op): op is RefundOp => op !== undefined && needsDecision(op));
+    if (open.length < ids.length) {
+      const stale = ids.filter((id) => !open.some((op) => op.id === id));
+      await this.updateList(DECISIONS_ID, (list) => list.filter((x) => !stale.includes(x)));
+    }
+    return open;
   }
 
   private updateOpen(f: (ids: string[]) => string[]) {

@@ -223,6 +223,11 @@ export class Refunds {
       });
     }
     const next = await this.ops.update(refund_id, (o) => {
+      // decided meanwhile (the visit settled again, another press): the first decision stands
+      if (o.decision)
+        throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+          details: { id: refund_id, action: 'handled', why: `already decided (${o.decision.by}, ${o.decision.at})` },
+        });
       o.decision = { at: this.clock.now().toISOString(), by: 'staff', ...by, reason };
     });
     return opView(next);
