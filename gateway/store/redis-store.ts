@@ -476,6 +476,8 @@ export class RedisStore implements Store {
     for await (const keys of this.scan('tx:*'))
       for (const key of keys)
         for (;;) {
+          // a WATCH lives on its connection: after a reconnect it is gone, so read again
+          const connection = this.connection;
           await this.redis.watch(key);
           const v = await this.redis.get(key);
           const before = v ? s.openTx(JSON.parse(v)) : undefined;
@@ -493,7 +495,12 @@ export class RedisStore implements Store {
             memberOf(r),
             ...indexesOf(r, s.hashKey),
           );
-          if ((await put.exec()) !== null) break;
+          if (connection !== this.connection) continue;
+          const done = await put.exec();
+          if (done === null) continue; // changed meanwhile: read it again
+          const failed = done.find(([e]) => e)?.[0];
+          if (failed) throw failed;
+          break;
         }
   }
 
