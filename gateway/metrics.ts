@@ -4,6 +4,7 @@ import type { Clock } from '../adapters/platform/msgid.js';
 import { accessRule } from './auth/access.js';
 import type { BreakerState } from './resilience/circuit-breaker.js';
 import { SELF_PAY_QUEUE } from './resilience/store-and-forward.js';
+import { refundDecisionIds } from './engine/refund-op.js';
 import type { ReconciliationStatus } from './resilience/reconciliation/service.js';
 import { OPEN_WORK } from './store/query.js';
 import type { Store } from './store/store.js';
@@ -73,14 +74,19 @@ export class GatewayMetrics {
     this.watchOpenWorkAge(store);
     new Gauge({
       name: 'yidi_open_work',
-      help: "Open work by kind, counted from the store's open-work indexes (0 when everything is done): pending (calls in flight), unresolved, reversing, inquiring, needs_manual, releasing (journal records still to be resolved), self_pay_pending, self_pay_rejected (uploads owed)",
+      help: "Open work by kind, counted from the store's open-work indexes (0 when everything is done): pending (calls in flight), unresolved, reversing, inquiring, needs_manual, releasing (journal records still to be resolved), self_pay_pending, self_pay_rejected (uploads owed), refund_decisions (partial refunds refunded in full whose kept lines were not settled again)",
       labelNames: ['kind'],
       registers,
       async collect() {
-        const [journal, uploads] = await Promise.all([store.countOpenWork(), store.countOutbox(SELF_PAY_QUEUE)]);
+        const [journal, uploads, refunds] = await Promise.all([
+          store.countOpenWork(),
+          store.countOutbox(SELF_PAY_QUEUE),
+          refundDecisionIds(store),
+        ]);
         for (const [kind, n] of Object.entries(journal)) this.set({ kind }, n);
         this.set({ kind: 'self_pay_pending' }, uploads.pending);
         this.set({ kind: 'self_pay_rejected' }, uploads.rejected);
+        this.set({ kind: 'refund_decisions' }, refunds.length);
       },
     });
   }

@@ -85,7 +85,15 @@ export async function createGateway(config: GatewayConfig, parts: GatewayParts =
   // 人卡一致 refusals, kept for the insurance office (JS 24) and counted
   const identityRefusals = new IdentityRefusals(store, clock, logger, metrics.countIdentityRefusal);
   const persons = new Persons(platform, config.envelope.mdtrtarea_admvs, identityRefusals);
-  const outpatient = new OutpatientService(store, platform, persons, clock, config.outpatientErFlagAt);
+  // a visit settled again after a refund whose kept lines were not: that refund leaves the work queue
+  const refundedVisitSettled = (visit_id: string): Promise<void> =>
+    refunds.visitSettled(visit_id).catch((e: unknown) => {
+      logger.error(
+        { visit_id, code: (e as { code?: string }).code },
+        'checking the refunds of a settled visit failed; the console checks again',
+      );
+    });
+  const outpatient = new OutpatientService(store, platform, persons, clock, config.outpatientErFlagAt, refundedVisitSettled);
   const inpatient = new InpatientService(store, platform, persons, clock, config.envelope);
   const pharmacy = new PharmacyService(store, platform, persons, clock);
   const refunds = new Refunds(store, clock, outpatient, pharmacy, logger);

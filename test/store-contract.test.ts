@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LmdbStore } from '../gateway/store/lmdb-store.js';
 import { RedisStore } from '../gateway/store/redis-store.js';
 import { JournalArchive } from '../gateway/store/archive.js';
-import { cursorOf } from '../gateway/store/query.js';
+import { cursorOf, indexesOf, memberOf } from '../gateway/store/query.js';
 import { auditCursorOf } from '../gateway/store/queue-keys.js';
 import type { EncounterBase, Resolution, Store, TransactionRecord } from '../gateway/store/store.js';
-import type { StoreCipher } from '../gateway/store/crypto.js';
+import { Sealing, type StoreCipher } from '../gateway/store/crypto.js';
+import type { RootDatabase } from 'lmdb';
 import { STORE_SCHEMA_VERSION } from '../gateway/store/schema-version.js';
 import { testStoreCipher, tmpDir } from './helpers/harness.js';
 
@@ -212,6 +213,21 @@ describe.each([
       for (let i = 0; i < 450; i++) await store.putTransaction(tx({ infno: '2204' }));
       const found = await store.listTransactions({ encounter_id });
       expect(found.map((r) => r.id)).toEqual([needle.id]);
+    });
+  });
+
+  describe('indexes: more matches than one page of an index', () => {
+    it('lists every one of them up to the limit, not only the first page (200 members)', async () => {
+      const psn_no = `P-${randomUUID()}`;
+      const written = [];
+      for (let i = 0; i < 450; i++) {
+        const r = tx({ keys: { psn_no } });
+        written.push(r.id);
+        await store.putTransaction(r);
+      }
+      expect((await store.listTransactions({ key: { name: 'psn_no', value: psn_no }, limit: 1000 })).map((r) => r.id)).toEqual(
+        written.reverse(),
+      );
     });
   });
 
@@ -801,6 +817,143 @@ describe('A store of schema version 1 (before the indexes of issue 11) is brough
       const keys = await s1.redis.keys(`${keyPrefix}*`);
       if (keys.length) await s1.redis.del(...keys);
       await s1.close();
+    }
+  });
+});
+
+/**
+ * Schema 4 (issue 15): records written before search facts existed (no `person`, no `medfee_sumamt`,
+ * no `p:` index entries) get them when a store of version 3 is opened — in batches (more records than
+ * one batch of either backend), leaving alone what has no hot stages, and changing nothing twice.
+ */
+describe('A store of schema version 3 (records without search facts) finds them by name and ID number once it is opened', () => {
+  /** A backend whose records can be written, read and versioned the way an older gateway left them. */
+  interface Old {
+    open(): Promise<Store & { schemaVersion(): number | Promise<number> }>;
+    /** with the store closed (lmdb) or beside it (Redis): the records as written before search facts */
+    writeOld(recs: TransactionRecord[]): Promise<void>;
+    setVersion(v: number): Promise<void>;
+    /** the record as stored (sealed or not): equal before and after a step that did not rewrite it */
+    raw(id: string): Promise<unknown>;
+    cleanup(): Promise<void>;
+  }
+
+  const lmdbOld = (cipher?: StoreCipher): Old => {
+    const dir = tmpDir('migrate4');
+    const sealing = new Sealing(cipher);
+    const env = async <T>(f: (raw: RootDatabase) => T) => {
+      const { open } = await import('lmdb');
+      const raw = open({ path: dir });
+      try {
+        return f(raw);
+      } finally {
+        await raw.close();
+      }
+    };
+    return {
+      open: async () => new LmdbStore(dir, { cipher }),
+      writeOld: (recs) =>
+        env((raw) => {
+          const txns = raw.openDB<unknown, string>({ name: 'transactions' });
+          const idx = raw.openDB<true, string>({ name: 'transaction-indexes' });
+          raw.transactionSync(() => {
+            for (const r of recs) {
+              txns.putSync(r.id, sealing.sealTx(r));
+              for (const i of indexesOf(r, sealing.hashKey)) idx.putSync(`${i} ${memberOf(r)}`, true);
+            }
+          });
+        }),
+      setVersion: (v) => env((raw) => raw.openDB<number, string>({ name: 'counters' }).putSync('store-schema', v)),
+      raw: (id) => env((raw) => JSON.stringify(raw.openDB<unknown, string>({ name: 'transactions' }).get(id))),
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  };
+
+  const redisOld = (cipher?: StoreCipher): Old => {
+    const keyPrefix = `yidi-test:migrate4:${randomUUID()}:`;
+    const side = new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix, cipher });
+    const connected = side.connect();
+    const redis = async () => (await connected).redis;
+    return {
+      open: () => new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix, cipher }).connect(),
+      async writeOld(recs) {
+        const r = (await redis()) as unknown as Record<string, (...a: string[]) => Promise<unknown>>;
+        for (const t of recs) {
+          // the journal write of a version before search facts: the record and its indexes as they were
+          await r.yidiPutTransaction!(
+            `${keyPrefix}tx:${t.id}`,
+            `${keyPrefix}txm:${t.id}`,
+            JSON.stringify(side.sealing.sealTx(t)),
+            `${keyPrefix}txi:`,
+            memberOf(t),
+            ...indexesOf(t, side.sealing.hashKey),
+          );
+        }
+      },
+      setVersion: async (v) => void (await (await redis()).set(`${keyPrefix}store-schema`, String(v))),
+      raw: async (id) => (await redis()).get(`${keyPrefix}tx:${id}`),
+      async cleanup() {
+        const keys = await (await redis()).keys(`${keyPrefix}*`);
+        if (keys.length) await (await redis()).del(...keys);
+        await side.close();
+      },
+    };
+  };
+
+  it.each([
+    ['lmdb', () => lmdbOld()],
+    ['redis', () => redisOld()],
+    ['lmdb, sealed', () => lmdbOld(testStoreCipher())],
+    ['redis, sealed', () => redisOld(testStoreCipher())],
+  ] as const)('%s', async (_name, make) => {
+    const old = make();
+    try {
+      // the store as the previous version left it: opened (schema, key checks), then its records written without facts
+      await (await old.open()).close();
+      const name = `旧记录${randomUUID().slice(0, 6)}`;
+      const certno = `22010119700101${String(n).padStart(3, '0')}X`;
+      const crowd = `同名${randomUUID().slice(0, 6)}`;
+      const lookup = tx({
+        infno: '1101',
+        keys: {},
+        stages: { reply: { infcode: 0, output: { baseinfo: { psn_no: 'P-OLD', psn_name: name, certno } } } },
+      });
+      const settlement = tx({ stages: { message: { data: { psn_no: 'P-OLD', medfee_sumamt: '88.10' } } } });
+      const archived = tx({ infno: '1101', stages: {}, archived: { file: 'x.gz', offset: 0, length: 1 } });
+      // more than one batch of either backend (lmdb 500 a write transaction, Redis a SCAN page of 200)
+      const many = Array.from({ length: 520 }, () =>
+        tx({ infno: '1101', keys: {}, stages: { reply: { output: { baseinfo: { psn_name: crowd, certno: '220101197001019999' } } } } }),
+      );
+      await old.writeOld([lookup, settlement, archived, ...many]);
+      await old.setVersion(3);
+
+      const check = async () => {
+        const store = await old.open();
+        try {
+          expect(await store.schemaVersion()).toBe(STORE_SCHEMA_VERSION);
+          const ids = async (person: { name: 'psn_name' | 'certno'; value: string }) =>
+            (await store.listTransactions({ person, limit: 1000 })).map((r) => r.id);
+          expect(await ids({ name: 'psn_name', value: name })).toEqual([lookup.id]);
+          expect(await ids({ name: 'certno', value: certno.toLowerCase() })).toEqual([lookup.id]);
+          expect((await ids({ name: 'psn_name', value: crowd })).sort()).toEqual(many.map((r) => r.id).sort());
+          expect((await store.getTransaction(settlement.id))?.medfee_sumamt).toBe('88.10');
+          // only keyed hashes outside the stages; the archived record (no stages here) is as it was
+          const { stages: _s, ...rest } = (await store.getTransaction(lookup.id))!;
+          expect(JSON.stringify(rest)).not.toContain(name);
+          expect(rest.person?.certno).toHaveLength(1);
+          expect(await store.getTransaction(archived.id)).toEqual(archived);
+        } finally {
+          await store.close();
+        }
+      };
+      await check();
+      // a repeat (a crash before the version was written): the same answers, and no record written again
+      const stored = await old.raw(lookup.id);
+      await old.setVersion(3);
+      await check();
+      expect(await old.raw(lookup.id)).toEqual(stored);
+    } finally {
+      await old.cleanup();
     }
   });
 });

@@ -50,6 +50,7 @@ const INFNO = {
 const STATUS = {
   needs_person: '待办：需要人工处理',
   reconciliation_difference: '对账差异',
+  refund_resettle_failed: '退费待处理：保留明细未重新结算',
   failed: '全部失败（未成功）',
   open: '待办（结果未定）',
   needs_manual: '待人工处理',
@@ -108,6 +109,7 @@ const AUDIT_ACTION = {
   bulk_resolve: '批量人工处理',
   view_uploads: '查看上传队列',
   retry_upload: '上传重新排队',
+  refund_handled: '退费：标记已处理',
   identity_refused: '人卡不一致（拒绝办理）',
   view_identity_refusals: '查看人卡不一致记录',
   export_identity_refusals: '导出人卡不一致记录',
@@ -131,6 +133,7 @@ const DIFF_STATE = { open: '待处理', fixing: '处理中', fixed: '已处理�
 /** Business keys as the records carry them. */
 const KEYS = {
   visit: '网关就诊号',
+  refund: '退费操作号',
   psn_no: '人员编号',
   mdtrt_id: '就诊ID',
   setl_id: '结算ID',
@@ -526,7 +529,29 @@ function renderList(body) {
   renderWorkQueue($('work-queue'), items, LABELS(), {
     openTransaction: (id) => openDetail(id),
     openDay: (day) => openDayInRecon(day),
+    refundHandled: (x) => markRefundHandled(x),
   });
+}
+
+/**
+ * A refund that needs a decision (refunded in full, the kept lines not settled again): staff say what
+ * was done about the kept lines; the gateway records it with their name and it leaves the queue.
+ */
+async function markRefundHandled(x) {
+  const answer = await ask({
+    title: ['退费已处理 ', h('small', {}, 'Refund handled')],
+    text: [
+      `退费 ${x.id}（原结算 ${x.keys?.setl_id ?? ''}）：${x.what}。${x.todo}。`,
+      h('br'),
+      h('small', {}, 'Refunded in full, the kept lines not settled again: say what was done about them.'),
+    ],
+    reasonOnly: true,
+  });
+  if (!answer) return;
+  const r = await api('POST', `/v1/console/refunds/${encodeURIComponent(x.id)}/handled`, { reason: answer.reason });
+  if (!r.ok) showError('退费已处理：网关拒绝 refused', r);
+  else showOk(`退费 ${x.id} 已标记处理 Marked handled`, `原因 reason：${r.body.decision?.reason ?? ''}`);
+  await loadList();
 }
 
 /** A reconciliation difference of the queue: its day in the reconciliation tab. */
@@ -862,12 +887,14 @@ async function refresh() {
 
 // ---- the confirmation dialog (with the resolve form) ------------------------------------------
 
-/** Resolves null (cancelled), true (confirmed) or { reason, booked } (resolve). */
-function ask({ title, text, resolve = false }) {
+/** Resolves null (cancelled), true (confirmed), { reason, booked } (resolve) or { reason } (reasonOnly). */
+function ask({ title, text, resolve = false, reasonOnly = false }) {
   const dlg = $('dialog');
   fill($('dlg-title'), ...[title].flat());
   fill($('dlg-text'), ...[text].flat());
-  $('dlg-resolve').hidden = !resolve;
+  const withReason = resolve || reasonOnly;
+  $('dlg-resolve').hidden = !withReason;
+  $('dlg-booked').hidden = !resolve;
   $('dlg-reason').value = '';
   $('dlg-booked-no').checked = false;
   $('dlg-booked-yes').checked = false;
@@ -887,24 +914,24 @@ function ask({ title, text, resolve = false }) {
     };
     const onSubmit = (ev) => {
       ev.preventDefault();
-      if (!resolve) return finish(true);
+      if (!withReason) return finish(true);
       const reason = $('dlg-reason').value.trim();
       const booked = $('dlg-booked-yes').checked ? true : $('dlg-booked-no').checked ? false : undefined;
       const problems = [];
       if (reason.length < 2) problems.push('请填写处理原因（至少 2 个字）。 A reason is required.');
-      if (booked === undefined) problems.push('请选择平台是否已入账。 Choose whether the platform booked it.');
+      if (resolve && booked === undefined) problems.push('请选择平台是否已入账。 Choose whether the platform booked it.');
       if (problems.length) {
         fill($('dlg-error'), ...problems.map((p) => h('div', {}, p)));
         $('dlg-error').hidden = false;
         return;
       }
-      finish({ reason, booked });
+      finish(resolve ? { reason, booked } : { reason });
     };
     form.addEventListener('submit', onSubmit);
     $('dlg-cancel').addEventListener('click', onCancel);
     dlg.addEventListener('cancel', onCancel);
     dlg.showModal();
-    (resolve ? $('dlg-reason') : $('dlg-ok')).focus();
+    (withReason ? $('dlg-reason') : $('dlg-ok')).focus();
   });
 }
 

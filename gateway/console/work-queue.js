@@ -5,8 +5,8 @@
  * when a row is opened; the component owns nothing else, so the page's other tabs stay as they are.
  *
  * One row per work item: a transaction (its 2601 attempts counted in it, never rows of their own),
- * a self-pay upload, a reconciliation difference. Personal data never reaches this table: the API
- * answers masked views.
+ * a self-pay upload, a reconciliation difference, a refund that needs a decision. Personal data
+ * never reaches this table: the API answers masked views.
  */
 import { html, render } from '/console/vendor/htm-preact.js';
 
@@ -101,9 +101,31 @@ function DifferenceRow({ x, t, on }) {
   </tr>`;
 }
 
+/**
+ * A partial refund that needs a decision: refunded in full, the kept lines not settled again. What
+ * happened and what to do, as the gateway words them; staff mark it handled once they have.
+ */
+function RefundRow({ x, t, on }) {
+  const extra = { refund: x.refund_id, ...(x.encounter_id ? { visit: x.encounter_id } : {}) };
+  return html`<tr class="row" data-id=${x.id}>
+    <td class="nowrap">${t.fmtTime(x.created_at)}</td>
+    <td><span class="infno"><b>退费</b> <span class="infno-name">部分退费</span></span></td>
+    <td>${x.what}<small> refunded in full</small></td>
+    <td><${Badge} status=${x.status} t=${t} /></td>
+    <td class="amount">${yuan(x.medfee_sumamt)}</td>
+    <td><${Keys} keys=${x.keys} extra=${extra} t=${t} /></td>
+    <td>
+      <div class="todo">${x.todo}</div>
+      <${ErrorCell} error=${x.error} t=${t} />
+    </td>
+    <td><${OpenButton} cls="refund-handled" onClick=${() => on.refundHandled(x)}>已处理 <small>Done</small><//></td>
+  </tr>`;
+}
+
 function WorkQueue({ items, t, on }) {
   const rows = items.map((x) => {
     if (x.type === 'upload') return html`<${UploadRow} key=${x.id} x=${x} t=${t} on=${on} />`;
+    if (x.type === 'refund') return html`<${RefundRow} key=${x.id} x=${x} t=${t} on=${on} />`;
     if (x.type === 'difference') return html`<${DifferenceRow} key=${x.id} x=${x} t=${t} on=${on} />`;
     return html`<${TransactionRow} key=${x.id} x=${x} t=${t} on=${on} />`;
   });
@@ -132,7 +154,7 @@ function WorkQueue({ items, t, on }) {
 
 /**
  * Renders (or re-renders) the queue into `el`. `t`: the page's labels and helpers (INFNO, STATUS,
- * OUTCOME, KEYS, DIFF_KIND, catalog, fmtTime); `on`: openTransaction(id), openDay(day).
+ * OUTCOME, KEYS, DIFF_KIND, catalog, fmtTime); `on`: openTransaction(id), openDay(day), refundHandled(item).
  */
 export function renderWorkQueue(el, items, t, on) {
   render(html`<${WorkQueue} items=${items} t=${t} on=${on} />`, el);

@@ -53,6 +53,11 @@ export class OutpatientService {
     private readonly clock: Clock,
     /** where the 门诊急诊标志 goes (adapters/platform/outpatient-messages.ts ErFlagPlacement) */
     private readonly erFlagAt: msg.ErFlagPlacement = 'fee_exp_content',
+    /**
+     * After a settlement of a visit with a cancelled settlement (Refunds.visitSettled: a refund whose
+     * kept lines the counter settles again leaves the console's work queue); never throws.
+     */
+    private readonly afterRefundedVisitSettled?: (visit_id: string) => Promise<void>,
   ) {
     this.runner = new EncounterRunner<OutpatientVisit>(store, clock, 'outpatient', 'GW_BIZ_VISIT_NOT_FOUND', ctxOf);
     this.inquiries = new OutpatientInquiries(this.runner);
@@ -264,6 +269,9 @@ export class OutpatientService {
         return settlementStep(entry);
       },
     );
+    // only a visit with a cancelled settlement can have a refund waiting for its kept lines
+    if (this.afterRefundedVisitSettled && r.visit.settlements.some((x) => x.status === 'cancelled'))
+      await this.afterRefundedVisitSettled(id);
     const emergency = r.visit.emergency ? { emergency: { emergency: true as const, criterion: r.visit.emergency_criterion } } : {};
     return { ...r, setl_id: entry!.setl_id, ...emergency, slip: entry!.slip };
   }

@@ -62,7 +62,27 @@ export interface RefundOp extends EncounterBase {
   resumed_at?: string[];
   /** the catalog error the HIS got when the operation ended without completing */
   error?: { code: string; transaction_id?: string; platform_err_msg?: string };
+  /**
+   * How a `resettle_failed` operation left the console's work queue (issue 15: a refund that needs a
+   * decision): staff marked it handled (the kept lines collected as self-pay, or settled some other
+   * way), or the visit's kept lines were settled again (`setl_id`, found by the gateway).
+   */
+  decision?: RefundDecision;
 }
+
+export interface RefundDecision {
+  at: string;
+  by: 'staff' | 'resettled';
+  /** staff: the actor (client id, `staff:<username>`) and the signed-in person's name */
+  actor?: string;
+  actor_name?: string;
+  reason?: string;
+  /** resettled: the settlement of the kept lines */
+  setl_id?: string;
+}
+
+/** Refunded in full, the kept lines not settled again, and nobody has decided yet: open work for staff. */
+export const needsDecision = (op: RefundOp) => op.status === 'resettle_failed' && op.decision === undefined;
 
 /** The one list of unfinished operations, so a restart finds them without scanning the store. */
 interface OpenOps extends EncounterBase {
@@ -70,6 +90,16 @@ interface OpenOps extends EncounterBase {
   ids: string[];
 }
 const OPEN_OPS_ID = 'refund-ops-open';
+/**
+ * The operations that need a decision (needsDecision): the work queue's index of them, an id in it
+ * from the save that ended the operation resettle_failed until the save of its decision.
+ */
+const DECISIONS_ID = 'refund-ops-decision';
+
+/** The ids of the refund operations that need a decision (the console's work queue, the metrics). */
+export async function refundDecisionIds(store: Store): Promise<string[]> {
+  return (await store.getEncounter<OpenOps>(DECISIONS_ID))?.value.ids ?? [];
+}
 
 /** Load and save refund operations (compare-and-set, like every encounter) and their open list. */
 export class RefundOps {
@@ -125,6 +155,10 @@ export class RefundOps {
       // an operation waiting on a reversal is found by that call's transaction id (reversal worker)
       const indexes = next.reversal?.transaction_id ? { refund_reversal: next.reversal.transaction_id } : undefined;
       if (await this.store.saveEncounter(next, cur.version, indexes)) {
+        // into the decisions before out of the open list: a crash between the two leaves it open, and
+        // the next start's resume (an update) puts it there
+        if (needsDecision(next)) await this.updateList(DECISIONS_ID, (ids) => (ids.includes(id) ? ids : [...ids, id]));
+        else if (next.decision) await this.updateList(DECISIONS_ID, (ids) => ids.filter((x) => x !== id));
         if (TERMINAL.has(next.status)) await this.updateOpen((ids) => ids.filter((x) => x !== id));
         return next;
       }
@@ -135,10 +169,33 @@ export class RefundOps {
     return (await this.store.getEncounter<OpenOps>(OPEN_OPS_ID))?.value.ids ?? [];
   }
 
-  private async updateOpen(f: (ids: string[]) => string[]) {
+  /**
+   * The operations that need a decision, oldest first. An id whose operation was decided but left in
+   * the list (a crash between the two saves) is taken out here, so the counts read from the list
+   * fall too.
+   */
+  async decisions(): Promise<RefundOp[]> {
+    const ids = await refundDecisionIds(this.store);
+    const ops = await Promise.all(ids.map((id) => this.get(id)));
+    const open = ops.filter((op): op is RefundOp => op !== undefined && needsDecision(op));
+    if (open.length < ids.length) {
+      const stale = ids.filter((id) => !open.some((op) => op.id === id));
+      await this.updateList(DECISIONS_ID, (list) => list.filter((x) => !stale.includes(x)));
+    }
+    return open;
+  }
+
+  private updateOpen(f: (ids: string[]) => string[]) {
+    return this.updateList(OPEN_OPS_ID, f);
+  }
+
+  private async updateList(id: string, f: (ids: string[]) => string[]) {
     for (;;) {
-      const cur = await this.store.getEncounter<OpenOps>(OPEN_OPS_ID);
-      const next: OpenOps = { id: OPEN_OPS_ID, kind: 'refund_op_index', ids: f(cur?.value.ids ?? []) };
+      const cur = await this.store.getEncounter<OpenOps>(id);
+      const before = cur?.value.ids ?? [];
+      const ids = f(before);
+      if (cur && ids.length === before.length && ids.every((x, i) => x === before[i])) return;
+      const next: OpenOps = { id, kind: 'refund_op_index', ids };
       if (await this.store.saveEncounter(next, cur?.version ?? null)) return;
     }
   }

@@ -41,6 +41,7 @@ export function opView(op: RefundOp) {
     resumed_at: op.resumed_at,
     reversal: op.reversal,
     error: op.error,
+    decision: op.decision,
     created_at: op.created_at,
     updated_at: op.updated_at,
   };

@@ -8,7 +8,7 @@ import { isUnknownOutcome, newEncounterId, type RequestMeta } from './encounter-
 import { Decimal, sumOf } from './money.js';
 import type { OutpatientService } from './outpatient.js';
 import type { PharmacyService } from './pharmacy.js';
-import { RefundOps, type RefundOp, type RefundStep } from './refund-op.js';
+import { needsDecision, RefundOps, type RefundOp, type RefundStep } from './refund-op.js';
 import { netRefund, opView, slipAmounts } from './refund-view.js';
 import type { PharmacySale } from './sale.js';
 import type { OutpatientVisit, SettlementEntry } from './visit.js';
@@ -185,6 +185,65 @@ export class Refunds {
       if (next !== 'needs_reversal') o.reversal = undefined;
     });
     return opView(next === 'resettling' ? await this.drive(refund_id, meta) : await this.ops.mustGet(refund_id));
+  }
+
+  // ---- refunds that need a decision (the console's work queue, issue 15) -------------------------
+
+  /**
+   * The resettle_failed operations nobody has decided on yet, oldest first. One whose visit has had
+   * its kept lines settled again since (a settlement the hook below missed, e.g. by a crash) leaves
+   * the queue here, decided `resettled`.
+   */
+  async needingDecision(): Promise<RefundOp[]> {
+    const open: RefundOp[] = [];
+    for (const op of await this.ops.decisions()) if (!(await this.settledAgain(op))) open.push(op);
+    return open;
+  }
+
+  /**
+   * A visit was settled (OutpatientService's hook): an operation of it that waits for a decision
+   * leaves the queue once every kept line is in a booked settlement made after the refund.
+   */
+  async visitSettled(visit_id: string) {
+    for (const op of await this.ops.decisions()) if (op.target.encounter_id === visit_id) await this.settledAgain(op);
+  }
+
+  /** Staff decided (the kept lines collected as self-pay, or settled some other way): it leaves the queue. */
+  async markHandled(refund_id: string, by: { actor: string; actor_name?: string }, reason: string) {
+    const op = await this.ops.mustGet(refund_id);
+    if (!needsDecision(op)) {
+      throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+        details: {
+          id: refund_id,
+          action: 'handled',
+          why: op.decision
+            ? `already decided (${op.decision.by}, ${op.decision.at})`
+            : `status ${op.status}: only a refund whose kept lines could not be settled again (resettle_failed) waits for a decision`,
+        },
+      });
+    }
+    const next = await this.ops.update(refund_id, (o) => {
+      // decided meanwhile (the visit settled again, another press): the first decision stands
+      if (o.decision)
+        throw new GatewayError('GW_BIZ_CONSOLE_ACTION_NOT_ALLOWED', {
+          details: { id: refund_id, action: 'handled', why: `already decided (${o.decision.by}, ${o.decision.at})` },
+        });
+      o.decision = { at: this.clock.now().toISOString(), by: 'staff', ...by, reason };
+    });
+    return opView(next);
+  }
+
+  /** Decides `op` as resettled when its visit's kept lines were settled again; true when it did. */
+  private async settledAgain(op: RefundOp): Promise<boolean> {
+    if (op.target.kind !== 'outpatient') return false;
+    const v = (await this.store.getEncounter<OutpatientVisit>(op.target.encounter_id))?.value;
+    const again = v && keptLinesSettled(v.settlements as SettlementEntry[], op);
+    if (!again) return false;
+    await this.ops.update(op.id, (o) => {
+      o.decision ??= { at: this.clock.now().toISOString(), by: 'resettled', setl_id: again.setl_id };
+    });
+    this.logger.info({ refund_id: op.id, setl_id: again.setl_id }, 'the kept lines of a refund were settled again: it left the work queue');
+    return true;
   }
 
   // ---- the operation's steps -------------------------------------------------------------------
@@ -391,6 +450,17 @@ function resettledAlready(t: Target, op: RefundOp): SettlementEntry | undefined 
       s.feedetl_sns.length === op.keep_lines.length &&
       s.feedetl_sns.every((sn) => op.keep_lines.includes(sn)),
   );
+}
+
+/**
+ * The counter settled the kept lines again after a resettle_failed refund: the booked settlement
+ * (made after the refund, not the refunded one) that holds the last of them, when every kept line is
+ * in one — with other lines beside them or not.
+ */
+function keptLinesSettled(settlements: readonly SettlementEntry[], op: RefundOp): SettlementEntry | undefined {
+  const after = settlements.filter((s) => s.status === 'booked' && s.setl_id !== op.setl_id && s.settled_at >= op.created_at);
+  const holding = op.keep_lines.map((sn) => after.find((s) => s.feedetl_sns.includes(sn)));
+  return holding.every((s) => s !== undefined) ? holding.at(-1) : undefined;
 }
 
 /** Unknown outcome of our own call, or an encounter still blocked by an earlier unknown one. */

@@ -29,6 +29,8 @@ import { type SelfPayMark, selfPayView } from '../engine/self-pay-link.js';
 import { cursorOf, decodeCursor, openWorkOf } from '../store/query.js';
 import { auditCursorOf } from '../store/queue-keys.js';
 import { sentStages } from '../engine/platform-client.js';
+import { refundDecisionIds, type RefundOp } from '../engine/refund-op.js';
+import { refundView } from './slip-view.js';
 
 const OUTCOMES: Outcome[] = ['pending', 'succeeded', 'rejected', 'unknown', 'not_sent'];
 const RESOLUTIONS: ResolutionState[] = [
@@ -46,7 +48,8 @@ const UPLOAD_STATUSES = { pending_upload: 'pending', rejected_upload: 'rejected'
 /**
  * `needs_person` (the console page's default, issue 15): only what waits for a person — needs_manual
  * and undecided inquiries (a refund's unknown cancel or re-settle among them), rejected self-pay
- * uploads, open reconciliation differences of this and the last month.
+ * uploads, open reconciliation differences of this and the last month, and the partial refunds that
+ * need a decision (refunded in full, the kept lines not settled again: resettle_failed).
  * `failed` (the API's default): everything that did not simply succeed. `open`: the work list — unknown
  * outcomes not yet made final (reversing, needs_manual, or not yet resolved); a call that books
  * nothing is final at once and never in it.
@@ -167,16 +170,18 @@ export function consoleRoutes(d: AppDeps) {
   r.get(
     '/console/work-count',
     handle(200, 'console-work-count.response', async () => {
-      const [journal, uploads, differences] = await Promise.all([
+      const [journal, uploads, differences, refunds] = await Promise.all([
         d.store.countOpenWork(),
         d.store.countOutbox(SELF_PAY_QUEUE),
         d.reconciliation.status(),
+        refundDecisionIds(d.store),
       ]);
       const counts = {
         needs_manual: journal.needs_manual,
         inquiring: journal.inquiring,
         rejected_uploads: uploads.rejected,
         reconciliation_differences: differences.open_differences,
+        refund_decisions: refunds.length,
       };
       return {
         total: Object.values(counts).reduce((a, b) => a + b, 0),
@@ -280,7 +285,9 @@ export function consoleRoutes(d: AppDeps) {
             why:
               x.type === 'upload'
                 ? 'uploads are retried with /v1/console/self-pay-uploads/{seq}/retry'
-                : 'a reconciliation difference is handled on its day: /v1/console/reconciliation/days/{day}/differences/{id}',
+                : x.type === 'refund'
+                  ? 'a refund that needs a decision is marked handled with /v1/console/refunds/{refund_id}/handled'
+                  : 'a reconciliation difference is handled on its day: /v1/console/reconciliation/days/{day}/differences/{id}',
           });
           continue;
         }
@@ -297,6 +304,18 @@ export function consoleRoutes(d: AppDeps) {
       const { psn_name: _n, certno: _c, ...logged } = f;
       await audit(req, { action: `bulk_${action}`, targets: done, filter: logged, reason: b.reason });
       return { action, filter: shownFilter(f), done, skipped };
+    }),
+  );
+
+  // a refund that needs a decision (issue 15): staff say it is handled, with what they did
+  r.post(
+    '/console/refunds/:id/handled',
+    handle(200, 'refund.response', async (req) => {
+      const b = d.schemas.checkApi<{ reason: string }>('console-refund-handled.request', req.body ?? {});
+      const { actor, actor_name } = auditActor(req);
+      const op = await d.refunds.markHandled(req.params.id as string, { actor, ...(actor_name ? { actor_name } : {}) }, b.reason);
+      await audit(req, { action: 'refund_handled', targets: [op.refund_id, op.setl_id], reason: b.reason });
+      return refundView(op);
     }),
   );
 
@@ -515,7 +534,7 @@ function shownFilter(f: ConsoleFilter): ConsoleFilter {
   return out;
 }
 
-type Item = ReturnType<typeof item> | ReturnType<typeof uploadView> | ReturnType<typeof differenceView>;
+type Item = ReturnType<typeof item> | ReturnType<typeof uploadView> | ReturnType<typeof differenceView> | RefundItem;
 
 async function search(d: AppDeps, f: ConsoleFilter): Promise<{ items: Item[]; next_cursor?: string }> {
   if (f.status === 'needs_person') return needsPerson(d, f);
@@ -577,21 +596,24 @@ const differenceAmount = (x: OpenDifference) => decimalOf(x.difference.platform?
 
 /**
  * What needs a person (the page's default view): the journal's needs_manual and undecided inquiries
- * through their open-work indexes, then — on the first page — the rejected uploads and the open
- * reconciliation differences, newest first. Uploads and differences are never cut by the limit.
+ * through their open-work indexes, then — on the first page — the rejected uploads, the open
+ * reconciliation differences and the refunds that need a decision, newest first. Uploads,
+ * differences and refunds are never cut by the limit.
  */
 async function needsPerson(d: AppDeps, f: ConsoleFilter): Promise<{ items: Item[]; next_cursor?: string }> {
   const journal =
     f.psn_name !== undefined || f.certno !== undefined ? await byPerson(d, f, NEEDS_PERSON) : await searchJournal(d, f, NEEDS_PERSON);
   if (f.cursor) return journal;
-  const [uploads, differences] = await Promise.all([
+  const [uploads, differences, refunds] = await Promise.all([
     d.store.listOutbox(SELF_PAY_QUEUE, { state: 'rejected' }),
     d.reconciliation.openDifferences(),
+    d.refunds.needingDecision(),
   ]);
   const items: Item[] = [
     ...journal.items,
     ...uploads.filter((u) => uploadMatches(u, f)).map(uploadView),
     ...differences.filter((x) => differenceMatches(x, f)).map(differenceView),
+    ...refunds.map(refundItem).filter((x) => refundMatches(x, f)),
   ].sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
   return { items, ...(journal.next_cursor ? { next_cursor: journal.next_cursor } : {}) };
 }
@@ -703,6 +725,51 @@ function differenceView(x: OpenDifference) {
   };
 }
 
+/**
+ * A partial refund that needs a decision (refund-op.ts needsDecision): the settlement was refunded
+ * in full and its kept lines were not settled again — what happened and what to do, as the printed
+ * refund slip says it (print-sources.ts). It leaves the queue when staff mark it handled, or by
+ * itself when the visit's kept lines are settled again.
+ */
+function refundItem(op: RefundOp) {
+  const failed = op.steps.filter((s) => s.step === 'resettle').at(-1);
+  const kept = op.keep_line_data?.map((l) => l.det_item_fee_sumamt);
+  return {
+    type: 'refund' as const,
+    id: op.id,
+    status: 'refund_resettle_failed',
+    created_at: failed?.at ?? op.updated_at,
+    refund_id: op.id,
+    settlement_kind: op.target.kind,
+    encounter_id: op.target.encounter_id,
+    keys: { setl_id: op.setl_id, ...(op.invono ? { invono: op.invono } : {}) },
+    cancel_setl_id: op.cancel?.cancel_setl_id,
+    kept_line_ids: op.keep_lines,
+    // what the kept lines come to: what is still to be settled (outpatient: their uploaded amounts)
+    medfee_sumamt: kept?.length ? kept.reduce((a, v) => a.plus(v), new Decimal(0)) : undefined,
+    transaction_id: op.error?.transaction_id,
+    error: op.error && { code: op.error.code, platform_err_msg: redactText(op.error.platform_err_msg) },
+    what: '保留明细未能重新结算，已全额退费',
+    todo:
+      op.target.kind === 'outpatient'
+        ? '请重新结算保留的明细（该就诊重新结算后自动移出待办）；如按自费收取，处理后标记“已处理”'
+        : '请为保留的明细重新办理结算或按自费收取，处理后标记“已处理”',
+  };
+}
+type RefundItem = ReturnType<typeof refundItem>;
+
+function refundMatches(x: RefundItem, f: ConsoleFilter): boolean {
+  const unanswerable = ['msgid', 'psn_no', 'mdtrt_id', 'ipt_otp_no', 'infno', 'category', 'psn_name', 'certno'] as const;
+  if (unanswerable.some((k) => f[k] !== undefined)) return false;
+  if (f.from && x.created_at < f.from) return false;
+  if (f.to && x.created_at > f.to) return false;
+  if (f.setl_id && x.keys.setl_id !== f.setl_id && x.cancel_setl_id !== f.setl_id) return false;
+  if (f.invono && x.keys.invono !== f.invono) return false;
+  if (f.visit_id && x.encounter_id !== f.visit_id) return false;
+  if (f.error_code && x.error?.code !== f.error_code) return false;
+  return amountMatches(x.medfee_sumamt, f);
+}
+
 function uploadView(u: OutboxEntry) {
   const { input: _i, ...rest } = u;
   const last_error = u.last_error && {
@@ -760,7 +827,7 @@ export const consoleOps: Ops = {
       zh: '失败交易列表（含结果未明待处理）',
       response: 'console-transactions.response',
       summary:
-        'The work queue and failed transactions: status (needs_person = what waits for a person: needs_manual, undecided inquiries, rejected self-pay uploads, open reconciliation differences; failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, ipt_otp_no, visit_id, setl_id, msgid, invono, error_code, category, psn_name and certno (exact, audited as search_person without the value), amount_min, amount_max (medfee_sumamt), limit; 2601 attempts are shown under their original',
+        'The work queue and failed transactions: status (needs_person = what waits for a person: needs_manual, undecided inquiries, rejected self-pay uploads, open reconciliation differences, partial refunds that need a decision; failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, ipt_otp_no, visit_id, setl_id, msgid, invono, error_code, category, psn_name and certno (exact, audited as search_person without the value), amount_min, amount_max (medfee_sumamt), limit; 2601 attempts are shown under their original',
       status: 200,
     },
   },
@@ -781,7 +848,8 @@ export const consoleOps: Ops = {
       tag: 'console',
       zh: '待人工处理事项计数（处理台自动刷新用）',
       response: 'console-work-count.response',
-      summary: 'How many items wait for a person, by kind, from the open-work indexes (the page polls it for "N new")',
+      summary:
+        'How many items wait for a person, by kind, from the open-work indexes (the page polls it for "N new"); refund_decisions: partial refunds that need a decision',
       status: 200,
     },
   },
@@ -840,6 +908,19 @@ export const consoleOps: Ops = {
       body: 'console-bulk.request',
       status: 200,
       params: ['action'],
+    },
+  },
+  '/v1/console/refunds/{id}/handled': {
+    post: {
+      id: 'markRefundHandled',
+      tag: 'console',
+      zh: '标记需人工决定的退费已处理（保留明细未能重新结算、已全额退费），须注明原因，留痕',
+      response: 'refund.response',
+      summary:
+        'Mark a partial refund that needs a decision (resettle_failed: refunded in full, the kept lines not settled again) handled, with a reason; it leaves the work queue (also by itself once the visit settles the kept lines again); audited as refund_handled',
+      body: 'console-refund-handled.request',
+      status: 200,
+      params: ['id'],
     },
   },
   '/v1/console/self-pay-uploads': {

@@ -158,7 +158,10 @@ export class LmdbStore implements Store {
     });
     // version 3 (issue 20): the first open with a key seals what is there, in bounded batches; a
     // crash midway repeats it (every step reads either form), the key check is written at the end
-    if (this.sealing.on && !Object.keys(checks ?? {}).length) this.sealExisting();
+    const sealed = this.sealing.on && !Object.keys(checks ?? {}).length;
+    if (sealed) this.sealExisting();
+    // version 4: the search facts of records written before they existed (sealing derived them already)
+    else if (version < 4) this.backfillSearchFacts();
     this.db.transactionSync(() => {
       if (newChecks) this.meta.putSync('key-checks', newChecks);
       this.counters.putSync('store-schema', STORE_SCHEMA_VERSION);
@@ -206,6 +209,33 @@ export class LmdbStore implements Store {
           this.indexes.removeSync(k);
         }
       });
+    }
+  }
+
+  /**
+   * Schema 4 (issue 15): a record written before search facts existed gets them (withSearchFacts,
+   * from its hot stages; an archived record has none here to derive them from). MIGRATION_BATCH
+   * records are read per step, from the key after the last one (never the journal at once); only a
+   * record the facts change is written, with its index entries, so a repeat after a crash finds the
+   * done ones unchanged and writes nothing for them.
+   */
+  private backfillSearchFacts() {
+    const s = this.sealing;
+    for (let after: string | undefined; ; ) {
+      const batch = [...this.txns.getRange({ ...(after === undefined ? {} : { start: after }), limit: MIGRATION_BATCH + 1 })].filter(
+        (x) => x.key !== after,
+      );
+      if (!batch.length) return;
+      this.db.transactionSync(() => {
+        for (const { value } of batch) {
+          const before = s.openTx(value)!;
+          const r = withSearchFacts(before, s.hashKey);
+          if (r.medfee_sumamt === before.medfee_sumamt && JSON.stringify(r.person) === JSON.stringify(before.person)) continue;
+          this.indexTransaction(before, r);
+          this.txns.putSync(r.id, s.sealTx(r));
+        }
+      });
+      after = batch[batch.length - 1]!.key;
     }
   }
 

@@ -151,7 +151,9 @@ export async function listThroughIndexes<T>(
   matches: (v: T) => boolean,
 ): Promise<T[]> {
   const streams = indexes.map((index) => reader.members(index, range, PAGE)[Symbol.asyncIterator]());
-  const heads: string[][] = await Promise.all(streams.map(async (s) => (await s.next()).value ?? []));
+  // a copy of each page: a reader may look at the page it yielded again (Redis: was it a full page?)
+  const next = async (s: AsyncIterator<string[]>) => [...((await s.next()).value ?? [])];
+  const heads: string[][] = await Promise.all(streams.map(next));
   const out: T[] = [];
   const seen = new Set<string>();
   while (out.length < limit) {
@@ -166,7 +168,7 @@ export async function listThroughIndexes<T>(
         seen.add(m);
         batch.push(m);
       }
-      if (!heads[best]!.length) heads[best] = (await streams[best]!.next()).value ?? [];
+      if (!heads[best]!.length) heads[best] = await next(streams[best]!);
     }
     if (!batch.length) break;
     for (const v of await reader.values(batch.map(idOfMember))) {

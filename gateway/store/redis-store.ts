@@ -392,6 +392,9 @@ export class RedisStore implements Store {
     // in bounded batches; a crash midway repeats it, the key check is written at the end
     // in bounded batches; the others wait for it (a crashed sealer's lock lapses and another takes
     // over), and the key check is written only once everything is sealed
+    const sealing = this.sealing.on && !Object.keys(checks ?? {}).length;
+    // version 4: the search facts of records written before they existed (sealing derives them itself)
+    if (!sealing && version < 4) await this.backfillSearchFacts();
     while (this.sealing.on && !Object.keys(checks ?? {}).length) {
       if (await this.redis.set(this.k('store-sealing'), '1', 'EX', 600, 'NX')) {
         await this.sealExisting();
@@ -459,6 +462,46 @@ export class RedisStore implements Store {
         const ttl = await this.redis.pttl(key);
         if (v && ttl > 0) await this.redis.set(key, JSON.stringify(s.sealIdem(s.openIdem(JSON.parse(v)))), 'PX', ttl);
       }
+  }
+
+  /**
+   * Schema 4 (issue 15): a record written before search facts existed gets them (withSearchFacts,
+   * from its hot stages; an archived record has none here to derive them from), a SCAN page at a
+   * time (never the journal at once). Only a record the facts change is written, and only if it is
+   * still what was read (WATCH: another replica may be writing it meanwhile; read again then), so a
+   * repeat after a crash, or a second replica doing the same, changes nothing twice.
+   */
+  private async backfillSearchFacts() {
+    const s = this.sealing;
+    for await (const keys of this.scan('tx:*'))
+      for (const key of keys)
+        for (;;) {
+          // a WATCH lives on its connection: after a reconnect it is gone, so read again
+          const connection = this.connection;
+          await this.redis.watch(key);
+          const v = await this.redis.get(key);
+          const before = v ? s.openTx(JSON.parse(v)) : undefined;
+          const r = before && withSearchFacts(before, s.hashKey);
+          if (!before || !r || (r.medfee_sumamt === before.medfee_sumamt && JSON.stringify(r.person) === JSON.stringify(before.person))) {
+            await this.redis.unwatch();
+            break;
+          }
+          const put = this.redis.multi();
+          (put as unknown as Scripts).yidiPutTransaction(
+            key,
+            this.k('txm', r.id),
+            JSON.stringify(s.sealTx(r)),
+            this.k('txi', ''),
+            memberOf(r),
+            ...indexesOf(r, s.hashKey),
+          );
+          if (connection !== this.connection) continue;
+          const done = await put.exec();
+          if (done === null) continue; // changed meanwhile: read it again
+          const failed = done.find(([e]) => e)?.[0];
+          if (failed) throw failed;
+          break;
+        }
   }
 
   /** The schema version of this store (written at connect). */

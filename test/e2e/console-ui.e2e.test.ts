@@ -13,7 +13,7 @@ import { catalog } from '../../gateway/errors/errors.js';
 import { hashPassword } from '../../gateway/auth/staff.js';
 import { api, TEST_KEYS, tmpDir } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { JILIN, JILIN_UNFILED, selfPayUploadBody, visitBody } from './fixtures.js';
+import { CODES, diagnosesBody, JILIN, JILIN_UNFILED, line, selfPayUploadBody, uniq, visitBody } from './fixtures.js';
 import { chinaDay, override, runDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
@@ -66,6 +66,34 @@ async function needsManual() {
   const txid = s.body.error.transaction_id as string;
   await until('needs_manual', async () => (await transaction(sys.gw.url, txid)).resolution?.state === 'needs_manual');
   return { ...v, txid };
+}
+
+/**
+ * A partial refund that needs a decision: two lines settled, line 2 refunded, every re-settlement of
+ * the kept line refused (resettle_failed: refunded in full, the kept line not settled again).
+ */
+async function refundResettleFailed() {
+  const reg = await api(
+    sys.gw.url,
+    'POST',
+    '/v1/outpatient/visits',
+    visitBody({ mdtrt_cert_type: '01', mdtrt_cert_no: JILIN.token }, { ipt_otp_no: uniq('MZ') }),
+  );
+  expect(reg.status, reg.text).toBe(201);
+  const id = reg.body.visit.visit_id as string;
+  expect((await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/diagnoses`, diagnosesBody())).status).toBe(200);
+  const lines = [line('1', CODES.amoxicillin, 10, 30), line('2', CODES.amoxicillin, 4, 25)];
+  const fees = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, { chrg_bchno: 'B1', lines });
+  expect(fees.status, fees.text).toBe(201);
+  const setl = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/settlement`, {
+    medfee_sumamt: fees.body.totals.medfee_sumamt,
+    acct_used_flag: '0',
+  });
+  expect(setl.status, setl.text).toBe(201);
+  await fault(sys.mock.control, { kind: 'reject', infno: '2207', err_msg: '模拟：参保人待遇暂停', count: 3 });
+  const r = await api(sys.gw.url, 'POST', `/v1/settlements/${setl.body.setl_id}/refund`, { reason_code: 'fee_error', line_ids: ['2'] });
+  expect([r.status, r.body.error?.code], r.text).toEqual([422, 'GW_BIZ_REFUND_RESETTLE_FAILED']);
+  return r.body.error.details.refund_id as string;
 }
 
 /**
@@ -415,6 +443,7 @@ describe('the console page (browser)', () => {
     '.open',
     '.open-upload',
     '.open-day',
+    '.refund-handled',
     // a transaction's detail
     '#back',
     '#detail-refresh',
@@ -474,6 +503,7 @@ describe('the console page (browser)', () => {
     await override(sys.mock.control, yesterday, { kind: 'extra' });
     expect((await runDay(sys.gw.url, yesterday)).status).toBe('unbalanced');
     const attempt = (await transaction(sys.gw.url, m.txid)).resolution.reversal_ids[0] as string;
+    const refundId = await refundResettleFailed();
 
     // refusals the tour provokes on purpose (each shown by the page): a retry of a booking, the month close while days are open
     const { page, problems, urls } = await openConsole({ width: 1024, height: 768, expected: [409] });
@@ -506,15 +536,26 @@ describe('the console page (browser)', () => {
       await page.waitForSelector(`#tx-rows tr[data-id="${m.txid}"]`, { timeout: UI_WAIT_MS });
       await page.waitForSelector(`#tx-rows tr[data-id="${uploadId}"]`, { timeout: UI_WAIT_MS });
       await page.waitForSelector(`#tx-rows tr[data-id^="${yesterday}/"]`, { timeout: UI_WAIT_MS });
+      await page.waitForSelector(`#tx-rows tr[data-id="${refundId}"]`, { timeout: UI_WAIT_MS });
       await look();
       const row = `#tx-rows tr[data-id="${m.txid}"]`;
       await waitText(page, row, '待人工处理', '冲正尝试 1 次', '20.00', 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN');
       await waitText(page, `#tx-rows tr[data-id="${uploadId}"]`, '自费上传：被拒', '模拟：自费数据不符');
       await waitText(page, `#tx-rows tr[data-id^="${yesterday}/"]`, '对账差异', yesterday);
+      // the refund that needs a decision: what happened, what to do, the platform's reason, the kept line's amount
+      await waitText(
+        page,
+        `#tx-rows tr[data-id="${refundId}"]`,
+        '保留明细未能重新结算，已全额退费',
+        '请重新结算保留的明细',
+        '模拟：参保人待遇暂停',
+        '300.00',
+      );
       // the 2601 attempt is no row of its own; nothing final is in the queue
       expect(await page.locator(`#tx-rows tr[data-id="${attempt}"]`).count()).toBe(0);
       const statuses = await page.$$eval('#tx-rows tr .badge', (bs) => bs.map((b) => b.textContent ?? ''));
-      for (const st of statuses) expect(st).toMatch(/needs_manual|inquiring|rejected_upload|reconciliation_difference|unknown|rejected/);
+      for (const st of statuses)
+        expect(st).toMatch(/needs_manual|inquiring|rejected_upload|reconciliation_difference|refund_resettle_failed|unknown|rejected/);
 
       // ---- 1024 px: no column cut off; the error column is in view ----
       const fit = await page.evaluate(() => {
@@ -536,6 +577,18 @@ describe('the console page (browser)', () => {
       expect(outside).toEqual([]);
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
       await page.screenshot({ path: path.join(SHOTS, 'console-work-queue-1024.png') });
+
+      // ---- the refund: marked handled with a reason (none given: the dialog says so, nothing is sent); it leaves the queue ----
+      await press(`#tx-rows tr[data-id="${refundId}"] .refund-handled`, '.refund-handled');
+      await page.waitForSelector('#dialog[open]');
+      expect(await page.isHidden('#dlg-booked')).toBe(true);
+      await page.click('#dlg-ok');
+      await waitText(page, '#dlg-error', '请填写处理原因');
+      await page.fill('#dlg-reason', '控制台测试：保留明细已按自费收取');
+      await page.click('#dlg-ok');
+      await waitText(page, '#notice', '已标记处理');
+      await page.waitForSelector(`#tx-rows tr[data-id="${refundId}"]`, { state: 'detached', timeout: UI_WAIT_MS });
+      await press('#notice .close', '.close');
 
       // ---- search by name (exact; masked in the answer, audited), by amount; Reset brings the queue back ----
       await page.fill('#f-psn_name', JILIN.psn_name);

@@ -257,7 +257,9 @@ describe('failed-transaction console (staff)', () => {
     const during = (await staff('GET', '/v1/console/work-count')).body;
     expect(during.needs_manual).toBe(before.needs_manual + 1);
     expect(during.rejected_uploads).toBe(before.rejected_uploads + 1);
-    expect(during.total).toBe(during.needs_manual + during.inquiring + during.rejected_uploads + during.reconciliation_differences);
+    expect(during.total).toBe(
+      during.needs_manual + during.inquiring + during.rejected_uploads + during.reconciliation_differences + during.refund_decisions,
+    );
     const done = await staff('POST', `/v1/console/transactions/${m.txid}/resolve`, { reason: '柜台核实：平台无此笔', booked: false });
     expect(done.status, done.text).toBe(200);
     expect((await staff('GET', '/v1/console/work-count')).body.needs_manual).toBe(before.needs_manual);
