@@ -420,6 +420,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/refunds/{id}/handled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 标记需人工决定的退费已处理（保留明细未能重新结算、已全额退费），须注明原因，留痕
+         * @description Mark a partial refund that needs a decision (resettle_failed: refunded in full, the kept lines not settled again) handled, with a reason; it leaves the work queue (also by itself once the visit settles the kept lines again); audited as refund_handled
+         */
+        post: operations["markRefundHandled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/console/self-pay-uploads": {
         parameters: {
             query?: never;
@@ -469,7 +489,7 @@ export interface paths {
         };
         /**
          * 失败交易列表（含结果未明待处理）
-         * @description The work queue and failed transactions: status (needs_person = what waits for a person: needs_manual, undecided inquiries, rejected self-pay uploads, open reconciliation differences; failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, ipt_otp_no, visit_id, setl_id, msgid, invono, error_code, category, psn_name and certno (exact, audited as search_person without the value), amount_min, amount_max (medfee_sumamt), limit; 2601 attempts are shown under their original
+         * @description The work queue and failed transactions: status (needs_person = what waits for a person: needs_manual, undecided inquiries, rejected self-pay uploads, open reconciliation differences, partial refunds that need a decision; failed, open = the work list of unknown outcomes not yet final, rejected, unknown, not_sent, reversing, reversed, not_booked, needs_manual, resolved_by_staff, confirmed, pending_upload, rejected_upload), from, to, psn_no, mdtrt_id, ipt_otp_no, visit_id, setl_id, msgid, invono, error_code, category, psn_name and certno (exact, audited as search_person without the value), amount_min, amount_max (medfee_sumamt), limit; 2601 attempts are shown under their original
          */
         get: operations["listFailedTransactions"];
         put?: never;
@@ -589,7 +609,7 @@ export interface paths {
         };
         /**
          * 待人工处理事项计数（处理台自动刷新用）
-         * @description How many items wait for a person, by kind, from the open-work indexes (the page polls it for "N new")
+         * @description How many items wait for a person, by kind, from the open-work indexes (the page polls it for "N new"); refund_decisions: partial refunds that need a decision
          */
         get: operations["countConsoleWork"];
         put?: never;
@@ -1726,6 +1746,11 @@ export interface components {
             items: Record<string, never>[];
             next_cursor?: string;
         };
+        /** Console: a partial refund that needed a decision is handled */
+        "console-refund-handled.request": {
+            /** what was done about the kept lines (e.g. settled again as a new settlement, collected as self-pay, receipt no.) */
+            reason: string;
+        };
         /** Console: mark an unknown booking transaction resolved */
         "console-resolve.request": {
             /** true: the platform DID book it (confirmed; the encounter stays blocked until reconciliation); false: nothing stands at the platform (the encounter is released) */
@@ -1779,6 +1804,8 @@ export interface components {
             /** @description when the page should ask again (CONSOLE_POLL_SECONDS) */
             poll_after_seconds: number;
             reconciliation_differences: number;
+            /** @description partial refunds that need a decision: refunded in full, the kept lines not settled again (resettle_failed) */
+            refund_decisions: number;
             rejected_uploads: number;
             total: number;
         };
@@ -4121,6 +4148,50 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            400: components["responses"]["error400"];
+            401: components["responses"]["error401"];
+            403: components["responses"]["error403"];
+            404: components["responses"]["error404"];
+            408: components["responses"]["error408"];
+            409: components["responses"]["error409"];
+            413: components["responses"]["error413"];
+            415: components["responses"]["error415"];
+            422: components["responses"]["error422"];
+            423: components["responses"]["error423"];
+            429: components["responses"]["error429"];
+            431: components["responses"]["error431"];
+            500: components["responses"]["error500"];
+            502: components["responses"]["error502"];
+            503: components["responses"]["error503"];
+        };
+    };
+    markRefundHandled: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Send one with every request that changes something: new for each new request, the same when resending it. Same key + same request after it finished: the stored answer (status, body, x-transaction-id) with `idempotent-replayed: true`, nothing sent again; while the first still runs: its answer once ready, else 409 GW_BIZ_IDEMPOTENCY_IN_FLIGHT; same key + another request: 422 GW_VAL_IDEMPOTENCY_KEY_REUSED. A validation error before anything ran does not use the key up. Kept at least 24 hours, per API client. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["console-refund-handled.request"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["refund.response"];
                 };
             };
             400: components["responses"]["error400"];
