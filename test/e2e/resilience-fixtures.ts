@@ -7,11 +7,11 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * PLATFORM_TIMEOUT_MS of the e2e gateways whose calls are made unknown on purpose (issue 15 point 7:
  * no verdict depends on the machine's speed). A normal settlement through the in-process mock took
- * 11 ms (p50), 44 ms at most over 40 at load average 6 on 2 cores; at 800–1000 ms a machine stalled
- * for a second turned a normal call unknown and failed the test. 3 s is far beyond any stall seen,
- * and still short: the first 2601 (or inquiry) of an unknown outcome waits for the call's send time +
- * this + REVERSAL_FIRST_DELAY_MS (platform-client.ts firstReversalAt), so every reversal a test waits
- * for costs about this much.
+ * 11 ms (p50), 44 ms at most over 40 at load average 6 on 2 cores; 37 ms and 200 ms with three busy
+ * loops beside it. At 800–1000 ms a machine stalled for a second turned a normal call unknown and
+ * failed the test; 3 s is far beyond any stall seen, and still short: the first 2601 (or inquiry) of
+ * an unknown outcome waits for the call's send time + this + REVERSAL_FIRST_DELAY_MS
+ * (platform-client.ts firstReversalAt), so every reversal a test waits for costs about this much.
  */
 export const TEST_PLATFORM_TIMEOUT_MS = 3_000;
 
