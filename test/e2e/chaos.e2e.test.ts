@@ -3,7 +3,18 @@ import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import type { TransactionRecord } from '../../gateway/store/store.js';
 import { JIANGSU, JILIN } from './fixtures.js';
-import { FAST_REVERSAL, fault, ledger, readyVisit, settle, sleep, transaction, until } from './resilience-fixtures.js';
+import {
+  FAST_REVERSAL,
+  fault,
+  finalWithinMs,
+  HOLD_PAST_TIMEOUT_MS,
+  ledger,
+  readyVisit,
+  settle,
+  sleep,
+  transaction,
+  until,
+} from './resilience-fixtures.js';
 
 /**
  * Chaos: 500 outpatient settlements against the mock with about 20 % of the 2207s hit by mixed
@@ -17,14 +28,16 @@ const SEED = 20261123;
 const LOCAL = { token: 'EVT44000000000000000006C1D2E3F4' };
 const PERSONS = [JILIN.token, LOCAL.token, JIANGSU.token];
 
+const MAX_ATTEMPTS = 6;
 const sys = mockAndGateway({
   ...FAST_REVERSAL,
-  PLATFORM_TIMEOUT_MS: '1000',
   RATE_LIMIT_PER_MINUTE: '1000000',
   BREAKER_MIN_CALLS: '20',
   BREAKER_RESET_MS: '300',
-  REVERSAL_MAX_ATTEMPTS: '6',
+  REVERSAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
 });
+/** an unknown outcome is final after at most MAX_ATTEMPTS 2601s (one may be followed by an inquiry) */
+const RESOLUTION_CEILING_MS = finalWithinMs(MAX_ATTEMPTS + 1);
 
 const FINAL = new Set(['reversed', 'not_booked', 'needs_manual', 'confirmed']);
 
@@ -43,7 +56,7 @@ async function settleWithRetries(id: string): Promise<'settled' | 'needs_manual'
             ? x
             : undefined;
         },
-        30_000,
+        RESOLUTION_CEILING_MS,
       );
       if (t.resolution.state === 'needs_manual') return 'needs_manual';
       if (t.resolution.state === 'not_booked' && !t.resolution.encounter_released) await sleep(100);
@@ -63,7 +76,7 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
     const p = (kind: string, probability: number, extra: Record<string, unknown> = {}) =>
       fault(sys.mock.control, { kind, infno: '2207', probability, seed: SEED + probability * 1000 + kind.length, ...extra });
     await p('drop_reply', 0.03, { after_booking: true });
-    await p('timeout_after_booking', 0.02, { hold_ms: 2500 });
+    await p('timeout_after_booking', 0.02, { hold_ms: HOLD_PAST_TIMEOUT_MS });
     await p('http_500', 0.02, { after_booking: true });
     await p('http_500', 0.02);
     await p('malformed', 0.03);
@@ -100,7 +113,7 @@ describe('chaos: 500 settlements with ~20 % injected faults', () => {
           ? all
           : undefined;
       },
-      30_000,
+      RESOLUTION_CEILING_MS,
     );
 
     // the chaos was real: many 2207s had an unknown outcome or a refusal

@@ -37,7 +37,6 @@ beforeAll(async () => {
 const sys = mockAndGateway({
   ...FAST_REVERSAL,
   REVERSAL_MAX_ATTEMPTS: '1',
-  PLATFORM_TIMEOUT_MS: '800',
   STAFF_ACCOUNTS_FILE: STAFF_FILE,
   // the work queue's tour: a refused self-pay upload delivered soon, a new item noticed soon, a day's orphan booking
   SELF_PAY_INTERVAL_MS: '200',

@@ -3,9 +3,9 @@ import { api, TEST_KEYS } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { maskValue } from '../../gateway/privacy.js';
 import { JILIN, JILIN_UNFILED, selfPayUploadBody, visitBody } from './fixtures.js';
-import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
+import { FAST_REVERSAL, fault, HOLD_PAST_TIMEOUT_MS, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', PLATFORM_TIMEOUT_MS: '800', SELF_PAY_INTERVAL_MS: '200' });
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '1', SELF_PAY_INTERVAL_MS: '200' });
 
 const staff = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'staff' });
 const admin = (m: string, p: string, b?: unknown) => api(sys.gw.url, m, p, b, {}, { auth: 'admin' });
@@ -14,7 +14,7 @@ const ids = (r: { body: { items: Array<{ id: string }> } }) => r.body.items.map(
 /** A visit whose 2207 was booked but timed out, and whose one reversal attempt failed: needs_manual. */
 async function needsManual() {
   const v = await readyVisit(sys.gw.url);
-  await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: 1500, count: 1 });
+  await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: HOLD_PAST_TIMEOUT_MS, count: 1 });
   await fault(sys.mock.control, { kind: 'http_500', infno: '2601', count: 1 });
   const s = await settle(sys.gw.url, v.id);
   expect(s.status).toBe(502);

@@ -8,9 +8,11 @@ import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
 import { admissionBody, dischargeBody, inpatientClient, P, standardLines } from './inpatient-fixtures.js';
-import { FAST_REVERSAL, fault, transaction, until } from './resilience-fixtures.js';
+import { FAST_REVERSAL, fault, finalWithinMs, transaction, until } from './resilience-fixtures.js';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, PLATFORM_TIMEOUT_MS: '1000' });
+/** REVERSAL_MAX_ATTEMPTS: the gateway's default, 10 — how many inquiries before it gives up to staff */
+const MAX_ATTEMPTS = 10;
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
 beforeEach(async () => {
   await api(sys.mock.control, 'DELETE', '/faults');
 });
@@ -155,10 +157,14 @@ describe('what no inquiry can decide', () => {
     const body = { chrg_bchno: 'B1', lines: [line('1', CODES.consult, 1, 20)] };
     const lost = await api(sys.gw.url, 'POST', `/v1/outpatient/visits/${id}/fees`, body);
     const txid = lost.body.error.transaction_id as string;
-    const t = await until('the inquiry to give up', async () => {
-      const x = await transaction(sys.gw.url, txid);
-      return x.resolution?.state === 'needs_manual' ? x : undefined;
-    });
+    const t = await until(
+      'the inquiry to give up',
+      async () => {
+        const x = await transaction(sys.gw.url, txid);
+        return x.resolution?.state === 'needs_manual' ? x : undefined;
+      },
+      finalWithinMs(MAX_ATTEMPTS),
+    );
     expect(t.resolution.last_error).toContain('系统繁忙');
     expect((await workList(t0)).map((x) => (x as { id: string }).id)).toContain(txid);
     await api(sys.mock.control, 'DELETE', '/faults');

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startMock, tmpDir } from '../helpers/harness.js';
 import { type GatewayProcess, spawnGateway } from '../helpers/process.js';
-import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
+import { FAST_REVERSAL, fault, finalWithinMs, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
 let mock: Awaited<ReturnType<typeof startMock>>;
 const running: GatewayProcess[] = [];
@@ -26,7 +26,8 @@ afterAll(async () => {
 
 describe('kill -9 while the platform books a 2207 late', () => {
   it('the restarted gateway reverses it after the late booking, and the visit agrees with the platform', async () => {
-    const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, ...FAST_REVERSAL, PLATFORM_TIMEOUT_MS: '8000' };
+    const timeoutMs = 8000;
+    const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, ...FAST_REVERSAL, PLATFORM_TIMEOUT_MS: String(timeoutMs) };
     const first = await spawnGateway(env);
     running.push(first);
     const v = await readyVisit(first.url);
@@ -49,10 +50,14 @@ describe('kill -9 while the platform books a 2207 late', () => {
       encounter_id?: string;
     }>;
     const sent = { msgid: journal.find((x) => x.encounter_id === v.id)!.transaction_id };
-    const t = await until('the reversal of the late 2207', async () => {
-      const x = await transaction(second.url, sent.msgid);
-      return x.resolution && !['reversing'].includes(x.resolution.state) && x.resolution.encounter_released ? x : undefined;
-    });
+    const t = await until(
+      'the reversal of the late 2207',
+      async () => {
+        const x = await transaction(second.url, sent.msgid);
+        return x.resolution && !['reversing'].includes(x.resolution.state) && x.resolution.encounter_released ? x : undefined;
+      },
+      finalWithinMs(1, timeoutMs),
+    );
     // the 2601 came after the booking: it found it and undid it
     expect(t.resolution.state).toBe('reversed');
     expect((await ledger(mock.control)).find((e) => e.msgid === sent.msgid)?.status).toBe('reversed');

@@ -5,12 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { CODES, diagnosesBody, JILIN, line, visitBody } from './fixtures.js';
-import { FAST_REVERSAL, until } from './resilience-fixtures.js';
+import { FAST_REVERSAL, TEST_PLATFORM_TIMEOUT_MS, until } from './resilience-fixtures.js';
 
-/** long enough that no ordinary call times out on a loaded machine; the held reply below is twice it */
-const PLATFORM_TIMEOUT_MS = 3000;
+/** the gateway's platform timeout (FAST_REVERSAL's); the held reply below is twice it */
+const PLATFORM_TIMEOUT_MS = TEST_PLATFORM_TIMEOUT_MS;
 // quick reversal rounds, and never given up to staff while the 2601 is refused on purpose below
-const sys = mockAndGateway({ PLATFORM_TIMEOUT_MS: String(PLATFORM_TIMEOUT_MS), ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '100000' });
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '100000' });
 
 const scrape = async () => {
   const r = await api(sys.gw.url, 'GET', '/metrics', undefined, {}, { auth: 'admin' });

@@ -14,7 +14,7 @@ import { EMERGENCY_CRITERION, JILIN, uniq } from './fixtures.js';
 import { chinaDay, RECON_TEST, runDay } from './reconciliation-fixtures.js';
 import { FAST_REVERSAL, fault, ledger, transaction, until } from './resilience-fixtures.js';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '3', PLATFORM_TIMEOUT_MS: '1000' });
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '3' });
 beforeEach(async () => {
   await api(sys.mock.control, 'DELETE', '/faults');
 });

@@ -53,7 +53,7 @@ async function fillWithResolved(store: LmdbStore, open: TransactionRecord, n: nu
 
 describe('open work is never lost from sight (issue 11)', () => {
   it(`one old open reversal behind ${RESOLVED} newer resolved unknown records (and failed 2601 attempts) is still reversed`, async () => {
-    const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, PLATFORM_TIMEOUT_MS: '3000', ...FAST_REVERSAL };
+    const env = { PLATFORM_BASE_URL: mock.url, DATA_DIR: dataDir, ...FAST_REVERSAL };
     // first run: the settlement is booked, its reply lost; its first 2601 is not due before this gateway stops
     gw = await spawnGateway({ ...env, REVERSAL_FIRST_DELAY_MS: '3600000' });
     const v = await readyVisit(gw.url);

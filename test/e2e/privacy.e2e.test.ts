@@ -5,7 +5,7 @@ import { JILIN, visitBody } from './fixtures.js';
 import { admissionBody, P } from './inpatient-fixtures.js';
 import { FAST_REVERSAL, fault, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '4', PLATFORM_TIMEOUT_MS: '1000' });
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '4' });
 const staff = (p: string) => api(sys.gw.url, 'GET', p, undefined, {}, { auth: 'staff' });
 const admin = (p: string) => api(sys.gw.url, 'GET', p, undefined, {}, { auth: 'admin' });
 beforeEach(async () => {

@@ -7,7 +7,21 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
 import { chinaDay, counts, dayReaches, override, RECON_TEST, reconDay, runDay } from './reconciliation-fixtures.js';
-import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
+import {
+  FAST_REVERSAL,
+  fault,
+  HOLD_PAST_TIMEOUT_MS,
+  ledger,
+  readyVisit,
+  settle,
+  sleep,
+  TEST_PLATFORM_TIMEOUT_MS,
+  transaction,
+  until,
+} from './resilience-fixtures.js';
+
+/** Long enough for the reconciliation worker to have run a few times: what it would do by itself, it has done by then */
+const WORKER_TICKS_MS = 5 * Number(RECON_TEST.RECON_INTERVAL_MS);
 
 const delta = (a: Record<string, number>, b: Record<string, number>) =>
   Object.fromEntries(Object.keys(b).map((k) => [k, b[k]! - (a[k] ?? 0)]));
@@ -92,7 +106,7 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
     });
     expect(diff.action).toBeUndefined();
     // nothing was done about it: the settlement stands in the journal and at the platform, no re-run started
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(WORKER_TICKS_MS);
     expect((await reconDay(sys.gw.url, day)).run_count).toBe(d.run_count);
     expect((await counts(sys.mock.control))['2601']).toBe(after['2601']);
     expect((await transaction(sys.gw.url, diff.gateway.transaction_id)).outcome).toBe('succeeded');
@@ -155,12 +169,12 @@ describe('a day that balances (LN 53: settlements and refunds counted on the day
 });
 
 describe('an orphan: the platform booked, the HIS got a timeout, the reversal was blocked', () => {
-  const sys = mockAndGateway({ ...FAST_REVERSAL, ...RECON_TEST, PLATFORM_TIMEOUT_MS: '1000' });
+  const sys = mockAndGateway({ ...FAST_REVERSAL, ...RECON_TEST });
   const day = chinaDay();
 
   it('3201 mismatch → 3202 → the orphan found by its msgid, confirmed by 5204, reversed with 2601 → the re-run balances', async () => {
     const v = await readyVisit(sys.gw.url);
-    await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: 2500, count: 1 });
+    await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: HOLD_PAST_TIMEOUT_MS, count: 1 });
     await fault(sys.mock.control, { kind: 'reversal_unsupported', oinfno: '2207' });
     const first = await settle(sys.gw.url, v.id);
     expect([first.status, first.body.error?.code]).toEqual([502, 'GW_SYS_PLATFORM_OUTCOME_UNKNOWN']);
@@ -199,8 +213,10 @@ describe('an orphan: the platform booked, the HIS got a timeout, the reversal wa
   });
   it('a late original booked after its reversal found nothing (the gateway took it as not booked): found by its msgid, reversed again, the re-run balances', async () => {
     const v = await readyVisit(sys.gw.url);
-    // booked 3 s after it arrived: after the call timed out (1 s) and after the first 2601 (1 s + 0.4 s) found nothing
-    await fault(sys.mock.control, { kind: 'late_booking', infno: '2207', delay_ms: 3000, count: 1 });
+    // booked after the call timed out and after the first 2601 (sent at the timeout + the first delay)
+    // found nothing, with a platform timeout to spare between the two
+    const delay_ms = 2 * TEST_PLATFORM_TIMEOUT_MS + Number(FAST_REVERSAL.REVERSAL_FIRST_DELAY_MS);
+    await fault(sys.mock.control, { kind: 'late_booking', infno: '2207', delay_ms, count: 1 });
     const first = await settle(sys.gw.url, v.id);
     expect(first.status).toBe(502);
     const msgid = first.body.error.transaction_id as string;
@@ -384,21 +400,22 @@ describe('the daily run: at RECON_RUN_AT (default 00:30 China time) for the day 
   // a clock the test moves: the gateway's worker and the mock read it
   let now = Date.parse('2026-11-24T00:20:00+08:00');
   const clock = { now: () => new Date(now) };
-  const sys = mockAndGateway({ RECON_INTERVAL_MS: '200', RECON_CATCH_UP_DAYS: '1', RECON_GROUPS: '310:11:220100' }, { clock });
+  const interval = 200;
+  const sys = mockAndGateway({ RECON_INTERVAL_MS: String(interval), RECON_CATCH_UP_DAYS: '1', RECON_GROUPS: '310:11:220100' }, { clock });
 
   it('before 00:30 the day before is not run yet (the two before it are made up for); from 00:30 it is, once, by the schedule', async () => {
     // 00:20 on the 24th: the 22nd's run was due (and the 21st is made up for), the 23rd's is not yet
     const d22 = await dayReaches(sys.gw.url, '2026-11-22', ['balanced']);
     expect(d22.runs[0]).toMatchObject({ trigger: 'schedule', result: 'balanced' });
     expect((await reconDay(sys.gw.url, '2026-11-21')).status).toBe('balanced');
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(3 * interval); // a few ticks of the worker: a run it would start, it has
     expect((await reconDay(sys.gw.url, '2026-11-23')).status).toBe('not_run');
     now = Date.parse('2026-11-24T00:30:00+08:00');
     const d23 = await dayReaches(sys.gw.url, '2026-11-23', ['balanced']);
     expect(d23.runs).toHaveLength(1);
     expect(d23.runs[0]).toMatchObject({ trigger: 'schedule', groups: 1 });
     // a day once run is not run again by the schedule
-    await new Promise((r) => setTimeout(r, 600));
+    await sleep(3 * interval); // a few ticks of the worker: a run it would start, it has
     expect((await reconDay(sys.gw.url, '2026-11-23')).run_count).toBe(1);
   });
 });

@@ -102,13 +102,20 @@ async function settledOnNewGateway(prefix: string) {
 }
 
 /**
- * Starts the partial refund of line 2 with the platform holding `infno` for 1.5 s, kills the
+ * How long the platform holds the call the gateway is killed in: the kill must come first, and
+ * between the platform receiving the call and the kill are a poll and a signal — tens of ms, a
+ * second or more on a stalled machine (at 1.5 s a stall could let the reply through first).
+ */
+const HOLD_MS = 5_000;
+
+/**
+ * Starts the partial refund of line 2 with the platform holding `infno` for HOLD_MS, kills the
  * gateway (SIGKILL) while the platform holds it, and waits until the platform has run the held
  * call anyway. Returns the held call as the platform saw it.
  */
 async function killWhileHeld(first: GatewayProcess, setl_id: string, infno: string) {
   const before = (await calls(infno)).length;
-  await api(mock.control, 'POST', '/faults', { infno, latency_ms: 1500, count: 1 });
+  await api(mock.control, 'POST', '/faults', { infno, latency_ms: HOLD_MS, count: 1 });
   const answer = api(first.url, 'POST', `/v1/settlements/${setl_id}/refund`, { reason_code: 'drug_return', return_lines: ['2'] }).catch(
     (e: Error) => e,
   );
@@ -122,7 +129,7 @@ async function killWhileHeld(first: GatewayProcess, setl_id: string, infno: stri
       const c = (await calls(infno))[before];
       return c && c.infcode !== null ? c : undefined;
     },
-    20_000,
+    HOLD_MS + 20_000,
   );
   await api(mock.control, 'DELETE', '/faults');
   return held;

@@ -22,7 +22,6 @@ beforeAll(async () => {
   gw = await spawnGateway({
     PLATFORM_BASE_URL: mock.url,
     DATA_DIR: dataDir,
-    PLATFORM_TIMEOUT_MS: '3000',
     JOURNAL_HOT_DAYS: '0',
     ARCHIVE_INTERVAL_MS: '300',
     // the clear archive format (zcat-able gzip JSON lines); sealed archives: test/store-crypto.test.ts

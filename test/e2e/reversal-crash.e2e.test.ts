@@ -23,8 +23,7 @@ describe('kill -9 in the middle of a reversal', () => {
     const env = {
       PLATFORM_BASE_URL: mock.url,
       DATA_DIR: dataDir,
-      // the first 2601 waits for the original's send time + this timeout + the margin
-      PLATFORM_TIMEOUT_MS: '3000',
+      // the first 2601 waits for the original's send time + FAST_REVERSAL's platform timeout + the margin
       ...FAST_REVERSAL,
       REVERSAL_BACKOFF_MS: '300',
     };

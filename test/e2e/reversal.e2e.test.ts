@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/harness.js';
 import { mockAndGateway } from '../helpers/suite.js';
-import { FAST_REVERSAL, fault, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
+import { FAST_REVERSAL, fault, HOLD_PAST_TIMEOUT_MS, ledger, readyVisit, settle, transaction, until } from './resilience-fixtures.js';
 
-const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '2', PLATFORM_TIMEOUT_MS: '1000' });
+const sys = mockAndGateway({ ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '2' });
 beforeEach(async () => {
   await api(sys.mock.control, 'DELETE', '/faults');
 });
@@ -89,7 +89,7 @@ describe('reversal of booking transactions with an unknown outcome (2601)', () =
 
   it('when every 2601 fails, the attempts run out and it becomes needs_manual: listed in the console, the visit stays blocked', async () => {
     const v = await readyVisit(sys.gw.url);
-    await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: 2000, count: 1 });
+    await fault(sys.mock.control, { kind: 'timeout_after_booking', infno: '2207', hold_ms: HOLD_PAST_TIMEOUT_MS, count: 1 });
     await fault(sys.mock.control, { kind: 'http_500', infno: '2601' });
     const first = await settle(sys.gw.url, v.id);
     expect(first.status).toBe(502);

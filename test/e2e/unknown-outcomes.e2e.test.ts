@@ -13,7 +13,7 @@ let mock: Awaited<ReturnType<typeof startMock>>;
 let gw: TestGateway;
 beforeAll(async () => {
   mock = await startMock();
-  gw = await startGateway(mock.url, { ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '10', PLATFORM_TIMEOUT_MS: '1000' });
+  gw = await startGateway(mock.url, { ...FAST_REVERSAL, REVERSAL_MAX_ATTEMPTS: '10' });
 });
 afterAll(async () => {
   await gw?.stop();
