@@ -87,7 +87,7 @@ const b64 = (b: Buffer) => b.toString('base64url');
 
 /**
  * Blob formats: y1 = the plaintext as it is; y2 = the plaintext deflated (raw deflate) before it
- * is sealed — a journal record or an encounter is JSON with long repeated field names (a 20-line
+ * is sealed — a journal record is JSON with long repeated field names (a 20-line
  * fee upload: ≈ 30 KB of JSON, ≈ 5 KB deflated), and every byte written is paid at each commit's
  * fsync (issue 11: the disk was the embedded store's limit). Small values stay y1.
  */
@@ -178,10 +178,15 @@ export class StoreCipher {
     }
   }
 
-  /** A value as JSON, deflated first when it is large enough to gain from it (format y2). */
-  seal(value: unknown, purpose: string): string {
+  /**
+   * A value as JSON; with `deflate`, deflated first when it is large enough to gain from it
+   * (format y2) — for what is appended and seldom read again (journal records, outbox, audit), not
+   * for the encounters and answers each request reads and rewrites (the CPU would cost more there
+   * than the bytes).
+   */
+  seal(value: unknown, purpose: string, deflate = false): string {
     const json = Buffer.from(JSON.stringify(value), 'utf8');
-    if (json.length < DEFLATE_FROM_BYTES) return this.sealBytes(json, purpose);
+    if (!deflate || json.length < DEFLATE_FROM_BYTES) return this.sealBytes(json, purpose);
     return this.sealBytes(deflateRawSync(json, { level: DEFLATE_LEVEL }), purpose, 'y2');
   }
 
@@ -245,7 +250,7 @@ export class Sealing {
   }
 
   sealTx(r: TransactionRecord): TransactionRecord | SealedTransaction {
-    return this.cipher ? { id: r.id, sealed: this.cipher.seal(r, `tx:${r.id}`) } : r;
+    return this.cipher ? { id: r.id, sealed: this.cipher.seal(r, `tx:${r.id}`, true) } : r;
   }
 
   openTx(v: TransactionRecord | SealedTransaction | undefined): TransactionRecord | undefined {
@@ -264,7 +269,7 @@ export class Sealing {
   sealOutbox<E extends Omit<OutboxEntry, 'seq'> & { seq?: number }>(e: E): E | SealedOutbox {
     if (!this.cipher) return e;
     const { seq, queue, state, ...rest } = e;
-    return { ...(seq !== undefined ? { seq } : {}), queue, state, sealed: this.cipher.seal(rest, `outbox:${queue}`) };
+    return { ...(seq !== undefined ? { seq } : {}), queue, state, sealed: this.cipher.seal(rest, `outbox:${queue}`, true) };
   }
 
   openOutbox(v: OutboxEntry | SealedOutbox | undefined): OutboxEntry | undefined {
@@ -276,7 +281,7 @@ export class Sealing {
   sealAudit(e: AuditEntry): AuditEntry | SealedAudit {
     if (!this.cipher) return e;
     const { seq, at, ...rest } = e;
-    return { ...(seq !== undefined ? { seq } : {}), at, sealed: this.cipher.seal(rest, 'audit') };
+    return { ...(seq !== undefined ? { seq } : {}), at, sealed: this.cipher.seal(rest, 'audit', true) };
   }
 
   openAudit(v: AuditEntry | SealedAudit | undefined): AuditEntry | undefined {

@@ -541,8 +541,10 @@ export class LmdbStore implements Store {
    * durable too; the writes in between need not each wait for their own.
    */
   async sync() {
-    await this.wb.settled();
+    // lmdb's flushed covers every batch issued so far (it is the last one's flush); the writes'
+    // own commits resolved before it, so settled() then only reports a commit that failed
     await this.db.flushed;
+    await this.wb.settled();
   }
 
   async ping() {
