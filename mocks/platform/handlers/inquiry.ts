@@ -35,6 +35,7 @@ import type { Admission, FeeLine, HisFields, LedgerEntry, PersonRecord, Visit } 
 import { baseinfoView, lineResultView, setldetailView } from '../views.js';
 import { requirePerson, type TxContext } from './context.js';
 import { entriesOfVisit } from '../ledger-index.js';
+import { visitsOfPerson } from '../visit-index.js';
 
 interface VisitQuery {
   psn_no: string;
@@ -166,7 +167,7 @@ export function visitInquiry(ctx: TxContext): Record<string, unknown> {
   const { state } = ctx;
   const person = requirePerson(state, data.psn_no);
   const found: Array<{ begntime: string; mdtrt_id: string; view: Record<string, unknown> }> = [];
-  for (const visit of state.visits.values()) {
+  for (const visit of visitsOfPerson(state.visits, data.psn_no)) {
     if (matchesVisitQuery(data, visit) && visitStands(state, visit)) found.push({ ...visit, view: visitView(visit, person, ctx.now) });
   }
   for (const adm of state.admissions.values()) {

@@ -6,6 +6,7 @@ import { findByCredential } from '../registry.js';
 import { ID_PREFIX, nextId, type MockState } from '../state.js';
 import type { PersonRecord, Visit } from '../types.js';
 import { requireInsutype, requireOpenVisit, requirePerson, requireVisit, type TxContext } from './context.js';
+import { addVisit, visitsOfRegistration } from '../visit-index.js';
 
 interface RegistrationInput {
   data: {
@@ -49,8 +50,8 @@ function isOpen(state: MockState, visit: Visit): boolean {
 }
 
 function refuseDuplicateRegistration(state: MockState, psnNo: string, iptOtpNo: string): void {
-  for (const visit of state.visits.values()) {
-    if (visit.psn_no === psnNo && visit.ipt_otp_no === iptOtpNo && isOpen(state, visit)) {
+  for (const visit of visitsOfRegistration(state.visits, psnNo, iptOtpNo)) {
+    if (isOpen(state, visit)) {
       throw new BusinessError(`门诊号${iptOtpNo}已有未结束的就诊，请勿重复挂号`);
     }
   }
@@ -77,7 +78,7 @@ export function registerVisit(ctx: TxContext): Record<string, unknown> {
     mdtrt_cert_type: data.mdtrt_cert_type,
     his_fields: hisFields('mdtrtinfo', data),
   };
-  ctx.state.visits.set(visit.mdtrt_id, visit);
+  addVisit(ctx.state.visits, visit);
   return { data: { mdtrt_id: visit.mdtrt_id, psn_no: visit.psn_no, ipt_otp_no: visit.ipt_otp_no } };
 }
 

@@ -19,6 +19,7 @@ import { classifyUpload, duplicateSn, type UploadedLine } from './fee-lines.js';
 import { refundSettlement } from './outpatient-settlement.js';
 import type { FilingBasis, SettlingRequest } from './settlements.js';
 import { bookCall, cancellationReply, priceOutpatient, settlementReply, settlingParty } from './settlements.js';
+import { addVisit } from '../visit-index.js';
 
 interface DrugInfo extends SettlingRequest {
   begntime: string;
@@ -89,7 +90,7 @@ export function pharmacySettle(ctx: TxContext): Record<string, unknown> {
     mdtrt_cert_type: p.info.mdtrt_cert_type,
     his_fields: hisFields('mdtrtinfo', p.info),
   };
-  state.visits.set(visit.mdtrt_id, visit);
+  addVisit(state.visits, visit);
   const entry = bookCall(ctx, { visit, person: p.person, med_type: p.info.med_type, chrg_bchno: '0000', lines: p.lines, result: p.result });
   applyNewBooking(p.person, entry);
   return reply(ctx, p, { mdtrt_id: visit.mdtrt_id, setl_id: entry.setl_id });
