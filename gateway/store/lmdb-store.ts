@@ -266,6 +266,7 @@ export class LmdbStore implements Store {
 
   async putTransaction(rec: TransactionRecord): Promise<void> {
     this.wb.write((tx) => this.writeTransaction(tx, rec));
+    await this.wb.pace();
   }
 
   /** inside a write: the record (with its search facts, search-facts.ts) and its index entries */
@@ -276,6 +277,12 @@ export class LmdbStore implements Store {
     for (const r of remove) tx.remove(this.txIndexes, `${r.index} ${r.member}`);
     for (const a of add) tx.put(this.txIndexes, `${a.index} ${a.member}`, true);
     tx.put(this.txns, rec.id, this.sealing.sealTx(rec));
+  }
+
+  /** a decided write's answer, once the writes in flight are few enough (write-behind.ts pace) */
+  private async paced<T>(result: T): Promise<T> {
+    await this.wb.pace();
+    return result;
   }
 
   async getTransaction(id: string) {
@@ -332,20 +339,22 @@ export class LmdbStore implements Store {
     indexes: Record<string, string> = {},
     journal: TransactionRecord[] = [],
   ) {
-    return this.wb.write((tx) => {
-      // the journal records are written even when the compare-and-set fails (the calls happened)
-      for (const rec of journal) this.writeTransaction(tx, rec);
-      const cur = tx.get<Versioned<unknown>>(this.encounters, value.id);
-      if ((cur?.version ?? null) !== expectedVersion) return false;
-      // unique indexes: a value owned by another encounter refuses the whole write
-      for (const [name, v] of Object.entries(indexes)) {
-        const owner = tx.get<string>(this.indexes, this.sealing.encounterIndexKey(name, v));
-        if (owner !== undefined && owner !== value.id) return false;
-      }
-      tx.put(this.encounters, value.id, { value: this.sealing.sealEncounter(value.id, value), version: (expectedVersion ?? 0) + 1 });
-      for (const [name, v] of Object.entries(indexes)) tx.put(this.indexes, this.sealing.encounterIndexKey(name, v), value.id);
-      return true;
-    });
+    return this.paced(
+      this.wb.write((tx) => {
+        // the journal records are written even when the compare-and-set fails (the calls happened)
+        for (const rec of journal) this.writeTransaction(tx, rec);
+        const cur = tx.get<Versioned<unknown>>(this.encounters, value.id);
+        if ((cur?.version ?? null) !== expectedVersion) return false;
+        // unique indexes: a value owned by another encounter refuses the whole write
+        for (const [name, v] of Object.entries(indexes)) {
+          const owner = tx.get<string>(this.indexes, this.sealing.encounterIndexKey(name, v));
+          if (owner !== undefined && owner !== value.id) return false;
+        }
+        tx.put(this.encounters, value.id, { value: this.sealing.sealEncounter(value.id, value), version: (expectedVersion ?? 0) + 1 });
+        for (const [name, v] of Object.entries(indexes)) tx.put(this.indexes, this.sealing.encounterIndexKey(name, v), value.id);
+        return true;
+      }),
+    );
   }
 
   async findEncounterId(index: string, value: string) {
@@ -354,12 +363,14 @@ export class LmdbStore implements Store {
 
   async nextSequence(name: string, ttlSeconds: number, count = 1) {
     const now = Date.now();
-    return this.wb.write((tx) => {
-      const cur = tx.get<SeqEntry>(this.seqs, name);
-      const n = (cur && cur.expires > now ? cur.n : 0) + count;
-      tx.put(this.seqs, name, { n, expires: now + ttlSeconds * 1000 });
-      return n;
-    });
+    return this.paced(
+      this.wb.write((tx) => {
+        const cur = tx.get<SeqEntry>(this.seqs, name);
+        const n = (cur && cur.expires > now ? cur.n : 0) + count;
+        tx.put(this.seqs, name, { n, expires: now + ttlSeconds * 1000 });
+        return n;
+      }),
+    );
   }
 
   /** Forgets expired counters (called at start-up; msgid counters live two minutes). */
@@ -370,33 +381,37 @@ export class LmdbStore implements Store {
 
   async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number, holder?: string): Promise<IdempotencyClaim> {
     const now = Date.now();
-    return this.wb.write((tx): IdempotencyClaim => {
-      const cur = tx.get<IdempotencyRecord>(this.idem, key);
-      if (cur && cur.expires > now) return answerFor(this.sealing.openIdem(cur), fingerprint);
-      const token = randomUUID();
-      tx.put(this.idem, key, {
-        fingerprint,
-        state: 'in_flight',
-        token,
-        expires: now + toMs(leaseSeconds),
-        ...(holder ? { holder } : {}),
-        claimed_at: now,
-      });
-      return { state: 'claimed', token };
-    });
+    return this.paced(
+      this.wb.write((tx): IdempotencyClaim => {
+        const cur = tx.get<IdempotencyRecord>(this.idem, key);
+        if (cur && cur.expires > now) return answerFor(this.sealing.openIdem(cur), fingerprint);
+        const token = randomUUID();
+        tx.put(this.idem, key, {
+          fingerprint,
+          state: 'in_flight',
+          token,
+          expires: now + toMs(leaseSeconds),
+          ...(holder ? { holder } : {}),
+          claimed_at: now,
+        });
+        return { state: 'claimed', token };
+      }),
+    );
   }
 
   async completeIdempotency(key: string, token: string, response: StoredResponse, ttlSeconds: number) {
-    return this.wb.write((tx) => {
-      const cur = tx.get<IdempotencyRecord>(this.idem, key);
-      if (cur?.state !== 'in_flight' || cur.token !== token) return false;
-      tx.put(
-        this.idem,
-        key,
-        this.sealing.sealIdem({ fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) }),
-      );
-      return true;
-    });
+    return this.paced(
+      this.wb.write((tx) => {
+        const cur = tx.get<IdempotencyRecord>(this.idem, key);
+        if (cur?.state !== 'in_flight' || cur.token !== token) return false;
+        tx.put(
+          this.idem,
+          key,
+          this.sealing.sealIdem({ fingerprint: cur.fingerprint, state: 'done', response, expires: Date.now() + toMs(ttlSeconds) }),
+        );
+        return true;
+      }),
+    );
   }
 
   async releaseIdempotency(key: string, token: string) {
@@ -404,6 +419,7 @@ export class LmdbStore implements Store {
       const cur = tx.get<IdempotencyRecord>(this.idem, key);
       if (cur && cur.state === 'in_flight' && cur.token === token) tx.remove(this.idem, key);
     });
+    await this.wb.pace();
   }
 
   async markAlive(holder: string, ttlSeconds: number) {

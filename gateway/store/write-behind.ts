@@ -38,6 +38,8 @@ export interface Tx {
 }
 
 const REMOVED = Symbol('removed');
+/** writes waiting for their commit before `pace` makes a writer wait (bench:scale's fill ran out of memory without it) */
+const MAX_IN_FLIGHT = 1000;
 /** a value in flight, kept as a copy: each read gets a copy of its own, as an lmdb read does */
 interface Kept {
   value: unknown;
@@ -45,7 +47,10 @@ interface Kept {
 
 export class WriteBehind {
   private readonly inFlightValues = new Map<Db, Map<Key, Kept>>();
+  /** the commits waited for (lmdb hands the writes of one event turn the same promise) */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** writes issued and not yet committed */
+  private waiting = 0;
   private failure: unknown;
 
   constructor(private readonly env: { batch(fn: () => void): Promise<unknown> }) {}
@@ -115,15 +120,27 @@ export class WriteBehind {
       }
     }
     this.inFlight.add(commit);
+    this.waiting++;
     const done = () => {
       for (const [values, key, k] of kept) if (values.get(key) === k) values.delete(key);
       this.inFlight.delete(commit);
+      this.waiting--;
     };
     commit.then(done, (e: unknown) => {
       this.failure ??= e;
       done();
     });
     return commit;
+  }
+
+  /**
+   * Backpressure for a caller that writes faster than lmdb commits (a migration, a bulk fill, a
+   * worker catching up): once MAX_IN_FLIGHT writes are waiting for their commit, resolves when
+   * they are committed — so the values kept for reads stay bounded. On the request path, where
+   * every request syncs, it resolves at once.
+   */
+  async pace(): Promise<void> {
+    if (this.waiting >= MAX_IN_FLIGHT) await this.settled();
   }
 
   /** Resolves once every write issued before it is committed; throws if a commit failed. */
