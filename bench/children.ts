@@ -4,6 +4,7 @@
  * SIGKILL after a grace period. Every child started here is tracked so a failing or interrupted
  * run still stops them all (stopAll in run.ts' finally, and a last-resort kill on process exit).
  */
+import { openSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -38,8 +39,9 @@ export async function startNodeChild(
 ): Promise<Child> {
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', script], {
     env: { ...process.env, ...env },
-    // 'ignore' on stdout = /dev/null: the gateway's JSON log lines are produced and written, not read
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // 'ignore' on stdout = /dev/null: the gateway's JSON log lines are produced and written, not
+    // read — or appended to BENCH_GW_LOG, to find out what an unexpected non-2xx answer was
+    stdio: ['ignore', process.env.BENCH_GW_LOG && name === 'gateway' ? openSync(process.env.BENCH_GW_LOG, 'a') : 'ignore', 'pipe', 'ipc'],
   });
   return track(name, child, opts.readyTimeoutMs ?? 30_000, true);
 }
