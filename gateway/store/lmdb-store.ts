@@ -25,7 +25,7 @@ import {
   outboxStateIndex,
   planAudit,
 } from './queue-keys.js';
-import { answerFor, toMs } from './idempotency-record.js';
+import { answerFor, inFlightClaim, toMs } from './idempotency-record.js';
 import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexDiff, indexesOf, memberOf, type KeyHash, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
 import { type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
@@ -386,14 +386,7 @@ export class LmdbStore implements Store {
         const cur = tx.get<IdempotencyRecord>(this.idem, key);
         if (cur && cur.expires > now) return answerFor(this.sealing.openIdem(cur), fingerprint);
         const token = randomUUID();
-        tx.put(this.idem, key, {
-          fingerprint,
-          state: 'in_flight',
-          token,
-          expires: now + toMs(leaseSeconds),
-          ...(holder ? { holder } : {}),
-          claimed_at: now,
-        });
+        tx.put(this.idem, key, inFlightClaim(fingerprint, token, leaseSeconds, now, holder));
         return { state: 'claimed', token };
       }),
     );

@@ -15,7 +15,7 @@ import type {
   Versioned,
 } from './store.js';
 import { auditIndexesOf, auditRangeOf, matchesAudit, outboxMember, outboxStateIndex, planAudit } from './queue-keys.js';
-import { answerFor, toMs } from './idempotency-record.js';
+import { answerFor, inFlightClaim, toMs } from './idempotency-record.js';
 import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexesOf, listJournal, listThroughIndexes, memberOf, OPEN_WORK } from './query.js';
 import { isSealed, Sealing, type StoreCipher } from './crypto.js';
@@ -661,14 +661,7 @@ export class RedisStore implements Store {
   async claimIdempotency(key: string, fingerprint: string, leaseSeconds: number, holder?: string): Promise<IdempotencyClaim> {
     const token = crypto.randomUUID();
     const now = Date.now();
-    const mine: IdempotencyRecord = {
-      fingerprint,
-      state: 'in_flight',
-      token,
-      expires: now + toMs(leaseSeconds),
-      ...(holder ? { holder } : {}),
-      claimed_at: now,
-    };
+    const mine = inFlightClaim(fingerprint, token, leaseSeconds, now, holder);
     const r = await this.replicated(() =>
       (this.redis as unknown as Scripts).yidiClaim(
         this.k('idem', key),
