@@ -595,7 +595,9 @@ describe('outpatient flow 2201 → 2203 → 2204 → 2206 → 2207 → 2208 (Jil
   it('refuses a second registration under an open 门诊号 of the same patient; another number, or after 2202, is a new visit', async () => {
     const p = JILIN_FILED;
     const first = await register(p.psn_no, p.area, p.token, 'MZ-DUP');
-    await expectRefused('2201', registration(p.psn_no, p.token, 'MZ-DUP'), '门诊号MZ-DUP已有未结束的就诊，请勿重复挂号', { insuplc: p.area });
+    await expectRefused('2201', registration(p.psn_no, p.token, 'MZ-DUP'), '门诊号MZ-DUP已有未结束的就诊，请勿重复挂号', {
+      insuplc: p.area,
+    });
     const other = await register(p.psn_no, p.area, p.token, 'MZ-DUP-2');
     expect(other).not.toBe(first);
     await callOk('2202', { data: { psn_no: p.psn_no, mdtrt_id: first, ipt_otp_no: 'MZ-DUP' } }, { insuplc: p.area });
