@@ -48,11 +48,13 @@ export function finalWithinMs(attempts: number, timeoutMs = TEST_PLATFORM_TIMEOU
  */
 export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = finalWithinMs(2)): Promise<T> {
   const end = Date.now() + ms;
-  for (;;) {
+  // quick at first, then at most two polls a second: a long wait must not spend the test client's
+  // per-minute request limit (600; a fast machine polled a 20 s wait into 429s)
+  for (let pause = 50; ; pause = Math.min(500, pause * 1.5)) {
     const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
+    await sleep(pause);
   }
 }
 
