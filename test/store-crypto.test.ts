@@ -271,3 +271,52 @@ describe('sealed archives (issue 20)', () => {
     expect(readdirSync(dir).sort()).toEqual(['journal-1996-01-02.sealed', 'journal-2026-12-01.sealed']);
   });
 });
+
+/**
+ * Issue 11: a process remembers what it last sealed (crypto.ts BlobMemo) so that it need not open
+ * it again — never in place of what another process wrote since, or of what it never stored.
+ */
+describe('what a process remembers of the blobs it sealed (issue 11)', () => {
+  it('two replicas: each reads the encounter the other wrote last, never the one it remembers; a lost compare-and-set is not remembered', async () => {
+    const open = backends.redis();
+    const [a, b] = await Promise.all([open(K1), open(K1)]);
+    const id = `V${randomUUID().slice(0, 12)}`;
+    const visit = (status: string) => ({ id, kind: 'outpatient', status, psn_name: NAME });
+    expect(await a.store.saveEncounter(visit('registered'), null)).toBe(true);
+    const seen = await b.store.getEncounter<ReturnType<typeof visit>>(id);
+    expect(seen).toMatchObject({ version: 1, value: { status: 'registered' } });
+    expect(await b.store.saveEncounter(visit('diagnosed'), 1)).toBe(true);
+    // a's own write of version 1 is what a sealed last: it still reads b's version 2
+    expect(await a.store.getEncounter(id)).toMatchObject({ version: 2, value: { status: 'diagnosed', psn_name: NAME } });
+    // a compare-and-set that loses stores nothing: the next read is still b's version
+    expect(await a.store.saveEncounter(visit('settled'), 1)).toBe(false);
+    expect(await a.store.getEncounter(id)).toMatchObject({ version: 2, value: { status: 'diagnosed' } });
+    // each read is a copy of its own: changing one changes nothing stored or read next
+    const first = await a.store.getEncounter<ReturnType<typeof visit>>(id);
+    first!.value.status = 'changed by the caller';
+    expect((await a.store.getEncounter<ReturnType<typeof visit>>(id))!.value.status).toBe('diagnosed');
+    await a.store.close();
+    await b.store.close();
+  });
+
+  it('lmdb: a record rewritten after a reopen leaves no index entry of its earlier version, as one rewritten in the same process', async () => {
+    const open = backends.lmdb();
+    const psn_no = `P${randomUUID().slice(0, 8)}`;
+    const first = await open(K1);
+    const kept = tx(psn_no, { outcome: 'pending' });
+    const reopened = tx(psn_no, { outcome: 'pending' });
+    await first.store.putTransaction(kept);
+    await first.store.putTransaction(reopened);
+    await first.store.putTransaction({ ...kept, outcome: 'succeeded' });
+    await first.store.close();
+    const again = await open(K1);
+    await again.store.putTransaction({ ...reopened, outcome: 'unknown' });
+    const ids = async (q: object) =>
+      (await again.store.listTransactions({ key: { name: 'psn_no', value: psn_no }, limit: 10, ...q })).map((r) => r.id);
+    expect(await ids({ outcome: 'pending' })).toEqual([]);
+    expect(await ids({ outcome: 'succeeded' })).toEqual([kept.id]);
+    expect(await ids({ outcome: 'unknown' })).toEqual([reopened.id]);
+    expect((await again.store.listTransactions({ open: ['pending'], limit: 10 })).map((r) => r.id)).toEqual([]);
+    await again.store.close();
+  });
+});

@@ -28,7 +28,7 @@ import {
 import { answerFor, inFlightClaim, toMs } from './idempotency-record.js';
 import { withSearchFacts } from './search-facts.js';
 import { createdAtOfMember, indexDiff, indexesOf, memberOf, type KeyHash, listJournal, listThroughIndexes, OPEN_WORK } from './query.js';
-import { type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
+import { BlobMemo, type SealedAudit, type SealedOutbox, type SealedTransaction, Sealing, type StoreCipher } from './crypto.js';
 import { STORE_SCHEMA_VERSION } from './schema-version.js';
 import { type Tx, WriteBehind } from './write-behind.js';
 
@@ -64,6 +64,9 @@ const clear: KeyHash = (v) => v;
 
 /** how many records one migration write transaction rewrites */
 const MIGRATION_BATCH = 500;
+
+/** how many records' index entries are remembered (writeTransaction: a request rewrites the record it wrote a moment before) */
+const INDEXED_KEPT = 2_000;
 
 /** the txIndexes keys of a record's memberships */
 const indexesOfMember = (r: TransactionRecord, hash: KeyHash) => indexesOf(r, hash).map((i) => `${i} ${memberOf(r)}`);
@@ -104,6 +107,8 @@ export class LmdbStore implements Store {
   private readonly auditIndexes;
   /** the writes decided and not yet committed (write-behind.ts) */
   private readonly wb: WriteBehind;
+  /** the index entries of the journal records this process sealed last */
+  private readonly indexed = new BlobMemo<string[]>(INDEXED_KEPT);
 
   /**
    * `mapSizeBytes`: the virtual address space mapped for the data file (not disk: the file grows
@@ -269,14 +274,24 @@ export class LmdbStore implements Store {
     await this.wb.pace();
   }
 
-  /** inside a write: the record (with its search facts, search-facts.ts) and its index entries */
+  /**
+   * Inside a write: the record (with its search facts, search-facts.ts) and its index entries —
+   * those it is in now, less those the stored version was in. The stored version's entries come
+   * from `indexed` when it was made for exactly that sealed value (BlobMemo); otherwise it is opened.
+   */
   private writeTransaction(tx: Tx, given: TransactionRecord) {
-    const rec = withSearchFacts(given, this.sealing.hashKey);
-    const before = this.sealing.openTx(tx.get<TransactionRecord | SealedTransaction>(this.txns, rec.id));
-    const { add, remove } = indexDiff(before, rec, this.sealing.hashKey);
-    for (const r of remove) tx.remove(this.txIndexes, `${r.index} ${r.member}`);
-    for (const a of add) tx.put(this.txIndexes, `${a.index} ${a.member}`, true);
-    tx.put(this.txns, rec.id, this.sealing.sealTx(rec));
+    const hash = this.sealing.hashKey;
+    const rec = withSearchFacts(given, hash);
+    const stored = tx.get<TransactionRecord | SealedTransaction>(this.txns, rec.id);
+    const entries = indexesOfMember(rec, hash);
+    const after = new Set(entries);
+    const known = stored && 'sealed' in stored ? this.indexed.get(rec.id, stored.sealed) : undefined;
+    const before = known ?? (stored ? indexesOfMember(this.sealing.openTx(stored)!, hash) : []);
+    for (const i of before) if (!after.delete(i)) tx.remove(this.txIndexes, i);
+    for (const i of after) tx.put(this.txIndexes, i, true);
+    const sealed = this.sealing.sealTx(rec);
+    tx.put(this.txns, rec.id, sealed);
+    if ('sealed' in sealed) this.indexed.remember(rec.id, sealed.sealed, entries);
   }
 
   /** a decided write's answer, once the writes in flight are few enough (write-behind.ts pace) */

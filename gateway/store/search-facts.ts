@@ -32,19 +32,24 @@ export const personHash = (hash: KeyHash, kind: PersonSearch, value: string) =>
     .digest('base64url')
     .slice(0, 22);
 
-/** Every value of `field` anywhere in `v` (objects and arrays walked). */
-function valuesOf(v: unknown, field: string, out: Set<string>, depth = 0): Set<string> {
-  if (depth > 8 || v === null || typeof v !== 'object') return out;
+/** Every value of the fields `want` names anywhere in `v` (objects and arrays walked once), by kind. */
+function valuesOf(v: unknown, want: ReadonlyMap<string, PersonSearch>, out: Map<PersonSearch, Set<string>>, depth = 0) {
+  if (depth > 8 || v === null || typeof v !== 'object') return;
   if (Array.isArray(v)) {
-    for (const x of v) valuesOf(x, field, out, depth + 1);
-    return out;
+    for (const x of v) valuesOf(x, want, out, depth + 1);
+    return;
   }
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    if (k === field && typeof x === 'string' && x.trim() !== '') out.add(x);
-    else valuesOf(x, field, out, depth + 1);
+  for (const k in v as Record<string, unknown>) {
+    const x = (v as Record<string, unknown>)[k];
+    const kind = want.get(k);
+    if (kind && typeof x === 'string' && x.trim() !== '') out.get(kind)!.add(x);
+    else if (x !== null && typeof x === 'object') valuesOf(x, want, out, depth + 1);
   }
-  return out;
 }
+
+const FIELD_KINDS: ReadonlyMap<string, PersonSearch> = new Map(
+  (Object.entries(PERSON_FIELDS) as Array<[PersonSearch, string]>).map(([kind, field]) => [field, kind]),
+);
 
 /** The settlement amount (医疗费总额): the platform's reply when it gave one, else what was sent. */
 export function amountOf(stages: TransactionRecord['stages']): string | undefined {
@@ -58,12 +63,13 @@ export function amountOf(stages: TransactionRecord['stages']): string | undefine
 
 /** The record as it is stored: its search facts derived from its stages, merged with those it had. */
 export function withSearchFacts(rec: TransactionRecord, hash: KeyHash): TransactionRecord {
+  const values = new Map<PersonSearch, Set<string>>([...FIELD_KINDS.values()].map((kind) => [kind, new Set<string>()]));
+  for (const stage of [rec.stages.his_input, rec.stages.message, rec.stages.reply]) valuesOf(stage, FIELD_KINDS, values);
   const person: Partial<Record<PersonSearch, string[]>> = {};
-  for (const kind of Object.keys(PERSON_FIELDS) as PersonSearch[]) {
-    const found = new Set(rec.person?.[kind] ?? []);
-    for (const stage of [rec.stages.his_input, rec.stages.message, rec.stages.reply])
-      for (const v of valuesOf(stage, PERSON_FIELDS[kind], new Set())) found.add(personHash(hash, kind, v));
-    if (found.size) person[kind] = [...found].sort();
+  for (const [kind, found] of values) {
+    const hashes = new Set(rec.person?.[kind] ?? []);
+    for (const v of found) hashes.add(personHash(hash, kind, v));
+    if (hashes.size) person[kind] = [...hashes].sort();
   }
   const amount = rec.medfee_sumamt ?? amountOf(rec.stages);
   const out: TransactionRecord = { ...rec };
