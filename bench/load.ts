@@ -28,6 +28,8 @@ export interface RunResult {
   expected_non2xx: number;
   /** stopped before its duration because the prepared iterations ran out (it then ran shorter) */
   capped: boolean;
+  /** CPU seconds the side's process and the mock platform's used during the run (run.ts), when known */
+  cpu_s?: { side: number; platform: number };
 }
 
 export interface RunOptions {
@@ -166,5 +168,17 @@ export function aggregate(runs: LoadRun[], unit: 'request' | 'iteration' = 'requ
     p99_ms: round(percentile(all, 0.99), 2),
     errors: runs.reduce((s, r) => s + r.result.errors + r.result.non2xx, 0),
     expected_non2xx: runs.reduce((s, r) => s + r.result.expected_non2xx, 0),
+    ...cpuPerRequest(runs, requests),
   };
+}
+
+/**
+ * CPU milliseconds per request of the side's process and of the mock platform over the runs — what
+ * a request costs, read apart from how the two cores were shared (throughput on this 2-core
+ * machine is bounded by the CPU of all three processes together).
+ */
+function cpuPerRequest(runs: LoadRun[], requests: number) {
+  if (!requests || runs.some((r) => !r.result.cpu_s)) return {};
+  const per = (k: 'side' | 'platform') => round((runs.reduce((s, r) => s + r.result.cpu_s![k], 0) * 1000) / requests, 2);
+  return { cpu_ms_per_request: per('side'), platform_cpu_ms_per_request: per('platform') };
 }

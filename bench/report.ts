@@ -86,6 +86,8 @@ function table(head: string[], rows: Row[], rightAligned: boolean[]): string {
 
 const signed = (x: number) => (x >= 0 ? `+${x.toFixed(2)}` : x.toFixed(2));
 const fmt = (x: number, d = 1) => x.toFixed(d);
+/** a figure a run may lack (CPU per request: absent in older results) */
+const fmtOpt = (x: number | undefined, d = 1) => (x === undefined ? '' : fmt(x, d));
 const bytes = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : `${n.toLocaleString('en-US')} B`);
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the document's shape is the schema's */
@@ -109,7 +111,20 @@ export function renderTable(doc: any): string {
   for (const s of doc.scenarios) {
     const name = `(${s.id}) ${s.title}`;
     if (s.status !== 'measured') {
-      rows.push([name, 'not_available', undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+      rows.push([
+        name,
+        'not_available',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
       continue;
     }
     const g = s.gateway;
@@ -124,23 +139,31 @@ export function renderTable(doc: any): string {
       fmt(g.p99_ms, 2),
       signed(s.p99_diff_ms),
       g.errors,
+      fmtOpt(g.cpu_ms_per_request, 2),
+      fmtOpt(g.platform_cpu_ms_per_request, 2),
       fmt(s.gateway_peak_rss_mib),
     ]);
-    rows.push(['', 'baseline', fmt(b.rps), '1.00', fmt(b.p50_ms, 2), '', fmt(b.p99_ms, 2), '', b.errors, '']);
+    rows.push([
+      '',
+      'baseline',
+      fmt(b.rps),
+      '1.00',
+      fmt(b.p50_ms, 2),
+      '',
+      fmt(b.p99_ms, 2),
+      '',
+      b.errors,
+      fmtOpt(b.cpu_ms_per_request, 2),
+      fmtOpt(b.platform_cpu_ms_per_request, 2),
+      '',
+    ]);
   }
   out.push(
-    table(['scenario', 'side', 'req/s', 'ratio', 'p50 ms', 'Δp50', 'p99 ms', 'Δp99', 'errors', 'peak RSS MiB'], rows, [
-      false,
-      false,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-      true,
-    ]),
+    table(
+      ['scenario', 'side', 'req/s', 'ratio', 'p50 ms', 'Δp50', 'p99 ms', 'Δp99', 'errors', 'CPU ms/req', 'mock ms/req', 'peak RSS MiB'],
+      rows,
+      [false, false, true, true, true, true, true, true, true, true, true, true],
+    ),
   );
   for (const s of doc.scenarios) {
     if (s.status === 'measured' && (s.gateway.expected_non2xx || s.baseline.expected_non2xx)) {

@@ -15,11 +15,11 @@ import { stopAll } from './children.js';
 import { benchConfig, type BenchConfig } from './config.js';
 import { measureLmdb } from './journal.js';
 import { aggregate, round, runLoad, type LoadRun } from './load.js';
-import { mib, procMemory, RssSampler } from './measure.js';
+import { mib, procCpuSeconds, procMemory, RssSampler } from './measure.js';
 import { redisJournal } from './redis.js';
 import { loadAverageNow, resultsHead, renderTable, writeResults } from './report.js';
 import { SCENARIOS, type Scenario, type ScenarioContext, type SideName } from './scenarios.js';
-import { removeTempDirs, setPlatformLatency, startBaseline, startGateway, startMock } from './system.js';
+import { removeTempDirs, setPlatformLatency, sidesOf, startBaseline, startGateway, startMock } from './system.js';
 
 const config = benchConfig();
 const t0 = Date.now();
@@ -47,6 +47,9 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
     const rssName = prepared.gatewayPid ? `gateway-${s.id}` : 'gateway';
     if (prepared.gatewayPid) sampler.watch(rssName, prepared.gatewayPid);
     const run = async (side: SideName, seconds: number, maxIterations?: number) => {
+      const pids = sides[side].pids;
+      const cpu = () => (pids ? { side: procCpuSeconds(pids.side), platform: procCpuSeconds(pids.platform) } : undefined);
+      const before = cpu();
       const r = await runLoad({
         side,
         ...sides[side],
@@ -56,6 +59,9 @@ async function measureScenario(s: Scenario, ctx: ScenarioContext, sampler: RssSa
         maxIterations,
         accept: prepared.accept?.[side],
       });
+      const after = cpu();
+      if (before?.side !== undefined && before.platform !== undefined && after?.side !== undefined && after.platform !== undefined)
+        r.result.cpu_s = { side: round(after.side - before.side, 2), platform: round(after.platform - before.platform, 2) };
       await pause(SETTLE_MS);
       return r;
     };
@@ -171,9 +177,8 @@ async function main(c: BenchConfig) {
     ]),
   ).start();
   try {
-    // the baseline gets the same API-key header (and ignores it): the same bytes on the wire
     const ctx: ScenarioContext = {
-      sides: { gateway: { url: gw.url, headers: gw.his }, baseline: { url: base.url, headers: gw.his } },
+      sides: sidesOf(gw, base, mock),
       ops: gw.ops,
       connections: c.connections,
       feeLines: c.feeLines,

@@ -29,6 +29,8 @@ export type SideName = 'gateway' | 'baseline';
 export interface SideTarget {
   url: string;
   headers: Record<string, string>;
+  /** the side's process and the mock platform's, for the CPU each spends per request (run.ts) */
+  pids?: { side: number; platform: number };
 }
 export type Sides = Record<SideName, SideTarget>;
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { newMasterKey } from '../gateway/store/crypto.js';
 import { benchScript, startNodeChild, type Child } from './children.js';
 import { expectStatus, getJson, postJson, waitFor } from './http.js';
+import type { Sides } from './setup.js';
 
 /**
  * A production start (NODE_ENV=production refuses to run without these), pointed at the mock on
@@ -147,8 +148,14 @@ export async function startBaseline(platformUrl: string, extraEnv: Record<string
   return Object.assign(b, { url: `http://127.0.0.1:${Number(b.ready.port)}` });
 }
 
+/** The two sides of a run: the baseline gets the gateway's API-key header too (and ignores it), so the same bytes go on the wire. */
+export const sidesOf = (gw: GatewayHandle, base: Child & { url: string }, mock: Child): Sides => ({
+  gateway: { url: gw.url, headers: gw.his, pids: { side: gw.pid, platform: mock.pid } },
+  baseline: { url: base.url, headers: gw.his, pids: { side: base.pid, platform: mock.pid } },
+});
+
 export interface OwnSystem {
-  sides: { gateway: { url: string; headers: Record<string, string> }; baseline: { url: string; headers: Record<string, string> } };
+  sides: Sides;
   mock: Child & { url: string; control: string };
   gateway: GatewayHandle;
   close(): Promise<void>;
@@ -176,7 +183,7 @@ export async function startOwnSystem(
     await setPlatformLatency(mock.control, latencyMs);
     const [gw, base] = await Promise.all([startGateway(mock.url, gatewayEnv), startBaseline(mock.url, baselineEnv)]);
     started.push(gw, base);
-    return { sides: { gateway: { url: gw.url, headers: gw.his }, baseline: { url: base.url, headers: gw.his } }, mock, gateway: gw, close };
+    return { sides: sidesOf(gw, base, mock), mock, gateway: gw, close };
   } catch (e) {
     await close();
     throw e;
