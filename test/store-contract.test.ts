@@ -422,6 +422,16 @@ describe.each([
       expect(await store.getEncounter(`V-${randomUUID()}`)).toBeUndefined();
     });
 
+    it('each read is a value of its own: changing it changes neither the store nor the next read', async () => {
+      const id = `V-${randomUUID()}`;
+      expect(await store.saveEncounter({ ...visit(id, 'registered'), fees: [{ sn: '1' }] }, null)).toBe(true);
+      const first = (await store.getEncounter<Visit & { fees: Array<{ sn: string }> }>(id))!;
+      first.value.status = 'changed';
+      first.value.fees[0]!.sn = 'changed';
+      first.value.fees.push({ sn: '2' });
+      expect(await store.getEncounter(id)).toEqual({ value: { ...visit(id, 'registered'), fees: [{ sn: '1' }] }, version: 1 });
+    });
+
     it('of several concurrent writers on one version, exactly one wins', async () => {
       const id = `V-${randomUUID()}`;
       await store.saveEncounter(visit(id), null);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../adapters/platform/msgid.js';
 import { GatewayError } from '../errors/errors.js';
 import type { BusinessKeys, EncounterBase, Store, TransactionRecord, Versioned } from '../store/store.js';
-import { collectOutcomes, outcomeNotWritten } from './deferred-outcomes.js';
+import { collectOutcomes, collectorOf, outcomeNotWritten } from './deferred-outcomes.js';
 import { waitsOnUnknown } from './call-kinds.js';
 import type { CallContext } from './platform-client.js';
 
@@ -68,7 +68,7 @@ export const failedAs =
     e.status = isUnknown ? unknown : failed;
   };
 
-/** The journal context of a call for an encounter: its insured area, its id, the request, its business keys. */
+/** The journal context of a call for an encounter: its insured area, its id, the request, its business keys, and the step running on it (deferred-outcomes.ts). */
 export function encounterContext(
   e: { id: string; insuplc_admdvs?: string },
   meta: RequestMeta,
@@ -76,7 +76,15 @@ export function encounterContext(
   extra: Partial<CallContext> = {},
 ): CallContext {
   const tagged = meta.his_msgid ? { ...keys, his_msgid: meta.his_msgid } : keys;
-  return { insuplc_admdvs: e.insuplc_admdvs, encounter_id: e.id, request_id: meta.request_id, keys: tagged, ...extra };
+  const outcomes = collectorOf(e);
+  return {
+    insuplc_admdvs: e.insuplc_admdvs,
+    encounter_id: e.id,
+    request_id: meta.request_id,
+    keys: tagged,
+    ...(outcomes ? { outcomes } : {}),
+    ...extra,
+  };
 }
 
 /** An encounter's id: its kind's letter (V visit, A admission, P sale, R refund), the day, and 12 random hex digits. */
@@ -158,7 +166,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
     exec: (e: E, ctx: CallContext) => Promise<StepResult<E>>,
   ): Promise<{ encounter: E; transaction_id: string }> {
     const { encounter, token } = await this.take(id, infno, guard);
-    const step = collectOutcomes(() => exec(encounter, this.ctxOf(encounter, meta)));
+    const step = collectOutcomes(encounter, () => exec(encounter, this.ctxOf(encounter, meta)));
     try {
       const r = await step.result;
       const saved = await this.finish(id, token, undefined, r.apply, r.indexes, step.take());
@@ -205,7 +213,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       const id = key && value ? await this.store.findEncounterId(key, value) : undefined;
       throw duplicate(id ? (await this.load(id))?.value : undefined);
     }
-    const step = collectOutcomes(() => exec(draft));
+    const step = collectOutcomes(draft, () => exec(draft));
     try {
       const r = await step.result;
       const saved = await this.finish(draft.id, token, undefined, r.apply, r.indexes, step.take());
@@ -268,7 +276,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
   ): Promise<E> {
     for (let journal = outcomes; ; journal = []) {
       const cur = await this.mustLoad(id);
-      const e: E = structuredClone(cur.value);
+      const e: E = cur.value; // a value of its own (Store.getEncounter)
       if (e.inflight?.token === token) {
         e.inflight = unknown ? { ...e.inflight, outcome: 'unknown', transaction_id: unknown.transaction_id } : undefined;
       }
@@ -326,7 +334,7 @@ export class EncounterRunner<E extends RunnableEncounter> {
       if (!cur || !inflight) return 'not_waiting';
       if (inflight.outcome !== 'unknown') return inflight.transaction_id === undefined ? 'still_running' : 'not_waiting';
       if (inflight.transaction_id !== transaction.id) return 'not_waiting';
-      const e: E = structuredClone(cur.value);
+      const e: E = cur.value; // a value of its own (Store.getEncounter)
       e.inflight = undefined;
       apply(e);
       e.updated_at = this.clock.now().toISOString();

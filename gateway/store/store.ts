@@ -252,6 +252,7 @@ export interface Store {
    */
   eraseTransaction(id: string): Promise<void>;
 
+  /** The encounter and its version; each call returns a value of its own, which the caller may change (nothing stored changes). */
   getEncounter<T extends EncounterBase>(id: string): Promise<Versioned<T> | undefined>;
   /**
    * Writes an encounter only if its stored version is still `expectedVersion` (null: must not exist),
