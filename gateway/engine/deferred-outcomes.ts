@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { counterReason, GatewayError } from '../errors/errors.js';
 import type { TransactionRecord } from '../store/store.js';
 import { callKind } from './call-kinds.js';
@@ -11,32 +10,44 @@ import { callKind } from './call-kinds.js';
  * message leaves — the write-ahead record — is never deferred (platform-client.ts), and the answer
  * still waits for store.sync() after the step's write (http/durable-answers.ts).
  *
- * The records are collected per step through AsyncLocalStorage, so the flows between the runner and
- * the platform client stay as they are. A call that runs outside a step (workers, person lookup) or
- * after its step took its records (a call started in the background) writes its record itself.
+ * The step's collector belongs to the encounter object the step runs on; the call context built for
+ * that encounter (encounter-runner.ts encounterContext) carries it to the platform client. A call
+ * whose context was built otherwise (workers, person lookup), or that ends after its step took its
+ * records (a call started in the background), writes its record itself — the deferral saves a
+ * write, it never decides whether a record is written. (It was an AsyncLocalStorage before: on
+ * Node 20 that puts a hook on every promise of the process, ≈ 7 % of the gateway's CPU per settle
+ * request in `npm run bench`, issue 11.)
  */
-interface Collector {
+export interface OutcomeCollector {
   records: TransactionRecord[];
   closed: boolean;
 }
 
-const steps = new AsyncLocalStorage<Collector>();
+const steps = new WeakMap<object, OutcomeCollector>();
 
-/** Runs one encounter step's platform calls; `take()` hands over the outcome records they left. */
-export function collectOutcomes<T>(f: () => Promise<T>): { result: Promise<T>; take: () => TransactionRecord[] } {
-  const c: Collector = { records: [], closed: false };
-  return {
-    result: steps.run(c, f),
-    take: () => {
-      c.closed = true;
-      return c.records.splice(0);
-    },
+/** Runs one encounter step's platform calls on `encounter`; `take()` hands over the outcome records they left. */
+export function collectOutcomes<T>(encounter: object, f: () => Promise<T>): { result: Promise<T>; take: () => TransactionRecord[] } {
+  const c: OutcomeCollector = { records: [], closed: false };
+  steps.set(encounter, c);
+  const take = () => {
+    c.closed = true;
+    if (steps.get(encounter) === c) steps.delete(encounter);
+    return c.records.splice(0);
   };
+  let result: Promise<T>;
+  try {
+    result = f();
+  } catch (e) {
+    result = Promise.reject(e);
+  }
+  return { result, take };
 }
 
+/** The collector of the step running on `encounter`, if one is (for its call contexts). */
+export const collectorOf = (encounter: object): OutcomeCollector | undefined => steps.get(encounter);
+
 /** Leaves the record to the step that runs this call: true when a step took it, false when the caller must write it. */
-export function deferOutcome(rec: TransactionRecord): boolean {
-  const c = steps.getStore();
+export function deferOutcome(rec: TransactionRecord, c: OutcomeCollector | undefined): boolean {
   if (!c || c.closed) return false;
   c.records.push(rec);
   return true;

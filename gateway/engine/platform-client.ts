@@ -12,7 +12,7 @@ import type { Logger } from '../logger.js';
 import { projectPath } from '../paths.js';
 import type { BusinessKeys, Resolution, Store, TransactionRecord } from '../store/store.js';
 import type { Schemas } from '../validation.js';
-import { deferOutcome, outcomeNotWritten } from './deferred-outcomes.js';
+import { deferOutcome, type OutcomeCollector, outcomeNotWritten } from './deferred-outcomes.js';
 
 /**
  * A booking transaction whose outcome is unknown enters the durable reversal queue (the journal
@@ -84,6 +84,8 @@ export interface CallContext {
   reverses?: string;
   /** a staff retry: the record it repeats (journaled as `parent_id`) */
   parent_id?: string;
+  /** the encounter step this call runs in, which writes its outcome with the encounter (deferred-outcomes.ts) */
+  outcomes?: OutcomeCollector;
 }
 
 export interface CallSuccess {
@@ -280,7 +282,7 @@ export class PlatformClient {
       if (setl && typeof setl.mdtrt_id === 'string') rec.keys.mdtrt_id ??= setl.mdtrt_id;
     }
     // the outcome: left to the encounter step's own write where one runs this call (deferred-outcomes.ts)
-    if (!deferOutcome(rec)) await this.journal(rec, infno);
+    if (!deferOutcome(rec, ctx.outcomes)) await this.journal(rec, infno);
     logger.info({ infno, transaction_id: msgid, outcome: rec.outcome, ms: Math.round(ms), code: error?.code }, 'platform call');
     this.d.observe?.(infno, rec.outcome, ms);
 

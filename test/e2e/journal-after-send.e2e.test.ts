@@ -15,6 +15,8 @@ import { readyVisit, settle } from './resilience-fixtures.js';
 let mock: Awaited<ReturnType<typeof startMock>>;
 let gw: TestGateway;
 let failing = false;
+/** how each journal record reached the store: on its own (putTransaction) or with its encounter step's write */
+const writes: Array<{ via: 'put' | 'encounter'; id: string; outcome: string }> = [];
 const dir = tmpDir('journal-after-send');
 const real = new LmdbStore(dir);
 const store = new Proxy(real, {
@@ -22,12 +24,14 @@ const store = new Proxy(real, {
     if (prop === 'putTransaction')
       return async (t: TransactionRecord) => {
         if (failing && t.outcome !== 'pending') throw new Error('disk full (injected)');
+        writes.push({ via: 'put', id: t.id, outcome: t.outcome });
         return target.putTransaction(t);
       };
     // an encounter step writes its calls' outcomes with the encounter (engine/deferred-outcomes.ts): refused the same way
     if (prop === 'saveEncounter')
       return async (...a: Parameters<Store['saveEncounter']>) => {
         if (failing && a[3]?.some((t) => t.outcome !== 'pending')) throw new Error('disk full (injected)');
+        for (const t of a[3] ?? []) writes.push({ via: 'encounter', id: t.id, outcome: t.outcome });
         return target.saveEncounter(...a);
       };
     const v = Reflect.get(target, prop, receiver);
@@ -59,5 +63,17 @@ describe('the journal fails after the platform had the message', () => {
     const booked = (await api(mock.control, 'GET', '/ledger')).body as Array<{ msgid: string; status: string }>;
     expect(booked.find((e) => e.msgid === s.body.error.transaction_id)?.status).toBe('booked');
     expect((await store.getTransaction(s.body.error.transaction_id))?.outcome).toBe('pending');
+  });
+
+  it("when the store works, a settlement's outcome is written with the visit it settles (one write), after its write-ahead record on its own", async () => {
+    const v = await readyVisit(gw.url);
+    writes.length = 0;
+    const s = await settle(gw.url, v.id);
+    expect(s.status).toBe(201);
+    const id = s.body.transaction_id as string;
+    expect(writes.filter((w) => w.id === id)).toEqual([
+      { via: 'put', id, outcome: 'pending' },
+      { via: 'encounter', id, outcome: 'succeeded' },
+    ]);
   });
 });
