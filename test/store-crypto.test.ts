@@ -320,3 +320,15 @@ describe('what a process remembers of the blobs it sealed (issue 11)', () => {
     await again.store.close();
   });
 });
+
+describe('initialisation vectors (issue 11: drawn from a pool of random bytes)', () => {
+  it('every seal has an IV of its own: 1,000 seals of one value under one data key, 1,000 different IVs and blobs, each opens', () => {
+    const cipher = testStoreCipher(K1);
+    const blobs = Array.from({ length: 1000 }, () => cipher.seal({ psn_name: NAME }, 'enc:V1'));
+    // blob: y1.<alg>.<key id>.<period>.<wrapped data key>.<iv 12 bytes + ciphertext + tag>
+    const ivs = new Set(blobs.map((b) => Buffer.from(b.split('.')[5]!, 'base64url').subarray(0, 12).toString('hex')));
+    expect(ivs.size).toBe(1000);
+    expect(new Set(blobs).size).toBe(1000);
+    for (const b of blobs.slice(0, 20)) expect(cipher.open(b, 'enc:V1')).toEqual({ psn_name: NAME });
+  });
+});
