@@ -332,3 +332,34 @@ describe('initialisation vectors (issue 11: drawn from a pool of random bytes)',
     for (const b of blobs.slice(0, 20)) expect(cipher.open(b, 'enc:V1')).toEqual({ psn_name: NAME });
   });
 });
+
+describe('a new store beside another on one Redis database (issue 11)', () => {
+  it('connects without walking the other store: no SCAN at its first or later connects; its records are sealed and found', async () => {
+    const open = backends.redis();
+    const other = await open(K1);
+    for (let i = 0; i < 50; i++) await other.store.putTransaction(tx(`P-other-${i}`));
+    const keyPrefix = `yidi-test:sealed:${randomUUID()}:`;
+    prefixes.push(keyPrefix);
+    const scans: string[] = [];
+    const connectCounting = async () => {
+      const s = new RedisStore({ url: 'redis://127.0.0.1:6379', keyPrefix, cipher: testStoreCipher(K1) });
+      const scan = s.redis.scan.bind(s.redis) as (...a: unknown[]) => unknown;
+      (s.redis as unknown as { scan: (...a: unknown[]) => unknown }).scan = (...a: unknown[]) => {
+        scans.push(String(a[2]));
+        return scan(...a);
+      };
+      return s.connect();
+    };
+    const fresh = await connectCounting();
+    expect(scans).toEqual([]);
+    const mine = tx('P-mine');
+    await fresh.putTransaction(mine);
+    await fresh.close();
+    const again = await connectCounting();
+    expect(scans).toEqual([]);
+    expect((await again.listTransactions({ key: { name: 'psn_no', value: 'P-mine' }, limit: 5 })).map((r) => r.id)).toEqual([mine.id]);
+    expect(await again.redis.get(`${keyPrefix}tx:${mine.id}`)).toMatch(/"sealed":"y1\.a\.k1\./);
+    await again.close();
+    await other.store.close();
+  });
+});

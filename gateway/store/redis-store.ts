@@ -364,6 +364,15 @@ export class RedisStore implements Store {
     const checks = stored ? (JSON.parse(stored) as Record<string, string>) : undefined;
     const newChecks = this.sealing.verify(checks);
     if (version >= STORE_SCHEMA_VERSION && !newChecks) return;
+    if (version === 0) {
+      // nothing was ever written under this prefix (no schema key, no version-1 index): nothing to
+      // seal or backfill. The SCANs of those steps walk the whole Redis database, other prefixes'
+      // keys too: a new gateway beside a store of a million records outlasted its 30 s start-up
+      // limit (bench:scale, issue 11).
+      if (newChecks) await this.redis.set(this.k('store-keys'), JSON.stringify(newChecks));
+      await this.redis.set(this.k('store-schema'), String(STORE_SCHEMA_VERSION));
+      return;
+    }
     if (version === 1 && (await this.redis.set(this.k('store-migrating'), '1', 'EX', 3600, 'NX'))) {
       for (let start = 0; ; start += PAGE) {
         const ids = await this.redis.zrange(this.k('tx-index'), start, start + PAGE - 1);
