@@ -52,6 +52,9 @@ const DISCHARGE = dischargeBody(DISCHARGED);
 const SETTLE_OPTIONS: ip.InpatientSettleOptions = { psn_setlway: '01', acct_used_flag: '0', mid_setl_flag: '0' };
 const GATEWAY_SETTLE = JSON.stringify({ medfee_sumamt: TOTAL, acct_used_flag: '0', mid_setl_flag: '0' });
 
+/** how often the setup sends again a request the gateway answered as safe to repeat */
+const SAFE_REPEATS = 2;
+
 export class InpatientSetup {
   readonly queues = { gateway: new IterationQueue(1), baseline: new IterationQueue(2) };
   private persons: BaselinePerson[] = [];
@@ -60,8 +63,19 @@ export class InpatientSetup {
 
   constructor(private readonly sides: Sides) {}
 
-  private post(side: SideName, step: Step) {
-    return postJson(`${this.sides[side].url}${step.path}`, step.body, { ...this.sides[side].headers, ...step.headers });
+  /**
+   * One request of the (unmeasured) setup. An answer the gateway itself calls safe to repeat — the
+   * platform did not answer a call that books nothing (GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED) —
+   * is sent again, as the HIS would, at most SAFE_REPEATS times, and said on stderr with its reason
+   * (a full run once stopped on one such admission while preparing (d), 2026-12-01).
+   */
+  private async post(side: SideName, step: Step) {
+    for (let repeat = 0; ; repeat++) {
+      const r = await postJson(`${this.sides[side].url}${step.path}`, step.body, { ...this.sides[side].headers, ...step.headers });
+      const error = (r.body as { error?: { code?: string; details?: { reason_en?: string } } } | undefined)?.error;
+      if (r.status !== 502 || error?.code !== 'GW_SYS_PLATFORM_NO_REPLY_NOTHING_BOOKED' || repeat >= SAFE_REPEATS) return r;
+      process.stderr.write(`[bench] (d) setup: ${step.path} answered ${error.code} (${error.details?.reason_en ?? '?'}); sent again\n`);
+    }
   }
 
   /** The persons as the baseline knows them, the 2304 totals from one real 2301 reply, and one settlement per side to prove the path. */
