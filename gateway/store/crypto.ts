@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, getCiphers, hkdfSync, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 import type { AuditEntry, IdempotencyRecord, OutboxEntry, StoredResponse, TransactionRecord } from './store.js';
 
 /**
@@ -133,7 +134,8 @@ export class StoreCipher {
   private readonly dataKeys = new Map<string, { key: Buffer; wrapped: string }>();
   private readonly unwrapped = new Map<string, Buffer>();
   private readonly indexKey: Buffer;
-  private readonly hashes = new Map<string, string>();
+  /** the keyed hashes of the values seen last (lru-cache: bounded, the least recently used go first) */
+  private readonly hashes = new LRUCache<string, string>({ max: HASH_MEMO });
 
   constructor(
     readonly ring: StoreKeyring,
@@ -155,13 +157,12 @@ export class StoreCipher {
    * The keyed hash a business-key value is indexed by (128 bits, base64url). Remembered for the
    * values seen last: a settle request hashes the same person, visit and settlement ids about
    * seventeen times (every index of every record it writes; issue 11), and the HMAC was 2 % of the
-   * gateway's CPU. Bounded: the memory is emptied when it holds HASH_MEMO values.
+   * gateway's CPU. Bounded: at most HASH_MEMO values, the least recently used dropped first.
    */
   hashKey(value: string): string {
     let h = this.hashes.get(value);
     if (h === undefined) {
       h = createHmac('sha256', this.indexKey).update(value, 'utf8').digest('base64url').slice(0, 22);
-      if (this.hashes.size >= HASH_MEMO) this.hashes.clear();
       this.hashes.set(value, h);
     }
     return h;
@@ -266,15 +267,16 @@ const ENCOUNTER_TEXTS_KEPT = 1_000;
  * record it had sealed a moment before — decrypt, inflate, parse). A value counts only for the exact
  * blob it was made for, told by the blob's GCM tag (its last 22 characters, unique per seal): a blob
  * another replica wrote, or one never stored (a lost compare-and-set, a write that threw), is
- * opened as before. Bounded: emptied when it holds `kept` values.
+ * opened as before. Bounded (lru-cache): at most `kept` values, the least recently used dropped first.
  */
-export class BlobMemo<T> {
-  private readonly byId = new Map<string, { tag: string; value: T }>();
+export class BlobMemo<T extends {}> {
+  private readonly byId;
 
-  constructor(private readonly kept: number) {}
+  constructor(kept: number) {
+    this.byId = new LRUCache<string, { tag: string; value: T }>({ max: kept });
+  }
 
   remember(id: string, blob: string, value: T) {
-    if (this.byId.size >= this.kept) this.byId.clear();
     this.byId.set(id, { tag: blob.slice(-22), value });
   }
 
