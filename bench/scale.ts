@@ -151,14 +151,13 @@ async function oneStore(kind: string, mockUrls: Record<Side, string>, baselineUr
   // the gateways seal their stores with the bench's key; the filling opens them the same way
   const cipher = new StoreCipher(parseKeyring(BENCH_STORE_KEYS));
   const gws: Partial<Record<Side, GatewayHandle>> = {};
+  // both sides are gateways (empty store, full store): the setup's baseline side is never prepared here
+  const onlyGateway = (gw: GatewayHandle) => ({ gateway: { url: gw.url, headers: gw.his }, baseline: { url: baselineUrl, headers: {} } });
   try {
     // the full side first settles one visit of its own (SettlementSetup.init's proof): its records are the templates
     progress(`${kind}: templates`);
     gws.full = await startGateway(mockUrls.full, envOf('full'));
-    await new SettlementSetup(
-      { gateway: { url: gws.full.url, headers: gws.full.his }, baseline: { url: baselineUrl, headers: {} } },
-      FEE_LINES,
-    ).init();
+    await new SettlementSetup(onlyGateway(gws.full), FEE_LINES).init();
     await gws.full.stop();
     const store = await openStore('full');
     const tpl = await templates(store);
@@ -172,13 +171,7 @@ async function oneStore(kind: string, mockUrls: Record<Side, string>, baselineUr
     gws.empty = await startGateway(mockUrls.empty, envOf('empty'));
     const g = gws as Record<Side, GatewayHandle>;
     const setups = Object.fromEntries(
-      (['empty', 'full'] as const).map((side) => [
-        side,
-        new SettlementSetup(
-          { gateway: { url: g[side].url, headers: g[side].his }, baseline: { url: baselineUrl, headers: {} } },
-          FEE_LINES,
-        ),
-      ]),
+      (['empty', 'full'] as const).map((side) => [side, new SettlementSetup(onlyGateway(g[side]), FEE_LINES)]),
     ) as Record<Side, SettlementSetup>;
     const runs: Record<Side, LoadRun[]> = { empty: [], full: [] };
     const run = async (side: Side, durationS: number) =>
